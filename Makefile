@@ -1,0 +1,52 @@
+# Two commands matter: `make run` and `make test`. Everything installs itself.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+DEPS   := $(VENV)/.deps-installed
+export PYTHONPATH := $(CURDIR)/src
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test lint unit integration blackbox admin deploy clean help
+
+help:
+	@echo "make run     start the API on http://127.0.0.1:3000 (embedded DynamoDB, demo data)"
+	@echo "make test    every suite CI runs"
+	@echo "make admin EMAIL=...   promote a registered user to admin (TABLE_NAME / DYNAMODB_ENDPOINT_URL or AWS)"
+	@echo "make deploy STAGE=dev  serverless deploy"
+
+$(DEPS): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+run: $(DEPS)
+	$(PY) -m devtools.local_server
+
+lint: $(DEPS)
+	$(PY) -m ruff check src tests
+	$(PY) -m ruff format --check src tests
+
+unit: $(DEPS)
+	$(PY) -m pytest tests/unit
+
+integration: $(DEPS)
+	$(PY) -m pytest tests/integration
+
+blackbox: $(DEPS)
+	$(PY) -m pytest tests/api
+
+test: lint $(DEPS)
+	rm -f .coverage .coverage.*
+	$(PY) -m coverage run -m pytest
+	$(PY) -m coverage combine --quiet
+	$(PY) -m coverage report
+
+admin: $(DEPS)
+	@test -n "$(EMAIL)" || (echo "usage: make admin EMAIL=someone@example.com" && exit 2)
+	$(PY) -m devtools.admin promote "$(EMAIL)"
+
+deploy:
+	npx --no-install serverless deploy --stage $(or $(STAGE),dev)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .coverage .coverage.* .serverless

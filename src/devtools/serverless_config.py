@@ -1,0 +1,110 @@
+"""Reads serverless.yml, the single source of truth for routes and the table."""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVERLESS_YML = ROOT / "serverless.yml"
+
+
+class _CloudFormationLoader(yaml.SafeLoader):
+    """SafeLoader that keeps CloudFormation short-form tags (!Ref, !GetAtt...) as plain values."""
+
+
+def _tagged(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    return {"Fn::" + tag_suffix if tag_suffix != "Ref" else "Ref": value}
+
+
+_CloudFormationLoader.add_multi_constructor("!", _tagged)
+
+
+@functools.cache
+def load(path: Path = SERVERLESS_YML) -> dict[str, Any]:
+    with open(path, encoding="utf-8") as handle:
+        return yaml.load(handle, Loader=_CloudFormationLoader)  # noqa: S506 - SafeLoader subclass
+
+
+@dataclass(frozen=True)
+class Route:
+    function: str
+    handler: str
+    method: str  # upper case; "ANY" matches every method a more specific route lacks
+    path: str  # API Gateway resource template, e.g. /products/{id}
+    pattern: re.Pattern[str]
+
+
+def _pattern(path: str) -> re.Pattern[str]:
+    regex = ""
+    for part in re.split(r"(\{[^}]+\})", path):
+        if part.startswith("{") and part.endswith("+}"):
+            regex += f"(?P<{part[1:-2]}>.+)"
+        elif part.startswith("{"):
+            regex += f"(?P<{part[1:-1]}>[^/]+)"
+        else:
+            regex += re.escape(part)
+    return re.compile(f"^{regex}/?$")
+
+
+def routes(config: dict[str, Any] | None = None) -> list[Route]:
+    config = config or load()
+    found = []
+    for name, function in config["functions"].items():
+        for event in function.get("events", []):
+            http = event.get("http")
+            if not http:
+                continue
+            path = "/" + http["path"].strip("/")
+            found.append(Route(name, function["handler"], http["method"].upper(), path, _pattern(path)))
+    return found
+
+
+def table_resource(config: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
+    config = config or load()
+    tables = [
+        (name, resource["Properties"])
+        for name, resource in config["resources"]["Resources"].items()
+        if resource.get("Type") == "AWS::DynamoDB::Table"
+    ]
+    if len(tables) != 1:
+        raise ValueError(f"expected exactly one DynamoDB table in serverless.yml, found {len(tables)}")
+    return tables[0]
+
+
+def create_table_request(table_name: str, properties: dict[str, Any] | None = None) -> dict[str, Any]:
+    """CreateTable arguments taken from the template's table properties."""
+    properties = properties or table_resource()[1]
+    request = {
+        "TableName": table_name,
+        "AttributeDefinitions": properties["AttributeDefinitions"],
+        "KeySchema": properties["KeySchema"],
+        "BillingMode": properties.get("BillingMode", "PAY_PER_REQUEST"),
+    }
+    if properties.get("GlobalSecondaryIndexes"):
+        request["GlobalSecondaryIndexes"] = properties["GlobalSecondaryIndexes"]
+    return request
+
+
+def create_table(client: Any, table_name: str, properties: dict[str, Any] | None = None) -> bool:
+    """Create the table (and its TTL) if it does not exist. Returns True when created."""
+    properties = properties or table_resource()[1]
+    if table_name in client.list_tables().get("TableNames", []):
+        return False
+    client.create_table(**create_table_request(table_name, properties))
+    client.get_waiter("table_exists").wait(TableName=table_name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+    ttl = properties.get("TimeToLiveSpecification")
+    if ttl and ttl.get("Enabled"):
+        client.update_time_to_live(TableName=table_name, TimeToLiveSpecification=ttl)
+    return True

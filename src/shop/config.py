@@ -1,0 +1,112 @@
+"""Settings read once from the environment and validated.
+
+A missing or short JWT secret is a start-up error, never a fallback: there is no
+default secret anywhere in this code base.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass
+
+MIN_SECRET_BYTES = 32
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a runnable service."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    table_name: str
+    region: str
+    dynamodb_endpoint_url: str | None
+    cors_allowed_origins: frozenset[str]
+    jwt_ttl_seconds: int
+    jwt_issuer: str
+    jwt_audience: str
+    bcrypt_rounds: int
+    log_level: str
+
+
+def _int(name: str, default: int, low: int, high: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+@functools.cache
+def settings() -> Settings:
+    table_name = os.environ.get("TABLE_NAME", "").strip()
+    if not table_name:
+        raise ConfigError("TABLE_NAME is not set")
+    origins = frozenset(
+        origin.strip().rstrip("/") for origin in os.environ.get("CORS_ALLOWED_ORIGINS", "").split(",") if origin.strip()
+    )
+    if "*" in origins:
+        raise ConfigError("CORS_ALLOWED_ORIGINS must list origins; '*' is not allowed")
+    return Settings(
+        table_name=table_name,
+        region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
+        dynamodb_endpoint_url=os.environ.get("DYNAMODB_ENDPOINT_URL") or None,
+        cors_allowed_origins=origins,
+        jwt_ttl_seconds=_int("JWT_TTL_SECONDS", 3600, 60, 7 * 24 * 3600),
+        jwt_issuer=os.environ.get("JWT_ISSUER", "shop-api"),
+        jwt_audience=os.environ.get("JWT_AUDIENCE", "shop-api-clients"),
+        bcrypt_rounds=_int("BCRYPT_ROUNDS", 12, 4, 16),
+        log_level=os.environ.get("LOG_LEVEL", "INFO").upper(),
+    )
+
+
+def _check_secret(name: str, value: str) -> str:
+    if len(value.encode()) < MIN_SECRET_BYTES:
+        raise ConfigError(f"{name} must be at least {MIN_SECRET_BYTES} bytes")
+    return value
+
+
+@functools.cache
+def signing_secrets() -> tuple[str, str | None]:
+    """(current, previous) JWT secrets; previous only verifies, during a rotation.
+
+    Locally the secret comes from JWT_SECRET. On AWS it comes from the SSM SecureString
+    named by JWT_SECRET_PARAMETER, read once per cold start, so it never sits in the
+    CloudFormation template or the function's configuration.
+    """
+    current = os.environ.get("JWT_SECRET", "")
+    previous = os.environ.get("JWT_SECRET_PREVIOUS", "") or None
+    parameter = os.environ.get("JWT_SECRET_PARAMETER", "")
+    if not current and parameter:
+        current = _read_secure_parameter(parameter)
+        previous = previous or _read_secure_parameter(parameter + "-previous", missing_ok=True)
+    if not current:
+        raise ConfigError("JWT_SECRET (or JWT_SECRET_PARAMETER) is not set")
+    _check_secret("JWT_SECRET", current)
+    if previous:
+        _check_secret("JWT_SECRET_PREVIOUS", previous)
+    return current, previous
+
+
+def _read_secure_parameter(name: str, missing_ok: bool = False) -> str | None:
+    import boto3  # only functions that sign or verify ever reach this
+
+    client = boto3.client("ssm", region_name=settings().region)
+    try:
+        return client.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
+    except client.exceptions.ParameterNotFound:
+        if missing_ok:
+            return None
+        raise ConfigError(f"SSM parameter {name} does not exist") from None
+
+
+def reset() -> None:
+    """Forget cached settings (tests and the local server change the environment)."""
+    settings.cache_clear()
+    signing_secrets.cache_clear()

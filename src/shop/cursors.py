@@ -1,0 +1,60 @@
+"""Opaque, signed pagination cursors bound to the list they came from.
+
+A cursor is base64url(JSON of the DynamoDB start key) + "." + an HMAC over it and the
+list's scope. Editing a cursor, or replaying one against another list (another user's
+orders, another category), fails the signature check and is a 400.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+
+from . import config
+from .errors import InvalidCursor
+
+MAX_CURSOR_CHARS = 1024
+
+
+def _key() -> bytes:
+    current, _ = config.signing_secrets()
+    return hmac.new(current.encode(), b"shop-cursor-v1", hashlib.sha256).digest()
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _sign(scope: str, payload: str) -> str:
+    return _b64(hmac.new(_key(), f"{scope}\n{payload}".encode(), hashlib.sha256).digest())
+
+
+def encode(start_key: dict[str, str] | None, scope: str) -> str | None:
+    if start_key is None:
+        return None
+    payload = _b64(json.dumps(start_key, sort_keys=True, separators=(",", ":")).encode())
+    return f"{payload}.{_sign(scope, payload)}"
+
+
+def decode(cursor: str | None, scope: str, fields: tuple[str, ...]) -> dict[str, str] | None:
+    if cursor is None:
+        return None
+    if len(cursor) > MAX_CURSOR_CHARS or cursor.count(".") != 1:
+        raise InvalidCursor()
+    payload, signature = cursor.split(".")
+    if not hmac.compare_digest(signature, _sign(scope, payload)):
+        raise InvalidCursor()
+    try:
+        key = json.loads(_unb64(payload))
+    except (ValueError, binascii.Error):
+        raise InvalidCursor() from None
+    if not isinstance(key, dict) or set(key) != set(fields) or not all(isinstance(v, str) for v in key.values()):
+        raise InvalidCursor()
+    return key

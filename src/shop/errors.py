@@ -1,0 +1,92 @@
+"""Domain errors. They know nothing of HTTP: the edge maps each class to a status."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    message = "Request failed"
+
+    def __init__(self, message: str | None = None, details: dict[str, list[str]] | None = None):
+        super().__init__(message or self.message)
+        self.message = message or self.message
+        self.details = details
+
+
+class ValidationFailed(DomainError):
+    message = "Validation failed"
+
+
+class InvalidJson(DomainError):
+    message = "Request body is not valid JSON"
+
+
+class InvalidCursor(DomainError):
+    message = "Invalid pagination cursor"
+
+
+class Unauthorized(DomainError):
+    message = "Authentication required"
+
+
+class InvalidCredentials(Unauthorized):
+    message = "Invalid credentials"
+
+
+class Forbidden(DomainError):
+    message = "You are not allowed to do this"
+
+
+class NotFound(DomainError):
+    message = "Resource not found"
+
+
+class ProductNotFound(NotFound):
+    message = "Product not found"
+
+
+class MethodNotAllowed(DomainError):
+    message = "Method not allowed"
+
+
+class EmailTaken(DomainError):
+    message = "Email is already registered"
+
+
+class OutOfStock(DomainError):
+    message = "Not enough stock"
+
+
+class PriceChanged(DomainError):
+    message = "Price has changed"
+
+
+class InvalidTransition(DomainError):
+    message = "Order cannot move to that status"
+
+
+class PayloadTooLarge(DomainError):
+    message = "Request body is too large"
+
+
+class UnsupportedMediaType(DomainError):
+    message = "Content-Type must be application/json"
+
+
+class IdempotencyKeyReused(DomainError):
+    message = "Idempotency-Key was already used for a different request"
+
+
+class RetryLater(DomainError):
+    """Base for errors that tell the client when to come back."""
+
+    def __init__(self, message: str | None = None, retry_after: int = 1, details=None):
+        super().__init__(message, details)
+        self.retry_after = retry_after
+
+
+class TooManyRequests(RetryLater):
+    message = "Too many requests"
+
+
+class ServiceUnavailable(RetryLater):
+    message = "Service temporarily unavailable"

@@ -1,0 +1,1 @@
+"""One module per Lambda function: parse, authorize, call one service, render."""

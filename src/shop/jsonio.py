@@ -1,0 +1,27 @@
+"""JSON in and out with exact decimals: money never passes through a binary float on input."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def loads(text: str | bytes) -> Any:
+    return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        # Integral values print as ints; cent amounts (at most 15 significant digits)
+        # round-trip exactly through the shortest float repr, so 19.99 prints as 19.99.
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, default=_default, separators=(",", ":"), ensure_ascii=False)

@@ -1,0 +1,190 @@
+"""Request schemas (marshmallow). Unknown fields are errors; every failing field is reported."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlsplit
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+MAX_PRICE = Decimal("1000000")
+MAX_STOCK = 1_000_000
+COMMON_PASSWORDS = frozenset(
+    p.lower()
+    for p in (
+        "Password1!",
+        "Passw0rd!",
+        "P@ssw0rd",
+        "P@ssword1",
+        "Password123!",
+        "Welcome1!",
+        "Qwerty123!",
+        "Admin123!",
+        "Letmein1!",
+        "Abcd1234!",
+        "Aa123456!",
+        "Iloveyou1!",
+        "Summer2024!",
+        "Winter2024!",
+        "Spring2025!",
+        "Autumn2025!",
+        "Changeme1!",
+        "Football1!",
+        "Monkey123!",
+        "Dragon123!",
+        "Sunshine1!",
+        "Princess1!",
+        "Master123!",
+        "Trustno1!",
+    )
+)
+
+
+class Trimmed(fields.String):
+    """A string with surrounding whitespace removed before length checks."""
+
+    def _deserialize(self, value: Any, attr, data, **kwargs) -> str:
+        return super()._deserialize(value, attr, data, **kwargs).strip()
+
+
+class Email(Trimmed):
+    def _deserialize(self, value: Any, attr, data, **kwargs) -> str:
+        return super()._deserialize(value, attr, data, **kwargs).lower()
+
+
+class WholeNumber(fields.Integer):
+    """An integer that must arrive as a JSON integer (not 1.0, "1" or true)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(strict=True, **kwargs)
+
+    def _deserialize(self, value: Any, attr, data, **kwargs) -> int:
+        if isinstance(value, bool | Decimal):  # JSON 1.0 parses to Decimal, true to bool
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class Money(fields.Field):
+    """A JSON number > 0 and <= 1,000,000 with at most two decimals, kept as Decimal."""
+
+    default_error_messages = {
+        "invalid": "Must be a number.",
+        "places": "Must have at most 2 decimal places.",
+        "range": "Must be greater than 0 and at most 1000000.",
+    }
+
+    def _deserialize(self, value: Any, attr, data, **kwargs) -> Decimal:
+        if isinstance(value, bool) or not isinstance(value, int | Decimal):
+            raise self.make_error("invalid")
+        amount = Decimal(value)
+        if not amount.is_finite():
+            raise self.make_error("invalid")
+        if amount.as_tuple().exponent < -2 and amount != amount.quantize(Decimal("0.01")):
+            raise self.make_error("places")
+        if not Decimal(0) < amount <= MAX_PRICE:
+            raise self.make_error("range")
+        return amount.quantize(Decimal("0.01"))
+
+
+def https_url(value: str) -> None:
+    parts = urlsplit(value)
+    if parts.scheme != "https" or not parts.hostname or any(c.isspace() for c in value):
+        raise ValidationError("Must be an https URL.")
+
+
+def strong_password(value: str) -> None:
+    problems = []
+    size = len(value.encode())
+    if size < 8 or size > 72:
+        problems.append("Must be 8 to 72 bytes long.")
+    if not re.search(r"[a-z]", value):
+        problems.append("Must contain a lower-case letter.")
+    if not re.search(r"[A-Z]", value):
+        problems.append("Must contain an upper-case letter.")
+    if not re.search(r"[0-9]", value):
+        problems.append("Must contain a digit.")
+    if not re.search(r"[^A-Za-z0-9]", value):
+        problems.append("Must contain a character that is neither a letter nor a digit.")
+    if value.lower() in COMMON_PASSWORDS:
+        problems.append("Is too common.")
+    if problems:
+        raise ValidationError(problems)
+
+
+def _text(low: int, high: int, **kwargs) -> Trimmed:
+    return Trimmed(validate=validate.Length(min=low, max=high), **kwargs)
+
+
+class RegisterSchema(Schema):
+    email = Email(required=True, validate=[validate.Length(max=254), validate.Email()])
+    password = fields.String(required=True, validate=[validate.Length(max=1024), strong_password])
+    name = _text(2, 50, required=True)
+
+
+class LoginSchema(Schema):
+    email = Email(required=True, validate=validate.Length(min=1, max=254))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+
+
+class ProductCreateSchema(Schema):
+    name = _text(1, 200, required=True)
+    description = _text(0, 2000)
+    price = Money(required=True)
+    category = _text(1, 50, required=True)
+    stock = WholeNumber(required=True, validate=validate.Range(min=0, max=MAX_STOCK))
+    imageUrl = fields.String(validate=[validate.Length(max=2048), https_url])
+
+
+class ProductUpdateSchema(Schema):
+    name = _text(1, 200)
+    description = _text(0, 2000)
+    price = Money()
+    category = _text(1, 50)
+    stock = WholeNumber(validate=validate.Range(min=0, max=MAX_STOCK))
+    imageUrl = fields.String(validate=[validate.Length(max=2048), https_url])
+
+    @validates_schema
+    def _not_empty(self, data: dict, **kwargs) -> None:
+        if not data:
+            raise ValidationError("Send at least one field to change.", "_schema")
+
+
+class OrderLineSchema(Schema):
+    productId = _text(1, 64, required=True)
+    quantity = WholeNumber(required=True, validate=validate.Range(min=1, max=1000))
+    price = Money()
+
+
+class AddressSchema(Schema):
+    street = _text(1, 200, required=True)
+    city = _text(1, 200, required=True)
+    state = _text(1, 200, required=True)
+    zipCode = _text(1, 200, required=True)
+    country = _text(1, 200, required=True)
+
+
+class OrderCreateSchema(Schema):
+    items = fields.List(fields.Nested(OrderLineSchema), required=True, validate=validate.Length(min=1, max=50))
+    shippingAddress = fields.Nested(AddressSchema, required=True)
+
+    @validates_schema
+    def _distinct_products(self, data: dict, **kwargs) -> None:
+        seen: set[str] = set()
+        errors: dict[str, list[str]] = {}
+        for index, line in enumerate(data.get("items", [])):
+            if line["productId"] in seen:
+                errors[f"items.{index}.productId"] = ["Each product may appear once per order."]
+            seen.add(line["productId"])
+        if errors:
+            raise ValidationError(errors)
+
+
+class PageQuerySchema(Schema):
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    cursor = fields.String(validate=validate.Length(min=1, max=1024))
+
+
+class ProductPageQuerySchema(PageQuerySchema):
+    category = _text(1, 50)

@@ -1,0 +1,1 @@
+"""Business rules. Services raise domain errors and never see HTTP or DynamoDB."""

@@ -1,0 +1,52 @@
+"""Registration and login."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from .. import passwords, tokens
+from ..clock import now_iso
+from ..errors import InvalidCredentials, NotFound
+from ..repository import Repository
+
+
+def _public_user(user: dict[str, Any]) -> dict[str, Any]:
+    return {"userId": user["userId"], "email": user["email"], "name": user["name"], "role": user["role"]}
+
+
+def _session(user: dict[str, Any]) -> dict[str, Any]:
+    return {"token": tokens.issue(user["userId"], user["email"], user["role"]), "user": _public_user(user)}
+
+
+def register(repo: Repository, email: str, password: str, name: str) -> dict[str, Any]:
+    now = now_iso()
+    user = {
+        "userId": str(uuid.uuid4()),
+        "email": email,
+        "name": name,
+        "role": "customer",
+        "passwordHash": passwords.hash_password(password),
+        "createdAt": now,
+        "updatedAt": now,
+    }
+    repo.create_user(user)
+    return _session(user)
+
+
+def login(repo: Repository, email: str, password: str) -> dict[str, Any]:
+    user = repo.find_user_by_email(email)
+    # verify_password hashes against a dummy when the user is unknown, so both
+    # failures cost the same bcrypt work and give the same answer.
+    password_ok = passwords.verify_password(password, user["passwordHash"] if user else None)
+    if user is None or not password_ok:
+        raise InvalidCredentials()
+    return _session(user)
+
+
+def promote_to_admin(repo: Repository, email: str) -> dict[str, Any]:
+    user = repo.find_user_by_email(email.strip().lower())
+    if user is None:
+        raise NotFound(f"No user registered with {email}")
+    repo.set_user_role(user["userId"], "admin")
+    return _public_user(user | {"role": "admin"})

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from tests import factories
+from tests.apigw import invoke
+
+
+@dataclass
+class Account:
+    user_id: str
+    email: str
+    password: str
+    token: str
+
+
+def register(email: str | None = None, password: str = factories.STRONG_PASSWORD, name: str = "Test User") -> Account:
+    email = email or factories.email()
+    result = invoke("POST", "/auth/register", body={"email": email, "password": password, "name": name})
+    assert result.status == 201, result.body
+    return Account(result.data["user"]["userId"], email, password, result.data["token"])
+
+
+def make_admin() -> Account:
+    from shop.repository import repository
+    from shop.services import auth
+
+    account = register(name="Test Admin")
+    auth.promote_to_admin(repository(), account.email)
+    login = invoke("POST", "/auth/login", body={"email": account.email, "password": account.password})
+    account.token = login.data["token"]
+    return account
+
+
+@pytest.fixture
+def customer(table) -> Account:
+    return register()
+
+
+@pytest.fixture
+def other_customer(table) -> Account:
+    return register()
+
+
+@pytest.fixture
+def admin(table) -> Account:
+    return make_admin()
+
+
+@pytest.fixture
+def product(admin):
+    """Create a product as the admin; returns a function so tests can make several."""
+
+    def create(**overrides):
+        result = invoke("POST", "/products", body=factories.product_body(**overrides), token=admin.token)
+        assert result.status == 201, result.body
+        return result.data
+
+    return create

@@ -1,0 +1,211 @@
+"""Cross-cutting behaviour every route shares: envelope, headers, CORS, auth, bodies, logs."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import jwt
+import pytest
+
+from tests import factories
+from tests.apigw import invoke, make_event
+from tests.conftest import ALLOWED_ORIGIN, TEST_SECRET
+
+SECURITY_HEADERS = {
+    "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+def token_with(secret=TEST_SECRET, algorithm="HS256", kid=None, **claims):
+    from shop.tokens import key_id
+
+    now = int(time.time())
+    payload = {
+        "sub": "u1",
+        "email": "a@example.com",
+        "role": "customer",
+        "iat": now,
+        "exp": now + 60,
+        "iss": "shop-api",
+        "aud": "shop-api-clients",
+    } | claims
+    payload = {k: v for k, v in payload.items() if v is not None}
+    return jwt.encode(payload, secret, algorithm=algorithm, headers={"kid": kid or key_id(TEST_SECRET)})
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("GET", "/health"), ("GET", "/products"), ("GET", "/products/x"), ("POST", "/orders"), ("PATCH", "/products")],
+)
+def test_every_response_has_security_headers_request_id_and_json(table, method, path):
+    result = invoke(method, path)
+    for name, value in SECURITY_HEADERS.items():
+        assert result.headers[name] == value
+    assert result.headers["X-Request-Id"]
+    assert result.headers["Content-Type"] == "application/json"
+    assert result.json["success"] is (result.status < 400)
+
+
+def test_request_id_is_api_gateways(table):
+    from shop.handlers.health import handler
+
+    event, _ = make_event("GET", "/health")
+    response = handler(event, None)
+    assert response["headers"]["X-Request-Id"] == event["requestContext"]["requestId"]
+
+
+def test_wrong_method_on_a_known_path_is_405(table):
+    result = invoke("PATCH", "/products/abc")
+    assert result.status == 405 and result.code == "METHOD_NOT_ALLOWED"
+
+
+def test_cors_echoes_only_listed_origins_and_never_a_wildcard(table):
+    listed = invoke("GET", "/products", headers={"Origin": ALLOWED_ORIGIN})
+    assert listed.headers["Access-Control-Allow-Origin"] == ALLOWED_ORIGIN
+    assert listed.headers["Vary"] == "Origin"
+    unlisted = invoke("GET", "/products", headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in unlisted.headers
+    assert "*" not in json.dumps(unlisted.headers)
+
+
+def test_preflight_for_listed_origins_only(table):
+    ok = invoke("OPTIONS", "/orders/123", headers={"Origin": ALLOWED_ORIGIN, "Access-Control-Request-Method": "GET"})
+    assert ok.status == 204 and ok.body == ""
+    assert ok.headers["Access-Control-Allow-Origin"] == ALLOWED_ORIGIN
+    assert ok.headers["Access-Control-Allow-Headers"] == "Content-Type, Authorization, Idempotency-Key, X-Request-Id"
+    assert "POST" in ok.headers["Access-Control-Allow-Methods"] and int(ok.headers["Access-Control-Max-Age"]) > 0
+    denied = invoke("OPTIONS", "/orders", headers={"Origin": "https://evil.example"})
+    assert denied.status == 204 and not any(h.startswith("Access-Control-Allow") for h in denied.headers)
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("{not json", "INVALID_JSON"),
+        ("[1, 2]", "INVALID_JSON"),
+        ('"text"', "INVALID_JSON"),
+        ("NaN", "INVALID_JSON"),
+        ("[" * 100_000 + "]" * 100_000, "PAYLOAD_TOO_LARGE"),
+        ("[" * 30_000 + "]" * 30_000, "INVALID_JSON"),
+    ],
+)
+def test_bad_bodies_are_4xx_never_500(table, raw, code):
+    result = invoke("POST", "/auth/register", raw_body=raw)
+    assert 400 <= result.status < 500 and result.code == code
+
+
+def test_missing_body_and_wrong_media_type(table):
+    assert invoke("POST", "/auth/login").code == "INVALID_JSON"
+    form = invoke(
+        "POST", "/auth/login", raw_body="email=a", headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert form.status == 415 and form.code == "UNSUPPORTED_MEDIA_TYPE"
+    charset = invoke(
+        "POST",
+        "/auth/login",
+        body={"email": "a@b.co", "password": "x"},
+        headers={"Content-Type": "application/json; charset=utf-8"},
+    )
+    assert charset.status == 401
+
+
+def test_body_over_64_kib_is_413(table, admin):
+    big = factories.product_body(description="x" * 70_000)
+    result = invoke("POST", "/products", body=big, token=admin.token)
+    assert result.status == 413 and result.code == "PAYLOAD_TOO_LARGE"
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        None,
+        "Basic dXNlcjpwYXNz",
+        "Bearer",
+        "Bearer not-a-jwt",
+        "Bearer a.b.c",
+        "Bearer " + token_with(secret="another-secret-that-is-long-enough-for-hs256-keys"),
+        "Bearer " + token_with(exp=int(time.time()) - 3600, iat=int(time.time()) - 7200),
+        "Bearer " + token_with(aud="someone-else"),
+        "Bearer " + token_with(iss="someone-else"),
+        "Bearer " + token_with(exp=None),
+        "Bearer " + token_with(sub=None),
+        "Bearer " + token_with(role="superuser"),
+        "Bearer " + token_with(kid="unknown-kid"),
+        "Bearer " + jwt.encode({"sub": "u1", "role": "admin"}, None, algorithm="none"),
+    ],
+)
+def test_bad_tokens_are_401_with_www_authenticate(table, header):
+    result = invoke("GET", "/orders", headers={"Authorization": header} if header else {})
+    assert result.status == 401 and result.code == "UNAUTHORIZED"
+    assert result.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_bearer_scheme_is_case_insensitive(table, customer):
+    assert invoke("GET", "/orders", headers={"Authorization": f"bEaReR {customer.token}"}).status == 200
+
+
+def test_an_admin_claim_is_rechecked_against_the_table(table, customer):
+    forged_role = token_with(sub=customer.user_id, role="admin")  # validly signed, but the user is a customer
+    result = invoke("POST", "/products", body=factories.product_body(), token=forged_role)
+    assert result.status == 403
+
+
+def test_unexpected_errors_are_a_generic_500_and_logged_by_type(table, monkeypatch, log_lines):
+    from shop.repository import DynamoRepository
+
+    def explode(self, *args, **kwargs):
+        raise KeyError("secret internals")
+
+    monkeypatch.setattr(DynamoRepository, "list_products", explode)
+    result = invoke("GET", "/products")
+    assert result.status == 500
+    assert result.json == {"success": False, "error": "Internal server error", "code": "INTERNAL_ERROR"}
+    assert "secret internals" not in result.body
+    line = json.loads(log_lines[-1])
+    assert line["level"] == "ERROR" and line["errorType"] == "KeyError" and line["status"] == 500
+    assert "secret internals" not in json.dumps(line)
+
+
+def test_dynamodb_unreachable_is_503_with_retry_after(table, monkeypatch):
+    from shop import repository
+
+    monkeypatch.setenv("DYNAMODB_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens on the discard port
+    from tests.conftest import reset_shop_caches
+
+    reset_shop_caches()
+    result = invoke("GET", "/health")
+    assert result.status == 503 and result.code == "SERVICE_UNAVAILABLE"
+    assert int(result.headers["Retry-After"]) >= 1
+    assert repository.repository().client.meta.config.retries["mode"] == "standard"
+
+
+def test_one_json_log_line_per_request_without_secrets(table, log_lines):
+    email, password = factories.email(), factories.STRONG_PASSWORD
+    registered = invoke("POST", "/auth/register", body={"email": email, "password": password, "name": "Log Test"})
+    token = registered.data["token"]
+    invoke("GET", "/orders", token=token)
+    lines = [json.loads(line) for line in log_lines]
+    assert len(lines) == 2
+    register_line, orders_line = lines
+    assert register_line["status"] == 201 and register_line["route"] == "/auth/register"
+    assert orders_line["userId"] == registered.data["user"]["userId"]
+    for line in lines:
+        assert {
+            "timestamp",
+            "level",
+            "requestId",
+            "function",
+            "method",
+            "route",
+            "status",
+            "durationMs",
+            "coldStart",
+        } <= set(line)
+        text = json.dumps(line)
+        assert password not in text and token not in text and email not in text and "$2b$" not in text

@@ -1,0 +1,127 @@
+"""Services against the in-memory fake repository: the rules, without DynamoDB."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from shop.errors import (
+    EmailTaken,
+    IdempotencyKeyReused,
+    InvalidCredentials,
+    NotFound,
+    OutOfStock,
+    PriceChanged,
+    ProductNotFound,
+)
+from shop.services import auth, orders, products
+from shop.tokens import Caller, verify
+from tests import factories
+from tests.fakes import FakeRepository
+
+
+@pytest.fixture
+def repo():
+    return FakeRepository()
+
+
+def buyer(user_id="u1", role="customer"):
+    return Caller(user_id=user_id, email=f"{user_id}@example.com", role=role)
+
+
+def payload(*lines, **line_extra):
+    return {
+        "items": [{"productId": pid, "quantity": qty, **line_extra} for pid, qty in lines],
+        "shippingAddress": dict(factories.ADDRESS),
+    }
+
+
+def add_product(repo, price="10.00", stock=5, name="Thing"):
+    return products.create(repo, {"name": name, "price": Decimal(price), "category": "C", "stock": stock})
+
+
+def test_register_then_login_issues_verifiable_tokens(repo):
+    session = auth.register(repo, "a@example.com", factories.STRONG_PASSWORD, "Ann")
+    assert verify(session["token"]).user_id == session["user"]["userId"]
+    assert repo.users[session["user"]["userId"]]["passwordHash"] != factories.STRONG_PASSWORD
+    assert auth.login(repo, "a@example.com", factories.STRONG_PASSWORD)["user"] == session["user"]
+    with pytest.raises(EmailTaken):
+        auth.register(repo, "a@example.com", factories.STRONG_PASSWORD, "Ann")
+
+
+def test_login_failures_are_indistinguishable(repo):
+    auth.register(repo, "a@example.com", factories.STRONG_PASSWORD, "Ann")
+    with pytest.raises(InvalidCredentials) as wrong:
+        auth.login(repo, "a@example.com", "Nope-nope-1")
+    with pytest.raises(InvalidCredentials) as unknown:
+        auth.login(repo, "b@example.com", "Nope-nope-1")
+    assert str(wrong.value) == str(unknown.value) == "Invalid credentials"
+
+
+def test_promote_unknown_user_is_not_found(repo):
+    with pytest.raises(NotFound):
+        auth.promote_to_admin(repo, "ghost@example.com")
+
+
+def test_order_totals_are_exact_decimals(repo):
+    a, b = add_product(repo, "0.10", 100), add_product(repo, "0.20", 100)
+    order, replayed = orders.place(repo, buyer(), payload((a["id"], 3), (b["id"], 1)))
+    assert not replayed
+    assert order["totalAmount"] == Decimal("0.50")
+    assert [i["lineTotal"] for i in order["items"]] == [Decimal("0.30"), Decimal("0.20")]
+    assert repo.products[a["id"]]["stock"] == 97
+
+
+def test_the_worst_problem_is_reported_for_every_line_that_has_it(repo):
+    a, b = add_product(repo, stock=1), add_product(repo, stock=1)
+    with pytest.raises(OutOfStock) as short:
+        orders.place(repo, buyer(), payload((a["id"], 2), (b["id"], 2)))
+    assert set(short.value.details) == {"items.0.quantity", "items.1.quantity"}
+    with pytest.raises(PriceChanged):
+        orders.place(repo, buyer(), payload((a["id"], 2), price=Decimal("1.00")))
+    with pytest.raises(ProductNotFound) as missing:
+        orders.place(repo, buyer(), payload((a["id"], 2), ("ghost", 1), price=Decimal("1.00")))
+    assert set(missing.value.details) == {"items.1.productId"}
+    assert repo.orders == {}
+
+
+def test_idempotency_replays_by_parsed_body_not_bytes(repo):
+    a, b = add_product(repo), add_product(repo)
+    first, _ = orders.place(repo, buyer(), payload((a["id"], 1), (b["id"], 2)), "key")
+    same_lines_reordered = payload((b["id"], 2), (a["id"], 1))
+    again, replayed = orders.place(repo, buyer(), same_lines_reordered, "key")
+    assert replayed and again["id"] == first["id"]
+    assert repo.products[a["id"]]["stock"] == 4
+    with pytest.raises(IdempotencyKeyReused):
+        orders.place(repo, buyer(), payload((a["id"], 2)), "key")
+
+
+def test_request_hash_ignores_line_order_but_not_quantities():
+    base = payload(("a", 1), ("b", 2))
+    assert orders.request_hash(base) == orders.request_hash(payload(("b", 2), ("a", 1)))
+    assert orders.request_hash(base) != orders.request_hash(payload(("a", 1), ("b", 3)))
+
+
+def test_orders_are_hidden_from_other_customers_but_not_admins(repo):
+    a = add_product(repo)
+    order, _ = orders.place(repo, buyer("owner"), payload((a["id"], 1)))
+    with pytest.raises(NotFound):
+        orders.get(repo, buyer("stranger"), order["id"])
+    auth.register(repo, "boss@example.com", factories.STRONG_PASSWORD, "Boss")
+    boss = repo.find_user_by_email("boss@example.com")
+    # an admin claim alone is not enough: the table must agree
+    with pytest.raises(NotFound):
+        orders.get(repo, buyer(boss["userId"], role="admin"), order["id"])
+    auth.promote_to_admin(repo, "boss@example.com")
+    assert orders.get(repo, buyer(boss["userId"], role="admin"), order["id"])["id"] == order["id"]
+
+
+def test_product_lifecycle(repo):
+    created = add_product(repo, name="Lamp")
+    assert products.get(repo, created["id"])["name"] == "Lamp"
+    updated = products.update(repo, created["id"], {"stock": 9})
+    assert updated["stock"] == 9 and updated["updatedAt"] >= created["updatedAt"]
+    assert products.delete(repo, created["id"]) == {"id": created["id"], "deleted": True}
+    with pytest.raises(ProductNotFound):
+        products.get(repo, created["id"])
