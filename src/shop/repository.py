@@ -8,6 +8,8 @@ Key design (one table, key `id` + `type`; see docs/DATA_MODEL.md):
   order           id=<orderId>               type=order         gsi1: user#<userId> / <createdAt>#<id>
                                                                 gsi2: status#<status> / <createdAt>#<id>
   idempotency     id=idem#<userId>#<key>     type=idempotency   expiresAt (TTL)
+  login throttle  id=login#<email>           type=throttle      attempts, expiresAt (TTL, end of the window)
+  address limit   id=ip#<action>#<sourceIp>  type=throttle      attempts, expiresAt (TTL, end of the window)
 
 Every request path is a GetItem, BatchGetItem, Query or a write; never a Scan.
 DynamoDB error codes are translated into domain errors here and nowhere else.
@@ -74,6 +76,15 @@ class OrderLine:
 
 
 @dataclass(frozen=True)
+class Attempt:
+    """One attempt counted against a fixed window (login lockout, per-address limits)."""
+
+    allowed: bool
+    count: int
+    window_ends: int  # epoch seconds; also the item's TTL
+
+
+@dataclass(frozen=True)
 class IdempotencyClaim:
     user_id: str
     key: str
@@ -99,6 +110,8 @@ class Repository(Protocol):
     def get_order(self, order_id: str, consistent: bool = False) -> dict[str, Any] | None: ...
     def list_orders_for_user(self, user_id: str, limit: int, cursor: str | None) -> Page: ...
     def get_idempotency(self, user_id: str, key: str) -> dict[str, Any] | None: ...
+    def take_attempt(self, counter_id: str, limit: int, window_seconds: int, now: int) -> Attempt: ...
+    def clear_attempts(self, counter_id: str) -> None: ...
 
 
 def category_key(category: str) -> str:
@@ -177,7 +190,9 @@ class DynamoRepository:
                 raise _ConditionFailed(_deserialize(raw) if raw else None) from None
             if code == "TransactionCanceledException":
                 raise _Cancelled(error.response.get("CancellationReasons", [])) from None
-            if code in UNAVAILABLE_CODES:
+            status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+            # Any 5xx left after botocore's retries is DynamoDB's trouble, not the request's.
+            if code in UNAVAILABLE_CODES or status >= 500:
                 raise ServiceUnavailable(retry_after=1) from None
             raise
         except BotoCoreError:
@@ -458,6 +473,56 @@ class DynamoRepository:
             return None
         return item
 
+    # -- throttles ------------------------------------------------------------------
+    def take_attempt(self, counter_id: str, limit: int, window_seconds: int, now: int) -> Attempt:
+        """Count one attempt in a fixed window that opens with the first attempt.
+
+        Increment-then-check in one conditional UpdateItem: ADD is atomic and the
+        condition refuses the increment once `limit` attempts are in the window, so
+        parallel requests cannot all read the same old count and slip past. The first
+        attempt creates the item in that same write: no read before it.
+        """
+        key = _serialize({"id": counter_id, "type": "throttle"})
+        window_ends = now + window_seconds
+        for _ in range(3):
+            try:
+                response = self._call(
+                    "update_item",
+                    TableName=self.table,
+                    Key=key,
+                    UpdateExpression="ADD attempts :one SET expiresAt = if_not_exists(expiresAt, :ends)",
+                    ConditionExpression="attribute_not_exists(id) OR (expiresAt > :now AND attempts < :limit)",
+                    ExpressionAttributeValues=_serialize(
+                        {":one": 1, ":ends": window_ends, ":now": now, ":limit": limit}
+                    ),
+                    ReturnValues="ALL_NEW",
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                )
+                counter = _deserialize(response["Attributes"])
+                return Attempt(True, int(counter["attempts"]), int(counter["expiresAt"]))
+            except _ConditionFailed as failed:
+                old = failed.item or {}
+                if int(old.get("expiresAt", 0)) > now:
+                    return Attempt(False, int(old.get("attempts", limit)), int(old["expiresAt"]))
+            # The window is over but TTL has not removed the item yet (TTL deletes lazily,
+            # often hours later): open a new window. The condition lets only one of several
+            # racing requests do it; the others loop and count against the new window.
+            try:
+                self._call(
+                    "put_item",
+                    TableName=self.table,
+                    Item=_serialize({"id": counter_id, "type": "throttle", "attempts": 1, "expiresAt": window_ends}),
+                    ConditionExpression="attribute_not_exists(id) OR expiresAt <= :now",
+                    ExpressionAttributeValues=_serialize({":now": now}),
+                )
+                return Attempt(True, 1, window_ends)
+            except _ConditionFailed:
+                continue
+        raise ServiceUnavailable(retry_after=1)
+
+    def clear_attempts(self, counter_id: str) -> None:
+        self._call("delete_item", TableName=self.table, Key=_serialize({"id": counter_id, "type": "throttle"}))
+
 
 class IdempotencyConflict(Exception):
     """The key is already claimed; the service decides between replay and 422."""
@@ -489,6 +554,7 @@ def repository() -> DynamoRepository:
 
 
 __all__ = [
+    "Attempt",
     "DynamoRepository",
     "IdempotencyClaim",
     "IdempotencyConflict",
