@@ -73,11 +73,14 @@ class DynamoFaults:
     def __init__(self, client: Any):
         self.client = client
         self.attempts: collections.Counter[str] = collections.Counter()
-        self._faults: dict[str, Fault] = {}
+        self._faults: dict[str, tuple[Fault, int | None]] = {}
 
-    def fail(self, operation: str, fault: Fault) -> None:
-        """Every attempt of `operation` (e.g. "TransactWriteItems") fails with `fault`."""
-        self._faults[operation] = fault
+    def fail(self, operation: str, fault: Fault, times: int | None = None) -> None:
+        """Attempts of `operation` (e.g. "TransactWriteItems") fail with `fault`: the
+        next `times` of them, or every one when `times` is None. Attempts are counted
+        from here on."""
+        self.attempts.clear()
+        self._faults[operation] = (fault, times)
 
     def heal(self) -> None:
         self._faults.clear()
@@ -85,8 +88,10 @@ class DynamoFaults:
     def __call__(self, event_name: str, request: Any, **kwargs: Any) -> AWSResponse | None:
         operation = event_name.rsplit(".", 1)[-1]
         self.attempts[operation] += 1
-        fault = self._faults.get(operation)
+        fault, times = self._faults.get(operation, (None, None))
         if fault is not None:
+            if times is not None:
+                self._faults[operation] = (fault, times - 1) if times > 1 else (None, None)
             return fault(request.url)
         return botocore_stubber(event_name=event_name, request=request, **kwargs)
 

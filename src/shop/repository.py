@@ -166,9 +166,12 @@ def _client(endpoint_url: str | None, region: str):
         region_name=region,
         endpoint_url=endpoint_url,
         config=Config(
-            retries={"mode": "standard", "max_attempts": 3},
-            connect_timeout=2,
-            read_timeout=5,
+            # Three attempts in all (botocore's max_attempts would count retries only). The
+            # worst case of one call, 3 x (0.5 + 1.5) s plus at most 3 s of backoff, stays
+            # under the 10 s function timeout, so a client sees our 503, not a gateway 504.
+            retries={"mode": "standard", "total_max_attempts": 3},
+            connect_timeout=0.5,
+            read_timeout=1.5,
             tcp_keepalive=True,
         ),
     )
