@@ -39,6 +39,7 @@ from .errors import (
     ProductNotFound,
     ServiceUnavailable,
 )
+from .integrity import checked, intact
 
 UNAVAILABLE_CODES = frozenset(
     {
@@ -225,7 +226,7 @@ class DynamoRepository:
         item = response.get("Item")
         return _deserialize(item) if item else None
 
-    def _query_page(self, index: str, partition: str, limit: int, cursor: str | None) -> Page:
+    def _query_page(self, kind: str, index: str, partition: str, limit: int, cursor: str | None) -> Page:
         pk_field, sk_field = INDEX_FIELDS[index]
         scope = f"{index}|{partition}"
         key_fields = (*KEY_FIELDS, pk_field, sk_field)
@@ -252,7 +253,7 @@ class DynamoRepository:
         if more and page:
             last = page[-1]
             next_cursor = cursors.encode({f: last[f] for f in key_fields}, scope)
-        return Page(items=[_public(item) for item in page], next_cursor=next_cursor)
+        return Page(items=[_public(item) for item in page if intact(kind, item)], next_cursor=next_cursor)
 
     # -- health ---------------------------------------------------------------------
     def ping(self) -> None:
@@ -292,7 +293,7 @@ class DynamoRepository:
 
     def get_user(self, user_id: str) -> dict[str, Any] | None:
         item = self._get(user_id, "user", consistent=True)
-        return _public(item, "userId") if item else None
+        return _public(checked("user", item), "userId") if item else None
 
     def set_user_role(self, user_id: str, role: str) -> None:
         try:
@@ -331,7 +332,7 @@ class DynamoRepository:
 
     def get_product(self, product_id: str) -> dict[str, Any] | None:
         item = self._get(product_id, "product")
-        return _public(item) if item else None
+        return _public(checked("product", item)) if item else None
 
     def get_products(self, product_ids: list[str]) -> dict[str, dict[str, Any]]:
         keys = [_serialize({"id": pid, "type": "product"}) for pid in dict.fromkeys(product_ids)]
@@ -341,7 +342,7 @@ class DynamoRepository:
             for attempt in range(5):
                 response = self._call("batch_get_item", RequestItems=pending)
                 for item in response.get("Responses", {}).get(self.table, []):
-                    product = _public(_deserialize(item))
+                    product = _public(checked("product", _deserialize(item)))
                     found[product["id"]] = product
                 pending = response.get("UnprocessedKeys") or {}
                 if not pending:
@@ -387,8 +388,8 @@ class DynamoRepository:
 
     def list_products(self, category: str | None, limit: int, cursor: str | None) -> Page:
         if category is None:
-            return self._query_page("gsi1", "product", limit, cursor)
-        return self._query_page("gsi2", category_key(category), limit, cursor)
+            return self._query_page("product", "gsi1", "product", limit, cursor)
+        return self._query_page("product", "gsi2", category_key(category), limit, cursor)
 
     # -- orders ---------------------------------------------------------------------
     def place_order(self, order: dict[str, Any], lines: list[OrderLine], claim: IdempotencyClaim | None) -> None:
@@ -465,10 +466,10 @@ class DynamoRepository:
 
     def get_order(self, order_id: str, consistent: bool = False) -> dict[str, Any] | None:
         item = self._get(order_id, "order", consistent)
-        return _public(item) if item else None
+        return _public(checked("order", item)) if item else None
 
     def list_orders_for_user(self, user_id: str, limit: int, cursor: str | None) -> Page:
-        return self._query_page("gsi1", "user#" + user_id, limit, cursor)
+        return self._query_page("order", "gsi1", "user#" + user_id, limit, cursor)
 
     def get_idempotency(self, user_id: str, key: str) -> dict[str, Any] | None:
         item = self._get(f"idem#{user_id}#{key}", "idempotency", consistent=True)
