@@ -213,7 +213,7 @@ class DynamoRepository:
                 codes = {reason.get("Code") for reason in cancelled.reasons}
                 if not codes & RETRYABLE_CANCELLATIONS or codes & {"ConditionalCheckFailed"}:
                     raise
-                time.sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311 - jitter, not crypto
+                time.sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311  # nosec B311  # retry jitter, not crypto
         raise ServiceUnavailable(retry_after=1)
 
     def _get(self, key_id: str, key_type: str, consistent: bool = False) -> dict[str, Any] | None:
@@ -347,7 +347,7 @@ class DynamoRepository:
                 pending = response.get("UnprocessedKeys") or {}
                 if not pending:
                     break
-                time.sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311 - jitter
+                time.sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311  # nosec B311  # retry jitter, not crypto
             if pending:
                 raise ServiceUnavailable(retry_after=1)
         return found
