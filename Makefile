@@ -6,7 +6,7 @@ DEPS   := $(VENV)/.deps-installed
 export PYTHONPATH := $(CURDIR)/src
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint unit integration blackbox admin deploy clean help
+.PHONY: run test lint unit integration blackbox security admin deploy clean help
 
 help:
 	@echo "make run     start the API on http://127.0.0.1:3000 (embedded DynamoDB, demo data)"
@@ -17,6 +17,11 @@ help:
 $(DEPS): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+SECDEPS := $(VENV)/.security-deps-installed
+$(SECDEPS): $(DEPS) requirements-security.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-security.txt
 	touch $@
 
 run: $(DEPS)
@@ -35,7 +40,15 @@ integration: $(DEPS)
 blackbox: $(DEPS)
 	$(PY) -m pytest tests/api
 
-test: lint $(DEPS)
+# bandit over src/ (every finding fixed or justified inline with `# nosec`), ruff's S rules
+# (in `lint`), and pip-audit over the runtime dependencies (src/devtools/dependency_audit.py
+# says loudly when the vulnerability service could not be reached; DEPENDENCY_AUDIT=required
+# makes that fatal).
+security: $(SECDEPS)
+	$(PY) -m bandit -r src -q
+	$(PY) -m devtools.dependency_audit
+
+test: lint security $(DEPS)
 	rm -f .coverage .coverage.*
 	$(PY) -m coverage run -m pytest
 	$(PY) -m coverage combine --quiet

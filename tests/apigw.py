@@ -54,6 +54,7 @@ def make_event(
     headers: dict[str, str] | None = None,
     query: dict[str, str] | None = None,
     raw_body: str | None = None,
+    source_ip: str = "203.0.113.7",
 ) -> tuple[dict[str, Any], Any]:
     route, params = route_for(method, path)
     all_headers = {"Content-Type": "application/json"} if body is not None or raw_body is not None else {}
@@ -76,7 +77,7 @@ def make_event(
             "httpMethod": method,
             "requestId": request_id,
             "stage": "test",
-            "identity": {"sourceIp": "203.0.113.7"},
+            "identity": {"sourceIp": source_ip},
         },
         "body": raw_body if raw_body is not None else (json.dumps(body) if body is not None else None),
         "isBase64Encoded": False,

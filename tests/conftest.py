@@ -9,6 +9,9 @@ import uuid
 
 import pytest
 
+# The secret-leak guard watches the whole session; pytester runs it against planted leaks.
+pytest_plugins = ["tests.leak_guard", "pytester"]
+
 TEST_SECRET = secrets.token_urlsafe(48)
 ALLOWED_ORIGIN = "https://shop.example"
 

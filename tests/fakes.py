@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from shop.errors import EmailTaken, OutOfStock, PriceChanged, ProductNotFound
-from shop.repository import IdempotencyClaim, IdempotencyConflict, OrderLine, Page
+from shop.repository import Attempt, IdempotencyClaim, IdempotencyConflict, OrderLine, Page
 
 
 class FakeRepository:
@@ -18,6 +18,7 @@ class FakeRepository:
         self.products: dict[str, dict[str, Any]] = {}
         self.orders: dict[str, dict[str, Any]] = {}
         self.idempotency: dict[tuple[str, str], dict[str, Any]] = {}
+        self.attempts: dict[str, tuple[int, int]] = {}
 
     def ping(self) -> None:
         return None
@@ -101,3 +102,15 @@ class FakeRepository:
         if record is None or record["expiresAt"] < time.time():
             return None
         return dict(record)
+
+    def take_attempt(self, counter_id: str, limit: int, window_seconds: int, now: int) -> Attempt:
+        count, ends = self.attempts.get(counter_id, (0, 0))
+        if ends <= now:
+            count, ends = 0, now + window_seconds
+        if count >= limit:
+            return Attempt(False, count, ends)
+        self.attempts[counter_id] = (count + 1, ends)
+        return Attempt(True, count + 1, ends)
+
+    def clear_attempts(self, counter_id: str) -> None:
+        self.attempts.pop(counter_id, None)

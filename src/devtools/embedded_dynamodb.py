@@ -21,7 +21,7 @@ def start() -> None:
 
     for name, value in {
         "AWS_ACCESS_KEY_ID": "local",
-        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",  # nosec B105  # moto's placeholder credential, not a secret
         "AWS_DEFAULT_REGION": "us-east-1",
     }.items():
         os.environ.setdefault(name, value)

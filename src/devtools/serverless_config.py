@@ -34,7 +34,7 @@ _CloudFormationLoader.add_multi_constructor("!", _tagged)
 @functools.cache
 def load(path: Path = SERVERLESS_YML) -> dict[str, Any]:
     with open(path, encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=_CloudFormationLoader)  # noqa: S506 - SafeLoader subclass
+        return yaml.load(handle, Loader=_CloudFormationLoader)  # noqa: S506  # nosec B506  # a SafeLoader subclass
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,27 @@ def settings() -> Settings:
     )
 
 
+@dataclass(frozen=True)
+class ThrottleSettings:
+    login_max_failures: int
+    login_lockout_seconds: int
+    login_ip_limit: int
+    register_ip_limit: int
+    ip_window_seconds: int
+
+
+@functools.cache
+def throttle_settings() -> ThrottleSettings:
+    """Login lockout and per-address limits (see docs/SECURITY.md for the reasoning)."""
+    return ThrottleSettings(
+        login_max_failures=_int("LOGIN_MAX_FAILURES", 5, 1, 100),
+        login_lockout_seconds=_int("LOGIN_LOCKOUT_SECONDS", 15 * 60, 60, 24 * 3600),
+        login_ip_limit=_int("LOGIN_IP_LIMIT", 60, 1, 100_000),
+        register_ip_limit=_int("REGISTER_IP_LIMIT", 20, 1, 100_000),
+        ip_window_seconds=_int("IP_LIMIT_WINDOW_SECONDS", 5 * 60, 1, 24 * 3600),
+    )
+
+
 def _check_secret(name: str, value: str) -> str:
     if len(value.encode()) < MIN_SECRET_BYTES:
         raise ConfigError(f"{name} must be at least {MIN_SECRET_BYTES} bytes")
@@ -110,3 +131,4 @@ def reset() -> None:
     """Forget cached settings (tests and the local server change the environment)."""
     settings.cache_clear()
     signing_secrets.cache_clear()
+    throttle_settings.cache_clear()

@@ -255,20 +255,34 @@ def _response(reply: Reply, request_id: str, cors: dict[str, str]) -> dict[str, 
     return {"statusCode": reply.status, "headers": headers, "body": reply.body(), "isBase64Encoded": False}
 
 
-def endpoint(auth: str | None = None) -> Callable[[Callable[[Request], Reply]], Callable[..., dict[str, Any]]]:
-    """Wrap `fn(request) -> Reply` as a Lambda handler. `auth` is None, "user" or "admin"."""
+def _limit_source(action: str, context_info: dict[str, Any]) -> None:
+    # Imported here, like the admin check: only login and register pay for it.
+    from .repository import repository
+    from .services import throttle
+
+    source_ip = (context_info.get("identity") or {}).get("sourceIp") or "unknown"
+    throttle.limit_source(repository(), action, source_ip)
+
+
+def endpoint(
+    auth: str | None = None, rate_limit: str | None = None
+) -> Callable[[Callable[[Request], Reply]], Callable[..., dict[str, Any]]]:
+    """Wrap `fn(request) -> Reply` as a Lambda handler. `auth` is None, "user" or "admin";
+    `rate_limit` names a per-source-address limit ("login", "register")."""
 
     def decorate(fn: Callable[[Request], Reply]) -> Callable[..., dict[str, Any]]:
         @functools.wraps(fn)
         def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-            return _handle(fn, auth, event, context)
+            return _handle(fn, auth, event, context, rate_limit)
 
         return handler
 
     return decorate
 
 
-def _handle(fn: Callable[[Request], Reply], auth: str | None, event: dict[str, Any], context: Any) -> dict[str, Any]:
+def _handle(
+    fn: Callable[[Request], Reply], auth: str | None, event: dict[str, Any], context: Any, rate_limit: str | None = None
+) -> dict[str, Any]:
     global _cold_start
     started = time.perf_counter()
     cold, _cold_start = _cold_start, False
@@ -291,6 +305,8 @@ def _handle(fn: Callable[[Request], Reply], auth: str | None, event: dict[str, A
             reply = _preflight(cors)
         else:
             request = Request(event, headers)
+            if rate_limit is not None:
+                _limit_source(rate_limit, context_info)
             if auth is not None:
                 request.caller = _authenticate(headers, auth)
                 log["userId"] = request.caller.user_id

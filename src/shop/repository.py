@@ -8,6 +8,8 @@ Key design (one table, key `id` + `type`; see docs/DATA_MODEL.md):
   order           id=<orderId>               type=order         gsi1: user#<userId> / <createdAt>#<id>
                                                                 gsi2: status#<status> / <createdAt>#<id>
   idempotency     id=idem#<userId>#<key>     type=idempotency   expiresAt (TTL)
+  login throttle  id=login#<email>           type=throttle      attempts, expiresAt (TTL, end of the window)
+  address limit   id=ip#<action>#<sourceIp>  type=throttle      attempts, expiresAt (TTL, end of the window)
 
 Every request path is a GetItem, BatchGetItem, Query or a write; never a Scan.
 DynamoDB error codes are translated into domain errors here and nowhere else.
@@ -37,6 +39,7 @@ from .errors import (
     ProductNotFound,
     ServiceUnavailable,
 )
+from .integrity import checked, intact
 
 UNAVAILABLE_CODES = frozenset(
     {
@@ -74,6 +77,15 @@ class OrderLine:
 
 
 @dataclass(frozen=True)
+class Attempt:
+    """One attempt counted against a fixed window (login lockout, per-address limits)."""
+
+    allowed: bool
+    count: int
+    window_ends: int  # epoch seconds; also the item's TTL
+
+
+@dataclass(frozen=True)
 class IdempotencyClaim:
     user_id: str
     key: str
@@ -99,6 +111,8 @@ class Repository(Protocol):
     def get_order(self, order_id: str, consistent: bool = False) -> dict[str, Any] | None: ...
     def list_orders_for_user(self, user_id: str, limit: int, cursor: str | None) -> Page: ...
     def get_idempotency(self, user_id: str, key: str) -> dict[str, Any] | None: ...
+    def take_attempt(self, counter_id: str, limit: int, window_seconds: int, now: int) -> Attempt: ...
+    def clear_attempts(self, counter_id: str) -> None: ...
 
 
 def category_key(category: str) -> str:
@@ -153,9 +167,12 @@ def _client(endpoint_url: str | None, region: str):
         region_name=region,
         endpoint_url=endpoint_url,
         config=Config(
-            retries={"mode": "standard", "max_attempts": 3},
-            connect_timeout=2,
-            read_timeout=5,
+            # Three attempts in all (botocore's max_attempts would count retries only). The
+            # worst case of one call, 3 x (0.5 + 1.5) s plus at most 3 s of backoff, stays
+            # under the 10 s function timeout, so a client sees our 503, not a gateway 504.
+            retries={"mode": "standard", "total_max_attempts": 3},
+            connect_timeout=0.5,
+            read_timeout=1.5,
             tcp_keepalive=True,
         ),
     )
@@ -177,7 +194,9 @@ class DynamoRepository:
                 raise _ConditionFailed(_deserialize(raw) if raw else None) from None
             if code == "TransactionCanceledException":
                 raise _Cancelled(error.response.get("CancellationReasons", [])) from None
-            if code in UNAVAILABLE_CODES:
+            status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+            # Any 5xx left after botocore's retries is DynamoDB's trouble, not the request's.
+            if code in UNAVAILABLE_CODES or status >= 500:
                 raise ServiceUnavailable(retry_after=1) from None
             raise
         except BotoCoreError:
@@ -194,7 +213,7 @@ class DynamoRepository:
                 codes = {reason.get("Code") for reason in cancelled.reasons}
                 if not codes & RETRYABLE_CANCELLATIONS or codes & {"ConditionalCheckFailed"}:
                     raise
-                time.sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311 - jitter, not crypto
+                time.sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311  # nosec B311  # retry jitter, not crypto
         raise ServiceUnavailable(retry_after=1)
 
     def _get(self, key_id: str, key_type: str, consistent: bool = False) -> dict[str, Any] | None:
@@ -207,7 +226,7 @@ class DynamoRepository:
         item = response.get("Item")
         return _deserialize(item) if item else None
 
-    def _query_page(self, index: str, partition: str, limit: int, cursor: str | None) -> Page:
+    def _query_page(self, kind: str, index: str, partition: str, limit: int, cursor: str | None) -> Page:
         pk_field, sk_field = INDEX_FIELDS[index]
         scope = f"{index}|{partition}"
         key_fields = (*KEY_FIELDS, pk_field, sk_field)
@@ -234,7 +253,7 @@ class DynamoRepository:
         if more and page:
             last = page[-1]
             next_cursor = cursors.encode({f: last[f] for f in key_fields}, scope)
-        return Page(items=[_public(item) for item in page], next_cursor=next_cursor)
+        return Page(items=[_public(item) for item in page if intact(kind, item)], next_cursor=next_cursor)
 
     # -- health ---------------------------------------------------------------------
     def ping(self) -> None:
@@ -274,7 +293,7 @@ class DynamoRepository:
 
     def get_user(self, user_id: str) -> dict[str, Any] | None:
         item = self._get(user_id, "user", consistent=True)
-        return _public(item, "userId") if item else None
+        return _public(checked("user", item), "userId") if item else None
 
     def set_user_role(self, user_id: str, role: str) -> None:
         try:
@@ -313,7 +332,7 @@ class DynamoRepository:
 
     def get_product(self, product_id: str) -> dict[str, Any] | None:
         item = self._get(product_id, "product")
-        return _public(item) if item else None
+        return _public(checked("product", item)) if item else None
 
     def get_products(self, product_ids: list[str]) -> dict[str, dict[str, Any]]:
         keys = [_serialize({"id": pid, "type": "product"}) for pid in dict.fromkeys(product_ids)]
@@ -323,12 +342,12 @@ class DynamoRepository:
             for attempt in range(5):
                 response = self._call("batch_get_item", RequestItems=pending)
                 for item in response.get("Responses", {}).get(self.table, []):
-                    product = _public(_deserialize(item))
+                    product = _public(checked("product", _deserialize(item)))
                     found[product["id"]] = product
                 pending = response.get("UnprocessedKeys") or {}
                 if not pending:
                     break
-                time.sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311 - jitter
+                time.sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311  # nosec B311  # retry jitter, not crypto
             if pending:
                 raise ServiceUnavailable(retry_after=1)
         return found
@@ -369,8 +388,8 @@ class DynamoRepository:
 
     def list_products(self, category: str | None, limit: int, cursor: str | None) -> Page:
         if category is None:
-            return self._query_page("gsi1", "product", limit, cursor)
-        return self._query_page("gsi2", category_key(category), limit, cursor)
+            return self._query_page("product", "gsi1", "product", limit, cursor)
+        return self._query_page("product", "gsi2", category_key(category), limit, cursor)
 
     # -- orders ---------------------------------------------------------------------
     def place_order(self, order: dict[str, Any], lines: list[OrderLine], claim: IdempotencyClaim | None) -> None:
@@ -447,16 +466,66 @@ class DynamoRepository:
 
     def get_order(self, order_id: str, consistent: bool = False) -> dict[str, Any] | None:
         item = self._get(order_id, "order", consistent)
-        return _public(item) if item else None
+        return _public(checked("order", item)) if item else None
 
     def list_orders_for_user(self, user_id: str, limit: int, cursor: str | None) -> Page:
-        return self._query_page("gsi1", "user#" + user_id, limit, cursor)
+        return self._query_page("order", "gsi1", "user#" + user_id, limit, cursor)
 
     def get_idempotency(self, user_id: str, key: str) -> dict[str, Any] | None:
         item = self._get(f"idem#{user_id}#{key}", "idempotency", consistent=True)
         if item is None or item.get("expiresAt", 0) < int(time.time()):
             return None
         return item
+
+    # -- throttles ------------------------------------------------------------------
+    def take_attempt(self, counter_id: str, limit: int, window_seconds: int, now: int) -> Attempt:
+        """Count one attempt in a fixed window that opens with the first attempt.
+
+        Increment-then-check in one conditional UpdateItem: ADD is atomic and the
+        condition refuses the increment once `limit` attempts are in the window, so
+        parallel requests cannot all read the same old count and slip past. The first
+        attempt creates the item in that same write: no read before it.
+        """
+        key = _serialize({"id": counter_id, "type": "throttle"})
+        window_ends = now + window_seconds
+        for _ in range(3):
+            try:
+                response = self._call(
+                    "update_item",
+                    TableName=self.table,
+                    Key=key,
+                    UpdateExpression="ADD attempts :one SET expiresAt = if_not_exists(expiresAt, :ends)",
+                    ConditionExpression="attribute_not_exists(id) OR (expiresAt > :now AND attempts < :limit)",
+                    ExpressionAttributeValues=_serialize(
+                        {":one": 1, ":ends": window_ends, ":now": now, ":limit": limit}
+                    ),
+                    ReturnValues="ALL_NEW",
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                )
+                counter = _deserialize(response["Attributes"])
+                return Attempt(True, int(counter["attempts"]), int(counter["expiresAt"]))
+            except _ConditionFailed as failed:
+                old = failed.item or {}
+                if int(old.get("expiresAt", 0)) > now:
+                    return Attempt(False, int(old.get("attempts", limit)), int(old["expiresAt"]))
+            # The window is over but TTL has not removed the item yet (TTL deletes lazily,
+            # often hours later): open a new window. The condition lets only one of several
+            # racing requests do it; the others loop and count against the new window.
+            try:
+                self._call(
+                    "put_item",
+                    TableName=self.table,
+                    Item=_serialize({"id": counter_id, "type": "throttle", "attempts": 1, "expiresAt": window_ends}),
+                    ConditionExpression="attribute_not_exists(id) OR expiresAt <= :now",
+                    ExpressionAttributeValues=_serialize({":now": now}),
+                )
+                return Attempt(True, 1, window_ends)
+            except _ConditionFailed:
+                continue
+        raise ServiceUnavailable(retry_after=1)
+
+    def clear_attempts(self, counter_id: str) -> None:
+        self._call("delete_item", TableName=self.table, Key=_serialize({"id": counter_id, "type": "throttle"}))
 
 
 class IdempotencyConflict(Exception):
@@ -489,6 +558,7 @@ def repository() -> DynamoRepository:
 
 
 __all__ = [
+    "Attempt",
     "DynamoRepository",
     "IdempotencyClaim",
     "IdempotencyConflict",

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import pytest
 import requests
 
+from tests import leak_guard
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
@@ -54,6 +56,7 @@ def start_server(tmp_dir: pathlib.Path, **overrides: str) -> LocalServer:
     }
     env.pop("DYNAMODB_ENDPOINT_URL", None)
     output_path = tmp_dir / f"server-{port}.log"
+    leak_guard.watch_file(output_path)
     process = subprocess.Popen(
         [sys.executable, "-m", "devtools.local_server"],
         cwd=ROOT,

@@ -6,6 +6,6 @@ from ..services import auth
 _schema = LoginSchema()
 
 
-@endpoint()
+@endpoint(rate_limit="login")
 def handler(request: Request) -> Reply:
     return ok(auth.login(repository(), **request.body(_schema)))

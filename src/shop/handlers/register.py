@@ -6,6 +6,6 @@ from ..services import auth
 _schema = RegisterSchema()
 
 
-@endpoint()
+@endpoint(rate_limit="register")
 def handler(request: Request) -> Reply:
     return created(auth.register(repository(), **request.body(_schema)))

@@ -9,6 +9,7 @@ from .. import passwords, tokens
 from ..clock import now_iso
 from ..errors import InvalidCredentials, NotFound
 from ..repository import Repository
+from . import throttle
 
 
 def _public_user(user: dict[str, Any]) -> dict[str, Any]:
@@ -35,12 +36,14 @@ def register(repo: Repository, email: str, password: str, name: str) -> dict[str
 
 
 def login(repo: Repository, email: str, password: str) -> dict[str, Any]:
+    throttle.start_login(repo, email)  # 429 once the email has used up its failures
     user = repo.find_user_by_email(email)
     # verify_password hashes against a dummy when the user is unknown, so both
     # failures cost the same bcrypt work and give the same answer.
     password_ok = passwords.verify_password(password, user["passwordHash"] if user else None)
     if user is None or not password_ok:
         raise InvalidCredentials()
+    throttle.login_succeeded(repo, email)
     return _session(user)
 
 

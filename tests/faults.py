@@ -1,0 +1,105 @@
+"""DynamoDB fault injection for the repository's client, through botocore's event hooks.
+
+moto answers DynamoDB calls from a `before-send` hook. `DynamoFaults` takes that hook's
+place on one client and, for the operations a test chooses, answers with a throttle,
+a 5xx, a transaction conflict or a timeout *instead of* moto, so the failed request
+never reaches the table (as when DynamoDB refuses it). Every HTTP attempt is counted,
+so tests can prove botocore retried, and how often.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+from collections.abc import Callable
+from typing import Any
+
+from botocore.awsrequest import AWSResponse
+from botocore.exceptions import ConnectTimeoutError, ReadTimeoutError
+from moto.core.models import botocore_stubber
+
+
+class _Body:
+    def __init__(self, data: bytes):
+        self.data = data
+
+    def stream(self, **_: Any):
+        yield self.data
+
+
+def error_response(url: str, status: int, code: str, **extra: Any) -> AWSResponse:
+    body = json.dumps({"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": code, **extra}).encode()
+    headers = {"Content-Type": "application/x-amz-json-1.0", "x-amzn-RequestId": "fault-injected"}
+    return AWSResponse(url, status, headers, _Body(body))
+
+
+def throttled(url: str) -> AWSResponse:
+    return error_response(url, 400, "ProvisionedThroughputExceededException")
+
+
+def request_limit(url: str) -> AWSResponse:
+    return error_response(url, 400, "ThrottlingException")
+
+
+def internal_error(url: str) -> AWSResponse:
+    return error_response(url, 500, "InternalServerError")
+
+
+def unknown_5xx(url: str) -> AWSResponse:
+    return error_response(url, 502, "BadGateway")
+
+
+def transaction_conflict(url: str) -> AWSResponse:
+    return error_response(
+        url,
+        400,
+        "TransactionCanceledException",
+        CancellationReasons=[{"Code": "TransactionConflict", "Message": "conflict"}] * 3,
+    )
+
+
+def read_timeout(url: str) -> AWSResponse:
+    raise ReadTimeoutError(endpoint_url=url)
+
+
+def connect_timeout(url: str) -> AWSResponse:
+    raise ConnectTimeoutError(endpoint_url=url)
+
+
+Fault = Callable[[str], AWSResponse]
+
+
+class DynamoFaults:
+    def __init__(self, client: Any):
+        self.client = client
+        self.attempts: collections.Counter[str] = collections.Counter()
+        self._faults: dict[str, tuple[Fault, int | None]] = {}
+
+    def fail(self, operation: str, fault: Fault, times: int | None = None) -> None:
+        """Attempts of `operation` (e.g. "TransactWriteItems") fail with `fault`: the
+        next `times` of them, or every one when `times` is None. Attempts are counted
+        from here on."""
+        self.attempts.clear()
+        self._faults[operation] = (fault, times)
+
+    def heal(self) -> None:
+        self._faults.clear()
+
+    def __call__(self, event_name: str, request: Any, **kwargs: Any) -> AWSResponse | None:
+        operation = event_name.rsplit(".", 1)[-1]
+        self.attempts[operation] += 1
+        fault, times = self._faults.get(operation, (None, None))
+        if fault is not None:
+            if times is not None:
+                self._faults[operation] = (fault, times - 1) if times > 1 else (None, None)
+            return fault(request.url)
+        return botocore_stubber(event_name=event_name, request=request, **kwargs)
+
+    def __enter__(self) -> DynamoFaults:
+        self.client.meta.events.unregister("before-send", botocore_stubber)
+        self.client.meta.events.register("before-send.dynamodb", self)
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        self.client.meta.events.unregister("before-send.dynamodb", self)
+        self.client.meta.events.register("before-send", botocore_stubber)

@@ -1,0 +1,66 @@
+"""The secret-leak guard (tests/leak_guard.py) fails a session whose logs leak, even when
+every test passes. Proven on planted leaks in a separate pytest process."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+PLANTED = """
+import json
+
+from shop import passwords, tokens
+from shop.edge import logger
+from tests.apigw import invoke
+
+
+def test_a_password_from_the_traffic_reaches_a_log_line():
+    body = {"email": "someone@example.com", "password": "Planted-Passw0rd!"}
+    invoke("POST", "/auth/login", raw_body="{", headers={"X-Ignored": json.dumps(body)})
+    invoke("GET", "/orders", headers={"Authorization": "Basic cGxhbnRlZC1jcmVkZW50aWFs"})
+    logger.warning("debugging auth", extra={"authorization": "Basic cGxhbnRlZC1jcmVkZW50aWFs"})
+
+
+def test_a_token_is_printed():
+    print(json.dumps({"token": tokens.issue("u1", "a@example.com", "customer")}))
+
+
+def test_a_password_hash_is_logged():
+    logger.info("stored user", extra={"hash": passwords.hash_password("Another-Passw0rd!")})
+
+
+def test_a_password_given_to_bcrypt_is_logged():
+    passwords.verify_password("Guessed-Passw0rd!", None)
+    logger.info("login attempt", extra={"tried": "Guessed-Passw0rd!"})
+
+
+def test_an_email_is_logged_unmasked():
+    logger.info("lookup", extra={"email": "bob@example.com"})
+
+
+def test_a_masked_email_is_fine():
+    logger.info("lookup", extra={"email": "b***@example.com"})
+"""
+
+
+def test_the_guard_fails_a_passing_suite_that_leaks(pytester, monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(ROOT), str(ROOT / "src")]))
+    pytester.makeconftest('pytest_plugins = ["tests.leak_guard"]\n')
+    pytester.makepyfile(test_planted=PLANTED)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=6)  # every test passes, yet the session fails
+    assert result.ret == 1
+    report = "\n".join(line for line in result.outlines if line.startswith("LEAK "))
+    expected = {
+        "test_a_password_from_the_traffic_reaches_a_log_line": "Authorization",
+        "test_a_token_is_printed": "JWT",
+        "test_a_password_hash_is_logged": "password hash",
+        "test_a_password_given_to_bcrypt_is_logged": "password",
+        "test_an_email_is_logged_unmasked": "unmasked email",
+    }
+    for test, kind in expected.items():
+        assert any(f"LEAK {kind}" in line and test in line for line in report.splitlines()), (test, report)
+    assert "test_a_masked_email_is_fine" not in report
+    # The other direction, a clean session passing, is this very suite passing.
