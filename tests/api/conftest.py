@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import pytest
 import requests
 
+from tests.conftest import LOCAL_ENDPOINT
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
@@ -53,6 +55,8 @@ def start_server(tmp_dir: pathlib.Path, **overrides: str) -> LocalServer:
         **overrides,
     }
     env.pop("DYNAMODB_ENDPOINT_URL", None)
+    if LOCAL_ENDPOINT is not None:  # the server's table lives in DynamoDB Local too
+        env["DYNAMODB_ENDPOINT_URL"] = LOCAL_ENDPOINT
     output_path = tmp_dir / f"server-{port}.log"
     process = subprocess.Popen(
         [sys.executable, "-m", "devtools.local_server"],
