@@ -50,6 +50,8 @@ UNAVAILABLE_CODES = frozenset(
         "ServiceUnavailable",
         "ResourceNotFoundException",
         "TransactionInProgressException",
+        # A single-item write that meets a running transaction on the same item.
+        "TransactionConflictException",
     }
 )
 RETRYABLE_CANCELLATIONS = frozenset({"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"})
