@@ -125,3 +125,40 @@ def test_product_lifecycle(repo):
     assert products.delete(repo, created["id"]) == {"id": created["id"], "deleted": True}
     with pytest.raises(ProductNotFound):
         products.get(repo, created["id"])
+
+
+def test_status_history_keeps_the_last_twenty_transitions(repo):
+    a = add_product(repo)
+    order, _ = orders.place(repo, buyer("owner"), payload((a["id"], 1)))
+    old = [{"status": "pending", "at": f"t{i}", "by": "x"} for i in range(25)]
+    repo.orders[order["id"]]["statusHistory"] = old
+    auth.register(repo, "boss@example.com", factories.STRONG_PASSWORD, "Boss")
+    auth.promote_to_admin(repo, "boss@example.com")
+    boss = buyer(repo.find_user_by_email("boss@example.com")["userId"], role="admin")
+    moved = orders.move(repo, boss, order["id"], "paid")
+    assert len(moved["statusHistory"]) == orders.HISTORY_LIMIT
+    assert moved["statusHistory"][0] == old[6]
+    assert moved["statusHistory"][-1]["status"] == "paid" and moved["statusHistory"][-1]["by"] == boss.user_id
+
+
+def test_the_lifecycle_table_never_revisits_a_status():
+    """The conditional writes rely on it: a status, once left, is never entered again."""
+    reachable = {"pending"}
+    frontier = ["pending"]
+    paths = {"pending": {"pending"}}
+    while frontier:
+        current = frontier.pop()
+        for nxt in orders.TRANSITIONS[current]:
+            assert nxt not in paths[current], (current, nxt)
+            paths[nxt] = paths[current] | {nxt}
+            reachable.add(nxt)
+            frontier.append(nxt)
+    assert reachable == set(orders.TRANSITIONS)
+
+
+def test_a_stale_admin_claim_cannot_list_everyones_orders(repo):
+    a = add_product(repo)
+    orders.place(repo, buyer("someone"), payload((a["id"], 1)))
+    mine, _ = orders.place(repo, buyer("claimer"), payload((a["id"], 1)))
+    listed = orders.list_page(repo, buyer("claimer", role="admin"), 10, None, "pending")
+    assert [o["id"] for o in listed.items] == [mine["id"]]
