@@ -162,3 +162,31 @@ def test_a_stale_admin_claim_cannot_list_everyones_orders(repo):
     mine, _ = orders.place(repo, buyer("claimer"), payload((a["id"], 1)))
     listed = orders.list_page(repo, buyer("claimer", role="admin"), 10, None, "pending")
     assert [o["id"] for o in listed.items] == [mine["id"]]
+
+
+def test_a_twin_try_that_finds_the_stock_gone_answers_with_its_twins_order(repo, monkeypatch):
+    """Both tries of one key pass the record check before either commits; one takes the last
+    unit, the other then sees no stock: it must replay its twin's order, not answer 409."""
+    a = add_product(repo, stock=1)
+    won, _ = orders.place(repo, buyer(), payload((a["id"], 1)), idempotency_key="k")
+    real = repo.get_idempotency
+    calls = []
+
+    def missed_once(user_id, key):
+        calls.append(key)
+        return None if len(calls) == 1 else real(user_id, key)
+
+    monkeypatch.setattr(repo, "get_idempotency", missed_once)
+    twin, replayed = orders.place(repo, buyer(), payload((a["id"], 1)), idempotency_key="k")
+    assert replayed and twin["id"] == won["id"] and len(calls) == 2
+    with pytest.raises(OutOfStock):  # without a key, no stock is no stock
+        orders.place(repo, buyer(), payload((a["id"], 1)))
+
+
+def test_a_twin_whose_claim_loses_the_race_replays_the_winner(repo, monkeypatch):
+    a = add_product(repo, stock=5)
+    won, _ = orders.place(repo, buyer(), payload((a["id"], 1)), idempotency_key="k")
+    monkeypatch.setattr(repo, "get_idempotency", lambda user_id, key: None)  # read before the winner committed
+    twin, replayed = orders.place(repo, buyer(), payload((a["id"], 1)), idempotency_key="k")
+    assert replayed and twin["id"] == won["id"]
+    assert repo.products[a["id"]]["stock"] == 4
