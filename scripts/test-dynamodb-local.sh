@@ -27,7 +27,7 @@ fi
 port=8000
 log=$(mktemp)
 java -Xms256m -Djava.library.path="$(dirname "$jar")/DynamoDBLocal_lib" -jar "$jar" \
-    -inMemory -sharedDb -port "$port" >"$log" 2>&1 &
+    -inMemory -sharedDb -disableTelemetry -port "$port" >"$log" 2>&1 &
 java_pid=$!
 stop_java() {
     kill "$java_pid" 2>/dev/null || true
