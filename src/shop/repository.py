@@ -7,6 +7,7 @@ Key design (one table, key `id` + `type`; see docs/DATA_MODEL.md):
                                                                 gsi2: category#<category> / <createdAt>#<id>
   order           id=<orderId>               type=order         gsi1: user#<userId> / <createdAt>#<id>
                                                                 gsi2: status#<status> / <createdAt>#<id>
+                                                                gsi3: user#<userId>#status#<status> / <createdAt>#<id>
   idempotency     id=idem#<userId>#<key>     type=idempotency   expiresAt (TTL)
   login throttle  id=login#<email>           type=throttle      attempts, expiresAt (TTL, end of the window)
   address limit   id=ip#<action>#<sourceIp>  type=throttle      attempts, expiresAt (TTL, end of the window)
@@ -33,11 +34,13 @@ from . import config, cursors
 from .errors import (
     EmailTaken,
     InvalidCursor,
+    InvalidTransition,
     NotFound,
     OutOfStock,
     PriceChanged,
     ProductNotFound,
     ServiceUnavailable,
+    ValidationFailed,
 )
 from .integrity import checked, intact
 
@@ -50,13 +53,18 @@ UNAVAILABLE_CODES = frozenset(
         "ServiceUnavailable",
         "ResourceNotFoundException",
         "TransactionInProgressException",
+        # A single-item write that meets a running transaction on the same item.
+        "TransactionConflictException",
     }
 )
 RETRYABLE_CANCELLATIONS = frozenset({"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"})
 TRANSACTION_ATTEMPTS = 6
 KEY_FIELDS = ("id", "type")
-INTERNAL_FIELDS = frozenset({"id", "type", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "expiresAt"})
-INDEX_FIELDS = {"gsi1": ("gsi1pk", "gsi1sk"), "gsi2": ("gsi2pk", "gsi2sk")}
+INTERNAL_FIELDS = frozenset({"id", "type", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk", "expiresAt"})
+INDEX_FIELDS = {"gsi1": ("gsi1pk", "gsi1sk"), "gsi2": ("gsi2pk", "gsi2sk"), "gsi3": ("gsi3pk", "gsi3sk")}
+MAX_STOCK = 1_000_000
+# A cancel re-plans its restock when a product vanishes between the read and the write.
+RESTOCK_ATTEMPTS = 3
 INTEGER_FIELDS = frozenset({"stock", "quantity"})
 
 _serializer = TypeSerializer()
@@ -104,12 +112,16 @@ class Repository(Protocol):
     def put_product(self, product: dict[str, Any]) -> None: ...
     def get_product(self, product_id: str) -> dict[str, Any] | None: ...
     def get_products(self, product_ids: list[str]) -> dict[str, dict[str, Any]]: ...
-    def update_product(self, product_id: str, changes: dict[str, Any]) -> dict[str, Any]: ...
+    def update_product(self, product_id: str, changes: dict[str, Any], stock_delta: int = 0) -> dict[str, Any]: ...
     def delete_product(self, product_id: str) -> None: ...
     def list_products(self, category: str | None, limit: int, cursor: str | None) -> Page: ...
     def place_order(self, order: dict[str, Any], lines: list[OrderLine], claim: IdempotencyClaim | None) -> None: ...
     def get_order(self, order_id: str, consistent: bool = False) -> dict[str, Any] | None: ...
-    def list_orders_for_user(self, user_id: str, limit: int, cursor: str | None) -> Page: ...
+    def list_orders_for_user(self, user_id: str, limit: int, cursor: str | None, status: str | None = None) -> Page: ...
+    def list_orders_by_status(self, status: str, limit: int, cursor: str | None) -> Page: ...
+    def change_order_status(
+        self, order: dict[str, Any], changes: dict[str, Any], restock: bool = False
+    ) -> dict[str, Any]: ...
     def get_idempotency(self, user_id: str, key: str) -> dict[str, Any] | None: ...
     def take_attempt(self, counter_id: str, limit: int, window_seconds: int, now: int) -> Attempt: ...
     def clear_attempts(self, counter_id: str) -> None: ...
@@ -117,6 +129,19 @@ class Repository(Protocol):
 
 def category_key(category: str) -> str:
     return "category#" + category.casefold()
+
+
+def order_index_keys(order: dict[str, Any]) -> dict[str, str]:
+    """The index keys an order carries for its current status; rewritten on every transition."""
+    sort_key = f"{order['createdAt']}#{order['id']}"
+    return {
+        "gsi1pk": "user#" + order["userId"],
+        "gsi1sk": sort_key,
+        "gsi2pk": "status#" + order["status"],
+        "gsi2sk": sort_key,
+        "gsi3pk": f"user#{order['userId']}#status#{order['status']}",
+        "gsi3sk": sort_key,
+    }
 
 
 def _serialize(item: dict[str, Any]) -> dict[str, Any]:
@@ -352,27 +377,44 @@ class DynamoRepository:
                 raise ServiceUnavailable(retry_after=1)
         return found
 
-    def update_product(self, product_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+    def update_product(self, product_id: str, changes: dict[str, Any], stock_delta: int = 0) -> dict[str, Any]:
+        """SET the given fields; a non-zero `stock_delta` is applied with ADD, so it composes
+        with concurrent orders' decrements instead of overwriting them."""
         values = dict(changes)
         if "category" in values:
             values["gsi2pk"] = category_key(values["category"])
         names = {f"#f{i}": field for i, field in enumerate(values)}
-        placeholders = {f":v{i}": value for i, value in enumerate(values.values())}
+        placeholders: dict[str, Any] = {f":v{i}": value for i, value in enumerate(values.values())}
         assignments = ", ".join(f"{n} = {v}" for n, v in zip(names, placeholders, strict=True))
+        expression = f"SET {assignments}"
+        # attribute_exists: a PUT racing a DELETE can never bring the product back.
+        condition = "attribute_exists(id)"
+        if stock_delta:
+            expression += " ADD stock :delta"
+            placeholders[":delta"] = stock_delta
+            if stock_delta < 0:
+                condition += " AND stock >= :floor"
+                placeholders[":floor"] = -stock_delta
+            else:
+                condition += " AND stock <= :ceiling"
+                placeholders[":ceiling"] = MAX_STOCK - stock_delta
         try:
             response = self._call(
                 "update_item",
                 TableName=self.table,
                 Key=_serialize({"id": product_id, "type": "product"}),
-                # attribute_exists: a PUT racing a DELETE can never bring the product back.
-                ConditionExpression="attribute_exists(id)",
-                UpdateExpression=f"SET {assignments}",
+                ConditionExpression=condition,
+                UpdateExpression=expression,
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=_serialize(placeholders),
                 ReturnValues="ALL_NEW",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
-        except _ConditionFailed:
-            raise ProductNotFound() from None
+        except _ConditionFailed as failed:
+            current = failed.item or self._get(product_id, "product", consistent=True)
+            if current is None:
+                raise ProductNotFound() from None
+            raise _stock_delta_failure(stock_delta, int(current["stock"])) from None
         return _public(_deserialize(response["Attributes"]))
 
     def delete_product(self, product_id: str) -> None:
@@ -395,15 +437,7 @@ class DynamoRepository:
     def place_order(self, order: dict[str, Any], lines: list[OrderLine], claim: IdempotencyClaim | None) -> None:
         """Write the order, take every line's stock and (optionally) claim the
         idempotency key in one transaction: all of it happens, or none of it."""
-        sort_key = f"{order['createdAt']}#{order['id']}"
-        order_item = {
-            **order,
-            "type": "order",
-            "gsi1pk": "user#" + order["userId"],
-            "gsi1sk": sort_key,
-            "gsi2pk": "status#" + order["status"],
-            "gsi2sk": sort_key,
-        }
+        order_item = {**order, "type": "order", **order_index_keys(order)}
         items: list[dict[str, Any]] = []
         if claim is not None:
             record = {
@@ -468,8 +502,81 @@ class DynamoRepository:
         item = self._get(order_id, "order", consistent)
         return _public(checked("order", item)) if item else None
 
-    def list_orders_for_user(self, user_id: str, limit: int, cursor: str | None) -> Page:
-        return self._query_page("order", "gsi1", "user#" + user_id, limit, cursor)
+    def list_orders_for_user(self, user_id: str, limit: int, cursor: str | None, status: str | None = None) -> Page:
+        if status is None:
+            return self._query_page("order", "gsi1", "user#" + user_id, limit, cursor)
+        return self._query_page("order", "gsi3", f"user#{user_id}#status#{status}", limit, cursor)
+
+    def list_orders_by_status(self, status: str, limit: int, cursor: str | None) -> Page:
+        return self._query_page("order", "gsi2", "status#" + status, limit, cursor)
+
+    def change_order_status(
+        self, order: dict[str, Any], changes: dict[str, Any], restock: bool = False
+    ) -> dict[str, Any]:
+        """Move `order` (as read) to `changes["status"]`, on condition that its status is still
+        the one read. Statuses never repeat along the lifecycle, so that condition also proves
+        nothing else (history, keys) changed in between. With `restock`, every line's quantity
+        goes back to its product in the same transaction."""
+        moved = {**order, **changes}
+        values = {
+            ":expected": order["status"],
+            ":status": moved["status"],
+            ":history": moved["statusHistory"],
+            ":now": moved["updatedAt"],
+        }
+        keys = order_index_keys(moved)
+        update = {
+            "TableName": self.table,
+            "Key": _serialize({"id": order["id"], "type": "order"}),
+            "ConditionExpression": "#status = :expected",
+            "UpdateExpression": "SET #status = :status, statusHistory = :history, updatedAt = :now, "
+            "gsi2pk = :gsi2pk, gsi3pk = :gsi3pk",
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": _serialize({**values, ":gsi2pk": keys["gsi2pk"], ":gsi3pk": keys["gsi3pk"]}),
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+        if not restock:
+            try:
+                self._call("update_item", **update)
+            except _ConditionFailed as failed:
+                raise self._transition_failure(order["id"], failed.item) from None
+            return moved
+        for _ in range(RESTOCK_ATTEMPTS):
+            try:
+                self._transact([{"Update": update}, *self._restock_items(order, moved["updatedAt"])])
+                return moved
+            except _Cancelled as cancelled:
+                if cancelled.code(0) == "ConditionalCheckFailed":
+                    raise self._transition_failure(order["id"], cancelled.old_item(0)) from None
+                if "ConditionalCheckFailed" not in {reason.get("Code") for reason in cancelled.reasons}:
+                    raise
+                # A product was deleted after the read below: plan the restock again without it.
+        raise ServiceUnavailable(retry_after=1)
+
+    def _restock_items(self, order: dict[str, Any], now: str) -> list[dict[str, Any]]:
+        """ADD each line's quantity back to its product. Products deleted since the order are
+        skipped (found by a consistent read), and `attribute_exists` guards the rest, so a
+        restock can never recreate a deleted product as a stock-only stub."""
+        existing = self.get_products([line["productId"] for line in order["items"]])
+        return [
+            {
+                "Update": {
+                    "TableName": self.table,
+                    "Key": _serialize({"id": line["productId"], "type": "product"}),
+                    "UpdateExpression": "ADD stock :qty SET updatedAt = :now",
+                    "ConditionExpression": "attribute_exists(id)",
+                    "ExpressionAttributeValues": _serialize({":qty": line["quantity"], ":now": now}),
+                }
+            }
+            for line in order["items"]
+            if line["productId"] in existing
+        ]
+
+    def _transition_failure(self, order_id: str, current: dict[str, Any] | None) -> Exception:
+        current = current or self._get(order_id, "order", consistent=True)
+        if current is None:
+            return NotFound("Order not found")
+        return InvalidTransition(f"Order is {current['status']} now")
 
     def get_idempotency(self, user_id: str, key: str) -> dict[str, Any] | None:
         item = self._get(f"idem#{user_id}#{key}", "idempotency", consistent=True)
@@ -544,6 +651,12 @@ def _line_failure(offset: int, line: OrderLine, current: dict[str, Any] | None) 
     return OutOfStock(
         details={f"{field}.quantity": [f"Only {int(current['stock'])} of {line.product_id} left in stock."]}
     )
+
+
+def _stock_delta_failure(delta: int, stock: int) -> Exception:
+    if delta < 0:
+        return OutOfStock(details={"stockDelta": [f"Only {stock} in stock; cannot remove {-delta}."]})
+    return ValidationFailed(details={"stockDelta": [f"Stock would exceed {MAX_STOCK} (it is {stock})."]})
 
 
 def make_repository() -> DynamoRepository:

@@ -11,6 +11,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 MAX_PRICE = Decimal("1000000")
 MAX_STOCK = 1_000_000
+ORDER_STATUSES = ("pending", "paid", "shipped", "delivered", "cancelled")
 COMMON_PASSWORDS = frozenset(
     p.lower()
     for p in (
@@ -143,12 +144,18 @@ class ProductUpdateSchema(Schema):
     price = Money()
     category = _text(1, 50)
     stock = WholeNumber(validate=validate.Range(min=0, max=MAX_STOCK))
+    stockDelta = WholeNumber(validate=[validate.Range(min=-MAX_STOCK, max=MAX_STOCK), validate.NoneOf([0])])
     imageUrl = fields.String(validate=[validate.Length(max=2048), https_url])
 
     @validates_schema
     def _not_empty(self, data: dict, **kwargs) -> None:
         if not data:
             raise ValidationError("Send at least one field to change.", "_schema")
+
+    @validates_schema
+    def _one_way_to_change_stock(self, data: dict, **kwargs) -> None:
+        if "stock" in data and "stockDelta" in data:
+            raise ValidationError("Send either stock or stockDelta, not both.", "stockDelta")
 
 
 class OrderLineSchema(Schema):
@@ -181,6 +188,10 @@ class OrderCreateSchema(Schema):
             raise ValidationError(errors)
 
 
+class OrderStatusSchema(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(ORDER_STATUSES))
+
+
 class PageQuerySchema(Schema):
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
     cursor = fields.String(validate=validate.Length(min=1, max=1024))
@@ -188,3 +199,7 @@ class PageQuerySchema(Schema):
 
 class ProductPageQuerySchema(PageQuerySchema):
     category = _text(1, 50)
+
+
+class OrderPageQuerySchema(PageQuerySchema):
+    status = fields.String(validate=validate.OneOf(ORDER_STATUSES))

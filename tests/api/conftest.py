@@ -16,6 +16,7 @@ import pytest
 import requests
 
 from tests import leak_guard
+from tests.conftest import LOCAL_ENDPOINT
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -55,6 +56,8 @@ def start_server(tmp_dir: pathlib.Path, **overrides: str) -> LocalServer:
         **overrides,
     }
     env.pop("DYNAMODB_ENDPOINT_URL", None)
+    if LOCAL_ENDPOINT is not None:  # the server's table lives in DynamoDB Local too
+        env["DYNAMODB_ENDPOINT_URL"] = LOCAL_ENDPOINT
     output_path = tmp_dir / f"server-{port}.log"
     leak_guard.watch_file(output_path)
     process = subprocess.Popen(

@@ -20,6 +20,8 @@ CONTRACT_ROUTES = {
     ("POST", "/orders"),
     ("GET", "/orders"),
     ("GET", "/orders/{id}"),
+    ("POST", "/orders/{id}/cancel"),
+    ("PUT", "/orders/{id}/status"),
     ("GET", "/health"),
 }
 

@@ -7,6 +7,8 @@ import pytest
 from tests import factories
 from tests.apigw import invoke
 
+pytestmark = pytest.mark.dynamodb_local
+
 
 def stock_of(product_id: str) -> int:
     return invoke("GET", f"/products/{product_id}").data["stock"]

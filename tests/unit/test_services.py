@@ -125,3 +125,68 @@ def test_product_lifecycle(repo):
     assert products.delete(repo, created["id"]) == {"id": created["id"], "deleted": True}
     with pytest.raises(ProductNotFound):
         products.get(repo, created["id"])
+
+
+def test_status_history_keeps_the_last_twenty_transitions(repo):
+    a = add_product(repo)
+    order, _ = orders.place(repo, buyer("owner"), payload((a["id"], 1)))
+    old = [{"status": "pending", "at": f"t{i}", "by": "x"} for i in range(25)]
+    repo.orders[order["id"]]["statusHistory"] = old
+    auth.register(repo, "boss@example.com", factories.STRONG_PASSWORD, "Boss")
+    auth.promote_to_admin(repo, "boss@example.com")
+    boss = buyer(repo.find_user_by_email("boss@example.com")["userId"], role="admin")
+    moved = orders.move(repo, boss, order["id"], "paid")
+    assert len(moved["statusHistory"]) == orders.HISTORY_LIMIT
+    assert moved["statusHistory"][0] == old[6]
+    assert moved["statusHistory"][-1]["status"] == "paid" and moved["statusHistory"][-1]["by"] == boss.user_id
+
+
+def test_the_lifecycle_table_never_revisits_a_status():
+    """The conditional writes rely on it: a status, once left, is never entered again."""
+    reachable = {"pending"}
+    frontier = ["pending"]
+    paths = {"pending": {"pending"}}
+    while frontier:
+        current = frontier.pop()
+        for nxt in orders.TRANSITIONS[current]:
+            assert nxt not in paths[current], (current, nxt)
+            paths[nxt] = paths[current] | {nxt}
+            reachable.add(nxt)
+            frontier.append(nxt)
+    assert reachable == set(orders.TRANSITIONS)
+
+
+def test_a_stale_admin_claim_cannot_list_everyones_orders(repo):
+    a = add_product(repo)
+    orders.place(repo, buyer("someone"), payload((a["id"], 1)))
+    mine, _ = orders.place(repo, buyer("claimer"), payload((a["id"], 1)))
+    listed = orders.list_page(repo, buyer("claimer", role="admin"), 10, None, "pending")
+    assert [o["id"] for o in listed.items] == [mine["id"]]
+
+
+def test_a_twin_try_that_finds_the_stock_gone_answers_with_its_twins_order(repo, monkeypatch):
+    """Both tries of one key pass the record check before either commits; one takes the last
+    unit, the other then sees no stock: it must replay its twin's order, not answer 409."""
+    a = add_product(repo, stock=1)
+    won, _ = orders.place(repo, buyer(), payload((a["id"], 1)), idempotency_key="k")
+    real = repo.get_idempotency
+    calls = []
+
+    def missed_once(user_id, key):
+        calls.append(key)
+        return None if len(calls) == 1 else real(user_id, key)
+
+    monkeypatch.setattr(repo, "get_idempotency", missed_once)
+    twin, replayed = orders.place(repo, buyer(), payload((a["id"], 1)), idempotency_key="k")
+    assert replayed and twin["id"] == won["id"] and len(calls) == 2
+    with pytest.raises(OutOfStock):  # without a key, no stock is no stock
+        orders.place(repo, buyer(), payload((a["id"], 1)))
+
+
+def test_a_twin_whose_claim_loses_the_race_replays_the_winner(repo, monkeypatch):
+    a = add_product(repo, stock=5)
+    won, _ = orders.place(repo, buyer(), payload((a["id"], 1)), idempotency_key="k")
+    monkeypatch.setattr(repo, "get_idempotency", lambda user_id, key: None)  # read before the winner committed
+    twin, replayed = orders.place(repo, buyer(), payload((a["id"], 1)), idempotency_key="k")
+    assert replayed and twin["id"] == won["id"]
+    assert repo.products[a["id"]]["stock"] == 4

@@ -10,12 +10,30 @@ from decimal import Decimal
 from typing import Any
 
 from ..clock import now_iso
-from ..errors import IdempotencyKeyReused, NotFound, OutOfStock, PriceChanged, ProductNotFound, ServiceUnavailable
+from ..errors import (
+    IdempotencyKeyReused,
+    InvalidTransition,
+    NotFound,
+    OutOfStock,
+    PriceChanged,
+    ProductNotFound,
+    ServiceUnavailable,
+)
 from ..repository import IdempotencyClaim, IdempotencyConflict, OrderLine, Page, Repository
 from ..tokens import Caller
 from .access import is_admin
 
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
+HISTORY_LIMIT = 20  # an order keeps its last 20 transitions; the lifecycle has at most 4
+# The lifecycle: no status is ever entered twice, which the conditional writes rely on.
+TRANSITIONS = {
+    "pending": frozenset({"paid", "cancelled"}),
+    "paid": frozenset({"shipped", "cancelled"}),
+    "shipped": frozenset({"delivered"}),
+    "delivered": frozenset(),
+    "cancelled": frozenset(),
+}
+OWNER_CANCELLABLE = frozenset({"pending"})
 
 
 def request_hash(payload: dict[str, Any]) -> str:
@@ -84,8 +102,16 @@ def place(
         if record is not None:
             return _replay(repo, record, digest)
 
-    catalogue = repo.get_products([line["productId"] for line in payload["items"]])
-    items = _price_lines(payload["items"], catalogue)
+    try:
+        catalogue = repo.get_products([line["productId"] for line in payload["items"]])
+        items = _price_lines(payload["items"], catalogue)
+    except (ProductNotFound, PriceChanged, OutOfStock):
+        # A concurrent retry with this key may be what just took the stock: then this
+        # request is that retry, and answers with its order rather than a 409.
+        record = repo.get_idempotency(caller.user_id, idempotency_key) if idempotency_key else None
+        if record is not None:
+            return _replay(repo, record, digest)
+        raise
     now = now_iso()
     order = {
         "id": str(uuid.uuid4()),
@@ -117,5 +143,38 @@ def get(repo: Repository, caller: Caller, order_id: str) -> dict[str, Any]:
     return order
 
 
-def list_page(repo: Repository, caller: Caller, limit: int, cursor: str | None) -> Page:
-    return repo.list_orders_for_user(caller.user_id, limit, cursor)
+def list_page(repo: Repository, caller: Caller, limit: int, cursor: str | None, status: str | None = None) -> Page:
+    """Own orders (optionally in one status); an admin asking for a status sees everyone's."""
+    if status is not None and is_admin(repo, caller):
+        return repo.list_orders_by_status(status, limit, cursor)
+    return repo.list_orders_for_user(caller.user_id, limit, cursor, status)
+
+
+def _transition(repo: Repository, caller: Caller, order: dict[str, Any], status: str) -> dict[str, Any]:
+    if status not in TRANSITIONS[order["status"]]:
+        raise InvalidTransition(f"Order is {order['status']}; it cannot become {status}")
+    now = now_iso()
+    history = [*order.get("statusHistory", []), {"status": status, "at": now, "by": caller.user_id}]
+    changes = {"status": status, "statusHistory": history[-HISTORY_LIMIT:], "updatedAt": now}
+    return repo.change_order_status(order, changes, restock=status == "cancelled")
+
+
+def cancel(repo: Repository, caller: Caller, order_id: str) -> dict[str, Any]:
+    """The owner may cancel while pending; an admin while pending or paid. Stock goes back."""
+    order = repo.get_order(order_id, consistent=True)
+    if order is None:
+        raise NotFound("Order not found")
+    owner_may = order["userId"] == caller.user_id and order["status"] in OWNER_CANCELLABLE
+    if not owner_may and not is_admin(repo, caller):
+        if order["userId"] != caller.user_id:  # someone else's order is indistinguishable from a missing one
+            raise NotFound("Order not found")
+        raise InvalidTransition(f"Order is {order['status']}; only an admin can cancel it now")
+    return _transition(repo, caller, order, "cancelled")
+
+
+def move(repo: Repository, caller: Caller, order_id: str, status: str) -> dict[str, Any]:
+    """Admin only (checked at the edge). Cancelling this way returns the stock too."""
+    order = repo.get_order(order_id, consistent=True)
+    if order is None:
+        raise NotFound("Order not found")
+    return _transition(repo, caller, order, status)

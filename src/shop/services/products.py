@@ -25,7 +25,11 @@ def get(repo: Repository, product_id: str) -> dict[str, Any]:
 
 
 def update(repo: Repository, product_id: str, changes: dict[str, Any]) -> dict[str, Any]:
-    return repo.update_product(product_id, {**changes, "updatedAt": now_iso()})
+    """`stock` sets the count outright (a stocktake: last write wins); `stockDelta` adds to
+    or takes from whatever the count is at write time, so no concurrent order is lost."""
+    fields = dict(changes)
+    delta = fields.pop("stockDelta", 0)
+    return repo.update_product(product_id, {**fields, "updatedAt": now_iso()}, stock_delta=delta)
 
 
 def delete(repo: Repository, product_id: str) -> dict[str, Any]:

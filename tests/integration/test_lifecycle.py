@@ -1,0 +1,233 @@
+"""The order lifecycle: who may move an order where, stock returned on cancel, history and
+index keys kept in step. Runs on moto and on DynamoDB Local."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests import factories
+from tests.apigw import invoke
+
+pytestmark = pytest.mark.dynamodb_local
+
+
+def stock_of(product_id: str) -> int:
+    return invoke("GET", f"/products/{product_id}").data["stock"]
+
+
+def place(token: str, *lines: tuple[str, int]) -> dict:
+    result = invoke("POST", "/orders", body=factories.order_body(*lines), token=token)
+    assert result.status == 201, result.body
+    return result.data
+
+
+def move(order_id: str, status: str, token: str):
+    return invoke("PUT", f"/orders/{order_id}/status", body={"status": status}, token=token)
+
+
+def stored_order(ddb, table, order_id: str) -> dict:
+    return ddb.get_item(TableName=table, Key={"id": {"S": order_id}, "type": {"S": "order"}}, ConsistentRead=True)[
+        "Item"
+    ]
+
+
+def test_an_admin_walks_an_order_to_delivered_and_every_step_is_recorded(table, ddb, customer, admin, product):
+    lamp = product(stock=5)
+    order = place(customer.token, (lamp["id"], 2))
+    assert order["statusHistory"] == [{"status": "pending", "at": order["createdAt"], "by": customer.user_id}]
+    for status in ("paid", "shipped", "delivered"):
+        result = move(order["id"], status, admin.token)
+        assert result.status == 200, result.body
+        assert result.data["status"] == status and result.data["updatedAt"] >= order["updatedAt"]
+        item = stored_order(ddb, table, order["id"])
+        assert item["status"]["S"] == status
+        assert item["gsi2pk"]["S"] == f"status#{status}"
+        assert item["gsi3pk"]["S"] == f"user#{customer.user_id}#status#{status}"
+        assert item["gsi1pk"]["S"] == f"user#{customer.user_id}"
+    fetched = invoke("GET", f"/orders/{order['id']}", token=customer.token).data
+    assert [(h["status"], h["by"]) for h in fetched["statusHistory"]] == [
+        ("pending", customer.user_id),
+        ("paid", admin.user_id),
+        ("shipped", admin.user_id),
+        ("delivered", admin.user_id),
+    ]
+    assert "gsi2pk" not in fetched and "gsi3pk" not in fetched
+    assert stock_of(lamp["id"]) == 3  # delivering returns nothing
+
+
+@pytest.mark.parametrize(
+    ("path", "target"),
+    [
+        ([], "shipped"),
+        ([], "delivered"),
+        ([], "pending"),
+        (["paid"], "paid"),
+        (["paid"], "pending"),
+        (["paid", "shipped"], "cancelled"),
+        (["paid", "shipped", "delivered"], "shipped"),
+        (["cancelled"], "paid"),
+    ],
+)
+def test_illegal_moves_are_409_and_change_nothing(table, ddb, customer, admin, product, path, target):
+    order = place(customer.token, (product(stock=5)["id"], 1))
+    for status in path:
+        assert move(order["id"], status, admin.token).status == 200
+    before = stored_order(ddb, table, order["id"])
+    result = move(order["id"], target, admin.token)
+    assert result.status == 409 and result.code == "INVALID_TRANSITION", result.body
+    assert stored_order(ddb, table, order["id"]) == before
+
+
+def test_the_owner_cancels_a_pending_order_and_gets_exactly_its_stock_back(table, ddb, customer, product):
+    lamp, cable = product(stock=10), product(stock=100)
+    order = place(customer.token, (lamp["id"], 3), (cable["id"], 17))
+    assert (stock_of(lamp["id"]), stock_of(cable["id"])) == (7, 83)
+    cancelled = invoke("POST", f"/orders/{order['id']}/cancel", token=customer.token)
+    assert cancelled.status == 200, cancelled.body
+    assert cancelled.data["status"] == "cancelled"
+    assert cancelled.data["statusHistory"][-1]["status"] == "cancelled"
+    assert cancelled.data["statusHistory"][-1]["by"] == customer.user_id
+    assert (stock_of(lamp["id"]), stock_of(cable["id"])) == (10, 100)
+    again = invoke("POST", f"/orders/{order['id']}/cancel", token=customer.token)
+    assert again.status == 409 and again.code == "INVALID_TRANSITION"
+    assert (stock_of(lamp["id"]), stock_of(cable["id"])) == (10, 100)
+    assert stored_order(ddb, table, order["id"])["gsi2pk"] == {"S": "status#cancelled"}
+
+
+def test_customers_cannot_cancel_others_orders_or_move_statuses(table, customer, other_customer, admin, product):
+    lamp = product(stock=5)
+    order = place(customer.token, (lamp["id"], 2))
+    theirs = invoke("POST", f"/orders/{order['id']}/cancel", token=other_customer.token)
+    missing = invoke("POST", "/orders/no-such-order/cancel", token=other_customer.token)
+    assert theirs.status == missing.status == 404 and theirs.json == missing.json
+    for token in (customer.token, other_customer.token):
+        forbidden = move(order["id"], "paid", token)
+        assert forbidden.status == 403 and forbidden.code == "FORBIDDEN"
+    assert invoke("POST", f"/orders/{order['id']}/cancel").status == 401
+    assert invoke("GET", f"/orders/{order['id']}", token=customer.token).data["status"] == "pending"
+    assert stock_of(lamp["id"]) == 3
+
+
+def test_only_an_admin_cancels_a_paid_order(table, customer, admin, product):
+    lamp = product(stock=5)
+    order = place(customer.token, (lamp["id"], 4))
+    assert move(order["id"], "paid", admin.token).status == 200
+    late = invoke("POST", f"/orders/{order['id']}/cancel", token=customer.token)
+    assert late.status == 409 and late.code == "INVALID_TRANSITION"
+    assert stock_of(lamp["id"]) == 1
+    by_admin = invoke("POST", f"/orders/{order['id']}/cancel", token=admin.token)
+    assert by_admin.status == 200 and by_admin.data["statusHistory"][-1]["by"] == admin.user_id
+    assert stock_of(lamp["id"]) == 5
+
+
+def test_cancelling_through_the_status_route_returns_stock_too(table, customer, admin, product):
+    lamp = product(stock=5)
+    order = place(customer.token, (lamp["id"], 5))
+    assert move(order["id"], "cancelled", admin.token).data["status"] == "cancelled"
+    assert stock_of(lamp["id"]) == 5
+
+
+def test_a_product_deleted_since_the_order_is_not_recreated_by_the_restock(table, ddb, customer, admin, product):
+    kept, gone = product(stock=5), product(stock=5)
+    order = place(customer.token, (kept["id"], 2), (gone["id"], 3))
+    assert invoke("DELETE", f"/products/{gone['id']}", token=admin.token).status == 200
+    cancelled = invoke("POST", f"/orders/{order['id']}/cancel", token=customer.token)
+    assert cancelled.status == 200, cancelled.body
+    assert stock_of(kept["id"]) == 5
+    assert "Item" not in ddb.get_item(
+        TableName=table, Key={"id": {"S": gone["id"]}, "type": {"S": "product"}}, ConsistentRead=True
+    )
+
+
+def test_a_product_deleted_between_the_read_and_the_write_is_skipped_on_a_second_plan(
+    table, ddb, customer, admin, product, monkeypatch
+):
+    """The restock plan is made from a consistent read; if the product goes after that read,
+    its `attribute_exists` guard cancels the transaction and the cancel is planned again."""
+    from shop.repository import DynamoRepository
+
+    kept, doomed = product(stock=5), product(stock=5)
+    order = place(customer.token, (kept["id"], 1), (doomed["id"], 2))
+    real_get_products = DynamoRepository.get_products
+    reads = []
+
+    def read_then_delete(self, ids):
+        found = real_get_products(self, ids)
+        if not reads:
+            ddb.delete_item(TableName=table, Key={"id": {"S": doomed["id"]}, "type": {"S": "product"}})
+        reads.append(sorted(found))
+        return found
+
+    monkeypatch.setattr(DynamoRepository, "get_products", read_then_delete)
+    cancelled = invoke("POST", f"/orders/{order['id']}/cancel", token=customer.token)
+    assert cancelled.status == 200, cancelled.body
+    assert len(reads) == 2 and reads[1] == [kept["id"]]
+    assert stock_of(kept["id"]) == 5
+    assert "Item" not in ddb.get_item(
+        TableName=table, Key={"id": {"S": doomed["id"]}, "type": {"S": "product"}}, ConsistentRead=True
+    )
+
+
+def test_a_transition_on_a_stale_read_fails_its_condition_and_returns_no_stock(
+    table, ddb, customer, admin, product, monkeypatch
+):
+    """The admin ships the order between the owner's read and the owner's cancel: the cancel's
+    condition on the status it read fails, so nothing is cancelled and no stock comes back."""
+    from shop.repository import DynamoRepository
+
+    lamp = product(stock=5)
+    order = place(customer.token, (lamp["id"], 2))
+    stale = invoke("GET", f"/orders/{order['id']}", token=customer.token).data
+    assert move(order["id"], "paid", admin.token).status == 200
+    real_get_order = DynamoRepository.get_order
+
+    def stale_read(self, order_id, consistent=False):
+        fresh = real_get_order(self, order_id, consistent)
+        return {**fresh, "status": stale["status"], "statusHistory": stale["statusHistory"]}
+
+    monkeypatch.setattr(DynamoRepository, "get_order", stale_read)
+    result = invoke("POST", f"/orders/{order['id']}/cancel", token=customer.token)
+    assert result.status == 409 and result.code == "INVALID_TRANSITION"
+    assert "paid" in result.json["error"]
+    assert stored_order(ddb, table, order["id"])["status"] == {"S": "paid"}
+    assert stock_of(lamp["id"]) == 3
+
+
+def test_status_bodies_are_validated(table, customer, admin, product):
+    order = place(customer.token, (product(stock=5)["id"], 1))
+    for body in ({}, {"status": "lost"}, {"status": "paid", "note": "x"}, {"status": 1}):
+        result = invoke("PUT", f"/orders/{order['id']}/status", body=body, token=admin.token)
+        assert result.status == 400 and result.code == "VALIDATION_ERROR", body
+    missing = move("no-such-order", "paid", admin.token)
+    assert missing.status == 404 and missing.code == "NOT_FOUND"
+
+
+def test_admins_list_every_order_in_a_status_newest_first(table, customer, other_customer, admin, product):
+    lamp = product(stock=50)
+    mine = [place(customer.token, (lamp["id"], 1))["id"] for _ in range(2)]
+    theirs = [place(other_customer.token, (lamp["id"], 1))["id"] for _ in range(2)]
+    assert move(mine[0], "paid", admin.token).status == 200
+    pending = [mine[1], *theirs]  # oldest first
+    first = invoke("GET", "/orders", token=admin.token, query={"status": "pending", "limit": "2"})
+    assert [o["id"] for o in first.data] == pending[::-1][:2]
+    cursor = first.json["pagination"]["nextCursor"]
+    second = invoke("GET", "/orders", token=admin.token, query={"status": "pending", "limit": "2", "cursor": cursor})
+    assert [o["id"] for o in second.data] == [pending[0]] and second.json["pagination"]["nextCursor"] is None
+    paid = invoke("GET", "/orders", token=admin.token, query={"status": "paid"})
+    assert [o["id"] for o in paid.data] == [mine[0]]
+    crossed = invoke("GET", "/orders", token=admin.token, query={"status": "paid", "cursor": cursor})
+    assert crossed.status == 400 and crossed.code == "INVALID_CURSOR"
+    assert invoke("GET", "/orders", token=admin.token, query={"status": "lost"}).status == 400
+
+
+def test_customers_filter_their_own_orders_by_status(table, customer, other_customer, admin, product):
+    lamp = product(stock=50)
+    paid, pending = (place(customer.token, (lamp["id"], 1))["id"] for _ in range(2))
+    place(other_customer.token, (lamp["id"], 1))
+    assert move(paid, "paid", admin.token).status == 200
+    own_pending = invoke("GET", "/orders", token=customer.token, query={"status": "pending"})
+    assert [o["id"] for o in own_pending.data] == [pending]
+    own_paid = invoke("GET", "/orders", token=customer.token, query={"status": "paid"})
+    assert [o["id"] for o in own_paid.data] == [paid]
+    assert invoke("GET", "/orders", token=other_customer.token, query={"status": "paid"}).data == []
+    assert [o["id"] for o in invoke("GET", "/orders", token=customer.token).data] == [pending, paid]
