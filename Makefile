@@ -3,14 +3,18 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 DEPS   := $(VENV)/.deps-installed
+NODE_DEPS := node_modules/.package-lock.json
 export PYTHONPATH := $(CURDIR)/src
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint unit integration blackbox admin deploy clean help
+.PHONY: run test lint unit integration blackbox admin deploy clean help openapi test-api test-fuzz
 
 help:
 	@echo "make run     start the API on http://127.0.0.1:3000 (embedded DynamoDB, demo data)"
 	@echo "make test    every suite CI runs"
+	@echo "make openapi           regenerate docs/openapi.json from serverless.yml and the schemas"
+	@echo "make test-api          the Postman collection (newman) against a fresh local server"
+	@echo "make test-fuzz         schemathesis against a fresh local server, from docs/openapi.json"
 	@echo "make admin EMAIL=...   promote a registered user to admin (TABLE_NAME / DYNAMODB_ENDPOINT_URL or AWS)"
 	@echo "make deploy STAGE=dev  serverless deploy"
 
@@ -19,8 +23,20 @@ $(DEPS): requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-run: $(DEPS)
+$(NODE_DEPS): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+run: $(DEPS) $(NODE_DEPS)
 	$(PY) -m devtools.local_server
+
+openapi: $(DEPS)
+	$(PY) -m devtools.openapi
+
+test-api: $(DEPS) $(NODE_DEPS)
+	$(PY) -m tests.contract.run newman
+
+test-fuzz: $(DEPS)
+	$(PY) -m tests.contract.run fuzz
 
 lint: $(DEPS)
 	$(PY) -m ruff check src tests
@@ -40,6 +56,8 @@ test: lint $(DEPS)
 	$(PY) -m coverage run -m pytest
 	$(PY) -m coverage combine --quiet
 	$(PY) -m coverage report
+	$(MAKE) --no-print-directory test-fuzz
+	$(MAKE) --no-print-directory test-api
 
 admin: $(DEPS)
 	@test -n "$(EMAIL)" || (echo "usage: make admin EMAIL=someone@example.com" && exit 2)
@@ -49,4 +67,4 @@ deploy:
 	npx --no-install serverless deploy --stage $(or $(STAGE),dev)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .coverage .coverage.* .serverless
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .coverage .coverage.* .serverless
