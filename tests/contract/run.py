@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import signal
 import subprocess
 import sys
 import tempfile
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import requests
 
-from tests.api.conftest import LocalServer, start_server, stop_server
+from tests.api.conftest import LocalServer, start_server
 
 ROOT = Path(__file__).resolve().parents[2]
 NEWMAN = ROOT / "node_modules" / ".bin" / "newman"
@@ -106,6 +107,17 @@ def run_fuzz(server: LocalServer, work: Path) -> int:
 SUITES = {"newman": run_newman, "fuzz": run_fuzz}
 
 
+def stop(server: LocalServer) -> None:
+    # SIGTERM, not SIGINT: a shell that starts make in the background ignores SIGINT for it.
+    server.process.send_signal(signal.SIGTERM)
+    try:
+        server.process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait()
+        raise
+
+
 def main(argv: list[str]) -> int:
     if len(argv) != 1 or argv[0] not in SUITES:
         print(__doc__, file=sys.stderr)
@@ -117,7 +129,7 @@ def main(argv: list[str]) -> int:
         try:
             code = SUITES[argv[0]](server, work)
         finally:
-            stop_server(server)
+            stop(server)
     print(f"{argv[0]}: {time.monotonic() - started:.0f}s", file=sys.stderr)
     return code
 
