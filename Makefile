@@ -7,12 +7,15 @@ NODE_DEPS := node_modules/.deps-installed
 export PYTHONPATH := $(CURDIR)/src
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint unit integration blackbox security test-dynamodb-local admin deploy clean help
+.PHONY: run test lint unit integration blackbox security test-dynamodb-local admin deploy clean help openapi test-api test-fuzz
 
 help:
 	@echo "make run     start the API on http://127.0.0.1:3000 (embedded DynamoDB, demo data)"
 	@echo "make test    every suite CI runs"
 	@echo "make test-dynamodb-local   the dynamodb_local-marked tests on DynamoDB Local (part of make test)"
+	@echo "make openapi           regenerate docs/openapi.json from serverless.yml and the schemas"
+	@echo "make test-api          the Postman collection (newman) against a fresh local server"
+	@echo "make test-fuzz         schemathesis against a fresh local server, from docs/openapi.json"
 	@echo "make admin EMAIL=...   promote a registered user to admin (TABLE_NAME / DYNAMODB_ENDPOINT_URL or AWS)"
 	@echo "make deploy STAGE=dev  serverless deploy"
 
@@ -31,8 +34,17 @@ $(NODE_DEPS): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-run: $(DEPS)
+run: $(DEPS) $(NODE_DEPS)
 	$(PY) -m devtools.local_server
+
+openapi: $(DEPS)
+	$(PY) -m devtools.openapi
+
+test-api: $(DEPS) $(NODE_DEPS)
+	$(PY) -m tests.contract.run newman
+
+test-fuzz: $(DEPS)
+	$(PY) -m tests.contract.run fuzz
 
 lint: $(DEPS)
 	$(PY) -m ruff check src tests
@@ -61,6 +73,8 @@ test: lint security $(DEPS)
 	$(PY) -m coverage combine --quiet
 	$(PY) -m coverage report
 	$(MAKE) --no-print-directory test-dynamodb-local
+	$(MAKE) --no-print-directory test-fuzz
+	$(MAKE) --no-print-directory test-api
 
 # The repository, order, idempotency and lifecycle tests again, on DynamoDB Local
 # (in a private network namespace; see the script).

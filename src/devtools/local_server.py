@@ -25,7 +25,7 @@ from urllib.parse import parse_qsl
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from . import serverless_config
+from . import docs_site, serverless_config
 from .serverless_config import Route
 
 API_GATEWAY_MAX_BODY = 10 * 1024 * 1024  # what API Gateway accepts before the Lambda sees anything
@@ -101,6 +101,9 @@ class LocalGateway:
         return self.dispatch(request)(environ, start_response)
 
     def dispatch(self, request: Request) -> Response:
+        docs = docs_site.respond(request)  # GET /openapi.json and /docs: local only
+        if docs is not None:
+            return docs
         matched = self.match(request.method, request.path)
         if matched is None:
             return _gateway_error(404, "Route not found", "NOT_FOUND")
@@ -221,6 +224,7 @@ def main() -> int:
     for route in gateway.routes:
         if route.method != "ANY":
             print(f"  {route.method:<7}{route.path:<22}-> {route.function}")
+    print(f"  API docs on http://{host}:{server.server_port}/docs (spec: /openapi.json)")
     for note in notes:
         print(note)
     if admin_line:
@@ -231,6 +235,9 @@ def main() -> int:
         threading.Thread(target=server.shutdown, daemon=True).start()
 
     signal.signal(signal.SIGTERM, stop)
+    # Ctrl-C must stop the server even when started from a shell that ignores SIGINT
+    # for background jobs (Python would then never raise KeyboardInterrupt).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -46,7 +46,8 @@ def encode(start_key: dict[str, str] | None, scope: str) -> str | None:
 def decode(cursor: str | None, scope: str, fields: tuple[str, ...]) -> dict[str, str] | None:
     if cursor is None:
         return None
-    if len(cursor) > MAX_CURSOR_CHARS or cursor.count(".") != 1:
+    # Cursors we issue are ASCII; compare_digest refuses non-ASCII str with a TypeError.
+    if len(cursor) > MAX_CURSOR_CHARS or not cursor.isascii() or cursor.count(".") != 1:
         raise InvalidCursor()
     payload, signature = cursor.split(".")
     if not hmac.compare_digest(signature, _sign(scope, payload)):

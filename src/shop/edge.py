@@ -119,6 +119,8 @@ def error_reply(error: errors.DomainError) -> ErrorReply:
         headers["WWW-Authenticate"] = 'Bearer realm="shop-api"'
     if isinstance(error, errors.RetryLater):
         headers["Retry-After"] = str(error.retry_after)
+    if isinstance(error, errors.MethodNotAllowed) and error.allow:
+        headers["Allow"] = ", ".join(error.allow)
     return ErrorReply(status, payload, headers)
 
 
@@ -197,7 +199,7 @@ class Request:
             raise errors.UnsupportedMediaType()
         try:
             parsed = jsonio.loads(data)
-        except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        except (ValueError, RecursionError):  # UnicodeDecodeError and UnicodeEncodeError are ValueErrors
             raise errors.InvalidJson() from None
         if not isinstance(parsed, dict):
             raise errors.InvalidJson("Request body must be a JSON object")

@@ -47,6 +47,10 @@ class ProductNotFound(NotFound):
 class MethodNotAllowed(DomainError):
     message = "Method not allowed"
 
+    def __init__(self, message: str | None = None, allow: tuple[str, ...] = ()):
+        super().__init__(message)
+        self.allow = allow  # the path's methods, for the Allow header a 405 must carry
+
 
 class EmailTaken(DomainError):
     message = "Email is already registered"

@@ -11,8 +11,23 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _require_text(value: Any) -> None:
+    """JSON's "\ud800" escape parses to a lone surrogate: not text, and DynamoDB cannot store it."""
+    if isinstance(value, str):
+        value.encode("utf-8")  # raises UnicodeEncodeError, a ValueError
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _require_text(key)
+            _require_text(item)
+    elif isinstance(value, list):
+        for item in value:
+            _require_text(item)
+
+
 def loads(text: str | bytes) -> Any:
-    return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+    parsed = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+    _require_text(parsed)
+    return parsed
 
 
 def _default(value: Any) -> Any:

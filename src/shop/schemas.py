@@ -90,8 +90,14 @@ class Money(fields.Field):
 
 
 def https_url(value: str) -> None:
-    parts = urlsplit(value)
-    if parts.scheme != "https" or not parts.hostname or any(c.isspace() for c in value):
+    # A URI is ASCII (RFC 3986): clients percent-encode anything else.
+    if not value.isascii() or not value.isprintable() or any(c.isspace() for c in value):
+        raise ValidationError("Must be an https URL.")
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        raise ValidationError("Must be an https URL.") from None
+    if parts.scheme != "https" or not parts.hostname:
         raise ValidationError("Must be an https URL.")
 
 

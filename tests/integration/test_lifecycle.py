@@ -231,3 +231,11 @@ def test_customers_filter_their_own_orders_by_status(table, customer, other_cust
     assert [o["id"] for o in own_paid.data] == [paid]
     assert invoke("GET", "/orders", token=other_customer.token, query={"status": "paid"}).data == []
     assert [o["id"] for o in invoke("GET", "/orders", token=customer.token).data] == [pending, paid]
+
+
+def test_lifecycle_paths_answer_405_with_allow_and_preflight(table):
+    wrong = invoke("GET", "/orders/some-order/cancel")
+    assert wrong.status == 405 and wrong.code == "METHOD_NOT_ALLOWED"
+    assert wrong.headers["Allow"] == "POST, OPTIONS"
+    assert invoke("DELETE", "/orders/some-order/status").headers["Allow"] == "PUT, OPTIONS"
+    assert invoke("OPTIONS", "/orders/some-order/status").status == 204

@@ -4,7 +4,23 @@ so this answers CORS preflights (in the edge) and 405 for everything else."""
 from ..edge import Reply, Request, endpoint
 from ..errors import MethodNotAllowed
 
+# The methods of each path as serverless.yml routes them, for the Allow header of a 405
+# (RFC 9110). tests/integration/test_fuzz_findings.py keeps this in step with serverless.yml.
+METHODS_BY_PATH = {
+    "/auth/register": ("POST",),
+    "/auth/login": ("POST",),
+    "/products": ("GET", "POST"),
+    "/products/{id}": ("GET", "PUT", "DELETE"),
+    "/orders": ("GET", "POST"),
+    "/orders/{id}": ("GET",),
+    "/orders/{id}/cancel": ("POST",),
+    "/orders/{id}/status": ("PUT",),
+    "/health": ("GET",),
+}
+
 
 @endpoint()
 def handler(request: Request) -> Reply:
-    raise MethodNotAllowed(f"{request.event.get('httpMethod')} is not allowed on {request.event.get('resource')}")
+    resource = request.event.get("resource") or ""
+    allow = (*METHODS_BY_PATH.get(resource, ()), "OPTIONS")
+    raise MethodNotAllowed(f"{request.event.get('httpMethod')} is not allowed on {resource}", allow=allow)

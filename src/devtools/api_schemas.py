@@ -1,0 +1,144 @@
+"""Response schemas (marshmallow) for the OpenAPI document only.
+
+The handlers build their responses as plain dicts; these schemas describe them so that
+apispec can render them and schemathesis can hold the server to them. They live in
+devtools, not in the Lambda package, so no function loads them at cold start.
+Every schema forbids unknown fields, so a leaked attribute (a hash, an index key)
+breaks the spec and the fuzzer says so.
+"""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from shop.schemas import ORDER_STATUSES, AddressSchema
+
+# The statuses an order can be in. A branch that adds a transition adds its status here.
+ROLES = ("customer", "admin")
+
+
+def _true() -> fields.Boolean:
+    return fields.Boolean(required=True, validate=validate.Equal(True))
+
+
+def _false() -> fields.Boolean:
+    return fields.Boolean(required=True, validate=validate.Equal(False))
+
+
+def _amount(description: str = "", **metadata) -> fields.Float:
+    """Money as a JSON number, exact to the cent (never a float on the server)."""
+    return fields.Float(required=True, metadata={"description": description or "Exact to the cent.", **metadata})
+
+
+def _stamp() -> fields.String:
+    return fields.String(required=True, metadata={"format": "date-time", "example": "2025-01-31T12:00:00.000Z"})
+
+
+class ProductSchema(Schema):
+    id = fields.UUID(required=True)
+    name = fields.String(required=True, metadata={"example": "Desk Lamp"})
+    description = fields.String(metadata={"example": "A warm light for late reading."})
+    price = _amount(example=24.5)
+    category = fields.String(required=True, metadata={"example": "Home"})
+    stock = fields.Integer(required=True, validate=validate.Range(min=0), metadata={"example": 12})
+    imageUrl = fields.String(metadata={"format": "uri"})
+    createdAt = _stamp()
+    updatedAt = _stamp()
+
+
+class DeletedSchema(Schema):
+    id = fields.String(required=True)
+    deleted = _true()
+
+
+class OrderItemSchema(Schema):
+    productId = fields.String(required=True)
+    name = fields.String(required=True)
+    price = _amount("Catalogue price when the order was placed.")
+    quantity = fields.Integer(required=True, validate=validate.Range(min=1, max=1000))
+    lineTotal = _amount("price x quantity.")
+
+
+class StatusChangeSchema(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(ORDER_STATUSES))
+    at = _stamp()
+    by = fields.String(required=True, metadata={"description": "userId of whoever made the change."})
+
+
+class OrderSchema(Schema):
+    id = fields.UUID(required=True)
+    userId = fields.UUID(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(ORDER_STATUSES))
+    items = fields.List(fields.Nested(OrderItemSchema), required=True, validate=validate.Length(min=1, max=50))
+    totalAmount = _amount("Sum of the line totals.")
+    shippingAddress = fields.Nested(AddressSchema, required=True)
+    statusHistory = fields.List(fields.Nested(StatusChangeSchema), required=True)
+    createdAt = _stamp()
+    updatedAt = _stamp()
+
+
+class UserSchema(Schema):
+    userId = fields.UUID(required=True)
+    email = fields.String(required=True, metadata={"example": "ann@example.com"})
+    name = fields.String(required=True, metadata={"example": "Ann"})
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+
+
+class SessionSchema(Schema):
+    token = fields.String(required=True, metadata={"description": "JWT (HS256); send as `Authorization: Bearer`."})
+    user = fields.Nested(UserSchema, required=True)
+
+
+class HealthChecksSchema(Schema):
+    dynamodb = fields.String(required=True, validate=validate.Equal("ok"))
+
+
+class HealthSchema(Schema):
+    status = fields.String(required=True, validate=validate.Equal("ok"))
+    checks = fields.Nested(HealthChecksSchema, required=True)
+
+
+class PaginationSchema(Schema):
+    nextCursor = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Pass as `cursor` for the next page; null on the last page."},
+    )
+    limit = fields.Integer(required=True, validate=validate.Range(min=1, max=100))
+
+
+class ErrorSchema(Schema):
+    success = _false()
+    error = fields.String(required=True, metadata={"description": "A message for people; may change."})
+    code = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^[A-Z][A-Z_]*$"),
+        metadata={"description": "A stable UPPER_SNAKE_CODE for programs."},
+    )
+    details = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        metadata={
+            "description": "Every failing field by path (`items.0.quantity`, `shippingAddress.city`, "
+            "`body` for rules over the whole body)."
+        },
+    )
+
+
+def envelope(name: str, data: fields.Field, paginated: bool = False) -> type[Schema]:
+    """`{"success": true, "data": ...}` (plus `pagination` on lists) around `data`."""
+    attributes: dict[str, fields.Field] = {"success": _true(), "data": data}
+    if paginated:
+        attributes["pagination"] = fields.Nested(PaginationSchema, required=True)
+    return Schema.from_dict(attributes, name=name)
+
+
+ENVELOPES: dict[str, type[Schema]] = {
+    "ProductEnvelope": envelope("ProductEnvelope", fields.Nested(ProductSchema, required=True)),
+    "ProductPage": envelope("ProductPage", fields.List(fields.Nested(ProductSchema), required=True), paginated=True),
+    "DeletedEnvelope": envelope("DeletedEnvelope", fields.Nested(DeletedSchema, required=True)),
+    "OrderEnvelope": envelope("OrderEnvelope", fields.Nested(OrderSchema, required=True)),
+    "OrderPage": envelope("OrderPage", fields.List(fields.Nested(OrderSchema), required=True), paginated=True),
+    "SessionEnvelope": envelope("SessionEnvelope", fields.Nested(SessionSchema, required=True)),
+    "HealthEnvelope": envelope("HealthEnvelope", fields.Nested(HealthSchema, required=True)),
+}

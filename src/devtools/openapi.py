@@ -1,0 +1,303 @@
+"""Generates the OpenAPI document from serverless.yml and the marshmallow schemas.
+
+Methods and paths come from serverless.yml, request rules from shop.schemas, response
+shapes from devtools.api_schemas, and the words from devtools.api_operations. Nothing
+here is written by hand twice, so the document cannot drift from the code:
+
+    python -m devtools.openapi            # writes docs/openapi.json (make openapi)
+    python -m devtools.openapi --check    # exits 1 when docs/openapi.json is stale
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from marshmallow import fields
+
+from shop import edge, schemas
+
+from . import serverless_config
+from .api_operations import OPERATIONS, Operation
+from .api_schemas import ENVELOPES, ErrorSchema
+
+OPENAPI_VERSION = "3.0.3"
+OUTPUT = serverless_config.ROOT / "docs" / "openapi.json"
+REQUEST_SCHEMAS = {  # nested ones first, so they are registered under these names
+    "Address": schemas.AddressSchema,
+    "OrderLine": schemas.OrderLineSchema,
+    "Register": schemas.RegisterSchema,
+    "Login": schemas.LoginSchema,
+    "ProductCreate": schemas.ProductCreateSchema,
+    "ProductUpdate": schemas.ProductUpdateSchema,
+    "OrderCreate": schemas.OrderCreateSchema,
+}
+# (code(s), meaning) of each error status, for the response descriptions.
+ERRORS = {
+    400: "`INVALID_JSON`, `VALIDATION_ERROR` (with `details`) or `INVALID_CURSOR`",
+    401: "`UNAUTHORIZED`: missing, malformed, expired or forged bearer token",
+    403: "`FORBIDDEN`: signed in, but not an admin",
+    404: "`NOT_FOUND`",
+    409: "a conflict with the current state",
+    413: "`PAYLOAD_TOO_LARGE`: body over 64 KiB",
+    415: "`UNSUPPORTED_MEDIA_TYPE`: a body without `Content-Type: application/json`",
+    422: "`IDEMPOTENCY_KEY_REUSED`",
+    429: "`TOO_MANY_REQUESTS`: come back after `Retry-After` seconds",
+    500: "`INTERNAL_ERROR`: never reveals internals",
+    503: "`SERVICE_UNAVAILABLE`: DynamoDB throttled or unreachable; retry after `Retry-After` seconds",
+}
+API_DESCRIPTION = """\
+Every response is JSON (`application/json`) and carries `X-Request-Id`.
+
+* Success: `{"success": true, "data": ...}`; lists add `"pagination": {"nextCursor", "limit"}`.
+* Error: `{"success": false, "error": "<message>", "code": "<UPPER_SNAKE_CODE>"}`; validation errors
+  add `"details": {"<field path>": ["<message>", ...]}` naming every failing field.
+* A method a path does not have is a 405 `METHOD_NOT_ALLOWED`; an unknown path is a 404 `NOT_FOUND`.
+* `OPTIONS` on any path is a CORS preflight (204) that names the allowed methods and headers for listed
+  origins only.
+* Sign in with `POST /auth/login` (or register), then send `Authorization: Bearer <token>`.
+
+Generated from `serverless.yml` and the marshmallow schemas by `make openapi`; do not edit by hand.
+"""
+
+
+class UndocumentedFunction(RuntimeError):
+    """serverless.yml and devtools.api_operations disagree on which functions exist."""
+
+
+# ---- custom marshmallow fields -> JSON Schema ------------------------------------------
+
+
+def _validators(field: fields.Field) -> list[Any]:
+    return list(getattr(field, "validators", []))
+
+
+def shop_field_properties(self: Any, field: fields.Field, ret: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """What apispec cannot see in shop.schemas: the rules inside custom fields and validators."""
+    extra: dict[str, Any] = {}
+    if isinstance(field, schemas.Money):
+        extra.update(
+            type="number",
+            minimum=0,
+            exclusiveMinimum=True,
+            maximum=float(schemas.MAX_PRICE),
+            multipleOf=0.01,
+            description="A JSON number greater than 0 and at most 1000000, with at most 2 decimal places "
+            '(a string such as "19.99" is refused).',
+        )
+    if isinstance(field, schemas.WholeNumber):
+        extra["description"] = 'A JSON integer (1.0, "1" and true are refused).'
+    if isinstance(field, schemas.Email):
+        extra["description"] = "Trimmed and lower-cased before it is checked and stored."
+        if any(v.__class__.__name__ == "Email" for v in _validators(field)):
+            extra["format"] = "email"
+    elif isinstance(field, schemas.Trimmed) and ret.get("minLength", 0) >= 1:
+        # Surrounding whitespace is removed before the length check: blank is empty.
+        extra["pattern"] = r"\S"
+        extra["description"] = "Surrounding whitespace is trimmed before the length is checked."
+    if schemas.strong_password in _validators(field):
+        extra.update(
+            minLength=8,
+            maxLength=72,
+            pattern=r"^(?=.*[a-z])(?=.*[A-Z])(?=.*[0-9])(?=.*[^A-Za-z0-9]).*$",
+            format="password",
+            description="8 to 72 bytes of UTF-8 with a lower-case letter, an upper-case letter, a digit and a "
+            "character that is neither; well-known passwords are refused.",
+        )
+    if schemas.https_url in _validators(field):
+        extra.update(format="uri", pattern=r"^https://[^\s]+$", description="An https URL.")
+    return extra
+
+
+# ---- building the document -----------------------------------------------------------------
+
+
+def _ref(name: str, kind: str = "schemas") -> dict[str, str]:
+    return {"$ref": f"#/components/{kind}/{name}"}
+
+
+def _error_response(status: int, when: str) -> dict[str, Any]:
+    headers: dict[str, Any] = {"X-Request-Id": _ref("X-Request-Id", "headers")}
+    if status == 401:
+        headers["WWW-Authenticate"] = _ref("WWW-Authenticate", "headers")
+    if status in (429, 503):
+        headers["Retry-After"] = _ref("Retry-After", "headers")
+    return {
+        "description": when,
+        "headers": headers,
+        "content": {"application/json": {"schema": _ref("Error")}},
+    }
+
+
+def _errors_of(operation: Operation) -> dict[int, str]:
+    found: dict[int, str] = {}
+    if operation.body is not None or operation.query is not None or operation.idempotency_key:
+        found[400] = ERRORS[400]
+    if operation.auth is not None:
+        found[401] = ERRORS[401]
+    if operation.auth == "admin":
+        found[403] = ERRORS[403]
+    if operation.body is not None:
+        found[413] = ERRORS[413]
+        found[415] = ERRORS[415]
+    found.update(operation.errors)
+    found[500] = ERRORS[500]
+    found[503] = ERRORS[503]
+    return found
+
+
+def _operation(name: str, route: serverless_config.Route, operation: Operation) -> dict[str, Any]:
+    success_headers: dict[str, Any] = {"X-Request-Id": _ref("X-Request-Id", "headers")}
+    if operation.idempotency_key:
+        success_headers["Idempotent-Replayed"] = _ref("Idempotent-Replayed", "headers")
+    responses: dict[str, Any] = {
+        str(operation.status): {
+            "description": operation.summary,
+            "headers": success_headers,
+            "content": {"application/json": {"schema": _ref(operation.response)}},
+        }
+    }
+    for status, when in sorted(_errors_of(operation).items()):
+        responses[str(status)] = _error_response(status, when)
+
+    parameters: list[Any] = [
+        {"in": "path", "name": param, "required": True, "schema": {"type": "string", "minLength": 1}}
+        for param in re.findall(r"\{([^}+]+)\}", route.path)
+    ]
+    if operation.query is not None:
+        parameters.append({"in": "query", "schema": operation.query})
+    if operation.idempotency_key:
+        parameters.append("Idempotency-Key")  # apispec resolves a component name to its $ref
+
+    spec: dict[str, Any] = {
+        "operationId": name,
+        "tags": [operation.tag],
+        "summary": operation.summary,
+        "responses": responses,
+    }
+    if operation.description:
+        spec["description"] = operation.description
+    if parameters:
+        spec["parameters"] = parameters
+    if operation.body is not None:
+        spec["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": operation.body}},
+        }
+    spec["security"] = [{"bearerAuth": []}] if operation.auth else []
+    return spec
+
+
+def _documented_routes(config: dict[str, Any] | None) -> list[serverless_config.Route]:
+    """The routes to document; fails when serverless.yml and OPERATIONS disagree."""
+    routes = [route for route in serverless_config.routes(config) if route.method != "ANY"]
+    with_routes = {route.function for route in routes}
+    undocumented = sorted(with_routes - OPERATIONS.keys())
+    stale = sorted(OPERATIONS.keys() - with_routes)
+    if undocumented or stale:
+        problems = []
+        if undocumented:
+            problems.append(f"functions in serverless.yml with no entry in devtools/api_operations.py: {undocumented}")
+        if stale:
+            problems.append(f"entries in devtools/api_operations.py with no route in serverless.yml: {stale}")
+        raise UndocumentedFunction("; ".join(problems))
+    return routes
+
+
+def build(config: dict[str, Any] | None = None) -> dict[str, Any]:
+    routes = _documented_routes(config)
+    marshmallow = MarshmallowPlugin()
+    spec = APISpec(
+        title="Shop API",
+        version="1.0.0",
+        openapi_version=OPENAPI_VERSION,
+        plugins=[marshmallow],
+        info={"description": API_DESCRIPTION},
+        servers=[{"url": "http://127.0.0.1:3000", "description": "make run"}],
+        tags=[
+            {"name": "auth", "description": "Accounts and tokens"},
+            {"name": "products", "description": "The catalogue: anyone reads, admins write"},
+            {"name": "orders", "description": "Orders priced on the server"},
+            {"name": "health", "description": "Liveness and the table"},
+        ],
+    )
+    if marshmallow.converter is None:  # set by APISpec when it registers the plugin
+        raise RuntimeError("apispec did not initialise the marshmallow plugin")
+    marshmallow.map_to_openapi_type(schemas.Money, "number", None)
+    marshmallow.converter.add_attribute_function(shop_field_properties)
+
+    spec.components.security_scheme(
+        "bearerAuth",
+        {"type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": "From register or login."},
+    )
+    spec.components.header("X-Request-Id", {"description": "The request's id.", "schema": {"type": "string"}})
+    spec.components.header(
+        "Retry-After", {"description": "Seconds to wait before retrying.", "schema": {"type": "integer", "minimum": 0}}
+    )
+    spec.components.header(
+        "WWW-Authenticate", {"description": "The scheme to use: Bearer.", "schema": {"type": "string"}}
+    )
+    spec.components.header(
+        "Idempotent-Replayed",
+        {
+            "description": "`true` when this is the original answer to an earlier request with the same key.",
+            "schema": {"type": "string", "enum": ["true"]},
+        },
+    )
+    spec.components.parameter(
+        "Idempotency-Key",
+        "header",
+        {
+            "required": False,
+            "description": "Makes a retry safe: the same key and request return the same order, once.",
+            "schema": {"type": "string", "pattern": edge.IDEMPOTENCY_KEY.pattern, "minLength": 1, "maxLength": 64},
+        },
+    )
+    spec.components.schema("Error", schema=ErrorSchema)
+    for name, schema in REQUEST_SCHEMAS.items():
+        spec.components.schema(name, schema=schema)
+    for name, schema in ENVELOPES.items():
+        spec.components.schema(name, schema=schema)
+    # Rules over a whole body that marshmallow states in a @validates_schema method.
+    spec.components.schemas["ProductUpdate"]["minProperties"] = 1
+
+    by_path: dict[str, dict[str, Any]] = {}
+    for route in routes:
+        by_path.setdefault(route.path, {})[route.method.lower()] = _operation(
+            route.function, route, OPERATIONS[route.function]
+        )
+    for path, operations in by_path.items():
+        spec.path(path=path, operations=operations)
+    return spec.to_dict()
+
+
+def render(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--check", action="store_true", help="fail if the file differs from a fresh generation")
+    parser.add_argument("output", nargs="?", type=Path, default=OUTPUT)
+    args = parser.parse_args(argv)
+    text = render(build())
+    if args.check:
+        current = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
+        if current != text:
+            print(f"{args.output} is out of date: run `make openapi` and commit it.", file=sys.stderr)
+            return 1
+        print(f"{args.output} is up to date.")
+        return 0
+    args.output.write_text(text, encoding="utf-8")
+    print(f"wrote {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
