@@ -6,13 +6,15 @@ DEPS   := $(VENV)/.deps-installed
 export PYTHONPATH := $(CURDIR)/src
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint unit integration blackbox admin deploy clean help
+.PHONY: run test lint unit integration blackbox admin deploy clean help load load-smoke bench
 
 help:
 	@echo "make run     start the API on http://127.0.0.1:3000 (embedded DynamoDB, demo data)"
 	@echo "make test    every suite CI runs"
 	@echo "make admin EMAIL=...   promote a registered user to admin (TABLE_NAME / DYNAMODB_ENDPOINT_URL or AWS)"
 	@echo "make deploy STAGE=dev  serverless deploy"
+	@echo "make load PROFILE=load|stress|spike|volume [HOST=https://...]   Locust run (default: a fresh local server)"
+	@echo "make bench   benchmarks for docs/BENCHMARKS.md"
 
 $(DEPS): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,8 +25,8 @@ run: $(DEPS)
 	$(PY) -m devtools.local_server
 
 lint: $(DEPS)
-	$(PY) -m ruff check src tests
-	$(PY) -m ruff format --check src tests
+	$(PY) -m ruff check src tests load benchmarks
+	$(PY) -m ruff format --check src tests load benchmarks
 
 unit: $(DEPS)
 	$(PY) -m pytest tests/unit
@@ -40,10 +42,24 @@ test: lint $(DEPS)
 	$(PY) -m coverage run -m pytest
 	$(PY) -m coverage combine --quiet
 	$(PY) -m coverage report
+	$(MAKE) --no-print-directory load-smoke
 
 admin: $(DEPS)
 	@test -n "$(EMAIL)" || (echo "usage: make admin EMAIL=someone@example.com" && exit 2)
 	$(PY) -m devtools.admin promote "$(EMAIL)"
+
+# Load suites (load/README.md). Without HOST, a local server on 127.0.0.1 is started and stopped.
+LOAD_SMOKE_SCALE ?= 0.08
+load: $(DEPS)
+	$(PY) load/run.py $(or $(PROFILE),load) $(if $(HOST),--host "$(HOST)")
+
+# CI: all four profiles, durations scaled down, against local servers only.
+load-smoke: $(DEPS)
+	LOAD_TIME_SCALE=$(LOAD_SMOKE_SCALE) VOLUME_PRODUCTS=$${VOLUME_PRODUCTS:-10000} VOLUME_ORDERS=$${VOLUME_ORDERS:-50000} \
+		$(PY) load/run.py load stress spike volume
+
+bench: $(DEPS)
+	$(PY) benchmarks/bench.py
 
 deploy:
 	npx --no-install serverless deploy --stage $(or $(STAGE),dev)
