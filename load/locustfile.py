@@ -38,7 +38,7 @@ def _verdict(environment, **kwargs):
     if PROFILE == "spike" and findings.get("recovery_seconds") is None:
         problems.append("spike: latency did not recover after the drop")
     if PROFILE == "stress":
-        minimum = int(os.environ.get("STRESS_MIN_USERS", "25"))
+        minimum = shapes.people(int(os.environ.get("STRESS_MIN_USERS", "25")))
         if findings.get("held_users", 0) < minimum:
             problems.append(f"stress: held {findings.get('held_users', 0)} users, fewer than {minimum}")
     if not rows:
