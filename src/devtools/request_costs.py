@@ -42,9 +42,9 @@ class CallLog:
 
 
 def items_read(operation: str, parsed: dict[str, Any]) -> int:
-    """Items DynamoDB read to answer: what a Query scanned (before any filter), what a
+    """Items DynamoDB read to answer: what a Query read (ScannedCount, before any filter), what a
     GetItem or BatchGetItem found. Writes read nothing the caller sees."""
-    if operation in ("Query", "Scan"):
+    if operation == "Query":
         return int(parsed.get("ScannedCount", 0))
     if operation == "GetItem":
         return 1 if parsed.get("Item") else 0
