@@ -7,7 +7,7 @@ NODE_DEPS := node_modules/.deps-installed
 export PYTHONPATH := $(CURDIR)/src
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint unit integration blackbox security test-dynamodb-local admin deploy clean help openapi test-api test-fuzz
+.PHONY: run test lint unit integration blackbox security test-dynamodb-local admin deploy clean help openapi test-api test-fuzz load load-smoke bench
 
 help:
 	@echo "make run     start the API on http://127.0.0.1:3000 (embedded DynamoDB, demo data)"
@@ -18,6 +18,8 @@ help:
 	@echo "make test-fuzz         schemathesis against a fresh local server, from docs/openapi.json"
 	@echo "make admin EMAIL=...   promote a registered user to admin (TABLE_NAME / DYNAMODB_ENDPOINT_URL or AWS)"
 	@echo "make deploy STAGE=dev  serverless deploy"
+	@echo "make load PROFILE=load|stress|spike|volume [HOST=https://...]   Locust run (default: a fresh local server)"
+	@echo "make bench   benchmarks for docs/BENCHMARKS.md"
 
 $(DEPS): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,8 +49,8 @@ test-fuzz: $(DEPS)
 	$(PY) -m tests.contract.run fuzz
 
 lint: $(DEPS)
-	$(PY) -m ruff check src tests
-	$(PY) -m ruff format --check src tests
+	$(PY) -m ruff check src tests load benchmarks
+	$(PY) -m ruff format --check src tests load benchmarks
 
 unit: $(DEPS)
 	$(PY) -m pytest tests/unit
@@ -74,6 +76,7 @@ test: lint security $(DEPS)
 	$(PY) -m coverage report
 	$(MAKE) --no-print-directory test-dynamodb-local
 	$(MAKE) --no-print-directory test-fuzz
+	$(MAKE) --no-print-directory load-smoke
 	$(MAKE) --no-print-directory test-api
 
 # The repository, order, idempotency and lifecycle tests again, on DynamoDB Local
@@ -84,6 +87,20 @@ test-dynamodb-local: $(DEPS) $(NODE_DEPS)
 admin: $(DEPS)
 	@test -n "$(EMAIL)" || (echo "usage: make admin EMAIL=someone@example.com" && exit 2)
 	$(PY) -m devtools.admin promote "$(EMAIL)"
+
+# Load suites (load/README.md). Without HOST, a local server on 127.0.0.1 is started and stopped.
+LOAD_SMOKE_SCALE ?= 0.08
+load: $(DEPS)
+	$(PY) load/run.py $(or $(PROFILE),load) $(if $(HOST),--host "$(HOST)")
+
+# CI: all four profiles, durations and users scaled down, against local servers only. The volume
+# data is cut too: moto's Query reads the whole table (docs/BENCHMARKS.md), so 60k items time out here.
+load-smoke: $(DEPS)
+	LOAD_TIME_SCALE=$(LOAD_SMOKE_SCALE) LOAD_USER_SCALE=0.1 VOLUME_PRODUCTS=$${VOLUME_PRODUCTS:-200} VOLUME_ORDERS=$${VOLUME_ORDERS:-200} \
+		$(PY) load/run.py load stress spike volume
+
+bench: $(DEPS)
+	$(PY) benchmarks/bench.py
 
 deploy:
 	npx --no-install serverless deploy --stage $(or $(STAGE),dev)

@@ -197,7 +197,7 @@ def prepare_table() -> Any:
 
 def main() -> int:
     notes = configure_environment()
-    prepare_table()
+    client = prepare_table()
     from shop import config
 
     config.reset()
@@ -211,6 +211,11 @@ def main() -> int:
         admin_email, admin_password, count = seed.seed_demo_data()
         notes.append(f"Seeded {count} demo products.")
         admin_line = f"Demo admin: {admin_email} / {admin_password}"
+    from . import bulk_seed
+
+    volume = bulk_seed.seed_from_environment(client, os.environ["TABLE_NAME"])
+    if volume is not None:
+        notes.append(volume.line())
 
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "3000"))

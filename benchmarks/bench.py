@@ -1,0 +1,410 @@
+"""`make bench`: where the time goes, written into docs/BENCHMARKS.md between markers.
+
+1. Per endpoint, warm in-process latency through the real handler on moto, against the
+   floor: the same boto3 calls (captured with botocore hooks) replayed directly.
+2. DynamoDB round trips and items read per request (asserted in
+   tests/integration/test_request_costs.py).
+3. Growth: list products, list a category, own orders with 100, 10,000 and 100,000 items.
+4. Login throughput of the local server against the bcrypt floor.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import platform
+import re
+import secrets
+import statistics
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
+DOC = ROOT / "docs" / "BENCHMARKS.md"
+ROUNDS = int(os.environ.get("BENCH_BCRYPT_ROUNDS", "10"))  # what `make run` and the load runs use
+ITERATIONS = int(os.environ.get("BENCH_ITERATIONS", "200"))
+GROWTH_SIZES = [int(n) for n in os.environ.get("BENCH_GROWTH_SIZES", "100,10000,100000").split(",")]
+TRANSACT_SIZES = [int(n) for n in os.environ.get("BENCH_TRANSACT_SIZES", "1000,60000").split(",")]
+
+os.environ.update(
+    {
+        "TABLE_NAME": "shop-bench",
+        "JWT_SECRET": secrets.token_urlsafe(48),
+        "BCRYPT_ROUNDS": str(ROUNDS),
+        "CORS_ALLOWED_ORIGINS": "https://shop.example",
+        "LOG_LEVEL": "WARNING",  # one JSON line per request is Lambda's cost too, but not DynamoDB's
+    }
+)
+os.environ.pop("DYNAMODB_ENDPOINT_URL", None)
+
+import boto3  # noqa: E402
+import requests  # noqa: E402
+from tests.apigw import invoke  # noqa: E402
+
+from devtools import bulk_seed, embedded_dynamodb, serverless_config  # noqa: E402
+from devtools.request_costs import Call, counting  # noqa: E402
+
+PASSWORD = "Bench-Pa55word!"
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def machine() -> str:
+    cpuinfo = pathlib.Path("/proc/cpuinfo").read_text().splitlines()
+    meminfo = pathlib.Path("/proc/meminfo").read_text().splitlines()
+    cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), "unknown")
+    mem_kb = next(int(line.split()[1]) for line in meminfo if line.startswith("MemTotal"))
+    return (
+        f"{os.cpu_count()} CPUs ({cpu}), {mem_kb / 1024 / 1024:.0f} GiB RAM, "
+        f"Python {platform.python_version()}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+    )
+
+
+def fresh_table(name: str) -> Any:
+    from shop import config, passwords, repository
+
+    os.environ["TABLE_NAME"] = name
+    config.reset()
+    repository.repository.cache_clear()
+    passwords._dummy_hash.cache_clear()
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    serverless_config.create_table(client, name)
+    return client
+
+
+def register(email: str | None = None) -> tuple[str, str, str]:
+    email = email or f"bench-{uuid.uuid4().hex[:10]}@example.com"
+    result = invoke("POST", "/auth/register", body={"email": email, "password": PASSWORD, "name": "Bench"})
+    assert result.status == 201, result.body
+    return result.data["user"]["userId"], email, result.data["token"]
+
+
+def replay(client: Any, calls: list[Call], swap: dict[str, str]) -> None:
+    """Make the same DynamoDB calls directly, new ids swapped in so conditions still hold."""
+    for call in calls:
+        text = json.dumps(call.params)
+        for old, new in swap.items():
+            text = text.replace(old, new)
+        getattr(client, _snake(call.operation))(**json.loads(text))
+
+
+def _snake(operation: str) -> str:
+    return re.sub(r"(?<!^)([A-Z])", r"_\1", operation).lower()
+
+
+def timed(fn: Callable[[], Any]) -> float:
+    started = time.perf_counter()
+    fn()
+    return (time.perf_counter() - started) * 1000
+
+
+def endpoint_table() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    from shop.repository import repository
+    from shop.services import auth
+
+    client = fresh_table("shop-bench-endpoints")
+    bulk_seed.seed_volume(client, "shop-bench-endpoints", products=100, orders=0)
+    _, admin_email, _ = register()
+    auth.promote_to_admin(repository(), admin_email)
+    admin = invoke("POST", "/auth/login", body={"email": admin_email, "password": PASSWORD}).data["token"]
+    _, email, token = register()
+    product_id = invoke("GET", "/products", query={"limit": "1"}).data[0]["id"]
+    address = {"street": "1 Main St", "city": "Springfield", "state": "IL", "zipCode": "62701", "country": "US"}
+    order = {"items": [{"productId": product_id, "quantity": 1}], "shippingAddress": address}
+    order_id = invoke("POST", "/orders", token=token, body=order).data["id"]
+    for _ in range(30):
+        invoke("POST", "/orders", token=token, body=order)
+
+    def new_product() -> str:
+        body = {"name": "Bench", "price": 9.99, "category": "Bench", "stock": 5}
+        return invoke("POST", "/products", token=admin, body=body).data["id"]
+
+    # label, iterations, make() -> (method, path, kwargs, swap for the floor's replay)
+    cases: list[tuple[str, int, Callable[[], tuple[str, str, dict[str, Any], dict[str, str]]]]] = [
+        ("GET /health", ITERATIONS, lambda: ("GET", "/health", {}, {})),
+        ("GET /products", ITERATIONS, lambda: ("GET", "/products", {"query": {"limit": "20"}}, {})),
+        (
+            "GET /products?category",
+            ITERATIONS,
+            lambda: ("GET", "/products", {"query": {"limit": "20", "category": "books"}}, {}),
+        ),
+        ("GET /products/{id}", ITERATIONS, lambda: ("GET", f"/products/{product_id}", {}, {})),
+        (
+            "POST /products",
+            ITERATIONS,
+            lambda: (
+                "POST",
+                "/products",
+                {"token": admin, "body": {"name": "B", "price": 1, "category": "B", "stock": 1}},
+                {},
+            ),
+        ),
+        (
+            "PUT /products/{id}",
+            ITERATIONS,
+            lambda: ("PUT", f"/products/{product_id}", {"token": admin, "body": {"stock": 1_000_000}}, {}),
+        ),
+        (
+            "DELETE /products/{id}",
+            ITERATIONS // 2,
+            lambda: ("DELETE", f"/products/{new_product()}", {"token": admin}, {}),
+        ),
+        ("POST /orders", ITERATIONS, lambda: ("POST", "/orders", {"token": token, "body": order}, {})),
+        ("GET /orders", ITERATIONS, lambda: ("GET", "/orders", {"token": token, "query": {"limit": "20"}}, {})),
+        ("GET /orders/{id}", ITERATIONS, lambda: ("GET", f"/orders/{order_id}", {"token": token}, {})),
+        ("POST /auth/login", 20, lambda: ("POST", "/auth/login", {"body": {"email": email, "password": PASSWORD}}, {})),
+        (
+            "POST /auth/register",
+            20,
+            lambda: (
+                "POST",
+                "/auth/register",
+                {"body": {"email": f"r-{uuid.uuid4().hex[:10]}@example.com", "password": PASSWORD, "name": "Bench"}},
+                {},
+            ),
+        ),
+    ]
+    latency_rows, cost_rows = [], []
+    ddb = repository().client
+    for label, iterations, make in cases:
+        handler_ms, floor_ms = [], []
+        calls: list[Call] = []
+        for iteration in range(iterations + 3):
+            method, path, kwargs, _ = make()
+            with counting(ddb) as log:
+                started = time.perf_counter()
+                result = invoke(method, path, **kwargs)
+                elapsed = (time.perf_counter() - started) * 1000
+            assert result.status < 300, (label, result.body)
+            calls = list(log.calls)
+            swap = _swap_for(label, result, make)
+            floor = timed(lambda calls=calls, swap=swap: replay(ddb, calls, swap))
+            if iteration >= 3:  # the first calls warm imports and caches
+                handler_ms.append(elapsed)
+                floor_ms.append(floor)
+        handler, bare = statistics.median(handler_ms), statistics.median(floor_ms)
+        latency_rows.append(
+            {"endpoint": label, "handler_ms": handler, "floor_ms": bare, "ratio": handler / bare, "n": iterations}
+        )
+        cost_rows.append(
+            {
+                "endpoint": label,
+                "operations": " + ".join(call.operation for call in calls),
+                "round_trips": len(calls),
+                "items_read": sum(call.items_read for call in calls),
+            }
+        )
+        print(f"  {label:<24} handler {handler:7.2f} ms  floor {bare:7.2f} ms  x{handler / bare:.1f}", flush=True)
+    return latency_rows, cost_rows
+
+
+def _swap_for(label: str, result: Any, make: Callable[[], Any]) -> dict[str, str]:
+    """Replace what the handler just created (or deleted) so the replay's conditions hold."""
+    data = result.json.get("data") or {}
+    if label in ("POST /products", "POST /orders"):
+        return {data["id"]: str(uuid.uuid4())}
+    if label == "POST /auth/register":
+        return {data["user"]["userId"]: str(uuid.uuid4()), data["user"]["email"]: f"f-{uuid.uuid4().hex}@example.com"}
+    if label == "DELETE /products/{id}":
+        _, path, _, _ = make()  # a second fresh product for the floor to delete
+        return {data["id"]: path.rsplit("/", 1)[1]}
+    return {}
+
+
+def growth_table() -> list[dict[str, Any]]:
+    rows = []
+    for size in GROWTH_SIZES:
+        name = f"shop-bench-growth-{size}"
+        client = fresh_table(name)
+        user_id, _, token = register()
+        products = size // 2
+        started = time.perf_counter()
+        # Half products, half orders; 200 orders belong to the user whose list is measured.
+        bulk_seed.seed_volume(client, name, products=products, orders=200, user_ids=[user_id])
+        bulk_seed.seed_volume(client, name, products=0, orders=max(0, size - products - 200))
+        seeded = time.perf_counter() - started
+        from shop.repository import repository
+
+        for label, method, path, kwargs in (
+            ("list products", "GET", "/products", {"query": {"limit": "20"}}),
+            ("list by category", "GET", "/products", {"query": {"limit": "20", "category": "books"}}),
+            ("own orders", "GET", "/orders", {"token": token, "query": {"limit": "20"}}),
+        ):
+            times, read = [], 0
+            for iteration in range(6):
+                with counting(repository().client) as log:
+                    elapsed = timed(lambda method=method, path=path, kwargs=kwargs: invoke(method, path, **kwargs))
+                read = log.items_read
+                if iteration >= 1:
+                    times.append(elapsed)
+            rows.append(
+                {"size": size, "query": label, "ms": statistics.median(times), "items_read": read, "seed_s": seeded}
+            )
+            print(f"  {size:>7} items  {label:<17} {statistics.median(times):8.2f} ms  read {read}", flush=True)
+        client.delete_table(TableName=name)
+    return rows
+
+
+def transact_cost() -> list[dict[str, Any]]:
+    """moto deep-copies every table in a TransactWriteItems: time one order against table size."""
+    rows = []
+    for size in TRANSACT_SIZES:
+        name = f"shop-bench-transact-{size}"
+        client = fresh_table(name)
+        _, _, token = register()
+        bulk_seed.seed_volume(client, name, products=100, orders=size - 100)
+        product_id = invoke("GET", "/products", query={"limit": "1"}).data[0]["id"]
+        body = {
+            "items": [{"productId": product_id, "quantity": 1}],
+            "shippingAddress": {"street": "1", "city": "c", "state": "s", "zipCode": "z", "country": "US"},
+        }
+        times = [
+            timed(lambda body=body, token=token: invoke("POST", "/orders", token=token, body=body)) for _ in range(5)
+        ]
+        rows.append({"size": size, "ms": statistics.median(times)})
+        print(f"  POST /orders with {size} items in the table: {statistics.median(times):.0f} ms", flush=True)
+        client.delete_table(TableName=name)
+    return rows
+
+
+def login_table() -> dict[str, Any]:
+    import bcrypt
+
+    salt = bcrypt.gensalt(ROUNDS)
+    hash_ms = statistics.median(timed(lambda: bcrypt.hashpw(PASSWORD.encode(), salt)) for _ in range(10))
+    cores = os.cpu_count() or 1
+    floor = cores * 1000 / hash_ms
+
+    sys.path.insert(0, str(ROOT / "load"))
+    import run as load_run
+
+    env = {"ADMIN_EMAIL": "bench-admin@example.com", "ADMIN_PASSWORD": "Aa1!" + secrets.token_urlsafe(12)}
+    os.environ["BCRYPT_ROUNDS"] = str(ROUNDS)
+    url, process = load_run.start_local_server("bench-login", env)
+    try:
+        email = f"login-{uuid.uuid4().hex[:8]}@example.com"
+        requests.post(f"{url}/auth/register", json={"email": email, "password": PASSWORD, "name": "Login"}, timeout=30)
+        done, failures, stop_at = [0], [0], time.monotonic() + 20
+        lock = threading.Lock()
+
+        def hammer() -> None:
+            session = requests.Session()
+            while time.monotonic() < stop_at:
+                reply = session.post(f"{url}/auth/login", json={"email": email, "password": PASSWORD}, timeout=30)
+                with lock:
+                    done[0] += 1
+                    failures[0] += reply.status_code != 200
+
+        threads = [threading.Thread(target=hammer) for _ in range(8)]
+        started = time.monotonic()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        throughput = done[0] / (time.monotonic() - started)
+    finally:
+        load_run.stop(process)
+    print(
+        f"  bcrypt cost {ROUNDS}: {hash_ms:.1f} ms/hash, floor {floor:.1f}/s, measured {throughput:.1f}/s", flush=True
+    )
+    return {
+        "rounds": ROUNDS,
+        "hash_ms": hash_ms,
+        "cores": cores,
+        "floor": floor,
+        "measured": throughput,
+        "failures": failures[0],
+    }
+
+
+def render(latency, costs, growth, transact, login) -> str:
+    out = [f"Machine: {machine()}.", "", "Command: `make bench` (benchmarks/bench.py).", ""]
+    out += [
+        "### Per endpoint: handler against the bare DynamoDB calls (warm, in-process, moto)",
+        "",
+        "| endpoint | handler p50 (ms) | bare DynamoDB calls p50 (ms) | ratio | n |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    out += [
+        f"| `{r['endpoint']}` | {r['handler_ms']:.2f} | {r['floor_ms']:.2f} | {r['ratio']:.1f}x | {r['n']} |"
+        for r in latency
+    ]
+    out += [
+        "",
+        "### DynamoDB round trips and items read per request",
+        "",
+        "Asserted in `tests/integration/test_request_costs.py`.",
+        "",
+        "| endpoint | calls | round trips | items read |",
+        "|---|---|---:|---:|",
+    ]
+    out += [f"| `{r['endpoint']}` | {r['operations']} | {r['round_trips']} | {r['items_read']} |" for r in costs]
+    out += [
+        "",
+        "### Growth: the same page at 100, 10,000 and 100,000 items in the table",
+        "",
+        "| items in table | request | p50 (ms) | items read |",
+        "|---:|---|---:|---:|",
+    ]
+    out += [f"| {r['size']:,} | {r['query']} (limit 20) | {r['ms']:.2f} | {r['items_read']} |" for r in growth]
+    seeds = {r["size"]: r["seed_s"] for r in growth}
+    out += [
+        "",
+        "Bulk load (BatchWriteItem, 25 per call, into moto): "
+        + ", ".join(f"{size:,} items in {seconds:.1f} s" for size, seconds in seeds.items())
+        + ".",
+    ]
+    out += [
+        "",
+        "### moto's TransactWriteItems against table size",
+        "",
+        "| items in table | POST /orders p50 (ms) |",
+        "|---:|---:|",
+    ]
+    out += [f"| {r['size']:,} | {r['ms']:.0f} |" for r in transact]
+    out += [
+        "",
+        "### Login throughput against the bcrypt floor",
+        "",
+        "| bcrypt cost | one hash (ms) | cores | floor (cores / hash time) | measured, local server, 8 clients, 20 s |",
+        "|---:|---:|---:|---:|---:|",
+        f"| {login['rounds']} | {login['hash_ms']:.1f} | {login['cores']} | {login['floor']:.1f} logins/s "
+        f"| {login['measured']:.1f} logins/s ({login['failures']} failed) |",
+    ]
+    return "\n".join(out) + "\n"
+
+
+def write_block(text: str, marker: str = "bench") -> None:
+    start, end = f"<!-- {marker}:start -->", f"<!-- {marker}:end -->"
+    doc = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
+    block = f"{start}\n{text}{end}"
+    if start in doc:
+        doc = re.sub(re.escape(start) + ".*?" + re.escape(end), lambda _: block, doc, flags=re.S)
+    else:
+        doc = doc.rstrip("\n") + "\n\n" + block + "\n"
+    DOC.write_text(doc)
+
+
+def main() -> int:
+    embedded_dynamodb.start()
+    print("endpoints:", flush=True)
+    latency, costs = endpoint_table()
+    print("growth:", flush=True)
+    growth = growth_table()
+    print("moto transactions:", flush=True)
+    transact = transact_cost()
+    print("login:", flush=True)
+    login = login_table()
+    write_block(render(latency, costs, growth, transact, login))
+    print(f"wrote {DOC.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

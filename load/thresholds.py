@@ -1,0 +1,50 @@
+"""Pass/fail at the end of a run: p95 latency and failure ratio, per request type and overall.
+
+Defaults are the classic bar, p95 < 2000 ms and failures < 2%. load/run.py sets tighter
+ones for the local server (see load/README.md for why); THRESHOLD_P95_MS and
+THRESHOLD_FAILURE_RATIO override either."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+DEFAULT_P95_MS = 2000.0
+DEFAULT_FAILURE_RATIO = 0.02
+
+
+def limits() -> tuple[float, float]:
+    return (
+        float(os.environ.get("THRESHOLD_P95_MS", DEFAULT_P95_MS)),
+        float(os.environ.get("THRESHOLD_FAILURE_RATIO", DEFAULT_FAILURE_RATIO)),
+    )
+
+
+def judge(stats: Any, check_latency: bool = True) -> list[dict[str, Any]]:
+    """One row per request type plus the total: its figures and what it broke."""
+    p95_limit, failure_limit = limits()
+    rows = []
+    entries = sorted(stats.entries.values(), key=lambda e: (e.name, e.method))
+    for entry in [*entries, stats.total]:
+        if not entry.num_requests and not entry.num_failures:
+            continue
+        p95 = entry.get_response_time_percentile(0.95) or 0
+        ratio = entry.num_failures / max(1, entry.num_requests)  # num_requests counts the failures too
+        broken = []
+        if check_latency and p95 > p95_limit:
+            broken.append(f"p95 {p95:.0f} ms > {p95_limit:.0f} ms")
+        if ratio > failure_limit:
+            broken.append(f"failures {ratio:.2%} > {failure_limit:.0%}")
+        rows.append(
+            {
+                "name": "TOTAL" if entry is stats.total else f"{entry.name}",
+                "requests": entry.num_requests,
+                "failures": entry.num_failures,
+                "rps": round(entry.total_rps, 2),
+                "p50_ms": entry.get_response_time_percentile(0.5) or 0,
+                "p95_ms": p95,
+                "p99_ms": entry.get_response_time_percentile(0.99) or 0,
+                "broken": broken,
+            }
+        )
+    return rows

@@ -1,0 +1,252 @@
+"""Who uses the shop: browsers, shoppers, admins and buyers, in the weights 4:2:2:2.
+
+Expected answers under contention (409 OUT_OF_STOCK, 409 PRICE_CHANGED) are marked
+successes with catch_response; any other status a task did not expect is a failure.
+Requests are named by route template so the statistics group per endpoint.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import threading
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from locust import HttpUser, between, events, task
+
+PASSWORD = "Load-Test-Pa55!"
+ADDRESS = {"street": "1 Load St", "city": "Springfield", "state": "IL", "zipCode": "62701", "country": "US"}
+EXPECTED_ORDER_CONFLICTS = {"OUT_OF_STOCK", "PRICE_CHANGED"}
+
+
+@dataclass
+class Shared:
+    """What the test's setup provisions for every user: the admin token and a catalogue."""
+
+    admin_token: str | None = None
+    products: dict[str, dict[str, Any]] = field(default_factory=dict)  # seeded: bought, repriced, restocked
+    categories: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def some_products(self, count: int) -> list[dict[str, Any]]:
+        with self.lock:
+            pool = list(self.products.values())
+        return random.sample(pool, min(count, len(pool)))
+
+
+shared = Shared()
+
+
+def _envelope(response) -> dict[str, Any]:
+    try:
+        return response.json()
+    except ValueError:
+        return {}
+
+
+@events.test_start.add_listener
+def provision(environment, **kwargs):
+    """Log in as the admin and learn the catalogue, once, before any user starts.
+
+    Local server: ADMIN_EMAIL / ADMIN_PASSWORD are the ones load/run.py seeded it with.
+    Deployed stage: export the credentials of an admin you promoted (make admin EMAIL=...)."""
+    import requests
+
+    host = environment.host.rstrip("/")
+    email, password = os.environ.get("ADMIN_EMAIL"), os.environ.get("ADMIN_PASSWORD")
+    if email and password:
+        reply = requests.post(f"{host}/auth/login", json={"email": email, "password": password}, timeout=30)
+        if reply.status_code == 200:
+            shared.admin_token = reply.json()["data"]["token"]
+    if shared.admin_token is None:
+        environment.runner.quit()
+        raise RuntimeError("no admin token: set ADMIN_EMAIL and ADMIN_PASSWORD to an admin's login")
+    cursor, pages = None, int(os.environ.get("LOAD_CATALOGUE_PAGES", "5"))
+    for _ in range(pages):
+        params = {"limit": "100", **({"cursor": cursor} if cursor else {})}
+        body = requests.get(f"{host}/products", params=params, timeout=30).json()
+        for product in body["data"]:
+            shared.products[product["id"]] = product
+        cursor = body["pagination"]["nextCursor"]
+        if not cursor:
+            break
+    shared.categories = sorted({p["category"] for p in shared.products.values()})
+    if not shared.products:
+        raise RuntimeError("the catalogue is empty: start the server with SEED=1 (or SEED_VOLUME=1)")
+
+
+class Browser(HttpUser):
+    """Anonymous: lists, filters by category, follows nextCursor, opens a product."""
+
+    weight = 4
+    wait_time = between(0.5, 2)
+
+    @task(3)
+    def list_products(self):
+        cursor = None
+        for page in range(random.randint(1, 3)):
+            params = {"limit": "20", **({"cursor": cursor} if cursor else {})}
+            name = "GET /products" if page == 0 else "GET /products?cursor"
+            response = self.client.get("/products", params=params, name=name)
+            cursor = _envelope(response).get("pagination", {}).get("nextCursor")
+            if not cursor:
+                break
+
+    @task(2)
+    def filter_by_category(self):
+        if shared.categories:
+            category = random.choice(shared.categories).lower()
+            self.client.get("/products", params={"category": category, "limit": "20"}, name="GET /products?category")
+
+    @task(3)
+    def view_product(self):
+        for product in shared.some_products(1):
+            self.client.get(f"/products/{product['id']}", name="GET /products/{id}")
+
+
+class Shopper(HttpUser):
+    """Signs up, then signs in now and then (bcrypt on every one)."""
+
+    weight = 2
+    wait_time = between(1, 3)
+
+    def on_start(self):
+        self.email = f"shopper-{uuid.uuid4().hex[:12]}@load.example"
+        self.client.post(
+            "/auth/register",
+            json={"email": self.email, "password": PASSWORD, "name": "Load Shopper"},
+            name="POST /auth/register",
+        )
+
+    @task(4)
+    def log_in(self):
+        self.client.post("/auth/login", json={"email": self.email, "password": PASSWORD}, name="POST /auth/login")
+
+    @task(1)
+    def browse(self):
+        self.client.get("/products", params={"limit": "10"}, name="GET /products")
+
+
+class Admin(HttpUser):
+    """Product CRUD with the admin token from setup; reprices and restocks the seeded catalogue."""
+
+    weight = 2
+    wait_time = between(1, 3)
+
+    def on_start(self):
+        self.headers = {"Authorization": f"Bearer {shared.admin_token}"}
+        self.mine: list[str] = []
+
+    @task(3)
+    def create_product(self):
+        body = {
+            "name": f"Load product {uuid.uuid4().hex[:8]}",
+            "price": round(random.uniform(1, 500), 2),
+            "category": "Load Test",
+            "stock": random.randint(1, 100),
+        }
+        response = self.client.post("/products", json=body, headers=self.headers, name="POST /products")
+        if response.status_code == 201:
+            self.mine.append(_envelope(response)["data"]["id"])
+
+    @task(2)
+    def update_own_product(self):
+        if self.mine:
+            body = {"price": round(random.uniform(1, 500), 2), "stock": random.randint(0, 100)}
+            self.client.put(
+                f"/products/{random.choice(self.mine)}", json=body, headers=self.headers, name="PUT /products/{id}"
+            )
+
+    @task(1)
+    def delete_own_product(self):
+        if self.mine:
+            product_id = self.mine.pop(random.randrange(len(self.mine)))
+            self.client.delete(f"/products/{product_id}", headers=self.headers, name="DELETE /products/{id}")
+
+    @task(2)
+    def restock_or_reprice_catalogue(self):
+        """Keeps buyers able to buy, and makes prices they saw earlier go stale now and then."""
+        for product in shared.some_products(1):
+            body: dict[str, Any] = {"stock": 100_000}
+            if random.random() < 0.2:
+                body["price"] = float(round(float(product["price"]) * random.choice((0.9, 1.1)), 2)) or 1
+            response = self.client.put(
+                f"/products/{product['id']}", json=body, headers=self.headers, name="PUT /products/{id} (catalogue)"
+            )
+            if response.status_code == 200:
+                with shared.lock:
+                    shared.products[product["id"]] = _envelope(response)["data"]
+
+
+class Buyer(HttpUser):
+    """Places orders priced by the server, retries some with the same Idempotency-Key, reads them back."""
+
+    weight = 2
+    wait_time = between(1, 3)
+
+    def on_start(self):
+        email = f"buyer-{uuid.uuid4().hex[:12]}@load.example"
+        response = self.client.post(
+            "/auth/register",
+            json={"email": email, "password": PASSWORD, "name": "Load Buyer"},
+            name="POST /auth/register",
+        )
+        token = _envelope(response).get("data", {}).get("token")
+        self.headers = {"Authorization": f"Bearer {token}"}
+        self.orders: list[str] = []
+        self.seen = shared.some_products(50)  # the prices this buyer saw while browsing
+
+    def _refresh(self) -> None:
+        self.seen = shared.some_products(50)
+
+    def _order_body(self) -> dict[str, Any]:
+        lines = []
+        for product in random.sample(self.seen, min(len(self.seen), random.randint(1, 3))):
+            line: dict[str, Any] = {"productId": product["id"], "quantity": random.randint(1, 3)}
+            if random.random() < 0.5:  # the price the buyer saw, which an admin may have changed since
+                line["price"] = float(product["price"])
+            lines.append(line)
+        return {"items": lines, "shippingAddress": ADDRESS}
+
+    def _place(self, body: dict[str, Any], key: str, name: str) -> str | None:
+        headers = {**self.headers, "Idempotency-Key": key}
+        with self.client.post("/orders", json=body, headers=headers, name=name, catch_response=True) as response:
+            envelope = _envelope(response)
+            if response.status_code == 201:
+                response.success()
+                return envelope["data"]["id"]
+            if response.status_code == 409 and envelope.get("code") in EXPECTED_ORDER_CONFLICTS:
+                self._refresh()
+                response.success()  # the server refused to oversell or to charge a stale price: correct
+                return None
+            response.failure(f"{response.status_code} {envelope.get('code')}")
+            return None
+
+    @task(4)
+    def place_order(self):
+        body, key = self._order_body(), uuid.uuid4().hex
+        order_id = self._place(body, key, "POST /orders")
+        if order_id is None:
+            return
+        self.orders.append(order_id)
+        if random.random() < 0.15:  # the client lost the answer and retries: same key, same body
+            again = self._place(body, key, "POST /orders (idempotent retry)")
+            if again is not None and again != order_id:
+                events.request.fire(
+                    request_type="CHECK",
+                    name="idempotent retry returned another order",
+                    response_time=0,
+                    response_length=0,
+                    exception=AssertionError(f"{again} != {order_id}"),
+                )
+
+    @task(2)
+    def list_orders(self):
+        self.client.get("/orders", params={"limit": "20"}, headers=self.headers, name="GET /orders")
+
+    @task(2)
+    def view_order(self):
+        if self.orders:
+            self.client.get(f"/orders/{random.choice(self.orders)}", headers=self.headers, name="GET /orders/{id}")
