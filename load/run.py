@@ -61,6 +61,10 @@ def start_local_server(profile: str, env: dict[str, str]) -> tuple[str, subproce
         "JWT_SECRET": secrets.token_urlsafe(48),
         "BCRYPT_ROUNDS": os.environ.get("BCRYPT_ROUNDS", "10"),
         "SEED_VOLUME": "1" if profile == "volume" else "0",
+        # Every simulated user comes from 127.0.0.1: the per-address login/register limits would
+        # turn the run into a test of the limiter (they are tested in tests/security).
+        "LOGIN_IP_LIMIT": os.environ.get("LOGIN_IP_LIMIT", "100000"),
+        "REGISTER_IP_LIMIT": os.environ.get("REGISTER_IP_LIMIT", "100000"),
     }
     # Embedded moto unless LOAD_DYNAMODB_ENDPOINT_URL names e.g. DynamoDB Local.
     server_env.pop("DYNAMODB_ENDPOINT_URL", None)
