@@ -105,8 +105,14 @@ OPERATIONS: dict[str, Operation] = {
         response="ProductEnvelope",
         auth="admin",
         body=ProductUpdateSchema,
-        description="A partial update: send at least one field. Returns the whole updated product.",
-        errors={404: NOT_FOUND_PRODUCT},
+        description="A partial update: send at least one field. Returns the whole updated product. "
+        "`stock` sets the count (a stocktake); `stockDelta` adds to it atomically, so it never loses a "
+        "concurrent order's decrement.",
+        errors={
+            404: NOT_FOUND_PRODUCT,
+            409: "`stockDelta` would take the stock below 0 (`OUT_OF_STOCK`) or above 1,000,000 "
+            "(`STOCK_LIMIT_REACHED`).",
+        },
     ),
     "deleteProduct": Operation(
         summary="Remove a product",

@@ -266,6 +266,8 @@ def build(config: dict[str, Any] | None = None) -> dict[str, Any]:
         spec.components.schema(name, schema=schema)
     # Rules over a whole body that marshmallow states in a @validates_schema method.
     spec.components.schemas["ProductUpdate"]["minProperties"] = 1
+    spec.components.schemas["ProductUpdate"]["not"] = {"required": ["stock", "stockDelta"]}
+    spec.components.schemas["ProductUpdate"]["properties"]["stockDelta"]["not"] = {"enum": [0]}
 
     by_path: dict[str, dict[str, Any]] = {}
     for route in routes:

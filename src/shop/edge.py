@@ -52,6 +52,7 @@ ERROR_TABLE: dict[type[errors.DomainError], tuple[int, str]] = {
     errors.EmailTaken: (409, "EMAIL_TAKEN"),
     errors.OutOfStock: (409, "OUT_OF_STOCK"),
     errors.PriceChanged: (409, "PRICE_CHANGED"),
+    errors.StockLimitReached: (409, "STOCK_LIMIT_REACHED"),
     errors.InvalidTransition: (409, "INVALID_TRANSITION"),
     errors.PayloadTooLarge: (413, "PAYLOAD_TOO_LARGE"),
     errors.UnsupportedMediaType: (415, "UNSUPPORTED_MEDIA_TYPE"),

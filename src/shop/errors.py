@@ -60,6 +60,10 @@ class OutOfStock(DomainError):
     message = "Not enough stock"
 
 
+class StockLimitReached(DomainError):
+    message = "Stock would exceed its limit"
+
+
 class PriceChanged(DomainError):
     message = "Price has changed"
 

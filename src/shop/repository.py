@@ -40,7 +40,7 @@ from .errors import (
     PriceChanged,
     ProductNotFound,
     ServiceUnavailable,
-    ValidationFailed,
+    StockLimitReached,
 )
 from .integrity import checked, intact
 
@@ -656,7 +656,7 @@ def _line_failure(offset: int, line: OrderLine, current: dict[str, Any] | None) 
 def _stock_delta_failure(delta: int, stock: int) -> Exception:
     if delta < 0:
         return OutOfStock(details={"stockDelta": [f"Only {stock} in stock; cannot remove {-delta}."]})
-    return ValidationFailed(details={"stockDelta": [f"Stock would exceed {MAX_STOCK} (it is {stock})."]})
+    return StockLimitReached(details={"stockDelta": [f"Stock would exceed {MAX_STOCK} (it is {stock})."]})
 
 
 def make_repository() -> DynamoRepository:

@@ -75,7 +75,7 @@ def test_stock_delta_adds_and_takes_and_never_goes_below_zero(table, admin, prod
     assert invoke("GET", path).data["name"] == lamp["name"]  # the whole update failed
     invoke("PUT", path, body={"stock": 999_999}, token=admin.token)
     over = invoke("PUT", path, body={"stockDelta": 2}, token=admin.token)
-    assert over.status == 400 and "stockDelta" in over.json["details"]
+    assert over.status == 409 and over.code == "STOCK_LIMIT_REACHED" and "stockDelta" in over.json["details"]
     assert invoke("GET", path).data["stock"] == 999_999
     gone = invoke("PUT", "/products/ghost", body={"stockDelta": 1}, token=admin.token)
     assert gone.status == 404
