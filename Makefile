@@ -6,13 +6,15 @@ DEPS   := $(VENV)/.deps-installed
 export PYTHONPATH := $(CURDIR)/src
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint unit integration blackbox admin deploy clean help
+.PHONY: run test lint unit integration blackbox admin deploy clean help package cfn-lint deploy-checks bench-cold
 
 help:
 	@echo "make run     start the API on http://127.0.0.1:3000 (embedded DynamoDB, demo data)"
 	@echo "make test    every suite CI runs"
 	@echo "make admin EMAIL=...   promote a registered user to admin (TABLE_NAME / DYNAMODB_ENDPOINT_URL or AWS)"
 	@echo "make deploy STAGE=dev  serverless deploy"
+	@echo "make package [STAGE=prod]  build the Lambda zips and the CloudFormation template offline (.serverless/)"
+	@echo "make bench-cold  cold-start ratios of every packaged function (docs/BENCHMARKS.md)"
 
 $(DEPS): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,18 +37,73 @@ integration: $(DEPS)
 blackbox: $(DEPS)
 	$(PY) -m pytest tests/api
 
-test: lint $(DEPS)
+test: lint $(DEPS) package cfn-lint $(LAMBDA_SITES)
 	rm -f .coverage .coverage.*
-	$(PY) -m coverage run -m pytest
+	$(DEPLOY_TEST_ENV) $(PY) -m coverage run -m pytest
 	$(PY) -m coverage combine --quiet
 	$(PY) -m coverage report
+	@# The integration suite again, on a table built from the generated template.
+	SHOP_TABLE_TEMPLATE=$(TEMPLATE) $(PY) -m pytest -q -p no:cacheprovider tests/integration
+
+# --- packaging, as `serverless deploy` would upload it (docs/DEPLOY.md) -------------------
+# Offline and without AWS credentials: `serverless package` needs neither; the dummy keys
+# only stop the SDK from looking for real ones. Wheels are for the Lambda runtime
+# (CPython 3.12, manylinux x86_64; see custom.pythonRequirements), whatever runs pip here.
+PACKAGE_STAGE := $(or $(STAGE),prod)
+TEMPLATE := .serverless/cloudformation-template-update-stack.json
+NODE_DEPS := node_modules/.package-lock.json
+SLS_OFFLINE := SLS_TELEMETRY_DISABLED=1 SLS_TRACKING_DISABLED=1 SLS_NOTIFICATIONS_MODE=off \
+	AWS_ACCESS_KEY_ID=offline AWS_SECRET_ACCESS_KEY=offline AWS_SESSION_TOKEN= AWS_PROFILE= \
+	AWS_REGION=us-east-1 SLS_PYTHON_BIN=$(CURDIR)/$(PY)
+
+$(NODE_DEPS): package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $@
+
+package: $(NODE_DEPS) $(DEPS)
+	rm -rf .serverless
+	$(SLS_OFFLINE) npx --no-install serverless package --stage $(PACKAGE_STAGE)
+
+cfn-lint: $(DEPS)
+	test -f $(TEMPLATE) || $(MAKE) package
+	$(VENV)/bin/cfn-lint $(TEMPLATE)
+
+# The artifact test imports each zip on CPython 3.12 (the wheels are built for it) with
+# only what the Lambda runtime has (boto3) beside it; moto comes from a separate folder,
+# added after the import. Both folders are built once and kept in .cache/.
+LAMBDA_PYTHON ?= $(shell for p in python3.12 $$(pyenv root 2>/dev/null)/versions/3.12*/bin/python3.12; do \
+	"$$p" -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null && command -v "$$p" && break; done)
+LAMBDA_RUNTIME_SITE := .cache/lambda-py312/runtime
+LAMBDA_HARNESS_SITE := .cache/lambda-py312/harness
+LAMBDA_SITES := $(LAMBDA_RUNTIME_SITE)/.installed $(LAMBDA_HARNESS_SITE)/.installed
+DEPLOY_TEST_ENV := SHOP_PACKAGE_DIR=$(CURDIR)/.serverless LAMBDA_PYTHON=$(LAMBDA_PYTHON) \
+	LAMBDA_RUNTIME_SITE=$(CURDIR)/$(LAMBDA_RUNTIME_SITE) LAMBDA_HARNESS_SITE=$(CURDIR)/$(LAMBDA_HARNESS_SITE)
+
+$(LAMBDA_RUNTIME_SITE)/.installed: tests/deploy/lambda-runtime.txt
+	@test -n "$(LAMBDA_PYTHON)" || (echo "CPython 3.12 (the Lambda runtime) is needed: on PATH as python3.12, via pyenv, or LAMBDA_PYTHON=..." && exit 2)
+	rm -rf $(@D) && $(LAMBDA_PYTHON) -m pip install --quiet --disable-pip-version-check --target $(@D) -r $<
+	touch $@
+
+$(LAMBDA_HARNESS_SITE)/.installed: tests/deploy/lambda-harness.txt
+	@test -n "$(LAMBDA_PYTHON)" || (echo "CPython 3.12 (the Lambda runtime) is needed: on PATH as python3.12, via pyenv, or LAMBDA_PYTHON=..." && exit 2)
+	rm -rf $(@D) && $(LAMBDA_PYTHON) -m pip install --quiet --disable-pip-version-check --target $(@D) -r $<
+	touch $@
+
+deploy-checks: package cfn-lint $(LAMBDA_SITES)
+	$(DEPLOY_TEST_ENV) $(PY) -m pytest -q tests/deploy
+	SHOP_TABLE_TEMPLATE=$(TEMPLATE) $(PY) -m pytest -q -p no:cacheprovider tests/integration
+
+bench-cold: $(LAMBDA_SITES)
+	test -d .serverless || $(MAKE) package
+	$(DEPLOY_TEST_ENV) $(PY) scripts/cold_start.py
 
 admin: $(DEPS)
 	@test -n "$(EMAIL)" || (echo "usage: make admin EMAIL=someone@example.com" && exit 2)
 	$(PY) -m devtools.admin promote "$(EMAIL)"
 
-deploy:
-	npx --no-install serverless deploy --stage $(or $(STAGE),dev)
+deploy: $(NODE_DEPS) $(DEPS)
+	SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off SLS_PYTHON_BIN=$(CURDIR)/$(PY) \
+		npx --no-install serverless deploy --stage $(or $(STAGE),dev)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .coverage .coverage.* .serverless
+	rm -rf $(VENV) .pytest_cache .ruff_cache .coverage .coverage.* .serverless node_modules .cache
