@@ -25,8 +25,8 @@ run: $(DEPS)
 	$(PY) -m devtools.local_server
 
 lint: $(DEPS)
-	$(PY) -m ruff check src tests
-	$(PY) -m ruff format --check src tests
+	$(PY) -m ruff check src tests scripts
+	$(PY) -m ruff format --check src tests scripts
 
 unit: $(DEPS)
 	$(PY) -m pytest tests/unit
