@@ -6,6 +6,30 @@ DEPS   := $(VENV)/.deps-installed
 export PYTHONPATH := $(CURDIR)/src
 export PYTHONDONTWRITEBYTECODE := 1
 
+# --- packaging, as `serverless deploy` would upload it (docs/DEPLOY.md) -------------------
+# Offline and without AWS credentials: `serverless package` needs neither; the dummy keys
+# only stop the SDK from looking for real ones. Wheels are for the Lambda runtime
+# (CPython 3.12, manylinux x86_64; see custom.pythonRequirements), whatever runs pip here.
+PACKAGE_STAGE := $(or $(STAGE),prod)
+TEMPLATE := .serverless/cloudformation-template-update-stack.json
+NODE_DEPS := node_modules/.package-lock.json
+SLS_OFFLINE := SLS_TELEMETRY_DISABLED=1 SLS_TRACKING_DISABLED=1 SLS_NOTIFICATIONS_MODE=off \
+	AWS_ACCESS_KEY_ID=offline AWS_SECRET_ACCESS_KEY=offline AWS_SESSION_TOKEN= AWS_PROFILE= \
+	AWS_REGION=us-east-1 SLS_PYTHON_BIN=$(CURDIR)/$(PY)
+
+# The artifact test imports each zip on CPython 3.12 (the wheels are built for it) with
+# only what the Lambda runtime has (boto3) beside it; moto comes from a separate folder,
+# added after the import. Both folders are built once and kept in .cache/.
+ifndef LAMBDA_PYTHON
+LAMBDA_PYTHON := $(shell for p in python3.12 $$(pyenv root 2>/dev/null)/versions/3.12*/bin/python3.12; do \
+	"$$p" -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null && command -v "$$p" && break; done)
+endif
+LAMBDA_RUNTIME_SITE := .cache/lambda-py312/runtime
+LAMBDA_HARNESS_SITE := .cache/lambda-py312/harness
+LAMBDA_SITES := $(LAMBDA_RUNTIME_SITE)/.installed $(LAMBDA_HARNESS_SITE)/.installed
+DEPLOY_TEST_ENV := SHOP_PACKAGE_DIR=$(CURDIR)/.serverless LAMBDA_PYTHON=$(LAMBDA_PYTHON) \
+	LAMBDA_RUNTIME_SITE=$(CURDIR)/$(LAMBDA_RUNTIME_SITE) LAMBDA_HARNESS_SITE=$(CURDIR)/$(LAMBDA_HARNESS_SITE)
+
 .PHONY: run test lint unit integration blackbox admin deploy clean help package cfn-lint deploy-checks bench-cold
 
 help:
@@ -45,17 +69,6 @@ test: lint $(DEPS) package cfn-lint $(LAMBDA_SITES)
 	@# The integration suite again, on a table built from the generated template.
 	SHOP_TABLE_TEMPLATE=$(TEMPLATE) $(PY) -m pytest -q -p no:cacheprovider tests/integration
 
-# --- packaging, as `serverless deploy` would upload it (docs/DEPLOY.md) -------------------
-# Offline and without AWS credentials: `serverless package` needs neither; the dummy keys
-# only stop the SDK from looking for real ones. Wheels are for the Lambda runtime
-# (CPython 3.12, manylinux x86_64; see custom.pythonRequirements), whatever runs pip here.
-PACKAGE_STAGE := $(or $(STAGE),prod)
-TEMPLATE := .serverless/cloudformation-template-update-stack.json
-NODE_DEPS := node_modules/.package-lock.json
-SLS_OFFLINE := SLS_TELEMETRY_DISABLED=1 SLS_TRACKING_DISABLED=1 SLS_NOTIFICATIONS_MODE=off \
-	AWS_ACCESS_KEY_ID=offline AWS_SECRET_ACCESS_KEY=offline AWS_SESSION_TOKEN= AWS_PROFILE= \
-	AWS_REGION=us-east-1 SLS_PYTHON_BIN=$(CURDIR)/$(PY)
-
 $(NODE_DEPS): package.json package-lock.json
 	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 	touch $@
@@ -67,17 +80,6 @@ package: $(NODE_DEPS) $(DEPS)
 cfn-lint: $(DEPS)
 	test -f $(TEMPLATE) || $(MAKE) package
 	$(VENV)/bin/cfn-lint $(TEMPLATE)
-
-# The artifact test imports each zip on CPython 3.12 (the wheels are built for it) with
-# only what the Lambda runtime has (boto3) beside it; moto comes from a separate folder,
-# added after the import. Both folders are built once and kept in .cache/.
-LAMBDA_PYTHON ?= $(shell for p in python3.12 $$(pyenv root 2>/dev/null)/versions/3.12*/bin/python3.12; do \
-	"$$p" -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null && command -v "$$p" && break; done)
-LAMBDA_RUNTIME_SITE := .cache/lambda-py312/runtime
-LAMBDA_HARNESS_SITE := .cache/lambda-py312/harness
-LAMBDA_SITES := $(LAMBDA_RUNTIME_SITE)/.installed $(LAMBDA_HARNESS_SITE)/.installed
-DEPLOY_TEST_ENV := SHOP_PACKAGE_DIR=$(CURDIR)/.serverless LAMBDA_PYTHON=$(LAMBDA_PYTHON) \
-	LAMBDA_RUNTIME_SITE=$(CURDIR)/$(LAMBDA_RUNTIME_SITE) LAMBDA_HARNESS_SITE=$(CURDIR)/$(LAMBDA_HARNESS_SITE)
 
 $(LAMBDA_RUNTIME_SITE)/.installed: tests/deploy/lambda-runtime.txt
 	@test -n "$(LAMBDA_PYTHON)" || (echo "CPython 3.12 (the Lambda runtime) is needed: on PATH as python3.12, via pyenv, or LAMBDA_PYTHON=..." && exit 2)
