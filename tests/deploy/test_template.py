@@ -115,7 +115,11 @@ def test_alarms_cover_5xx_latency_throttles_and_errors_and_notify(template):
         ("AWS/DynamoDB", "ThrottledRequests"),
     }
     assert any(a["Properties"].get("ExtendedStatistic") == "p95" for a in alarms)
-    topics = set(_of_type(template, "AWS::SNS::Topic"))
+    topics = _of_type(template, "AWS::SNS::Topic")
+    for topic in topics.values():  # CloudWatch can publish only to a topic under a key that lets it
+        key = template["Resources"][topic["Properties"]["KmsMasterKeyId"]["Ref"]]
+        principals = [s["Principal"] for s in key["Properties"]["KeyPolicy"]["Statement"]]
+        assert {"Service": "cloudwatch.amazonaws.com"} in principals
     for alarm in alarms:
         assert {action["Ref"] for action in alarm["Properties"]["AlarmActions"]} <= topics
     for group in _of_type(template, "AWS::Logs::LogGroup").values():
