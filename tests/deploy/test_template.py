@@ -121,7 +121,7 @@ def test_alarms_cover_5xx_latency_throttles_and_errors_and_notify(template):
         principals = [s["Principal"] for s in key["Properties"]["KeyPolicy"]["Statement"]]
         assert {"Service": "cloudwatch.amazonaws.com"} in principals
     for alarm in alarms:
-        assert {action["Ref"] for action in alarm["Properties"]["AlarmActions"]} <= topics
+        assert {action["Ref"] for action in alarm["Properties"]["AlarmActions"]} <= set(topics)
     for group in _of_type(template, "AWS::Logs::LogGroup").values():
         assert group["Properties"]["RetentionInDays"] > 0
 
