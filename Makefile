@@ -7,7 +7,31 @@ NODE_DEPS := node_modules/.deps-installed
 export PYTHONPATH := $(CURDIR)/src
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint unit integration blackbox security test-dynamodb-local admin deploy clean help openapi test-api test-fuzz load load-smoke bench
+# --- packaging, as `serverless deploy` would upload it (docs/DEPLOY.md) -------------------
+# Offline and without AWS credentials: `serverless package` needs neither; the dummy keys
+# only stop the SDK from looking for real ones. Wheels are for the Lambda runtime
+# (CPython 3.12, manylinux x86_64; see custom.pythonRequirements), whatever runs pip here.
+PACKAGE_STAGE := $(or $(STAGE),prod)
+TEMPLATE := .serverless/cloudformation-template-update-stack.json
+SLS_OFFLINE := SLS_TELEMETRY_DISABLED=1 SLS_TRACKING_DISABLED=1 SLS_NOTIFICATIONS_MODE=off \
+	AWS_ACCESS_KEY_ID=offline AWS_SECRET_ACCESS_KEY=offline AWS_SESSION_TOKEN= AWS_PROFILE= \
+	AWS_REGION=us-east-1 SLS_PYTHON_BIN=$(CURDIR)/$(PY)
+
+# The artifact test imports each zip on CPython 3.12 (the wheels are built for it) with
+# only what the Lambda runtime has (boto3) beside it; moto comes from a separate folder,
+# added after the import. Both folders are built once and kept in .cache/.
+ifndef LAMBDA_PYTHON
+LAMBDA_PYTHON := $(shell for p in python3.12 $$(pyenv root 2>/dev/null)/versions/3.12*/bin/python3.12; do \
+	"$$p" -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null && command -v "$$p" && break; done)
+endif
+LAMBDA_RUNTIME_SITE := .cache/lambda-py312/runtime
+LAMBDA_HARNESS_SITE := .cache/lambda-py312/harness
+LAMBDA_SITES := $(LAMBDA_RUNTIME_SITE)/.installed $(LAMBDA_HARNESS_SITE)/.installed
+DEPLOY_TEST_ENV := SHOP_PACKAGE_DIR=$(CURDIR)/.serverless LAMBDA_PYTHON=$(LAMBDA_PYTHON) \
+	LAMBDA_RUNTIME_SITE=$(CURDIR)/$(LAMBDA_RUNTIME_SITE) LAMBDA_HARNESS_SITE=$(CURDIR)/$(LAMBDA_HARNESS_SITE)
+
+
+.PHONY: run test lint unit integration blackbox security test-dynamodb-local admin deploy clean help openapi test-api test-fuzz load load-smoke bench package cfn-lint deploy-checks bench-cold
 
 help:
 	@echo "make run     start the API on http://127.0.0.1:3000 (embedded DynamoDB, demo data)"
@@ -20,6 +44,8 @@ help:
 	@echo "make deploy STAGE=dev  serverless deploy"
 	@echo "make load PROFILE=load|stress|spike|volume [HOST=https://...]   Locust run (default: a fresh local server)"
 	@echo "make bench   benchmarks for docs/BENCHMARKS.md"
+	@echo "make package [STAGE=prod]  build the Lambda zips and the CloudFormation template offline (.serverless/)"
+	@echo "make bench-cold  cold-start ratios of every packaged function (docs/BENCHMARKS.md)"
 
 $(DEPS): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -49,8 +75,8 @@ test-fuzz: $(DEPS)
 	$(PY) -m tests.contract.run fuzz
 
 lint: $(DEPS)
-	$(PY) -m ruff check src tests load benchmarks
-	$(PY) -m ruff format --check src tests load benchmarks
+	$(PY) -m ruff check src tests load benchmarks scripts
+	$(PY) -m ruff format --check src tests load benchmarks scripts
 
 unit: $(DEPS)
 	$(PY) -m pytest tests/unit
@@ -69,11 +95,13 @@ security: $(SECDEPS)
 	$(PY) -m bandit -r src -q
 	$(PY) -m devtools.dependency_audit
 
-test: lint security $(DEPS)
+test: lint security $(DEPS) package cfn-lint $(LAMBDA_SITES)
 	rm -f .coverage .coverage.*
-	$(PY) -m coverage run -m pytest
+	$(DEPLOY_TEST_ENV) $(PY) -m coverage run -m pytest
 	$(PY) -m coverage combine --quiet
 	$(PY) -m coverage report
+	@# The integration suite again, on a table built from the generated template.
+	SHOP_TABLE_TEMPLATE=$(TEMPLATE) $(PY) -m pytest -q -p no:cacheprovider tests/integration
 	$(MAKE) --no-print-directory test-dynamodb-local
 	$(MAKE) --no-print-directory test-fuzz
 	$(MAKE) --no-print-directory load-smoke
@@ -83,6 +111,32 @@ test: lint security $(DEPS)
 # (in a private network namespace; see the script).
 test-dynamodb-local: $(DEPS) $(NODE_DEPS)
 	scripts/test-dynamodb-local.sh
+
+package: $(NODE_DEPS) $(DEPS)
+	rm -rf .serverless
+	$(SLS_OFFLINE) npx --no-install serverless package --stage $(PACKAGE_STAGE)
+
+cfn-lint: $(DEPS)
+	test -f $(TEMPLATE) || $(MAKE) package
+	$(VENV)/bin/cfn-lint $(TEMPLATE)
+
+$(LAMBDA_RUNTIME_SITE)/.installed: tests/deploy/lambda-runtime.txt
+	@test -n "$(LAMBDA_PYTHON)" || (echo "CPython 3.12 (the Lambda runtime) is needed: on PATH as python3.12, via pyenv, or LAMBDA_PYTHON=..." && exit 2)
+	rm -rf $(@D) && $(LAMBDA_PYTHON) -m pip install --quiet --disable-pip-version-check --target $(@D) -r $<
+	touch $@
+
+$(LAMBDA_HARNESS_SITE)/.installed: tests/deploy/lambda-harness.txt
+	@test -n "$(LAMBDA_PYTHON)" || (echo "CPython 3.12 (the Lambda runtime) is needed: on PATH as python3.12, via pyenv, or LAMBDA_PYTHON=..." && exit 2)
+	rm -rf $(@D) && $(LAMBDA_PYTHON) -m pip install --quiet --disable-pip-version-check --target $(@D) -r $<
+	touch $@
+
+deploy-checks: package cfn-lint $(LAMBDA_SITES)
+	$(DEPLOY_TEST_ENV) $(PY) -m pytest -q tests/deploy
+	SHOP_TABLE_TEMPLATE=$(TEMPLATE) $(PY) -m pytest -q -p no:cacheprovider tests/integration
+
+bench-cold: $(LAMBDA_SITES)
+	test -d .serverless || $(MAKE) package
+	$(DEPLOY_TEST_ENV) $(PY) scripts/cold_start.py
 
 admin: $(DEPS)
 	@test -n "$(EMAIL)" || (echo "usage: make admin EMAIL=someone@example.com" && exit 2)
@@ -102,8 +156,9 @@ load-smoke: $(DEPS)
 bench: $(DEPS)
 	$(PY) benchmarks/bench.py
 
-deploy:
-	npx --no-install serverless deploy --stage $(or $(STAGE),dev)
+deploy: $(NODE_DEPS) $(DEPS)
+	SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off SLS_PYTHON_BIN=$(CURDIR)/$(PY) \
+		npx --no-install serverless deploy --stage $(or $(STAGE),dev)
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .coverage .coverage.* .serverless
+	rm -rf $(VENV) .pytest_cache .ruff_cache .coverage .coverage.* .serverless node_modules .cache

@@ -61,6 +61,19 @@ def reset_shop_caches() -> None:
     passwords._dummy_hash.cache_clear()
 
 
+def table_properties():
+    """serverless.yml's table, or with SHOP_TABLE_TEMPLATE the one `make package` generated,
+    so the integration suite can run against the table as it would be deployed."""
+    from pathlib import Path
+
+    from devtools import serverless_config
+
+    template = os.environ.get("SHOP_TABLE_TEMPLATE")
+    if template:
+        return serverless_config.compiled_table_resource(Path(template))[1]
+    return serverless_config.table_resource()[1]
+
+
 @pytest.fixture
 def table(monkeypatch):
     """A fresh table, built from serverless.yml's table resource, per test."""
@@ -72,7 +85,7 @@ def table(monkeypatch):
         monkeypatch.setenv("DYNAMODB_ENDPOINT_URL", LOCAL_ENDPOINT)
     client = dynamodb_client()
     reset_shop_caches()
-    serverless_config.create_table(client, name)
+    serverless_config.create_table(client, name, table_properties())
     yield name
     client.delete_table(TableName=name)
     reset_shop_caches()

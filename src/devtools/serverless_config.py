@@ -108,3 +108,16 @@ def create_table(client: Any, table_name: str, properties: dict[str, Any] | None
     if ttl and ttl.get("Enabled"):
         client.update_time_to_live(TableName=table_name, TimeToLiveSpecification=ttl)
     return True
+
+
+def compiled_template(path: Path) -> dict[str, Any]:
+    """The CloudFormation template `serverless package` generated (JSON)."""
+    import json
+
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def compiled_table_resource(path: Path) -> tuple[str, dict[str, Any]]:
+    """The table's logical id and properties as deployed: from the generated template."""
+    return table_resource({"resources": compiled_template(path)})

@@ -17,12 +17,16 @@ import traceback
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
-from marshmallow import Schema, ValidationError
 
-from . import config, errors, jsonio, tokens
+from . import config, errors, jsonio
+
+if TYPE_CHECKING:  # imported where used, so that a cold start only pays for what its route needs
+    from marshmallow import Schema
+
+    from . import tokens
 
 MAX_BODY_BYTES = 64 * 1024
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -146,6 +150,8 @@ def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
 
 
 def validate(schema: Schema, data: Any) -> dict[str, Any]:
+    from marshmallow import ValidationError  # loaded by the handler's schemas module already
+
     try:
         return schema.load(data)
     except ValidationError as error:
@@ -214,6 +220,8 @@ def _authenticate(headers: dict[str, str], role: str) -> tokens.Caller:
     match = BEARER.match(header)
     if match is None:
         raise errors.Unauthorized("Malformed Authorization header")
+    from . import tokens  # PyJWT: only routes that authenticate load it
+
     caller = tokens.verify(match.group(1))
     if role == "admin":
         # Imported here so that functions without admin routes never load the

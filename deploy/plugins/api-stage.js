@@ -1,0 +1,36 @@
+'use strict';
+
+// Serverless v3 lets its Deployment resource create the API stage implicitly and then
+// patches tracing and logs through the SDK after the deploy, so a stage's throttling
+// and a WAF association cannot be written in serverless.yml: nothing there can name the
+// Deployment, whose logical id changes with every package. This plugin wires the
+// `ApiGatewayStage` resource declared in serverless.yml to that Deployment and takes the
+// stage name off the Deployment, so the stage (throttling, metrics, tracing) is a plain
+// CloudFormation resource that cfn-lint checks and the WAF can be associated with.
+class ApiStagePlugin {
+  constructor(serverless) {
+    this.serverless = serverless;
+    this.hooks = {
+      'after:aws:package:finalize:mergeCustomProviderResources': () => this.wireStage(),
+    };
+  }
+
+  wireStage() {
+    const template = this.serverless.service.provider.compiledCloudFormationTemplate;
+    const resources = template.Resources;
+    const stage = resources.ApiGatewayStage;
+    const deployments = Object.keys(resources).filter(
+      (id) => resources[id].Type === 'AWS::ApiGateway::Deployment'
+    );
+    if (!stage || deployments.length !== 1) {
+      throw new this.serverless.classes.Error(
+        `api-stage: expected resources.ApiGatewayStage and one Deployment, found ${deployments.length}`
+      );
+    }
+    const deployment = resources[deployments[0]];
+    delete deployment.Properties.StageName;
+    stage.Properties.DeploymentId = { Ref: deployments[0] };
+  }
+}
+
+module.exports = ApiStagePlugin;

@@ -1,0 +1,213 @@
+"""Cold init of every packaged function, as a ratio to a bare boto3 DynamoDB client.
+
+`make bench-cold` (after `make package`). For each function, ROUNDS fresh CPython 3.12
+processes (`-I -S`, only the unzipped artifact and the runtime's boto3 on sys.path, as on
+Lambda) each time: import the handler string + the first invocation with a real API
+Gateway event, against a moto server this script runs (AWS_ENDPOINT_URL). The baseline
+is a fresh process doing `import boto3; boto3.client("dynamodb")`, interleaved with the
+functions in every round so machine noise hits both alike. Prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
+
+ROUNDS = int(os.environ.get("ROUNDS", "10"))
+READ_ONLY = {"getProduct", "listProducts", "health", "getOrder", "listOrders"}
+SECRET = "cold-start-benchmark-secret-" + "x" * 40
+
+CHILD = """
+import json, sys, time
+job = json.loads(sys.argv[1])
+sys.path[:0] = [job["task"], job["runtime"]]
+started = time.perf_counter()
+if job["handler"] is None:
+    import boto3
+    boto3.client("dynamodb")
+    status = None
+else:
+    import importlib
+    module_name, _, function_name = job["handler"].rpartition(".")
+    handler = getattr(importlib.import_module(module_name.replace("/", ".")), function_name)
+    status = handler(job["event"], None)["statusCode"]
+elapsed = time.perf_counter() - started
+print(json.dumps({"seconds": elapsed, "status": status}))
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for(port: int) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise SystemExit("moto server did not start")
+
+
+def _seed(endpoint: str, template: dict) -> dict[str, dict]:
+    """Table, secret and data on the moto server; returns an event per function."""
+    os.environ.update(
+        {
+            "AWS_ENDPOINT_URL": endpoint,
+            "AWS_ACCESS_KEY_ID": "bench",
+            "AWS_SECRET_ACCESS_KEY": "bench",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "JWT_SECRET": SECRET,
+            "BCRYPT_ROUNDS": "12",
+        }
+    )
+    import boto3
+    from tests.deploy.lambda_probe import ADDRESS, PASSWORD, event
+
+    from devtools import serverless_config
+
+    table_name, table = next(
+        (r["Properties"]["TableName"], r["Properties"])
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::DynamoDB::Table"
+    )
+    os.environ["TABLE_NAME"] = table_name
+    serverless_config.create_table(boto3.client("dynamodb"), table_name, table)
+    parameter = next(
+        r["Properties"]["Environment"]["Variables"]["JWT_SECRET_PARAMETER"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::Lambda::Function"
+    )
+    boto3.client("ssm").put_parameter(Name=parameter, Type="SecureString", Value=SECRET)
+
+    from decimal import Decimal
+
+    from shop.repository import repository
+    from shop.services import auth, orders, products
+    from shop.tokens import Caller
+
+    repo = repository()
+    customer = auth.register(repo, email="bench@example.com", password=PASSWORD, name="Bench")
+    auth.register(repo, email="admin@example.com", password=PASSWORD, name="Admin")
+    auth.promote_to_admin(repo, "admin@example.com")
+    admin = auth.login(repo, email="admin@example.com", password=PASSWORD)["token"]
+    token = customer["token"]
+    pid = products.create(repo, {"name": "Lamp", "price": Decimal("24.50"), "category": "Home", "stock": 10**6})["id"]
+    caller = Caller(customer["user"]["userId"], "bench@example.com", "customer")
+    oid = orders.place(repo, caller, {"items": [{"productId": pid, "quantity": 1}], "shippingAddress": ADDRESS})[0][
+        "id"
+    ]
+    order_body = {"items": [{"productId": pid, "quantity": 1}], "shippingAddress": ADDRESS}
+    counter = iter(range(10**6))
+    return {
+        # register needs a new email every time: a callable
+        "register": lambda: event(
+            "POST",
+            "/auth/register",
+            "/auth/register",
+            {"email": f"new{next(counter)}@example.com", "password": PASSWORD, "name": "New Person"},
+        ),
+        "login": lambda: event(
+            "POST", "/auth/login", "/auth/login", {"email": "bench@example.com", "password": PASSWORD}
+        ),
+        "createProduct": lambda: event(
+            "POST", "/products", "/products", {"name": "K", "price": 2, "category": "Kitchen", "stock": 1}, admin
+        ),
+        "listProducts": lambda: event("GET", "/products", "/products", query={"limit": "20"}),
+        "getProduct": lambda: event("GET", "/products/{id}", f"/products/{pid}", path_params={"id": pid}),
+        "updateProduct": lambda: event("PUT", "/products/{id}", f"/products/{pid}", {"name": "L"}, admin, {"id": pid}),
+        "deleteProduct": lambda: event("DELETE", "/products/{id}", "/products/gone", None, admin, {"id": "gone"}),
+        "createOrder": lambda: event("POST", "/orders", "/orders", order_body, token),
+        "listOrders": lambda: event("GET", "/orders", "/orders", token=token),
+        "getOrder": lambda: event("GET", "/orders/{id}", f"/orders/{oid}", None, token, {"id": oid}),
+        "health": lambda: event("GET", "/health", "/health"),
+        "fallback": lambda: event("PATCH", "/products", "/products"),
+    }
+
+
+def _run(python: str, job: dict, env: dict) -> dict:
+    done = subprocess.run(  # noqa: S603 - our own interpreter and code
+        [python, "-I", "-S", "-c", CHILD, json.dumps(job)], capture_output=True, text=True, env=env, check=False
+    )
+    if done.returncode != 0:
+        raise SystemExit(done.stderr[-3000:])
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    from tests.deploy.conftest import lambda_resources
+
+    from devtools import serverless_config
+
+    package = Path(os.environ.get("SHOP_PACKAGE_DIR", ROOT / ".serverless"))
+    python = os.environ["LAMBDA_PYTHON"]
+    runtime = os.environ["LAMBDA_RUNTIME_SITE"]
+    template = serverless_config.compiled_template(package / "cloudformation-template-update-stack.json")
+    functions = lambda_resources(template)
+
+    port = _free_port()
+    # moto as a server (on the 3.12 harness), so the measured processes carry no moto at all.
+    server = subprocess.Popen(  # noqa: S603 - our own interpreter
+        [python, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": os.environ["LAMBDA_HARNESS_SITE"]},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for(port)
+        events = _seed(endpoint, template)
+        with tempfile.TemporaryDirectory() as work:
+            tasks = {}
+            for name in functions:
+                tasks[name] = Path(work, name)
+                with zipfile.ZipFile(package / f"{name}.zip") as archive:
+                    archive.extractall(tasks[name])
+            samples: dict[str, list[float]] = {name: [] for name in ["(bare boto3 client)", *functions]}
+            statuses: dict[str, set] = {name: set() for name in functions}
+            for _ in range(ROUNDS):
+                base_env = {"PATH": "/usr/bin:/bin", "AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "bench"}
+                base_env |= {"AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1"}
+                job = {"task": work, "runtime": runtime, "handler": None}
+                samples["(bare boto3 client)"].append(_run(python, job, base_env)["seconds"])
+                for name, properties in functions.items():
+                    env = base_env | properties["Environment"]["Variables"] | {"AWS_REGION": "us-east-1"}
+                    job = {"task": str(tasks[name]), "runtime": runtime, "handler": properties["Handler"]}
+                    job["event"] = events[name]()
+                    result = _run(python, job, env)
+                    samples[name].append(result["seconds"])
+                    statuses[name].add(result["status"])
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+    base = statistics.median(samples["(bare boto3 client)"])
+    stamp = time.strftime("%Y-%m-%d")
+    print(f"Cold init, median of {ROUNDS} fresh CPython 3.12 processes, {stamp}\n")
+    print("| function | memory (MB) | median ms | ratio to bare client | status | read-only |")
+    print("|---|---:|---:|---:|---|---|")
+    print(f'| (bare `import boto3; boto3.client("dynamodb")`) | | {base * 1000:.0f} | 1.00 | | |')
+    for name, properties in functions.items():
+        median = statistics.median(samples[name])
+        read_only = "yes" if name in READ_ONLY else ""
+        status = ",".join(str(s) for s in sorted(statuses[name]))
+        memory = properties["MemorySize"]
+        print(f"| {name} | {memory} | {median * 1000:.0f} | {median / base:.2f} | {status} | {read_only} |")
+
+
+if __name__ == "__main__":
+    main()

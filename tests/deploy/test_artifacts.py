@@ -1,0 +1,121 @@
+"""Every function's zip, unzipped alone and imported the way Lambda imports it, then invoked."""
+
+from __future__ import annotations
+
+import json
+import struct
+import subprocess
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from devtools import serverless_config
+from tests.deploy.conftest import MAX_ZIP_BYTES, functions, lambda_resources
+
+PROBE = Path(__file__).with_name("lambda_probe.py")
+FUNCTIONS = sorted(functions())
+# What the Lambda runtime has besides the standard library; nothing else may come from outside the zip.
+RUNTIME_PACKAGES = {"boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six", "urllib3"}
+NEVER_IN_A_ZIP = ("boto3/", "botocore/", "s3transfer/", "tests/", "node_modules/", ".venv/", "devtools/")
+ELF_X86_64 = 62
+
+
+def _probe(name: str, zip_path: Path, properties: dict, table: dict, ttl: dict | None, sites: dict, work: Path):
+    task = work / name
+    task.mkdir()
+    with zipfile.ZipFile(zip_path) as archive:
+        archive.extractall(task)
+    job = {
+        "task": str(task),
+        "handler": properties["Handler"],
+        "runtime": sites["LAMBDA_RUNTIME_SITE"],
+        "harness": sites["LAMBDA_HARNESS_SITE"],
+        "environment": properties["Environment"]["Variables"],
+        "table": table,
+        "ttl": ttl,
+        "scenario": name,
+    }
+    # -I: no environment variables, no user site, no script folder; -S: no site-packages.
+    done = subprocess.run(  # noqa: S603 - our own interpreter and script
+        [sites["LAMBDA_PYTHON"], "-I", "-S", str(PROBE), json.dumps(job)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=work,
+        env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
+    )
+    if done.returncode != 0:
+        return {"error": done.stderr[-4000:]}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="session")
+def probes(package_dir, template, lambda_python, tmp_path_factory):
+    """Run every function's probe once, two at a time (each is its own fresh interpreter)."""
+    resources = lambda_resources(template)
+    table_name, table = next(
+        (r["Properties"]["TableName"], r["Properties"])
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::DynamoDB::Table"
+    )
+    request = serverless_config.create_table_request(table_name, table)
+    ttl = table.get("TimeToLiveSpecification")
+    work = tmp_path_factory.mktemp("lambda-task")
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {
+            name: pool.submit(
+                _probe, name, package_dir / f"{name}.zip", resources[name], request, ttl, lambda_python, work
+            )
+            for name in FUNCTIONS
+        }
+        return {name: future.result() for name, future in futures.items()}
+
+
+def test_every_function_is_packaged_individually_with_its_handler(package_dir, template):
+    resources = lambda_resources(template)
+    assert set(resources) >= set(FUNCTIONS)
+    for name, function in functions().items():
+        assert resources[name]["Handler"] == function["handler"]
+        assert resources[name]["Runtime"] == "python3.12"
+        assert resources[name]["Architectures"] == ["x86_64"]
+        assert resources[name]["Code"]["S3Key"].endswith(f"/{name}.zip")
+        assert (package_dir / f"{name}.zip").is_file()
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_zip_holds_only_the_code_and_runtime_dependencies(package_dir, name):
+    zip_path = package_dir / f"{name}.zip"
+    assert zip_path.stat().st_size <= MAX_ZIP_BYTES, f"{name}.zip is {zip_path.stat().st_size} bytes"
+    with zipfile.ZipFile(zip_path) as archive:
+        names = archive.namelist()
+        handler_file = functions()[name]["handler"].rpartition(".")[0] + ".py"
+        assert handler_file in names
+        for entry in names:
+            assert not entry.startswith(NEVER_IN_A_ZIP), entry
+            assert "__pycache__" not in entry and not entry.endswith(".pyc"), entry
+            assert not entry.startswith("src/") or entry.startswith("src/shop/"), entry
+        for top in ("jwt/", "marshmallow/", "bcrypt/", "aws_lambda_powertools/"):
+            assert any(entry.startswith(top) for entry in names), f"{top} is missing from {name}.zip"
+        # Native code must be built for the Lambda runtime: x86-64 Linux, CPython 3.12 or the stable ABI.
+        for entry in (e for e in names if e.endswith(".so")):
+            assert ".abi3." in entry or ".cpython-312-x86_64-linux-gnu." in entry, entry
+            header = archive.read(entry)[:20]
+            assert header[:4] == b"\x7fELF", entry
+            assert struct.unpack("<H", header[18:20])[0] == ELF_X86_64, entry
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_handler_imports_alone_on_python312_and_answers_a_real_event(probes, package_dir, name):
+    result = probes[name]
+    assert "error" not in result, result.get("error")
+    assert result["python"][:2] == [3, 12]
+    # Imported from the unzipped artifact, not from the repository's src/.
+    assert "/src/shop/handlers/" in result["handler_file"] and "lambda-task" in result["handler_file"]
+    assert set(result["from_runtime"]) <= RUNTIME_PACKAGES, result["from_runtime"]
+    assert "src.shop.handlers" in result["modules"]
+    assert result["status"] == result["expected"], result["body"]
+    if result["status"] != 204:
+        body = json.loads(result["body"])
+        assert body["success"] is (result["status"] < 400)

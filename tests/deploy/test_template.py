@@ -1,0 +1,148 @@
+"""The generated CloudFormation template: production settings, least privilege, and the table tests use."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.deploy.conftest import TEMPLATE_NAME, lambda_resources
+
+# What each function's code path calls (see docs/DATA_MODEL.md "Access patterns").
+TABLE_ACTIONS = {
+    "register": {"dynamodb:PutItem", "dynamodb:UpdateItem"},
+    "login": {"dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"},
+    "createProduct": {"dynamodb:GetItem", "dynamodb:PutItem"},
+    "listProducts": {"dynamodb:Query"},
+    "getProduct": {"dynamodb:GetItem"},
+    "updateProduct": {"dynamodb:GetItem", "dynamodb:UpdateItem"},
+    "deleteProduct": {"dynamodb:GetItem", "dynamodb:DeleteItem"},
+    "createOrder": {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
+    "listOrders": {"dynamodb:Query", "dynamodb:GetItem"},
+    "getOrder": {"dynamodb:GetItem"},
+    "cancelOrder": {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem"},
+    "updateOrderStatus": {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem"},
+    "health": {"dynamodb:GetItem"},
+    "fallback": set(),
+}
+READS_SECRET = {"register", "login", "createProduct", "listProducts", "updateProduct", "deleteProduct"} | {
+    "createOrder",
+    "listOrders",
+    "getOrder",
+    "cancelOrder",
+    "updateOrderStatus",
+}
+
+
+def _of_type(template: dict, kind: str) -> dict[str, dict]:
+    return {key: r for key, r in template["Resources"].items() if r["Type"] == kind}
+
+
+def _statements(template: dict, properties: dict) -> list[dict]:
+    role = template["Resources"][properties["Role"]["Fn::GetAtt"][0]]
+    return [s for policy in role["Properties"].get("Policies", []) for s in policy["PolicyDocument"]["Statement"]]
+
+
+def _actions(statement: dict) -> set[str]:
+    action = statement["Action"]
+    return {action} if isinstance(action, str) else set(action)
+
+
+@pytest.mark.parametrize("name", sorted(TABLE_ACTIONS))
+def test_each_function_role_allows_only_what_its_code_calls(template, name):
+    statements = _statements(template, lambda_resources(template)[name])
+    actions = set().union(*(_actions(s) for s in statements))
+    assert {a for a in actions if a.startswith("dynamodb:")} == TABLE_ACTIONS[name]
+    assert not any(a.endswith("*") for a in actions), actions
+    assert ("ssm:GetParameter" in actions) is (name in READS_SECRET)
+    assert ("kms:Decrypt" in actions) is (name in READS_SECRET)
+    assert {"xray:PutTraceSegments", "xray:PutTelemetryRecords"} <= actions  # tracing is Active
+    for statement in statements:
+        if _actions(statement) & {"dynamodb:Query"}:
+            resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            for resource in resources:  # an index of the table, never the base table or a wildcard
+                assert resource["Fn::Join"][1][1:] in (["index", "gsi1"], ["index", "gsi2"], ["index", "gsi3"]), resource
+        if "ssm:GetParameter" in _actions(statement):
+            assert all("jwt-secret" in json.dumps(r) for r in statement["Resource"])
+
+
+def test_no_secret_and_no_shared_table_role(template):
+    text = json.dumps(template)
+    assert 'JWT_SECRET"' not in text
+    for properties in lambda_resources(template).values():
+        assert "JWT_SECRET" not in properties["Environment"]["Variables"]
+        assert properties["Environment"]["Variables"]["JWT_SECRET_PARAMETER"].endswith("/jwt-secret")
+        assert properties["TracingConfig"] == {"Mode": "Active"}
+    default_role = json.dumps(template["Resources"]["IamRoleLambdaExecution"])
+    assert "dynamodb" not in default_role and "ssm" not in default_role
+
+
+def test_table_is_protected_and_encrypted_with_a_rotated_customer_key(template):
+    ((_, table),) = _of_type(template, "AWS::DynamoDB::Table").items()
+    assert table["DeletionPolicy"] == table["UpdateReplacePolicy"] == "Retain"
+    properties = table["Properties"]
+    assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert properties["SSESpecification"]["SSEType"] == "KMS"
+    key_id = properties["SSESpecification"]["KMSMasterKeyId"]["Ref"]
+    key = template["Resources"][key_id]
+    assert key["Type"] == "AWS::KMS::Key" and key["Properties"]["EnableKeyRotation"] is True
+    assert properties["TimeToLiveSpecification"] == {"AttributeName": "expiresAt", "Enabled": True}
+    stage = template["Resources"]["ApiGatewayStage"]["Properties"]["StageName"]
+    assert properties["DeletionProtectionEnabled"] is (stage == "prod")
+
+
+def test_api_stage_is_throttled_traced_and_behind_the_waf(template):
+    stage = template["Resources"]["ApiGatewayStage"]["Properties"]
+    assert stage["TracingEnabled"] is True
+    assert stage["DeploymentId"]["Ref"].startswith("ApiGatewayDeployment")
+    (settings,) = stage["MethodSettings"]
+    assert settings["ThrottlingRateLimit"] > 0 and settings["ThrottlingBurstLimit"] > 0
+    deployment = template["Resources"][stage["DeploymentId"]["Ref"]]["Properties"]
+    assert "StageName" not in deployment  # the stage resource owns the stage
+    ((_, acl),) = _of_type(template, "AWS::WAFv2::WebACL").items()
+    rules = {rule["Name"]: rule for rule in acl["Properties"]["Rules"]}
+    assert rules["RatePerIp"]["Statement"]["RateBasedStatement"]["AggregateKeyType"] == "IP"
+    managed = rules["AWSManagedRulesCommonRuleSet"]["Statement"]["ManagedRuleGroupStatement"]
+    assert (managed["VendorName"], managed["Name"]) == ("AWS", "AWSManagedRulesCommonRuleSet")
+    ((_, association),) = _of_type(template, "AWS::WAFv2::WebACLAssociation").items()
+    assert "${ApiGatewayStage}" in association["Properties"]["ResourceArn"]["Fn::Sub"]
+
+
+def test_alarms_cover_5xx_latency_throttles_and_errors_and_notify(template):
+    alarms = _of_type(template, "AWS::CloudWatch::Alarm").values()
+    watched = {(a["Properties"]["Namespace"], a["Properties"]["MetricName"]) for a in alarms}
+    assert watched >= {
+        ("AWS/ApiGateway", "5XXError"),
+        ("AWS/ApiGateway", "Latency"),
+        ("AWS/Lambda", "Errors"),
+        ("AWS/Lambda", "Throttles"),
+        ("AWS/DynamoDB", "ThrottledRequests"),
+    }
+    assert any(a["Properties"].get("ExtendedStatistic") == "p95" for a in alarms)
+    topics = _of_type(template, "AWS::SNS::Topic")
+    for topic in topics.values():  # CloudWatch can publish only to a topic under a key that lets it
+        key = template["Resources"][topic["Properties"]["KmsMasterKeyId"]["Ref"]]
+        principals = [s["Principal"] for s in key["Properties"]["KeyPolicy"]["Statement"]]
+        assert {"Service": "cloudwatch.amazonaws.com"} in principals
+    for alarm in alarms:
+        assert {action["Ref"] for action in alarm["Properties"]["AlarmActions"]} <= set(topics)
+    for group in _of_type(template, "AWS::Logs::LogGroup").values():
+        assert group["Properties"]["RetentionInDays"] > 0
+
+
+def test_moto_table_built_from_the_generated_template(package_dir, template, monkeypatch, request):
+    """The `table` fixture honours SHOP_TABLE_TEMPLATE; `make test` reruns tests/integration with it."""
+    monkeypatch.setenv("SHOP_TABLE_TEMPLATE", str(package_dir / TEMPLATE_NAME))
+    name = request.getfixturevalue("table")
+    import boto3
+
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    described = client.describe_table(TableName=name)["Table"]
+    ((_, table),) = _of_type(template, "AWS::DynamoDB::Table").items()
+    expected = table["Properties"]
+    assert described["KeySchema"] == expected["KeySchema"]
+    assert {i["IndexName"]: i["KeySchema"] for i in described["GlobalSecondaryIndexes"]} == {
+        i["IndexName"]: i["KeySchema"] for i in expected["GlobalSecondaryIndexes"]
+    }
+    ttl = client.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
+    assert ttl["AttributeName"] == expected["TimeToLiveSpecification"]["AttributeName"]
