@@ -61,7 +61,7 @@ def test_each_function_role_allows_only_what_its_code_calls(template, name):
         if _actions(statement) & {"dynamodb:Query"}:
             resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
             for resource in resources:  # an index of the table, never the base table or a wildcard
-                assert resource["Fn::Join"][1][1:] in [["index", f"gsi{n}"] for n in (1, 2, 3)]), resource
+                assert resource["Fn::Join"][1][1:] in [["index", f"gsi{n}"] for n in (1, 2, 3)], resource
         if "ssm:GetParameter" in _actions(statement):
             assert all("jwt-secret" in json.dumps(r) for r in statement["Resource"])
 
