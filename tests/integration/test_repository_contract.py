@@ -18,7 +18,7 @@ from shop.errors import (
     OutOfStock,
     PriceChanged,
     ProductNotFound,
-    ValidationFailed,
+    StockLimitReached,
 )
 from shop.repository import IdempotencyClaim, IdempotencyConflict, OrderLine
 
@@ -85,7 +85,7 @@ def test_products_round_trip_and_writes_to_missing_ones_create_nothing(repo, ddb
     assert [p["id"] for p in repo.list_products("other", 10, None).items] == [product["id"]]
     with pytest.raises(OutOfStock):
         repo.update_product(product["id"], {"name": "X"}, stock_delta=-4)
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(StockLimitReached):
         repo.update_product(product["id"], {"name": "X"}, stock_delta=1_000_000)
     repo.delete_product(product["id"])
     for write in (
