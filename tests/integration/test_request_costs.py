@@ -55,7 +55,14 @@ def test_every_endpoint_makes_the_documented_round_trips_and_reads(table, calls,
         ("GET", f"/orders/{order_id}", {"token": customer.token}, (200, ["GetItem"], 1)),
         # An admin reading someone else's order: the role is re-read from the table.
         ("GET", f"/orders/{order_id}", {"token": admin.token}, (200, ["GetItem", "GetItem"], 2)),
-        ("POST", "/auth/login", {"body": login}, (200, ["GetItem", "GetItem"], 2)),
+        # The per-address and per-email attempt counters (UpdateItem each), the email guard and
+        # the user (GetItem each), then the email's failure count cleared (DeleteItem).
+        (
+            "POST",
+            "/auth/login",
+            {"body": login},
+            (200, ["UpdateItem", "UpdateItem", "GetItem", "GetItem", "DeleteItem"], 2),
+        ),
         (
             "POST",
             "/products",
@@ -81,7 +88,8 @@ def test_every_endpoint_makes_the_documented_round_trips_and_reads(table, calls,
     email = factories.email()
     body = {"email": email, "password": factories.STRONG_PASSWORD, "name": "New User"}
     registered, ops, read = costs(calls, "POST", "/auth/register", body=body)
-    assert (registered.status, ops, read) == (201, ["TransactWriteItems"], 0)
+    # The per-address registration counter (UpdateItem), then user + email guard in one transaction.
+    assert (registered.status, ops, read) == (201, ["UpdateItem", "TransactWriteItems"], 0)
 
 
 def test_list_reads_do_not_grow_with_the_table(table, ddb, calls):
