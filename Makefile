@@ -91,7 +91,7 @@ admin: $(DEPS)
 # Load suites (load/README.md). Without HOST, a local server on 127.0.0.1 is started and stopped.
 LOAD_SMOKE_SCALE ?= 0.08
 load: $(DEPS)
-	$(PY) load/run.py $(or $(PROFILE),load) $(if $(HOST),--host "$(HOST)")
+	$(PY) load/run.py $(or $(PROFILE),load) $(if $(HOST),--host "$(HOST)") $(if $(BACKEND),--backend "$(BACKEND)")
 
 # CI: all four profiles, durations and users scaled down, against local servers only. The volume
 # data is cut too: moto's Query reads the whole table (docs/BENCHMARKS.md), so 60k items time out here.

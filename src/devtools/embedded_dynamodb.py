@@ -153,3 +153,25 @@ def _restore(snapshot: list[tuple[Any, Any, Any, Any]]) -> None:
                 bucket.pop(range_value, None)
         else:
             table.items[hash_value][range_value] = before
+
+
+def direct_writer(client: Any) -> Any:
+    """For bulk loading into the embedded moto: a function(table_name, items) that puts items
+    (in DynamoDB JSON) straight into moto's table, skipping botocore's serialization and moto's
+    HTTP-shaped parsing on both sides (about 10 times faster). None when `client` does not talk
+    to the embedded moto (DynamoDB Local, AWS), which get BatchWriteItem."""
+    meta = getattr(client, "meta", None)  # test doubles wrap a client without one: BatchWriteItem
+    if _started is None or meta is None or "amazonaws.com" not in (meta.endpoint_url or ""):
+        return None
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+
+    backend = dynamodb_backends[DEFAULT_ACCOUNT_ID][client.meta.region_name]
+
+    def write(table_name: str, items: list[dict[str, Any]]) -> None:
+        with _lock:
+            table = backend.get_table(table_name)
+            for item in items:
+                table.put_item(item)
+
+    return write
