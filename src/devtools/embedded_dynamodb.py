@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
 import threading
@@ -175,3 +176,17 @@ def direct_writer(client: Any) -> Any:
                 table.put_item(item)
 
     return write
+
+
+@contextlib.contextmanager
+def moto_whole_table_copies() -> Any:
+    """moto's own transact_write_items for a while: what a transaction cost before the
+    item-level rollback (benchmarks/bench.py measures both)."""
+    from moto.dynamodb import models
+
+    patched = models.DynamoDBBackend.transact_write_items
+    models.DynamoDBBackend.transact_write_items = patched.__wrapped__  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        models.DynamoDBBackend.transact_write_items = patched  # type: ignore[method-assign]
