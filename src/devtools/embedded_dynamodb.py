@@ -103,7 +103,7 @@ def _identity_for_tables(value: Any, memo: Any = None) -> Any:
     return value if isinstance(value, Table) else copy.deepcopy(value, memo)
 
 
-_TABLES_NOT_COPIED = types.SimpleNamespace(deepcopy=_identity_for_tables)
+_TABLES_NOT_COPIED = types.SimpleNamespace(copy=copy.copy, deepcopy=_identity_for_tables)
 
 
 def _snapshot_touched_items(tables: dict[str, Any], transact_items: list[dict[str, Any]]) -> Any:

@@ -55,8 +55,8 @@ def test_every_endpoint_makes_the_documented_round_trips_and_reads(table, calls,
         ("GET", f"/orders/{order_id}", {"token": customer.token}, (200, ["GetItem"], 1)),
         # An admin reading someone else's order: the role is re-read from the table.
         ("GET", f"/orders/{order_id}", {"token": admin.token}, (200, ["GetItem", "GetItem"], 2)),
-        # The per-address and per-email attempt counters (UpdateItem each), the email guard and
-        # the user (GetItem each), then the email's failure count cleared (DeleteItem).
+        # The per-address and per-email attempt counters (one conditional write each) come first;
+        # a successful login then clears the email's counter.
         (
             "POST",
             "/auth/login",
@@ -87,8 +87,8 @@ def test_every_endpoint_makes_the_documented_round_trips_and_reads(table, calls,
     assert (deleted.status, ops, read) == (200, ["GetItem", "DeleteItem"], 1)
     email = factories.email()
     body = {"email": email, "password": factories.STRONG_PASSWORD, "name": "New User"}
+    # the per-address registration counter (one conditional write), then the user and email guard
     registered, ops, read = costs(calls, "POST", "/auth/register", body=body)
-    # The per-address registration counter (UpdateItem), then user + email guard in one transaction.
     assert (registered.status, ops, read) == (201, ["UpdateItem", "TransactWriteItems"], 0)
 
 
