@@ -42,8 +42,8 @@ help:
 	@echo "make test-fuzz         schemathesis against a fresh local server, from docs/openapi.json"
 	@echo "make admin EMAIL=...   promote a registered user to admin (TABLE_NAME / DYNAMODB_ENDPOINT_URL or AWS)"
 	@echo "make deploy STAGE=dev  serverless deploy"
-	@echo "make load PROFILE=load|stress|spike|volume [HOST=https://...]   Locust run (default: a fresh local server)"
-	@echo "make bench   benchmarks for docs/BENCHMARKS.md"
+	@echo "make load PROFILE=load|stress|spike|volume [HOST=https://...] [BACKEND=dynamodb-local]   Locust run (default: a fresh local server)"
+	@echo "make bench [BENCH_QUICK=1]   benchmarks, written into docs/BENCHMARKS.md (about 10 min; quick: 2 to 3)"
 	@echo "make package [STAGE=prod]  build the Lambda zips and the CloudFormation template offline (.serverless/)"
 	@echo "make bench-cold  cold-start ratios of every packaged function (docs/BENCHMARKS.md)"
 
@@ -144,8 +144,8 @@ admin: $(DEPS)
 
 # Load suites (load/README.md). Without HOST, a local server on 127.0.0.1 is started and stopped.
 LOAD_SMOKE_SCALE ?= 0.08
-load: $(DEPS)
-	$(PY) load/run.py $(or $(PROFILE),load) $(if $(HOST),--host "$(HOST)")
+load: $(DEPS) $(NODE_DEPS)
+	$(PY) load/run.py $(or $(PROFILE),load) $(if $(HOST),--host "$(HOST)") $(if $(BACKEND),--backend "$(BACKEND)")
 
 # CI: all four profiles, durations and users scaled down, against local servers only. The volume
 # data is cut too: moto's Query reads the whole table (docs/BENCHMARKS.md), so 60k items time out here.
@@ -153,7 +153,7 @@ load-smoke: $(DEPS)
 	LOAD_TIME_SCALE=$(LOAD_SMOKE_SCALE) LOAD_USER_SCALE=0.1 VOLUME_PRODUCTS=$${VOLUME_PRODUCTS:-200} VOLUME_ORDERS=$${VOLUME_ORDERS:-200} \
 		$(PY) load/run.py load stress spike volume
 
-bench: $(DEPS)
+bench: $(DEPS) $(NODE_DEPS)
 	$(PY) benchmarks/bench.py
 
 deploy: $(NODE_DEPS) $(DEPS)

@@ -66,10 +66,17 @@ def start_local_server(profile: str, env: dict[str, str]) -> tuple[str, subproce
         "LOGIN_IP_LIMIT": os.environ.get("LOGIN_IP_LIMIT", "100000"),
         "REGISTER_IP_LIMIT": os.environ.get("REGISTER_IP_LIMIT", "100000"),
     }
-    # Embedded moto unless LOAD_DYNAMODB_ENDPOINT_URL names e.g. DynamoDB Local.
+    # Embedded moto unless LOAD_DYNAMODB_ENDPOINT_URL names e.g. DynamoDB Local (BACKEND=dynamodb-local
+    # sets it to the DynamoDB Local started next to this script in its network namespace).
     server_env.pop("DYNAMODB_ENDPOINT_URL", None)
-    if os.environ.get("LOAD_DYNAMODB_ENDPOINT_URL"):
-        server_env["DYNAMODB_ENDPOINT_URL"] = os.environ["LOAD_DYNAMODB_ENDPOINT_URL"]
+    endpoint = os.environ.get("LOAD_DYNAMODB_ENDPOINT_URL") or os.environ.get("DYNAMODB_LOCAL_ENDPOINT")
+    if endpoint:
+        server_env["DYNAMODB_ENDPOINT_URL"] = endpoint
+        # DynamoDB Local accepts any credentials; never send real ones to it.
+        server_env["AWS_ACCESS_KEY_ID"] = "local"
+        server_env["AWS_SECRET_ACCESS_KEY"] = "local"  # nosec B105  # placeholder, not a secret
+        server_env.pop("AWS_SESSION_TOKEN", None)
+        server_env.pop("AWS_PROFILE", None)
     log = REPORTS / f"{profile}-server.log"
     process = subprocess.Popen(
         [sys.executable, "-m", "devtools.local_server"],
@@ -82,7 +89,9 @@ def start_local_server(profile: str, env: dict[str, str]) -> tuple[str, subproce
     started = time.monotonic()
     wait_healthy(url, process, log, timeout=600)
     seeded = [line for line in log.read_text().splitlines() if line.startswith(("Bulk-seeded", "Seeded"))]
-    print(f"local server {url} ready in {time.monotonic() - started:.1f} s. {' '.join(seeded)}", flush=True)
+    backend = server_env.get("DYNAMODB_ENDPOINT_URL", "embedded moto")
+    ready = time.monotonic() - started
+    print(f"local server {url} on {backend} ready in {ready:.1f} s. {' '.join(seeded)}", flush=True)
     return url, process
 
 
@@ -172,11 +181,25 @@ def run(profile: str, host: str | None) -> int:
     return code
 
 
+BACKENDS = ("moto", "dynamodb-local")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("profiles", nargs="*", default=[os.environ.get("PROFILE") or "load"])
     parser.add_argument("--host", default=None, help="a deployed stage's base URL; default: start the local server")
+    parser.add_argument(
+        "--backend",
+        default=os.environ.get("BACKEND") or "moto",
+        choices=BACKENDS,
+        help="the local server's DynamoDB: embedded moto (as `make run`) or DynamoDB Local",
+    )
     args = parser.parse_args()
+    if args.backend == "dynamodb-local" and not args.host and not os.environ.get("DYNAMODB_LOCAL_ENDPOINT"):
+        # Start DynamoDB Local in a private network namespace and run this script again in it, so
+        # the local server and Locust run there too; only 127.0.0.1 inside the namespace is used.
+        script = str(ROOT / "scripts" / "with-dynamodb-local.sh")
+        os.execv(script, [script, sys.executable, *sys.argv])  # noqa: S606 - our own script
     failed = []
     for profile in args.profiles:
         if profile not in PROFILES:

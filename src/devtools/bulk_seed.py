@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -20,6 +21,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeSerializer
 
 BATCH_SIZE = 25  # BatchWriteItem's limit
+WRITERS = 8
 CATEGORIES = ("Books", "Electronics", "Kitchen", "Outdoors", "Toys", "Garden", "Music", "Sports")
 ADDRESS = {"street": "1 Main St", "city": "Springfield", "state": "IL", "zipCode": "62701", "country": "US"}
 DEFAULT_PRODUCTS = 10_000
@@ -119,17 +121,28 @@ def order_items(
 
 
 def batch_write(client: Any, table: str, items: list[dict[str, Any]]) -> None:
-    """BatchWriteItem in chunks of 25, resending whatever comes back unprocessed."""
-    for start in range(0, len(items), BATCH_SIZE):
-        requests = [{"PutRequest": {"Item": _serialize(item)}} for item in items[start : start + BATCH_SIZE]]
-        pending: dict[str, Any] = {table: requests}
-        for attempt in range(8):
-            pending = client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
-            if not pending:
-                break
-            time.sleep(0.05 * 2**attempt)
-        if pending:
-            raise RuntimeError("BatchWriteItem left items unprocessed after retries")
+    """Straight into the embedded moto's table; elsewhere BatchWriteItem in chunks of 25,
+    WRITERS calls in flight, resending what comes back unprocessed."""
+    from . import embedded_dynamodb
+
+    direct = embedded_dynamodb.direct_writer(client)
+    if direct is not None:
+        direct(table, [_serialize(item) for item in items])
+        return
+    chunks = [items[start : start + BATCH_SIZE] for start in range(0, len(items), BATCH_SIZE)]
+    with ThreadPoolExecutor(max_workers=WRITERS) as pool:
+        for _ in pool.map(lambda chunk: _write_chunk(client, table, chunk), chunks):
+            pass
+
+
+def _write_chunk(client: Any, table: str, chunk: list[dict[str, Any]]) -> None:
+    pending: dict[str, Any] = {table: [{"PutRequest": {"Item": _serialize(item)}} for item in chunk]}
+    for attempt in range(8):
+        pending = client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+        if not pending:
+            return
+        time.sleep(0.05 * 2**attempt)
+    raise RuntimeError("BatchWriteItem left items unprocessed after retries")
 
 
 def _serialize(item: dict[str, Any]) -> dict[str, Any]:
