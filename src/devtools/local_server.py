@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qsl
 
-from werkzeug.serving import make_server
+from werkzeug.serving import ThreadedWSGIServer
 from werkzeug.wrappers import Request, Response
 
 from . import docs_site, serverless_config
@@ -35,6 +35,13 @@ LOCAL_DEFAULTS = {
     "BCRYPT_ROUNDS": "10",
     "LOG_LEVEL": "INFO",
 }
+
+
+class LocalHttpServer(ThreadedWSGIServer):
+    """Werkzeug's threaded server with a deeper accept queue: a spike of hundreds of clients
+    connecting at once overflows the default 128 and they see connection resets."""
+
+    request_queue_size = 1024
 
 
 class LambdaContext:
@@ -221,7 +228,7 @@ def main() -> int:
     port = int(os.environ.get("PORT", "3000"))
     gateway = LocalGateway(serverless_config.routes())
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # each request already logs one JSON line
-    server = make_server(host, port, gateway, threaded=True)
+    server = LocalHttpServer(host, port, gateway)
     server.daemon_threads = True
 
     backend = os.environ.get("DYNAMODB_ENDPOINT_URL") or "embedded moto (in-process)"
