@@ -131,15 +131,25 @@ def category_key(category: str) -> str:
     return "category#" + category.casefold()
 
 
+def user_orders_key(user_id: str, status: str | None = None) -> str:
+    """Partition of a user's orders (gsi1), or of those in one status (gsi3)."""
+    return f"user#{user_id}" if status is None else f"user#{user_id}#status#{status}"
+
+
+def status_key(status: str) -> str:
+    """Partition of every order in one status (gsi2)."""
+    return "status#" + status
+
+
 def order_index_keys(order: dict[str, Any]) -> dict[str, str]:
     """The index keys an order carries for its current status; rewritten on every transition."""
     sort_key = f"{order['createdAt']}#{order['id']}"
     return {
-        "gsi1pk": "user#" + order["userId"],
+        "gsi1pk": user_orders_key(order["userId"]),
         "gsi1sk": sort_key,
-        "gsi2pk": "status#" + order["status"],
+        "gsi2pk": status_key(order["status"]),
         "gsi2sk": sort_key,
-        "gsi3pk": f"user#{order['userId']}#status#{order['status']}",
+        "gsi3pk": user_orders_key(order["userId"], order["status"]),
         "gsi3sk": sort_key,
     }
 
@@ -504,11 +514,11 @@ class DynamoRepository:
 
     def list_orders_for_user(self, user_id: str, limit: int, cursor: str | None, status: str | None = None) -> Page:
         if status is None:
-            return self._query_page("order", "gsi1", "user#" + user_id, limit, cursor)
-        return self._query_page("order", "gsi3", f"user#{user_id}#status#{status}", limit, cursor)
+            return self._query_page("order", "gsi1", user_orders_key(user_id), limit, cursor)
+        return self._query_page("order", "gsi3", user_orders_key(user_id, status), limit, cursor)
 
     def list_orders_by_status(self, status: str, limit: int, cursor: str | None) -> Page:
-        return self._query_page("order", "gsi2", "status#" + status, limit, cursor)
+        return self._query_page("order", "gsi2", status_key(status), limit, cursor)
 
     def change_order_status(
         self, order: dict[str, Any], changes: dict[str, Any], restock: bool = False
