@@ -14,37 +14,17 @@ import os
 import pathlib
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from typing import Any
+
+from devtools import server_process
+from devtools.server_process import free_port
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 REPORTS = ROOT / "load" / "reports"
 PROFILES = ("load", "stress", "spike", "volume")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_healthy(url: str, process: subprocess.Popen, log: pathlib.Path, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"local server exited:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/health", timeout=2) as reply:  # noqa: S310 - our own http URL
-                if reply.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    process.kill()
-    raise SystemExit(f"local server did not become healthy in {timeout:.0f} s:\n{log.read_text()}")
 
 
 def start_local_server(profile: str, env: dict[str, str]) -> tuple[str, subprocess.Popen]:
@@ -78,16 +58,12 @@ def start_local_server(profile: str, env: dict[str, str]) -> tuple[str, subproce
         server_env.pop("AWS_SESSION_TOKEN", None)
         server_env.pop("AWS_PROFILE", None)
     log = REPORTS / f"{profile}-server.log"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "devtools.local_server"],
-        cwd=ROOT,
-        env=server_env,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
     started = time.monotonic()
-    wait_healthy(url, process, log, timeout=600)
+    try:
+        process = server_process.launch(server_env, log, timeout=600)
+    except RuntimeError as error:
+        raise SystemExit(str(error)) from None
+    url = f"http://127.0.0.1:{port}"
     seeded = [line for line in log.read_text().splitlines() if line.startswith(("Bulk-seeded", "Seeded"))]
     backend = server_env.get("DYNAMODB_ENDPOINT_URL", "embedded moto")
     ready = time.monotonic() - started

@@ -47,12 +47,6 @@ print(json.dumps({"seconds": elapsed, "status": status}))
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _wait_for(port: int) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -159,7 +153,9 @@ def main() -> None:
     template = serverless_config.compiled_template(package / "cloudformation-template-update-stack.json")
     functions = lambda_resources(template)
 
-    port = _free_port()
+    from devtools.server_process import free_port
+
+    port = free_port()
     # moto as a server (on the 3.12 harness), so the measured processes carry no moto at all.
     server = subprocess.Popen(  # noqa: S603 - our own interpreter
         [python, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],

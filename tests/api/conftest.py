@@ -6,15 +6,13 @@ import os
 import pathlib
 import secrets
 import signal
-import socket
 import subprocess
-import sys
-import time
 from dataclasses import dataclass
 
 import pytest
-import requests
 
+from devtools import server_process
+from devtools.server_process import free_port
 from tests import leak_guard
 from tests.conftest import LOCAL_ENDPOINT
 
@@ -32,12 +30,6 @@ class LocalServer:
 
     def output(self) -> str:
         return self.output_path.read_text()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def start_server(tmp_dir: pathlib.Path, **overrides: str) -> LocalServer:
@@ -63,27 +55,9 @@ def start_server(tmp_dir: pathlib.Path, **overrides: str) -> LocalServer:
         env["DYNAMODB_ENDPOINT_URL"] = LOCAL_ENDPOINT
     output_path = tmp_dir / f"server-{port}.log"
     leak_guard.watch_file(output_path)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "devtools.local_server"],
-        cwd=ROOT,
-        env=env,
-        stdout=output_path.open("w"),
-        stderr=subprocess.STDOUT,
-    )
+    process = server_process.launch(env, output_path)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"local server exited:\n{output_path.read_text()}")
-        try:
-            if requests.get(f"{url}/health", timeout=1).status_code == 200:
-                return LocalServer(
-                    url, "admin@example.com", admin_password, "https://shop.example", process, output_path
-                )
-        except requests.ConnectionError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError(f"local server did not start:\n{output_path.read_text()}")
+    return LocalServer(url, "admin@example.com", admin_password, "https://shop.example", process, output_path)
 
 
 def stop_server(server: LocalServer) -> int:
