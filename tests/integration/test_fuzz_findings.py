@@ -20,7 +20,11 @@ def test_the_fallback_knows_every_routed_path_and_its_methods():
 
 @pytest.mark.parametrize(
     ("method", "path", "allow"),
-    [("PATCH", "/products/p1", "GET, PUT, DELETE, OPTIONS"), ("TRACE", "/health", "GET, OPTIONS")],
+    [
+        ("PATCH", "/products/p1", "GET, PUT, DELETE, OPTIONS"),
+        ("PATCH", "/products", "GET, POST, OPTIONS"),
+        ("TRACE", "/health", "GET, OPTIONS"),
+    ],
 )
 def test_405_names_the_methods_of_the_path(table, method, path, allow):
     response = invoke(method, path)

@@ -8,6 +8,9 @@ import os
 from ..edge import Request, endpoint
 from ..errors import MethodNotAllowed
 
+# The order an Allow header lists methods in, whatever order serverless.yml routes them in.
+METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
 
 @functools.cache
 def route_methods() -> dict[str, list[str]]:
@@ -19,5 +22,5 @@ def route_methods() -> dict[str, list[str]]:
 @endpoint()
 def handler(request: Request):
     resource = request.event.get("resource") or ""
-    allow = (*route_methods().get(resource, ()), "OPTIONS")
+    allow = (*sorted(route_methods().get(resource, ()), key=METHOD_ORDER.index), "OPTIONS")
     raise MethodNotAllowed(f"{request.event.get('httpMethod')} is not allowed on {resource}", allow=allow)
