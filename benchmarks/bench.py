@@ -77,12 +77,11 @@ def machine() -> str:
 
 
 def fresh_table(name: str) -> Any:
-    from shop import config, passwords, repository
+    from shop import config, passwords, storage
 
     os.environ["TABLE_NAME"] = name
     config.reset()
-    repository.repository.cache_clear()
-    repository._client.cache_clear()
+    storage.reset()
     passwords._dummy_hash.cache_clear()
     client = boto3.client("dynamodb", region_name="us-east-1", endpoint_url=os.environ.get("DYNAMODB_ENDPOINT_URL"))
     serverless_config.create_table(client, name)
@@ -116,13 +115,13 @@ def timed(fn: Callable[[], Any]) -> float:
 
 
 def endpoint_table() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    from shop.repository import repository
     from shop.services import auth
+    from shop.storage import storage
 
     client = fresh_table("shop-bench-endpoints")
     bulk_seed.seed_volume(client, "shop-bench-endpoints", products=100, orders=0)
     _, admin_email, _ = register()
-    auth.promote_to_admin(repository(), admin_email)
+    auth.promote_to_admin(storage(), admin_email)
     admin = invoke("POST", "/auth/login", body={"email": admin_email, "password": PASSWORD}).data["token"]
     _, email, token = register()
     product_id = invoke("GET", "/products", query={"limit": "1"}).data[0]["id"]
@@ -182,7 +181,7 @@ def endpoint_table() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         ),
     ]
     latency_rows, cost_rows = [], []
-    ddb = repository().client
+    ddb = storage().client
     for label, iterations, make in cases:
         handler_ms, floor_ms = [], []
         calls: list[Call] = []
@@ -234,7 +233,7 @@ ORDER_ADDRESS = {"street": "1", "city": "c", "state": "s", "zipCode": "z", "coun
 def growth_table(backend: str) -> list[dict[str, Any]]:
     """The same three pages and one order at each table size; on moto, orders are also timed
     with moto's own whole-table copy (up to MOTO_COPY_MAX items), the cost before the patch."""
-    from shop.repository import repository
+    from shop.storage import storage
 
     rows = []
     for size in GROWTH_SIZES:
@@ -258,7 +257,7 @@ def growth_table(backend: str) -> list[dict[str, Any]]:
         for label, method, path, kwargs in cases:
             times, read = [], 0
             for iteration in range(4 if size >= 100_000 else 6):
-                with counting(repository().client) as log:
+                with counting(storage().client) as log:
                     elapsed = timed(lambda method=method, path=path, kwargs=kwargs: invoke(method, path, **kwargs))
                 read = log.items_read
                 if iteration >= 1:

@@ -90,11 +90,11 @@ def _seed(endpoint: str, template: dict) -> dict[str, dict]:
 
     from decimal import Decimal
 
-    from shop.repository import repository
     from shop.services import auth, orders, products
+    from shop.storage import storage
     from shop.tokens import Caller
 
-    repo = repository()
+    repo = storage()
     customer = auth.register(repo, email="bench@example.com", password=PASSWORD, name="Bench")
     auth.register(repo, email="admin@example.com", password=PASSWORD, name="Admin")
     auth.promote_to_admin(repo, "admin@example.com")
@@ -102,7 +102,7 @@ def _seed(endpoint: str, template: dict) -> dict[str, dict]:
     token = customer["token"]
     pid = products.create(repo, {"name": "Lamp", "price": Decimal("24.50"), "category": "Home", "stock": 10**6})["id"]
     caller = Caller(customer["user"]["userId"], "bench@example.com", "customer")
-    oid = orders.place(repo, caller, {"items": [{"productId": pid, "quantity": 1}], "shippingAddress": ADDRESS})[0][
+    oid = orders.create(repo, caller, {"items": [{"productId": pid, "quantity": 1}], "shippingAddress": ADDRESS})[0][
         "id"
     ]
     order_body = {"items": [{"productId": pid, "quantity": 1}], "shippingAddress": ADDRESS}

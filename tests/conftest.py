@@ -41,6 +41,16 @@ os.environ.pop("DYNAMODB_ENDPOINT_URL", None)
 os.environ.pop("JWT_SECRET_PARAMETER", None)
 
 
+def _derived_environment() -> None:
+    """What the deploy derives per function (route-fallback.js), as the local server sets it."""
+    from devtools import serverless_config
+
+    os.environ.update(serverless_config.function_environment())
+
+
+_derived_environment()
+
+
 def dynamodb_client():
     """A client for the backend under test: DynamoDB Local, or the (started) embedded moto."""
     import boto3
@@ -53,11 +63,10 @@ def dynamodb_client():
 
 
 def reset_shop_caches() -> None:
-    from shop import config, passwords, repository
+    from shop import config, passwords, storage
 
     config.reset()
-    repository.repository.cache_clear()
-    repository._client.cache_clear()
+    storage.reset()
     passwords._dummy_hash.cache_clear()
 
 

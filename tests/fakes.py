@@ -1,4 +1,9 @@
-"""An in-memory Repository for unit-testing services without DynamoDB."""
+"""An in-memory Storage for unit-testing services without DynamoDB.
+
+Thin on purpose: dicts, plus exactly the conditions the storage protocol promises
+(shop/storage/protocol.py). tests/integration/test_storage_contract.py runs the same
+contract against this fake and the DynamoDB storage, so the two cannot drift apart.
+"""
 
 from __future__ import annotations
 
@@ -7,132 +12,189 @@ import time
 from decimal import Decimal
 from typing import Any
 
-from shop.errors import EmailTaken, InvalidTransition, NotFound, OutOfStock, PriceChanged, ProductNotFound
-from shop.repository import Attempt, IdempotencyClaim, IdempotencyConflict, OrderLine, Page
+from shop import cursors
+from shop.limits import MAX_STOCK
+from shop.storage.failures import (
+    AlreadyExists,
+    KeyClaimed,
+    LinesRejected,
+    Missing,
+    Rejection,
+    StatusChanged,
+    StockOutOfBounds,
+)
+from shop.storage.protocol import Attempt, IdempotencyClaim, OrderLine, Page
+
+PAGE_KEY = ("createdAt", "id")
 
 
-class FakeRepository:
+def _page(records: list[dict[str, Any]], scope: str, limit: int, cursor: str | None) -> Page:
+    """Newest first, `limit` at a time, with cursors signed and scoped like the real ones."""
+    ordered = sorted(records, key=lambda r: (r["createdAt"], r["id"]), reverse=True)
+    start = cursors.decode(cursor, scope, PAGE_KEY)
+    if start is not None:
+        ordered = [r for r in ordered if (r["createdAt"], r["id"]) < (start["createdAt"], start["id"])]
+    chunk = ordered[:limit]
+    more = len(ordered) > limit
+    next_cursor = cursors.encode({f: chunk[-1][f] for f in PAGE_KEY}, scope) if more and chunk else None
+    return Page(copy.deepcopy(chunk), next_cursor)
+
+
+class FakeUsers:
     def __init__(self) -> None:
-        self.users: dict[str, dict[str, Any]] = {}
+        self.records: dict[str, dict[str, Any]] = {}
         self.emails: dict[str, str] = {}
-        self.products: dict[str, dict[str, Any]] = {}
-        self.orders: dict[str, dict[str, Any]] = {}
-        self.idempotency: dict[tuple[str, str], dict[str, Any]] = {}
-        self.attempts: dict[str, tuple[int, int]] = {}
 
-    def ping(self) -> None:
-        return None
-
-    def create_user(self, user: dict[str, Any]) -> None:
-        if user["email"] in self.emails:
-            raise EmailTaken()
+    def create(self, user: dict[str, Any]) -> None:
+        if user["email"] in self.emails or user["userId"] in self.records:
+            raise AlreadyExists()
         self.emails[user["email"]] = user["userId"]
-        self.users[user["userId"]] = copy.deepcopy(user)
+        self.records[user["userId"]] = copy.deepcopy(user)
 
-    def find_user_by_email(self, email: str) -> dict[str, Any] | None:
+    def get(self, user_id: str) -> dict[str, Any] | None:
+        return copy.deepcopy(self.records.get(user_id))
+
+    def find_by_email(self, email: str) -> dict[str, Any] | None:
         user_id = self.emails.get(email)
-        return copy.deepcopy(self.users[user_id]) if user_id else None
+        return self.get(user_id) if user_id else None
 
-    def get_user(self, user_id: str) -> dict[str, Any] | None:
-        return copy.deepcopy(self.users.get(user_id))
+    def set_role(self, user_id: str, role: str) -> None:
+        if user_id not in self.records:
+            raise Missing()
+        self.records[user_id]["role"] = role
 
-    def set_user_role(self, user_id: str, role: str) -> None:
-        self.users[user_id]["role"] = role
 
-    def put_product(self, product: dict[str, Any]) -> None:
-        self.products[product["id"]] = copy.deepcopy(product)
+class FakeProducts:
+    def __init__(self) -> None:
+        self.records: dict[str, dict[str, Any]] = {}
 
-    def get_product(self, product_id: str) -> dict[str, Any] | None:
-        return copy.deepcopy(self.products.get(product_id))
+    def create(self, product: dict[str, Any]) -> None:
+        if product["id"] in self.records:
+            raise AlreadyExists()
+        self.records[product["id"]] = copy.deepcopy(product)
 
-    def get_products(self, product_ids: list[str]) -> dict[str, dict[str, Any]]:
-        return {pid: copy.deepcopy(self.products[pid]) for pid in product_ids if pid in self.products}
+    def get(self, product_id: str) -> dict[str, Any] | None:
+        return copy.deepcopy(self.records.get(product_id))
 
-    def update_product(self, product_id: str, changes: dict[str, Any], stock_delta: int = 0) -> dict[str, Any]:
-        if product_id not in self.products:
-            raise ProductNotFound()
-        if self.products[product_id]["stock"] + stock_delta < 0:
-            raise OutOfStock()
-        self.products[product_id].update(changes)
-        self.products[product_id]["stock"] += stock_delta
-        return copy.deepcopy(self.products[product_id])
+    def get_many(self, product_ids: list[str]) -> dict[str, dict[str, Any]]:
+        return {pid: copy.deepcopy(self.records[pid]) for pid in product_ids if pid in self.records}
 
-    def delete_product(self, product_id: str) -> None:
-        if self.products.pop(product_id, None) is None:
-            raise ProductNotFound()
+    def update(self, product_id: str, changes: dict[str, Any], stock_delta: int = 0) -> dict[str, Any]:
+        product = self.records.get(product_id)
+        if product is None:
+            raise Missing()
+        if stock_delta and not 0 <= product["stock"] + stock_delta <= MAX_STOCK:
+            raise StockOutOfBounds(product["stock"])
+        product.update(copy.deepcopy(changes))
+        product["stock"] += stock_delta
+        return copy.deepcopy(product)
 
-    def _page(self, records: list[dict[str, Any]], limit: int, cursor: str | None) -> Page:
-        ordered = sorted(records, key=lambda r: (r["createdAt"], r["id"]), reverse=True)
-        start = int(cursor) if cursor else 0
-        chunk = ordered[start : start + limit]
-        return Page(copy.deepcopy(chunk), str(start + limit) if start + limit < len(ordered) else None)
+    def delete(self, product_id: str) -> None:
+        if self.records.pop(product_id, None) is None:
+            raise Missing()
 
-    def list_products(self, category: str | None, limit: int, cursor: str | None) -> Page:
-        records = [
-            p for p in self.products.values() if category is None or p["category"].casefold() == category.casefold()
+    def list_page(self, category: str | None, limit: int, cursor: str | None) -> Page:
+        scope = "products" if category is None else "category#" + category.casefold()
+        found = [
+            p for p in self.records.values() if category is None or p["category"].casefold() == category.casefold()
         ]
-        return self._page(records, limit, cursor)
+        return _page(found, scope, limit, cursor)
 
-    def place_order(self, order: dict[str, Any], lines: list[OrderLine], claim: IdempotencyClaim | None) -> None:
-        if claim is not None and (claim.user_id, claim.key) in self.idempotency:
-            raise IdempotencyConflict(self.idempotency[(claim.user_id, claim.key)])
-        for line in lines:
-            product = self.products.get(line.product_id)
-            if product is None:
-                raise ProductNotFound()
-            if Decimal(product["price"]) != line.price:
-                raise PriceChanged()
-            if product["stock"] < line.quantity:
-                raise OutOfStock()
-        for line in lines:
-            self.products[line.product_id]["stock"] -= line.quantity
-        self.orders[order["id"]] = copy.deepcopy(order)
-        if claim is not None:
-            self.idempotency[(claim.user_id, claim.key)] = {
-                "requestHash": claim.request_hash,
-                "orderId": order["id"],
-                "expiresAt": claim.expires_at,
-            }
 
-    def get_order(self, order_id: str, consistent: bool = False) -> dict[str, Any] | None:
-        return copy.deepcopy(self.orders.get(order_id))
+class FakeIdempotency:
+    def __init__(self) -> None:
+        self.records: dict[tuple[str, str], dict[str, Any]] = {}
 
-    def list_orders_for_user(self, user_id: str, limit: int, cursor: str | None, status: str | None = None) -> Page:
-        mine = [o for o in self.orders.values() if o["userId"] == user_id and status in (None, o["status"])]
-        return self._page(mine, limit, cursor)
-
-    def list_orders_by_status(self, status: str, limit: int, cursor: str | None) -> Page:
-        return self._page([o for o in self.orders.values() if o["status"] == status], limit, cursor)
-
-    def change_order_status(
-        self, order: dict[str, Any], changes: dict[str, Any], restock: bool = False
-    ) -> dict[str, Any]:
-        stored = self.orders.get(order["id"])
-        if stored is None:
-            raise NotFound("Order not found")
-        if stored["status"] != order["status"]:
-            raise InvalidTransition()
-        stored.update(copy.deepcopy(changes))
-        if restock:
-            for line in stored["items"]:
-                if line["productId"] in self.products:
-                    self.products[line["productId"]]["stock"] += line["quantity"]
-        return copy.deepcopy(stored)
-
-    def get_idempotency(self, user_id: str, key: str) -> dict[str, Any] | None:
-        record = self.idempotency.get((user_id, key))
+    def get(self, user_id: str, key: str) -> dict[str, Any] | None:
+        record = self.records.get((user_id, key))
         if record is None or record["expiresAt"] < time.time():
             return None
         return dict(record)
 
-    def take_attempt(self, counter_id: str, limit: int, window_seconds: int, now: int) -> Attempt:
-        count, ends = self.attempts.get(counter_id, (0, 0))
+    def claimed(self, claim: IdempotencyClaim) -> dict[str, Any] | None:
+        """The live claim on the key, read as the write's condition reads it (not through get)."""
+        return FakeIdempotency.get(self, claim.user_id, claim.key)
+
+    def claim(self, claim: IdempotencyClaim, order_id: str) -> None:
+        self.records[(claim.user_id, claim.key)] = {
+            "requestHash": claim.request_hash,
+            "orderId": order_id,
+            "expiresAt": claim.expires_at,
+        }
+
+
+class FakeOrders:
+    def __init__(self, products: FakeProducts, idempotency: FakeIdempotency) -> None:
+        self.records: dict[str, dict[str, Any]] = {}
+        self.products = products
+        self.idempotency = idempotency
+        self.reads: list[tuple[str, bool]] = []  # (order id, consistent): what each get asked for
+
+    def create(self, order: dict[str, Any], lines: list[OrderLine], claim: IdempotencyClaim | None) -> None:
+        if claim is not None and self.idempotency.claimed(claim) is not None:
+            raise KeyClaimed(self.idempotency.claimed(claim))
+        rejections = []
+        for index, line in enumerate(lines):
+            product = self.products.get(line.product_id)
+            if product is None or Decimal(product["price"]) != line.price or product["stock"] < line.quantity:
+                rejections.append(Rejection(index, line, product))
+        if rejections:
+            raise LinesRejected(rejections)
+        for line in lines:
+            self.products.records[line.product_id]["stock"] -= line.quantity
+        self.records[order["id"]] = copy.deepcopy(order)
+        if claim is not None:
+            self.idempotency.claim(claim, order["id"])
+
+    def get(self, order_id: str, consistent: bool = False) -> dict[str, Any] | None:
+        self.reads.append((order_id, consistent))
+        return copy.deepcopy(self.records.get(order_id))
+
+    def list_for_user(self, user_id: str, limit: int, cursor: str | None, status: str | None = None) -> Page:
+        mine = [o for o in self.records.values() if o["userId"] == user_id and status in (None, o["status"])]
+        return _page(mine, f"user#{user_id}#{status}", limit, cursor)
+
+    def list_in_status(self, status: str, limit: int, cursor: str | None) -> Page:
+        return _page([o for o in self.records.values() if o["status"] == status], f"status#{status}", limit, cursor)
+
+    def update_status(self, order: dict[str, Any], changes: dict[str, Any], restock: bool = False) -> dict[str, Any]:
+        stored = self.records.get(order["id"])
+        if stored is None:
+            raise Missing()
+        if stored["status"] != order["status"]:
+            raise StatusChanged(stored["status"])
+        stored.update(copy.deepcopy(changes))
+        if restock:
+            for line in stored["items"]:
+                if line["productId"] in self.products.records:
+                    self.products.records[line["productId"]]["stock"] += line["quantity"]
+        return copy.deepcopy(stored)
+
+
+class FakeThrottles:
+    def __init__(self) -> None:
+        self.counters: dict[str, tuple[int, int]] = {}
+
+    def take(self, counter_id: str, limit: int, window_seconds: int, now: int) -> Attempt:
+        count, ends = self.counters.get(counter_id, (0, 0))
         if ends <= now:
             count, ends = 0, now + window_seconds
         if count >= limit:
             return Attempt(False, count, ends)
-        self.attempts[counter_id] = (count + 1, ends)
+        self.counters[counter_id] = (count + 1, ends)
         return Attempt(True, count + 1, ends)
 
-    def clear_attempts(self, counter_id: str) -> None:
-        self.attempts.pop(counter_id, None)
+    def clear(self, counter_id: str) -> None:
+        self.counters.pop(counter_id, None)
+
+
+class FakeStorage:
+    def __init__(self) -> None:
+        self.users = FakeUsers()
+        self.products = FakeProducts()
+        self.idempotency = FakeIdempotency()
+        self.orders = FakeOrders(self.products, self.idempotency)
+        self.throttles = FakeThrottles()
+
+    def ping(self) -> None:
+        return None

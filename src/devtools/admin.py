@@ -12,8 +12,8 @@ import argparse
 import sys
 
 from shop.errors import DomainError
-from shop.repository import repository
 from shop.services import auth
+from shop.storage import storage
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     promote.add_argument("email")
     args = parser.parse_args(argv)
     try:
-        user = auth.promote_to_admin(repository(), args.email)
+        user = auth.promote_to_admin(storage(), args.email)
     except DomainError as error:
         print(f"error: {error.message}", file=sys.stderr)
         return 1

@@ -1,6 +1,6 @@
 """Fast bulk loading for the volume profile and the growth benchmarks.
 
-Items are built here in the repository's own shape (the key design of
+Items are built here in the storage's own shape (its keys from shop.storage.keys, as in
 docs/DATA_MODEL.md) and written with BatchWriteItem, 25 at a time, straight into
 the table: no handler, no bcrypt, no transaction per item. The embedded moto lives
 inside the server process, so the local server calls this at start-up when
@@ -19,6 +19,8 @@ from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.types import TypeSerializer
+
+from shop.storage import keys
 
 BATCH_SIZE = 25  # BatchWriteItem's limit
 WRITERS = 8
@@ -56,24 +58,17 @@ def product_items(count: int, base: datetime | None = None, stock: int = 1_000_0
         product_id = str(uuid.uuid4())
         category = CATEGORIES[index % len(CATEGORIES)]
         created = _stamp(base, index)
-        sort_key = f"{created}#{product_id}"
-        items.append(
-            {
-                "id": product_id,
-                "type": "product",
-                "name": f"Bulk product {index}",
-                "description": "Preloaded for the volume profile.",
-                "price": Decimal(f"{5 + index % 200}.{index % 100:02d}"),
-                "category": category,
-                "stock": stock,
-                "createdAt": created,
-                "updatedAt": created,
-                "gsi1pk": "product",
-                "gsi1sk": sort_key,
-                "gsi2pk": "category#" + category.casefold(),
-                "gsi2sk": sort_key,
-            }
-        )
+        product = {
+            "id": product_id,
+            "name": f"Bulk product {index}",
+            "description": "Preloaded for the volume profile.",
+            "price": Decimal(f"{5 + index % 200}.{index % 100:02d}"),
+            "category": category,
+            "stock": stock,
+            "createdAt": created,
+            "updatedAt": created,
+        }
+        items.append({**product, "type": keys.PRODUCT, **keys.product_index_keys(product)})
     return items
 
 
@@ -89,34 +84,27 @@ def order_items(
         quantity = 1 + index % 3
         total = product["price"] * quantity
         created = _stamp(base, index)
-        sort_key = f"{created}#{order_id}"
         user_id = user_ids[index % len(user_ids)]
-        items.append(
-            {
-                "id": order_id,
-                "type": "order",
-                "userId": user_id,
-                "status": "pending",
-                "items": [
-                    {
-                        "productId": product["id"],
-                        "name": product["name"],
-                        "price": product["price"],
-                        "quantity": quantity,
-                        "lineTotal": total,
-                    }
-                ],
-                "totalAmount": total,
-                "shippingAddress": ADDRESS,
-                "statusHistory": [{"status": "pending", "at": created, "by": user_id}],
-                "createdAt": created,
-                "updatedAt": created,
-                "gsi1pk": "user#" + user_id,
-                "gsi1sk": sort_key,
-                "gsi2pk": "status#pending",
-                "gsi2sk": sort_key,
-            }
-        )
+        order = {
+            "id": order_id,
+            "userId": user_id,
+            "status": "pending",
+            "items": [
+                {
+                    "productId": product["id"],
+                    "name": product["name"],
+                    "price": product["price"],
+                    "quantity": quantity,
+                    "lineTotal": total,
+                }
+            ],
+            "totalAmount": total,
+            "shippingAddress": ADDRESS,
+            "statusHistory": [{"status": "pending", "at": created, "by": user_id}],
+            "createdAt": created,
+            "updatedAt": created,
+        }
+        items.append({**order, "type": keys.ORDER, **keys.order_index_keys(order)})
     return items
 
 

@@ -182,6 +182,7 @@ def configure_environment() -> list[str]:
     notes = []
     for name, value in LOCAL_DEFAULTS.items():
         os.environ.setdefault(name, value)
+    os.environ.update(serverless_config.function_environment())
     if not os.environ.get("JWT_SECRET"):
         os.environ["JWT_SECRET"] = secrets.token_urlsafe(48)
         notes.append("JWT_SECRET was not set: generated a random one; its tokens stop working when the server stops.")

@@ -1,8 +1,10 @@
 """Generates the OpenAPI document from serverless.yml and the marshmallow schemas.
 
-Methods and paths come from serverless.yml, request rules from shop.schemas, response
-shapes from devtools.api_schemas, and the words from devtools.api_operations. Nothing
-here is written by hand twice, so the document cannot drift from the code:
+Methods and paths come from serverless.yml; each route's handler declares its operation
+(`@endpoint(...)`: auth, body and query schemas, status, response envelope, errors) and its
+module docstring gives the summary (first line) and description; request rules come from
+shop.schemas and response shapes from devtools.api_schemas. Nothing here is written by hand
+twice, so the document cannot drift from the code:
 
     python -m devtools.openapi            # writes docs/openapi.json (make openapi)
     python -m devtools.openapi --check    # exits 1 when docs/openapi.json is stale
@@ -11,9 +13,11 @@ here is written by hand twice, so the document cannot drift from the code:
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,22 +25,21 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import fields
 
-from shop import edge, schemas
+from shop import inputs, schemas
+from shop.edge import Operation
 
 from . import serverless_config
-from .api_operations import OPERATIONS, Operation
 from .api_schemas import ENVELOPES, ErrorSchema
 
 OPENAPI_VERSION = "3.0.3"
 OUTPUT = serverless_config.ROOT / "docs" / "openapi.json"
-REQUEST_SCHEMAS = {  # nested ones first, so they are registered under these names
-    "Address": schemas.AddressSchema,
-    "OrderLine": schemas.OrderLineSchema,
-    "Register": schemas.RegisterSchema,
-    "Login": schemas.LoginSchema,
-    "ProductCreate": schemas.ProductCreateSchema,
-    "ProductUpdate": schemas.ProductUpdateSchema,
-    "OrderCreate": schemas.OrderCreateSchema,
+# Tags by the first segment of a path, in this order; a path under a new segment gets a tag
+# of that name (and no description until one is added here).
+TAG_DESCRIPTIONS = {
+    "auth": "Accounts and tokens",
+    "products": "The catalogue: anyone reads, admins write",
+    "orders": "Orders priced on the server",
+    "health": "Liveness and the table",
 }
 # (code(s), meaning) of each error status, for the response descriptions.
 ERRORS = {
@@ -68,7 +71,17 @@ Generated from `serverless.yml` and the marshmallow schemas by `make openapi`; d
 
 
 class UndocumentedFunction(RuntimeError):
-    """serverless.yml and devtools.api_operations disagree on which functions exist."""
+    """A routed function whose handler declares no operation, or has no docstring."""
+
+
+@dataclass(frozen=True)
+class Documented:
+    """One route's operation, as its handler declares it."""
+
+    operation: Operation
+    summary: str
+    description: str
+    tag: str
 
 
 # ---- custom marshmallow fields -> JSON Schema ------------------------------------------
@@ -152,13 +165,14 @@ def _errors_of(operation: Operation) -> dict[int, str]:
     return found
 
 
-def _operation(name: str, route: serverless_config.Route, operation: Operation) -> dict[str, Any]:
+def _operation(name: str, route: serverless_config.Route, documented: Documented) -> dict[str, Any]:
+    operation = documented.operation
     success_headers: dict[str, Any] = {"X-Request-Id": _ref("X-Request-Id", "headers")}
     if operation.idempotency_key:
         success_headers["Idempotent-Replayed"] = _ref("Idempotent-Replayed", "headers")
     responses: dict[str, Any] = {
         str(operation.status): {
-            "description": operation.summary,
+            "description": documented.summary,
             "headers": success_headers,
             "content": {"application/json": {"schema": _ref(operation.response)}},
         }
@@ -177,12 +191,12 @@ def _operation(name: str, route: serverless_config.Route, operation: Operation) 
 
     spec: dict[str, Any] = {
         "operationId": name,
-        "tags": [operation.tag],
-        "summary": operation.summary,
+        "tags": [documented.tag],
+        "summary": documented.summary,
         "responses": responses,
     }
-    if operation.description:
-        spec["description"] = operation.description
+    if documented.description:
+        spec["description"] = documented.description
     if parameters:
         spec["parameters"] = parameters
     if operation.body is not None:
@@ -194,20 +208,33 @@ def _operation(name: str, route: serverless_config.Route, operation: Operation) 
     return spec
 
 
-def _documented_routes(config: dict[str, Any] | None) -> list[serverless_config.Route]:
-    """The routes to document; fails when serverless.yml and OPERATIONS disagree."""
-    routes = [route for route in serverless_config.routes(config) if route.method != "ANY"]
-    with_routes = {route.function for route in routes}
-    undocumented = sorted(with_routes - OPERATIONS.keys())
-    stale = sorted(OPERATIONS.keys() - with_routes)
-    if undocumented or stale:
-        problems = []
-        if undocumented:
-            problems.append(f"functions in serverless.yml with no entry in devtools/api_operations.py: {undocumented}")
-        if stale:
-            problems.append(f"entries in devtools/api_operations.py with no route in serverless.yml: {stale}")
-        raise UndocumentedFunction("; ".join(problems))
-    return routes
+def describe(route: serverless_config.Route) -> Documented:
+    """The operation a route's handler declares, with the words of its module docstring."""
+    module_name, _, attribute = route.handler.rpartition(".")
+    module = importlib.import_module(module_name.removeprefix("src/").replace("/", "."))
+    operation = getattr(getattr(module, attribute, None), "operation", None)
+    text = (module.__doc__ or "").strip()
+    if not isinstance(operation, Operation) or not text:
+        raise UndocumentedFunction(
+            f"{route.function}: its handler ({route.handler}) must be an @endpoint(...) in a module whose "
+            "docstring gives the summary (first line) and the description"
+        )
+    summary, _, description = text.partition("\n")
+    return Documented(operation, summary.strip(), " ".join(description.split()), route.path.split("/")[1])
+
+
+def _documented_routes(config: dict[str, Any] | None) -> list[tuple[serverless_config.Route, Documented]]:
+    return [(route, describe(route)) for route in serverless_config.routes(config) if route.method != "ANY"]
+
+
+def _tags(routes: list[tuple[serverless_config.Route, Documented]]) -> list[dict[str, str]]:
+    names = dict.fromkeys([*TAG_DESCRIPTIONS, *(documented.tag for _, documented in routes)])
+    used = {documented.tag for _, documented in routes}
+    return [
+        {"name": name, **({"description": TAG_DESCRIPTIONS[name]} if name in TAG_DESCRIPTIONS else {})}
+        for name in names
+        if name in used
+    ]
 
 
 def build(config: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -220,12 +247,7 @@ def build(config: dict[str, Any] | None = None) -> dict[str, Any]:
         plugins=[marshmallow],
         info={"description": API_DESCRIPTION},
         servers=[{"url": "http://127.0.0.1:3000", "description": "make run"}],
-        tags=[
-            {"name": "auth", "description": "Accounts and tokens"},
-            {"name": "products", "description": "The catalogue: anyone reads, admins write"},
-            {"name": "orders", "description": "Orders priced on the server"},
-            {"name": "health", "description": "Liveness and the table"},
-        ],
+        tags=_tags(routes),
     )
     if marshmallow.converter is None:  # set by APISpec when it registers the plugin
         raise RuntimeError("apispec did not initialise the marshmallow plugin")
@@ -256,12 +278,13 @@ def build(config: dict[str, Any] | None = None) -> dict[str, Any]:
         {
             "required": False,
             "description": "Makes a retry safe: the same key and request return the same order, once.",
-            "schema": {"type": "string", "pattern": edge.IDEMPOTENCY_KEY.pattern, "minLength": 1, "maxLength": 64},
+            "schema": {"type": "string", "pattern": inputs.IDEMPOTENCY_KEY.pattern, "minLength": 1, "maxLength": 64},
         },
     )
     spec.components.schema("Error", schema=ErrorSchema)
-    for name, schema in REQUEST_SCHEMAS.items():
-        spec.components.schema(name, schema=schema)
+    # Every request body under its class name without "Schema"; apispec names the nested ones alike.
+    for body in dict.fromkeys(documented.operation.body for _, documented in routes if documented.operation.body):
+        spec.components.schema(body.__name__.removesuffix("Schema"), schema=body)
     for name, schema in ENVELOPES.items():
         spec.components.schema(name, schema=schema)
     # Rules over a whole body that marshmallow states in a @validates_schema method.
@@ -270,10 +293,8 @@ def build(config: dict[str, Any] | None = None) -> dict[str, Any]:
     spec.components.schemas["ProductUpdate"]["properties"]["stockDelta"]["not"] = {"enum": [0]}
 
     by_path: dict[str, dict[str, Any]] = {}
-    for route in routes:
-        by_path.setdefault(route.path, {})[route.method.lower()] = _operation(
-            route.function, route, OPERATIONS[route.function]
-        )
+    for route, documented in routes:
+        by_path.setdefault(route.path, {})[route.method.lower()] = _operation(route.function, route, documented)
     for path, operations in by_path.items():
         spec.path(path=path, operations=operations)
     return spec.to_dict()

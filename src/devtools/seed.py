@@ -8,8 +8,8 @@ import secrets
 from decimal import Decimal
 
 from shop.errors import EmailTaken
-from shop.repository import repository
 from shop.services import auth, products
+from shop.storage import storage
 
 CATALOGUE = {
     "Books": [
@@ -56,14 +56,14 @@ CATALOGUE = {
 
 
 def seed_catalogue() -> int:
-    repo = repository()
-    if repo.list_products(None, 1, None).items:
+    store = storage()
+    if store.products.list_page(None, 1, None).items:
         return 0  # an existing table keeps its data
     count = 0
     for category, items in CATALOGUE.items():
         for index, (name, price) in enumerate(items):
             products.create(
-                repo,
+                store,
                 {
                     "name": name,
                     "description": f"{name} from the demo catalogue.",
@@ -82,10 +82,10 @@ def generated_password() -> str:
 
 
 def seed_admin(email: str, password: str) -> None:
-    repo = repository()
+    store = storage()
     with contextlib.suppress(EmailTaken):  # already registered (external table): just promote
-        auth.register(repo, email, password, "Demo Admin")
-    auth.promote_to_admin(repo, email)
+        auth.register(store, email, password, "Demo Admin")
+    auth.promote_to_admin(store, email)
 
 
 def seed_demo_data() -> tuple[str, str, int]:

@@ -58,17 +58,73 @@ def _pattern(path: str) -> re.Pattern[str]:
     return re.compile(f"^{regex}/?$")
 
 
-def routes(config: dict[str, Any] | None = None) -> list[Route]:
-    config = config or load()
+def _http_events(config: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """(function, handler, METHOD, /path) of every HTTP event written in serverless.yml."""
     found = []
     for name, function in config["functions"].items():
-        for event in function.get("events", []):
+        for event in function.get("events") or []:
             http = event.get("http")
-            if not http:
-                continue
-            path = "/" + http["path"].strip("/")
-            found.append(Route(name, function["handler"], http["method"].upper(), path, _pattern(path)))
+            if http:
+                found.append((name, function["handler"], http["method"].upper(), "/" + http["path"].strip("/")))
     return found
+
+
+def route_methods(config: dict[str, Any] | None = None) -> dict[str, list[str]]:
+    """Each routed path and its methods, in the order serverless.yml writes them: what
+    deploy/plugins/route-fallback.js puts in the fallback function's ROUTE_METHODS."""
+    methods: dict[str, list[str]] = {}
+    for _, _, method, path in _http_events(config or load()):
+        methods.setdefault(path, []).append(method)
+    return methods
+
+
+def fallback_function(config: dict[str, Any] | None = None) -> str:
+    return (config or load())["custom"]["routeFallback"]
+
+
+def routes(config: dict[str, Any] | None = None) -> list[Route]:
+    """Every route API Gateway will have: the written ones, then the fallback's ANY on each path."""
+    config = config or load()
+    found = [Route(name, handler, method, path, _pattern(path)) for name, handler, method, path in _http_events(config)]
+    fallback = fallback_function(config)
+    handler = config["functions"][fallback]["handler"]
+    found += [Route(fallback, handler, "ANY", path, _pattern(path)) for path in route_methods(config)]
+    return found
+
+
+def _resolve_custom(value: Any, config: dict[str, Any]) -> Any:
+    """`${self:custom.a.b}` (a whole string) -> that value of serverless.yml, recursively."""
+    if isinstance(value, str):
+        match = re.fullmatch(r"\$\{self:custom\.([\w.-]+)\}", value)
+        if match:
+            found: Any = config["custom"]
+            for part in match.group(1).split("."):
+                found = found[part]
+            return _resolve_custom(found, config)
+        return value
+    if isinstance(value, list):
+        return [_resolve_custom(item, config) for item in value]
+    if isinstance(value, dict):
+        return {key: _resolve_custom(item, config) for key, item in value.items()}
+    return value
+
+
+def iam_actions(function: str, config: dict[str, Any] | None = None) -> set[str]:
+    """The actions serverless.yml grants `function` in its own role (iamRoleStatements)."""
+    config = config or load()
+    statements = _resolve_custom(config["functions"][function].get("iamRoleStatements") or [], config)
+    found: set[str] = set()
+    for statement in statements:
+        action = statement["Action"]
+        found |= {action} if isinstance(action, str) else set(action)
+    return found
+
+
+def function_environment() -> dict[str, str]:
+    """Variables that the deploy derives (route-fallback.js) and that a local run must set too."""
+    import json
+
+    return {"ROUTE_METHODS": json.dumps(route_methods(), separators=(",", ":"))}
 
 
 def table_resource(config: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:

@@ -1,1 +1,1 @@
-"""Serverless e-commerce API: Lambda handlers, services and the DynamoDB repository."""
+"""Serverless e-commerce API: Lambda handlers, services and the DynamoDB storage."""

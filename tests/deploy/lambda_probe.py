@@ -77,11 +77,11 @@ ADDRESS = {"street": "1 Main St", "city": "Springfield", "state": "IL", "zipCode
 
 def scenario(name: str):
     """(event, expected status) for one function, seeding with the artifact's own services."""
-    from src.shop.repository import repository
     from src.shop.services import auth, orders, products
+    from src.shop.storage import storage
     from src.shop.tokens import Caller
 
-    repo = repository()
+    repo = storage()
 
     def user(admin=False):
         email = f"{uuid.uuid4().hex[:10]}@example.com"
@@ -125,7 +125,7 @@ def scenario(name: str):
         account, pid = user(), product()["id"]
         caller = Caller(account["user"]["userId"], account["user"]["email"], "customer")
         payload = {"items": [{"productId": pid, "quantity": 1}], "shippingAddress": ADDRESS}
-        order, _ = orders.place(repo, caller, payload, None)
+        order, _ = orders.create(repo, caller, payload, None)
         oid = order["id"]
         if name == "listOrders":
             return event("GET", "/orders", "/orders", token=account["token"]), 200

@@ -6,32 +6,14 @@ import json
 
 import pytest
 
-from tests.deploy.conftest import TEMPLATE_NAME, lambda_resources
+from devtools import serverless_config
+from tests.deploy.conftest import TEMPLATE_NAME, functions, lambda_resources
 
-# What each function's code path calls (see docs/DATA_MODEL.md "Access patterns").
-TABLE_ACTIONS = {
-    "register": {"dynamodb:PutItem", "dynamodb:UpdateItem"},
-    "login": {"dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"},
-    "createProduct": {"dynamodb:GetItem", "dynamodb:PutItem"},
-    "listProducts": {"dynamodb:Query"},
-    "getProduct": {"dynamodb:GetItem"},
-    "updateProduct": {"dynamodb:GetItem", "dynamodb:UpdateItem"},
-    "deleteProduct": {"dynamodb:GetItem", "dynamodb:DeleteItem"},
-    "createOrder": {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
-    "listOrders": {"dynamodb:Query", "dynamodb:GetItem"},
-    "getOrder": {"dynamodb:GetItem"},
-    "cancelOrder": {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem"},
-    "updateOrderStatus": {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem"},
-    "health": {"dynamodb:GetItem"},
-    "fallback": set(),
-}
-READS_SECRET = {"register", "login", "createProduct", "listProducts", "updateProduct", "deleteProduct"} | {
-    "createOrder",
-    "listOrders",
-    "getOrder",
-    "cancelOrder",
-    "updateOrderStatus",
-}
+TRACING_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+# What the Serverless Framework gives every role so the function can write its own log group.
+LOG_ACTIONS = {"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:TagResource"}
+
+SECRET_ACTIONS = {"ssm:GetParameter", "kms:Decrypt"}
 
 
 def _of_type(template: dict, kind: str) -> dict[str, dict]:
@@ -48,15 +30,17 @@ def _actions(statement: dict) -> set[str]:
     return {action} if isinstance(action, str) else set(action)
 
 
-@pytest.mark.parametrize("name", sorted(TABLE_ACTIONS))
-def test_each_function_role_allows_only_what_its_code_calls(template, name):
+@pytest.mark.parametrize("name", sorted(functions()))
+def test_each_function_role_grants_exactly_what_serverless_yml_declares_and_no_more(template, name):
+    """Every function of serverless.yml, none forgotten: its role holds the actions its
+    iamRoleStatements declare (what its code calls; tests/iam proves they suffice), no wildcard,
+    Queries only on indexes, and the secret only through SSM and the stack key."""
     statements = _statements(template, lambda_resources(template)[name])
     actions = set().union(*(_actions(s) for s in statements))
-    assert {a for a in actions if a.startswith("dynamodb:")} == TABLE_ACTIONS[name]
+    assert actions - TRACING_ACTIONS - LOG_ACTIONS == serverless_config.iam_actions(name)
     assert not any(a.endswith("*") for a in actions), actions
-    assert ("ssm:GetParameter" in actions) is (name in READS_SECRET)
-    assert ("kms:Decrypt" in actions) is (name in READS_SECRET)
-    assert {"xray:PutTraceSegments", "xray:PutTelemetryRecords"} <= actions  # tracing is Active
+    assert (SECRET_ACTIONS & actions) in (set(), SECRET_ACTIONS)  # both or neither
+    assert actions >= TRACING_ACTIONS  # tracing is Active
     for statement in statements:
         if _actions(statement) & {"dynamodb:Query"}:
             resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
@@ -64,6 +48,23 @@ def test_each_function_role_allows_only_what_its_code_calls(template, name):
                 assert resource["Fn::Join"][1][1:] in [["index", f"gsi{n}"] for n in (1, 2, 3)], resource
         if "ssm:GetParameter" in _actions(statement):
             assert all("jwt-secret" in json.dumps(r) for r in statement["Resource"])
+        if "kms:Decrypt" in _actions(statement):
+            assert statement["Condition"]["StringEquals"]["kms:ViaService"] == {
+                "Fn::Sub": "ssm.${AWS::Region}.amazonaws.com"
+            }
+
+
+def test_the_fallback_answers_every_routed_path_with_its_methods(template):
+    """deploy/plugins/route-fallback.js and devtools.serverless_config derive the same routes."""
+    fallback = serverless_config.fallback_function()
+    variables = lambda_resources(template)[fallback]["Environment"]["Variables"]
+    assert json.loads(variables["ROUTE_METHODS"]) == serverless_config.route_methods()
+    any_paths = {
+        resource["Properties"]["ResourceId"]["Ref"]
+        for resource in template["Resources"].values()
+        if resource["Type"] == "AWS::ApiGateway::Method" and resource["Properties"]["HttpMethod"] == "ANY"
+    }
+    assert len(any_paths) == len(serverless_config.route_methods())
 
 
 def test_no_secret_and_no_shared_table_role(template):

@@ -24,11 +24,11 @@ def register(email: str | None = None, password: str = factories.STRONG_PASSWORD
 
 
 def make_admin() -> Account:
-    from shop.repository import repository
     from shop.services import auth
+    from shop.storage import storage
 
     account = register(name="Test Admin")
-    auth.promote_to_admin(repository(), account.email)
+    auth.promote_to_admin(storage(), account.email)
     login = invoke("POST", "/auth/login", body={"email": account.email, "password": account.password})
     account.token = login.data["token"]
     return account

@@ -13,9 +13,9 @@ def test_admin_cli_promotes_a_registered_user(table, capsys):
     account = register()
     assert admin.main(["promote", account.email.upper()]) == 0
     assert "is now an admin" in capsys.readouterr().out
-    from shop.repository import repository
+    from shop.storage import storage
 
-    assert repository().get_user(account.user_id)["role"] == "admin"
+    assert storage().users.get(account.user_id)["role"] == "admin"
     assert admin.main(["promote", "nobody@example.com"]) == 1
     assert "No user registered" in capsys.readouterr().err
 

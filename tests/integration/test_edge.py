@@ -157,12 +157,12 @@ def test_an_admin_claim_is_rechecked_against_the_table(table, customer):
 
 
 def test_unexpected_errors_are_a_generic_500_and_logged_by_type(table, monkeypatch, log_lines):
-    from shop.repository import DynamoRepository
+    from shop.storage.products import DynamoProducts
 
     def explode(self, *args, **kwargs):
         raise KeyError("secret internals")
 
-    monkeypatch.setattr(DynamoRepository, "list_products", explode)
+    monkeypatch.setattr(DynamoProducts, "list_page", explode)
     result = invoke("GET", "/products")
     assert result.status == 500
     assert result.json == {"success": False, "error": "Internal server error", "code": "INTERNAL_ERROR"}
@@ -173,7 +173,7 @@ def test_unexpected_errors_are_a_generic_500_and_logged_by_type(table, monkeypat
 
 
 def test_dynamodb_unreachable_is_503_with_retry_after(table, monkeypatch):
-    from shop import repository
+    from shop.storage import storage
 
     monkeypatch.setenv("DYNAMODB_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens on the discard port
     from tests.conftest import reset_shop_caches
@@ -182,7 +182,7 @@ def test_dynamodb_unreachable_is_503_with_retry_after(table, monkeypatch):
     result = invoke("GET", "/health")
     assert result.status == 503 and result.code == "SERVICE_UNAVAILABLE"
     assert int(result.headers["Retry-After"]) >= 1
-    assert repository.repository().client.meta.config.retries["mode"] == "standard"
+    assert storage().client.meta.config.retries["mode"] == "standard"
 
 
 def test_one_json_log_line_per_request_without_secrets(table, log_lines):

@@ -70,6 +70,12 @@ def test_no_scan_anywhere_in_the_source():
 
 
 def test_handlers_are_thin():
+    """A handler's function parses nothing and decides nothing: a few lines that call one
+    service. What it declares (its @endpoint and docstring) is documentation, not logic."""
+    import ast
+
     for path in (ROOT / "src" / "shop" / "handlers").glob("*.py"):
-        body = [line for line in path.read_text().splitlines() if line.strip() and not line.lstrip().startswith("#")]
-        assert len(body) <= 20, f"{path.name} has grown past a thin handler"
+        tree = ast.parse(path.read_text())
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef) and node.name == "handler":
+                assert node.end_lineno - node.body[0].lineno < 4, f"{path.name} has grown past a thin handler"

@@ -144,21 +144,21 @@ def test_a_product_deleted_between_the_read_and_the_write_is_skipped_on_a_second
 ):
     """The restock plan is made from a consistent read; if the product goes after that read,
     its `attribute_exists` guard cancels the transaction and the cancel is planned again."""
-    from shop.repository import DynamoRepository
+    from shop.storage.dynamo import Table
 
     kept, doomed = product(stock=5), product(stock=5)
     order = place(customer.token, (kept["id"], 1), (doomed["id"], 2))
-    real_get_products = DynamoRepository.get_products
+    real_get_many = Table.get_many
     reads = []
 
-    def read_then_delete(self, ids):
-        found = real_get_products(self, ids)
+    def read_then_delete(self, item_keys):
+        found = real_get_many(self, item_keys)
         if not reads:
             ddb.delete_item(TableName=table, Key={"id": {"S": doomed["id"]}, "type": {"S": "product"}})
-        reads.append(sorted(found))
+        reads.append(sorted(item["id"] for item in found))
         return found
 
-    monkeypatch.setattr(DynamoRepository, "get_products", read_then_delete)
+    monkeypatch.setattr(Table, "get_many", read_then_delete)
     cancelled = invoke("POST", f"/orders/{order['id']}/cancel", token=customer.token)
     assert cancelled.status == 200, cancelled.body
     assert len(reads) == 2 and reads[1] == [kept["id"]]
@@ -173,19 +173,19 @@ def test_a_transition_on_a_stale_read_fails_its_condition_and_returns_no_stock(
 ):
     """The admin ships the order between the owner's read and the owner's cancel: the cancel's
     condition on the status it read fails, so nothing is cancelled and no stock comes back."""
-    from shop.repository import DynamoRepository
+    from shop.storage.orders import DynamoOrders
 
     lamp = product(stock=5)
     order = place(customer.token, (lamp["id"], 2))
     stale = invoke("GET", f"/orders/{order['id']}", token=customer.token).data
     assert move(order["id"], "paid", admin.token).status == 200
-    real_get_order = DynamoRepository.get_order
+    real_get_order = DynamoOrders.get
 
     def stale_read(self, order_id, consistent=False):
         fresh = real_get_order(self, order_id, consistent)
         return {**fresh, "status": stale["status"], "statusHistory": stale["statusHistory"]}
 
-    monkeypatch.setattr(DynamoRepository, "get_order", stale_read)
+    monkeypatch.setattr(DynamoOrders, "get", stale_read)
     result = invoke("POST", f"/orders/{order['id']}/cancel", token=customer.token)
     assert result.status == 409 and result.code == "INVALID_TRANSITION"
     assert "paid" in result.json["error"]

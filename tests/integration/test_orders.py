@@ -73,17 +73,17 @@ def test_out_of_stock_and_missing_products_write_nothing(table, ddb, customer, p
 def test_transaction_rolls_back_when_stock_goes_between_check_and_write(table, ddb, customer, product, monkeypatch):
     """The pre-check passes, then another buyer takes the stock: the transaction's condition
     fails, and neither the order nor the other line's decrement is written."""
-    from shop.repository import DynamoRepository
+    from shop.storage.products import DynamoProducts
 
     plenty, scarce = product(stock=50), product(stock=2)
-    real_get_products = DynamoRepository.get_products
+    real_get_many = DynamoProducts.get_many
 
     def stale_read(self, ids):
-        found = real_get_products(self, ids)
+        found = real_get_many(self, ids)
         found[scarce["id"]]["stock"] = 99  # what a read just before a competing order saw
         return found
 
-    monkeypatch.setattr(DynamoRepository, "get_products", stale_read)
+    monkeypatch.setattr(DynamoProducts, "get_many", stale_read)
     result = invoke(
         "POST", "/orders", body=factories.order_body((plenty["id"], 5), (scarce["id"], 3)), token=customer.token
     )

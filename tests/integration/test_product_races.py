@@ -22,9 +22,9 @@ def raw_product(ddb, table, product_id):
 @pytest.fixture
 def before_update(table):
     """Run a callback once, just before the repository's next UpdateItem goes out."""
-    from shop.repository import repository
+    from shop.storage import storage
 
-    events = repository().client.meta.events
+    events = storage().client.meta.events
     pending = []
 
     def fire(**kwargs):

@@ -14,14 +14,14 @@ from tests.apigw import invoke
 
 @pytest.fixture
 def dynamodb_calls(table):
-    from shop.repository import repository
+    from shop.storage import storage
 
     calls: list[tuple[str, int | None]] = []
 
     def record(http_response, parsed, model, **kwargs):
         calls.append((model.name, parsed.get("ScannedCount")))
 
-    events = repository().client.meta.events
+    events = storage().client.meta.events
     events.register("after-call.dynamodb", record, unique_id="read-costs")
     yield calls
     events.unregister("after-call.dynamodb", unique_id="read-costs")

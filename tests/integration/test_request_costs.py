@@ -17,9 +17,9 @@ from tests.integration.conftest import register
 
 @pytest.fixture
 def calls(table):
-    from shop.repository import repository
+    from shop.storage import storage
 
-    with counting(repository().client) as log:
+    with counting(storage().client) as log:
         yield log
 
 

@@ -28,8 +28,8 @@ def backoff_delays(monkeypatch):
 
 @pytest.fixture
 def faults(table, backoff_delays):
-    from shop.repository import repository
+    from shop.storage import storage
     from tests.faults import DynamoFaults
 
-    with DynamoFaults(repository().client) as injector:
+    with DynamoFaults(storage().client) as injector:
         yield injector

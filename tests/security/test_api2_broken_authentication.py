@@ -166,11 +166,11 @@ def test_tokens_signed_with_the_previous_secret_verify_during_rotation_only(cust
 
 
 def test_a_demoted_admins_token_stops_working_for_admin_actions_at_once(admin, ddb, table):
-    from shop.repository import repository
+    from shop.storage import storage
     from tests import factories
 
     assert invoke("POST", "/products", body=factories.product_body(), token=admin.token).status == 201
-    repository().set_user_role(admin.user_id, "customer")
+    storage().users.set_role(admin.user_id, "customer")
     result = invoke("POST", "/products", body=factories.product_body(), token=admin.token)
     assert result.status == 403 and result.code == "FORBIDDEN"
 

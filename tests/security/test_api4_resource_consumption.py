@@ -31,7 +31,7 @@ def test_page_size_is_bounded(table, limit):
 def test_a_page_never_reads_more_than_limit_plus_one_items(admin, product):
     for _ in range(5):
         product()
-    from shop.repository import repository
+    from shop.storage import storage
 
     seen: list[int] = []
 
@@ -39,7 +39,7 @@ def test_a_page_never_reads_more_than_limit_plus_one_items(admin, product):
         if model.name == "Query":
             seen.append(parsed.get("Count", 0))
 
-    events = repository().client.meta.events
+    events = storage().client.meta.events
     events.register("after-call.dynamodb", record)
     try:
         assert len(invoke("GET", "/products", query={"limit": "2"}).data) == 2

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shop.edge import SECURITY_HEADERS
+from shop.envelope import SECURITY_HEADERS
 from tests.apigw import invoke
 from tests.conftest import ALLOWED_ORIGIN
 

@@ -18,8 +18,8 @@ from tests.faults import (
     unknown_5xx,
 )
 
-BOTOCORE_MAX_ATTEMPTS = 3  # src/shop/repository.py: retries={"mode": "standard", "total_max_attempts": 3}
-TRANSACTION_ATTEMPTS = 6  # src/shop/repository.py: conflicts are retried by the repository itself
+BOTOCORE_MAX_ATTEMPTS = 3  # src/shop/storage/dynamo.py: retries={"mode": "standard", "total_max_attempts": 3}
+TRANSACTION_ATTEMPTS = 6  # src/shop/storage/dynamo.py: conflicts are retried by the storage itself
 RETRIED_BY_BOTOCORE = [throttled, request_limit, internal_error, unknown_5xx, read_timeout, connect_timeout]
 
 
@@ -74,7 +74,7 @@ def table_state(ddb, table, customer, product_id):
 def test_an_order_whose_transaction_fails_is_not_written_at_all(
     table, ddb, customer, product, faults, fault, attempts, monkeypatch
 ):
-    monkeypatch.setattr("shop.repository.time.sleep", lambda _: None)  # the repository's own jitter
+    monkeypatch.setattr("shop.storage.dynamo.time.sleep", lambda _: None)  # the storage's own jitter
     first, second = product(stock=5), product(stock=7)
     body = factories.order_body((first["id"], 2), (second["id"], 3))
     headers = {"Idempotency-Key": "retry-me"}
@@ -111,9 +111,9 @@ def test_client_retries_are_bounded_and_timeouts_fit_the_lambda_timeout():
     """Worst case of one call: attempts x (connect + read timeout) + backoff, under the
     10 s function timeout in serverless.yml, so the client gets our 503, not a gateway 504."""
     from devtools import serverless_config
-    from shop.repository import _client
+    from shop.storage.dynamo import client
 
-    config = _client(None, "us-east-1").meta.config
+    config = client(None, "us-east-1").meta.config
     assert config.retries == {"mode": "standard", "total_max_attempts": BOTOCORE_MAX_ATTEMPTS}
     worst_backoff = sum(min(20, 2**attempt) for attempt in range(BOTOCORE_MAX_ATTEMPTS - 1))
     worst = BOTOCORE_MAX_ATTEMPTS * (config.connect_timeout + config.read_timeout) + worst_backoff

@@ -145,14 +145,14 @@ def test_invalid_bodies_count_against_the_address_too(table, tight_limits):
 def test_round_trips_added_to_login_and_register(table, customer):
     """Documented in docs/SECURITY.md: the first request from an address or for an email
     creates its counter in the same single write, with no read in front of it."""
-    from shop.repository import repository
+    from shop.storage import storage
 
     calls: list[str] = []
 
     def record(model, **_):
         calls.append(model.name)
 
-    events = repository().client.meta.events
+    events = storage().client.meta.events
     events.register("before-call.dynamodb", record)
     try:
         assert login(customer.email, customer.password, source_ip="192.0.2.40").status == 200

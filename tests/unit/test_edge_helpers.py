@@ -3,7 +3,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from shop import errors, jsonio
-from shop.edge import error_reply, flatten_messages
+from shop.envelope import error_reply
+from shop.inputs import flatten_messages
 
 
 def test_nested_marshmallow_errors_become_dotted_paths():

@@ -1,4 +1,4 @@
-"""Services against the in-memory fake repository: the rules, without DynamoDB."""
+"""Services against the in-memory fake storage: the rules, without DynamoDB."""
 
 from __future__ import annotations
 
@@ -18,12 +18,12 @@ from shop.errors import (
 from shop.services import auth, orders, products
 from shop.tokens import Caller, verify
 from tests import factories
-from tests.fakes import FakeRepository
+from tests.fakes import FakeStorage
 
 
 @pytest.fixture
 def repo():
-    return FakeRepository()
+    return FakeStorage()
 
 
 def buyer(user_id="u1", role="customer"):
@@ -44,7 +44,7 @@ def add_product(repo, price="10.00", stock=5, name="Thing"):
 def test_register_then_login_issues_verifiable_tokens(repo):
     session = auth.register(repo, "a@example.com", factories.STRONG_PASSWORD, "Ann")
     assert verify(session["token"]).user_id == session["user"]["userId"]
-    assert repo.users[session["user"]["userId"]]["passwordHash"] != factories.STRONG_PASSWORD
+    assert repo.users.records[session["user"]["userId"]]["passwordHash"] != factories.STRONG_PASSWORD
     assert auth.login(repo, "a@example.com", factories.STRONG_PASSWORD)["user"] == session["user"]
     with pytest.raises(EmailTaken):
         auth.register(repo, "a@example.com", factories.STRONG_PASSWORD, "Ann")
@@ -66,35 +66,35 @@ def test_promote_unknown_user_is_not_found(repo):
 
 def test_order_totals_are_exact_decimals(repo):
     a, b = add_product(repo, "0.10", 100), add_product(repo, "0.20", 100)
-    order, replayed = orders.place(repo, buyer(), payload((a["id"], 3), (b["id"], 1)))
+    order, replayed = orders.create(repo, buyer(), payload((a["id"], 3), (b["id"], 1)))
     assert not replayed
     assert order["totalAmount"] == Decimal("0.50")
     assert [i["lineTotal"] for i in order["items"]] == [Decimal("0.30"), Decimal("0.20")]
-    assert repo.products[a["id"]]["stock"] == 97
+    assert repo.products.records[a["id"]]["stock"] == 97
 
 
 def test_the_worst_problem_is_reported_for_every_line_that_has_it(repo):
     a, b = add_product(repo, stock=1), add_product(repo, stock=1)
     with pytest.raises(OutOfStock) as short:
-        orders.place(repo, buyer(), payload((a["id"], 2), (b["id"], 2)))
+        orders.create(repo, buyer(), payload((a["id"], 2), (b["id"], 2)))
     assert set(short.value.details) == {"items.0.quantity", "items.1.quantity"}
     with pytest.raises(PriceChanged):
-        orders.place(repo, buyer(), payload((a["id"], 2), price=Decimal("1.00")))
+        orders.create(repo, buyer(), payload((a["id"], 2), price=Decimal("1.00")))
     with pytest.raises(ProductNotFound) as missing:
-        orders.place(repo, buyer(), payload((a["id"], 2), ("ghost", 1), price=Decimal("1.00")))
+        orders.create(repo, buyer(), payload((a["id"], 2), ("ghost", 1), price=Decimal("1.00")))
     assert set(missing.value.details) == {"items.1.productId"}
-    assert repo.orders == {}
+    assert repo.orders.records == {}
 
 
 def test_idempotency_replays_by_parsed_body_not_bytes(repo):
     a, b = add_product(repo), add_product(repo)
-    first, _ = orders.place(repo, buyer(), payload((a["id"], 1), (b["id"], 2)), "key")
+    first, _ = orders.create(repo, buyer(), payload((a["id"], 1), (b["id"], 2)), "key")
     same_lines_reordered = payload((b["id"], 2), (a["id"], 1))
-    again, replayed = orders.place(repo, buyer(), same_lines_reordered, "key")
+    again, replayed = orders.create(repo, buyer(), same_lines_reordered, "key")
     assert replayed and again["id"] == first["id"]
-    assert repo.products[a["id"]]["stock"] == 4
+    assert repo.products.records[a["id"]]["stock"] == 4
     with pytest.raises(IdempotencyKeyReused):
-        orders.place(repo, buyer(), payload((a["id"], 2)), "key")
+        orders.create(repo, buyer(), payload((a["id"], 2)), "key")
 
 
 def test_request_hash_ignores_line_order_but_not_quantities():
@@ -105,11 +105,11 @@ def test_request_hash_ignores_line_order_but_not_quantities():
 
 def test_orders_are_hidden_from_other_customers_but_not_admins(repo):
     a = add_product(repo)
-    order, _ = orders.place(repo, buyer("owner"), payload((a["id"], 1)))
+    order, _ = orders.create(repo, buyer("owner"), payload((a["id"], 1)))
     with pytest.raises(NotFound):
         orders.get(repo, buyer("stranger"), order["id"])
     auth.register(repo, "boss@example.com", factories.STRONG_PASSWORD, "Boss")
-    boss = repo.find_user_by_email("boss@example.com")
+    boss = repo.users.find_by_email("boss@example.com")
     # an admin claim alone is not enough: the table must agree
     with pytest.raises(NotFound):
         orders.get(repo, buyer(boss["userId"], role="admin"), order["id"])
@@ -129,13 +129,13 @@ def test_product_lifecycle(repo):
 
 def test_status_history_keeps_the_last_twenty_transitions(repo):
     a = add_product(repo)
-    order, _ = orders.place(repo, buyer("owner"), payload((a["id"], 1)))
+    order, _ = orders.create(repo, buyer("owner"), payload((a["id"], 1)))
     old = [{"status": "pending", "at": f"t{i}", "by": "x"} for i in range(25)]
-    repo.orders[order["id"]]["statusHistory"] = old
+    repo.orders.records[order["id"]]["statusHistory"] = old
     auth.register(repo, "boss@example.com", factories.STRONG_PASSWORD, "Boss")
     auth.promote_to_admin(repo, "boss@example.com")
-    boss = buyer(repo.find_user_by_email("boss@example.com")["userId"], role="admin")
-    moved = orders.move(repo, boss, order["id"], "paid")
+    boss = buyer(repo.users.find_by_email("boss@example.com")["userId"], role="admin")
+    moved = orders.update_status(repo, boss, order["id"], "paid")
     assert len(moved["statusHistory"]) == orders.HISTORY_LIMIT
     assert moved["statusHistory"][0] == old[6]
     assert moved["statusHistory"][-1]["status"] == "paid" and moved["statusHistory"][-1]["by"] == boss.user_id
@@ -158,8 +158,8 @@ def test_the_lifecycle_table_never_revisits_a_status():
 
 def test_a_stale_admin_claim_cannot_list_everyones_orders(repo):
     a = add_product(repo)
-    orders.place(repo, buyer("someone"), payload((a["id"], 1)))
-    mine, _ = orders.place(repo, buyer("claimer"), payload((a["id"], 1)))
+    orders.create(repo, buyer("someone"), payload((a["id"], 1)))
+    mine, _ = orders.create(repo, buyer("claimer"), payload((a["id"], 1)))
     listed = orders.list_page(repo, buyer("claimer", role="admin"), 10, None, "pending")
     assert [o["id"] for o in listed.items] == [mine["id"]]
 
@@ -168,25 +168,25 @@ def test_a_twin_try_that_finds_the_stock_gone_answers_with_its_twins_order(repo,
     """Both tries of one key pass the record check before either commits; one takes the last
     unit, the other then sees no stock: it must replay its twin's order, not answer 409."""
     a = add_product(repo, stock=1)
-    won, _ = orders.place(repo, buyer(), payload((a["id"], 1)), idempotency_key="k")
-    real = repo.get_idempotency
+    won, _ = orders.create(repo, buyer(), payload((a["id"], 1)), idempotency_key="k")
+    real = repo.idempotency.get
     calls = []
 
     def missed_once(user_id, key):
         calls.append(key)
         return None if len(calls) == 1 else real(user_id, key)
 
-    monkeypatch.setattr(repo, "get_idempotency", missed_once)
-    twin, replayed = orders.place(repo, buyer(), payload((a["id"], 1)), idempotency_key="k")
+    monkeypatch.setattr(repo.idempotency, "get", missed_once)
+    twin, replayed = orders.create(repo, buyer(), payload((a["id"], 1)), idempotency_key="k")
     assert replayed and twin["id"] == won["id"] and len(calls) == 2
     with pytest.raises(OutOfStock):  # without a key, no stock is no stock
-        orders.place(repo, buyer(), payload((a["id"], 1)))
+        orders.create(repo, buyer(), payload((a["id"], 1)))
 
 
 def test_a_twin_whose_claim_loses_the_race_replays_the_winner(repo, monkeypatch):
     a = add_product(repo, stock=5)
-    won, _ = orders.place(repo, buyer(), payload((a["id"], 1)), idempotency_key="k")
-    monkeypatch.setattr(repo, "get_idempotency", lambda user_id, key: None)  # read before the winner committed
-    twin, replayed = orders.place(repo, buyer(), payload((a["id"], 1)), idempotency_key="k")
+    won, _ = orders.create(repo, buyer(), payload((a["id"], 1)), idempotency_key="k")
+    monkeypatch.setattr(repo.idempotency, "get", lambda user_id, key: None)  # read before the winner committed
+    twin, replayed = orders.create(repo, buyer(), payload((a["id"], 1)), idempotency_key="k")
     assert replayed and twin["id"] == won["id"]
-    assert repo.products[a["id"]]["stock"] == 4
+    assert repo.products.records[a["id"]]["stock"] == 4

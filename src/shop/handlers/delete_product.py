@@ -1,8 +1,13 @@
-from ..edge import Reply, Request, endpoint, ok
-from ..repository import repository
+"""Remove a product
+
+Orders keep their own copy of the name and price.
+"""
+
+from ..edge import Request, endpoint
 from ..services import products
+from ..storage import storage
 
 
-@endpoint(auth="admin")
-def handler(request: Request) -> Reply:
-    return ok(products.delete(repository(), request.path("id")))
+@endpoint(auth="admin", response="DeletedEnvelope", errors={404: "No product with this id (`PRODUCT_NOT_FOUND`)."})
+def handler(request: Request):
+    return products.delete(storage(), request.path("id"))

@@ -1,26 +1,26 @@
 """Bound to ANY on every path: API Gateway sends here only what no route claims,
 so this answers CORS preflights (in the edge) and 405 for everything else."""
 
-from ..edge import Reply, Request, endpoint
+import functools
+import json
+import os
+
+from ..edge import Request, endpoint
 from ..errors import MethodNotAllowed
 
-# The methods of each path as serverless.yml routes them, for the Allow header of a 405
-# (RFC 9110). tests/integration/test_fuzz_findings.py keeps this in step with serverless.yml.
-METHODS_BY_PATH = {
-    "/auth/register": ("POST",),
-    "/auth/login": ("POST",),
-    "/products": ("GET", "POST"),
-    "/products/{id}": ("GET", "PUT", "DELETE"),
-    "/orders": ("GET", "POST"),
-    "/orders/{id}": ("GET",),
-    "/orders/{id}/cancel": ("POST",),
-    "/orders/{id}/status": ("PUT",),
-    "/health": ("GET",),
-}
+# The order an Allow header lists methods in, whatever order serverless.yml routes them in.
+METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+@functools.cache
+def route_methods() -> dict[str, list[str]]:
+    """Each path's methods, derived from serverless.yml's routes at package time
+    (deploy/plugins/route-fallback.js), for the Allow header a 405 must carry (RFC 9110)."""
+    return json.loads(os.environ.get("ROUTE_METHODS") or "{}")
 
 
 @endpoint()
-def handler(request: Request) -> Reply:
+def handler(request: Request):
     resource = request.event.get("resource") or ""
-    allow = (*METHODS_BY_PATH.get(resource, ()), "OPTIONS")
+    allow = (*sorted(route_methods().get(resource, ()), key=METHOD_ORDER.index), "OPTIONS")
     raise MethodNotAllowed(f"{request.event.get('httpMethod')} is not allowed on {resource}", allow=allow)

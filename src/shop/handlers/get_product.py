@@ -1,8 +1,10 @@
-from ..edge import Reply, Request, endpoint, ok
-from ..repository import repository
+"""Get one product"""
+
+from ..edge import Request, endpoint
 from ..services import products
+from ..storage import storage
 
 
-@endpoint()
-def handler(request: Request) -> Reply:
-    return ok(products.get(repository(), request.path("id")))
+@endpoint(response="ProductEnvelope", errors={404: "No product with this id (`PRODUCT_NOT_FOUND`)."})
+def handler(request: Request):
+    return products.get(storage(), request.path("id"))

@@ -1,8 +1,13 @@
-from ..edge import Reply, Request, endpoint, ok
-from ..repository import repository
+"""Is the service up
+
+A 503 when the table cannot be reached.
+"""
+
+from ..edge import Request, endpoint
 from ..services import health
+from ..storage import storage
 
 
-@endpoint()
-def handler(request: Request) -> Reply:
-    return ok(health.check(repository()))
+@endpoint(response="HealthEnvelope")
+def handler(request: Request):
+    return health.check(storage())

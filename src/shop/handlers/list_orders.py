@@ -1,13 +1,17 @@
-from ..edge import Reply, Request, endpoint, page
-from ..repository import repository
+"""List your own orders, newest first
+
+A customer gets their own orders, optionally only those in `status`. An admin with `status` gets every
+order in that status; without it, their own. Served by one Query on an index.
+"""
+
+from ..edge import Request, endpoint, page
 from ..schemas import OrderPageQuerySchema
 from ..services import orders
+from ..storage import storage
 
-_schema = OrderPageQuerySchema()
 
-
-@endpoint(auth="user")
-def handler(request: Request) -> Reply:
-    query = request.params(_schema)
-    result = orders.list_page(repository(), request.user, query["limit"], query.get("cursor"), query.get("status"))
+@endpoint(auth="user", query=OrderPageQuerySchema, response="OrderPage")
+def handler(request: Request):
+    query = request.params
+    result = orders.list_page(storage(), request.user, query["limit"], query.get("cursor"), query.get("status"))
     return page(result, query["limit"])

@@ -1,14 +1,18 @@
-from ..edge import Reply, Request, endpoint, page
-from ..repository import repository
+"""List products, newest first
+
+One DynamoDB Query on an index per page, never a Scan. `category` matches case-insensitively.
+Unknown query parameters are ignored.
+"""
+
+from ..edge import Request, endpoint, page
 from ..schemas import ProductPageQuerySchema
 from ..services import products
+from ..storage import storage
 
-_schema = ProductPageQuerySchema()
 
-
-@endpoint()
-def handler(request: Request) -> Reply:
-    query = request.params(_schema)
+@endpoint(query=ProductPageQuerySchema, response="ProductPage")
+def handler(request: Request):
+    query = request.params
     return page(
-        products.list_page(repository(), query.get("category"), query["limit"], query.get("cursor")), query["limit"]
+        products.list_page(storage(), query.get("category"), query["limit"], query.get("cursor")), query["limit"]
     )

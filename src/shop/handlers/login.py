@@ -1,11 +1,23 @@
-from ..edge import Reply, Request, endpoint, ok
-from ..repository import repository
+"""Sign in
+
+Unknown email and wrong password get the same 401, in about the same time.
+"""
+
+from ..edge import Request, endpoint
 from ..schemas import LoginSchema
 from ..services import auth
+from ..storage import storage
 
-_schema = LoginSchema()
 
-
-@endpoint(rate_limit="login")
-def handler(request: Request) -> Reply:
-    return ok(auth.login(repository(), **request.body(_schema)))
+@endpoint(
+    body=LoginSchema,
+    response="SessionEnvelope",
+    rate_limit="login",
+    errors={
+        401: "Unknown email or wrong password (`UNAUTHORIZED`, `Invalid credentials`).",
+        429: "Five failed logins for this email in 15 minutes, or too many logins from this address "
+        "(`TOO_MANY_REQUESTS`); `Retry-After` says when to try again.",
+    },
+)
+def handler(request: Request):
+    return auth.login(storage(), **request.data)

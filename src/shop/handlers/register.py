@@ -1,11 +1,25 @@
-from ..edge import Reply, Request, created, endpoint
-from ..repository import repository
+"""Register a customer account
+
+Creates a `customer` and returns a token for it. The email is trimmed and lower-cased; the password
+needs 8 to 72 bytes (UTF-8) with a lower-case letter, an upper-case letter, a digit and a character
+that is neither, and must not be a well-known password. Admins are never self-registered.
+"""
+
+from ..edge import Request, endpoint
 from ..schemas import RegisterSchema
 from ..services import auth
+from ..storage import storage
 
-_schema = RegisterSchema()
 
-
-@endpoint(rate_limit="register")
-def handler(request: Request) -> Reply:
-    return created(auth.register(repository(), **request.body(_schema)))
+@endpoint(
+    body=RegisterSchema,
+    status=201,
+    response="SessionEnvelope",
+    rate_limit="register",
+    errors={
+        409: "The email is already registered (`EMAIL_TAKEN`), compared case-insensitively.",
+        429: "Too many registrations from this address in the window (`TOO_MANY_REQUESTS`).",
+    },
+)
+def handler(request: Request):
+    return auth.register(storage(), **request.data)

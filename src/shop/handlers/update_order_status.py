@@ -1,12 +1,23 @@
-from ..edge import Reply, Request, endpoint, ok
-from ..repository import repository
+"""Move an order along its lifecycle
+
+pending → paid → shipped → delivered, and pending|paid → cancelled (which returns the stock). Each move
+is a conditional write on the status that was read, and is appended to `statusHistory`.
+"""
+
+from ..edge import Request, endpoint
 from ..schemas import OrderStatusSchema
 from ..services import orders
+from ..storage import storage
 
-_schema = OrderStatusSchema()
 
-
-@endpoint(auth="admin")
-def handler(request: Request) -> Reply:
-    status = request.body(_schema)["status"]
-    return ok(orders.move(repository(), request.user, request.path("id"), status))
+@endpoint(
+    auth="admin",
+    body=OrderStatusSchema,
+    response="OrderEnvelope",
+    errors={
+        404: "No such order (`NOT_FOUND`).",
+        409: "The move is not allowed from the current status (`INVALID_TRANSITION`).",
+    },
+)
+def handler(request: Request):
+    return orders.update_status(storage(), request.user, request.path("id"), request.data["status"])

@@ -7,8 +7,9 @@ from typing import Any
 
 from .. import passwords, tokens
 from ..clock import now_iso
-from ..errors import InvalidCredentials, NotFound
-from ..repository import Repository
+from ..errors import EmailTaken, InvalidCredentials, NotFound
+from ..storage.failures import AlreadyExists, Missing
+from ..storage.protocol import Storage
 from . import throttle
 
 
@@ -20,7 +21,7 @@ def _session(user: dict[str, Any]) -> dict[str, Any]:
     return {"token": tokens.issue(user["userId"], user["email"], user["role"]), "user": _public_user(user)}
 
 
-def register(repo: Repository, email: str, password: str, name: str) -> dict[str, Any]:
+def register(store: Storage, email: str, password: str, name: str) -> dict[str, Any]:
     now = now_iso()
     user = {
         "userId": str(uuid.uuid4()),
@@ -31,25 +32,31 @@ def register(repo: Repository, email: str, password: str, name: str) -> dict[str
         "createdAt": now,
         "updatedAt": now,
     }
-    repo.create_user(user)
+    try:
+        store.users.create(user)
+    except AlreadyExists:
+        raise EmailTaken() from None
     return _session(user)
 
 
-def login(repo: Repository, email: str, password: str) -> dict[str, Any]:
-    throttle.start_login(repo, email)  # 429 once the email has used up its failures
-    user = repo.find_user_by_email(email)
+def login(store: Storage, email: str, password: str) -> dict[str, Any]:
+    throttle.start_login(store, email)  # 429 once the email has used up its failures
+    user = store.users.find_by_email(email)
     # verify_password hashes against a dummy when the user is unknown, so both
     # failures cost the same bcrypt work and give the same answer.
     password_ok = passwords.verify_password(password, user["passwordHash"] if user else None)
     if user is None or not password_ok:
         raise InvalidCredentials()
-    throttle.login_succeeded(repo, email)
+    throttle.login_succeeded(store, email)
     return _session(user)
 
 
-def promote_to_admin(repo: Repository, email: str) -> dict[str, Any]:
-    user = repo.find_user_by_email(email.strip().lower())
+def promote_to_admin(store: Storage, email: str) -> dict[str, Any]:
+    user = store.users.find_by_email(email.strip().lower())
     if user is None:
         raise NotFound(f"No user registered with {email}")
-    repo.set_user_role(user["userId"], "admin")
+    try:
+        store.users.set_role(user["userId"], "admin")
+    except Missing:  # deleted between the two calls
+        raise NotFound(f"No user registered with {email}") from None
     return _public_user(user | {"role": "admin"})

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..repository import Repository
+from ..storage.protocol import Storage
 
 
-def check(repo: Repository) -> dict[str, Any]:
-    repo.ping()  # raises ServiceUnavailable when the table cannot be reached
+def check(store: Storage) -> dict[str, Any]:
+    store.ping()  # raises ServiceUnavailable when the table cannot be reached
     return {"status": "ok", "checks": {"dynamodb": "ok"}}

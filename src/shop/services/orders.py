@@ -1,4 +1,5 @@
-"""Orders: server-side pricing, stock taken atomically with the order, idempotent retries."""
+"""Orders: server-side pricing, stock taken atomically with the order, idempotent retries,
+and the lifecycle."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ from ..errors import (
     ProductNotFound,
     ServiceUnavailable,
 )
-from ..repository import IdempotencyClaim, IdempotencyConflict, OrderLine, Page, Repository
+from ..storage.failures import KeyClaimed, LinesRejected, Missing, StatusChanged
+from ..storage.protocol import IdempotencyClaim, OrderLine, Page, Storage
 from ..tokens import Caller
 from .access import is_admin
 
@@ -47,70 +49,99 @@ def request_hash(payload: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
 
 
+class _LineProblems:
+    """Every failing line, by kind; the worst kind present is what the client is told."""
+
+    def __init__(self) -> None:
+        self.missing: dict[str, list[str]] = {}
+        self.repriced: dict[str, list[str]] = {}
+        self.short: dict[str, list[str]] = {}
+
+    def check(self, index: int, product_id: str, product: dict[str, Any] | None, quantity: int, price: Any) -> None:
+        """`price` is what the line expects (None: any); `product` is the catalogue's, as found."""
+        if product is None:
+            self.missing[f"items.{index}.productId"] = [f"Product {product_id} does not exist."]
+            return
+        current = Decimal(product["price"])
+        if price is not None and Decimal(price) != current:
+            self.repriced[f"items.{index}.price"] = [f"Price of {product_id} is now {current}."]
+        if int(product["stock"]) < quantity:
+            self.short[f"items.{index}.quantity"] = [f"Only {int(product['stock'])} of {product_id} left in stock."]
+
+    def worst(self) -> Exception | None:
+        if self.missing:
+            return ProductNotFound(details=self.missing)
+        if self.repriced:
+            return PriceChanged(details=self.repriced)
+        if self.short:
+            return OutOfStock(details=self.short)
+        return None
+
+
 def _price_lines(lines: list[dict[str, Any]], catalogue: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     """Price every line from the catalogue; report every failing line of the worst kind."""
-    missing: dict[str, list[str]] = {}
-    repriced: dict[str, list[str]] = {}
-    short: dict[str, list[str]] = {}
+    problems = _LineProblems()
     priced = []
     for index, line in enumerate(lines):
         product = catalogue.get(line["productId"])
-        if product is None:
-            missing[f"items.{index}.productId"] = [f"Product {line['productId']} does not exist."]
-            continue
-        price = Decimal(product["price"])
-        if "price" in line and line["price"] != price:
-            repriced[f"items.{index}.price"] = [f"Price of {product['id']} is now {price}."]
-        if product["stock"] < line["quantity"]:
-            short[f"items.{index}.quantity"] = [f"Only {product['stock']} of {product['id']} left in stock."]
-        priced.append(
-            {
-                "productId": product["id"],
-                "name": product["name"],
-                "price": price,
-                "quantity": line["quantity"],
-                "lineTotal": price * line["quantity"],
-            }
-        )
-    if missing:
-        raise ProductNotFound(details=missing)
-    if repriced:
-        raise PriceChanged(details=repriced)
-    if short:
-        raise OutOfStock(details=short)
+        problems.check(index, line["productId"], product, line["quantity"], line.get("price"))
+        if product is not None:
+            price = Decimal(product["price"])
+            priced.append(
+                {
+                    "productId": product["id"],
+                    "name": product["name"],
+                    "price": price,
+                    "quantity": line["quantity"],
+                    "lineTotal": price * line["quantity"],
+                }
+            )
+    error = problems.worst()
+    if error is not None:
+        raise error
     return priced
 
 
-def _replay(repo: Repository, record: dict[str, Any] | None, digest: str) -> tuple[dict[str, Any], bool]:
+def _rejected(rejected: LinesRejected) -> Exception:
+    """What the transaction found, told as the pre-check would have told it."""
+    problems = _LineProblems()
+    for rejection in rejected.rejections:
+        line = rejection.line
+        problems.check(rejection.index, line.product_id, rejection.product, line.quantity, line.price)
+    # Lines that failed but look fine when read again lost a race: worth a retry.
+    return problems.worst() or ServiceUnavailable(retry_after=1)
+
+
+def _replay(store: Storage, record: dict[str, Any] | None, digest: str) -> tuple[dict[str, Any], bool]:
     if record is None:  # expired between the claim failing and this read: a retry will start afresh
         raise ServiceUnavailable(retry_after=1)
     if record["requestHash"] != digest:
         raise IdempotencyKeyReused()
-    order = repo.get_order(record["orderId"], consistent=True)
+    order = store.orders.get(record["orderId"], consistent=True)
     if order is None:
         raise ServiceUnavailable(retry_after=1)
     return order, True
 
 
-def place(
-    repo: Repository, caller: Caller, payload: dict[str, Any], idempotency_key: str | None = None
+def create(
+    store: Storage, caller: Caller, payload: dict[str, Any], idempotency_key: str | None = None
 ) -> tuple[dict[str, Any], bool]:
     """Returns (order, replayed)."""
     digest = request_hash(payload)
     if idempotency_key is not None:
-        record = repo.get_idempotency(caller.user_id, idempotency_key)
+        record = store.idempotency.get(caller.user_id, idempotency_key)
         if record is not None:
-            return _replay(repo, record, digest)
+            return _replay(store, record, digest)
 
     try:
-        catalogue = repo.get_products([line["productId"] for line in payload["items"]])
+        catalogue = store.products.get_many([line["productId"] for line in payload["items"]])
         items = _price_lines(payload["items"], catalogue)
     except (ProductNotFound, PriceChanged, OutOfStock):
         # A concurrent retry with this key may be what just took the stock: then this
         # request is that retry, and answers with its order rather than a 409.
-        record = repo.get_idempotency(caller.user_id, idempotency_key) if idempotency_key else None
+        record = store.idempotency.get(caller.user_id, idempotency_key) if idempotency_key else None
         if record is not None:
-            return _replay(repo, record, digest)
+            return _replay(store, record, digest)
         raise
     now = now_iso()
     order = {
@@ -129,52 +160,59 @@ def place(
         claim = IdempotencyClaim(caller.user_id, idempotency_key, digest, int(time.time()) + IDEMPOTENCY_TTL_SECONDS)
     lines = [OrderLine(item["productId"], item["quantity"], item["price"]) for item in items]
     try:
-        repo.place_order(order, lines, claim)
-    except IdempotencyConflict as conflict:  # a concurrent retry with the same key won the race
-        return _replay(repo, conflict.record, digest)
+        store.orders.create(order, lines, claim)
+    except KeyClaimed as claimed:  # a concurrent retry with the same key won the race
+        return _replay(store, claimed.record, digest)
+    except LinesRejected as rejected:  # the stock or a price moved since the read above
+        raise _rejected(rejected) from None
     return order, False
 
 
-def get(repo: Repository, caller: Caller, order_id: str) -> dict[str, Any]:
-    order = repo.get_order(order_id)
+def get(store: Storage, caller: Caller, order_id: str) -> dict[str, Any]:
+    order = store.orders.get(order_id)
     # Someone else's order is indistinguishable from a missing one.
-    if order is None or (order["userId"] != caller.user_id and not is_admin(repo, caller)):
+    if order is None or (order["userId"] != caller.user_id and not is_admin(store, caller)):
         raise NotFound("Order not found")
     return order
 
 
-def list_page(repo: Repository, caller: Caller, limit: int, cursor: str | None, status: str | None = None) -> Page:
+def list_page(store: Storage, caller: Caller, limit: int, cursor: str | None, status: str | None = None) -> Page:
     """Own orders (optionally in one status); an admin asking for a status sees everyone's."""
-    if status is not None and is_admin(repo, caller):
-        return repo.list_orders_by_status(status, limit, cursor)
-    return repo.list_orders_for_user(caller.user_id, limit, cursor, status)
+    if status is not None and is_admin(store, caller):
+        return store.orders.list_in_status(status, limit, cursor)
+    return store.orders.list_for_user(caller.user_id, limit, cursor, status)
 
 
-def _transition(repo: Repository, caller: Caller, order: dict[str, Any], status: str) -> dict[str, Any]:
+def _transition(store: Storage, caller: Caller, order: dict[str, Any], status: str) -> dict[str, Any]:
     if status not in TRANSITIONS[order["status"]]:
         raise InvalidTransition(f"Order is {order['status']}; it cannot become {status}")
     now = now_iso()
     history = [*order.get("statusHistory", []), {"status": status, "at": now, "by": caller.user_id}]
     changes = {"status": status, "statusHistory": history[-HISTORY_LIMIT:], "updatedAt": now}
-    return repo.change_order_status(order, changes, restock=status == "cancelled")
+    try:
+        return store.orders.update_status(order, changes, restock=status == "cancelled")
+    except Missing:
+        raise NotFound("Order not found") from None
+    except StatusChanged as changed:
+        raise InvalidTransition(f"Order is {changed.status} now") from None
 
 
-def cancel(repo: Repository, caller: Caller, order_id: str) -> dict[str, Any]:
+def cancel(store: Storage, caller: Caller, order_id: str) -> dict[str, Any]:
     """The owner may cancel while pending; an admin while pending or paid. Stock goes back."""
-    order = repo.get_order(order_id, consistent=True)
+    order = store.orders.get(order_id, consistent=True)
     if order is None:
         raise NotFound("Order not found")
     owner_may = order["userId"] == caller.user_id and order["status"] in OWNER_CANCELLABLE
-    if not owner_may and not is_admin(repo, caller):
+    if not owner_may and not is_admin(store, caller):
         if order["userId"] != caller.user_id:  # someone else's order is indistinguishable from a missing one
             raise NotFound("Order not found")
         raise InvalidTransition(f"Order is {order['status']}; only an admin can cancel it now")
-    return _transition(repo, caller, order, "cancelled")
+    return _transition(store, caller, order, "cancelled")
 
 
-def move(repo: Repository, caller: Caller, order_id: str, status: str) -> dict[str, Any]:
+def update_status(store: Storage, caller: Caller, order_id: str, status: str) -> dict[str, Any]:
     """Admin only (checked at the edge). Cancelling this way returns the stock too."""
-    order = repo.get_order(order_id, consistent=True)
+    order = store.orders.get(order_id, consistent=True)
     if order is None:
         raise NotFound("Order not found")
-    return _transition(repo, caller, order, status)
+    return _transition(store, caller, order, status)

@@ -6,36 +6,52 @@ import uuid
 from typing import Any
 
 from ..clock import now_iso
-from ..errors import ProductNotFound
-from ..repository import Page, Repository
+from ..errors import OutOfStock, ProductNotFound, StockLimitReached
+from ..limits import MAX_STOCK
+from ..storage.failures import Missing, StockOutOfBounds
+from ..storage.protocol import Page, Storage
 
 
-def create(repo: Repository, fields: dict[str, Any]) -> dict[str, Any]:
+def create(store: Storage, fields: dict[str, Any]) -> dict[str, Any]:
     now = now_iso()
     product = {"id": str(uuid.uuid4()), **fields, "createdAt": now, "updatedAt": now}
-    repo.put_product(product)
+    store.products.create(product)
     return product
 
 
-def get(repo: Repository, product_id: str) -> dict[str, Any]:
-    product = repo.get_product(product_id)
+def get(store: Storage, product_id: str) -> dict[str, Any]:
+    product = store.products.get(product_id)
     if product is None:
         raise ProductNotFound()
     return product
 
 
-def update(repo: Repository, product_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+def update(store: Storage, product_id: str, changes: dict[str, Any]) -> dict[str, Any]:
     """`stock` sets the count outright (a stocktake: last write wins); `stockDelta` adds to
     or takes from whatever the count is at write time, so no concurrent order is lost."""
     fields = dict(changes)
     delta = fields.pop("stockDelta", 0)
-    return repo.update_product(product_id, {**fields, "updatedAt": now_iso()}, stock_delta=delta)
+    try:
+        return store.products.update(product_id, {**fields, "updatedAt": now_iso()}, stock_delta=delta)
+    except Missing:
+        raise ProductNotFound() from None
+    except StockOutOfBounds as bounds:
+        if delta < 0:
+            raise OutOfStock(
+                details={"stockDelta": [f"Only {bounds.stock} in stock; cannot remove {-delta}."]}
+            ) from None
+        raise StockLimitReached(
+            details={"stockDelta": [f"Stock would exceed {MAX_STOCK} (it is {bounds.stock})."]}
+        ) from None
 
 
-def delete(repo: Repository, product_id: str) -> dict[str, Any]:
-    repo.delete_product(product_id)
+def delete(store: Storage, product_id: str) -> dict[str, Any]:
+    try:
+        store.products.delete(product_id)
+    except Missing:
+        raise ProductNotFound() from None
     return {"id": product_id, "deleted": True}
 
 
-def list_page(repo: Repository, category: str | None, limit: int, cursor: str | None) -> Page:
-    return repo.list_products(category, limit, cursor)
+def list_page(store: Storage, category: str | None, limit: int, cursor: str | None) -> Page:
+    return store.products.list_page(category, limit, cursor)

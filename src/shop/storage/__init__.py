@@ -1,0 +1,63 @@
+"""Storage: the only code that speaks DynamoDB (docs/DATA_MODEL.md, CONTRIBUTING.md).
+
+  keys.py         every key format and index key, defined once
+  dynamo.py       the client, calls, error translation, transactions, batch reads, paging
+  protocol.py     what the services need: one protocol per aggregate, and the Storage that holds them
+  failures.py     neutral failures (which line, which condition, the item as found)
+  users.py, products.py, orders.py, idempotency.py, throttles.py: one module per aggregate
+
+`storage()` is the process-wide Storage on DynamoDB, created on first use and kept for
+warm invocations; boto3 is imported only then.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+
+class DynamoStorage:
+    """Every aggregate's store on one table."""
+
+    def __init__(self, table: Any):
+        from .idempotency import DynamoIdempotency
+        from .orders import DynamoOrders
+        from .products import DynamoProducts
+        from .throttles import DynamoThrottles
+        from .users import DynamoUsers
+
+        self.table = table
+        self.users = DynamoUsers(table)
+        self.products = DynamoProducts(table)
+        self.orders = DynamoOrders(table)
+        self.idempotency = DynamoIdempotency(table)
+        self.throttles = DynamoThrottles(table)
+
+    @property
+    def client(self) -> Any:
+        """The boto3 client: tests and benchmarks hook its events to count or fault calls."""
+        return self.table.client
+
+    def ping(self) -> None:
+        from . import keys
+
+        self.table.get(keys.health_probe())
+
+
+def connect() -> DynamoStorage:
+    from .dynamo import connect as table
+
+    return DynamoStorage(table())
+
+
+@functools.cache
+def storage() -> DynamoStorage:
+    return connect()
+
+
+def reset() -> None:
+    """Forget the cached storage and clients (tests and tools change the environment)."""
+    from . import dynamo
+
+    storage.cache_clear()
+    dynamo.client.cache_clear()

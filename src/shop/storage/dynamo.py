@@ -1,0 +1,244 @@
+"""DynamoDB plumbing: the client, calls and their error translation, transactions, batch
+reads, paging and (de)serialization. The aggregate modules (users, products, orders,
+idempotency, throttles) build requests; only this module sends them.
+
+DynamoDB's error codes are translated here and nowhere else: a failed condition becomes
+ConditionFailed (with the item as found), a cancelled transaction Cancelled (with the
+reasons per item), throttling and DynamoDB's own failures ServiceUnavailable.
+"""
+
+from __future__ import annotations
+
+import functools
+import random
+import time
+from decimal import Decimal
+from typing import Any
+
+import boto3
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from .. import config, cursors
+from ..errors import InvalidCursor, ServiceUnavailable
+from ..integrity import intact
+from . import keys
+from .protocol import Page
+
+UNAVAILABLE_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "ResourceNotFoundException",
+        "TransactionInProgressException",
+        # A single-item write that meets a running transaction on the same item.
+        "TransactionConflictException",
+    }
+)
+RETRYABLE_CANCELLATIONS = frozenset({"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"})
+TRANSACTION_ATTEMPTS = 6
+BATCH_GET_LIMIT = 100
+BATCH_GET_ATTEMPTS = 5
+INTEGER_FIELDS = frozenset({"stock", "quantity"})
+CONDITION_FAILED = "ConditionalCheckFailed"
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+class ConditionFailed(Exception):
+    """A conditional single-item write failed; `item` is the item as found (None if absent
+    or not returned)."""
+
+    def __init__(self, item: dict[str, Any] | None):
+        self.item = item
+
+
+class Cancelled(Exception):
+    """TransactWriteItems was cancelled; one reason per item, in request order."""
+
+    def __init__(self, reasons: list[dict[str, Any]]):
+        self.reasons = reasons
+
+    def code(self, index: int) -> str:
+        return self.reasons[index].get("Code", "None") if index < len(self.reasons) else "None"
+
+    def failed(self, index: int) -> bool:
+        return self.code(index) == CONDITION_FAILED
+
+    def any_failed(self) -> bool:
+        return any(reason.get("Code") == CONDITION_FAILED for reason in self.reasons)
+
+    def old_item(self, index: int) -> dict[str, Any] | None:
+        item = self.reasons[index].get("Item") if index < len(self.reasons) else None
+        return deserialize(item) if item else None
+
+
+def serialize(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _serializer.serialize(v) for k, v in item.items() if v is not None}
+
+
+def deserialize(item: dict[str, Any]) -> dict[str, Any]:
+    return _normalize({k: _deserializer.deserialize(v) for k, v in item.items()})
+
+
+def _normalize(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            k: int(v) if k in INTEGER_FIELDS and isinstance(v, Decimal) else _normalize(v) for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_normalize(v) for v in value]
+    return value
+
+
+def public(item: dict[str, Any], id_field: str = "id") -> dict[str, Any]:
+    """Strip storage-only attributes; the services see plain records."""
+    return {id_field: item["id"], **{k: v for k, v in item.items() if k not in keys.STORAGE_FIELDS}}
+
+
+def _wire(request: dict[str, Any]) -> dict[str, Any]:
+    """A request with its items, keys and values in DynamoDB's typed JSON."""
+    return {k: serialize(v) if k in _TYPED_FIELDS else v for k, v in request.items()}
+
+
+_TYPED_FIELDS = frozenset({"Item", "Key", "ExpressionAttributeValues"})
+
+
+def _jitter(attempt: int) -> None:
+    time.sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311  # nosec B311  # retry jitter, not crypto
+
+
+@functools.cache
+def client(endpoint_url: str | None, region: str) -> Any:
+    return boto3.client(
+        "dynamodb",
+        region_name=region,
+        endpoint_url=endpoint_url,
+        config=Config(
+            # Three attempts in all (botocore's max_attempts would count retries only). The
+            # worst case of one call, 3 x (0.5 + 1.5) s plus at most 3 s of backoff, stays
+            # under the 10 s function timeout, so a client sees our 503, not a gateway 504.
+            retries={"mode": "standard", "total_max_attempts": 3},
+            connect_timeout=0.5,
+            read_timeout=1.5,
+            tcp_keepalive=True,
+        ),
+    )
+
+
+class Table:
+    """One table and the client that reaches it."""
+
+    def __init__(self, name: str, dynamodb: Any):
+        self.name = name
+        self.client = dynamodb
+
+    def call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
+        try:
+            return getattr(self.client, operation)(**kwargs)
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "")
+            if code == "ConditionalCheckFailedException":
+                raw = error.response.get("Item")
+                raise ConditionFailed(deserialize(raw) if raw else None) from None
+            if code == "TransactionCanceledException":
+                raise Cancelled(error.response.get("CancellationReasons", [])) from None
+            status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+            # Any 5xx left after botocore's retries is DynamoDB's trouble, not the request's.
+            if code in UNAVAILABLE_CODES or status >= 500:
+                raise ServiceUnavailable(retry_after=1) from None
+            raise
+        except BotoCoreError:
+            # Connection refused, timeouts, retries exhausted at the transport level.
+            raise ServiceUnavailable(retry_after=2) from None
+
+    def transact(self, items: list[dict[str, Any]]) -> None:
+        """TransactWriteItems of plain-valued operations ({"Put": {"Item": ..., ...}}) on this
+        table, retried with jitter on conflicts with other transactions; raises Cancelled
+        when a condition failed."""
+        request = [{op: {"TableName": self.name, **_wire(spec)} for op, spec in item.items()} for item in items]
+        for attempt in range(TRANSACTION_ATTEMPTS):
+            try:
+                self.call("transact_write_items", TransactItems=request)
+                return
+            except Cancelled as cancelled:
+                codes = {reason.get("Code") for reason in cancelled.reasons}
+                if not codes & RETRYABLE_CANCELLATIONS or CONDITION_FAILED in codes:
+                    raise
+                _jitter(attempt)
+        raise ServiceUnavailable(retry_after=1)
+
+    def get(self, key: dict[str, str], consistent: bool = False) -> dict[str, Any] | None:
+        response = self.call("get_item", TableName=self.name, Key=serialize(key), ConsistentRead=consistent)
+        item = response.get("Item")
+        return deserialize(item) if item else None
+
+    def get_many(self, item_keys: list[dict[str, str]]) -> list[dict[str, Any]]:
+        """BatchGetItem (consistent), in chunks of 100, retrying unprocessed keys."""
+        unique = list({(k["id"], k["type"]): k for k in item_keys}.values())
+        found: list[dict[str, Any]] = []
+        for start in range(0, len(unique), BATCH_GET_LIMIT):
+            chunk = [serialize(k) for k in unique[start : start + BATCH_GET_LIMIT]]
+            pending: dict[str, Any] = {self.name: {"Keys": chunk, "ConsistentRead": True}}
+            for attempt in range(BATCH_GET_ATTEMPTS):
+                response = self.call("batch_get_item", RequestItems=pending)
+                found.extend(deserialize(item) for item in response.get("Responses", {}).get(self.name, []))
+                pending = response.get("UnprocessedKeys") or {}
+                if not pending:
+                    break
+                _jitter(attempt)
+            if pending:
+                raise ServiceUnavailable(retry_after=1)
+        return found
+
+    def put(self, item: dict[str, Any], **request: Any) -> None:
+        self.call("put_item", **_wire({"TableName": self.name, "Item": item, **request}))
+
+    def update(self, key: dict[str, str], **request: Any) -> dict[str, Any]:
+        """UpdateItem with plain values; the response's Attributes come back deserialized."""
+        response = self.call("update_item", **_wire({"TableName": self.name, "Key": key, **request}))
+        if "Attributes" in response:
+            return {**response, "Attributes": deserialize(response["Attributes"])}
+        return response
+
+    def delete(self, key: dict[str, str], **request: Any) -> None:
+        self.call("delete_item", **_wire({"TableName": self.name, "Key": key, **request}))
+
+    def query_page(self, kind: str, index: str, partition: str, limit: int, cursor: str | None) -> Page:
+        """One page of `partition` in `index`, newest first; items of the wrong shape are left out."""
+        pk_field, sk_field = keys.INDEXES[index]
+        scope = f"{index}|{partition}"
+        key_fields = (*keys.KEY_FIELDS, pk_field, sk_field)
+        start = cursors.decode(cursor, scope, key_fields)
+        if start is not None and start[pk_field] != partition:
+            raise InvalidCursor()
+        request: dict[str, Any] = {
+            "TableName": self.name,
+            "IndexName": index,
+            "KeyConditionExpression": "#pk = :pk",
+            "ExpressionAttributeNames": {"#pk": pk_field},
+            "ExpressionAttributeValues": {":pk": {"S": partition}},
+            "ScanIndexForward": False,
+            # One item past the page tells whether another page exists, so the last
+            # page never hands out a cursor to an empty one.
+            "Limit": limit + 1,
+        }
+        if start is not None:
+            request["ExclusiveStartKey"] = serialize(start)
+        items = [deserialize(item) for item in self.call("query", **request).get("Items", [])]
+        page, more = items[:limit], len(items) > limit
+        next_cursor = None
+        if more and page:
+            last = page[-1]
+            next_cursor = cursors.encode({f: last[f] for f in key_fields}, scope)
+        return Page(items=[public(item) for item in page if intact(kind, item)], next_cursor=next_cursor)
+
+
+def connect() -> Table:
+    cfg = config.settings()
+    return Table(cfg.table_name, client(cfg.dynamodb_endpoint_url, cfg.region))

@@ -1,0 +1,98 @@
+"""Every key this code writes to or reads from the table, defined once.
+
+One table, key `id` (HASH) + `type` (RANGE), three overloaded indexes (docs/DATA_MODEL.md):
+
+  user            id=<userId>                type=user
+  email guard     id=email#<email>           type=email         written with the user in one transaction
+  product         id=<productId>             type=product       gsi1: product / <createdAt>#<id>
+                                                                gsi2: category#<category> / <createdAt>#<id>
+  order           id=<orderId>               type=order         gsi1: user#<userId> / <createdAt>#<id>
+                                                                gsi2: status#<status> / <createdAt>#<id>
+                                                                gsi3: user#<userId>#status#<status> / <createdAt>#<id>
+  idempotency     id=idem#<userId>#<key>     type=idempotency   expiresAt (TTL)
+  login throttle  id=login#<email>           type=throttle      attempts, expiresAt (TTL, end of the window)
+  address limit   id=ip#<action>#<sourceIp>  type=throttle      attempts, expiresAt (TTL, end of the window)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Item types (the table's range key).
+USER = "user"
+EMAIL = "email"
+PRODUCT = "product"
+ORDER = "order"
+IDEMPOTENCY = "idempotency"
+THROTTLE = "throttle"
+HEALTH = "health"
+
+KEY_FIELDS = ("id", "type")
+INDEXES = {"gsi1": ("gsi1pk", "gsi1sk"), "gsi2": ("gsi2pk", "gsi2sk"), "gsi3": ("gsi3pk", "gsi3sk")}
+TTL_FIELD = "expiresAt"
+# Attributes that exist for the table's sake only: never shown to the services.
+STORAGE_FIELDS = frozenset({*KEY_FIELDS, *(f for pair in INDEXES.values() for f in pair), TTL_FIELD})
+
+ALL_PRODUCTS = "product"
+
+
+def key(item_id: str, item_type: str) -> dict[str, str]:
+    return {"id": item_id, "type": item_type}
+
+
+def email_guard(email: str) -> dict[str, str]:
+    return key("email#" + email, EMAIL)
+
+
+def idempotency(user_id: str, idempotency_key: str) -> dict[str, str]:
+    return key(f"idem#{user_id}#{idempotency_key}", IDEMPOTENCY)
+
+
+def login_counter(email: str) -> str:
+    return "login#" + email
+
+
+def address_counter(action: str, source_ip: str) -> str:
+    return f"ip#{action}#{source_ip}"
+
+
+def health_probe() -> dict[str, str]:
+    """A key that is never written: reading it proves the table answers."""
+    return key("health", HEALTH)
+
+
+def category(name: str) -> str:
+    return "category#" + name.casefold()
+
+
+def user_orders(user_id: str, status: str | None = None) -> str:
+    """Partition of a user's orders (gsi1), or of those in one status (gsi3)."""
+    return f"user#{user_id}" if status is None else f"user#{user_id}#status#{status}"
+
+
+def orders_in_status(status: str) -> str:
+    """Partition of every order in one status (gsi2)."""
+    return "status#" + status
+
+
+def newest_first(record: dict[str, Any]) -> str:
+    """The sort key every index uses: creation time, then id for ties."""
+    return f"{record['createdAt']}#{record['id']}"
+
+
+def product_index_keys(product: dict[str, Any]) -> dict[str, str]:
+    sort_key = newest_first(product)
+    return {"gsi1pk": ALL_PRODUCTS, "gsi1sk": sort_key, "gsi2pk": category(product["category"]), "gsi2sk": sort_key}
+
+
+def order_index_keys(order: dict[str, Any]) -> dict[str, str]:
+    """The index keys an order carries for its current status; rewritten on every transition."""
+    sort_key = newest_first(order)
+    return {
+        "gsi1pk": user_orders(order["userId"]),
+        "gsi1sk": sort_key,
+        "gsi2pk": orders_in_status(order["status"]),
+        "gsi2sk": sort_key,
+        "gsi3pk": user_orders(order["userId"], order["status"]),
+        "gsi3sk": sort_key,
+    }

@@ -1,0 +1,137 @@
+"""Orders: placed with their stock in one transaction, moved by conditional writes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import ServiceUnavailable
+from ..integrity import checked
+from . import keys
+from .dynamo import Cancelled, ConditionFailed, Table, public
+from .failures import KeyClaimed, LinesRejected, Missing, Rejection, StatusChanged
+from .idempotency import DynamoIdempotency, claim_put
+from .protocol import IdempotencyClaim, OrderLine, Page
+
+# A cancel re-plans its restock when a product vanishes between the read and the write.
+RESTOCK_ATTEMPTS = 3
+
+
+class DynamoOrders:
+    def __init__(self, table: Table):
+        self.table = table
+
+    def create(self, order: dict[str, Any], lines: list[OrderLine], claim: IdempotencyClaim | None) -> None:
+        """Write the order, take every line's stock and (optionally) claim the
+        idempotency key in one transaction: all of it happens, or none of it."""
+        items: list[dict[str, Any]] = [claim_put(claim, order["id"])] if claim is not None else []
+        order_item = {**order, "type": keys.ORDER, **keys.order_index_keys(order)}
+        items.append({"Put": {"Item": order_item, "ConditionExpression": "attribute_not_exists(id)"}})
+        first_line = len(items)
+        items.extend(_take_stock(line, order["createdAt"]) for line in lines)
+        try:
+            self.table.transact(items)
+        except Cancelled as cancelled:
+            if claim is not None and cancelled.failed(0):
+                record = cancelled.old_item(0) or DynamoIdempotency(self.table).get(claim.user_id, claim.key)
+                raise KeyClaimed(record) from None
+            rejections = [
+                Rejection(offset, line, self._product_as_found(cancelled, first_line + offset, line))
+                for offset, line in enumerate(lines)
+                if cancelled.failed(first_line + offset)
+            ]
+            if rejections:
+                raise LinesRejected(rejections) from None
+            raise
+
+    def _product_as_found(self, cancelled: Cancelled, index: int, line: OrderLine) -> dict[str, Any] | None:
+        found = cancelled.old_item(index) or self.table.get(keys.key(line.product_id, keys.PRODUCT), consistent=True)
+        return public(found) if found else None
+
+    def get(self, order_id: str, consistent: bool = False) -> dict[str, Any] | None:
+        item = self.table.get(keys.key(order_id, keys.ORDER), consistent)
+        return public(checked(keys.ORDER, item)) if item else None
+
+    def list_for_user(self, user_id: str, limit: int, cursor: str | None, status: str | None = None) -> Page:
+        index = "gsi1" if status is None else "gsi3"
+        return self.table.query_page(keys.ORDER, index, keys.user_orders(user_id, status), limit, cursor)
+
+    def list_in_status(self, status: str, limit: int, cursor: str | None) -> Page:
+        return self.table.query_page(keys.ORDER, "gsi2", keys.orders_in_status(status), limit, cursor)
+
+    def update_status(self, order: dict[str, Any], changes: dict[str, Any], restock: bool = False) -> dict[str, Any]:
+        """Move `order` (as read) to `changes["status"]`, on condition that its status is still
+        the one read. Statuses never repeat along the lifecycle, so that condition also proves
+        nothing else (history, keys) changed in between. With `restock`, every line's quantity
+        goes back to its product in the same transaction."""
+        moved = {**order, **changes}
+        index_keys = keys.order_index_keys(moved)
+        key = keys.key(order["id"], keys.ORDER)
+        update = {
+            "ConditionExpression": "#status = :expected",
+            "UpdateExpression": "SET #status = :status, statusHistory = :history, updatedAt = :now, "
+            "gsi2pk = :gsi2pk, gsi3pk = :gsi3pk",
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": {
+                ":expected": order["status"],
+                ":status": moved["status"],
+                ":history": moved["statusHistory"],
+                ":now": moved["updatedAt"],
+                ":gsi2pk": index_keys["gsi2pk"],
+                ":gsi3pk": index_keys["gsi3pk"],
+            },
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+        if not restock:
+            try:
+                self.table.update(key, **update)
+            except ConditionFailed as failed:
+                raise self._status_failure(order["id"], failed.item) from None
+            return moved
+        for _ in range(RESTOCK_ATTEMPTS):
+            try:
+                self.table.transact([{"Update": {"Key": key, **update}}, *self._restock(order, moved["updatedAt"])])
+                return moved
+            except Cancelled as cancelled:
+                if cancelled.failed(0):
+                    raise self._status_failure(order["id"], cancelled.old_item(0)) from None
+                if not cancelled.any_failed():
+                    raise
+                # A product was deleted after the read below: plan the restock again without it.
+        raise ServiceUnavailable(retry_after=1)
+
+    def _restock(self, order: dict[str, Any], now: str) -> list[dict[str, Any]]:
+        """ADD each line's quantity back to its product. Products deleted since the order are
+        skipped (found by a consistent read), and `attribute_exists` guards the rest, so a
+        restock can never recreate a deleted product as a stock-only stub."""
+        product_keys = [keys.key(line["productId"], keys.PRODUCT) for line in order["items"]]
+        existing = {item["id"] for item in self.table.get_many(product_keys)}
+        return [
+            {
+                "Update": {
+                    "Key": keys.key(line["productId"], keys.PRODUCT),
+                    "UpdateExpression": "ADD stock :qty SET updatedAt = :now",
+                    "ConditionExpression": "attribute_exists(id)",
+                    "ExpressionAttributeValues": {":qty": line["quantity"], ":now": now},
+                }
+            }
+            for line in order["items"]
+            if line["productId"] in existing
+        ]
+
+    def _status_failure(self, order_id: str, current: dict[str, Any] | None) -> Exception:
+        current = current or self.table.get(keys.key(order_id, keys.ORDER), consistent=True)
+        if current is None:
+            return Missing()
+        return StatusChanged(current["status"])
+
+
+def _take_stock(line: OrderLine, now: str) -> dict[str, Any]:
+    return {
+        "Update": {
+            "Key": keys.key(line.product_id, keys.PRODUCT),
+            "UpdateExpression": "SET stock = stock - :qty, updatedAt = :now",
+            "ConditionExpression": "attribute_exists(id) AND stock >= :qty AND price = :price",
+            "ExpressionAttributeValues": {":qty": line.quantity, ":price": line.price, ":now": now},
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+    }

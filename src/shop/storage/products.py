@@ -1,0 +1,82 @@
+"""Products: the catalogue items and their two listing indexes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..integrity import checked
+from ..limits import MAX_STOCK
+from . import keys
+from .dynamo import ConditionFailed, Table, public
+from .failures import AlreadyExists, Missing, StockOutOfBounds
+from .protocol import Page
+
+
+class DynamoProducts:
+    def __init__(self, table: Table):
+        self.table = table
+
+    def create(self, product: dict[str, Any]) -> None:
+        item = {**product, "type": keys.PRODUCT, **keys.product_index_keys(product)}
+        try:
+            self.table.put(item, ConditionExpression="attribute_not_exists(id)")
+        except ConditionFailed:
+            raise AlreadyExists() from None
+
+    def get(self, product_id: str) -> dict[str, Any] | None:
+        item = self.table.get(keys.key(product_id, keys.PRODUCT))
+        return public(checked(keys.PRODUCT, item)) if item else None
+
+    def get_many(self, product_ids: list[str]) -> dict[str, dict[str, Any]]:
+        items = self.table.get_many([keys.key(pid, keys.PRODUCT) for pid in product_ids])
+        return {item["id"]: public(checked(keys.PRODUCT, item)) for item in items}
+
+    def update(self, product_id: str, changes: dict[str, Any], stock_delta: int = 0) -> dict[str, Any]:
+        """SET the given fields; a non-zero `stock_delta` is applied with ADD, so it composes
+        with concurrent orders' decrements instead of overwriting them."""
+        values = dict(changes)
+        if "category" in values:
+            values["gsi2pk"] = keys.category(values["category"])
+        names = {f"#f{i}": field for i, field in enumerate(values)}
+        placeholders: dict[str, Any] = {f":v{i}": value for i, value in enumerate(values.values())}
+        assignments = ", ".join(f"{n} = {v}" for n, v in zip(names, placeholders, strict=True))
+        expression = f"SET {assignments}"
+        # attribute_exists: a PUT racing a DELETE can never bring the product back.
+        condition = "attribute_exists(id)"
+        if stock_delta:
+            expression += " ADD stock :delta"
+            placeholders[":delta"] = stock_delta
+            if stock_delta < 0:
+                condition += " AND stock >= :floor"
+                placeholders[":floor"] = -stock_delta
+            else:
+                condition += " AND stock <= :ceiling"
+                placeholders[":ceiling"] = MAX_STOCK - stock_delta
+        key = keys.key(product_id, keys.PRODUCT)
+        try:
+            response = self.table.update(
+                key,
+                ConditionExpression=condition,
+                UpdateExpression=expression,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=placeholders,
+                ReturnValues="ALL_NEW",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ConditionFailed as failed:
+            current = failed.item or self.table.get(key, consistent=True)
+            if current is None:
+                raise Missing() from None
+            raise StockOutOfBounds(int(current["stock"])) from None
+        return public(response["Attributes"])
+
+    def delete(self, product_id: str) -> None:
+        try:
+            self.table.delete(keys.key(product_id, keys.PRODUCT), ConditionExpression="attribute_exists(id)")
+        except ConditionFailed:
+            raise Missing() from None
+
+    def list_page(self, category: str | None, limit: int, cursor: str | None) -> Page:
+        if category is None:
+            return self.table.query_page(keys.PRODUCT, "gsi1", keys.ALL_PRODUCTS, limit, cursor)
+        return self.table.query_page(keys.PRODUCT, "gsi2", keys.category(category), limit, cursor)

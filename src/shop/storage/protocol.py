@@ -1,0 +1,116 @@
+"""What the services need from storage, one protocol per aggregate.
+
+The DynamoDB implementation (shop.storage.dynamo and the aggregate modules) and the tests'
+in-memory fake (tests/fakes.py) both implement these; tests/integration/test_storage_contract.py
+runs the same contract against both. Methods raise the neutral failures of
+shop.storage.failures (and ServiceUnavailable when the table cannot answer), never an
+HTTP-level error: what a failure means to a client is the services' decision.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    """One line's claim on stock: taken only if the product still has this price and enough units."""
+
+    product_id: str
+    quantity: int
+    price: Decimal
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One attempt counted against a fixed window (login lockout, per-address limits)."""
+
+    allowed: bool
+    count: int
+    window_ends: int  # epoch seconds; also the item's TTL
+
+
+@dataclass(frozen=True)
+class IdempotencyClaim:
+    user_id: str
+    key: str
+    request_hash: str
+    expires_at: int
+
+
+class Users(Protocol):
+    def create(self, user: dict[str, Any]) -> None:
+        """Raises AlreadyExists when the email is registered."""
+
+    def get(self, user_id: str) -> dict[str, Any] | None: ...
+
+    def find_by_email(self, email: str) -> dict[str, Any] | None: ...
+
+    def set_role(self, user_id: str, role: str) -> None:
+        """Raises Missing when there is no such user."""
+
+
+class Products(Protocol):
+    def create(self, product: dict[str, Any]) -> None:
+        """Raises AlreadyExists when the id is taken."""
+
+    def get(self, product_id: str) -> dict[str, Any] | None: ...
+
+    def get_many(self, product_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The products that exist, by id (a consistent read)."""
+
+    def update(self, product_id: str, changes: dict[str, Any], stock_delta: int = 0) -> dict[str, Any]:
+        """SETs `changes`, ADDs `stock_delta`; returns the whole product. Raises Missing, or
+        StockOutOfBounds when the delta would take the stock below 0 or above MAX_STOCK."""
+
+    def delete(self, product_id: str) -> None:
+        """Raises Missing."""
+
+    def list_page(self, category: str | None, limit: int, cursor: str | None) -> Page: ...
+
+
+class Orders(Protocol):
+    def create(self, order: dict[str, Any], lines: list[OrderLine], claim: IdempotencyClaim | None) -> None:
+        """The order, every line's stock and the claim, all or nothing. Raises KeyClaimed, or
+        LinesRejected naming every line whose product is gone, repriced or short."""
+
+    def get(self, order_id: str, consistent: bool = False) -> dict[str, Any] | None: ...
+
+    def list_for_user(self, user_id: str, limit: int, cursor: str | None, status: str | None = None) -> Page: ...
+
+    def list_in_status(self, status: str, limit: int, cursor: str | None) -> Page: ...
+
+    def update_status(self, order: dict[str, Any], changes: dict[str, Any], restock: bool = False) -> dict[str, Any]:
+        """Applies `changes` if the order's status is still `order["status"]`; with `restock`,
+        returns every line's units to its product (if it still exists) in the same write.
+        Raises Missing, or StatusChanged with the status found."""
+
+
+class IdempotencyRecords(Protocol):
+    def get(self, user_id: str, key: str) -> dict[str, Any] | None:
+        """The unexpired record {requestHash, orderId, expiresAt}, or None."""
+
+
+class Throttles(Protocol):
+    def take(self, counter_id: str, limit: int, window_seconds: int, now: int) -> Attempt: ...
+
+    def clear(self, counter_id: str) -> None: ...
+
+
+class Storage(Protocol):
+    users: Users
+    products: Products
+    orders: Orders
+    idempotency: IdempotencyRecords
+    throttles: Throttles
+
+    def ping(self) -> None:
+        """Raises ServiceUnavailable when the table cannot be reached."""

@@ -1,0 +1,234 @@
+"""The storage contract (shop/storage/protocol.py), called directly: what each method keeps,
+returns and raises. It runs against three implementations: the DynamoDB storage on moto,
+the same on DynamoDB Local (make test-dynamodb-local), and the unit tests' in-memory fake,
+so the fake cannot drift from the real thing. Where moto and DynamoDB Local disagree,
+DynamoDB Local is right."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from decimal import Decimal
+
+import pytest
+
+from shop.errors import InvalidCursor
+from shop.storage.failures import AlreadyExists, KeyClaimed, LinesRejected, Missing, StatusChanged, StockOutOfBounds
+from shop.storage.protocol import IdempotencyClaim, OrderLine
+
+pytestmark = pytest.mark.dynamodb_local
+
+
+@pytest.fixture(params=["dynamodb", "fake"])
+def store(request):
+    if request.param == "fake":
+        from tests.fakes import FakeStorage
+
+        return FakeStorage()
+    request.getfixturevalue("table")
+    from shop.storage import storage
+
+    return storage()
+
+
+def a_product(store, stock=5, price="9.99", category="Tools", created="2026-01-01T00:00:00.000Z"):
+    product = {
+        "id": str(uuid.uuid4()),
+        "name": "Thing",
+        "price": Decimal(price),
+        "category": category,
+        "stock": stock,
+        "createdAt": created,
+        "updatedAt": created,
+    }
+    store.products.create(product)
+    return product
+
+
+def an_order(user_id, lines, status="pending", created="2026-01-02T00:00:00.000Z"):
+    return {
+        "id": str(uuid.uuid4()),
+        "userId": user_id,
+        "status": status,
+        "items": [
+            {"productId": line.product_id, "name": "Thing", "price": line.price, "quantity": line.quantity}
+            for line in lines
+        ],
+        "totalAmount": sum((line.price * line.quantity for line in lines), Decimal("0")),
+        "statusHistory": [{"status": status, "at": created, "by": user_id}],
+        "createdAt": created,
+        "updatedAt": created,
+    }
+
+
+def test_users_are_unique_by_email_and_roles_change_only_for_existing_users(store):
+    user = {"userId": "u-1", "email": "a@example.com", "name": "A", "role": "customer", "passwordHash": "h"}
+    store.users.create(user)
+    with pytest.raises(AlreadyExists):
+        store.users.create({**user, "userId": "u-2"})
+    assert store.users.find_by_email("a@example.com") == user
+    assert store.users.get("u-2") is None and store.users.find_by_email("b@example.com") is None
+    store.users.set_role("u-1", "admin")
+    assert store.users.get("u-1")["role"] == "admin"
+    with pytest.raises(Missing):
+        store.users.set_role("ghost", "admin")
+    assert store.users.get("ghost") is None
+
+
+def test_products_round_trip_and_a_second_create_of_one_id_fails(store):
+    product = a_product(store)
+    assert store.products.get(product["id"]) == product
+    with pytest.raises(AlreadyExists):
+        store.products.create({**product, "name": "Other"})
+    assert store.products.get(product["id"])["name"] == "Thing"
+    assert store.products.get_many([product["id"], "ghost", product["id"]]) == {product["id"]: product}
+
+
+def test_stock_changes_stay_within_bounds_and_report_the_stock_found(store):
+    product = a_product(store)
+    updated = store.products.update(product["id"], {"name": "New", "category": "Other"}, stock_delta=-2)
+    assert updated == {**product, "name": "New", "category": "Other", "stock": 3}
+    assert [p["id"] for p in store.products.list_page("other", 10, None).items] == [product["id"]]
+    assert store.products.list_page("tools", 10, None).items == []
+    with pytest.raises(StockOutOfBounds) as below:
+        store.products.update(product["id"], {"name": "X"}, stock_delta=-4)
+    assert below.value.stock == 3
+    with pytest.raises(StockOutOfBounds) as above:
+        store.products.update(product["id"], {"name": "X"}, stock_delta=1_000_000)
+    assert above.value.stock == 3
+    assert store.products.get(product["id"])["name"] == "New"  # a refused change changes nothing
+    assert store.products.update(product["id"], {"stock": 1_000_000})["stock"] == 1_000_000
+    assert store.products.update(product["id"], {"name": "Y"}, stock_delta=-1_000_000)["stock"] == 0
+
+
+def test_writes_to_a_deleted_product_fail_and_create_nothing(store):
+    product = a_product(store)
+    store.products.delete(product["id"])
+    for write in (
+        lambda: store.products.update(product["id"], {"name": "X"}),
+        lambda: store.products.update(product["id"], {"name": "X"}, stock_delta=1),
+        lambda: store.products.delete(product["id"]),
+    ):
+        with pytest.raises(Missing):
+            write()
+    assert store.products.get(product["id"]) is None
+    assert store.products.get_many([product["id"]]) == {}
+
+
+def test_list_pages_are_newest_first_bounded_and_cursor_scoped(store):
+    made = [a_product(store, created=f"2026-01-0{day}T00:00:00.000Z") for day in range(1, 6)]
+    first = store.products.list_page(None, 2, None)
+    assert [p["id"] for p in first.items] == [made[4]["id"], made[3]["id"]]
+    second = store.products.list_page(None, 2, first.next_cursor)
+    third = store.products.list_page(None, 2, second.next_cursor)
+    assert [p["id"] for p in second.items + third.items] == [made[2]["id"], made[1]["id"], made[0]["id"]]
+    assert third.next_cursor is None
+    exact = store.products.list_page(None, 5, None)
+    assert len(exact.items) == 5 and exact.next_cursor is None  # no cursor to an empty page
+    with pytest.raises(InvalidCursor):
+        store.products.list_page("tools", 2, first.next_cursor)
+    with pytest.raises(InvalidCursor):
+        store.products.list_page(None, 2, first.next_cursor[:-2] + "xx")
+
+
+def test_an_order_takes_its_stock_all_or_nothing_and_names_every_rejected_line(store):
+    plenty, scarce, repriced = a_product(store, stock=10), a_product(store, stock=1), a_product(store, price="5.00")
+    lines = [
+        OrderLine(plenty["id"], 2, Decimal("9.99")),
+        OrderLine(scarce["id"], 2, Decimal("9.99")),
+        OrderLine("ghost", 1, Decimal("1.00")),
+        OrderLine(repriced["id"], 1, Decimal("9.99")),
+    ]
+    with pytest.raises(LinesRejected) as rejected:
+        store.orders.create(an_order("u-1", lines), lines, None)
+    found = {r.index: r for r in rejected.value.rejections}
+    assert sorted(found) == [1, 2, 3]
+    assert found[1].line == lines[1] and found[1].product["stock"] == 1
+    assert found[2].product is None
+    assert found[3].product["price"] == Decimal("5.00")
+    assert store.products.get(plenty["id"])["stock"] == 10
+    assert store.orders.list_for_user("u-1", 10, None).items == []
+
+    good = [OrderLine(plenty["id"], 3, Decimal("9.99")), OrderLine(scarce["id"], 1, Decimal("9.99"))]
+    order = an_order("u-1", good)
+    store.orders.create(order, good, None)
+    assert store.orders.get(order["id"], consistent=True) == order
+    assert store.products.get(plenty["id"])["stock"] == 7 and store.products.get(scarce["id"])["stock"] == 0
+
+
+def test_an_idempotency_claim_is_taken_once_and_reports_the_winner(store):
+    product = a_product(store, stock=10)
+    lines = [OrderLine(product["id"], 1, Decimal("9.99"))]
+    claim = IdempotencyClaim("u-1", "key-1", "hash-1", int(time.time()) + 60)
+    first = an_order("u-1", lines)
+    store.orders.create(first, lines, claim)
+    loser = an_order("u-1", lines)
+    with pytest.raises(KeyClaimed) as claimed:
+        store.orders.create(loser, lines, claim)
+    assert claimed.value.record["orderId"] == first["id"] and claimed.value.record["requestHash"] == "hash-1"
+    assert store.products.get(product["id"])["stock"] == 9
+    assert store.orders.get(loser["id"], consistent=True) is None
+    assert store.idempotency.get("u-1", "key-1")["orderId"] == first["id"]
+    assert store.idempotency.get("u-2", "key-1") is None
+
+
+def test_an_expired_claim_that_ttl_has_not_yet_removed_can_be_taken_again(store):
+    product = a_product(store, stock=10)
+    lines = [OrderLine(product["id"], 1, Decimal("9.99"))]
+    store.orders.create(an_order("u-1", lines), lines, IdempotencyClaim("u-1", "k", "h", int(time.time()) - 5))
+    assert store.idempotency.get("u-1", "k") is None
+    second = an_order("u-1", lines)
+    store.orders.create(second, lines, IdempotencyClaim("u-1", "k", "h2", int(time.time()) + 60))
+    assert store.idempotency.get("u-1", "k")["orderId"] == second["id"]
+
+
+def test_status_changes_are_conditional_keep_lists_in_step_and_restock(store):
+    product = a_product(store, stock=10)
+    lines = [OrderLine(product["id"], 4, Decimal("9.99"))]
+    order = an_order("u-1", lines)
+    store.orders.create(order, lines, None)
+    paid = {"status": "paid", "statusHistory": [*order["statusHistory"], {"status": "paid"}], "updatedAt": "t1"}
+    moved = store.orders.update_status(order, paid)
+    assert moved == {**order, **paid}
+    assert store.orders.get(order["id"], consistent=True) == moved
+    assert [o["id"] for o in store.orders.list_in_status("paid", 10, None).items] == [order["id"]]
+    assert store.orders.list_in_status("pending", 10, None).items == []
+    assert [o["id"] for o in store.orders.list_for_user("u-1", 10, None, "paid").items] == [order["id"]]
+    assert store.orders.list_for_user("u-1", 10, None, "pending").items == []
+    assert store.orders.list_for_user("u-2", 10, None).items == []
+    with pytest.raises(StatusChanged) as stale:  # `order` still says pending: a stale read
+        store.orders.update_status(order, {**paid, "status": "cancelled"}, restock=True)
+    assert stale.value.status == "paid"
+    assert store.products.get(product["id"])["stock"] == 6
+    cancelled = {**paid, "status": "cancelled", "updatedAt": "t2"}
+    store.orders.update_status(store.orders.get(order["id"], consistent=True), cancelled, restock=True)
+    assert store.products.get(product["id"])["stock"] == 10
+    assert store.orders.get(order["id"], consistent=True)["status"] == "cancelled"
+    with pytest.raises(Missing):
+        store.orders.update_status({**order, "id": "ghost"}, paid)
+    with pytest.raises(Missing):
+        store.orders.update_status({**order, "id": "ghost"}, cancelled, restock=True)
+
+
+def test_a_restock_skips_products_deleted_since_the_order(store):
+    kept, gone = a_product(store, stock=5), a_product(store, stock=5)
+    lines = [OrderLine(kept["id"], 2, Decimal("9.99")), OrderLine(gone["id"], 3, Decimal("9.99"))]
+    order = an_order("u-1", lines)
+    store.orders.create(order, lines, None)
+    store.products.delete(gone["id"])
+    store.orders.update_status(order, {"status": "cancelled", "statusHistory": [], "updatedAt": "t1"}, restock=True)
+    assert store.products.get(kept["id"])["stock"] == 5
+    assert store.products.get(gone["id"]) is None  # never recreated as a stock-only stub
+
+
+def test_attempts_are_counted_in_a_window_and_refused_past_the_limit(store):
+    now = int(time.time())
+    counter = f"login#{uuid.uuid4().hex}@example.com"
+    taken = [store.throttles.take(counter, 2, 60, now) for _ in range(3)]
+    assert [(a.allowed, a.count) for a in taken] == [(True, 1), (True, 2), (False, 2)]
+    assert {a.window_ends for a in taken} == {now + 60}
+    assert store.throttles.take("other-counter", 2, 60, now).allowed
+    later = store.throttles.take(counter, 2, 60, now + 61)  # the window is over: a new one opens
+    assert (later.allowed, later.count, later.window_ends) == (True, 1, now + 121)
+    store.throttles.clear(counter)
+    assert store.throttles.take(counter, 2, 60, now + 62).count == 1

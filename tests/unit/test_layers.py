@@ -1,0 +1,87 @@
+"""The layers keep to their jobs (CONTRIBUTING.md): what each may raise, how big a module may grow,
+and that every route fact has one home."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from devtools import serverless_config
+from shop import errors
+from shop.envelope import status_of
+
+SHOP = Path(__file__).resolve().parents[2] / "src" / "shop"
+DOMAIN_ERRORS = {
+    name: cls for name, cls in vars(errors).items() if isinstance(cls, type) and issubclass(cls, errors.DomainError)
+}
+# What a request's shape or the infrastructure decides, raised at the edge, in tokens and cursors,
+# or (503, and a cursor that does not fit its list) in storage. Everything else is a business
+# decision: raised by the services only.
+NOT_BUSINESS = {"InvalidJson", "ValidationFailed", "InvalidCursor", "Unauthorized", "Forbidden"} | {
+    "MethodNotAllowed",
+    "PayloadTooLarge",
+    "UnsupportedMediaType",
+    "TooManyRequests",
+    "ServiceUnavailable",
+}
+STORAGE_MAY_RAISE = {"ServiceUnavailable", "InvalidCursor"}
+
+
+def _raised_domain_errors(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Raise) and node.exc is not None:
+            target = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+            name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", None)
+            if name in DOMAIN_ERRORS:
+                found.add(name)
+    return found
+
+
+def _modules(under: Path = SHOP) -> list[Path]:
+    return sorted(under.rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(SHOP)))
+def test_conflicts_and_not_found_come_from_the_services_only(path):
+    raised = _raised_domain_errors(path)
+    if path.parent.name == "services":
+        return
+    business = sorted(name for name in raised if name not in NOT_BUSINESS)
+    assert not business, f"{path.name} raises {business}: a service's decision, not this layer's"
+    if path.parent.name == "storage":
+        assert raised <= STORAGE_MAY_RAISE, f"storage raises {raised - STORAGE_MAY_RAISE}: raise a neutral failure"
+
+
+def test_the_business_errors_are_the_404s_409s_and_422s():
+    """The split above stays honest: what it calls business is what a client sees as a conflict."""
+    business = {name for name in DOMAIN_ERRORS if name not in NOT_BUSINESS | {"DomainError", "RetryLater"}}
+    business.discard("InvalidCredentials")  # a 401, decided by the auth service
+    assert {status_of(DOMAIN_ERRORS[name])[0] for name in business} <= {404, 409, 422}
+    assert {status_of(DOMAIN_ERRORS[name])[0] for name in NOT_BUSINESS} & {404, 409, 422} == set()
+
+
+@pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(SHOP)))
+def test_no_module_grows_past_300_lines(path):
+    assert len(path.read_text().splitlines()) <= 300, f"{path.name}: split it by what it owns"
+
+
+def test_key_formats_are_written_in_storage_keys_only():
+    """A key prefix (email#, idem#, login#, ...) spelled anywhere else drifts from the one in keys.py."""
+    prefixes = ("email#", "idem#", "login#", "ip#", "category#", "user#", "status#")
+    for path in _modules():
+        if path.name == "keys.py":
+            continue
+        text = path.read_text()
+        assert not [p for p in prefixes if f'"{p}' in text or f"'{p}" in text], path
+
+
+def test_every_handler_module_is_a_routed_function_and_every_function_has_its_handler():
+    config = serverless_config.load()
+    handlers = {
+        f["handler"].removeprefix("src/shop/handlers/").rpartition(".")[0] for f in config["functions"].values()
+    }
+    modules = {p.stem for p in (SHOP / "handlers").glob("*.py")} - {"__init__"}
+    assert modules == handlers, "a handler module without a function in serverless.yml, or the reverse"
