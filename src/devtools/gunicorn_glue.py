@@ -2,13 +2,15 @@
 
 gunicorn's master process loads these; everything else (the gateway, the handlers, the
 shop package) is imported by the workers only, after the fork, so a reload (SIGHUP: new
-workers, old ones finish their requests and stop) runs the new code. Keep this module's
-imports to gunicorn and the standard library.
+workers, old ones finish their requests and stop) runs the new code. The master imports the
+third-party libraries up front (they do not change when src/ does), so a new worker only
+imports the project's own modules: about a third of the import time.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 import logging
 import time
@@ -18,6 +20,23 @@ from typing import Any
 from gunicorn.glogging import Logger
 from gunicorn.http import errors as http_errors
 from gunicorn.workers.gthread import ThreadWorker
+
+for _library in (
+    "boto3",
+    "botocore.session",
+    "werkzeug.serving",
+    "werkzeug.wrappers",
+    "aws_lambda_powertools",
+    "aws_lambda_powertools.logging",
+    "marshmallow",
+    "jwt",
+    "bcrypt",
+    "yaml",
+    "apispec",
+    "apispec.ext.marshmallow",
+):
+    with contextlib.suppress(ImportError):
+        importlib.import_module(_library)
 
 _STATUS = {
     http_errors.LimitRequestLine: 414,

@@ -93,6 +93,7 @@ class EnvelopeRequestHandler(WSGIRequestHandler):
         log_http_error(code, "invalid HTTP request")
         body = error_envelope(code)
         self.close_connection = True
+        self.request_version = "HTTP/1.1"  # an unparsed line reads as HTTP/0.9, which has no status line
         try:
             self.send_response_only(code)  # no log_request: it would echo the request line
             for name, value in {

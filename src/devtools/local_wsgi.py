@@ -18,7 +18,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from . import serverless_config
+from . import local_routes, serverless_config
 from .serverless_config import ROOT
 
 WEB_DIST = Path(os.environ.get("WEB_DIST") or ROOT / "web" / "dist")
@@ -60,6 +60,7 @@ class LocalApp:
         self.gateway = LocalGateway(serverless_config.routes())
         for route in self.gateway.routes:
             self.gateway.handler_for(route)
+        local_routes.table()
         self.web = WebApp()
         self.web_port = int(os.environ.get("WEB_PORT", "5173"))
 

@@ -166,7 +166,7 @@ class Supervisor:
             "--timeout",
             "60",
             "--graceful-timeout",
-            "10",
+            "5",
             "--log-level",
             "warning",
             "--chdir",
@@ -191,7 +191,7 @@ class Supervisor:
 
     def stop(self) -> None:
         if self.api is not None and self.api.poll() is None:
-            self.api.terminate()
+            self.api.send_signal(signal.SIGINT)  # gunicorn's quick stop, as Ctrl-C gives it
             try:
                 self.api.wait(timeout=20)
             except subprocess.TimeoutExpired:
@@ -211,6 +211,7 @@ class Supervisor:
         names = ", ".join(self._shown(Path(path)) for path in changed[:3]) + (" ..." if len(changed) > 3 else "")
         if self.api is not None and self.api.poll() is None:
             self.api.send_signal(signal.SIGHUP)  # new workers with the new code; the old finish and stop
+        time.sleep(0.5)  # the new workers boot first: they are what a user waits for
         self.stop_jobs()
         try:
             self.start_jobs()
@@ -220,14 +221,14 @@ class Supervisor:
 
     def watch(self) -> int:
         before = _snapshot()
-        while not self.stopping.wait(0.25):
+        while not self.stopping.wait(0.1):
             if self.api is not None and self.api.poll() is not None:
                 print(f"The API workers stopped (status {self.api.returncode}).", flush=True)
                 return 1
             after = _snapshot()
             changed = _changed(before, after)
             if changed:
-                time.sleep(0.1)  # an editor writing several files at once
+                time.sleep(0.05)  # an editor writing several files at once
                 after = _snapshot()
                 self.reload(_changed(before, after))
             before = after
@@ -235,6 +236,7 @@ class Supervisor:
 
 
 def main() -> int:
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[attr-defined]  # ordered with the children's lines
     supervisor = Supervisor()
     folder = supervisor.folder
     already = running_state(folder)
