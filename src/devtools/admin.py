@@ -39,6 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
+    from botocore.exceptions import BotoCoreError
+
     from shop.errors import DomainError
     from shop.services import auth
     from shop.storage import storage
@@ -48,6 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     except DomainError as error:
         print(f"error: {error.message}", file=sys.stderr)
         return 1
+    except BotoCoreError as error:  # no credentials, no endpoint: one line, not a traceback
+        print(f"error: cannot reach table {os.environ['TABLE_NAME']}: {error}", file=sys.stderr)
+        return 2
     print(f"{user['email']} ({user['userId']}) is now an admin of table {os.environ['TABLE_NAME']}.")
     return 0
 

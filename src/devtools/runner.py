@@ -99,12 +99,15 @@ class Supervisor:
     def start_backends(self, notes: list[str]) -> str:
         self.aws = aws_endpoint.LocalAwsEndpoint()
         aws_url = self.aws.start()
-        reason = "DYNAMODB=moto" if os.environ.get("DYNAMODB", "local") == "moto" else dynamodb_local.problem()
-        if reason is None:
+        external = os.environ.get("DYNAMODB_ENDPOINT_URL")
+        reason = "DYNAMODB=moto" if os.environ.get("DYNAMODB", "local") == "moto" else None
+        if external:
+            dynamodb_url, backend = external, f"{external} (DYNAMODB_ENDPOINT_URL)"
+        elif reason is None and (reason := dynamodb_local.problem()) is None:
             self.dynamodb = dynamodb_local.DynamoDBLocal(self.folder / "dynamodb", self.folder / "dynamodb-local.log")
             dynamodb_url = self.dynamodb.start()
             backend = f"DynamoDB Local (private network namespace, data in {self._shown(self.folder / 'dynamodb')})"
-        else:
+        if not external and reason is not None:
             print(f"DynamoDB Local is not used ({reason}): falling back to moto; its data is lost at the stop.")
             dynamodb_url = aws_url
             backend = "moto (fallback; data not kept)"
