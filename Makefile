@@ -31,7 +31,7 @@ DEPLOY_TEST_ENV := SHOP_PACKAGE_DIR=$(CURDIR)/.serverless LAMBDA_PYTHON=$(LAMBDA
 	LAMBDA_RUNTIME_SITE=$(CURDIR)/$(LAMBDA_RUNTIME_SITE) LAMBDA_HARNESS_SITE=$(CURDIR)/$(LAMBDA_HARNESS_SITE)
 
 
-.PHONY: run reset preflight test lint unit integration blackbox security test-dynamodb-local admin deploy clean help openapi test-api test-fuzz load load-smoke bench package cfn-lint deploy-checks bench-cold
+.PHONY: run reset preflight test lint unit integration blackbox security test-dynamodb-local admin deploy clean help openapi test-api test-fuzz load load-smoke bench bench-servers package cfn-lint deploy-checks bench-cold
 
 help:
 	@echo "make run [FRESH=1]   the API on http://127.0.0.1:3000 (DynamoDB Local, data kept in .local/; reloads on changes)"
@@ -44,7 +44,8 @@ help:
 	@echo "make admin EMAIL=...   promote a registered user to admin (the running make run; or TABLE_NAME [DYNAMODB_ENDPOINT_URL] / AWS)"
 	@echo "make deploy STAGE=dev  serverless deploy"
 	@echo "make load PROFILE=load|stress|spike|volume [HOST=https://...] [BACKEND=dynamodb-local]   Locust run (default: a fresh local server)"
-	@echo "make bench [BENCH_QUICK=1]   benchmarks, written into docs/BENCHMARKS.md (about 10 min; quick: 2 to 3)"
+	@echo "make bench [BENCH_QUICK=1]   benchmarks, written into docs/BENCHMARKS.md (about 15 min; quick: a few, into .cache/bench/)"
+	@echo "make bench-servers [BENCH_QUICK=1]   make run against serverless-offline on the same DynamoDB Local"
 	@echo "make package [STAGE=prod]  build the Lambda zips and the CloudFormation template offline (.serverless/)"
 	@echo "make bench-cold  cold-start ratios of every packaged function (docs/BENCHMARKS.md)"
 
@@ -168,8 +169,21 @@ load-smoke: $(DEPS)
 	LOAD_TIME_SCALE=$(LOAD_SMOKE_SCALE) LOAD_USER_SCALE=0.1 VOLUME_PRODUCTS=$${VOLUME_PRODUCTS:-200} VOLUME_ORDERS=$${VOLUME_ORDERS:-200} \
 		$(PY) load/run.py load stress spike volume
 
-bench: $(DEPS) $(NODE_DEPS)
+OFFLINE_DEPS := benchmarks/offline/node_modules/.deps-installed
+# Full runs rewrite docs/BENCHMARKS.md; BENCH_QUICK=1 runs write .cache/bench/BENCHMARKS.md instead
+# (BENCH_WRITE=docs forces the committed file).
+bench: $(DEPS) $(NODE_DEPS) $(OFFLINE_DEPS)
 	$(PY) benchmarks/bench.py
+	$(PY) benchmarks/server_compare.py
+
+# make run against serverless-offline 13 (installed for this benchmark only, pinned in
+# benchmarks/offline/package-lock.json), same handlers, same DynamoDB Local.
+$(OFFLINE_DEPS): benchmarks/offline/package.json benchmarks/offline/package-lock.json
+	cd benchmarks/offline && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+bench-servers: $(DEPS) $(NODE_DEPS) $(OFFLINE_DEPS)
+	$(PY) benchmarks/server_compare.py
 
 deploy: $(NODE_DEPS) $(DEPS)
 	SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off SLS_PYTHON_BIN=$(CURDIR)/$(PY) \

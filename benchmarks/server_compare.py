@@ -1,0 +1,306 @@
+"""`make bench-servers`: `make run` against serverless-offline, the same handlers on the same
+DynamoDB Local, at 1, 4 and 16 concurrent clients.
+
+Runs inside scripts/with-dynamodb-local.sh (a private network namespace: DynamoDB Local, both
+servers and the client all on its loopback). Both servers get the same table, environment and
+bcrypt cost. serverless-offline 13 (pinned in benchmarks/offline/package.json, installed for
+this benchmark only) gets a generated config, serverless.bench-offline.yml, with the functions
+and routes of serverless.yml and nothing of the deploy (removed afterwards).
+
+Closed loop: each client sends its next request when the previous one is answered, over one
+keep-alive connection (requests.Session). Throughput = answered requests / seconds; the
+clients share the 2 cores with the servers, alike for both.
+
+    BENCH_QUICK=1   3 s per cell instead of 10, written to .cache/bench/ (not docs/)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import secrets
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from decimal import Decimal
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT), str(ROOT / "benchmarks")]
+QUICK = os.environ.get("BENCH_QUICK") == "1"
+SECONDS = float(os.environ.get("BENCH_SECONDS", "3" if QUICK else "10"))
+CONCURRENCY = [int(n) for n in os.environ.get("BENCH_CONCURRENCY", "1,4,16").split(",")]
+LOCAL_ENDPOINT = os.environ.get("DYNAMODB_LOCAL_ENDPOINT")
+OFFLINE_DIR = ROOT / "benchmarks" / "offline"
+OFFLINE_CONFIG = ROOT / "serverless.bench-offline.yml"
+PASSWORD = "Bench-pass-123"
+TABLE = "shop-bench-servers"
+
+
+def environment() -> dict[str, str]:
+    from devtools import serverless_config
+
+    return {
+        "TABLE_NAME": TABLE,
+        "DYNAMODB_ENDPOINT_URL": LOCAL_ENDPOINT or "",
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",  # nosec B105  # DynamoDB Local's placeholder
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "JWT_SECRET": "bench-servers-" + "s" * 40,
+        "BCRYPT_ROUNDS": "10",
+        "LOG_LEVEL": "INFO",
+        "CORS_ALLOWED_ORIGINS": "http://127.0.0.1:3000",
+        "LOGIN_IP_LIMIT": "100000",
+        "REGISTER_IP_LIMIT": "100000",
+        "LOGIN_MAX_FAILURES": "100",
+        "POWERTOOLS_SERVICE_NAME": "shop-api",
+        **serverless_config.function_environment(),
+    }
+
+
+def seed(clients: int) -> dict:
+    os.environ.update(environment())
+    import boto3
+
+    from devtools import serverless_config
+    from shop import config
+    from shop.services import auth, products
+    from shop.storage import storage
+
+    config.reset()
+    client = boto3.client("dynamodb", endpoint_url=LOCAL_ENDPOINT)
+    serverless_config.create_table(client, TABLE)
+    store = storage()
+    ids = [
+        products.create(
+            store,
+            {"name": f"P{i}", "price": Decimal("9.99"), "category": "Books", "stock": 900_000, "description": "x"},
+        )["id"]
+        for i in range(100)
+    ]
+    accounts = []
+    for index in range(clients):
+        email = f"bench{index}-{secrets.token_hex(3)}@example.com"
+        accounts.append({"email": email, "token": auth.register(store, email, PASSWORD, "Bench")["token"]})
+    return {"product": ids[0], "accounts": accounts}
+
+
+def offline_config() -> str:
+    import yaml
+
+    from devtools import serverless_config
+
+    functions = {}
+    for name, function in serverless_config.load()["functions"].items():
+        events = [{"http": e["http"]} for e in function.get("events") or [] if "http" in e]
+        if events:
+            functions[name] = {"handler": function["handler"], "events": events}
+    document = {
+        "service": "shop-api",
+        "frameworkVersion": "3",
+        "plugins": {"localPath": str(OFFLINE_DIR / "node_modules"), "modules": ["serverless-offline"]},
+        "provider": {
+            "name": "aws",
+            "runtime": "python3.12",
+            "stage": "local",
+            "region": "us-east-1",
+            "environment": environment(),
+        },
+        "functions": functions,
+    }
+    return yaml.safe_dump(document, sort_keys=False)
+
+
+def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 120) -> None:
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"server exited ({process.returncode}) before {url} answered")
+        try:
+            if requests.get(url, timeout=5).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.3)
+    raise SystemExit(f"{url} did not answer in {timeout:.0f} s")
+
+
+def start_make_run(port: int, log: pathlib.Path, data: pathlib.Path) -> subprocess.Popen:
+    env = {**os.environ, **environment(), "PORT": str(port), "WEB_PORT": str(port + 1), "SEED": "0"}
+    env |= {"LOCAL_DATA_DIR": str(data), "PYTHONPATH": str(ROOT / "src")}
+    process = subprocess.Popen(  # our own interpreter and module
+        [sys.executable, "-m", "devtools.runner"], cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT
+    )
+    wait_healthy(f"http://127.0.0.1:{port}/health", process)
+    return process
+
+
+def start_offline(port: int, log: pathlib.Path) -> subprocess.Popen:
+    OFFLINE_CONFIG.write_text(offline_config())
+    venv_bin = str(pathlib.Path(sys.executable).parent)
+    env = {**os.environ, **environment(), "PATH": venv_bin + os.pathsep + os.environ["PATH"]}
+    env |= {"PYTHONPATH": str(ROOT / "src"), "SLS_TELEMETRY_DISABLED": "1", "SLS_NOTIFICATIONS_MODE": "off"}
+    command = ["npx", "--no-install", "serverless", "offline", "--config", OFFLINE_CONFIG.name, "--stage", "local"]
+    command += ["--httpPort", str(port), "--lambdaPort", str(port + 1), "--noPrependStageInUrl", "--host", "127.0.0.1"]
+    process = subprocess.Popen(  # noqa: S603  # npx from the project's node_modules
+        command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True
+    )
+    wait_healthy(f"http://127.0.0.1:{port}/health", process)
+    return process
+
+
+def stop(process: subprocess.Popen, group: bool = False) -> None:
+    if process.poll() is None:
+        if group:
+            os.killpg(process.pid, signal.SIGINT)
+        else:
+            process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL) if group else process.kill()
+            process.wait()
+
+
+def requests_for(seeded: dict) -> dict:
+    """endpoint -> function(session, client index) sending one request, returning its status."""
+    product, accounts = seeded["product"], seeded["accounts"]
+    address = {"street": "1 Main St", "city": "Springfield", "state": "IL", "zipCode": "62701", "country": "US"}
+
+    def order(session, url, index):
+        headers = {"Authorization": f"Bearer {accounts[index]['token']}"}
+        body = {"items": [{"productId": product, "quantity": 1}], "shippingAddress": address}
+        return session.post(f"{url}/orders", json=body, headers=headers, timeout=60).status_code
+
+    return {
+        "GET /health": lambda session, url, index: session.get(f"{url}/health", timeout=60).status_code,
+        "GET /products/{id}": lambda session, url, index: (
+            session.get(f"{url}/products/{product}", timeout=60).status_code
+        ),
+        "GET /products": lambda session, url, index: session.get(f"{url}/products?limit=20", timeout=60).status_code,
+        "POST /orders": order,
+        "POST /auth/login": lambda session, url, index: (
+            session.post(
+                f"{url}/auth/login", json={"email": accounts[index]["email"], "password": PASSWORD}, timeout=60
+            ).status_code
+        ),
+    }
+
+
+def measure(url: str, send, clients: int, seconds: float) -> dict:
+    import requests
+
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    lock = threading.Lock()
+    warm_until = time.monotonic() + min(1.0, seconds / 3)
+    stop_at = warm_until + seconds
+
+    def loop(index: int) -> None:
+        session = requests.Session()
+        mine, seen = [], {}
+        while (now := time.monotonic()) < stop_at:
+            status = send(session, url, index)
+            done = time.monotonic()
+            if now >= warm_until:
+                mine.append(done - now)
+                seen[status] = seen.get(status, 0) + 1
+        with lock:
+            latencies.extend(mine)
+            for status, count in seen.items():
+                statuses[status] = statuses.get(status, 0) + count
+
+    threads = [threading.Thread(target=loop, args=(index,)) for index in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return {
+        "rps": len(latencies) / seconds,
+        "p50": statistics.median(latencies) * 1000 if latencies else float("nan"),
+        "statuses": statuses,
+    }
+
+
+def main() -> int:
+    if LOCAL_ENDPOINT is None:
+        script = str(ROOT / "scripts" / "with-dynamodb-local.sh")
+        os.environ.setdefault("DYNAMODB_LOCAL_HEAP", "1g")
+        os.execv(script, [script, sys.executable, *sys.argv])  # noqa: S606  # our own script
+    if not (OFFLINE_DIR / "node_modules" / "serverless-offline").is_dir():
+        raise SystemExit("serverless-offline is not installed: make bench-servers installs it (benchmarks/offline)")
+    started = time.perf_counter()
+    seeded = seed(max(CONCURRENCY))
+    sends = requests_for(seeded)
+    results: list[dict] = []
+    with tempfile.TemporaryDirectory() as work:
+        logs = pathlib.Path(work)
+        servers = (("make run", 3000), ("serverless-offline 13", 3100))
+        for name, port in servers:
+            print(f"{name}:", flush=True)
+            if name == "make run":
+                process = start_make_run(port, logs / "make-run.log", logs / "data")
+            else:
+                process = start_offline(port, logs / "offline.log")
+            try:
+                url = f"http://127.0.0.1:{port}"
+                for endpoint, send in sends.items():
+                    for clients in CONCURRENCY:
+                        row = measure(url, send, clients, SECONDS)
+                        row |= {"server": name, "endpoint": endpoint, "clients": clients}
+                        results.append(row)
+                        line = (
+                            f"  {endpoint:<18} {clients:>2} clients {row['rps']:8.1f} req/s  p50 {row['p50']:7.1f} ms"
+                        )
+                        print(f"{line}  {row['statuses']}", flush=True)
+            finally:
+                stop(process, group=name != "make run")
+                OFFLINE_CONFIG.unlink(missing_ok=True)
+    import bench
+
+    command = "make bench-servers" + (" BENCH_QUICK=1" if QUICK else "")
+    bench.write_block(render(results, command, time.perf_counter() - started), marker="servers")
+    print(f"wrote {bench.DOC}")
+    (ROOT / ".cache" / "bench").mkdir(parents=True, exist_ok=True)
+    (ROOT / ".cache" / "bench" / "servers.json").write_text(json.dumps(results, indent=1))
+    return 0
+
+
+def render(results: list[dict], command: str, seconds: float) -> str:
+    import bench
+
+    by = {(r["server"], r["endpoint"], r["clients"]): r for r in results}
+    out = [
+        f"Machine: {bench.machine()}.",
+        "",
+        f"Command: `{command}` (benchmarks/server_compare.py), {seconds / 60:.1f} minutes;",
+        f"{SECONDS:.0f} s per cell after a warm-up, closed loop, keep-alive, clients on the same cores.",
+        "",
+    ]
+    out += [
+        "| endpoint | clients | make run req/s | p50 ms | serverless-offline req/s | p50 ms | make run / offline |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for (server, endpoint, clients), mine in by.items():
+        if server != "make run":
+            continue
+        theirs = by.get(("serverless-offline 13", endpoint, clients))
+        if theirs is None:
+            continue
+        ratio = mine["rps"] / theirs["rps"] if theirs["rps"] else float("inf")
+        bad = {k: v for k, v in {**mine["statuses"], **theirs["statuses"]}.items() if k >= 400}
+        note = f" (errors: {bad})" if bad else ""
+        cells = f"{mine['rps']:.1f} | {mine['p50']:.1f} | {theirs['rps']:.1f} | {theirs['p50']:.1f}"
+        out.append(f"| `{endpoint}` | {clients} | {cells} | {ratio:.2f}x{note} |")
+    return "\n".join(out) + "\n"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
