@@ -1,11 +1,13 @@
 """`make bench-servers`: `make run` against serverless-offline, the same handlers on the same
-DynamoDB Local, at 1, 4 and 16 concurrent clients.
+DynamoDB Local, at 1, 4 and 16 concurrent clients; then GET /products as the table grows.
 
-Runs inside scripts/with-dynamodb-local.sh (a private network namespace: DynamoDB Local, both
-servers and the client all on its loopback). Both servers get the same table, environment and
-bcrypt cost. serverless-offline 13 (pinned in benchmarks/offline/package.json, installed for
-this benchmark only) gets a generated config, serverless.bench-offline.yml, with the functions
-and routes of serverless.yml and nothing of the deploy (removed afterwards).
+`make run` (devtools.runner) starts as a user gets it: its own DynamoDB Local (private, data on
+disk in a temporary LOCAL_DATA_DIR); serverless-offline is pointed at that same DynamoDB Local
+through the runner's loopback bridge. Both servers get the same table, environment and bcrypt
+cost; each is measured while the other is idle. serverless-offline 13 (pinned in
+benchmarks/offline/package.json, installed for this benchmark only) gets a generated config,
+serverless.bench-offline.yml, with the functions and routes of serverless.yml and nothing of
+the deploy (removed afterwards).
 
 Closed loop: each client sends its next request when the previous one is answered, over one
 keep-alive connection (requests.Session). Throughput = answered requests / seconds; the
@@ -34,7 +36,8 @@ sys.path[:0] = [str(ROOT / "src"), str(ROOT), str(ROOT / "benchmarks")]
 QUICK = os.environ.get("BENCH_QUICK") == "1"
 SECONDS = float(os.environ.get("BENCH_SECONDS", "3" if QUICK else "10"))
 CONCURRENCY = [int(n) for n in os.environ.get("BENCH_CONCURRENCY", "1,4,16").split(",")]
-LOCAL_ENDPOINT = os.environ.get("DYNAMODB_LOCAL_ENDPOINT")
+GROWTH = [int(n) for n in os.environ.get("BENCH_GROWTH_SIZES", "100,2000" if QUICK else "100,10000,100000").split(",")]
+LOCAL_ENDPOINT: str | None = None  # the runner's DynamoDB Local, once it runs
 OFFLINE_DIR = ROOT / "benchmarks" / "offline"
 OFFLINE_CONFIG = ROOT / "serverless.bench-offline.yml"
 PASSWORD = "Bench-pass-123"
@@ -46,7 +49,7 @@ def environment() -> dict[str, str]:
 
     return {
         "TABLE_NAME": TABLE,
-        "DYNAMODB_ENDPOINT_URL": LOCAL_ENDPOINT or "",
+        "DYNAMODB_ENDPOINT_URL": LOCAL_ENDPOINT or "",  # the runner's bridge, once it runs
         "AWS_ACCESS_KEY_ID": "local",
         "AWS_SECRET_ACCESS_KEY": "local",  # nosec B105  # DynamoDB Local's placeholder
         "AWS_REGION": "us-east-1",
@@ -65,16 +68,11 @@ def environment() -> dict[str, str]:
 
 def seed(clients: int) -> dict:
     os.environ.update(environment())
-    import boto3
-
-    from devtools import serverless_config
     from shop import config
     from shop.services import auth, products
     from shop.storage import storage
 
     config.reset()
-    client = boto3.client("dynamodb", endpoint_url=LOCAL_ENDPOINT)
-    serverless_config.create_table(client, TABLE)
     store = storage()
     ids = [
         products.create(
@@ -103,10 +101,10 @@ def offline_config() -> str:
     document = {
         "service": "shop-api",
         "frameworkVersion": "3",
-        "plugins": {"localPath": str(OFFLINE_DIR / "node_modules"), "modules": ["serverless-offline"]},
+        "plugins": ["serverless-offline"],  # found through NODE_PATH (start_offline)
         "provider": {
             "name": "aws",
-            "runtime": "python3.12",
+            "runtime": "python3.11",  # serverless-offline 13 knows runtimes up to 3.11; the same .venv python runs both
             "stage": "local",
             "region": "us-east-1",
             "environment": environment(),
@@ -135,6 +133,7 @@ def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 120) -> N
 def start_make_run(port: int, log: pathlib.Path, data: pathlib.Path) -> subprocess.Popen:
     env = {**os.environ, **environment(), "PORT": str(port), "WEB_PORT": str(port + 1), "SEED": "0"}
     env |= {"LOCAL_DATA_DIR": str(data), "PYTHONPATH": str(ROOT / "src")}
+    env.pop("DYNAMODB_ENDPOINT_URL")  # its own DynamoDB Local, as `make run` starts it
     process = subprocess.Popen(  # our own interpreter and module
         [sys.executable, "-m", "devtools.runner"], cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT
     )
@@ -147,6 +146,7 @@ def start_offline(port: int, log: pathlib.Path) -> subprocess.Popen:
     venv_bin = str(pathlib.Path(sys.executable).parent)
     env = {**os.environ, **environment(), "PATH": venv_bin + os.pathsep + os.environ["PATH"]}
     env |= {"PYTHONPATH": str(ROOT / "src"), "SLS_TELEMETRY_DISABLED": "1", "SLS_NOTIFICATIONS_MODE": "off"}
+    env["NODE_PATH"] = str(OFFLINE_DIR / "node_modules")  # the plugin lives beside, not in, the project's modules
     command = ["npx", "--no-install", "serverless", "offline", "--config", OFFLINE_CONFIG.name, "--stage", "local"]
     command += ["--httpPort", str(port), "--lambdaPort", str(port + 1), "--noPrependStageInUrl", "--host", "127.0.0.1"]
     process = subprocess.Popen(  # noqa: S603  # npx from the project's node_modules
@@ -229,51 +229,78 @@ def measure(url: str, send, clients: int, seconds: float) -> dict:
     }
 
 
+def growth(url: str, client) -> list[dict]:
+    """GET /products?limit=20 p50 (1 client) as products are added: GROWTH sizes."""
+    from devtools import bulk_seed
+
+    rows, have = [], GROWTH[0]
+    send = requests_for({"product": "", "accounts": []})["GET /products"]
+    for size in GROWTH:
+        if size > have:
+            report = bulk_seed.seed_volume(client, TABLE, products=size - have, orders=0)
+            print(f"  seeded {size - have:,} products in {report.seconds:.0f} s", flush=True)
+            have = size
+        row = measure(url, send, 1, SECONDS) | {"products": size}
+        print(f"  {size:>7,} products  GET /products?limit=20 p50 {row['p50']:.1f} ms", flush=True)
+        rows.append(row)
+    return rows
+
+
 def main() -> int:
-    if LOCAL_ENDPOINT is None:
-        script = str(ROOT / "scripts" / "with-dynamodb-local.sh")
-        os.environ.setdefault("DYNAMODB_LOCAL_HEAP", "1g")
-        os.execv(script, [script, sys.executable, *sys.argv])  # noqa: S606  # our own script
+    global LOCAL_ENDPOINT
     if not (OFFLINE_DIR / "node_modules" / "serverless-offline").is_dir():
         raise SystemExit("serverless-offline is not installed: make bench-servers installs it (benchmarks/offline)")
+    from devtools import dynamodb_local
+
+    problem = dynamodb_local.problem()
+    if problem:
+        raise SystemExit(f"this benchmark runs on DynamoDB Local, which cannot run here: {problem}")
+    from devtools.server_process import free_port
+
     started = time.perf_counter()
-    seeded = seed(max(CONCURRENCY))
-    sends = requests_for(seeded)
     results: list[dict] = []
     with tempfile.TemporaryDirectory() as work:
         logs = pathlib.Path(work)
-        servers = (("make run", 3000), ("serverless-offline 13", 3100))
-        for name, port in servers:
-            print(f"{name}:", flush=True)
-            if name == "make run":
-                process = start_make_run(port, logs / "make-run.log", logs / "data")
-            else:
-                process = start_offline(port, logs / "offline.log")
-            try:
-                url = f"http://127.0.0.1:{port}"
-                for endpoint, send in sends.items():
-                    for clients in CONCURRENCY:
-                        row = measure(url, send, clients, SECONDS)
-                        row |= {"server": name, "endpoint": endpoint, "clients": clients}
-                        results.append(row)
-                        line = (
-                            f"  {endpoint:<18} {clients:>2} clients {row['rps']:8.1f} req/s  p50 {row['p50']:7.1f} ms"
-                        )
-                        print(f"{line}  {row['statuses']}", flush=True)
-            finally:
-                stop(process, group=name != "make run")
-                OFFLINE_CONFIG.unlink(missing_ok=True)
+        run_port, offline_port = free_port(), free_port()
+        runner = start_make_run(run_port, logs / "make-run.log", logs / "data")
+        try:
+            LOCAL_ENDPOINT = json.loads((logs / "data" / "run.json").read_text())["dynamodb"]
+            seeded = seed(max(CONCURRENCY))
+            sends = requests_for(seeded)
+            for name, port in (("make run", run_port), ("serverless-offline 13", offline_port)):
+                print(f"{name}:", flush=True)
+                offline = start_offline(port, logs / "offline.log") if name != "make run" else None
+                try:
+                    url = f"http://127.0.0.1:{port}"
+                    for endpoint, send in sends.items():
+                        for clients in CONCURRENCY:
+                            row = measure(url, send, clients, SECONDS)
+                            row |= {"server": name, "endpoint": endpoint, "clients": clients}
+                            results.append(row)
+                            line = f"  {endpoint:<18} {clients:>2} clients {row['rps']:8.1f} req/s"
+                            print(f"{line}  p50 {row['p50']:7.1f} ms  {row['statuses']}", flush=True)
+                finally:
+                    if offline is not None:
+                        stop(offline, group=True)
+                    OFFLINE_CONFIG.unlink(missing_ok=True)
+            print("growth on make run:", flush=True)
+            import boto3
+
+            client = boto3.client("dynamodb", endpoint_url=LOCAL_ENDPOINT)
+            grown = growth(f"http://127.0.0.1:{run_port}", client)
+        finally:
+            stop(runner)
     import bench
 
     command = "make bench-servers" + (" BENCH_QUICK=1" if QUICK else "")
-    bench.write_block(render(results, command, time.perf_counter() - started), marker="servers")
+    bench.write_block(render(results, grown, command, time.perf_counter() - started), marker="servers")
     print(f"wrote {bench.DOC}")
     (ROOT / ".cache" / "bench").mkdir(parents=True, exist_ok=True)
-    (ROOT / ".cache" / "bench" / "servers.json").write_text(json.dumps(results, indent=1))
+    (ROOT / ".cache" / "bench" / "servers.json").write_text(json.dumps({"servers": results, "growth": grown}, indent=1))
     return 0
 
 
-def render(results: list[dict], command: str, seconds: float) -> str:
+def render(results: list[dict], grown: list[dict], command: str, seconds: float) -> str:
     import bench
 
     by = {(r["server"], r["endpoint"], r["clients"]): r for r in results}
@@ -299,6 +326,10 @@ def render(results: list[dict], command: str, seconds: float) -> str:
         note = f" (errors: {bad})" if bad else ""
         cells = f"{mine['rps']:.1f} | {mine['p50']:.1f} | {theirs['rps']:.1f} | {theirs['p50']:.1f}"
         out.append(f"| `{endpoint}` | {clients} | {cells} | {ratio:.2f}x{note} |")
+    base = grown[0]["p50"]
+    out += ["", "GET /products?limit=20 on `make run`'s default backend (DynamoDB Local, data on disk), 1 client:", ""]
+    out += ["| products in the table | p50 ms | ratio to the smallest |", "|---:|---:|---:|"]
+    out += [f"| {row['products']:,} | {row['p50']:.1f} | {row['p50'] / base:.2f} |" for row in grown]
     return "\n".join(out) + "\n"
 
 
