@@ -239,7 +239,9 @@ def test_a_change_under_src_reloads_the_workers_within_seconds_and_keeps_the_dat
     finally:
         probe.unlink()
     print(f"reload: every worker answered the edit {took:.2f} s after the write")
-    assert took < 3, f"the new code answered after {took:.1f} s"
+    # About a second on an idle machine (docs/BENCHMARKS.md); the bound leaves room for a loaded
+    # CI machine and coverage's tracing, and still fails a reload that never comes or restarts all.
+    assert took < 6, f"the new code answered after {took:.1f} s"
     assert "Reloaded after a change to src/devtools/local_routes/" in log.read_text()
     assert login(url, "stays@example.com", PASSWORD).status_code == 200  # the data outlived the reload
 
