@@ -247,11 +247,34 @@ def growth(url: str, client) -> list[dict]:
         row = measure(url, send, 1, SECONDS) | {"products": size}
         print(f"  {size:>7,} products  GET /products?limit=20 p50 {row['p50']:.1f} ms", flush=True)
         rows.append(row)
+        saved = json.loads(PARTIAL.read_text()) if PARTIAL.exists() else {"servers": []}
+        save_partial(saved["servers"], rows)
     return rows
+
+
+PARTIAL = ROOT / ".cache" / "bench" / "servers.json"
+
+
+def save_partial(results: list[dict], grown: list[dict]) -> None:
+    """Every cell as it is measured: `--render` turns an interrupted run into its table."""
+    PARTIAL.parent.mkdir(parents=True, exist_ok=True)
+    PARTIAL.write_text(json.dumps({"servers": results, "growth": grown}, indent=1))
+
+
+def render_saved(seconds: float) -> int:
+    import bench
+
+    saved = json.loads(PARTIAL.read_text())
+    command = "make bench-servers" + (" BENCH_QUICK=1" if QUICK else "") + "`, interrupted, then `--render"
+    bench.write_block(render(saved["servers"], saved["growth"], command, seconds), marker="servers")
+    print(f"wrote {bench.DOC} from {PARTIAL}")
+    return 0
 
 
 def main() -> int:
     global LOCAL_ENDPOINT
+    if sys.argv[1:2] == ["--render"]:  # an interrupted run: render what it measured
+        return render_saved(float(sys.argv[2]) if len(sys.argv) > 2 else 0.0)
     if not (OFFLINE_DIR / "node_modules" / "serverless-offline").is_dir():
         raise SystemExit("serverless-offline is not installed: make bench-servers installs it (benchmarks/offline)")
     from devtools import dynamodb_local
@@ -281,6 +304,7 @@ def main() -> int:
                             row = measure(url, send, clients, SECONDS)
                             row |= {"server": name, "endpoint": endpoint, "clients": clients}
                             results.append(row)
+                            save_partial(results, [])
                             line = f"  {endpoint:<18} {clients:>2} clients {row['rps']:8.1f} req/s"
                             print(f"{line}  p50 {row['p50']:7.1f} ms  {row['statuses']}", flush=True)
                 finally:
@@ -299,8 +323,7 @@ def main() -> int:
     command = "make bench-servers" + (" BENCH_QUICK=1" if QUICK else "")
     bench.write_block(render(results, grown, command, time.perf_counter() - started), marker="servers")
     print(f"wrote {bench.DOC}")
-    (ROOT / ".cache" / "bench").mkdir(parents=True, exist_ok=True)
-    (ROOT / ".cache" / "bench" / "servers.json").write_text(json.dumps({"servers": results, "growth": grown}, indent=1))
+    save_partial(results, grown)
     return 0
 
 
@@ -326,7 +349,12 @@ def render(results: list[dict], grown: list[dict], command: str, seconds: float)
         if theirs is None:
             continue
         ratio = mine["rps"] / theirs["rps"] if theirs["rps"] else float("inf")
-        bad = {k: v for k, v in {**mine["statuses"], **theirs["statuses"]}.items() if k >= 400}
+        statuses = [
+            (f"{server} {k}", v)
+            for server, r in (("make run", mine), ("offline", theirs))
+            for k, v in r["statuses"].items()
+        ]
+        bad = {label: count for label, count in statuses if int(label.rsplit(" ", 1)[1]) >= 400}
         note = f" (errors: {bad})" if bad else ""
         cells = f"{mine['rps']:.1f} | {mine['p50']:.1f} | {theirs['rps']:.1f} | {theirs['p50']:.1f}"
         out.append(f"| `{endpoint}` | {clients} | {cells} | {ratio:.2f}x{note} |")
