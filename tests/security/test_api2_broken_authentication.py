@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import json
 import time
+import uuid
 
 import jwt
 import pytest
@@ -161,6 +162,36 @@ def test_tokens_signed_with_the_previous_secret_verify_during_rotation_only(cust
     monkeypatch.setenv("JWT_SECRET_PREVIOUS", TEST_SECRET)
     reset_shop_caches()
     assert invoke("GET", "/orders", token=old).status == 200
+    monkeypatch.undo()
+    reset_shop_caches()
+
+
+def test_cursors_issued_before_a_rotation_still_page_during_it_and_only_then(product, monkeypatch):
+    """A session that survives a rotation (its token verifies with JWT_SECRET_PREVIOUS) must be
+    able to go on paging: its cursor was signed with the same previous secret."""
+    from tests.conftest import reset_shop_caches
+
+    category = f"rotation-{uuid.uuid4().hex[:8]}"
+    made = [product(category=category)["id"] for _ in range(3)]
+    first = invoke("GET", "/products", query={"category": category, "limit": "1"})
+    cursor = first.json["pagination"]["nextCursor"]
+    assert cursor and first.data[0]["id"] == made[-1]
+
+    monkeypatch.setenv("JWT_SECRET", "n" * 48)
+    monkeypatch.setenv("JWT_SECRET_PREVIOUS", TEST_SECRET)
+    reset_shop_caches()
+    during = invoke("GET", "/products", query={"category": category, "limit": "1", "cursor": cursor})
+    assert during.status == 200, during.body
+    assert [p["id"] for p in during.data] == [made[-2]]
+    # Cursors handed out during the rotation are signed with the new secret and outlive it.
+    fresh = during.json["pagination"]["nextCursor"]
+
+    monkeypatch.delenv("JWT_SECRET_PREVIOUS")
+    reset_shop_caches()
+    after = invoke("GET", "/products", query={"category": category, "limit": "1", "cursor": cursor})
+    assert after.status == 400 and after.code == "INVALID_CURSOR"
+    last = invoke("GET", "/products", query={"category": category, "limit": "1", "cursor": fresh})
+    assert [p["id"] for p in last.data] == [made[0]]
     monkeypatch.undo()
     reset_shop_caches()
 
