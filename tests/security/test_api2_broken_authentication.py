@@ -119,6 +119,71 @@ def test_tokens_issued_in_the_future_are_refused(victim):
     refused(sign(claims(victim, iat=now + 3600, exp=now + 7200)))
 
 
+@pytest.mark.parametrize(
+    "times",
+    [
+        lambda now: {"exp": str(now + 600)},
+        lambda now: {"iat": str(now)},
+        lambda now: {"exp": now + 600.5},
+        lambda now: {"iat": float(now)},
+        lambda now: {"exp": True},
+        lambda now: {"nbf": str(now)},
+    ],
+    ids=["exp-string", "iat-string", "exp-float", "iat-float", "exp-bool", "nbf-string"],
+)
+def test_time_claims_must_be_json_integers(customer, times):
+    """PyJWT turns "1700000000" into a number; the contract says the claims are integers."""
+    refused(sign(claims(customer, **times(int(time.time())))))
+
+
+@pytest.mark.parametrize(
+    "lifetime",
+    [
+        lambda now: {"iat": now, "exp": 253402300799},  # 9999-12-31
+        lambda now: {"iat": now, "exp": now + 3600 + tokens.LEEWAY_SECONDS + 60},
+        lambda now: {"iat": now - 7 * 24 * 3600, "exp": now + 600},  # old iat, but exp - iat is a week
+    ],
+    ids=["year-9999", "ttl-plus-leeway-plus-a-minute", "a-week-long"],
+)
+def test_a_token_cannot_carry_a_lifetime_longer_than_the_configured_one(customer, lifetime):
+    refused(sign(claims(customer, **lifetime(int(time.time())))))
+
+
+def test_the_longest_allowed_lifetime_is_still_accepted(customer):
+    now = int(time.time())
+    token = sign(claims(customer, iat=now, exp=now + 3600 + tokens.LEEWAY_SECONDS))
+    assert invoke("GET", "/orders", token=token).status == 200
+
+
+def _flip_unused_bits(segment: str) -> str:
+    """Another spelling of the same bytes: the last character's low bits carry no data."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    unused = {2: 4, 3: 2}[len(segment) % 4]  # chars in the last quantum -> bits that carry nothing
+    last = alphabet.index(segment[-1])
+    return segment[:-1] + alphabet[last ^ ((1 << unused) - 1)]
+
+
+@pytest.mark.parametrize(
+    "respell",
+    [
+        lambda h, p, s: f"{h}.{p}.{s}=",
+        lambda h, p, s: f"{h}.{p}.{s}==",
+        lambda h, p, s: f"{h}.{p}=.{s}",
+        lambda h, p, s: f"{h}=.{p}.{s}",
+        lambda h, p, s: f"{h}.{p}.{_flip_unused_bits(s)}",
+        lambda h, p, s: f"{h}.{p}.{s.replace('-', '+').replace('_', '/')}",
+    ],
+    ids=["sig-pad", "sig-double-pad", "payload-pad", "header-pad", "sig-unused-bits", "sig-std-alphabet"],
+)
+def test_only_the_canonical_base64url_spelling_of_a_token_verifies(customer, respell):
+    header, payload, signature = customer.token.split(".")
+    spelled = respell(header, payload, signature)
+    if spelled == customer.token:
+        pytest.skip("this token has no character that the std alphabet spells differently")
+    refused(spelled)
+    assert invoke("GET", "/orders", token=customer.token).status == 200
+
+
 @pytest.mark.parametrize(("claim", "value"), [("aud", "someone-else"), ("iss", "evil-issuer")])
 def test_wrong_audience_or_issuer_is_refused(victim, claim, value):
     refused(sign(claims(victim, **{claim: value})))
