@@ -55,7 +55,7 @@ def an_order(user_id, lines, status="pending", created="2026-01-02T00:00:00.000Z
             for line in lines
         ],
         "totalAmount": sum((line.price * line.quantity for line in lines), Decimal("0")),
-        "statusHistory": [{"status": status, "at": created, "by": user_id}],
+        "statusHistory": [{"status": status, "at": created, "by": "customer"}],
         "createdAt": created,
         "updatedAt": created,
     }
