@@ -171,7 +171,7 @@ def _flip_unused_bits(segment: str) -> str:
         lambda h, p, s: f"{h}.{p}=.{s}",
         lambda h, p, s: f"{h}=.{p}.{s}",
         lambda h, p, s: f"{h}.{p}.{_flip_unused_bits(s)}",
-        lambda h, p, s: f"{h}.{p}.{s.replace('-', '+').replace('_', '/')}",
+        lambda h, p, s: f"{h}.{p}.{s}".replace("-", "+").replace("_", "/"),
     ],
     ids=["sig-pad", "sig-double-pad", "payload-pad", "header-pad", "sig-unused-bits", "sig-std-alphabet"],
 )

@@ -45,7 +45,7 @@ def test_register_then_login_issues_verifiable_tokens(repo):
     session = auth.register(repo, "a@example.com", factories.STRONG_PASSWORD, "Ann")
     assert verify(session["token"]).user_id == session["user"]["userId"]
     assert repo.users.records[session["user"]["userId"]]["passwordHash"] != factories.STRONG_PASSWORD
-    assert auth.login(repo, "a@example.com", factories.STRONG_PASSWORD)["user"] == session["user"]
+    assert auth.login(repo, "a@example.com", factories.STRONG_PASSWORD, "192.0.2.1")["user"] == session["user"]
     with pytest.raises(EmailTaken):
         auth.register(repo, "a@example.com", factories.STRONG_PASSWORD, "Ann")
 
@@ -53,9 +53,9 @@ def test_register_then_login_issues_verifiable_tokens(repo):
 def test_login_failures_are_indistinguishable(repo):
     auth.register(repo, "a@example.com", factories.STRONG_PASSWORD, "Ann")
     with pytest.raises(InvalidCredentials) as wrong:
-        auth.login(repo, "a@example.com", "Nope-nope-1")
+        auth.login(repo, "a@example.com", "Nope-nope-1", "192.0.2.1")
     with pytest.raises(InvalidCredentials) as unknown:
-        auth.login(repo, "b@example.com", "Nope-nope-1")
+        auth.login(repo, "b@example.com", "Nope-nope-1", "192.0.2.1")
     assert str(wrong.value) == str(unknown.value) == "Invalid credentials"
 
 
