@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from .. import passwords, tokens
+from .. import emails, passwords, tokens
 from ..clock import now_iso
 from ..errors import EmailTaken, InvalidCredentials, NotFound
 from ..storage.failures import AlreadyExists, Missing
@@ -54,7 +54,7 @@ def login(store: Storage, email: str, password: str, source_ip: str) -> dict[str
 
 
 def promote_to_admin(store: Storage, email: str) -> dict[str, Any]:
-    user = store.users.find_by_email(email.strip().lower())
+    user = store.users.find_by_email(emails.normalize_for_lookup(email))
     if user is None:
         raise NotFound(f"No user registered with {email}")
     try:
