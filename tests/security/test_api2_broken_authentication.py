@@ -176,12 +176,18 @@ def _flip_unused_bits(segment: str) -> str:
     ids=["sig-pad", "sig-double-pad", "payload-pad", "header-pad", "sig-unused-bits", "sig-std-alphabet"],
 )
 def test_only_the_canonical_base64url_spelling_of_a_token_verifies(customer, respell):
-    header, payload, signature = customer.token.split(".")
+    # A token whose signature holds "-" or "_" (about 3 in 4 do; JSON segments almost never
+    # do), so that every respelling differs from the original.
+    token = next(t for t in iter(lambda: sign(claims(customer, jti=str(uuid.uuid4()))), None) if _respellable(t))
+    header, payload, signature = token.split(".")
     spelled = respell(header, payload, signature)
-    if spelled == customer.token:
-        pytest.skip("this token has no character that the std alphabet spells differently")
+    assert spelled != token
     refused(spelled)
-    assert invoke("GET", "/orders", token=customer.token).status == 200
+    assert invoke("GET", "/orders", token=token).status == 200
+
+
+def _respellable(token: str) -> bool:
+    return bool({"-", "_"} & set(token.split(".")[2]))
 
 
 @pytest.mark.parametrize(("claim", "value"), [("aud", "someone-else"), ("iss", "evil-issuer")])
