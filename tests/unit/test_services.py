@@ -67,9 +67,9 @@ def test_promote_unknown_user_is_not_found(repo):
 def test_a_new_password_replaces_the_old_one_and_unknown_emails_are_not_found(repo):
     auth.register(repo, "reset@example.com", "Old-pass-123", "R")
     auth.set_password(repo, " Reset@Example.com ", "New-pass-456")
-    assert auth.login(repo, "reset@example.com", "New-pass-456")["user"]["email"] == "reset@example.com"
+    assert auth.login(repo, "reset@example.com", "New-pass-456", "192.0.2.1")["user"]["email"] == "reset@example.com"
     with pytest.raises(InvalidCredentials):
-        auth.login(repo, "reset@example.com", "Old-pass-123")
+        auth.login(repo, "reset@example.com", "Old-pass-123", "192.0.2.1")
     with pytest.raises(NotFound):
         auth.set_password(repo, "ghost@example.com", "New-pass-456")
 
