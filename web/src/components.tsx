@@ -1,4 +1,5 @@
 import { useEffect, useRef, type ReactNode } from "react";
+import { hasNavigated } from "./router";
 import { ApiError, money, type LineStatus, type OrderStatus } from "./api";
 
 /** An API error as the user should read it: its message (as text, never markup), and the
@@ -35,7 +36,7 @@ export function Notice({ children }: { children: ReactNode }) {
 export function PageHeading({ children }: { children: ReactNode }) {
   const ref = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
-    ref.current?.focus({ preventScroll: true });
+    if (hasNavigated()) ref.current?.focus({ preventScroll: true });
   }, []);
   return (
     <h1 tabIndex={-1} ref={ref}>

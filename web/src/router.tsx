@@ -3,9 +3,19 @@ import { useEffect, useSyncExternalStore, type AnchorHTMLAttributes, type MouseE
 // A few lines of history routing: the site has a dozen pages and no need for a router library
 // in its first-page bundle.
 const listeners = new Set<() => void>();
+let moved = false;
+
+/** Whether the user has moved within the site since the page loaded (the first page keeps the
+ * browser's own focus order, starting with the skip link). */
+export const hasNavigated = () => moved;
+
+const onPopState = () => {
+  moved = true;
+};
 
 function subscribe(listener: () => void): () => void {
   listeners.add(listener);
+  window.addEventListener("popstate", onPopState);
   window.addEventListener("popstate", listener);
   return () => {
     listeners.delete(listener);
@@ -21,6 +31,7 @@ export function useLocation(): URL {
 }
 
 export function navigate(to: string, { replace = false } = {}): void {
+  moved = true;
   if (replace) window.history.replaceState(null, "", to);
   else window.history.pushState(null, "", to);
   listeners.forEach((notify) => notify());

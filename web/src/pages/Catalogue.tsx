@@ -64,23 +64,30 @@ export function Catalogue({ category }: { category: string }) {
         <PageHeading>
           <span id="catalogue-heading">{category || "All products"}</span>
         </PageHeading>
-        <label>
-          Category{" "}
-          <select
-            value={category}
-            onChange={(event) => {
-              const chosen = event.target.value;
-              navigate(chosen ? `/?category=${encodeURIComponent(chosen)}` : "/");
-            }}
-          >
-            <option value="">All categories</option>
-            {choices.map((name) => (
-              <option key={name} value={name}>
-                {name}
-              </option>
-            ))}
-          </select>
-        </label>
+        {/* A choice changes the page only when submitted (WCAG 3.2.2: no change of context on input). */}
+        <form
+          className="filter"
+          role="search"
+          aria-label="Filter by category"
+          onSubmit={(event) => {
+            event.preventDefault();
+            const chosen = new FormData(event.currentTarget).get("category") as string;
+            navigate(chosen ? `/?category=${encodeURIComponent(chosen)}` : "/");
+          }}
+        >
+          <label>
+            Category{" "}
+            <select name="category" defaultValue={category} key={`${category}-${choices.length}`}>
+              <option value="">All categories</option>
+              {choices.map((name) => (
+                <option key={name} value={name}>
+                  {name}
+                </option>
+              ))}
+            </select>
+          </label>{" "}
+          <button type="submit">Show</button>
+        </form>
       </div>
       <ErrorMessage error={error} />
       <ul className="grid" aria-label="Products" aria-busy={loading}>

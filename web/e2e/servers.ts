@@ -1,0 +1,113 @@
+// Starts what `make run` starts, on free loopback ports: the API (python -m devtools.local_server,
+// its demo data and admin) and the storefront built for that API, served with SPA fallback on
+// its own origin. The tests get the addresses through vitest's provide/inject.
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { createWriteStream, existsSync, mkdirSync } from "node:fs";
+import { createServer } from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { build, preview, type PreviewServer } from "vite";
+import type { TestProject } from "vitest/node";
+
+const WEB = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const ROOT = path.resolve(WEB, "..");
+export const WORK = path.join(WEB, ".e2e");
+
+export interface Servers {
+  apiUrl: string;
+  siteUrl: string;
+  adminEmail: string;
+  adminPassword: string;
+}
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    servers: Servers;
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}
+
+async function waitForHealth(url: string, api: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (api.exitCode !== null) throw new Error(`the API exited (${api.exitCode}); see ${path.join(WORK, "api.log")}`);
+    try {
+      const reply = await fetch(`${url}/health`);
+      if (reply.ok) return;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`the API was not healthy in ${timeoutMs / 1000} s; see ${path.join(WORK, "api.log")}`);
+}
+
+let api: ChildProcess | undefined;
+let site: PreviewServer | undefined;
+
+export default async function setup(project: TestProject) {
+  mkdirSync(WORK, { recursive: true });
+  const [apiPort, sitePort] = [await freePort(), await freePort()];
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  const siteUrl = `http://127.0.0.1:${sitePort}`;
+  const adminPassword = `Adm1n-${randomBytes(6).toString("hex")}`;
+  const python = process.env.SHOP_PYTHON || path.join(ROOT, ".venv", "bin", "python");
+  if (!existsSync(python)) throw new Error(`no Python at ${python}: run make .venv/.deps-installed, or set SHOP_PYTHON`);
+
+  const log = createWriteStream(path.join(WORK, "api.log"));
+  api = spawn(python, ["-m", "devtools.local_server"], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      PYTHONPATH: path.join(ROOT, "src"),
+      PORT: String(apiPort),
+      JWT_SECRET: randomBytes(48).toString("base64url"),
+      ADMIN_EMAIL: "admin@example.com",
+      ADMIN_PASSWORD: adminPassword,
+      BCRYPT_ROUNDS: "4",
+      // The site's origin only: the CORS test checks that another one is refused.
+      CORS_ALLOWED_ORIGINS: siteUrl,
+      // Every browser here comes from 127.0.0.1; the per-address limits have their own tests.
+      REGISTER_IP_LIMIT: "100000",
+      LOGIN_IP_LIMIT: "100000",
+      TABLE_NAME: "shop-e2e",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  api.stdout?.pipe(log);
+  api.stderr?.pipe(log);
+
+  // The site is built for this run's API address, as the deployed one is for its API.
+  process.env.SHOP_API_URL = apiUrl;
+  const outDir = path.join(WORK, "dist");
+  await build({ root: WEB, configFile: path.join(WEB, "vite.config.ts"), logLevel: "warn", build: { outDir, emptyOutDir: true } });
+  site = await preview({
+    root: WEB,
+    configFile: path.join(WEB, "vite.config.ts"),
+    logLevel: "warn",
+    build: { outDir },
+    preview: { port: sitePort, strictPort: true, host: "127.0.0.1", open: false },
+  });
+  await waitForHealth(apiUrl, api, 90_000);
+  project.provide("servers", { apiUrl, siteUrl, adminEmail: "admin@example.com", adminPassword });
+
+  return async () => {
+    await site?.close();
+    if (api && api.exitCode === null) {
+      api.kill("SIGINT");
+      await new Promise((resolve) => api!.once("exit", resolve));
+    }
+  };
+}
