@@ -16,5 +16,7 @@ export default defineConfig({
     environment: "jsdom",
     include: ["src/**/*.test.ts", "src/**/*.test.tsx"],
     restoreMocks: true,
+    unstubGlobals: true,
+    setupFiles: ["src/test-setup.ts"],
   },
 });
