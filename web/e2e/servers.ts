@@ -90,9 +90,17 @@ export default async function setup(project: TestProject) {
   api.stderr?.pipe(log);
 
   // The site is built for this run's API address, as the deployed one is for its API.
+  // Vitest runs with NODE_ENV=test, which would give React's development build: the site
+  // under test is the production one, exactly as `make web` builds it.
   process.env.SHOP_API_URL = apiUrl;
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = "production";
   const outDir = path.join(WORK, "dist");
-  await build({ root: WEB, configFile: path.join(WEB, "vite.config.ts"), logLevel: "warn", build: { outDir, emptyOutDir: true } });
+  try {
+    await build({ root: WEB, mode: "production", configFile: path.join(WEB, "vite.config.ts"), logLevel: "warn", build: { outDir, emptyOutDir: true } });
+  } finally {
+    process.env.NODE_ENV = nodeEnv;
+  }
   site = await preview({
     root: WEB,
     configFile: path.join(WEB, "vite.config.ts"),
