@@ -121,6 +121,11 @@ describe("CORS in the browser", () => {
       return outcomes;
     }, apiUrl);
     expect(refused).toEqual(["refused", "refused"]);
+    // The refusal is the API's CORS answer (not the network or the CSP): the foreign origin gets
+    // no Access-Control-Allow-Origin, the site's own gets its origin echoed.
+    const asked = async (origin: string) => (await fetch(`${apiUrl}/health`, { headers: { Origin: origin } })).headers.get("access-control-allow-origin");
+    expect(await asked(siteUrl.replace("127.0.0.1", "localhost"))).toBeNull();
+    expect(await asked(siteUrl)).toBe(siteUrl);
     await page.close();
     await foreign.close();
   });

@@ -3,7 +3,7 @@
 // its own origin. The tests get the addresses through vitest's provide/inject.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createWriteStream, existsSync, mkdirSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -52,6 +52,23 @@ async function waitForHealth(url: string, api: ChildProcess, timeoutMs: number):
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new Error(`the API was not healthy in ${timeoutMs / 1000} s; see ${path.join(WORK, "api.log")}`);
+}
+
+/** The deployed site's Content-Security-Policy (serverless.yml, SiteResponseHeadersPolicy) with
+ * this run's addresses: the API also plays the media CDN and the upload endpoint locally.
+ * upgrade-insecure-requests is left out, as everything here is plain http on loopback. */
+export function deployedCsp(apiUrl: string): string {
+  const template = readFileSync(path.join(ROOT, "serverless.yml"), "utf8");
+  const line = /^\s*- "(default-src 'none';[^"]+)"$/m.exec(template);
+  if (!line) throw new Error("no Content-Security-Policy template in serverless.yml");
+  return line[1]
+    .replace("https://${ApiGatewayRestApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}", apiUrl)
+    .replace("${Media}", apiUrl)
+    .replace("${Upload}", apiUrl)
+    .split(";")
+    .map((directive) => directive.trim())
+    .filter((directive) => directive !== "upgrade-insecure-requests")
+    .join("; ");
 }
 
 let api: ChildProcess | undefined;
@@ -106,7 +123,15 @@ export default async function setup(project: TestProject) {
     configFile: path.join(WEB, "vite.config.ts"),
     logLevel: "warn",
     build: { outDir },
-    preview: { port: sitePort, strictPort: true, host: "127.0.0.1", open: false },
+    // Served with the deployed headers, so a script, style or request the CSP would block
+    // in production is blocked here too (browser.ts fails the file on any violation).
+    preview: {
+      port: sitePort,
+      strictPort: true,
+      host: "127.0.0.1",
+      open: false,
+      headers: { "Content-Security-Policy": deployedCsp(apiUrl), "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff" },
+    },
   });
   await waitForHealth(apiUrl, api, 90_000);
   project.provide("servers", { apiUrl, siteUrl, adminEmail: "admin@example.com", adminPassword });
