@@ -65,3 +65,57 @@ def test_stack_outputs_are_read_by_key():
     cloudformation.create_stack(StackName="shop-api-dev", TemplateBody=template)
     outputs = deploy_site.stack_outputs("shop-api-dev", cloudformation)
     assert outputs["SiteBucketName"].startswith("shop-api-dev-b")
+
+
+@mock_aws
+def test_main_builds_for_the_stacks_api_uploads_and_invalidates(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="site-bucket")
+    cloudfront = boto3.client("cloudfront", region_name="us-east-1")
+    distribution = cloudfront.create_distribution(
+        DistributionConfig={
+            "CallerReference": "m",
+            "Comment": "",
+            "Enabled": True,
+            "Origins": {
+                "Quantity": 1,
+                "Items": [
+                    {"Id": "o", "DomainName": "b.s3.amazonaws.com", "S3OriginConfig": {"OriginAccessIdentity": ""}}
+                ],
+            },
+            "DefaultCacheBehavior": {"TargetOriginId": "o", "ViewerProtocolPolicy": "redirect-to-https", "MinTTL": 0},
+        }
+    )["Distribution"]["Id"]
+    outputs = {
+        "ServiceEndpoint": "https://api.example/dev",
+        "SiteBucketName": "site-bucket",
+        "SiteDistributionId": distribution,
+    }
+    monkeypatch.setattr(deploy_site, "stack_outputs", lambda name, client: outputs if name == "shop-api-dev" else {})
+    built = {}
+
+    def fake_build(api_url, out_dir):  # npm itself is exercised by make web
+        built["api"] = api_url
+        dist = _dist(tmp_path)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for path in dist.rglob("*"):
+            if path.is_file():
+                target = out_dir / path.relative_to(dist)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(path.read_bytes())
+
+    monkeypatch.setattr(deploy_site, "build", fake_build)
+    monkeypatch.setattr(deploy_site, "ROOT", tmp_path)
+    assert deploy_site.main(["--stage", "dev"]) == 0
+    assert built["api"] == "https://api.example/dev"
+    assert s3.head_object(Bucket="site-bucket", Key="index.html")["CacheControl"] == "no-cache"
+    assert cloudfront.list_invalidations(DistributionId=distribution)["InvalidationList"]["Quantity"] == 1
+    assert "Uploaded 3 files to s3://site-bucket" in capsys.readouterr().out
+
+
+def test_main_refuses_a_stack_without_the_site_outputs(monkeypatch, capsys):
+    monkeypatch.setattr(deploy_site, "stack_outputs", lambda name, client: {"ServiceEndpoint": "https://x"})
+    monkeypatch.setattr(deploy_site.boto3, "client", lambda service: None)
+    assert deploy_site.main(["--stage", "prod"]) == 1
+    assert "SiteBucketName, SiteDistributionId" in capsys.readouterr().err
