@@ -83,8 +83,12 @@ export default async function setup(project: TestProject) {
   const python = process.env.SHOP_PYTHON || path.join(ROOT, ".venv", "bin", "python");
   if (!existsSync(python)) throw new Error(`no Python at ${python}: run make .venv/.deps-installed, or set SHOP_PYTHON`);
 
+  // What `make run` starts: the supervisor (devtools.runner: background jobs, local routes such
+  // as the outbox and the media endpoints, the workers) where the repository has it, else the
+  // one-process local server.
+  const runner = existsSync(path.join(ROOT, "src", "devtools", "runner.py"));
   const log = createWriteStream(path.join(WORK, "api.log"));
-  api = spawn(python, ["-m", "devtools.local_server"], {
+  api = spawn(python, ["-m", runner ? "devtools.runner" : "devtools.local_server"], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -100,6 +104,12 @@ export default async function setup(project: TestProject) {
       REGISTER_IP_LIMIT: "100000",
       LOGIN_IP_LIMIT: "100000",
       TABLE_NAME: "shop-e2e",
+      // The runner's own storefront port is not used (this run serves its build with the
+      // deployed headers), and its data is thrown away.
+      WEB_PORT: String(await freePort()),
+      WEB_DIST: path.join(WORK, "dist"),
+      FRESH: "1",
+      LOCAL_DATA_DIR: path.join(WORK, "local"),
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
