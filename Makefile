@@ -31,14 +31,7 @@ DEPLOY_TEST_ENV := SHOP_PACKAGE_DIR=$(CURDIR)/.serverless LAMBDA_PYTHON=$(LAMBDA
 	LAMBDA_RUNTIME_SITE=$(CURDIR)/$(LAMBDA_RUNTIME_SITE) LAMBDA_HARNESS_SITE=$(CURDIR)/$(LAMBDA_HARNESS_SITE)
 
 
-# The storefront (web/README.md): its own npm project, built by Vite for the API at SHOP_API_URL.
-WEB_DEPS := web/node_modules/.deps-installed
-WEB_SOURCES := $(shell find web/src -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json web/package.json
-SHOP_API_URL ?= http://127.0.0.1:3000
-export SHOP_API_URL
-CHROMIUM ?= /usr/bin/chromium
-
-.PHONY: web test-web test-e2e chromium FORCE run test lint unit integration blackbox security test-dynamodb-local admin deploy clean help openapi test-api test-fuzz load load-smoke bench package cfn-lint deploy-checks bench-cold
+.PHONY: run test lint unit integration blackbox security test-dynamodb-local admin deploy clean help openapi test-api test-fuzz load load-smoke bench package cfn-lint deploy-checks bench-cold
 
 help:
 	@echo "make run     start the API on http://127.0.0.1:3000 (embedded DynamoDB, demo data)"
@@ -71,34 +64,7 @@ $(NODE_DEPS): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-$(WEB_DEPS): web/package.json web/package-lock.json
-	cd web && npm ci --no-audit --no-fund --loglevel=error
-	touch $@
-
-# Rebuilt when a source changed or SHOP_API_URL is not the one the last build was made for.
-web/.api-url: FORCE
-	@echo '$(SHOP_API_URL)' | cmp -s - $@ || echo '$(SHOP_API_URL)' > $@
-
-web/dist/index.html: $(WEB_DEPS) $(WEB_SOURCES) web/.api-url
-	cd web && npm run build --silent
-
-web: web/dist/index.html
-
-# Debian's chromium for the end-to-end suite (Playwright cannot download a browser here).
-chromium:
-	@test -x "$(CHROMIUM)" || { \
-		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-		else echo "Headless Chromium is needed at $(CHROMIUM): on Debian, 'apt-get install chromium' as root (or CHROMIUM=/path)"; exit 2; fi; }
-
-test-web: $(WEB_DEPS)
-	cd web && npx --no-install vitest run
-
-# Starts its own API and site on free ports (web/e2e/servers.ts); screenshots go to docs/screenshots.
-test-e2e: $(WEB_DEPS) $(DEPS) chromium
-	cd web && CHROMIUM_PATH="$(CHROMIUM)" SHOP_PYTHON="$(CURDIR)/$(PY)" npx --no-install vitest run --config vitest.e2e.config.ts
-
-run: $(DEPS) $(NODE_DEPS) web
+run: $(DEPS) $(NODE_DEPS)
 	$(PY) -m devtools.local_server
 
 openapi: $(DEPS)
@@ -193,6 +159,45 @@ load-smoke: $(DEPS)
 
 bench: $(DEPS) $(NODE_DEPS)
 	$(PY) benchmarks/bench.py
+
+# --- the storefront (web/README.md): its own npm project, built by Vite for SHOP_API_URL ---
+WEB_DEPS := web/node_modules/.deps-installed
+WEB_SOURCES := $(shell find web/src -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json web/package.json
+SHOP_API_URL ?= http://127.0.0.1:3000
+CHROMIUM ?= /usr/bin/chromium
+.PHONY: web test-web test-e2e chromium FORCE
+
+# make run serves web/dist on its own origin: build it first when it is out of date.
+run: web
+
+$(WEB_DEPS): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Rebuilt when a source changed or SHOP_API_URL is not the one the last build was made for.
+web/.api-url: FORCE
+	@echo '$(SHOP_API_URL)' | cmp -s - $@ || echo '$(SHOP_API_URL)' > $@
+
+web/dist/index.html: $(WEB_DEPS) $(WEB_SOURCES) web/.api-url
+	cd web && SHOP_API_URL='$(SHOP_API_URL)' npm run build --silent
+
+web: web/dist/index.html
+
+# Debian's chromium for the end-to-end suite (Playwright cannot download a browser here).
+chromium:
+	@test -x "$(CHROMIUM)" || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else echo "Headless Chromium is needed at $(CHROMIUM): on Debian, 'apt-get install chromium' as root (or CHROMIUM=/path)"; exit 2; fi; }
+
+test-web: $(WEB_DEPS)
+	cd web && npx --no-install vitest run
+
+# Starts its own API and site on free ports (web/e2e/servers.ts); screenshots go to docs/screenshots.
+test-e2e: $(WEB_DEPS) $(DEPS) chromium
+	cd web && CHROMIUM_PATH="$(CHROMIUM)" SHOP_PYTHON="$(CURDIR)/$(PY)" npx --no-install vitest run --config vitest.e2e.config.ts
+
+# --- end storefront ---
 
 # The API and the site's infrastructure, then the storefront built for that API, uploaded to the
 # site bucket, and the distribution invalidated (devtools/deploy_site.py).

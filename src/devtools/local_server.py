@@ -31,8 +31,7 @@ from .serverless_config import Route
 API_GATEWAY_MAX_BODY = 10 * 1024 * 1024  # what API Gateway accepts before the Lambda sees anything
 LOCAL_DEFAULTS = {
     "TABLE_NAME": "shop-api-local",
-    # The storefront (make web) on its own origin, as deployed: the browser uses the allowlist.
-    "CORS_ALLOWED_ORIGINS": "http://127.0.0.1:5173,http://localhost:5173,http://localhost:3000,http://127.0.0.1:3000",
+    "CORS_ALLOWED_ORIGINS": "http://localhost:3000,http://127.0.0.1:3000",
     "BCRYPT_ROUNDS": "10",
     "LOG_LEVEL": "INFO",
 }
