@@ -130,6 +130,7 @@ describe("accounts", () => {
 
     // Choose a category by typing its name in the list box, submit with Enter, open the first product.
     // (Which categories are listed depends on the newest products; read them, type one.)
+    await page.getByRole("list", { name: "Products" }).getByRole("link").first().waitFor();
     const wanted = (await page.getByRole("combobox", { name: "Category" }).locator("option").allTextContents())[1];
     await tabTo(async () => (await focused()).tag === "SELECT");
     await page.keyboard.type(wanted);
