@@ -36,8 +36,6 @@ DEPLOY_TEST_ENV := SHOP_PACKAGE_DIR=$(CURDIR)/.serverless LAMBDA_PYTHON=$(LAMBDA
 help:
 	@echo "make run     start the API on http://127.0.0.1:3000 (embedded DynamoDB, demo data)"
 	@echo "make test    every suite CI runs"
-	@echo "make web     build the storefront into web/dist (when its sources changed; SHOP_API_URL=... for another API)"
-	@echo "make test-web / test-e2e   the storefront's Vitest tests / its end-to-end suite in headless Chromium"
 	@echo "make test-dynamodb-local   the dynamodb_local-marked tests on DynamoDB Local (part of make test)"
 	@echo "make openapi           regenerate docs/openapi.json from serverless.yml and the schemas"
 	@echo "make test-api          the Postman collection (newman) against a fresh local server"
@@ -53,6 +51,9 @@ $(DEPS): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
+
+# The storefront's rules (make web, test-web, test-e2e, chromium; part of run, test and deploy).
+include web/storefront.mk
 
 SECDEPS := $(VENV)/.security-deps-installed
 $(SECDEPS): $(DEPS) requirements-security.txt
@@ -108,8 +109,6 @@ test: lint security $(DEPS) package cfn-lint $(LAMBDA_SITES)
 	$(MAKE) --no-print-directory test-fuzz
 	$(MAKE) --no-print-directory load-smoke
 	$(MAKE) --no-print-directory test-api
-	$(MAKE) --no-print-directory test-web
-	$(MAKE) --no-print-directory test-e2e
 
 # The repository, order, idempotency and lifecycle tests again, on DynamoDB Local
 # (in a private network namespace; see the script).
@@ -160,51 +159,10 @@ load-smoke: $(DEPS)
 bench: $(DEPS) $(NODE_DEPS)
 	$(PY) benchmarks/bench.py
 
-# --- the storefront (web/README.md): its own npm project, built by Vite for SHOP_API_URL ---
-WEB_DEPS := web/node_modules/.deps-installed
-WEB_SOURCES := $(shell find web/src -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json web/package.json
-SHOP_API_URL ?= http://127.0.0.1:3000
-CHROMIUM ?= /usr/bin/chromium
-.PHONY: web test-web test-e2e chromium FORCE
-
-# make run serves web/dist on its own origin: build it first when it is out of date.
-run: web
-
-$(WEB_DEPS): web/package.json web/package-lock.json
-	cd web && npm ci --no-audit --no-fund --loglevel=error
-	touch $@
-
-# Rebuilt when a source changed or SHOP_API_URL is not the one the last build was made for.
-web/.api-url: FORCE
-	@echo '$(SHOP_API_URL)' | cmp -s - $@ || echo '$(SHOP_API_URL)' > $@
-
-web/dist/index.html: $(WEB_DEPS) $(WEB_SOURCES) web/.api-url
-	cd web && SHOP_API_URL='$(SHOP_API_URL)' npm run build --silent
-
-web: web/dist/index.html
-
-# Debian's chromium for the end-to-end suite (Playwright cannot download a browser here).
-chromium:
-	@test -x "$(CHROMIUM)" || { \
-		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-		else echo "Headless Chromium is needed at $(CHROMIUM): on Debian, 'apt-get install chromium' as root (or CHROMIUM=/path)"; exit 2; fi; }
-
-test-web: $(WEB_DEPS)
-	cd web && npx --no-install vitest run
-
-# Starts its own API and site on free ports (web/e2e/servers.ts); screenshots go to docs/screenshots.
-test-e2e: $(WEB_DEPS) $(DEPS) chromium
-	cd web && CHROMIUM_PATH="$(CHROMIUM)" SHOP_PYTHON="$(CURDIR)/$(PY)" npx --no-install vitest run --config vitest.e2e.config.ts
-
-# --- end storefront ---
-
-# The API and the site's infrastructure, then the storefront built for that API, uploaded to the
-# site bucket, and the distribution invalidated (devtools/deploy_site.py).
 deploy: $(NODE_DEPS) $(DEPS) $(WEB_DEPS)
 	SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off SLS_PYTHON_BIN=$(CURDIR)/$(PY) \
 		npx --no-install serverless deploy --stage $(or $(STAGE),dev)
 	$(PY) -m devtools.deploy_site --stage $(or $(STAGE),dev)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .coverage .coverage.* .serverless node_modules .cache web/node_modules web/dist web/.e2e web/.api-url
+	rm -rf $(VENV) .pytest_cache .ruff_cache .coverage .coverage.* .serverless node_modules .cache
