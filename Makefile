@@ -159,7 +159,7 @@ load-smoke: $(DEPS)
 bench: $(DEPS) $(NODE_DEPS)
 	$(PY) benchmarks/bench.py
 
-deploy: $(NODE_DEPS) $(DEPS) $(WEB_DEPS)
+deploy: $(NODE_DEPS) $(DEPS)
 	SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off SLS_PYTHON_BIN=$(CURDIR)/$(PY) \
 		npx --no-install serverless deploy --stage $(or $(STAGE),dev)
 	$(PY) -m devtools.deploy_site --stage $(or $(STAGE),dev)

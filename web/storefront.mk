@@ -12,6 +12,7 @@ CHROMIUM ?= /usr/bin/chromium
 run: web
 test: test-web test-e2e
 clean: clean-web
+deploy: $(WEB_DEPS)
 
 $(WEB_DEPS): web/package.json web/package-lock.json
 	cd web && npm ci --no-audit --no-fund --loglevel=error
