@@ -64,7 +64,8 @@ const LINE_STATUS: Record<LineStatus, string> = {
 };
 
 export function LineStatusBadge({ status, availableStock }: { status: LineStatus; availableStock?: number }) {
-  const text = status === "insufficient_stock" && availableStock !== undefined ? `Only ${availableStock} left` : LINE_STATUS[status];
+  const short = status === "insufficient_stock" && availableStock !== undefined;
+  const text = short ? (availableStock > 0 ? `Only ${availableStock} left` : "Out of stock") : LINE_STATUS[status];
   return <span className={`badge badge-${status}`}>{text}</span>;
 }
 

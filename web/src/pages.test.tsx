@@ -94,6 +94,13 @@ describe("the cart", () => {
     expect((screen.getByLabelText("Quantity of Old Tea") as HTMLInputElement).disabled).toBe(true);
   });
 
+  test("a line whose product has no stock left says so", async () => {
+    fakeApi({ "GET /cart": ok({ items: [{ ...CART.items[1], availableStock: 0 }], totalAmount: 9.3, itemCount: 3 }) });
+    render(<CartPage />);
+    await screen.findByText("Out of stock");
+    expect(screen.queryByText(/Only/)).toBeNull();
+  });
+
   test("a quantity change sends PUT and shows the cart the API answers", async () => {
     const calls = fakeApi({
       "GET /cart": ok({ items: [CART.items[0]], totalAmount: 8.5, itemCount: 2 }),
