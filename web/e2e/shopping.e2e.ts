@@ -105,7 +105,7 @@ describe("shopping", () => {
       return;
     }
     await expect
-      .poll(async () => (await outboxFor(customer.email)).some((mail) => mail.orderId === orderId && /paid/i.test(mail.eventType)), { timeout: 30_000 })
+      .poll(async () => (await outboxFor(customer.email)).some((mail) => mail.orderId === orderId && mail.eventType === "order.paid"), { timeout: 30_000 })
       .toBe(true);
     await page.close();
   });
