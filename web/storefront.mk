@@ -35,7 +35,7 @@ chromium:
 		else echo "Headless Chromium is needed at $(CHROMIUM): on Debian, 'apt-get install chromium' as root (or CHROMIUM=/path)"; exit 2; fi; }
 
 test-web: $(WEB_DEPS)
-	cd web && npx --no-install vitest run
+	cd web && npx --no-install tsc --noEmit && npx --no-install vitest run
 
 # Starts its own API and site on free ports (web/e2e/servers.ts); screenshots go to docs/screenshots.
 test-e2e: $(WEB_DEPS) $(DEPS) chromium
