@@ -32,8 +32,7 @@ export function useLoad<T>(load: () => Promise<T>, key: unknown[]): Loaded<T> {
     return () => {
       live = false;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [...key, round]);
+  }, [...key, round]); // the caller names what the load depends on
   const reload = useCallback(() => setRound((n) => n + 1), []);
   const setData = useCallback((data: T) => setState({ data, error: null, loading: false }), []);
   return { ...state, reload, setData };
