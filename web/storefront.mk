@@ -4,7 +4,7 @@ WEB_DEPS := web/node_modules/.deps-installed
 WEB_SOURCES := $(shell find web/src -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json web/package.json
 SHOP_API_URL ?= http://127.0.0.1:3000
 CHROMIUM ?= /usr/bin/chromium
-.PHONY: web test-web test-e2e chromium clean-web FORCE
+.PHONY: web test-web test-e2e screenshots chromium clean-web FORCE
 
 # make run serves web/dist on its own origin: build it first when it is out of date. make test
 # runs the storefront's suites (after lint, security and the package checks it lists first);
@@ -37,9 +37,14 @@ chromium:
 test-web: $(WEB_DEPS)
 	cd web && npx --no-install tsc --noEmit && npx --no-install vitest run
 
-# Starts its own API and site on free ports (web/e2e/servers.ts); screenshots go to docs/screenshots.
+# Starts its own API and site on free ports (web/e2e/servers.ts); screenshots go to web/.e2e/screenshots
+# (`make screenshots` runs the same suite and writes them into docs/screenshots for the README).
 test-e2e: $(WEB_DEPS) $(DEPS) chromium
-	cd web && CHROMIUM_PATH="$(CHROMIUM)" SHOP_PYTHON="$(CURDIR)/$(PY)" npx --no-install vitest run --config vitest.e2e.config.ts
+	cd web && CHROMIUM_PATH="$(CHROMIUM)" SHOP_PYTHON="$(CURDIR)/$(PY)" $(if $(SCREENSHOTS_DIR),SCREENSHOTS_DIR="$(SCREENSHOTS_DIR)") \
+		npx --no-install vitest run --config vitest.e2e.config.ts
+
+screenshots:
+	$(MAKE) --no-print-directory test-e2e SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots
 
 clean-web:
 	rm -rf web/node_modules web/dist web/.e2e web/.api-url
