@@ -63,6 +63,11 @@ class FakeUsers:
             raise Missing()
         self.records[user_id]["role"] = role
 
+    def set_password_hash(self, user_id: str, password_hash: str, updated_at: str) -> None:
+        if user_id not in self.records:
+            raise Missing()
+        self.records[user_id] |= {"passwordHash": password_hash, "updatedAt": updated_at}
+
 
 class FakeProducts:
     def __init__(self) -> None:

@@ -75,6 +75,20 @@ def test_users_are_unique_by_email_and_roles_change_only_for_existing_users(stor
     assert store.users.get("ghost") is None
 
 
+def test_a_password_hash_changes_only_for_an_existing_user(store):
+    user = {"userId": "u-9", "email": "p@example.com", "name": "P", "role": "customer", "passwordHash": "old"}
+    user |= {"updatedAt": "2026-01-01T00:00:00Z"}
+    store.users.create(user)
+    store.users.set_password_hash("u-9", "new", "2026-02-02T00:00:00Z")
+    assert store.users.find_by_email("p@example.com") == user | {
+        "passwordHash": "new",
+        "updatedAt": "2026-02-02T00:00:00Z",
+    }
+    with pytest.raises(Missing):
+        store.users.set_password_hash("ghost", "new", "2026-02-02T00:00:00Z")
+    assert store.users.get("ghost") is None
+
+
 def test_products_round_trip_and_a_second_create_of_one_id_fails(store):
     product = a_product(store)
     assert store.products.get(product["id"]) == product

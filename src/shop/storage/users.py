@@ -60,3 +60,14 @@ class DynamoUsers:
             )
         except ConditionFailed:
             raise Missing() from None
+
+    def set_password_hash(self, user_id: str, password_hash: str, updated_at: str) -> None:
+        try:
+            self.table.update(
+                keys.key(user_id, keys.USER),
+                UpdateExpression="SET passwordHash = :hash, updatedAt = :now",
+                ConditionExpression="attribute_exists(id)",
+                ExpressionAttributeValues={":hash": password_hash, ":now": updated_at},
+            )
+        except ConditionFailed:
+            raise Missing() from None
