@@ -124,3 +124,28 @@ def log_lines():
     logger.addHandler(collector)
     yield collector.lines
     logger.removeHandler(collector)
+
+
+@pytest.fixture
+def backoff_delays(monkeypatch):
+    """botocore's retry delays, recorded instead of slept, so fault tests stay fast."""
+    from botocore.retries import standard
+
+    delays: list[float] = []
+    computed = standard.ExponentialBackoff.delay_amount
+
+    def record(self, context):
+        delays.append(computed(self, context))
+        return 0.0
+
+    monkeypatch.setattr(standard.ExponentialBackoff, "delay_amount", record)
+    return delays
+
+
+@pytest.fixture
+def faults(table, backoff_delays):
+    from shop.storage import storage
+    from tests.faults import DynamoFaults
+
+    with DynamoFaults(storage().client) as injector:
+        yield injector
