@@ -15,7 +15,8 @@ import uuid
 import pytest
 
 # The secret-leak guard watches the whole session; pytester runs it against planted leaks.
-pytest_plugins = ["tests.leak_guard", "pytester"]
+# tests.iam enforces each function's IAM policy when SHOP_IAM_TEMPLATE is set (make test-iam).
+pytest_plugins = ["tests.leak_guard", "pytester", "tests.iam"]
 
 TEST_SECRET = secrets.token_urlsafe(48)
 ALLOWED_ORIGIN = "https://shop.example"
@@ -59,7 +60,9 @@ def dynamodb_client():
         from devtools import embedded_dynamodb
 
         embedded_dynamodb.start()
-    return boto3.client("dynamodb", region_name="us-east-1", endpoint_url=LOCAL_ENDPOINT)
+    from tests import iam
+
+    return boto3.client("dynamodb", region_name="us-east-1", endpoint_url=LOCAL_ENDPOINT, **iam.harness_credentials())
 
 
 def reset_shop_caches() -> None:

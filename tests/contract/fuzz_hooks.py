@@ -13,7 +13,10 @@ count must arrive as a JSON integer); in a negative case each number becomes one
 EDGE_NUMBERS, values past a float and Decimal's 28 significant digits (the server must
 refuse it with a 4xx, as the negative checks require, and never answer 5xx). A hypothesis
 float can spell none of these, which is how a price of 10^28 + 0.001 reached
-`Decimal.quantize` and a 500.
+`Decimal.quantize` and a 500. A failure report's curl line shows the generated body; the
+number actually sent is one of these spellings (before this hook, the fuzzer found no 500
+here; with it and the old Money field, it failed POST /orders, POST /products and PUT
+/products/{id} with ST101).
 """
 
 from __future__ import annotations
