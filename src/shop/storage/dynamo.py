@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import random
 import time
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -96,6 +97,20 @@ def _normalize(value: Any) -> Any:
     return value
 
 
+# What others may change on a record right after it is created (an order taking stock).
+CHANGED_BY_OTHERS = frozenset({"stock", "updatedAt"})
+
+
+def written_by(found: dict[str, Any] | None, record: dict[str, Any], id_field: str = "id") -> bool:
+    """Whether the item a create's condition found is `record` itself: the write of this very
+    request, committed by an attempt whose answer was lost. A record gets a fresh random id
+    and its creation time when the request starts, so an equal item is that write."""
+    if found is None:
+        return False
+    mine = public(found, id_field)
+    return all(mine.get(field) == value for field, value in record.items() if field not in CHANGED_BY_OTHERS)
+
+
 def public(item: dict[str, Any], id_field: str = "id") -> dict[str, Any]:
     """Strip storage-only attributes; the services see plain records."""
     return {id_field: item["id"], **{k: v for k, v in item.items() if k not in keys.STORAGE_FIELDS}}
@@ -160,11 +175,18 @@ class Table:
     def transact(self, items: list[dict[str, Any]]) -> None:
         """TransactWriteItems of plain-valued operations ({"Put": {"Item": ..., ...}}) on this
         table, retried with jitter on conflicts with other transactions; raises Cancelled
-        when a condition failed."""
+        when a condition failed.
+
+        Each attempt carries its own ClientRequestToken, which botocore's retries of that
+        attempt resend: when DynamoDB committed it and the answer was lost (a read timeout),
+        the retry is recognized as the same request and succeeds without applying it twice.
+        Where that cannot help (an endpoint that ignores the token, or a retry after the
+        token's ten minutes), the retry fails its conditions and the aggregate checks whether
+        what it found is its own write (see users.create, orders.create, update_status)."""
         request = [{op: {"TableName": self.name, **_wire(spec)} for op, spec in item.items()} for item in items]
         for attempt in range(TRANSACTION_ATTEMPTS):
             try:
-                self.call("transact_write_items", TransactItems=request)
+                self.call("transact_write_items", TransactItems=request, ClientRequestToken=str(uuid.uuid4()))
                 return
             except Cancelled as cancelled:
                 codes = {reason.get("Code") for reason in cancelled.reasons}

@@ -7,7 +7,7 @@ from typing import Any
 from ..errors import ServiceUnavailable
 from ..integrity import checked
 from . import keys
-from .dynamo import Cancelled, ConditionFailed, Table, public
+from .dynamo import Cancelled, ConditionFailed, Table, public, written_by
 from .failures import KeyClaimed, LinesRejected, Missing, Rejection, StatusChanged
 from .idempotency import DynamoIdempotency, claim_put
 from .protocol import IdempotencyClaim, OrderLine, Page
@@ -25,12 +25,23 @@ class DynamoOrders:
         idempotency key in one transaction: all of it happens, or none of it."""
         items: list[dict[str, Any]] = [claim_put(claim, order["id"])] if claim is not None else []
         order_item = {**order, "type": keys.ORDER, **keys.order_index_keys(order)}
-        items.append({"Put": {"Item": order_item, "ConditionExpression": "attribute_not_exists(id)"}})
+        order_index = len(items)
+        items.append(
+            {
+                "Put": {
+                    "Item": order_item,
+                    "ConditionExpression": "attribute_not_exists(id)",
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                }
+            }
+        )
         first_line = len(items)
         items.extend(_take_stock(line, order["createdAt"]) for line in lines)
         try:
             self.table.transact(items)
         except Cancelled as cancelled:
+            if cancelled.failed(order_index) and written_by(cancelled.old_item(order_index), order):
+                return  # this order, committed by an attempt whose answer was lost: placed once
             if claim is not None and cancelled.failed(0):
                 record = cancelled.old_item(0) or DynamoIdempotency(self.table).get(claim.user_id, claim.key)
                 raise KeyClaimed(record) from None
@@ -41,7 +52,7 @@ class DynamoOrders:
             ]
             if rejections:
                 raise LinesRejected(rejections) from None
-            raise
+            raise ServiceUnavailable(retry_after=1) from None
 
     def _product_as_found(self, cancelled: Cancelled, index: int, line: OrderLine) -> dict[str, Any] | None:
         found = cancelled.old_item(index) or self.table.get(keys.key(line.product_id, keys.PRODUCT), consistent=True)
@@ -85,6 +96,8 @@ class DynamoOrders:
             try:
                 self.table.update(key, **update)
             except ConditionFailed as failed:
+                if _moved_by(failed.item, moved):
+                    return moved  # this move, applied by an attempt whose answer was lost
                 raise self._status_failure(order["id"], failed.item) from None
             return moved
         for _ in range(RESTOCK_ATTEMPTS):
@@ -93,9 +106,11 @@ class DynamoOrders:
                 return moved
             except Cancelled as cancelled:
                 if cancelled.failed(0):
+                    if _moved_by(cancelled.old_item(0), moved):
+                        return moved  # committed, stock returned, by an attempt whose answer was lost
                     raise self._status_failure(order["id"], cancelled.old_item(0)) from None
                 if not cancelled.any_failed():
-                    raise
+                    raise ServiceUnavailable(retry_after=1) from None
                 # A product was deleted after the read below: plan the restock again without it.
         raise ServiceUnavailable(retry_after=1)
 
@@ -123,6 +138,13 @@ class DynamoOrders:
         if current is None:
             return Missing()
         return StatusChanged(current["status"])
+
+
+def _moved_by(found: dict[str, Any] | None, moved: dict[str, Any]) -> bool:
+    """Whether the order as found is already `moved`: this very move, recognised by the history
+    entry it appended (its status, time and author)."""
+    history = (found or {}).get("statusHistory") or []
+    return bool(history) and found["status"] == moved["status"] and history[-1] == moved["statusHistory"][-1]
 
 
 def _take_stock(line: OrderLine, now: str) -> dict[str, Any]:
