@@ -239,3 +239,22 @@ def test_lifecycle_paths_answer_405_with_allow_and_preflight(table):
     assert wrong.headers["Allow"] == "POST, OPTIONS"
     assert invoke("DELETE", "/orders/some-order/status").headers["Allow"] == "PUT, OPTIONS"
     assert invoke("OPTIONS", "/orders/some-order/status").status == 204
+
+
+@pytest.mark.parametrize("route", ["cancel", "status"])
+def test_a_cancel_never_takes_stock_past_the_limit(table, customer, admin, product, route):
+    lamp = product(stock=10)
+    order = place(customer.token, (lamp["id"], 5))
+    stocktake = invoke("PUT", f"/products/{lamp['id']}", body={"stock": 999_998}, token=admin.token)
+    assert stocktake.status == 200, stocktake.body
+
+    if route == "cancel":
+        cancelled = invoke("POST", f"/orders/{order['id']}/cancel", token=customer.token)
+    else:
+        cancelled = move(order["id"], "cancelled", admin.token)
+
+    assert cancelled.status == 200, cancelled.body
+    assert stock_of(lamp["id"]) == 1_000_000
+    # and the limit holds for the next edit too
+    more = invoke("PUT", f"/products/{lamp['id']}", body={"stockDelta": 1}, token=admin.token)
+    assert more.status == 409 and more.code == "STOCK_LIMIT_REACHED"

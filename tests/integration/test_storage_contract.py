@@ -232,3 +232,19 @@ def test_attempts_are_counted_in_a_window_and_refused_past_the_limit(store):
     assert (later.allowed, later.count, later.window_ends) == (True, 1, now + 121)
     store.throttles.clear(counter)
     assert store.throttles.take(counter, 2, 60, now + 62).count == 1
+
+
+def test_a_restock_stops_at_the_stock_limit(store):
+    """A cancel returns each line's quantity only up to MAX_STOCK: a product restocked (by an
+    admin's stocktake) since the order never ends above the limit."""
+    from shop.limits import MAX_STOCK
+
+    near, far = a_product(store, stock=10), a_product(store, stock=10)
+    lines = [OrderLine(near["id"], 5, Decimal("9.99")), OrderLine(far["id"], 5, Decimal("9.99"))]
+    order = an_order("u-1", lines)
+    store.orders.create(order, lines, None)
+    store.products.update(near["id"], {"stock": MAX_STOCK - 2})
+    store.products.update(far["id"], {"stock": MAX_STOCK - 5})
+    store.orders.update_status(order, {"status": "cancelled", "statusHistory": [], "updatedAt": "t1"}, restock=True)
+    assert store.products.get(near["id"])["stock"] == MAX_STOCK
+    assert store.products.get(far["id"])["stock"] == MAX_STOCK

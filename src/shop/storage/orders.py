@@ -6,6 +6,7 @@ from typing import Any
 
 from ..errors import ServiceUnavailable
 from ..integrity import checked
+from ..limits import MAX_STOCK
 from . import keys
 from .dynamo import Cancelled, ConditionFailed, Table, public, written_by
 from .failures import KeyClaimed, LinesRejected, Missing, Rejection, StatusChanged
@@ -115,23 +116,39 @@ class DynamoOrders:
         raise ServiceUnavailable(retry_after=1)
 
     def _restock(self, order: dict[str, Any], now: str) -> list[dict[str, Any]]:
-        """ADD each line's quantity back to its product. Products deleted since the order are
-        skipped (found by a consistent read), and `attribute_exists` guards the rest, so a
-        restock can never recreate a deleted product as a stock-only stub."""
+        """Give each line's quantity back to its product, never past MAX_STOCK. Products
+        deleted since the order are skipped (found by a consistent read), and
+        `attribute_exists` guards the rest, so a restock can never recreate a deleted product
+        as a stock-only stub. The plan follows the stock as read: ADD the quantity while the
+        sum fits (on condition it still does), else SET the limit (on condition the sum still
+        reaches it); a stock that moved across the line in between fails the condition, and
+        update_status plans again."""
         product_keys = [keys.key(line["productId"], keys.PRODUCT) for line in order["items"]]
-        existing = {item["id"] for item in self.table.get_many(product_keys)}
-        return [
-            {
-                "Update": {
-                    "Key": keys.key(line["productId"], keys.PRODUCT),
-                    "UpdateExpression": "ADD stock :qty SET updatedAt = :now",
-                    "ConditionExpression": "attribute_exists(id)",
-                    "ExpressionAttributeValues": {":qty": line["quantity"], ":now": now},
+        stock = {item["id"]: int(item.get("stock", 0)) for item in self.table.get_many(product_keys)}
+        plan = []
+        for line in order["items"]:
+            if line["productId"] not in stock:
+                continue
+            ceiling = MAX_STOCK - line["quantity"]
+            fits = stock[line["productId"]] <= ceiling
+            plan.append(
+                {
+                    "Update": {
+                        "Key": keys.key(line["productId"], keys.PRODUCT),
+                        "UpdateExpression": "ADD stock :qty SET updatedAt = :now"
+                        if fits
+                        else "SET stock = :max, updatedAt = :now",
+                        "ConditionExpression": "attribute_exists(id) AND stock "
+                        + ("<= :ceiling" if fits else "> :ceiling"),
+                        "ExpressionAttributeValues": {
+                            **({":qty": line["quantity"]} if fits else {":max": MAX_STOCK}),
+                            ":ceiling": ceiling,
+                            ":now": now,
+                        },
+                    }
                 }
-            }
-            for line in order["items"]
-            if line["productId"] in existing
-        ]
+            )
+        return plan
 
     def _status_failure(self, order_id: str, current: dict[str, Any] | None) -> Exception:
         current = current or self.table.get(keys.key(order_id, keys.ORDER), consistent=True)
