@@ -115,6 +115,11 @@ class DynamoFaults:
         self.sent.clear()
         self._faults[operation] = (fault, times)
 
+    def recount(self) -> None:
+        """Count attempts (and keep bodies) from here on, failing nothing new."""
+        self.attempts.clear()
+        self.sent.clear()
+
     def heal(self) -> None:
         self._faults.clear()
 

@@ -87,6 +87,10 @@ class Documented:
 # ---- custom marshmallow fields -> JSON Schema ------------------------------------------
 
 
+# inputs.PATH_ID: any other id is the route's 404, answered by the edge.
+PATH_ID_SCHEMA = {"type": "string", "minLength": 1, "maxLength": inputs.MAX_PATH_ID, "pattern": "^[A-Za-z0-9._~-]+$"}
+
+
 def _validators(field: fields.Field) -> list[Any]:
     return list(getattr(field, "validators", []))
 
@@ -181,7 +185,7 @@ def _operation(name: str, route: serverless_config.Route, documented: Documented
         responses[str(status)] = _error_response(status, when)
 
     parameters: list[Any] = [
-        {"in": "path", "name": param, "required": True, "schema": {"type": "string", "minLength": 1}}
+        {"in": "path", "name": param, "required": True, "schema": PATH_ID_SCHEMA}
         for param in re.findall(r"\{([^}+]+)\}", route.path)
     ]
     if operation.query is not None:
