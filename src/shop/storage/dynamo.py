@@ -44,6 +44,9 @@ RETRYABLE_CANCELLATIONS = frozenset({"TransactionConflict", "ThrottlingError", "
 TRANSACTION_ATTEMPTS = 6
 BATCH_GET_LIMIT = 100
 BATCH_GET_ATTEMPTS = 5
+# Reads one list page may take when DynamoDB stops at 1 MB: 3 MB at most, within Lambda's
+# 6 MB response.
+QUERY_PAGES = 3
 INTEGER_FIELDS = frozenset({"stock", "quantity"})
 CONDITION_FAILED = "ConditionalCheckFailed"
 
@@ -252,8 +255,20 @@ class Table:
         }
         if start is not None:
             request["ExclusiveStartKey"] = serialize(start)
-        items = [deserialize(item) for item in self.call("query", **request).get("Items", [])]
-        page, more = items[:limit], len(items) > limit
+        # DynamoDB stops a Query at 1 MB whatever the Limit, with a LastEvaluatedKey: follow it
+        # (asking only for what is still missing) for up to QUERY_PAGES reads, so a page of
+        # large items is still full. If it stopped early even so, there may be more: the page
+        # is what was read, and the cursor starts after its last item.
+        items: list[dict[str, Any]] = []
+        stopped_early = False
+        for _ in range(QUERY_PAGES):
+            response = self.call("query", **{**request, "Limit": limit + 1 - len(items)})
+            items.extend(deserialize(item) for item in response.get("Items", []))
+            stopped_early = "LastEvaluatedKey" in response and len(items) <= limit
+            if not stopped_early:
+                break
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        page, more = items[:limit], len(items) > limit or stopped_early
         next_cursor = None
         if more and page:
             last = page[-1]
