@@ -101,8 +101,12 @@ stale_unless_consistent = RequestFault(_stale_unless_consistent)
 
 
 class DynamoFaults:
-    def __init__(self, client: Any):
+    """Faults for one client: DynamoDB's by default, or another service's (`service="ssm"`)."""
+
+    def __init__(self, client: Any, service: str = "dynamodb"):
         self.client = client
+        self.service = service
+        self._every: Fault | RequestFault | None = None
         self.attempts: collections.Counter[str] = collections.Counter()
         self.sent: collections.defaultdict[str, list[dict[str, Any]]] = collections.defaultdict(list)
         self._faults: dict[str, tuple[Fault | RequestFault, int | None]] = {}
@@ -120,14 +124,20 @@ class DynamoFaults:
         self.attempts.clear()
         self.sent.clear()
 
+    def fail_every_operation(self, fault: Fault | RequestFault) -> None:
+        """Every attempt of every operation fails with `fault` (counted from here on)."""
+        self.recount()
+        self._every = fault
+
     def heal(self) -> None:
         self._faults.clear()
+        self._every = None
 
     def __call__(self, event_name: str, request: Any, **kwargs: Any) -> AWSResponse | None:
         operation = event_name.rsplit(".", 1)[-1]
         self.attempts[operation] += 1
         self.sent[operation].append(json.loads(request.body or b"{}"))
-        fault, times = self._faults.get(operation, (None, None))
+        fault, times = self._faults.get(operation, (self._every, None))
 
         def deliver() -> AWSResponse:
             response = botocore_stubber(event_name=event_name, request=request, **kwargs)
@@ -136,7 +146,7 @@ class DynamoFaults:
 
         if fault is not None:
             if times is not None:
-                self._faults[operation] = (fault, times - 1) if times > 1 else (None, None)
+                self._faults[operation] = (fault, times - 1) if times > 1 else (self._every, None)
             if isinstance(fault, RequestFault):
                 return fault.answer(request, deliver)
             return fault(request.url)
@@ -144,9 +154,9 @@ class DynamoFaults:
 
     def __enter__(self) -> DynamoFaults:
         self.client.meta.events.unregister("before-send", botocore_stubber)
-        self.client.meta.events.register("before-send.dynamodb", self)
+        self.client.meta.events.register(f"before-send.{self.service}", self)
         return self
 
     def __exit__(self, *_: Any) -> None:
-        self.client.meta.events.unregister("before-send.dynamodb", self)
+        self.client.meta.events.unregister(f"before-send.{self.service}", self)
         self.client.meta.events.register("before-send", botocore_stubber)

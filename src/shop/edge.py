@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 
-from . import config, errors
+from . import config, deadline, errors
 from .envelope import INTERNAL_ERROR, SECURITY_HEADERS, ErrorReply, Reply, created, error_reply, ok, page
 from .errors import NotFound
 from .inputs import Request, validate
@@ -174,6 +174,7 @@ def _handle(
         "coldStart": cold,
     }
     cors: dict[str, str] = {}
+    time_limit = deadline.start(context)
     try:
         cors = _cors_headers(headers.get("origin"))
         if method == "OPTIONS":
@@ -192,6 +193,8 @@ def _handle(
     except Exception as error:  # the one catch-all: anything unforeseen is a generic 500
         reply = ErrorReply(500, INTERNAL_ERROR, {})
         log.update(errorType=type(error).__name__, errorAt=_where(error))
+    finally:
+        deadline.end(time_limit)
     log["status"] = reply.status
     log["durationMs"] = round((time.perf_counter() - started) * 1000, 2)
     if reply.status >= 500:

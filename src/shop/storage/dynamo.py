@@ -16,12 +16,11 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .. import config, cursors
+from .. import aws, config, cursors
+from ..deadline import DeadlineReached
 from ..errors import InvalidCursor, ServiceUnavailable
 from ..integrity import intact
 from . import keys
@@ -133,20 +132,8 @@ def _jitter(attempt: int) -> None:
 
 @functools.cache
 def client(endpoint_url: str | None, region: str) -> Any:
-    return boto3.client(
-        "dynamodb",
-        region_name=region,
-        endpoint_url=endpoint_url,
-        config=Config(
-            # Three attempts in all (botocore's max_attempts would count retries only). The
-            # worst case of one call, 3 x (0.5 + 1.5) s plus at most 3 s of backoff, stays
-            # under the 10 s function timeout, so a client sees our 503, not a gateway 504.
-            retries={"mode": "standard", "total_max_attempts": 3},
-            connect_timeout=0.5,
-            read_timeout=1.5,
-            tcp_keepalive=True,
-        ),
-    )
+    # Timeouts, retries and the deadline: shop.aws and shop.deadline.
+    return aws.client("dynamodb", region, endpoint_url)
 
 
 class Table:
@@ -174,6 +161,8 @@ class Table:
         except BotoCoreError:
             # Connection refused, timeouts, retries exhausted at the transport level.
             raise ServiceUnavailable(retry_after=2) from None
+        except DeadlineReached:  # too little of the invocation left for another attempt
+            raise ServiceUnavailable(retry_after=1) from None
 
     def transact(self, items: list[dict[str, Any]]) -> None:
         """TransactWriteItems of plain-valued operations ({"Put": {"Item": ..., ...}}) on this
