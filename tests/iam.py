@@ -241,6 +241,7 @@ class Enforcement:
         self.denied: list[str] = []
         self._keys: dict[str, tuple[str, str]] = {}
         self._users: dict[str, str] = {}
+        self._who: dict[str, str] = {}  # access key id -> function (or HARNESS)
         self._policy_table: dict[str, str] = {}
         self._iam: Any = None
 
@@ -257,7 +258,7 @@ class Enforcement:
         session.get_component("credential_provider").insert_before("env", _ActingProvider(self))
         self._iam = boto3.client("iam", region_name=REGION)
         harness = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
-        self._keys[HARNESS] = self._user("test-harness", harness)
+        self._keys[HARNESS] = self._user(HARNESS, harness)
         # IAM calls are the harness's even when a function is acting (a nested invocation).
         self._iam = boto3.client("iam", region_name=REGION, **harness_credentials())
         self._install_resource_checks()
@@ -281,11 +282,12 @@ class Enforcement:
         raise LookupError(f"no function of the template sets {name}")
 
     def _user(self, name: str, policy: dict[str, Any]) -> tuple[str, str]:
-        user = f"{name}-{uuid.uuid4().hex[:6]}"
+        user = f"{'test-harness' if name == HARNESS else name}-{uuid.uuid4().hex[:6]}"
         self._iam.create_user(UserName=user)
         self._iam.put_user_policy(UserName=user, PolicyName="role", PolicyDocument=json.dumps(policy))
         key = self._iam.create_access_key(UserName=user)["AccessKey"]
         self._users[name] = user
+        self._who[key["AccessKeyId"]] = name
         return key["AccessKeyId"], key["SecretAccessKey"]
 
     def prepare(self, function: str) -> None:
@@ -337,7 +339,6 @@ class Enforcement:
                     return
                 query = urlparse(handler.uri).query
                 path = handler.raw_path + (f"?{query}" if query else "")
-                who = _acting.get() or HARNESS
                 for action, arn in checks(handler._get_action(), params(handler)):
                     request = IAMRequest(
                         account_id=handler.current_account,
@@ -349,6 +350,9 @@ class Enforcement:
                         action=action,
                     )
                     request.check_signature()
+                    # Who signed it, not who is acting: the tests' own client is the harness.
+                    signer = handler.headers.get("Authorization", "").partition("Credential=")[2].partition("/")[0]
+                    who = enforcement._who.get(signer, "?")
                     try:
                         request.check_action_permitted(arn)
                     except HTTPException:

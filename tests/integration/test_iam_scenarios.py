@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
+from tests import iam
 from tests.apigw import invoke
 
 
@@ -40,3 +43,22 @@ def test_a_registration_from_an_address_after_its_window_ran_out(table, monkeypa
     second = invoke("POST", "/auth/register", body={**first, "email": factories.email()})
 
     assert second.status == 201, second.body
+
+
+@pytest.mark.skipif(not iam.enabled(), reason="only under IAM enforcement (make test-iam)")
+def test_the_enforcement_denies_what_a_role_lacks_and_says_which_action(table):
+    """The suite can fail: getProduct's role has GetItem only, so its PutItem is refused."""
+    from botocore.exceptions import ClientError
+
+    from shop.storage import storage
+
+    enforcement = iam.ENFORCEMENT
+    before = len(enforcement.denied)
+    with iam.acting_as("getProduct"), pytest.raises(ClientError) as refused:
+        storage().table.client.put_item(TableName=table, Item={"id": {"S": "x"}, "type": {"S": "product"}})
+    denied = enforcement.denied[before:]
+    del enforcement.denied[before:]  # seen: this test's own denial does not fail it
+    assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    assert denied == [f"getProduct: dynamodb:PutItem on arn:aws:dynamodb:us-east-1:123456789012:table/{table}"]
+    with iam.acting_as("getProduct"):
+        storage().table.client.get_item(TableName=table, Key={"id": {"S": "x"}, "type": {"S": "product"}})
