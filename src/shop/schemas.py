@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from . import emails
 from .limits import MAX_PRICE, MAX_STOCK
 
 CENT = Decimal("0.01")
@@ -52,8 +53,21 @@ class Trimmed(fields.String):
 
 
 class Email(Trimmed):
+    """An address in its one spelling (shop.emails): NFKC, lower case, an IDNA domain;
+    look-alikes that have none are refused."""
+
     def _deserialize(self, value: Any, attr, data, **kwargs) -> str:
-        return super()._deserialize(value, attr, data, **kwargs).lower()
+        try:
+            return emails.normalize(super()._deserialize(value, attr, data, **kwargs))
+        except emails.LookAlike as refused:
+            raise ValidationError(str(refused)) from None
+
+
+class LoginEmail(Trimmed):
+    """At login nothing is refused: an address with no spelling matches no account (401)."""
+
+    def _deserialize(self, value: Any, attr, data, **kwargs) -> str:
+        return emails.normalize_for_lookup(super()._deserialize(value, attr, data, **kwargs))
 
 
 class WholeNumber(fields.Integer):
@@ -134,7 +148,7 @@ class RegisterSchema(Schema):
 
 
 class LoginSchema(Schema):
-    email = Email(required=True, validate=validate.Length(min=1, max=254))
+    email = LoginEmail(required=True, validate=validate.Length(min=1, max=254))
     password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
 
 
