@@ -31,13 +31,14 @@ DEPLOY_TEST_ENV := SHOP_PACKAGE_DIR=$(CURDIR)/.serverless LAMBDA_PYTHON=$(LAMBDA
 	LAMBDA_RUNTIME_SITE=$(CURDIR)/$(LAMBDA_RUNTIME_SITE) LAMBDA_HARNESS_SITE=$(CURDIR)/$(LAMBDA_HARNESS_SITE)
 
 
-.PHONY: run reset preflight test lint unit integration blackbox security test-dynamodb-local admin deploy clean help openapi test-api test-fuzz load load-smoke bench bench-servers package cfn-lint deploy-checks bench-cold
+.PHONY: run reset preflight test lint unit integration blackbox security test-iam test-dynamodb-local admin deploy clean help openapi test-api test-fuzz load load-smoke bench bench-servers package cfn-lint deploy-checks bench-cold
 
 help:
 	@echo "make run [FRESH=1]   the API on http://127.0.0.1:3000 (DynamoDB Local, data kept in .local/; reloads on changes)"
 	@echo "make reset           empty the data make run keeps"
 	@echo "make test    every suite CI runs"
 	@echo "make test-dynamodb-local   the dynamodb_local-marked tests on DynamoDB Local (part of make test)"
+	@echo "make test-iam          the integration suite under each function's compiled IAM policy (part of make test)"
 	@echo "make openapi           regenerate docs/openapi.json from serverless.yml and the schemas"
 	@echo "make test-api          the Postman collection (newman) against a fresh local server"
 	@echo "make test-fuzz         schemathesis against a fresh local server, from docs/openapi.json"
@@ -119,8 +120,7 @@ test: lint security $(DEPS) package cfn-lint $(LAMBDA_SITES)
 	$(DEPLOY_TEST_ENV) $(PY) -m coverage run -m pytest
 	$(PY) -m coverage combine --quiet
 	$(PY) -m coverage report
-	@# The integration suite again, on a table built from the generated template.
-	SHOP_TABLE_TEMPLATE=$(TEMPLATE) $(PY) -m pytest -q -p no:cacheprovider tests/integration
+	$(MAKE) --no-print-directory test-iam
 	$(MAKE) --no-print-directory test-dynamodb-local
 	$(MAKE) --no-print-directory test-fuzz
 	$(MAKE) --no-print-directory load-smoke
@@ -151,7 +151,16 @@ $(LAMBDA_HARNESS_SITE)/.installed: tests/deploy/lambda-harness.txt
 
 deploy-checks: package cfn-lint $(LAMBDA_SITES)
 	$(DEPLOY_TEST_ENV) $(PY) -m pytest -q tests/deploy
-	SHOP_TABLE_TEMPLATE=$(TEMPLATE) $(PY) -m pytest -q -p no:cacheprovider tests/integration
+	$(MAKE) --no-print-directory test-iam
+
+# The integration suite again, on the table of the generated template and under moto's IAM
+# enforcement: every function holds exactly the policy of its role in that template, a denied
+# request fails its test, and the run fails if a function of serverless.yml was never invoked
+# (tests/iam.py; CONTRIBUTING.md, "IAM"). After changing serverless.yml, `make package` first.
+test-iam: $(DEPS)
+	test -f $(TEMPLATE) || $(MAKE) package
+	SHOP_TABLE_TEMPLATE=$(TEMPLATE) SHOP_IAM_TEMPLATE=$(TEMPLATE) SHOP_IAM_EVERY_FUNCTION=1 \
+		$(PY) -m pytest -q -p no:cacheprovider tests/integration
 
 bench-cold: $(LAMBDA_SITES)
 	test -d .serverless || $(MAKE) package

@@ -172,7 +172,8 @@ class FakeOrders:
         if restock:
             for line in stored["items"]:
                 if line["productId"] in self.products.records:
-                    self.products.records[line["productId"]]["stock"] += line["quantity"]
+                    product = self.products.records[line["productId"]]
+                    product["stock"] = min(MAX_STOCK, product["stock"] + line["quantity"])
         return copy.deepcopy(stored)
 
 

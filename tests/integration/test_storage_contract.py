@@ -288,3 +288,19 @@ def test_a_failure_counter_keeps_its_ttl_on_its_window_or_its_trust(store):
     store.throttles.record_success(counter, 5, now + 86400, now)
     store.throttles.count_failure(counter, 5, 60, now + 1)
     assert store.table.get(keys.key(counter, keys.THROTTLE), consistent=True)[keys.TTL_FIELD] == now + 86400
+
+
+def test_a_restock_stops_at_the_stock_limit(store):
+    """A cancel returns each line's quantity only up to MAX_STOCK: a product restocked (by an
+    admin's stocktake) since the order never ends above the limit."""
+    from shop.limits import MAX_STOCK
+
+    near, far = a_product(store, stock=10), a_product(store, stock=10)
+    lines = [OrderLine(near["id"], 5, Decimal("9.99")), OrderLine(far["id"], 5, Decimal("9.99"))]
+    order = an_order("u-1", lines)
+    store.orders.create(order, lines, None)
+    store.products.update(near["id"], {"stock": MAX_STOCK - 2})
+    store.products.update(far["id"], {"stock": MAX_STOCK - 5})
+    store.orders.update_status(order, {"status": "cancelled", "statusHistory": [], "updatedAt": "t1"}, restock=True)
+    assert store.products.get(near["id"])["stock"] == MAX_STOCK
+    assert store.products.get(far["id"])["stock"] == MAX_STOCK
