@@ -13,7 +13,7 @@ TRACING_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 # What the Serverless Framework gives every role so the function can write its own log group.
 LOG_ACTIONS = {"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:TagResource"}
 
-SECRET_ACTIONS = {"ssm:GetParameter", "kms:Decrypt"}
+SECRET_ACTIONS = {"ssm:GetParameters", "kms:Decrypt"}
 
 
 def _of_type(template: dict, kind: str) -> dict[str, dict]:
@@ -46,7 +46,7 @@ def test_each_function_role_grants_exactly_what_serverless_yml_declares_and_no_m
             resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
             for resource in resources:  # an index of the table, never the base table or a wildcard
                 assert resource["Fn::Join"][1][1:] in [["index", f"gsi{n}"] for n in (1, 2, 3)], resource
-        if "ssm:GetParameter" in _actions(statement):
+        if "ssm:GetParameters" in _actions(statement):
             assert all("jwt-secret" in json.dumps(r) for r in statement["Resource"])
         if "kms:Decrypt" in _actions(statement):
             assert statement["Condition"]["StringEquals"]["kms:ViaService"] == {
