@@ -99,9 +99,9 @@ def shop_field_properties(self: Any, field: fields.Field, ret: dict[str, Any], *
             type="number",
             minimum=0,
             exclusiveMinimum=True,
-            maximum=float(schemas.MAX_PRICE),
+            maximum=float(field.maximum),
             multipleOf=0.01,
-            description="A JSON number greater than 0 and at most 1000000, with at most 2 decimal places "
+            description=f"A JSON number greater than 0 and at most {field.maximum}, with at most 2 decimal places "
             '(a string such as "19.99" is refused).',
         )
     if isinstance(field, schemas.WholeNumber):

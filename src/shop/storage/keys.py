@@ -12,6 +12,8 @@ One table, key `id` (HASH) + `type` (RANGE), three overloaded indexes (docs/DATA
   idempotency     id=idem#<userId>#<key>     type=idempotency   expiresAt (TTL)
   login throttle  id=login#<email>           type=throttle      attempts, expiresAt (TTL, end of the window)
   address limit   id=ip#<action>#<sourceIp>  type=throttle      attempts, expiresAt (TTL, end of the window)
+  cart            id=cart#<userId>           type=cart          lines, version, expiresAt (TTL: last edit + 30 days)
+  webhook event   id=event#<eventId>         type=webhook       eventType, orderId, outcome, expiresAt (TTL)
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ ORDER = "order"
 IDEMPOTENCY = "idempotency"
 THROTTLE = "throttle"
 HEALTH = "health"
+CART = "cart"
+WEBHOOK_EVENT = "webhook"
 
 KEY_FIELDS = ("id", "type")
 INDEXES = {"gsi1": ("gsi1pk", "gsi1sk"), "gsi2": ("gsi2pk", "gsi2sk"), "gsi3": ("gsi3pk", "gsi3sk")}
@@ -46,6 +50,14 @@ def email_guard(email: str) -> dict[str, str]:
 
 def idempotency(user_id: str, idempotency_key: str) -> dict[str, str]:
     return key(f"idem#{user_id}#{idempotency_key}", IDEMPOTENCY)
+
+
+def cart(user_id: str) -> dict[str, str]:
+    return key("cart#" + user_id, CART)
+
+
+def webhook_event(event_id: str) -> dict[str, str]:
+    return key("event#" + event_id, WEBHOOK_EVENT)
 
 
 def login_counter(email: str) -> str:

@@ -1,0 +1,48 @@
+"""Unpaid orders expire: a pending order older than PAYMENT_WINDOW_SECONDS moves to `expired`
+and its stock returns, by a scheduled sweep (every 5 minutes on AWS; a background job of the
+local server every EXPIRY_SWEEP_SECONDS).
+
+The sweep reads only the orders it may expire: a Query on the status index, bounded by time,
+paged. Each expiry is the same conditional transaction as a cancel (status still pending, no
+payment attempt in flight, stock returned with it), so two sweeps running at once, or a sweep
+racing a cancel or a payment, give exactly one outcome per order and return stock once.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from .. import config
+from ..clock import iso
+from ..storage.failures import Missing, StatusChanged
+from ..storage.protocol import Storage
+from . import orders
+
+PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    expired: int
+    skipped: int  # moved on since the index was read (paid, cancelled, expired by another sweep)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"expired": self.expired, "skipped": self.skipped}
+
+
+def sweep(store: Storage, now: float | None = None) -> SweepResult:
+    now = time.time() if now is None else now
+    cutoff = iso(now - config.payment_settings().window_seconds)
+    expired = skipped = 0
+    for order in store.orders.pending_before(cutoff, PAGE_SIZE):
+        if order["status"] != "pending":
+            continue
+        changes = orders.transition_changes(order, "expired", "system")
+        try:
+            store.orders.update_status(order, changes, restock=True, idle_at=int(now))
+            expired += 1
+        except (StatusChanged, Missing):
+            skipped += 1
+    return SweepResult(expired, skipped)
