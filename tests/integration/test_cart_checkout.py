@@ -227,7 +227,8 @@ def test_a_cart_edit_racing_a_checkout_never_makes_an_order_that_differs_from_th
         with ThreadPoolExecutor(max_workers=6) as pool:
             edits = [pool.submit(put_line, customer.token, lamp["id"], q) for q in (2, 3, 4, 5, 6)]
             placed = pool.submit(checkout, customer.token)
-        assert all(e.result().status == 200 for e in edits)
+        # Six writers on one cart: an edit that loses every optimistic retry is an honest 503.
+        assert {e.result().status for e in edits} <= {200, 503}
         result = placed.result()
         cart_after = invoke("GET", "/cart", token=customer.token).data
         if result.status == 201:
