@@ -293,3 +293,20 @@ def test_a_clear_and_refill_between_read_and_write_is_not_mistaken_for_the_cart_
     placed = checkout(customer.token)
     assert placed.status == 201 and [(i["productId"], i["quantity"]) for i in placed.data["items"]] == [(mug["id"], 2)]
     assert stock_of(lamp["id"]) == 10
+
+
+def test_the_new_paths_answer_405_with_their_methods_and_preflights(table, customer):
+    from tests.conftest import ALLOWED_ORIGIN
+
+    token = customer.token
+    for result, allow in (
+        (invoke("PATCH", "/cart", token=token), {"DELETE", "GET", "OPTIONS"}),
+        (invoke("GET", "/cart/items/p-1", token=token), {"DELETE", "PUT", "OPTIONS"}),
+        (invoke("GET", "/checkout", token=token), {"POST", "OPTIONS"}),
+        (invoke("GET", "/orders/x/payment", token=token), {"POST", "OPTIONS"}),
+        (invoke("GET", "/payments/webhook"), {"POST", "OPTIONS"}),
+    ):
+        assert (result.status, result.code) == (405, "METHOD_NOT_ALLOWED"), allow
+        assert set(result.headers["Allow"].split(", ")) == allow
+    preflight = invoke("OPTIONS", "/checkout", headers={"Origin": ALLOWED_ORIGIN})
+    assert preflight.status == 204 and preflight.headers["Access-Control-Allow-Origin"] == ALLOWED_ORIGIN

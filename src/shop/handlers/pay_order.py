@@ -7,7 +7,6 @@ the first request, never charges twice.
 """
 
 from ..edge import Request, endpoint, ok
-from ..providers import provider
 from ..schemas import PaymentRequestSchema
 from ..services import payments
 from ..storage import storage
@@ -26,12 +25,5 @@ from ..storage import storage
     },
 )
 def handler(request: Request):
-    order, replayed = payments.pay(
-        storage(),
-        provider(),
-        request.user,
-        request.path("id"),
-        request.data["paymentMethod"],
-        request.idempotency_key(),
-    )
+    order, replayed = payments.pay(storage(), request.user, request.path("id"), request.data, request.idempotency_key())
     return ok(order, headers={"Idempotent-Replayed": "true"} if replayed else None)

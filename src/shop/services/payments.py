@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from .. import providers
 from ..clock import now_iso
 from ..errors import InvalidTransition, NotFound, PaymentDeclined, ServiceUnavailable, ValidationFailed
 from ..providers import Charge, PaymentProvider, ProviderUnavailable, UnknownPaymentMethod, cents
@@ -53,9 +54,17 @@ def _already_paid(order: dict[str, Any], key: str | None, reference: str | None 
 
 
 def pay(
-    store: Storage, provider: PaymentProvider, caller: Caller, order_id: str, method: str, key: str | None = None
+    store: Storage,
+    caller: Caller,
+    order_id: str,
+    payload: dict[str, Any],
+    key: str | None = None,
+    provider: PaymentProvider | None = None,
 ) -> tuple[dict[str, Any], bool]:
-    """Returns (order, replayed)."""
+    """Charges `payload["paymentMethod"]` through `provider` (default: the configured one).
+    Returns (order, replayed)."""
+    method = payload["paymentMethod"]
+    provider = provider or providers.provider()
     order = _owned(store, caller, order_id)
     if order["status"] != "pending":
         if _already_paid(order, key):
