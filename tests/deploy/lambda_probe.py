@@ -22,6 +22,20 @@ import uuid
 from decimal import Decimal
 
 
+def _load_standin():
+    """tests/stripe_standin.py (standard library only), loaded by path: this interpreter has
+    neither the repository nor its virtualenv on sys.path."""
+    import importlib.util
+    import pathlib
+
+    path = pathlib.Path(__file__).resolve().parents[1] / "stripe_standin.py"
+    spec = importlib.util.spec_from_file_location("stripe_standin", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["stripe_standin"] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
 def lambda_import(handler: str):
     # What the python3.12 bootstrap does with the Handler setting.
     module_name, _, function_name = handler.rpartition(".")
@@ -199,10 +213,12 @@ def main() -> None:
     sys.path[:0] = [job["task"], job["runtime"]]
     handler = lambda_import(job["handler"])
     modules = import_everything(job["task"])
+    # Named by the folder each file came from, not by its module name: requests aliases the
+    # runtime's urllib3 modules as requests.packages.urllib3.*, which is still urllib3.
     outside = sorted(
         {
-            name.split(".")[0]
-            for name, module in sys.modules.items()
+            os.path.relpath(module.__file__, job["runtime"]).split(os.sep)[0].removesuffix(".py")
+            for module in list(sys.modules.values())
             if (getattr(module, "__file__", None) or "").startswith(job["runtime"])
         }
     )
@@ -217,10 +233,18 @@ def main() -> None:
         if job.get("ttl"):
             ddb.update_time_to_live(TableName=job["table"]["TableName"], TimeToLiveSpecification=job["ttl"])
         ssm = boto3.client("ssm", region_name="us-east-1")
+        secrets = {}
+        if job["environment"].get("PAYMENT_PROVIDER") == "stripe":
+            # The stripe library in the zip, against the tests' local stand-in for Stripe's API.
+            standin = _load_standin()
+            server, _ = standin.serve()
+            os.environ["STRIPE_API_BASE"] = f"http://127.0.0.1:{server.server_port}"
+            secrets["STRIPE_SECRET_KEY_PARAMETER"] = standin.API_KEY
         # Every SecureString the function is told about (the JWT secret, Stripe's secrets).
         for variable, parameter in job["environment"].items():
             if variable.endswith("_PARAMETER"):
-                ssm.put_parameter(Name=parameter, Type="SecureString", Value="whsec_" + uuid.uuid4().hex * 2)
+                value = secrets.get(variable) or "whsec_" + uuid.uuid4().hex * 2
+                ssm.put_parameter(Name=parameter, Type="SecureString", Value=value)
         request, expected = scenario(job["scenario"])
         response = handler(request, None)
         if "statusCode" not in response:  # a scheduled function: its result, as the probe reports it
