@@ -18,7 +18,7 @@ from .. import config
 from ..clock import iso
 from ..storage.failures import Missing, StatusChanged
 from ..storage.protocol import Storage
-from . import orders
+from . import history, orders
 
 PAGE_SIZE = 100
 
@@ -39,7 +39,7 @@ def sweep(store: Storage, now: float | None = None) -> SweepResult:
     for order in store.orders.pending_before(cutoff, PAGE_SIZE):
         if order["status"] != "pending":
             continue
-        changes = orders.transition_changes(order, "expired", "system")
+        changes = orders.transition_changes(order, "expired", history.SYSTEM)
         try:
             store.orders.update_status(order, changes, restock=True, idle_at=int(now))
             expired += 1

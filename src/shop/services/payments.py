@@ -19,7 +19,7 @@ from ..providers import Charge, PaymentProvider, ProviderUnavailable, UnknownPay
 from ..storage.failures import Missing, StatusChanged
 from ..storage.protocol import Storage
 from ..tokens import Caller
-from . import orders
+from . import history, orders
 
 # Longer than the payment function's timeout: an attempt cut short stops blocking after this.
 ATTEMPT_SECONDS = 60
@@ -68,7 +68,7 @@ def pay(
     order = _owned(store, caller, order_id)
     if order["status"] != "pending":
         if _already_paid(order, key):
-            return order, True
+            return history.shown(order), True
         raise InvalidTransition(f"Order is {order['status']}; only a pending order can be paid")
     try:
         store.payments.begin_attempt(order_id, int(time.time()) + ATTEMPT_SECONDS)
@@ -77,7 +77,7 @@ def pay(
     except StatusChanged as changed:
         current = store.orders.get(order_id, consistent=True)
         if current is not None and _already_paid(current, key):
-            return current, True
+            return history.shown(current), True
         raise InvalidTransition(f"Order is {changed.status} now") from None
 
     payment = order.get("payment") or {}
@@ -102,13 +102,13 @@ def pay(
 
     extra = {"idempotencyKey": key} if key else {}
     changes = orders.transition_changes(
-        order, "paid", caller.user_id, payment=succeeded(provider.name, outcome.reference, order, **extra)
+        order, "paid", history.CUSTOMER, payment=succeeded(provider.name, outcome.reference, order, **extra)
     )
     try:
-        return store.orders.update_status(order, changes), False
+        return history.shown(store.orders.update_status(order, changes)), False
     except StatusChanged:
         # A concurrent twin of this request (or the provider's webhook) recorded this payment first.
         current = store.orders.get(order_id, consistent=True)
         if current is not None and _already_paid(current, key, outcome.reference):
-            return current, True
+            return history.shown(current), True
         raise InvalidTransition("Order changed while it was being paid") from None

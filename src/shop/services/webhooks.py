@@ -20,7 +20,7 @@ from ..errors import InvalidJson, InvalidSignature, ServiceUnavailable
 from ..providers import cents
 from ..storage.failures import EventSeen, Missing, StatusChanged
 from ..storage.protocol import Storage, WebhookEvent
-from . import orders
+from . import history, orders
 from .payments import succeeded
 
 EVENT_TTL_SECONDS = 30 * 24 * 3600  # longer than the provider retries an event (3 days)
@@ -67,7 +67,7 @@ def _order_change(event: dict[str, Any], order: dict[str, Any]) -> tuple[str, di
         _log.warning("webhook amount mismatch", extra={"eventId": event["id"], "orderId": order["id"]})
         return "amount_mismatch", None
     changes = orders.transition_changes(
-        order, "paid", "webhook", payment=succeeded("stripe", intent.get("id"), order, eventId=event["id"])
+        order, "paid", history.SYSTEM, payment=succeeded("stripe", intent.get("id"), order, eventId=event["id"])
     )
     return "paid", changes
 
