@@ -60,6 +60,10 @@ class Operation:
     errors: dict[int, str] = field(default_factory=dict)
     idempotency_key: bool = False
     rate_limit: str | None = None  # a per-source-address limit ("login", "register")
+    # A body the handler reads as sent (a signed webhook), not through a schema: what it is,
+    # and the request header that signs it.
+    raw_body: str = ""
+    signature_header: str = ""
 
 
 def endpoint(**declared: Any) -> Callable[[Callable[[Request], Any]], Callable[..., dict[str, Any]]]:

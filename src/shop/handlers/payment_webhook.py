@@ -13,9 +13,10 @@ from ..storage import storage
 
 @endpoint(
     response="WebhookEnvelope",
+    raw_body="A Stripe event (`{id, type, data: {object}}`), exactly as Stripe sent it.",
+    signature_header="Stripe-Signature",
     errors={
         400: "The signature does not verify (`INVALID_SIGNATURE`), or the body is not an event (`INVALID_JSON`).",
-        413: "Body over 64 KiB (`PAYLOAD_TOO_LARGE`).",
     },
 )
 def handler(request: Request):
