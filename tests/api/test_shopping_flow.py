@@ -46,3 +46,39 @@ def test_fill_a_cart_check_out_be_declined_then_pay(server):
     assert seen["status"] == "paid"
     stock = requests.get(f"{server.url}/products/{product['id']}", timeout=10).json()["data"]["stock"]
     assert stock == 3
+
+
+def test_an_unpaid_order_expires_on_the_local_servers_sweep_and_its_stock_returns(tmp_path):
+    """The expiry sweep runs as the local server's background job (devtools.local_jobs)."""
+    import time
+
+    from tests.api.conftest import start_server, stop_server
+
+    server = start_server(tmp_path, PAYMENT_WINDOW_SECONDS="2", EXPIRY_SWEEP_SECONDS="1", TABLE_NAME="shop-expiry")
+    try:
+        admin = admin_token(server)
+        body = {"name": "Clock", "price": 5, "category": "Home", "stock": 3}
+        product = requests.post(f"{server.url}/products", json=body, headers=bearer(admin), timeout=10).json()["data"]
+        buyer = bearer(register(server)["token"])
+        requests.put(f"{server.url}/cart/items/{product['id']}", json={"quantity": 2}, headers=buyer, timeout=10)
+        order = requests.post(
+            f"{server.url}/checkout", json={"shippingAddress": factories.ADDRESS}, headers=buyer, timeout=10
+        ).json()["data"]
+        deadline = time.monotonic() + 20
+        status = "pending"
+        while status == "pending" and time.monotonic() < deadline:
+            time.sleep(0.5)
+            status = requests.get(f"{server.url}/orders/{order['id']}", headers=buyer, timeout=10).json()["data"][
+                "status"
+            ]
+        assert status == "expired"
+        assert requests.get(f"{server.url}/products/{product['id']}", timeout=10).json()["data"]["stock"] == 3
+        paid = requests.post(
+            f"{server.url}/orders/{order['id']}/payment",
+            json={"paymentMethod": "pm_card_visa"},
+            headers=buyer,
+            timeout=10,
+        )
+        assert paid.status_code == 409 and paid.json()["code"] == "INVALID_TRANSITION"
+    finally:
+        assert stop_server(server) == 0
