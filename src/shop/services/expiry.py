@@ -14,19 +14,22 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from .. import config
+from .. import config, deadline
 from ..clock import iso
 from ..storage.failures import Missing, StatusChanged
 from ..storage.protocol import Storage
 from . import history, orders
 
 PAGE_SIZE = 100
+# An expiry is two round trips (the products, the transaction): stop while both still fit.
+STOP_MARGIN = 2 * deadline.ATTEMPT_BUDGET + deadline.RESERVE
 
 
 @dataclass(frozen=True)
 class SweepResult:
     expired: int
     skipped: int  # moved on since the index was read (paid, cancelled, expired by another sweep)
+    more: bool = False  # stopped at the invocation's deadline: the next run goes on
 
     def as_dict(self) -> dict[str, Any]:
         return {"expired": self.expired, "skipped": self.skipped}
@@ -37,6 +40,9 @@ def sweep(store: Storage, now: float | None = None) -> SweepResult:
     cutoff = iso(now - config.payment_settings().window_seconds)
     expired = skipped = 0
     for order in store.orders.pending_before(cutoff, PAGE_SIZE):
+        left = deadline.left()
+        if left is not None and left < STOP_MARGIN:
+            return SweepResult(expired, skipped, more=True)
         if order["status"] != "pending":
             continue
         changes = orders.transition_changes(order, "expired", history.SYSTEM)
