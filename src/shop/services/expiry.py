@@ -35,6 +35,20 @@ class SweepResult:
         return {"expired": self.expired, "skipped": self.skipped}
 
 
+def scheduled(store: Storage, context: Any) -> dict[str, Any]:
+    """One scheduled run: a sweep within the invocation's deadline (from the Lambda context),
+    logged as one line; what is left goes to the next run."""
+    time_limit = deadline.start(context)
+    try:
+        result = sweep(store)
+    finally:
+        deadline.end(time_limit)
+    from ..edge import logger  # the functions' one JSON logger (Powertools), as every route logs
+
+    logger.info("expiry sweep", extra={**result.as_dict(), "more": result.more})
+    return result.as_dict()
+
+
 def sweep(store: Storage, now: float | None = None) -> SweepResult:
     now = time.time() if now is None else now
     cutoff = iso(now - config.payment_settings().window_seconds)
