@@ -75,8 +75,8 @@ test-fuzz: $(DEPS)
 	$(PY) -m tests.contract.run fuzz
 
 lint: $(DEPS)
-	$(PY) -m ruff check src tests load benchmarks scripts
-	$(PY) -m ruff format --check src tests load benchmarks scripts
+	$(PY) -m ruff check src tests load benchmarks scripts deploy
+	$(PY) -m ruff format --check src tests load benchmarks scripts deploy
 
 unit: $(DEPS)
 	$(PY) -m pytest tests/unit

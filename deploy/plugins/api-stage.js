@@ -7,6 +7,19 @@
 // `ApiGatewayStage` resource declared in serverless.yml to that Deployment and takes the
 // stage name off the Deployment, so the stage (throttling, metrics, tracing) is a plain
 // CloudFormation resource that cfn-lint checks and the WAF can be associated with.
+//
+// A Deployment is a snapshot of the API taken when it is created: whatever of the API is created
+// after it is missing from the stage until the next deployment. Serverless makes it depend on the
+// Methods only, so the Deployment here also waits for every other part of the same API that a
+// snapshot holds (gateway responses, authorizers, models, validators), whoever declares them.
+const SNAPSHOT_TYPES = new Set([
+  'AWS::ApiGateway::Method',
+  'AWS::ApiGateway::GatewayResponse',
+  'AWS::ApiGateway::Authorizer',
+  'AWS::ApiGateway::Model',
+  'AWS::ApiGateway::RequestValidator',
+]);
+
 class ApiStagePlugin {
   constructor(serverless) {
     this.serverless = serverless;
@@ -29,6 +42,12 @@ class ApiStagePlugin {
     }
     const deployment = resources[deployments[0]];
     delete deployment.Properties.StageName;
+    const restApi = JSON.stringify(deployment.Properties.RestApiId);
+    const parts = Object.keys(resources).filter(
+      (id) => SNAPSHOT_TYPES.has(resources[id].Type) && JSON.stringify(resources[id].Properties.RestApiId) === restApi
+    );
+    const dependsOn = [].concat(deployment.DependsOn || []);
+    deployment.DependsOn = [...dependsOn, ...parts.filter((id) => !dependsOn.includes(id))];
     stage.Properties.DeploymentId = { Ref: deployments[0] };
   }
 }

@@ -1,0 +1,81 @@
+'use strict';
+
+// Settings that must hold for every resource of a kind, whoever adds it to serverless.yml:
+//
+// - Every AWS::Logs::LogGroup (each function's, the API's access logs, any other) is encrypted
+//   with the stack's customer-managed key, `custom.stackKey` (a logical id in resources).
+// - API Gateway's own errors (every GatewayResponse) and the WAF's custom block responses on the
+//   API's ACL carry the CORS header of the allowed origin, so a browser on the storefront can read
+//   a 429 or a 403 in the envelope. Gateway responses cannot choose a header value per request,
+//   so this is done when CORS_ALLOWED_ORIGINS holds exactly one origin (the storefront); with
+//   several, no CORS header is sent for gateway-made errors rather than one echoing any origin
+//   (docs/DEPLOY.md).
+class HardeningPlugin {
+  constructor(serverless) {
+    this.serverless = serverless;
+    this.hooks = {
+      'after:aws:package:finalize:mergeCustomProviderResources': () => this.harden(),
+    };
+  }
+
+  fail(message) {
+    throw new this.serverless.classes.Error(`hardening: ${message}`);
+  }
+
+  harden() {
+    const service = this.serverless.service;
+    const resources = service.provider.compiledCloudFormationTemplate.Resources;
+    const key = (service.custom || {}).stackKey;
+    if (!key || !resources[key] || resources[key].Type !== 'AWS::KMS::Key') {
+      this.fail(`custom.stackKey must name an AWS::KMS::Key in resources (got ${key})`);
+    }
+    encryptLogGroups(resources, key);
+    const origin = singleOrigin((service.provider.environment || {}).CORS_ALLOWED_ORIGINS);
+    if (origin) addCors(resources, origin);
+  }
+}
+
+function encryptLogGroups(resources, key) {
+  for (const resource of Object.values(resources)) {
+    if (resource.Type !== 'AWS::Logs::LogGroup') continue;
+    resource.Properties = resource.Properties || {};
+    if (!resource.Properties.KmsKeyId) resource.Properties.KmsKeyId = { 'Fn::GetAtt': [key, 'Arn'] };
+  }
+}
+
+function singleOrigin(value) {
+  const origins = String(value || '')
+    .split(',')
+    .map((origin) => origin.trim().replace(/\/+$/, ''))
+    .filter(Boolean);
+  return origins.length === 1 ? origins[0] : null;
+}
+
+function addCors(resources, origin) {
+  const headers = { 'Access-Control-Allow-Origin': origin, Vary: 'Origin' };
+  for (const resource of Object.values(resources)) {
+    if (resource.Type !== 'AWS::ApiGateway::GatewayResponse') continue;
+    const parameters = (resource.Properties.ResponseParameters = { ...(resource.Properties.ResponseParameters || {}) });
+    for (const [name, value] of Object.entries(headers)) {
+      parameters[`gatewayresponse.header.${name}`] = `'${value}'`;
+    }
+  }
+  // WAF custom responses go out without API Gateway: only the ACLs associated with the API.
+  const apiAcls = new Set(
+    Object.values(resources)
+      .filter((r) => r.Type === 'AWS::WAFv2::WebACLAssociation' && JSON.stringify(r.Properties.ResourceArn).includes('ApiGatewayRestApi'))
+      .map((r) => (r.Properties.WebACLArn['Fn::GetAtt'] || [])[0])
+  );
+  for (const [id, resource] of Object.entries(resources)) {
+    if (resource.Type !== 'AWS::WAFv2::WebACL' || !apiAcls.has(id)) continue;
+    for (const rule of resource.Properties.Rules || []) {
+      const custom = ((rule.Action || {}).Block || {}).CustomResponse;
+      if (!custom) continue;
+      const existing = (custom.ResponseHeaders || []).filter((h) => !(h.Name in headers));
+      custom.ResponseHeaders = [...existing, ...Object.entries(headers).map(([Name, Value]) => ({ Name, Value }))];
+    }
+  }
+}
+
+module.exports = HardeningPlugin;
+module.exports.singleOrigin = singleOrigin;

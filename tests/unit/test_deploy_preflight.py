@@ -1,0 +1,68 @@
+"""`make deploy` checks API Gateway's account-wide CloudWatch Logs role before deploying (moto)."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from devtools import deploy_preflight
+
+
+@pytest.fixture
+def aws(monkeypatch):
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+        "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",  # AWS's managed policies, as an account has them
+    }.items():
+        monkeypatch.setenv(name, value)
+    with mock_aws():
+        yield boto3.client("apigateway"), boto3.client("iam")
+
+
+def test_an_account_without_the_role_fails_before_deploying_and_says_what_to_do(aws, capsys):
+    assert deploy_preflight.main(["--stage", "dev"]) == 1
+    message = capsys.readouterr().err
+    assert "make apigateway-logs-role" in message and "update-account" in message
+
+
+def test_a_role_that_does_not_trust_api_gateway_is_refused(aws):
+    apigateway, iam = aws
+    trust = {
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]
+    }
+    arn = iam.create_role(RoleName="wrong", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    apigateway.update_account(patchOperations=[{"op": "replace", "path": "/cloudwatchRoleArn", "value": arn}])
+    with pytest.raises(deploy_preflight.PreflightFailed, match="does not trust"):
+        deploy_preflight.check_logs_role(apigateway, iam)
+
+
+def test_a_role_that_was_deleted_is_refused(aws):
+    apigateway, iam = aws
+    arn = "arn:aws:iam::123456789012:role/gone"
+    apigateway.update_account(patchOperations=[{"op": "replace", "path": "/cloudwatchRoleArn", "value": arn}])
+    with pytest.raises(deploy_preflight.PreflightFailed, match="does not exist"):
+        deploy_preflight.check_logs_role(apigateway, iam)
+
+
+def test_creating_the_role_sets_it_and_the_check_then_passes_with_a_secret_warning(aws, capsys):
+    apigateway, iam = aws
+    assert deploy_preflight.main(["--create-logs-role"]) == 0
+    arn = apigateway.get_account()["cloudwatchRoleArn"]
+    assert arn.endswith(f"role/{deploy_preflight.ROLE_NAME}")
+    attached = iam.list_attached_role_policies(RoleName=deploy_preflight.ROLE_NAME)["AttachedPolicies"]
+    assert [p["PolicyArn"].rsplit("/", 1)[-1] for p in attached] == ["AmazonAPIGatewayPushToCloudWatchLogs"]
+    assert deploy_preflight.main(["--create-logs-role"]) == 0  # a second run reuses the role
+    capsys.readouterr()
+    assert deploy_preflight.main(["--stage", "dev"]) == 0
+    out = capsys.readouterr()
+    assert arn in out.out
+    assert "/shop-api/dev/jwt-secret is not set" in out.err
+    boto3.client("ssm").put_parameter(Name="/shop-api/dev/jwt-secret", Type="SecureString", Value="x" * 48)
+    assert deploy_preflight.main(["--stage", "dev"]) == 0
+    assert "not set" not in capsys.readouterr().err
