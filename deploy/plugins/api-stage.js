@@ -28,6 +28,21 @@ class ApiStagePlugin {
     };
   }
 
+  // The access log setting Serverless patches in after the deploy, in the stage resource itself.
+  accessLogs(resources, stage) {
+    const logs = ((this.serverless.service.provider.logs || {}).restApi || {});
+    if (!logs.accessLogging || !logs.format || !resources.ApiGatewayLogGroup) return;
+    stage.DependsOn = [...new Set([...[].concat(stage.DependsOn || []), 'ApiGatewayLogGroup'])];
+    stage.Properties.AccessLogSetting = {
+      DestinationArn: {
+        'Fn::Sub': ['arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:${Name}', {
+          Name: resources.ApiGatewayLogGroup.Properties.LogGroupName,
+        }],
+      },
+      Format: logs.format,
+    };
+  }
+
   wireStage() {
     const template = this.serverless.service.provider.compiledCloudFormationTemplate;
     const resources = template.Resources;
@@ -49,6 +64,7 @@ class ApiStagePlugin {
     const dependsOn = [].concat(deployment.DependsOn || []);
     deployment.DependsOn = [...dependsOn, ...parts.filter((id) => !dependsOn.includes(id))];
     stage.Properties.DeploymentId = { Ref: deployments[0] };
+    this.accessLogs(resources, stage);
   }
 }
 

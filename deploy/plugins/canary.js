@@ -66,6 +66,8 @@ class CanaryPlugin {
     const aliasName = settings.alias || 'live';
     const deploymentConfig = settings.deploymentConfig;
     const durationMs = Number(settings.durationAlarmMs);
+    const topic = settings.alarmTopic; // told when a canary is rolled back
+    if (topic && !resources[topic]) this.fail(`custom.canary.alarmTopic names no resource (${topic})`);
     if (!deploymentConfig || !(durationMs > 0)) {
       this.fail('custom.canary needs deploymentConfig and durationAlarmMs');
     }
@@ -100,6 +102,7 @@ class CanaryPlugin {
           Dimensions: dimensions,
           Period: 60,
           TreatMissingData: 'notBreaching',
+          ...(topic ? { AlarmActions: [{ Ref: topic }] } : {}),
           ...extra,
         },
       });
@@ -220,6 +223,16 @@ class CanaryPlugin {
       CanaryPreTrafficHookLambdaFunction: {
         Type: 'AWS::Lambda::Function',
         DependsOn: ['CanaryPreTrafficHookLogGroup'],
+        Metadata: {
+          checkov: {
+            skip: [
+              {
+                id: 'CKV_AWS_116',
+                comment: 'A failed hook run fails the CodeDeploy deployment (rolled back); a DLQ adds nothing',
+              },
+            ],
+          },
+        },
         Properties: {
           FunctionName: hookName,
           Description: 'CodeDeploy pre-traffic hook: invokes the new version with a health event',
