@@ -49,7 +49,7 @@ class FakeCodeDeploy:
     def __init__(self, functions: dict[str, str], fail: Exception | None = None):
         self.functions, self.fail, self.reported = functions, fail, []
 
-    def get_deployment(self, deploymentId):
+    def get_deployment(self, **call):  # boto3's keyword names
         if self.fail:
             raise self.fail
         resources = [
@@ -57,7 +57,8 @@ class FakeCodeDeploy:
             for name, v in self.functions.items()
         ]
         content = json.dumps({"version": 0.0, "Resources": resources})
-        return {"deploymentInfo": {"deploymentId": deploymentId, "revision": {"appSpecContent": {"content": content}}}}
+        revision = {"appSpecContent": {"content": content}}
+        return {"deploymentInfo": {"deploymentId": call["deploymentId"], "revision": revision}}
 
     def put_lifecycle_event_hook_execution_status(self, **kwargs):
         self.reported.append(kwargs)
@@ -69,10 +70,10 @@ class FakeLambda:
     def __init__(self, override=None, state="Active"):
         self.calls, self.override, self.state = [], override or {}, state
 
-    def invoke(self, FunctionName, Qualifier, Payload):
-        name = FunctionName.removeprefix(PREFIX)
-        event = json.loads(Payload)
-        self.calls.append((name, Qualifier, event))
+    def invoke(self, **call):
+        name = call["FunctionName"].removeprefix(PREFIX)
+        event = json.loads(call["Payload"])
+        self.calls.append((name, call["Qualifier"], event))
         handler = self.override.get(name)
         if handler is None:
             module, _, attribute = serverless_config.load()["functions"][name]["handler"].rpartition(".")
@@ -84,8 +85,8 @@ class FakeLambda:
             return {"StatusCode": 200, "FunctionError": "Unhandled", "Payload": io.BytesIO(body.encode())}
         return {"StatusCode": 200, "Payload": io.BytesIO(json.dumps(answer).encode())}
 
-    def get_function_configuration(self, FunctionName, Qualifier):
-        self.calls.append((FunctionName.removeprefix(PREFIX), Qualifier, None))
+    def get_function_configuration(self, **call):
+        self.calls.append((call["FunctionName"].removeprefix(PREFIX), call["Qualifier"], None))
         return {"State": self.state}
 
 
