@@ -7,21 +7,34 @@ import json
 import boto3
 import pytest
 from moto import mock_aws
+from moto.iam.models import iam_backends
 
 from devtools import deploy_preflight
 
 
-@pytest.fixture
-def aws(monkeypatch):
+def _environment(monkeypatch) -> None:
     for name, value in {
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_REGION": "us-east-1",
-        "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",  # AWS's managed policies, as an account has them
     }.items():
         monkeypatch.setenv(name, value)
+
+
+@pytest.fixture
+def aws(monkeypatch):
+    _environment(monkeypatch)
     with mock_aws():
+        yield boto3.client("apigateway"), boto3.client("iam")
+
+
+@pytest.fixture
+def aws_with_managed_policies(monkeypatch):
+    """As an account has them (AmazonAPIGatewayPushToCloudWatchLogs); slower to build."""
+    _environment(monkeypatch)
+    with mock_aws(config={"iam": {"load_aws_managed_policies": True}}):
+        iam_backends.reset()  # an earlier test may have built IAM without them
         yield boto3.client("apigateway"), boto3.client("iam")
 
 
@@ -50,8 +63,8 @@ def test_a_role_that_was_deleted_is_refused(aws):
         deploy_preflight.check_logs_role(apigateway, iam)
 
 
-def test_creating_the_role_sets_it_and_the_check_then_passes_with_a_secret_warning(aws, capsys):
-    apigateway, iam = aws
+def test_creating_the_role_sets_it_and_the_check_then_passes_with_a_secret_warning(aws_with_managed_policies, capsys):
+    apigateway, iam = aws_with_managed_policies
     assert deploy_preflight.main(["--create-logs-role"]) == 0
     arn = apigateway.get_account()["cloudwatchRoleArn"]
     assert arn.endswith(f"role/{deploy_preflight.ROLE_NAME}")
