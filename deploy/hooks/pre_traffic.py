@@ -1,11 +1,9 @@
-"""CodeDeploy pre-traffic hook (deploy/plugins/canary.js inlines it; keep it under 4 KB).
-
-Invokes the version CodeDeploy is about to shift traffic to with a health event and reports
-Succeeded only when it answered: no crash, and an HTTP status below 500.
-"""
+"""CodeDeploy pre-traffic hook, inlined by deploy/plugins/canary.js (4 KB at most).
+Succeeded only if each new version answers a health event: no crash, status below 500."""
 
 import json
 import os
+import re
 
 import boto3
 
@@ -14,11 +12,11 @@ lambda_client = boto3.client("lambda")
 
 
 def targets(deployment):
-    """(function name, target version) of each function in the AppSpec."""
-    spec = json.loads(deployment["revision"]["appSpecContent"]["content"])
-    for resource in spec["Resources"]:
-        for item in resource.values():
-            yield item["Properties"]["Name"], str(item["Properties"]["TargetVersion"])
+    """(function name, target version) of each function in the AppSpec, JSON or YAML."""
+    spec = deployment["revision"]["appSpecContent"]["content"]
+    names = re.findall(r"\bName[\"']?\s*:\s*[\"']?([\w.:-]+)", spec)
+    versions = re.findall(r"\bTargetVersion[\"']?\s*:\s*[\"']?(\w+)", spec)
+    return list(zip(names, versions, strict=True))
 
 
 def http_event(method, path):
@@ -74,7 +72,7 @@ def handler(event, context):
     failures = []
     try:
         deployment = codedeploy.get_deployment(deploymentId=event["DeploymentId"])["deploymentInfo"]
-        found = list(targets(deployment))
+        found = targets(deployment)
         if not found:
             failures.append("the deployment names no function")
         for name, version in found:

@@ -46,8 +46,8 @@ def expected_probes() -> dict[str, dict]:
 
 
 class FakeCodeDeploy:
-    def __init__(self, functions: dict[str, str], fail: Exception | None = None):
-        self.functions, self.fail, self.reported = functions, fail, []
+    def __init__(self, functions: dict[str, str], fail: Exception | None = None, yaml: bool = False):
+        self.functions, self.fail, self.yaml, self.reported = functions, fail, yaml, []
 
     def get_deployment(self, **call):  # boto3's keyword names
         if self.fail:
@@ -57,6 +57,12 @@ class FakeCodeDeploy:
             for name, v in self.functions.items()
         ]
         content = json.dumps({"version": 0.0, "Resources": resources})
+        if self.yaml:  # the other AppSpec format
+            content = "version: 0.0\nResources:\n" + "".join(
+                f"  - {name}:\n      Type: AWS::Lambda::Function\n      Properties:\n        Name: {name}\n"
+                f"        Alias: live\n        CurrentVersion: '1'\n        TargetVersion: '{v}'\n"
+                for name, v in self.functions.items()
+            )
         revision = {"appSpecContent": {"content": content}}
         return {"deploymentInfo": {"deploymentId": call["deploymentId"], "revision": revision}}
 
@@ -165,3 +171,11 @@ def test_unknown_functions_and_codedeploy_errors_fail_but_are_still_reported(hoo
     result = run(hook, FakeCodeDeploy({}, fail=RuntimeError("throttled")), FakeLambda())
     assert result == {"status": "Failed", "failures": ["hook error: RuntimeError: throttled"]}
     assert run(hook, FakeCodeDeploy({}), FakeLambda())["status"] == "Failed"  # names no function
+
+
+def test_a_yaml_appspec_names_the_same_function_and_version(hook, table):
+    name = _http_function()
+    fake = FakeLambda()
+    result = run(hook, FakeCodeDeploy({PREFIX + name: "12"}, yaml=True), fake)
+    assert result["status"] == "Succeeded"
+    assert [(called, version) for called, version, _ in fake.calls] == [(name, "12")]
