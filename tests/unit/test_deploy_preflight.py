@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+from pathlib import Path
 
 import boto3
 import pytest
@@ -79,3 +81,19 @@ def test_creating_the_role_sets_it_and_the_check_then_passes_with_a_secret_warni
     boto3.client("ssm").put_parameter(Name="/shop-api/dev/jwt-secret", Type="SecureString", Value="x" * 48)
     assert deploy_preflight.main(["--stage", "dev"]) == 0
     assert "not set" not in capsys.readouterr().err
+
+
+def test_make_deploy_runs_the_preflight_before_the_pinned_cli():
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        ["make", "-n", "--no-print-directory", "deploy", "STAGE=qa"],  # noqa: S607
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    lines = done.stdout.splitlines()
+    preflight = next(i for i, line in enumerate(lines) if "devtools.deploy_preflight --stage qa" in line)
+    deploy = next(i for i, line in enumerate(lines) if "serverless deploy" in line)
+    assert preflight < deploy and "npx --no-install serverless deploy --stage qa" in lines[deploy]
