@@ -11,9 +11,11 @@
 //   several, no CORS header is sent for gateway-made errors rather than one echoing any origin
 //   (docs/DEPLOY.md).
 // - checkov's dead-letter-queue check (CKV_AWS_116) is skipped, with the reason, on functions
-//   whose only events are HTTP: API Gateway invokes them synchronously, so Lambda never retries
-//   them and a DLQ would receive nothing. A function with an asynchronous event source still gets
-//   the check.
+//   that Lambda never invokes asynchronously: API Gateway (and the other synchronous sources) wait
+//   for the answer, and polled sources (SQS, streams) keep a failed batch in the queue or stream,
+//   whose own redrive policy or on-failure destination handles it; a function DLQ would receive
+//   nothing. A function with an asynchronous source (SNS, S3, schedules, EventBridge) or without
+//   events (who invokes it, and how?) still gets the check.
 class HardeningPlugin {
   constructor(serverless) {
     this.serverless = serverless;
@@ -48,17 +50,23 @@ function encryptLogGroups(resources, key) {
   }
 }
 
+const SYNCHRONOUS = new Set(['http', 'httpApi', 'websocket', 'alb', 'cognitoUserPool']);
+const POLLED = new Set(['sqs', 'stream', 'msk', 'kafka', 'activemq', 'rabbitmq']);
+
 function skipDlqCheckOnSynchronousFunctions(service, resources, naming) {
   for (const [name, fn] of Object.entries(service.functions)) {
-    const events = fn.events || [];
-    if (!events.length || !events.every((event) => event.http)) continue;
+    const kinds = (fn.events || []).map((event) => Object.keys(event)[0]);
+    if (!kinds.length || !kinds.every((kind) => SYNCHRONOUS.has(kind) || POLLED.has(kind))) continue;
+    const reason = kinds.every((kind) => SYNCHRONOUS.has(kind))
+      ? 'Invoked synchronously only (API Gateway): no async retries, nothing for a DLQ'
+      : "Synchronous or polled sources only: a failed batch stays in its queue or stream, whose redrive or on-failure destination handles it";
     const resource = resources[naming.getLambdaLogicalId(name)];
     if (!resource) continue;
     const metadata = (resource.Metadata = resource.Metadata || {});
     const checkov = (metadata.checkov = metadata.checkov || {});
     checkov.skip = [
       ...(checkov.skip || []),
-      { id: 'CKV_AWS_116', comment: 'Invoked synchronously by API Gateway only: no async retries, nothing for a DLQ' },
+      { id: 'CKV_AWS_116', comment: reason },
     ];
   }
 }

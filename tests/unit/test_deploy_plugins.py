@@ -70,6 +70,8 @@ def _template() -> dict:
             "FnLogGroup": {"Type": "AWS::Logs::LogGroup", "Properties": {"RetentionInDays": 14}},
             "ApiLambdaFunction": {"Type": "AWS::Lambda::Function", "Properties": {}},
             "WorkerLambdaFunction": {"Type": "AWS::Lambda::Function", "Properties": {}},
+            "NotifierLambdaFunction": {"Type": "AWS::Lambda::Function", "Properties": {}},
+            "DirectLambdaFunction": {"Type": "AWS::Lambda::Function", "Properties": {}},
         }
     }
 
@@ -80,6 +82,8 @@ def _run(origins: str) -> dict:
     functions = {
         "api": {"events": [{"http": {"method": "get", "path": "/x"}}]},
         "worker": {"events": [{"sqs": {"arn": "q"}}]},
+        "notifier": {"events": [{"sns": "orders"}, {"http": {"method": "post", "path": "/y"}}]},
+        "direct": {},
     }
     done = subprocess.run(  # noqa: S603 - our own node script and plugin
         [NODE, "-e", RUN, str(PLUGIN)],
@@ -122,9 +126,14 @@ def test_no_origin_or_several_never_sends_a_header_that_would_admit_any_origin(o
     assert "Access-Control-Allow-Origin" not in text
 
 
-def test_log_groups_get_the_stack_key_and_only_synchronous_functions_skip_the_dlq_check():
+def test_log_groups_get_the_stack_key_and_only_functions_never_invoked_async_skip_the_dlq_check():
     resources = _run("")
     assert resources["FnLogGroup"]["Properties"]["KmsKeyId"] == {"Fn::GetAtt": ["Key", "Arn"]}
-    skipped = resources["ApiLambdaFunction"]["Metadata"]["checkov"]["skip"]
-    assert [s["id"] for s in skipped] == ["CKV_AWS_116"] and skipped[0]["comment"]
-    assert "Metadata" not in resources["WorkerLambdaFunction"]  # an async consumer still needs its DLQ
+    reasons = {}
+    for name in ("Api", "Worker"):
+        (skipped,) = resources[f"{name}LambdaFunction"]["Metadata"]["checkov"]["skip"]
+        assert skipped["id"] == "CKV_AWS_116"
+        reasons[name] = skipped["comment"]
+    assert "synchronously" in reasons["Api"] and "redrive" in reasons["Worker"]
+    for name in ("Notifier", "Direct"):  # an async source (SNS), or nobody knows: the check stays
+        assert "Metadata" not in resources[f"{name}LambdaFunction"]
