@@ -153,7 +153,7 @@ $(LAMBDA_HARNESS_SITE)/.installed: tests/deploy/lambda-harness.txt
 	rm -rf $(@D) && $(LAMBDA_PYTHON) -m pip install --quiet --disable-pip-version-check --target $(@D) -r $<
 	touch $@
 
-deploy-checks: package cfn-lint $(LAMBDA_SITES)
+deploy-checks: package cfn-lint checkov $(LAMBDA_SITES)
 	$(DEPLOY_TEST_ENV) $(PY) -m pytest -q tests/deploy
 	SHOP_TABLE_TEMPLATE=$(TEMPLATE) $(PY) -m pytest -q -p no:cacheprovider tests/integration
 
