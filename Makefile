@@ -189,7 +189,8 @@ deploy: $(NODE_DEPS) $(DEPS)
 apigateway-logs-role: $(DEPS)
 	$(PY) -m devtools.deploy_preflight --create-logs-role
 
-# Reads only (no account, no write): safe against any stage, run by .github/workflows/deploy.yml.
+# Reads only (no account, no write): safe against any stage; .github/workflows/deploy-stage.yml
+# runs it after each deploy.
 SMOKE_FOLDER := 0. Smoke (read-only)
 smoke: $(NODE_DEPS)
 	@test -n "$(HOST)" || (echo "usage: make smoke HOST=https://<id>.execute-api.<region>.amazonaws.com/<stage>" && exit 2)
