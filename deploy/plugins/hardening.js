@@ -37,7 +37,11 @@ class HardeningPlugin {
     }
     encryptLogGroups(resources, key);
     skipDlqCheckOnSynchronousFunctions(service, resources, this.serverless.getProvider('aws').naming);
-    const origin = singleOrigin((service.provider.environment || {}).CORS_ALLOWED_ORIGINS);
+    const allowed = (service.provider.environment || {}).CORS_ALLOWED_ORIGINS;
+    if (String(allowed || '').split(',').some((o) => o.trim() === '*')) {
+      this.fail("CORS_ALLOWED_ORIGINS must list origins; '*' is not allowed (as src/shop/config.py)");
+    }
+    const origin = singleOrigin(allowed);
     if (origin) addCors(resources, origin);
   }
 }

@@ -91,8 +91,9 @@ def _run(origins: str) -> dict:
         capture_output=True,
         text=True,
         timeout=60,
-        check=True,
     )
+    if done.returncode:
+        raise RuntimeError(done.stderr)
     return json.loads(done.stdout)["Resources"]
 
 
@@ -137,3 +138,8 @@ def test_log_groups_get_the_stack_key_and_only_functions_never_invoked_async_ski
     assert "synchronously" in reasons["Api"] and "redrive" in reasons["Worker"]
     for name in ("Notifier", "Direct"):  # an async source (SNS), or nobody knows: the check stays
         assert "Metadata" not in resources[f"{name}LambdaFunction"]
+
+
+def test_a_wildcard_origin_is_refused_at_package_time():
+    with pytest.raises(RuntimeError, match="'\\*' is not allowed"):
+        _run("https://shop.example, *")
