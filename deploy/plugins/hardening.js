@@ -37,12 +37,11 @@ class HardeningPlugin {
     }
     encryptLogGroups(resources, key);
     skipDlqCheckOnSynchronousFunctions(service, resources, this.serverless.getProvider('aws').naming);
-    const allowed = (service.provider.environment || {}).CORS_ALLOWED_ORIGINS;
-    if (String(allowed || '').split(',').some((o) => o.trim() === '*')) {
+    const origins = originParts((service.provider.environment || {}).CORS_ALLOWED_ORIGINS);
+    if (origins.includes('*')) {
       this.fail("CORS_ALLOWED_ORIGINS must list origins; '*' is not allowed (as src/shop/config.py)");
     }
-    const origin = singleOrigin(allowed);
-    if (origin) addCors(resources, origin);
+    if (origins.length === 1) addCors(resources, origins[0]);
   }
 }
 
@@ -75,12 +74,26 @@ function skipDlqCheckOnSynchronousFunctions(service, resources, naming) {
   }
 }
 
-function singleOrigin(value) {
-  const origins = String(value || '')
+// The allowed origins in CORS_ALLOWED_ORIGINS: a comma-separated string, or a CloudFormation
+// join on "," of such strings and intrinsics (the storefront's own CloudFront domain), each
+// intrinsic being one origin. Empty pieces and trailing slashes are dropped, as config.py does.
+function originParts(value) {
+  if (value && typeof value === 'object') {
+    const join = value['Fn::Join'];
+    if (Array.isArray(join) && join[0] === ',') return join[1].flatMap(originParts);
+    const sub = value['Fn::Sub'];
+    const template = Array.isArray(sub) ? sub[0] : sub;
+    if (typeof template === 'string' && template.includes(',')) return [value, value]; // several
+    return [value];
+  }
+  return String(value || '')
     .split(',')
     .map((origin) => origin.trim().replace(/\/+$/, ''))
     .filter(Boolean);
-  return origins.length === 1 ? origins[0] : null;
+}
+
+function quoted(value) {
+  return typeof value === 'string' ? `'${value}'` : { 'Fn::Join': ['', ["'", value, "'"]] };
 }
 
 function addCors(resources, origin) {
@@ -89,7 +102,7 @@ function addCors(resources, origin) {
     if (resource.Type !== 'AWS::ApiGateway::GatewayResponse') continue;
     const parameters = (resource.Properties.ResponseParameters = { ...(resource.Properties.ResponseParameters || {}) });
     for (const [name, value] of Object.entries(headers)) {
-      parameters[`gatewayresponse.header.${name}`] = `'${value}'`;
+      parameters[`gatewayresponse.header.${name}`] = quoted(value);
     }
   }
   // WAF custom responses go out without API Gateway: only the ACLs associated with the API.
@@ -110,4 +123,4 @@ function addCors(resources, origin) {
 }
 
 module.exports = HardeningPlugin;
-module.exports.singleOrigin = singleOrigin;
+module.exports.originParts = originParts;

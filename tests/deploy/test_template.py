@@ -263,19 +263,42 @@ def test_gateway_made_errors_answer_in_the_envelope_with_their_own_codes(templat
         body = _envelope(response["ResponseTemplates"]["application/json"])
         assert body["success"] is False and re.fullmatch(r"[A-Z][A-Z_]*", body["code"]) and body["error"]
         assert response["ResponseParameters"]["gatewayresponse.header.X-Content-Type-Options"] == "'nosniff'"
-        headers = {k.lower() for k in response["ResponseParameters"]}
-        assert "gatewayresponse.header.access-control-allow-origin" not in headers or _single_origin(template)
 
 
-def _single_origin(template: dict) -> bool:
-    origins = [
-        o
-        for o in next(iter(lambda_resources(template).values()))["Environment"]["Variables"]
-        .get("CORS_ALLOWED_ORIGINS", "")
-        .split(",")
-        if o.strip()
-    ]
-    return len(origins) == 1
+def _allowed_origins(value) -> list:
+    """The functions' CORS_ALLOWED_ORIGINS as origins: a comma list, or a CloudFormation join on
+    "," of lists and intrinsics (the storefront's domain), each intrinsic one origin."""
+    if isinstance(value, dict):
+        join = value.get("Fn::Join")
+        if join and join[0] == ",":
+            return [origin for part in join[1] for origin in _allowed_origins(part)]
+        return [value]
+    return [o.strip().rstrip("/") for o in str(value).split(",") if o.strip()]
+
+
+def test_gateway_made_errors_carry_cors_for_the_allowed_origin_and_never_for_another(template):
+    """A browser on the storefront can read a gateway-made 429 or 403; no other origin can."""
+    variables = {
+        json.dumps(p["Environment"]["Variables"]["CORS_ALLOWED_ORIGINS"])
+        for p in lambda_resources(template).values()
+        if "CORS_ALLOWED_ORIGINS" in p["Environment"]["Variables"]
+    }
+    (allowed,) = variables  # one allowlist for every function
+    origins = _allowed_origins(json.loads(allowed))
+    responses = _of_type(template, "AWS::ApiGateway::GatewayResponse").values()
+    rate = {r["Name"]: r for r in template["Resources"]["ApiWebAcl"]["Properties"]["Rules"]}["RatePerIp"]
+    waf = {h["Name"]: h["Value"] for h in rate["Action"]["Block"]["CustomResponse"]["ResponseHeaders"]}
+    if len(origins) != 1:  # gateway responses cannot choose per request: none rather than any
+        assert not any("Access-Control-Allow-Origin" in json.dumps(r) for r in responses)
+        assert "Access-Control-Allow-Origin" not in waf
+        return
+    (origin,) = origins
+    quoted = f"'{origin}'" if isinstance(origin, str) else {"Fn::Join": ["", ["'", origin, "'"]]}
+    for response in responses:
+        parameters = response["Properties"]["ResponseParameters"]
+        assert parameters["gatewayresponse.header.Access-Control-Allow-Origin"] == quoted
+        assert parameters["gatewayresponse.header.Vary"] == "'Origin'"
+    assert waf["Access-Control-Allow-Origin"] == origin and waf["Retry-After"] == "300"
 
 
 def test_waf_custom_bodies_are_all_used_and_in_the_envelope(template):

@@ -143,3 +143,27 @@ def test_log_groups_get_the_stack_key_and_only_functions_never_invoked_async_ski
 def test_a_wildcard_origin_is_refused_at_package_time():
     with pytest.raises(RuntimeError, match="'\\*' is not allowed"):
         _run("https://shop.example, *")
+
+
+SITE = {"Fn::Sub": "https://${SiteDistribution.DomainName}"}
+
+
+def test_the_storefront_domain_from_the_stack_as_the_one_origin_is_named_by_reference():
+    resources = _run({"Fn::Join": [",", [SITE, ""]]})  # serverless.yml's form, no extra origins
+    for key in ("Throttled", "Waf"):
+        parameters = resources[key]["Properties"]["ResponseParameters"]
+        assert parameters["gatewayresponse.header.Access-Control-Allow-Origin"] == {"Fn::Join": ["", ["'", SITE, "'"]]}
+    (rule,) = resources["Acl"]["Properties"]["Rules"]
+    assert _waf_headers(rule)["Access-Control-Allow-Origin"] == SITE
+
+
+@pytest.mark.parametrize(
+    "origins",
+    [
+        {"Fn::Join": [",", [SITE, "https://shop.example"]]},
+        {"Fn::Join": [",", [SITE, "https://a.example,https://b.example"]]},
+        {"Fn::Sub": "https://${SiteDistribution.DomainName},https://shop.example"},
+    ],
+)
+def test_the_storefront_domain_and_more_origins_send_no_header(origins):
+    assert "Access-Control-Allow-Origin" not in json.dumps(_run(origins))
