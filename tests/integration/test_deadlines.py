@@ -131,11 +131,13 @@ def world(table, admin, customer, product, monkeypatch):
     )
     monkeypatch.delenv("JWT_SECRET", raising=False)
     monkeypatch.setenv("JWT_SECRET_PARAMETER", name)
+    # The webhook function's own parameter (under IAM enforcement its role allows that one only).
+    webhook_parameter = "/" + name.strip("/").rsplit("/", 1)[0] + "/stripe-webhook-secret"
     boto3.client("ssm", region_name="us-east-1", **iam.harness_credentials()).put_parameter(
-        Name="/shop-test/stripe-webhook-secret", Value=WEBHOOK_SECRET, Type="SecureString", Overwrite=True
+        Name=webhook_parameter, Value=WEBHOOK_SECRET, Type="SecureString", Overwrite=True
     )
     monkeypatch.delenv("STRIPE_WEBHOOK_SECRET", raising=False)
-    monkeypatch.setenv("STRIPE_WEBHOOK_SECRET_PARAMETER", "/shop-test/stripe-webhook-secret")
+    monkeypatch.setenv("STRIPE_WEBHOOK_SECRET_PARAMETER", webhook_parameter)
     config.reset()
     yield {"product": lamp, "order": order, "admin": admin, "customer": customer}
     config.reset()
