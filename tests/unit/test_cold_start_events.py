@@ -29,6 +29,11 @@ def test_every_function_has_a_benchmark_event_that_routes_to_it():
     gateway = LocalGateway(serverless_config.routes())
     for name, build in events.items():
         event = build()
+        if "httpMethod" not in event:  # a scheduled function: EventBridge's event, and no route
+            assert event["source"] == "aws.events" and not any(
+                "http" in e for e in serverless_config.load()["functions"][name]["events"]
+            ), name
+            continue
         route, params = gateway.match(event["httpMethod"], event["path"])
         assert route.function == name, f"{name}'s event routes to {route.function}"
         assert (event["pathParameters"] or None) == (params or None)
