@@ -150,6 +150,9 @@ def create_table_request(table_name: str, properties: dict[str, Any] | None = No
     }
     if properties.get("GlobalSecondaryIndexes"):
         request["GlobalSecondaryIndexes"] = properties["GlobalSecondaryIndexes"]
+    stream = properties.get("StreamSpecification")
+    if stream:  # CloudFormation's form has no StreamEnabled: a specification means on
+        request["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": stream["StreamViewType"]}
     return request
 
 
@@ -164,6 +167,19 @@ def create_table(client: Any, table_name: str, properties: dict[str, Any] | None
     if ttl and ttl.get("Enabled"):
         client.update_time_to_live(TableName=table_name, TimeToLiveSpecification=ttl)
     return True
+
+
+def resource(logical_id: str, config: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One resource's Properties from serverless.yml (short-form tags kept as {"Ref": ...})."""
+    return (config or load())["resources"]["Resources"][logical_id]["Properties"]
+
+
+def stream_filter_patterns(function: str, config: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The event filter patterns of `function`'s table stream event (Lambda's FilterCriteria)."""
+    for event in (config or load())["functions"][function].get("events") or []:
+        if "stream" in event:
+            return list(event["stream"].get("filterPatterns") or [])
+    raise ValueError(f"{function} has no stream event in serverless.yml")
 
 
 def compiled_template(path: Path) -> dict[str, Any]:

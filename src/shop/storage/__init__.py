@@ -4,7 +4,7 @@
   dynamo.py       the client, calls, error translation, transactions, batch reads, paging
   protocol.py     what the services need: one protocol per aggregate, and the Storage that holds them
   failures.py     neutral failures (which line, which condition, the item as found)
-  users.py, products.py, orders.py, idempotency.py, throttles.py: one module per aggregate
+  users.py, products.py, orders.py, idempotency.py, throttles.py, notifications.py: one module per aggregate
 
 `storage()` is the process-wide Storage on DynamoDB, created on first use and kept for
 warm invocations; boto3 is imported only then.
@@ -21,6 +21,7 @@ class DynamoStorage:
 
     def __init__(self, table: Any):
         from .idempotency import DynamoIdempotency
+        from .notifications import DynamoNotifications
         from .orders import DynamoOrders
         from .products import DynamoProducts
         from .throttles import DynamoThrottles
@@ -32,6 +33,7 @@ class DynamoStorage:
         self.orders = DynamoOrders(table)
         self.idempotency = DynamoIdempotency(table)
         self.throttles = DynamoThrottles(table)
+        self.notifications = DynamoNotifications(table)
 
     @property
     def client(self) -> Any:

@@ -12,6 +12,7 @@ One table, key `id` (HASH) + `type` (RANGE), three overloaded indexes (docs/DATA
   idempotency     id=idem#<userId>#<key>     type=idempotency   expiresAt (TTL)
   login throttle  id=login#<email>           type=throttle      attempts, expiresAt (TTL, end of the window)
   address limit   id=ip#<action>#<sourceIp>  type=throttle      attempts, expiresAt (TTL, end of the window)
+  delivery        id=event#<eventId>         type=notification  state (sending | sent), expiresAt (TTL)
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ ORDER = "order"
 IDEMPOTENCY = "idempotency"
 THROTTLE = "throttle"
 HEALTH = "health"
+NOTIFICATION = "notification"
 
 KEY_FIELDS = ("id", "type")
 INDEXES = {"gsi1": ("gsi1pk", "gsi1sk"), "gsi2": ("gsi2pk", "gsi2sk"), "gsi3": ("gsi3pk", "gsi3sk")}
@@ -46,6 +48,11 @@ def email_guard(email: str) -> dict[str, str]:
 
 def idempotency(user_id: str, idempotency_key: str) -> dict[str, str]:
     return key(f"idem#{user_id}#{idempotency_key}", IDEMPOTENCY)
+
+
+def notification(event_id: str) -> dict[str, str]:
+    """The record that one order event's email was (being) sent: at most one email per event."""
+    return key("event#" + event_id, NOTIFICATION)
 
 
 def login_counter(email: str) -> str:
