@@ -109,11 +109,24 @@ def _resolve_custom(value: Any, config: dict[str, Any]) -> Any:
     return value
 
 
+# What serverless-iam-roles-per-function adds to a function's role for its event sources,
+# on exactly the stream or queue of the event: what Lambda's event source mapping calls.
+EVENT_SOURCE_ACTIONS = {
+    "stream": {"dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:DescribeStream", "dynamodb:ListStreams"},
+    "sqs": {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"},
+}
+
+
 def iam_actions(function: str, config: dict[str, Any] | None = None) -> set[str]:
-    """The actions serverless.yml grants `function` in its own role (iamRoleStatements)."""
+    """The actions serverless.yml grants `function` in its own role: its iamRoleStatements,
+    and what its stream or queue event needs."""
     config = config or load()
-    statements = _resolve_custom(config["functions"][function].get("iamRoleStatements") or [], config)
+    declared = config["functions"][function]
+    statements = _resolve_custom(declared.get("iamRoleStatements") or [], config)
     found: set[str] = set()
+    for event in declared.get("events") or []:
+        for kind in set(event) & set(EVENT_SOURCE_ACTIONS):
+            found |= EVENT_SOURCE_ACTIONS[kind]
     for statement in statements:
         action = statement["Action"]
         found |= {action} if isinstance(action, str) else set(action)
