@@ -134,10 +134,11 @@ def test_cancelled_and_expired_orders_mail_once_and_a_failed_payment_is_publishe
     # Expiry and payment failures are written by issue 12's code; here, the writes it makes.
     order = storage().orders.get(expired["id"], consistent=True)
     storage().orders.update_status(order, {"status": "expired", "statusHistory": [], "updatedAt": "2026-12-01T00:00Z"})
+    decline = {"reason": "card_declined", "at": "2026-12-01T00:00:01Z"}
     storage().table.update(
         {"id": declined["id"], "type": "order"},
-        UpdateExpression="SET paymentFailures = :one, payment = :payment",
-        ExpressionAttributeValues={":one": 1, ":payment": {"status": "failed", "reason": "card_declined"}},
+        UpdateExpression="SET payment = :payment",
+        ExpressionAttributeValues={":payment": {"status": "requires_payment", "lastDecline": decline}},
     )
     job.tick()
 
@@ -151,7 +152,7 @@ def test_cancelled_and_expired_orders_mail_once_and_a_failed_payment_is_publishe
         ]
     )
     failed = next(e for e in events if e["type"] == "order.payment_failed")
-    assert failed["payment"] == {"status": "failed", "reason": "card_declined"}
+    assert failed["payment"] == {"status": "failed", "reason": "card_declined", "at": "2026-12-01T00:00:01Z"}
     assert [m["eventType"] for m in emails(cancelled["id"])] == ["order.cancelled", "order.created"]
     assert [m["eventType"] for m in emails(expired["id"])] == ["order.expired", "order.created"]
     assert [m["eventType"] for m in emails(declined["id"])] == ["order.created"]  # the filter policy keeps it out
@@ -171,14 +172,17 @@ def test_the_publisher_ignores_other_items_and_order_changes_that_are_not_status
 
     order = place_order(customer, product)  # also writes the product's stock: not an order item
     register()  # a user and an email guard
-    storage().table.update(
-        {"id": order["id"], "type": "order"},
-        UpdateExpression="SET statusHistory = :trimmed",
-        ExpressionAttributeValues={":trimmed": []},
-    )
+    # A history trim, and a payment attempt starting: order changes that are not events.
+    for expression, value in (("SET statusHistory = :v", []), ("SET payment = :v", {"attemptUntil": 1_900_000_000})):
+        storage().table.update(
+            {"id": order["id"], "type": "order"}, UpdateExpression=expression, ExpressionAttributeValues={":v": value}
+        )
     event = _stream_batch()
     kinds = {(r["dynamodb"]["Keys"]["type"]["S"], r["eventName"]) for r in event["Records"]}
     assert {("order", "INSERT"), ("order", "MODIFY"), ("product", "MODIFY"), ("user", "INSERT")} <= kinds
+    assert (
+        sum(r["eventName"] == "MODIFY" and r["dynamodb"]["Keys"]["type"]["S"] == "order" for r in event["Records"]) == 2
+    )
 
     result = publish_order_events.handler(event, None)
 

@@ -29,28 +29,12 @@ PUBLISH_BATCH = 10  # SNS PublishBatch's limit
 EVENT_NAMESPACE = uuid.UUID("6f0d3a52-5a43-4b0e-9d43-6f7a0c1e2b11")
 
 
-def _failures(order: dict[str, Any] | None) -> int:
-    """Failed payment attempts recorded on the order. Issue 12's payment writes either a
-    counter (`paymentFailures`, or `payment.failures`) or `payment.status: failed`; both
-    count (docs/EVENTS.md)."""
-    if not order:
-        return 0
-    payment = order.get("payment") if isinstance(order.get("payment"), dict) else {}
-    count = order.get("paymentFailures", payment.get("failures", 0)) or 0
-    return int(count) + (1 if payment.get("status") in ("failed", "declined") else 0)
-
-
-def _payment_failed(old: dict[str, Any] | None, new: dict[str, Any]) -> bool:
-    if _failures(new) > _failures(old):
-        return True
-    # A new failure while the status stays `failed` (a second declined card) shows in its time.
-    old_payment, new_payment = (old or {}).get("payment") or {}, new.get("payment") or {}
-    return (
-        isinstance(new_payment, dict)
-        and new_payment.get("status") in ("failed", "declined")
-        and isinstance(old_payment, dict)
-        and new_payment.get("failedAt") not in (None, old_payment.get("failedAt"))
-    )
+def _decline(order: dict[str, Any] | None) -> Any:
+    """The last declined payment recorded on the order (issue 12's `payment.lastDecline`:
+    {reason, at, ...}, written by a declined POST /orders/{id}/payment or a
+    payment_intent.payment_failed webhook); None when there is none."""
+    payment = (order or {}).get("payment")
+    return payment.get("lastDecline") if isinstance(payment, dict) else None
 
 
 def event_type(change: OrderChange) -> str | None:
@@ -60,7 +44,9 @@ def event_type(change: OrderChange) -> str | None:
         return CREATED if new.get("status") == "pending" else None
     if new.get("status") != change.old.get("status"):
         return ENTERED.get(str(new.get("status")))
-    return PAYMENT_FAILED if _payment_failed(change.old, new) else None
+    # Another payment detail (an attempt starting, say) is no event; a new decline is.
+    decline = _decline(new)
+    return PAYMENT_FAILED if decline is not None and decline != _decline(change.old) else None
 
 
 def _iso(epoch: float | None, fallback: str) -> str:
@@ -108,7 +94,8 @@ def event_of(change: OrderChange, currency: str = "usd") -> dict[str, Any] | Non
         },
     }
     if kind == PAYMENT_FAILED:
-        event["payment"] = {"status": payment.get("status", "failed"), "reason": payment.get("reason")}
+        decline = _decline(order) or {}
+        event["payment"] = {"status": "failed", "reason": decline.get("reason"), "at": decline.get("at")}
     return event
 
 
