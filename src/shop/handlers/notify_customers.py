@@ -32,28 +32,20 @@ def _mailer() -> Mailer:
 
 
 def _one(record: SQSRecord) -> str:
+    event: Any = None
     try:
-        event = json.loads(record.body)
-    except ValueError:
-        raise notifications.UnusableEvent("body is not JSON") from None
-    outcome = notifications.notify(storage(), _mailer(), event)
-    logger.info(
-        "order email",
-        extra={
-            "function": FUNCTION,
-            "outcome": outcome,
-            "eventType": event.get("type"),
-            "orderId": event.get("order", {}).get("id"),
-        },
-    )
+        try:
+            event = json.loads(record.body)
+        except ValueError:
+            raise notifications.UnusableEvent("body is not JSON") from None
+        outcome = notifications.notify(storage(), _mailer(), event)
+    except Exception as error:  # logged by type, then Powertools reports the message as failed
+        logger.warning("order email failed", extra={"function": FUNCTION, "errorType": type(error).__name__})
+        raise
+    order = event.get("order", {}) if isinstance(event, dict) else {}
+    logger.info("order email", extra={"function": FUNCTION, "outcome": outcome, "orderId": order.get("id")})
     return outcome
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    response = process_partial_response(event=event, record_handler=_one, processor=processor, context=context)
-    for failed, (kind, _, _) in zip(processor.fail_messages, processor.exceptions, strict=True):
-        logger.warning(
-            "order email failed",
-            extra={"function": FUNCTION, "messageId": getattr(failed, "message_id", None), "errorType": kind.__name__},
-        )
-    return response
+    return process_partial_response(event=event, record_handler=_one, processor=processor, context=context)

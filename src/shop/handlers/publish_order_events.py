@@ -12,12 +12,8 @@ import functools
 import os
 from typing import Any
 
-from ..edge import logger
 from ..messaging import Topic
 from ..services import order_events
-from ..storage.changes import order_change
-
-FUNCTION = "publishOrderEvents"
 
 
 @functools.cache
@@ -26,16 +22,5 @@ def _topic() -> Topic:
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    records = event.get("Records") or []
-    changes = [order_change(record) for record in records]
-    failed = order_events.publish(changes, _topic(), os.environ.get("CURRENCY", "usd"))
-    logger.info(
-        "order events published",
-        extra={
-            "function": FUNCTION,
-            "records": len(records),
-            "orderChanges": sum(c is not None for c in changes),
-            "failedFrom": failed,
-        },
-    )
+    failed = order_events.publish_records(event.get("Records") or [], _topic(), os.environ.get("CURRENCY", "usd"))
     return {"batchItemFailures": [{"itemIdentifier": sequence} for sequence in failed]}

@@ -11,7 +11,8 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from ..storage.changes import OrderChange
+from ..edge import logger
+from ..storage.changes import OrderChange, order_change
 
 CREATED = "order.created"
 PAID = "order.paid"
@@ -116,3 +117,20 @@ def publish(changes: list[OrderChange | None], topic: Any, currency: str = "usd"
         if failed:
             return [chunk[failed[0]][0].sequence]
     return []
+
+
+def publish_records(records: list[dict[str, Any]], topic: Any, currency: str = "usd") -> list[str]:
+    """A Lambda DynamoDB Streams batch: publish its order events; the sequence numbers to
+    report as failed (see `publish`)."""
+    changes = [order_change(record) for record in records]
+    failed = publish(changes, topic, currency)
+    logger.info(
+        "order events",
+        extra={
+            "function": "publishOrderEvents",
+            "records": len(records),
+            "orderChanges": sum(change is not None for change in changes),
+            "failedFrom": failed[0] if failed else None,
+        },
+    )
+    return failed
