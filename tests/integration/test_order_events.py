@@ -3,7 +3,8 @@ publisher, SNS with the subscription's filter policy and raw delivery, SQS with 
 template's redrive policy, the notifier, and moto's SES, read back through GET /_local/outbox.
 
 The local job (devtools.local_jobs.order_events) drives it, as on `make run`; a second,
-unfiltered queue on the topic ("audit") shows every event that was published.
+unfiltered queue on the topic ("audit") shows every event that was published. The tests
+marked dynamodb_local also run on DynamoDB Local's own stream (make test-dynamodb-local).
 """
 
 from __future__ import annotations
@@ -22,11 +23,25 @@ from devtools.local_routes import outbox
 from shop.handlers import notify_customers, publish_order_events
 from tests import factories
 from tests.apigw import invoke
+from tests.conftest import LOCAL_ENDPOINT
 from tests.integration.conftest import Account, register
 
 
 @pytest.fixture
-def path(table, monkeypatch, tmp_path):
+def aws():
+    """moto for SNS, SQS and SES. On DynamoDB Local (make test-dynamodb-local) the table and
+    its stream are DynamoDB Local's, and moto answers only the other services."""
+    if LOCAL_ENDPOINT is None:
+        yield  # the session's embedded moto answers every service
+        return
+    from moto import mock_aws
+
+    with mock_aws():
+        yield
+
+
+@pytest.fixture
+def path(table, aws, monkeypatch, tmp_path):
     """The topic, queues, subscription and sender of this test, as the job sets them up."""
     suffix = uuid.uuid4().hex[:8]
     monkeypatch.setenv("LOCAL_DATA_DIR", str(tmp_path))
@@ -96,6 +111,7 @@ def queue_depths(path, url: str) -> int:
     return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
 
 
+@pytest.mark.dynamodb_local
 def test_each_lifecycle_move_is_one_event_and_one_email_to_the_owner(path, customer, admin, product):
     order = place_order(customer, product)
     expected = [("order.created", None)]
@@ -123,6 +139,7 @@ def test_each_lifecycle_move_is_one_event_and_one_email_to_the_owner(path, custo
         assert "passwordHash" not in text and customer.token not in text and "shippingAddress" not in text
 
 
+@pytest.mark.dynamodb_local
 def test_cancelled_and_expired_orders_mail_once_and_a_failed_payment_is_published_but_not_mailed(
     path, customer, admin, product
 ):
@@ -165,6 +182,7 @@ def _stream_batch() -> dict:
     return {"Records": [job.lambda_events.stream_record(r, stream.arn, "us-east-1") for r in records]}
 
 
+@pytest.mark.dynamodb_local
 def test_the_publisher_ignores_other_items_and_order_changes_that_are_not_status_changes(
     path, customer, admin, product
 ):
@@ -190,6 +208,7 @@ def test_the_publisher_ignores_other_items_and_order_changes_that_are_not_status
     assert [e["type"] for e in published(path)] == ["order.created"]
 
 
+@pytest.mark.dynamodb_local
 def test_a_stream_batch_delivered_twice_still_sends_one_email_per_event(path, customer, admin, product):
     order = place_order(customer, product)
     move(admin, order["id"], "paid")
