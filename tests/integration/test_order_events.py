@@ -314,3 +314,18 @@ def test_the_outbox_is_local_only_and_read_only(path):
     from devtools import serverless_config
 
     assert not [r for r in serverless_config.routes() if r.path.startswith("/_local")]
+
+
+@pytest.mark.dynamodb_local
+def test_a_restarted_job_resumes_where_it_stopped_neither_losing_nor_repeating_changes(path, customer, admin, product):
+    before = place_order(customer, product)
+    job.tick()
+    job._state.clear()  # make run stops...
+    while_down = place_order(customer, product)
+    move(admin, before["id"], "paid")
+    job.setup()  # ...and starts again, from the position kept in LOCAL_DATA_DIR
+    job.tick()
+
+    assert [m["eventType"] for m in emails(before["id"])] == ["order.paid", "order.created"]
+    assert [m["eventType"] for m in emails(while_down["id"])] == ["order.created"]
+    assert sorted(e["type"] for e in published(path)) == ["order.created", "order.created", "order.paid"]
