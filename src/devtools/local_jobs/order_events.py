@@ -16,8 +16,8 @@ nor replays changes; a stream it has not seen before is read from its newest rec
 
 from __future__ import annotations
 
+import functools
 import json
-import logging
 import os
 import uuid
 from pathlib import Path
@@ -40,7 +40,6 @@ RETRY_SECONDS_DEFAULT = "5"
 RECEIVE_ROUNDS = 10  # queue batches per tick at most, so one tick cannot starve the next stream read
 STATE_FILE = "order-events-stream.json"
 
-log = logging.getLogger("devtools.order_events")
 _state: dict[str, Any] = {}
 
 
@@ -52,6 +51,7 @@ def _region() -> str:
     return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
 
 
+@functools.cache
 def _client(service: str) -> Any:
     import boto3
     from botocore.config import Config
@@ -61,6 +61,7 @@ def _client(service: str) -> Any:
     return boto3.client(service, region_name=_region(), config=Config(account_id_endpoint_mode="disabled"))
 
 
+@functools.cache
 def _streams_client() -> Any:
     import boto3
     from botocore.config import Config
@@ -98,6 +99,8 @@ def _queue(sqs: Any, name: str, attributes: dict[str, str]) -> tuple[str, str]:
 def setup() -> None:
     for name, value in DEFAULTS.items():
         os.environ.setdefault(name, value)
+    _client.cache_clear()
+    _streams_client.cache_clear()
     sqs, sns = _client("sqs"), _client("sns")
     queue_props = serverless_config.resource("OrderEventsQueue")
     dlq_props = serverless_config.resource("OrderEventsDeadLetterQueue")
@@ -138,6 +141,8 @@ def setup() -> None:
     messaging.reset()
     for function in (PUBLISHER, NOTIFIER):  # imported now: the first event pays no import (a cold start)
         _handler(function)
+    for service in ("sns", "ses"):  # and the handlers' clients exist
+        messaging._client(service, _region())
     _state.clear()
     _state.update(queue_url=queue_url, queue_arn=queue_arn, dlq_url=dlq_url, patterns=patterns, stream=_Stream.open())
 
