@@ -1,69 +1,66 @@
-"""The customer's emails about an order event: subject, plain text and HTML, from the
-event's order summary. Nothing secret is in an event, and nothing but the summary, the
-customer's name and the order id goes into a message."""
+"""One spelling per mailbox, so that look-alikes are the same account or no account.
+
+NFKC folds compatibility characters into the letters they look like (fullwidth a, the fi
+ligature, the fullwidth full stop); then the address is lower-cased. The part before `@`
+must then be ASCII. A domain with non-ASCII letters is converted to its IDNA A-label
+(`xn--...`, UTS #46 mapping, IDNA 2008 rules, the `idna` library), which is what is stored
+and shown; a label that mixes scripts (a Cyrillic e among Latin letters) is refused,
+whether it is sent in Unicode or as an A-label. docs/API.md states the rule.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from html import escape
-from typing import Any
+import unicodedata
 
-# What each mailed event tells the customer: (subject, the sentence that opens the message).
-WORDING = {
-    "order.created": ("We received your order", "Thank you for your order. It is waiting for your payment."),
-    "order.paid": ("Payment received for your order", "We received your payment. Your order is being prepared."),
-    "order.cancelled": ("Your order was cancelled", "Your order was cancelled. Nothing will be charged or shipped."),
-    "order.expired": (
-        "Your order expired",
-        "Your order expired because it was not paid in time. You can place it again at any time.",
-    ),
-    "order.shipped": ("Your order has shipped", "Good news: your order is on its way."),
-    "order.delivered": ("Your order was delivered", "Your order was delivered. We hope you enjoy it."),
-}
+# Scripts that one label may legitimately combine (Japanese, Korean); any other mix is refused.
+_COMPATIBLE_SCRIPTS = (frozenset({"CJK", "HIRAGANA", "KATAKANA"}), frozenset({"CJK", "HANGUL"}))
 
 
-@dataclass(frozen=True)
-class Email:
-    subject: str
-    text: str
-    html: str
+class LookAlike(ValueError):
+    """The address cannot be told apart from another spelling: refused."""
 
 
-def _amount(value: str, currency: str) -> str:
-    return f"{value} {currency.upper()}"
+def _scripts(label: str) -> set[str]:
+    # The first word of a letter's Unicode name is its script for every script that matters
+    # here (LATIN, CYRILLIC, GREEK, ARMENIAN, CJK, HIRAGANA, ...). Digits and "-" have none.
+    return {unicodedata.name(ch, "UNKNOWN").split()[0] for ch in label if ch.isalpha()}
 
 
-def render(event: dict[str, Any], name: str) -> Email:
-    """Raises KeyError for an event type that sends no email."""
-    subject, opening = WORDING[event["type"]]
-    order = event["order"]
-    currency = order["currency"]
-    reference = order["id"]
-    total = _amount(order["totalAmount"], currency)
-    lines = [(line["name"], line["quantity"], _amount(line["lineTotal"], currency)) for line in order.get("items", [])]
-    text = "\n".join(
-        [
-            f"Hello {name},",
-            "",
-            opening,
-            "",
-            f"Order {reference}",
-            *(f"  {quantity} x {title}: {amount}" for title, quantity, amount in lines),
-            f"Total: {total}",
-            "",
-            "Thank you for shopping with us.",
-        ]
-    )
-    rows = "".join(
-        f"<tr><td>{escape(title)}</td><td>{quantity}</td><td>{escape(amount)}</td></tr>"
-        for title, quantity, amount in lines
-    )
-    html = (
-        '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>'
-        f"<p>Hello {escape(name)},</p><p>{escape(opening)}</p>"
-        f"<h2>Order {escape(reference)}</h2>"
-        f"<table><thead><tr><th>Item</th><th>Qty</th><th>Amount</th></tr></thead><tbody>{rows}</tbody>"
-        f'<tfoot><tr><th colspan="2">Total</th><th>{escape(total)}</th></tr></tfoot></table>'
-        "<p>Thank you for shopping with us.</p></body></html>"
-    )
-    return Email(subject=f"{subject} ({reference[:8]})", text=text, html=html)
+def _one_script(label: str) -> bool:
+    scripts = _scripts(label)
+    return len(scripts) <= 1 or any(scripts <= allowed for allowed in _COMPATIBLE_SCRIPTS)
+
+
+def _domain(domain: str) -> str:
+    if domain.isascii() and not any(label.startswith("xn--") for label in domain.split(".")):
+        return domain
+    import idna  # only internationalized domains pay for it
+
+    try:
+        ascii_domain = idna.encode(domain, uts46=True).decode("ascii")
+        labels = idna.decode(ascii_domain).split(".")
+    except idna.IDNAError:
+        raise LookAlike("Not a valid internationalized domain.") from None
+    if not all(_one_script(label) for label in labels):
+        raise LookAlike("A domain label may not mix scripts (such as Latin and Cyrillic letters).")
+    return ascii_domain
+
+
+def normalize(email: str) -> str:
+    """The address's one spelling; raises LookAlike when it has none."""
+    text = unicodedata.normalize("NFKC", email).strip().lower()
+    local, at, domain = text.rpartition("@")
+    if not at or not local or not domain:
+        raise LookAlike("Not a valid email address.")
+    if not local.isascii():
+        raise LookAlike("The part before @ must be ASCII.")
+    return f"{local}@{_domain(domain)}"
+
+
+def normalize_for_lookup(email: str) -> str:
+    """As `normalize`, for finding an account: an address that has no spelling cannot have
+    been registered, so its folded text is returned, to match nothing (login says 401)."""
+    try:
+        return normalize(email)
+    except LookAlike:
+        return unicodedata.normalize("NFKC", email).strip().lower()

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from shop import emails
+from shop import order_emails
 from shop.services import notifications, order_events
 from shop.storage.changes import order_change
 from shop.storage.dynamo import serialize
@@ -235,4 +235,4 @@ def test_every_mailed_type_has_wording_and_the_filter_policy_lists_exactly_them(
     from devtools import serverless_config
 
     policy = serverless_config.resource("OrderEmailsSubscription")["FilterPolicy"]["eventType"]
-    assert set(policy) == set(emails.WORDING) == set(order_events.ALL) - {"order.payment_failed"}
+    assert set(policy) == set(order_emails.WORDING) == set(order_events.ALL) - {"order.payment_failed"}

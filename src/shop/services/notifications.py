@@ -12,14 +12,14 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from .. import emails
+from .. import order_emails
 from ..storage.notifications import CLAIMED, SENT
 from ..storage.protocol import Storage
 
 STALE_CLAIM_SECONDS = 120
 # Longer than a message can live: 4 days in the queue plus 14 in the DLQ before a redrive.
 RECORD_TTL_SECONDS = 30 * 24 * 3600
-MAILED = frozenset(emails.WORDING)
+MAILED = frozenset(order_emails.WORDING)
 
 
 class DeliveryInFlight(RuntimeError):
@@ -65,7 +65,7 @@ def notify(store: Storage, mailer: Any, event: Any, now: int | None = None) -> s
     if user is None:
         store.notifications.mark_sent(event_id, now, "")
         return "no-recipient"
-    email = emails.render(event, user.get("name") or "customer")
+    email = order_emails.render(event, user.get("name") or "customer")
     headers = {"X-Shop-Order-Id": order["id"], "X-Shop-Event-Type": event["type"], "X-Shop-Event-Id": event_id}
     try:
         message_id = mailer.send(user["email"], email.subject, email.text, email.html, headers)
