@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,8 @@ DEFAULTS = {
 RETRY_SECONDS_DEFAULT = "5"
 RECEIVE_ROUNDS = 10  # queue batches per tick at most, so one tick cannot starve the next stream read
 STATE_FILE = "order-events-stream.json"
+SHARDS_REFRESH_SECONDS = 5.0  # DynamoDB rolls a stream's shards over every few hours
+QUEUE_IDLE_POLL_SECONDS = 1.0
 
 _state: dict[str, Any] = {}
 
@@ -158,6 +161,8 @@ class _Stream:
         self.positions = positions  # shard -> last sequence number handled (None: none yet)
         self.finished = finished  # closed shards read to their end
         self.iterators: dict[str, str] = {}
+        self.shards: list[dict[str, Any]] | None = None
+        self.shards_until = 0.0
 
     @classmethod
     def open(cls) -> _Stream:
@@ -215,9 +220,13 @@ class _Stream:
         return self.iterators[shard_id]
 
     def batches(self) -> list[tuple[str, list[dict[str, Any]], bool]]:
-        """(shard, records, shard ended) for every shard with something new; parents first."""
+        """(shard, records, shard ended) for every shard with something new; parents first.
+        The shard list is read again every SHARDS_REFRESH_SECONDS, or when a shard ended."""
         found = []
-        shards = self._shards()
+        if self.shards is None or time.monotonic() >= self.shards_until:
+            self.shards = self._shards()
+            self.shards_until = time.monotonic() + SHARDS_REFRESH_SECONDS
+        shards = self.shards
         known = {shard["ShardId"] for shard in shards}
         for shard in shards:
             shard_id, parent = shard["ShardId"], shard.get("ParentShardId")
@@ -231,6 +240,8 @@ class _Stream:
                 self.iterators.pop(shard_id, None)
             if response["Records"] or not following:
                 found.append((shard_id, response["Records"], not following))
+            if not following:
+                self.shards = None  # its children are new shards
         return found
 
     def handled(self, shard_id: str, last_sequence: str | None, ended: bool) -> None:
@@ -310,7 +321,11 @@ def deliver_queue() -> int:
 
 
 def tick() -> None:
+    """The stream every tick; the queue right after the publisher published (SNS delivers to
+    it at once), and otherwise every QUEUE_IDLE_POLL_SECONDS for the retries coming back."""
     if not _state:
         setup()
-    deliver_stream()
-    deliver_queue()
+    published = deliver_stream()
+    if published or time.monotonic() >= _state.get("queue_poll_at", 0.0):
+        deliver_queue()
+        _state["queue_poll_at"] = time.monotonic() + QUEUE_IDLE_POLL_SECONDS
