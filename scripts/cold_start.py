@@ -18,7 +18,10 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,7 +44,9 @@ else:
     import importlib
     module_name, _, function_name = job["handler"].rpartition(".")
     handler = getattr(importlib.import_module(module_name.replace("/", ".")), function_name)
-    status = handler(job["event"], None)["statusCode"]
+    reply = handler(job["event"], None)
+    # An event source's function answers with its failed records: "0 failed" is its 200.
+    status = reply["statusCode"] if "statusCode" in reply else f"{len(reply['batchItemFailures'])} failed"
 elapsed = time.perf_counter() - started
 print(json.dumps({"seconds": elapsed, "status": status}))
 """
@@ -70,7 +75,7 @@ def _seed(endpoint: str, template: dict) -> dict[str, dict]:
         }
     )
     import boto3
-    from tests.deploy.lambda_probe import ADDRESS, PASSWORD, event
+    from tests.deploy.lambda_probe import ADDRESS, PASSWORD
 
     from devtools import serverless_config
 
@@ -105,8 +110,51 @@ def _seed(endpoint: str, template: dict) -> dict[str, dict]:
     oid = orders.create(repo, caller, {"items": [{"productId": pid, "quantity": 1}], "shippingAddress": ADDRESS})[0][
         "id"
     ]
+    # cancelOrder and updateOrderStatus change an order: a fresh pending one for every round.
+    fresh = [
+        orders.create(repo, caller, {"items": [{"productId": pid, "quantity": 1}], "shippingAddress": ADDRESS})[0]["id"]
+        for _ in range(2 * ROUNDS)
+    ]
+    # The event functions' resources: the topic the publisher's environment names by Ref, the sender.
+    os.environ["EVENTS_TOPIC_ARN"] = boto3.client("sns").create_topic(Name="bench-order-events")["TopicArn"]
+    sender = next(
+        r["Properties"]["Environment"]["Variables"]["SES_SENDER_ADDRESS"]
+        for r in template["Resources"].values()
+        if "SES_SENDER_ADDRESS" in r.get("Properties", {}).get("Environment", {}).get("Variables", {})
+    )
+    boto3.client("ses").verify_email_identity(EmailAddress=sender)
+    order = repo.orders.get(oid, consistent=True)
+    return events(Seeded(pid=pid, oid=oid, token=token, admin=admin, pending=iter(fresh), order=order))
+
+
+@dataclass
+class Seeded:
+    pid: str
+    oid: str
+    token: str
+    admin: str
+    pending: Iterator[str]  # ids of pending orders, one per cancel or status change
+    order: dict | None = None  # the order `oid` as stored: the event functions' events describe it
+
+
+def events(seeded: Seeded) -> dict[str, Callable[[], dict]]:
+    """A callable per function name that returns that function's next API Gateway event.
+    tests/unit/test_cold_start_events.py fails when a function of serverless.yml has none."""
+    from tests.deploy.lambda_probe import ADDRESS, PASSWORD, event
+
+    pid, oid, token, admin = seeded.pid, seeded.oid, seeded.token, seeded.admin
     order_body = {"items": [{"productId": pid, "quantity": 1}], "shippingAddress": ADDRESS}
     counter = iter(range(10**6))
+
+    def cancel() -> dict:
+        order_id = next(seeded.pending)
+        return event("POST", "/orders/{id}/cancel", f"/orders/{order_id}/cancel", None, token, {"id": order_id})
+
+    def move() -> dict:
+        order_id = next(seeded.pending)
+        path = f"/orders/{order_id}/status"
+        return event("PUT", "/orders/{id}/status", path, {"status": "paid"}, admin, {"id": order_id})
+
     return {
         # register needs a new email every time: a callable
         "register": lambda: event(
@@ -130,7 +178,86 @@ def _seed(endpoint: str, template: dict) -> dict[str, dict]:
         "getOrder": lambda: event("GET", "/orders/{id}", f"/orders/{oid}", None, token, {"id": oid}),
         "health": lambda: event("GET", "/health", "/health"),
         "fallback": lambda: event("PATCH", "/products", "/products"),
+        "cancelOrder": cancel,
+        "updateOrderStatus": move,
+        "publishOrderEvents": lambda: order_events_batch(seeded),
+        "notifyCustomers": lambda: order_email_batch(seeded),
     }
+
+
+def _order(seeded: Seeded) -> dict:
+    from decimal import Decimal
+
+    return seeded.order or {
+        "id": seeded.oid,
+        "userId": "u-1",
+        "status": "pending",
+        "items": [{"productId": seeded.pid, "name": "Lamp", "price": Decimal("24.50"), "quantity": 1}],
+        "totalAmount": Decimal("24.50"),
+        "createdAt": "2026-12-01T00:00:00Z",
+        "updatedAt": "2026-12-01T00:00:00Z",
+    }
+
+
+def order_events_batch(seeded: Seeded) -> dict:
+    """A DynamoDB Streams batch as Lambda delivers it: the order's creation."""
+    from shop.storage.dynamo import serialize
+
+    order = _order(seeded)
+    item = {**order, "items": [{**line, "lineTotal": line["price"] * line["quantity"]} for line in order["items"]]}
+    keys = {"id": order["id"], "type": "order"}
+    return {
+        "Records": [
+            {
+                "eventID": uuid.uuid4().hex,
+                "eventName": "INSERT",
+                "eventVersion": "1.1",
+                "eventSource": "aws:dynamodb",
+                "awsRegion": "us-east-1",
+                "dynamodb": {
+                    "ApproximateCreationDateTime": int(time.time()),
+                    "Keys": serialize(keys),
+                    "NewImage": serialize({**item, **keys}),
+                    "SequenceNumber": str(uuid.uuid4().int)[:21],
+                    "SizeBytes": 512,
+                    "StreamViewType": "NEW_AND_OLD_IMAGES",
+                },
+                "eventSourceARN": "arn:aws:dynamodb:us-east-1:123456789012:table/bench/stream/2026-12-01T00:00:00.000",
+            }
+        ]
+    }
+
+
+def order_email_batch(seeded: Seeded) -> dict:
+    """An SQS batch as Lambda delivers it: one order.created event (a new id each time: one email each)."""
+    order = _order(seeded)
+    body = {
+        "eventId": str(uuid.uuid4()),
+        "type": "order.created",
+        "version": 1,
+        "occurredAt": order["createdAt"],
+        "order": {
+            "id": order["id"],
+            "userId": order["userId"],
+            "status": "pending",
+            "previousStatus": None,
+            "totalAmount": f"{order['totalAmount']:.2f}",
+            "currency": "usd",
+            "items": [],
+        },
+    }
+    message = {
+        "messageId": str(uuid.uuid4()),
+        "receiptHandle": "bench",
+        "body": json.dumps(body),
+        "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": str(int(time.time() * 1000))},
+        "messageAttributes": {"eventType": {"stringValue": "order.created", "dataType": "String"}},
+        "md5OfBody": "",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:bench-order-emails",
+        "awsRegion": "us-east-1",
+    }
+    return {"Records": [message]}
 
 
 def _run(python: str, job: dict, env: dict) -> dict:
@@ -167,6 +294,9 @@ def main() -> None:
     try:
         _wait_for(port)
         events = _seed(endpoint, template)
+        missing = sorted(set(functions) - set(events))
+        if missing:
+            raise SystemExit(f"no benchmark event for {', '.join(missing)}: add one to events() in {__file__}")
         with tempfile.TemporaryDirectory() as work:
             tasks = {}
             for name in functions:
@@ -181,7 +311,10 @@ def main() -> None:
                 job = {"task": work, "runtime": runtime, "handler": None}
                 samples["(bare boto3 client)"].append(_run(python, job, base_env)["seconds"])
                 for name, properties in functions.items():
-                    env = base_env | properties["Environment"]["Variables"] | {"AWS_REGION": "us-east-1"}
+                    variables = properties["Environment"]["Variables"]
+                    # A Ref (the events topic) is the one created in _seed.
+                    env = base_env | {k: v if isinstance(v, str) else os.environ[k] for k, v in variables.items()}
+                    env["AWS_REGION"] = "us-east-1"
                     job = {"task": str(tasks[name]), "runtime": runtime, "handler": properties["Handler"]}
                     job["event"] = events[name]()
                     result = _run(python, job, env)

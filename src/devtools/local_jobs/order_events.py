@@ -29,6 +29,7 @@ from devtools import lambda_events, serverless_config
 NAME = "order-events"
 PUBLISHER = "publishOrderEvents"
 NOTIFIER = "notifyCustomers"
+# As in devtools.local_server.LOCAL_DEFAULTS (make run sets them); for a job run on its own.
 DEFAULTS = {
     "EVENTS_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:shop-api-local-events",
     "ORDER_EMAILS_QUEUE": "shop-api-local-order-emails",
@@ -36,7 +37,7 @@ DEFAULTS = {
     "SES_SENDER_ADDRESS": "orders@shop.example",
 }
 # Locally a failed email comes back after this many seconds (on AWS: the queue's
-# VisibilityTimeout, 180 s), so the retries and the move to the DLQ can be watched.
+# VisibilityTimeout, 150 s), so the retries and the move to the DLQ can be watched.
 RETRY_SECONDS_DEFAULT = "5"
 RECEIVE_ROUNDS = 10  # queue batches per tick at most, so one tick cannot starve the next stream read
 STATE_FILE = "order-events-stream.json"
