@@ -21,8 +21,8 @@ from werkzeug.wrappers import Request
 from devtools.local_jobs import order_events as job
 from devtools.local_routes import outbox
 from shop.handlers import notify_customers, publish_order_events
-from tests import factories
-from tests.apigw import invoke
+from tests import factories, iam
+from tests.apigw import invoke, invoke_function
 from tests.conftest import LOCAL_ENDPOINT
 from tests.integration.conftest import Account, register
 
@@ -45,7 +45,10 @@ def path(table, aws, monkeypatch, tmp_path):
     """The topic, queues, subscription and sender of this test, as the job sets them up."""
     suffix = uuid.uuid4().hex[:8]
     monkeypatch.setenv("LOCAL_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("EVENTS_TOPIC_ARN", f"arn:aws:sns:us-east-1:123456789012:events-{suffix}")
+    topic = f"events-{suffix}"
+    if iam.enabled():  # the publisher's role names the template's topic: use it
+        topic = iam.ENFORCEMENT.template["Resources"]["OrderEventsTopic"]["Properties"]["TopicName"]
+    monkeypatch.setenv("EVENTS_TOPIC_ARN", f"arn:aws:sns:us-east-1:123456789012:{topic}")
     monkeypatch.setenv("ORDER_EMAILS_QUEUE", f"emails-{suffix}")
     monkeypatch.setenv("ORDER_EVENTS_DLQ", f"dlq-{suffix}")
     monkeypatch.setenv("SES_SENDER_ADDRESS", "orders@shop.example")
@@ -53,6 +56,8 @@ def path(table, aws, monkeypatch, tmp_path):
     monkeypatch.delenv("AWS_ENDPOINT_URL_SES", raising=False)
     publish_order_events._topic.cache_clear()
     notify_customers._mailer.cache_clear()
+    # Each function runs as itself (under `make test-iam`: with exactly its role's policy).
+    monkeypatch.setattr(job, "_invoke", lambda function, event: invoke_function(function, event) or {})
     job.setup()
     sqs, sns = boto3.client("sqs", region_name="us-east-1"), boto3.client("sns", region_name="us-east-1")
     audit_url = sqs.create_queue(QueueName=f"audit-{suffix}")["QueueUrl"]
@@ -202,7 +207,7 @@ def test_the_publisher_ignores_other_items_and_order_changes_that_are_not_status
         sum(r["eventName"] == "MODIFY" and r["dynamodb"]["Keys"]["type"]["S"] == "order" for r in event["Records"]) == 2
     )
 
-    result = publish_order_events.handler(event, None)
+    result = invoke_function("publishOrderEvents", event)
 
     assert result == {"batchItemFailures": []}
     assert [e["type"] for e in published(path)] == ["order.created"]
@@ -214,8 +219,8 @@ def test_a_stream_batch_delivered_twice_still_sends_one_email_per_event(path, cu
     move(admin, order["id"], "paid")
     event = _stream_batch()
 
-    publish_order_events.handler(event, None)
-    publish_order_events.handler(event, None)  # Lambda retried the batch after a timeout
+    invoke_function("publishOrderEvents", event)
+    invoke_function("publishOrderEvents", event)  # Lambda retried the batch after a timeout
     twice = published(path)
     assert [e["type"] for e in twice] == ["order.created", "order.paid"] * 2
     assert twice[:2] == twice[2:]  # the same event ids: recognisable as the same events
@@ -274,14 +279,14 @@ def test_one_failing_message_in_a_batch_is_the_only_one_retried(path, customer, 
     event = {"Records": [job.lambda_events.sqs_record(m, job._state["queue_arn"], "us-east-1") for m in messages]}
     by_order = {json.loads(m["Body"])["order"]["id"]: m["MessageId"] for m in messages}
 
-    result = notify_customers.handler(event, None)
+    result = invoke_function("notifyCustomers", event)
 
     assert result == {"batchItemFailures": [{"itemIdentifier": by_order[second["id"]]}]}
     assert len(emails(first["id"])) == 1 and len(emails(third["id"])) == 1 and emails(second["id"]) == []
     # The retry (SES answers again) sends the failed one, once; the others are not sent again.
     retry = {"Records": [r for r in event["Records"] if r["messageId"] == by_order[second["id"]]]}
-    assert notify_customers.handler(retry, None) == {"batchItemFailures": []}
-    assert notify_customers.handler(event, None) == {"batchItemFailures": []}
+    assert invoke_function("notifyCustomers", retry) == {"batchItemFailures": []}
+    assert invoke_function("notifyCustomers", event) == {"batchItemFailures": []}
     assert [len(emails(o["id"])) for o in (first, second, third)] == [1, 1, 1]
 
 
