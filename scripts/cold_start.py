@@ -103,7 +103,7 @@ def _seed(endpoint: str, template: dict) -> dict[str, dict]:
     customer = auth.register(repo, email="bench@example.com", password=PASSWORD, name="Bench")
     auth.register(repo, email="admin@example.com", password=PASSWORD, name="Admin")
     auth.promote_to_admin(repo, "admin@example.com")
-    admin = auth.login(repo, email="admin@example.com", password=PASSWORD)["token"]
+    admin = auth.login(repo, email="admin@example.com", password=PASSWORD, source_ip="203.0.113.9")["token"]
     token = customer["token"]
     pid = products.create(repo, {"name": "Lamp", "price": Decimal("24.50"), "category": "Home", "stock": 10**6})["id"]
     caller = Caller(customer["user"]["userId"], "bench@example.com", "customer")
@@ -312,8 +312,10 @@ def main() -> None:
                 samples["(bare boto3 client)"].append(_run(python, job, base_env)["seconds"])
                 for name, properties in functions.items():
                     variables = properties["Environment"]["Variables"]
-                    # A Ref (the events topic) is the one created in _seed.
-                    env = base_env | {k: v if isinstance(v, str) else os.environ[k] for k, v in variables.items()}
+                    # An intrinsic (the events topic's Ref, the site origin) is what _seed set, or unset.
+                    env = base_env | {
+                        k: v if isinstance(v, str) else os.environ.get(k, "") for k, v in variables.items()
+                    }
                     env["AWS_REGION"] = "us-east-1"
                     job = {"task": str(tasks[name]), "runtime": runtime, "handler": properties["Handler"]}
                     job["event"] = events[name]()
