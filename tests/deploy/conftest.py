@@ -36,6 +36,14 @@ def package_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
+def package_log() -> Path:
+    """What `make package` printed (the Makefile keeps it for this)."""
+    path = Path(_required("SHOP_PACKAGE_LOG"))
+    assert path.is_file(), f"{path} is missing: run `make package`"
+    return path
+
+
+@pytest.fixture(scope="session")
 def template(package_dir) -> dict:
     return serverless_config.compiled_template(package_dir / TEMPLATE_NAME)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import struct
 import subprocess
 import zipfile
@@ -22,6 +23,22 @@ NEVER_IN_A_ZIP = ("boto3/", "botocore/", "s3transfer/", "tests/", "node_modules/
 ELF_X86_64 = 62
 
 
+def _resolved(value) -> str:
+    """A variable as CloudFormation would hand it to the function, with a stand-in for what only
+    a deploy knows: CORS_ALLOWED_ORIGINS names the storefront's distribution, for instance."""
+    if isinstance(value, str):
+        return value
+    (function, argument), *_ = value.items()
+    if function == "Fn::Join":
+        return argument[0].join(_resolved(part) for part in argument[1])
+    if function == "Fn::Sub":
+        template = argument if isinstance(argument, str) else argument[0]
+        return re.sub(r"\$\{([^}.]+)[^}]*\}", lambda m: f"{m.group(1).lower()}.example", template)
+    if function in ("Ref", "Fn::GetAtt"):
+        return f"{(argument if isinstance(argument, str) else argument[0]).lower()}.example"
+    raise AssertionError(f"no stand-in for {value}")
+
+
 def _probe(name: str, zip_path: Path, properties: dict, table: dict, ttl: dict | None, sites: dict, work: Path):
     task = work / name
     task.mkdir()
@@ -32,7 +49,7 @@ def _probe(name: str, zip_path: Path, properties: dict, table: dict, ttl: dict |
         "handler": properties["Handler"],
         "runtime": sites["LAMBDA_RUNTIME_SITE"],
         "harness": sites["LAMBDA_HARNESS_SITE"],
-        "environment": properties["Environment"]["Variables"],
+        "environment": {key: _resolved(value) for key, value in properties["Environment"]["Variables"].items()},
         "table": table,
         "ttl": ttl,
         "scenario": name,
