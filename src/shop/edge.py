@@ -63,6 +63,10 @@ class Operation:
     rate_limit: str | None = None  # a per-source-address limit ("login", "register")
     # What a path id that no record can have answers (inputs.PATH_ID): the route's 404.
     not_found: type[NotFound] = NotFound
+    # A body the handler reads as sent (a signed webhook), not through a schema: what it is,
+    # and the request header that signs it.
+    raw_body: str = ""
+    signature_header: str = ""
 
 
 def endpoint(**declared: Any) -> Callable[[Callable[[Request], Any]], Callable[..., dict[str, Any]]]:

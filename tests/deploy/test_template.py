@@ -30,6 +30,15 @@ def _actions(statement: dict) -> set[str]:
     return {action} if isinstance(action, str) else set(action)
 
 
+STRIPE_SECRETS = {"payOrder": "stripe-secret-key", "paymentWebhook": "stripe-webhook-secret"}
+
+
+def _secrets_of(name: str) -> tuple[str, ...]:
+    """The SecureStrings a function may read: the JWT secret; Stripe's key for the payment
+    function only, the webhook secret for the webhook function only."""
+    return ("jwt-secret", STRIPE_SECRETS[name]) if name in STRIPE_SECRETS else ("jwt-secret",)
+
+
 def _alarm_metrics(alarm: dict) -> list[dict]:
     """Every metric an alarm reads: its own, or each MetricStat of its metric math."""
     properties = alarm["Properties"]
@@ -55,7 +64,8 @@ def test_each_function_role_grants_exactly_what_serverless_yml_declares_and_no_m
             for resource in resources:  # an index of the table, never the base table or a wildcard
                 assert resource["Fn::Join"][1][1:] in [["index", f"gsi{n}"] for n in (1, 2, 3)], resource
         if "ssm:GetParameter" in _actions(statement):
-            assert all("jwt-secret" in json.dumps(r) for r in statement["Resource"])
+            resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            assert all(any(p in json.dumps(r) for p in _secrets_of(name)) for r in resources), (name, resources)
         if _actions(statement) & {"kms:Decrypt", "kms:GenerateDataKey"}:
             # The stack key only through a service: SSM for the secret, SNS for the events topic.
             via = statement["Condition"]["StringEquals"]["kms:ViaService"]["Fn::Sub"]

@@ -35,6 +35,11 @@ def test_every_function_has_a_benchmark_event_that_routes_to_it():
             source = event["Records"][0]["eventSource"]
             assert {"aws:dynamodb": "stream", "aws:sqs": "sqs"}[source] in sources, name
             continue
+        if "httpMethod" not in event:  # a scheduled function: EventBridge's event, and no route
+            assert event["source"] == "aws.events" and not any(
+                "http" in e for e in serverless_config.load()["functions"][name]["events"]
+            ), name
+            continue
         route, params = gateway.match(event["httpMethod"], event["path"])
         assert route.function == name, f"{name}'s event routes to {route.function}"
         assert (event["pathParameters"] or None) == (params or None)
