@@ -334,3 +334,22 @@ def test_a_restarted_job_resumes_where_it_stopped_neither_losing_nor_repeating_c
     assert [m["eventType"] for m in emails(before["id"])] == ["order.paid", "order.created"]
     assert [m["eventType"] for m in emails(while_down["id"])] == ["order.created"]
     assert sorted(e["type"] for e in published(path)) == ["order.created", "order.created", "order.paid"]
+
+
+def test_a_declined_payment_is_order_payment_failed_and_a_paid_one_mails_once(path, customer, product):
+    order = place_order(customer, product)
+    job.tick()
+    declined = invoke(
+        "POST", f"/orders/{order['id']}/payment", body={"paymentMethod": "pm_card_chargeDeclined"}, token=customer.token
+    )
+    assert declined.status == 402, declined.body
+    paid = invoke(
+        "POST", f"/orders/{order['id']}/payment", body={"paymentMethod": "pm_card_visa"}, token=customer.token
+    )
+    assert paid.status == 200, paid.body
+    job.tick()
+
+    events = published(path)
+    assert [e["type"] for e in events] == ["order.created", "order.payment_failed", "order.paid"]
+    assert events[1]["payment"]["reason"] == "card_declined"
+    assert [m["eventType"] for m in emails(order["id"])] == ["order.paid", "order.created"]
