@@ -31,7 +31,7 @@ DEPLOY_TEST_ENV := SHOP_PACKAGE_DIR=$(CURDIR)/.serverless LAMBDA_PYTHON=$(LAMBDA
 	LAMBDA_RUNTIME_SITE=$(CURDIR)/$(LAMBDA_RUNTIME_SITE) LAMBDA_HARNESS_SITE=$(CURDIR)/$(LAMBDA_HARNESS_SITE)
 
 
-.PHONY: run test lint unit integration blackbox security test-dynamodb-local admin deploy clean help openapi test-api test-fuzz load load-smoke bench package cfn-lint deploy-checks bench-cold
+.PHONY: mutation run test lint unit integration blackbox security test-dynamodb-local admin deploy clean help openapi test-api test-fuzz load load-smoke bench package cfn-lint deploy-checks bench-cold
 
 help:
 	@echo "make run     start the API on http://127.0.0.1:3000 (embedded DynamoDB, demo data)"
@@ -46,6 +46,7 @@ help:
 	@echo "make bench [BENCH_QUICK=1]   benchmarks, written into docs/BENCHMARKS.md (about 10 min; quick: 2 to 3)"
 	@echo "make package [STAGE=prod]  build the Lambda zips and the CloudFormation template offline (.serverless/)"
 	@echo "make bench-cold  cold-start ratios of every packaged function (docs/BENCHMARKS.md)"
+	@echo "make mutation    mutmut over the core modules with the fast suites (docs/TESTING.md; not in make test)"
 
 $(DEPS): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -156,9 +157,21 @@ load-smoke: $(DEPS)
 bench: $(DEPS) $(NODE_DEPS)
 	$(PY) benchmarks/bench.py
 
+# Mutation testing of the core (docs/TESTING.md): slow, so not part of `make test`.
+# MUTATION_WRITE=1 writes the score table into docs/TESTING.md.
+MUTDEPS := $(VENV)/.mutation-deps-installed
+$(MUTDEPS): $(DEPS) requirements-mutation.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-mutation.txt
+	touch $@
+
+mutation: $(MUTDEPS)
+	rm -rf mutants
+	@start=$$(date +%s); $(VENV)/bin/mutmut run --max-children $$(nproc); \
+		$(PY) scripts/mutation_report.py --seconds $$(( $$(date +%s) - start )) $(if $(MUTATION_WRITE),--write)
+
 deploy: $(NODE_DEPS) $(DEPS)
 	SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off SLS_PYTHON_BIN=$(CURDIR)/$(PY) \
 		npx --no-install serverless deploy --stage $(or $(STAGE),dev)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .coverage .coverage.* .serverless node_modules .cache
+	rm -rf mutants $(VENV) .pytest_cache .ruff_cache .coverage .coverage.* .serverless node_modules .cache
