@@ -179,6 +179,8 @@ def test_unexpected_errors_are_a_generic_500_and_logged_by_type(table, monkeypat
     line = json.loads(log_lines[-1])
     assert line["level"] == "ERROR" and line["errorType"] == "KeyError" and line["status"] == 500
     assert "secret internals" not in json.dumps(line)
+    # Where it was raised, innermost frame first: this test's own `explode`, by file and line.
+    assert line["errorAt"] == f"test_edge.py:{explode.__code__.co_firstlineno + 1}"
 
 
 def test_dynamodb_unreachable_is_503_with_retry_after(table, monkeypatch):
