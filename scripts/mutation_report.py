@@ -53,20 +53,29 @@ def module_of(mutant: str) -> str:
 def table(found: dict[str, str], judged: dict[str, str]) -> tuple[list[str], list[tuple[str, float]]]:
     by_module: dict[str, Counter] = defaultdict(Counter)
     for name, status in found.items():
-        kind = "killed" if status in KILLED else "equivalent" if name in judged else "survived"
+        kind = (
+            "killed"
+            if status in KILLED
+            else "equivalent"
+            if name in judged
+            else "not checked"
+            if status == "not checked"
+            else "survived"
+        )
         by_module[module_of(name)][kind] += 1
     rows = [
-        "| module | mutants | killed | equivalent (listed) | survived | score |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| module | mutants | killed | equivalent (listed) | survived (incl. no tests) | not checked | score |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     scores = []
     for module in sorted(by_module):
         c = by_module[module]
-        judged_total = sum(c.values()) - c["equivalent"]
+        judged_total = sum(c.values()) - c["equivalent"] - c["not checked"]
         score = 100.0 * c["killed"] / judged_total if judged_total else 100.0
         scores.append((module, score))
         rows.append(
-            f"| `{module}` | {sum(c.values())} | {c['killed']} | {c['equivalent']} | {c['survived']} | {score:.1f}% |"
+            f"| `{module}` | {sum(c.values())} | {c['killed']} | {c['equivalent']} | {c['survived']} "
+            f"| {c['not checked']} | {score:.1f}% |"
         )
     return rows, scores
 
@@ -86,7 +95,7 @@ def main() -> int:
     not_checked = [name for name, status in found.items() if status == "not checked"]
     rows, scores = table(found, judged)
     print("\n".join(rows))
-    survivors = sorted(n for n, s in found.items() if s not in KILLED and n not in judged)
+    survivors = sorted(n for n, s in found.items() if s not in KILLED | {"not checked"} and n not in judged)
     stale = sorted(set(judged) - set(found))
     for name in survivors:
         shown = subprocess.run(  # noqa: S603  # nosec B603 B607: mutmut from this venv, fixed arguments
