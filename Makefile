@@ -27,23 +27,30 @@ endif
 LAMBDA_RUNTIME_SITE := .cache/lambda-py312/runtime
 LAMBDA_HARNESS_SITE := .cache/lambda-py312/harness
 LAMBDA_SITES := $(LAMBDA_RUNTIME_SITE)/.installed $(LAMBDA_HARNESS_SITE)/.installed
-DEPLOY_TEST_ENV := SHOP_PACKAGE_DIR=$(CURDIR)/.serverless LAMBDA_PYTHON=$(LAMBDA_PYTHON) \
+DEPLOY_TEST_ENV := SHOP_PACKAGE_DIR=$(CURDIR)/.serverless SHOP_PACKAGE_LOG=$(CURDIR)/.cache/serverless-package.log LAMBDA_PYTHON=$(LAMBDA_PYTHON) \
 	LAMBDA_RUNTIME_SITE=$(CURDIR)/$(LAMBDA_RUNTIME_SITE) LAMBDA_HARNESS_SITE=$(CURDIR)/$(LAMBDA_HARNESS_SITE)
 
 
-.PHONY: mutation run test lint unit integration blackbox security test-dynamodb-local admin deploy clean help openapi test-api test-fuzz load load-smoke bench package cfn-lint deploy-checks bench-cold
+.PHONY: checkov workflow-lint smoke apigateway-logs-role
+.PHONY: mutation run reset preflight test lint unit integration blackbox security test-iam test-dynamodb-local admin deploy clean help openapi test-api test-fuzz load load-smoke bench bench-servers package cfn-lint deploy-checks bench-cold
 
 help:
-	@echo "make run     start the API on http://127.0.0.1:3000 (embedded DynamoDB, demo data)"
+	@echo "make run [FRESH=1]   the API on http://127.0.0.1:3000 (DynamoDB Local, data kept in .local/; reloads on changes)"
+	@echo "make reset           empty the data make run keeps"
 	@echo "make test    every suite CI runs"
 	@echo "make test-dynamodb-local   the dynamodb_local-marked tests on DynamoDB Local (part of make test)"
+	@echo "make test-iam          the integration suite under each function's compiled IAM policy (part of make test)"
 	@echo "make openapi           regenerate docs/openapi.json from serverless.yml and the schemas"
 	@echo "make test-api          the Postman collection (newman) against a fresh local server"
 	@echo "make test-fuzz         schemathesis against a fresh local server, from docs/openapi.json"
-	@echo "make admin EMAIL=...   promote a registered user to admin (TABLE_NAME / DYNAMODB_ENDPOINT_URL or AWS)"
-	@echo "make deploy STAGE=dev  serverless deploy"
+	@echo "make admin EMAIL=...   promote a registered user to admin (the running make run; or TABLE_NAME [DYNAMODB_ENDPOINT_URL] / AWS)"
+	@echo "make deploy STAGE=dev  check the account (API Gateway logs role), then serverless deploy with the pinned CLI"
+	@echo "make smoke HOST=https://...  health and the Postman collection's read-only folder against a deployed stage"
+	@echo "make apigateway-logs-role  create and set API Gateway's account-wide CloudWatch Logs role (once per account and region)"
+	@echo "make checkov / make workflow-lint  checkov on the generated template; actionlint on .github/workflows"
 	@echo "make load PROFILE=load|stress|spike|volume [HOST=https://...] [BACKEND=dynamodb-local]   Locust run (default: a fresh local server)"
-	@echo "make bench [BENCH_QUICK=1]   benchmarks, written into docs/BENCHMARKS.md (about 10 min; quick: 2 to 3)"
+	@echo "make bench [BENCH_QUICK=1]   benchmarks, written into docs/BENCHMARKS.md (about 15 min; quick: a few, into .cache/bench/)"
+	@echo "make bench-servers [BENCH_QUICK=1]   make run against serverless-offline on the same DynamoDB Local"
 	@echo "make package [STAGE=prod]  build the Lambda zips and the CloudFormation template offline (.serverless/)"
 	@echo "make bench-cold  cold-start ratios of every packaged function (docs/BENCHMARKS.md)"
 	@echo "make mutation    mutmut over the core modules with the fast suites (docs/TESTING.md; not in make test)"
@@ -52,6 +59,9 @@ $(DEPS): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
+
+# The storefront's rules (make web, test-web, test-e2e, chromium; part of run, test and deploy).
+include web/storefront.mk
 
 SECDEPS := $(VENV)/.security-deps-installed
 $(SECDEPS): $(DEPS) requirements-security.txt
@@ -63,8 +73,22 @@ $(NODE_DEPS): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-run: $(DEPS) $(NODE_DEPS)
-	$(PY) -m devtools.local_server
+# The supervisor (src/devtools/runner.py): DynamoDB Local (moto when Java is missing), the local
+# AWS endpoint, the background jobs, gunicorn workers; data kept in $(LOCAL_DATA_DIR) unless FRESH=1.
+LOCAL_DATA_DIR ?= $(CURDIR)/.local
+run: preflight $(DEPS) $(NODE_DEPS)
+	LOCAL_DATA_DIR="$(LOCAL_DATA_DIR)" FRESH="$(FRESH)" $(PY) -m devtools.runner
+
+# Empties what make run keeps (the table's data and the generated JWT secret).
+reset:
+	@if [ -f "$(LOCAL_DATA_DIR)/run.json" ] && kill -0 $$(sed 's/.*"pid": *\([0-9]*\).*/\1/' "$(LOCAL_DATA_DIR)/run.json") 2>/dev/null; then \
+		echo "make run is running: stop it first (Ctrl-C)"; exit 1; fi
+	rm -rf "$(LOCAL_DATA_DIR)/dynamodb" "$(LOCAL_DATA_DIR)/jwt-secret"
+	@echo "Cleared $(LOCAL_DATA_DIR): the next make run starts empty."
+
+# What make run needs, each named in one line with how to get it.
+preflight:
+	@scripts/preflight.sh
 
 openapi: $(DEPS)
 	$(PY) -m devtools.openapi
@@ -76,8 +100,8 @@ test-fuzz: $(DEPS)
 	$(PY) -m tests.contract.run fuzz
 
 lint: $(DEPS)
-	$(PY) -m ruff check src tests load benchmarks scripts
-	$(PY) -m ruff format --check src tests load benchmarks scripts
+	$(PY) -m ruff check src tests load benchmarks scripts deploy
+	$(PY) -m ruff format --check src tests load benchmarks scripts deploy
 
 unit: $(DEPS)
 	$(PY) -m pytest tests/unit
@@ -96,13 +120,12 @@ security: $(SECDEPS)
 	$(PY) -m bandit -r src -q
 	$(PY) -m devtools.dependency_audit
 
-test: lint security $(DEPS) package cfn-lint $(LAMBDA_SITES)
+test: lint security workflow-lint $(DEPS) package cfn-lint checkov $(LAMBDA_SITES)
 	rm -f .coverage .coverage.*
 	$(DEPLOY_TEST_ENV) $(PY) -m coverage run -m pytest
 	$(PY) -m coverage combine --quiet
 	$(PY) -m coverage report
-	@# The integration suite again, on a table built from the generated template.
-	SHOP_TABLE_TEMPLATE=$(TEMPLATE) $(PY) -m pytest -q -p no:cacheprovider tests/integration
+	$(MAKE) --no-print-directory test-iam
 	$(MAKE) --no-print-directory test-dynamodb-local
 	$(MAKE) --no-print-directory test-fuzz
 	$(MAKE) --no-print-directory load-smoke
@@ -113,13 +136,32 @@ test: lint security $(DEPS) package cfn-lint $(LAMBDA_SITES)
 test-dynamodb-local: $(DEPS) $(NODE_DEPS)
 	scripts/test-dynamodb-local.sh
 
+# The CLI's output is kept in $(PACKAGE_LOG): tests/deploy/test_template.py fails on any
+# configuration warning that docs/DEPLOY.md does not explain.
+PACKAGE_LOG := .cache/serverless-package.log
 package: $(NODE_DEPS) $(DEPS)
-	rm -rf .serverless
-	$(SLS_OFFLINE) npx --no-install serverless package --stage $(PACKAGE_STAGE)
+	rm -rf .serverless && mkdir -p $(dir $(PACKAGE_LOG))
+	$(SLS_OFFLINE) npx --no-install serverless package --stage $(PACKAGE_STAGE) > $(PACKAGE_LOG) 2>&1; \
+		status=$$?; cat $(PACKAGE_LOG); exit $$status
 
 cfn-lint: $(DEPS)
 	test -f $(TEMPLATE) || $(MAKE) package
 	$(VENV)/bin/cfn-lint $(TEMPLATE)
+
+# checkov in its own virtualenv (requirements-checkov.txt); every finding is fixed or skipped
+# with its reason (deploy/checkov.yaml, or the resource's Metadata). About 10 s on this template.
+CHECKOV_VENV := .cache/checkov-venv
+$(CHECKOV_VENV)/.installed: requirements-checkov.txt
+	rm -rf $(CHECKOV_VENV) && $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r $<
+	touch $@
+
+checkov: $(CHECKOV_VENV)/.installed
+	test -f $(TEMPLATE) || $(MAKE) package
+	$(CHECKOV_VENV)/bin/checkov --config-file deploy/checkov.yaml --file $(TEMPLATE)
+
+workflow-lint: $(DEPS)
+	$(VENV)/bin/actionlint -no-color .github/workflows/*.yml
 
 $(LAMBDA_RUNTIME_SITE)/.installed: tests/deploy/lambda-runtime.txt
 	@test -n "$(LAMBDA_PYTHON)" || (echo "CPython 3.12 (the Lambda runtime) is needed: on PATH as python3.12, via pyenv, or LAMBDA_PYTHON=..." && exit 2)
@@ -131,9 +173,18 @@ $(LAMBDA_HARNESS_SITE)/.installed: tests/deploy/lambda-harness.txt
 	rm -rf $(@D) && $(LAMBDA_PYTHON) -m pip install --quiet --disable-pip-version-check --target $(@D) -r $<
 	touch $@
 
-deploy-checks: package cfn-lint $(LAMBDA_SITES)
+deploy-checks: package cfn-lint checkov $(LAMBDA_SITES)
 	$(DEPLOY_TEST_ENV) $(PY) -m pytest -q tests/deploy
-	SHOP_TABLE_TEMPLATE=$(TEMPLATE) $(PY) -m pytest -q -p no:cacheprovider tests/integration
+	$(MAKE) --no-print-directory test-iam
+
+# The integration suite again, on the table of the generated template and under moto's IAM
+# enforcement: every function holds exactly the policy of its role in that template, a denied
+# request fails its test, and the run fails if a function of serverless.yml was never invoked
+# (tests/iam.py; CONTRIBUTING.md, "IAM"). After changing serverless.yml, `make package` first.
+test-iam: $(DEPS)
+	test -f $(TEMPLATE) || $(MAKE) package
+	SHOP_TABLE_TEMPLATE=$(TEMPLATE) SHOP_IAM_TEMPLATE=$(TEMPLATE) SHOP_IAM_EVERY_FUNCTION=1 \
+		$(PY) -m pytest -q -p no:cacheprovider tests/integration
 
 bench-cold: $(LAMBDA_SITES)
 	test -d .serverless || $(MAKE) package
@@ -141,7 +192,7 @@ bench-cold: $(LAMBDA_SITES)
 
 admin: $(DEPS)
 	@test -n "$(EMAIL)" || (echo "usage: make admin EMAIL=someone@example.com" && exit 2)
-	$(PY) -m devtools.admin promote "$(EMAIL)"
+	@LOCAL_DATA_DIR="$(LOCAL_DATA_DIR)" $(PY) -m devtools.admin promote "$(EMAIL)"
 
 # Load suites (load/README.md). Without HOST, a local server on 127.0.0.1 is started and stopped.
 LOAD_SMOKE_SCALE ?= 0.08
@@ -154,8 +205,12 @@ load-smoke: $(DEPS)
 	LOAD_TIME_SCALE=$(LOAD_SMOKE_SCALE) LOAD_USER_SCALE=0.1 VOLUME_PRODUCTS=$${VOLUME_PRODUCTS:-200} VOLUME_ORDERS=$${VOLUME_ORDERS:-200} \
 		$(PY) load/run.py load stress spike volume
 
-bench: $(DEPS) $(NODE_DEPS)
+OFFLINE_DEPS := benchmarks/offline/node_modules/.deps-installed
+# Full runs rewrite docs/BENCHMARKS.md; BENCH_QUICK=1 runs write .cache/bench/BENCHMARKS.md instead
+# (BENCH_WRITE=docs forces the committed file).
+bench: $(DEPS) $(NODE_DEPS) $(OFFLINE_DEPS)
 	$(PY) benchmarks/bench.py
+	$(PY) benchmarks/server_compare.py
 
 # Mutation testing of the core (docs/TESTING.md): slow, so not part of `make test`.
 # MUTATION_WRITE=1 writes the score table into docs/TESTING.md.
@@ -169,9 +224,33 @@ mutation: $(MUTDEPS)
 	@start=$$(date +%s); $(VENV)/bin/mutmut run --max-children $$(nproc); \
 		$(PY) scripts/mutation_report.py --seconds $$(( $$(date +%s) - start )) $(if $(MUTATION_WRITE),--write)
 
+# make run against serverless-offline 13 (installed for this benchmark only, pinned in
+# benchmarks/offline/package-lock.json), same handlers, same DynamoDB Local.
+$(OFFLINE_DEPS): benchmarks/offline/package.json benchmarks/offline/package-lock.json
+	cd benchmarks/offline && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+bench-servers: $(DEPS) $(NODE_DEPS) $(OFFLINE_DEPS)
+	$(PY) benchmarks/server_compare.py
+
+# Always the CLI pinned in package.json (serverless@3): a global `sls` is v4 nowadays, which
+# needs a login and reads this file differently (docs/DEPLOY.md).
 deploy: $(NODE_DEPS) $(DEPS)
+	$(PY) -m devtools.deploy_preflight --stage $(or $(STAGE),dev)
 	SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off SLS_PYTHON_BIN=$(CURDIR)/$(PY) \
 		npx --no-install serverless deploy --stage $(or $(STAGE),dev)
+	$(PY) -m devtools.deploy_site --stage $(or $(STAGE),dev)
+
+apigateway-logs-role: $(DEPS)
+	$(PY) -m devtools.deploy_preflight --create-logs-role
+
+# Reads only (no account, no write): safe against any stage; .github/workflows/deploy-stage.yml
+# runs it after each deploy.
+SMOKE_FOLDER := 0. Smoke (read-only)
+smoke: $(NODE_DEPS)
+	@test -n "$(HOST)" || (echo "usage: make smoke HOST=https://<id>.execute-api.<region>.amazonaws.com/<stage>" && exit 2)
+	node_modules/.bin/newman run postman/shop-api.postman_collection.json --folder "$(SMOKE_FOLDER)" \
+		--env-var "baseUrl=$(patsubst %/,%,$(HOST))" --timeout-request 15000 --reporter-cli-no-console
 
 clean:
 	rm -rf mutants $(VENV) .pytest_cache .ruff_cache .coverage .coverage.* .serverless node_modules .cache

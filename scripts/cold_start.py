@@ -19,13 +19,15 @@ import sys
 import tempfile
 import time
 import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
 ROUNDS = int(os.environ.get("ROUNDS", "10"))
-READ_ONLY = {"getProduct", "listProducts", "health", "getOrder", "listOrders"}
+READ_ONLY = {"getProduct", "listProducts", "health", "getOrder", "listOrders", "getCart"}
 SECRET = "cold-start-benchmark-secret-" + "x" * 40
 
 CHILD = """
@@ -41,7 +43,8 @@ else:
     import importlib
     module_name, _, function_name = job["handler"].rpartition(".")
     handler = getattr(importlib.import_module(module_name.replace("/", ".")), function_name)
-    status = handler(job["event"], None)["statusCode"]
+    result = handler(job["event"], None)
+    status = result.get("statusCode", "scheduled")  # expireOrders answers EventBridge, not HTTP
 elapsed = time.perf_counter() - started
 print(json.dumps({"seconds": elapsed, "status": status}))
 """
@@ -70,7 +73,7 @@ def _seed(endpoint: str, template: dict) -> dict[str, dict]:
         }
     )
     import boto3
-    from tests.deploy.lambda_probe import ADDRESS, PASSWORD, event
+    from tests.deploy.lambda_probe import ADDRESS, PASSWORD
 
     from devtools import serverless_config
 
@@ -105,8 +108,50 @@ def _seed(endpoint: str, template: dict) -> dict[str, dict]:
     oid = orders.create(repo, caller, {"items": [{"productId": pid, "quantity": 1}], "shippingAddress": ADDRESS})[0][
         "id"
     ]
+    # cancelOrder, updateOrderStatus and payOrder change an order: a fresh pending one for every round.
+    fresh = [
+        orders.create(repo, caller, {"items": [{"productId": pid, "quantity": 1}], "shippingAddress": ADDRESS})[0]["id"]
+        for _ in range(3 * ROUNDS)
+    ]
+    return events(Seeded(pid=pid, oid=oid, token=token, admin=admin, pending=iter(fresh)))
+
+
+@dataclass
+class Seeded:
+    pid: str
+    oid: str
+    token: str
+    admin: str
+    pending: Iterator[str]  # ids of pending orders, one per cancel or status change
+
+
+def events(seeded: Seeded) -> dict[str, Callable[[], dict]]:
+    """A callable per function name that returns that function's next API Gateway event.
+    tests/unit/test_cold_start_events.py fails when a function of serverless.yml has none."""
+    from tests.deploy.lambda_probe import ADDRESS, PASSWORD, event
+
+    pid, oid, token, admin = seeded.pid, seeded.oid, seeded.token, seeded.admin
     order_body = {"items": [{"productId": pid, "quantity": 1}], "shippingAddress": ADDRESS}
     counter = iter(range(10**6))
+
+    def cancel() -> dict:
+        order_id = next(seeded.pending)
+        return event("POST", "/orders/{id}/cancel", f"/orders/{order_id}/cancel", None, token, {"id": order_id})
+
+    def pay() -> dict:
+        order_id = next(seeded.pending)
+        body = {"paymentMethod": "pm_card_visa"}
+        return event("POST", "/orders/{id}/payment", f"/orders/{order_id}/payment", body, token, {"id": order_id})
+
+    def cart_line(method: str) -> dict:
+        body = {"quantity": 1} if method == "PUT" else None
+        return event(method, "/cart/items/{productId}", f"/cart/items/{pid}", body, token, {"productId": pid})
+
+    def move() -> dict:
+        order_id = next(seeded.pending)
+        path = f"/orders/{order_id}/status"
+        return event("PUT", "/orders/{id}/status", path, {"status": "paid"}, admin, {"id": order_id})
+
     return {
         # register needs a new email every time: a callable
         "register": lambda: event(
@@ -130,6 +175,23 @@ def _seed(endpoint: str, template: dict) -> dict[str, dict]:
         "getOrder": lambda: event("GET", "/orders/{id}", f"/orders/{oid}", None, token, {"id": oid}),
         "health": lambda: event("GET", "/health", "/health"),
         "fallback": lambda: event("PATCH", "/products", "/products"),
+        "cancelOrder": cancel,
+        "updateOrderStatus": move,
+        "getCart": lambda: event("GET", "/cart", "/cart", token=token),
+        "putCartItem": lambda: cart_line("PUT"),
+        "deleteCartItem": lambda: cart_line("DELETE"),
+        "clearCart": lambda: event("DELETE", "/cart", "/cart", token=token),
+        # An empty cart: 409 CART_EMPTY, the same imports and round trips up to the cart read.
+        "checkout": lambda: event("POST", "/checkout", "/checkout", {"shippingAddress": ADDRESS}, token),
+        "payOrder": pay,
+        # No STRIPE_WEBHOOK_SECRET in the benchmark: 503 before the library loads (cold init only).
+        "paymentWebhook": lambda: event("POST", "/payments/webhook", "/payments/webhook", {"id": "evt", "type": "x"}),
+        "expireOrders": lambda: {
+            "version": "0",
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "detail": {},
+        },
     }
 
 
@@ -167,6 +229,9 @@ def main() -> None:
     try:
         _wait_for(port)
         events = _seed(endpoint, template)
+        missing = sorted(set(functions) - set(events))
+        if missing:
+            raise SystemExit(f"no benchmark event for {', '.join(missing)}: add one to events() in {__file__}")
         with tempfile.TemporaryDirectory() as work:
             tasks = {}
             for name in functions:

@@ -87,8 +87,19 @@ class Documented:
 # ---- custom marshmallow fields -> JSON Schema ------------------------------------------
 
 
+# inputs.PATH_ID: any other id is the route's 404, answered by the edge.
+PATH_ID_SCHEMA = {"type": "string", "minLength": 1, "maxLength": inputs.MAX_PATH_ID, "pattern": "^[A-Za-z0-9._~-]+$"}
+
+
 def _validators(field: fields.Field) -> list[Any]:
     return list(getattr(field, "validators", []))
+
+
+# Python's str.strip() (and so Trimmed) removes more than ECMA-262's \s, which is what a JSON
+# Schema pattern's \S means to clients and to the fuzzer (U+001C to U+001F, U+0085): name every
+# character str.isspace() accepts, so both read "at least one character strip() keeps".
+_PY_WHITESPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
+NOT_ONLY_WHITESPACE = "[^" + "".join(f"\\u{ord(c):04x}" for c in _PY_WHITESPACE) + "]"
 
 
 def shop_field_properties(self: Any, field: fields.Field, ret: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
@@ -99,9 +110,9 @@ def shop_field_properties(self: Any, field: fields.Field, ret: dict[str, Any], *
             type="number",
             minimum=0,
             exclusiveMinimum=True,
-            maximum=float(schemas.MAX_PRICE),
+            maximum=float(field.maximum),
             multipleOf=0.01,
-            description="A JSON number greater than 0 and at most 1000000, with at most 2 decimal places "
+            description=f"A JSON number greater than 0 and at most {field.maximum}, with at most 2 decimal places "
             '(a string such as "19.99" is refused).',
         )
     if isinstance(field, schemas.WholeNumber):
@@ -115,7 +126,7 @@ def shop_field_properties(self: Any, field: fields.Field, ret: dict[str, Any], *
             extra["format"] = "email"
     elif isinstance(field, schemas.Trimmed) and ret.get("minLength", 0) >= 1:
         # Surrounding whitespace is removed before the length check: blank is empty.
-        extra["pattern"] = r"\S"
+        extra["pattern"] = NOT_ONLY_WHITESPACE
         extra["description"] = "Surrounding whitespace is trimmed before the length is checked."
     if schemas.strong_password in _validators(field):
         extra.update(
@@ -153,7 +164,7 @@ def _error_response(status: int, when: str) -> dict[str, Any]:
 
 def _errors_of(operation: Operation) -> dict[int, str]:
     found: dict[int, str] = {}
-    if operation.body is not None or operation.query is not None or operation.idempotency_key:
+    if operation.body is not None or operation.query is not None or operation.idempotency_key or operation.raw_body:
         found[400] = ERRORS[400]
     if operation.auth is not None:
         found[401] = ERRORS[401]
@@ -162,6 +173,8 @@ def _errors_of(operation: Operation) -> dict[int, str]:
     if operation.body is not None:
         found[413] = ERRORS[413]
         found[415] = ERRORS[415]
+    if operation.raw_body:
+        found[413] = ERRORS[413]
     found.update(operation.errors)
     found[500] = ERRORS[500]
     found[503] = ERRORS[503]
@@ -184,13 +197,23 @@ def _operation(name: str, route: serverless_config.Route, documented: Documented
         responses[str(status)] = _error_response(status, when)
 
     parameters: list[Any] = [
-        {"in": "path", "name": param, "required": True, "schema": {"type": "string", "minLength": 1}}
+        {"in": "path", "name": param, "required": True, "schema": PATH_ID_SCHEMA}
         for param in re.findall(r"\{([^}+]+)\}", route.path)
     ]
     if operation.query is not None:
         parameters.append({"in": "query", "schema": operation.query})
     if operation.idempotency_key:
         parameters.append("Idempotency-Key")  # apispec resolves a component name to its $ref
+    if operation.signature_header:
+        parameters.append(
+            {
+                "in": "header",
+                "name": operation.signature_header,
+                "required": True,
+                "description": '`t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`, at most 300 s old.',
+                "schema": {"type": "string", "minLength": 1},
+            }
+        )
 
     spec: dict[str, Any] = {
         "operationId": name,
@@ -206,6 +229,12 @@ def _operation(name: str, route: serverless_config.Route, documented: Documented
         spec["requestBody"] = {
             "required": True,
             "content": {"application/json": {"schema": operation.body}},
+        }
+    elif operation.raw_body:
+        spec["requestBody"] = {
+            "required": True,
+            "description": operation.raw_body,
+            "content": {"application/json": {"schema": {"type": "object"}}},
         }
     spec["security"] = [{"bearerAuth": []}] if operation.auth else []
     return spec

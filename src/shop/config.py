@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import os
 from dataclasses import dataclass
+from typing import Any
 
 MIN_SECRET_BYTES = 32
 
@@ -92,6 +93,42 @@ def throttle_settings() -> ThrottleSettings:
     )
 
 
+@dataclass(frozen=True)
+class PaymentSettings:
+    provider: str  # "fake" or "stripe"
+    currency: str
+    window_seconds: int  # an unpaid order expires after this long
+    stripe_api_base: str | None  # only to point the stripe library at a stand-in in tests
+
+
+@functools.cache
+def payment_settings() -> PaymentSettings:
+    provider = os.environ.get("PAYMENT_PROVIDER", "fake").strip() or "fake"
+    if provider not in ("fake", "stripe"):
+        raise ConfigError(f"PAYMENT_PROVIDER must be fake or stripe, got {provider!r}")
+    currency = os.environ.get("CURRENCY", "usd").strip().lower() or "usd"
+    if len(currency) != 3 or not currency.isalpha():
+        raise ConfigError(f"CURRENCY must be a three-letter ISO code, got {currency!r}")
+    return PaymentSettings(
+        provider=provider,
+        currency=currency,
+        window_seconds=_int("PAYMENT_WINDOW_SECONDS", 1800, 1, 7 * 24 * 3600),
+        stripe_api_base=os.environ.get("STRIPE_API_BASE") or None,
+    )
+
+
+@functools.cache
+def stripe_secret(name: str) -> str | None:
+    """STRIPE_SECRET_KEY or STRIPE_WEBHOOK_SECRET: from the variable locally, on AWS from the
+    SSM SecureString named by <name>_PARAMETER (read once per cold start, like the JWT secret).
+    None when neither is set: the routes that need it answer 503, nothing falls back."""
+    value = os.environ.get(name, "")
+    parameter = os.environ.get(name + "_PARAMETER", "")
+    if not value and parameter:
+        value = _read_secure_parameter(parameter, missing_ok=True) or ""
+    return value or None
+
+
 def _check_secret(name: str, value: str) -> str:
     if len(value.encode()) < MIN_SECRET_BYTES:
         raise ConfigError(f"{name} must be at least {MIN_SECRET_BYTES} bytes")
@@ -120,16 +157,31 @@ def signing_secrets() -> tuple[str, str | None]:
     return current, previous
 
 
-def _read_secure_parameter(name: str, missing_ok: bool = False) -> str | None:
-    import boto3  # only functions that sign or verify ever reach this
+@functools.cache
+def _ssm() -> Any:
+    from . import aws  # only functions that sign or verify ever reach this
 
-    client = boto3.client("ssm", region_name=settings().region)
+    return aws.client("ssm", settings().region)
+
+
+def _read_secure_parameter(name: str, missing_ok: bool = False) -> str | None:
+    """The SecureString's value. A missing parameter is a deployment error; SSM failing or
+    throttling (a burst of cold starts) is a 503 with Retry-After, retried at the next
+    request, since nothing is cached until the read succeeds."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from .deadline import DeadlineReached
+    from .errors import ServiceUnavailable
+
+    client = _ssm()
     try:
         return client.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
     except client.exceptions.ParameterNotFound:
         if missing_ok:
             return None
         raise ConfigError(f"SSM parameter {name} does not exist") from None
+    except (ClientError, BotoCoreError, DeadlineReached):
+        raise ServiceUnavailable(retry_after=1) from None
 
 
 def reset() -> None:
@@ -137,3 +189,6 @@ def reset() -> None:
     settings.cache_clear()
     signing_secrets.cache_clear()
     throttle_settings.cache_clear()
+    _ssm.cache_clear()
+    payment_settings.cache_clear()
+    stripe_secret.cache_clear()

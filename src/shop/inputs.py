@@ -17,6 +17,10 @@ if TYPE_CHECKING:  # imported where used, so that a cold start only pays for wha
 
 MAX_BODY_BYTES = 64 * 1024
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# What an id in a path may be: RFC 3986's unreserved characters, far below DynamoDB's
+# 2,048-byte key limit once prefixed. The ids this API makes are UUIDs.
+MAX_PATH_ID = 128
+PATH_ID = re.compile(rf"[A-Za-z0-9._~-]{{1,{MAX_PATH_ID}}}")
 
 
 def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -76,6 +80,10 @@ class Request:
     def path(self, name: str) -> str:
         return self.path_params.get(name, "")
 
+    def path_ids_valid(self) -> bool:
+        """Whether every path parameter could be the id of a record (see PATH_ID)."""
+        return all(isinstance(v, str) and PATH_ID.fullmatch(v) for v in self.path_params.values())
+
     def idempotency_key(self) -> str | None:
         key = self.headers.get("idempotency-key")
         if key is None:
@@ -86,7 +94,8 @@ class Request:
             )
         return key
 
-    def json_object(self) -> dict[str, Any]:
+    def raw_body(self) -> bytes:
+        """The body's bytes exactly as sent (a webhook signature covers them), at most 64 KiB."""
         raw = self.event.get("body")
         if raw is None or raw == "":
             raise errors.InvalidJson("Request body is required")
@@ -96,6 +105,10 @@ class Request:
             raise errors.InvalidJson() from None
         if len(data) > MAX_BODY_BYTES:
             raise errors.PayloadTooLarge(f"Request body must be at most {MAX_BODY_BYTES} bytes")
+        return data
+
+    def json_object(self) -> dict[str, Any]:
+        data = self.raw_body()
         media_type = self.headers.get("content-type", "").split(";")[0].strip().lower()
         if media_type != "application/json":
             raise errors.UnsupportedMediaType()

@@ -4,10 +4,16 @@ Orders keep their own copy of the name and price.
 """
 
 from ..edge import Request, endpoint
+from ..errors import ProductNotFound
 from ..services import products
 from ..storage import storage
 
 
-@endpoint(auth="admin", response="DeletedEnvelope", errors={404: "No product with this id (`PRODUCT_NOT_FOUND`)."})
+@endpoint(
+    not_found=ProductNotFound,
+    auth="admin",
+    response="DeletedEnvelope",
+    errors={404: "No product with this id (`PRODUCT_NOT_FOUND`)."},
+)
 def handler(request: Request):
     return products.delete(storage(), request.path("id"))

@@ -4,7 +4,8 @@
   dynamo.py       the client, calls, error translation, transactions, batch reads, paging
   protocol.py     what the services need: one protocol per aggregate, and the Storage that holds them
   failures.py     neutral failures (which line, which condition, the item as found)
-  users.py, products.py, orders.py, idempotency.py, throttles.py: one module per aggregate
+  users.py, products.py, orders.py, idempotency.py, throttles.py, carts.py, payments.py: one module
+                  per aggregate
 
 `storage()` is the process-wide Storage on DynamoDB, created on first use and kept for
 warm invocations; boto3 is imported only then.
@@ -20,8 +21,10 @@ class DynamoStorage:
     """Every aggregate's store on one table."""
 
     def __init__(self, table: Any):
+        from .carts import DynamoCarts
         from .idempotency import DynamoIdempotency
         from .orders import DynamoOrders
+        from .payments import DynamoPayments
         from .products import DynamoProducts
         from .throttles import DynamoThrottles
         from .users import DynamoUsers
@@ -32,6 +35,8 @@ class DynamoStorage:
         self.orders = DynamoOrders(table)
         self.idempotency = DynamoIdempotency(table)
         self.throttles = DynamoThrottles(table)
+        self.carts = DynamoCarts(table)
+        self.payments = DynamoPayments(table)
 
     @property
     def client(self) -> Any:
