@@ -32,7 +32,7 @@ DEPLOY_TEST_ENV := SHOP_PACKAGE_DIR=$(CURDIR)/.serverless SHOP_PACKAGE_LOG=$(CUR
 
 
 .PHONY: checkov workflow-lint smoke apigateway-logs-role
-.PHONY: run reset preflight test lint unit integration blackbox security test-iam test-dynamodb-local admin deploy clean help openapi test-api test-fuzz load load-smoke bench bench-servers package cfn-lint deploy-checks bench-cold
+.PHONY: mutation run reset preflight test lint unit integration blackbox security test-iam test-dynamodb-local admin deploy clean help openapi test-api test-fuzz load load-smoke bench bench-servers package cfn-lint deploy-checks bench-cold
 
 help:
 	@echo "make run [FRESH=1]   the API on http://127.0.0.1:3000 (DynamoDB Local, data kept in .local/; reloads on changes)"
@@ -53,6 +53,7 @@ help:
 	@echo "make bench-servers [BENCH_QUICK=1]   make run against serverless-offline on the same DynamoDB Local"
 	@echo "make package [STAGE=prod]  build the Lambda zips and the CloudFormation template offline (.serverless/)"
 	@echo "make bench-cold  cold-start ratios of every packaged function (docs/BENCHMARKS.md)"
+	@echo "make mutation    mutmut over the core modules with the fast suites (docs/TESTING.md; not in make test)"
 
 $(DEPS): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -211,6 +212,18 @@ bench: $(DEPS) $(NODE_DEPS) $(OFFLINE_DEPS)
 	$(PY) benchmarks/bench.py
 	$(PY) benchmarks/server_compare.py
 
+# Mutation testing of the core (docs/TESTING.md): slow, so not part of `make test`.
+# MUTATION_WRITE=1 writes the score table into docs/TESTING.md.
+MUTDEPS := $(VENV)/.mutation-deps-installed
+$(MUTDEPS): $(DEPS) requirements-mutation.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-mutation.txt
+	touch $@
+
+mutation: $(MUTDEPS)
+	rm -rf mutants
+	@start=$$(date +%s); $(VENV)/bin/mutmut run --max-children $$(nproc); \
+		$(PY) scripts/mutation_report.py --seconds $$(( $$(date +%s) - start )) $(if $(MUTATION_WRITE),--write)
+
 # make run against serverless-offline 13 (installed for this benchmark only, pinned in
 # benchmarks/offline/package-lock.json), same handlers, same DynamoDB Local.
 $(OFFLINE_DEPS): benchmarks/offline/package.json benchmarks/offline/package-lock.json
@@ -240,4 +253,4 @@ smoke: $(NODE_DEPS)
 		--env-var "baseUrl=$(patsubst %/,%,$(HOST))" --timeout-request 15000 --reporter-cli-no-console
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .coverage .coverage.* .serverless node_modules .cache
+	rm -rf mutants $(VENV) .pytest_cache .ruff_cache .coverage .coverage.* .serverless node_modules .cache

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -43,8 +44,15 @@ else:
     import importlib
     module_name, _, function_name = job["handler"].rpartition(".")
     handler = getattr(importlib.import_module(module_name.replace("/", ".")), function_name)
-    result = handler(job["event"], None)
-    status = result.get("statusCode", "scheduled")  # expireOrders answers EventBridge, not HTTP
+    reply = handler(job["event"], None)
+    # An event source's function answers with its failed records ("0 failed" is its 200);
+    # expireOrders answers EventBridge, not HTTP.
+    if "statusCode" in reply:
+        status = reply["statusCode"]
+    elif "batchItemFailures" in reply:
+        status = f"{len(reply['batchItemFailures'])} failed"
+    else:
+        status = "scheduled"
 elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
 print(json.dumps({"seconds": elapsed, "cpu": cpu, "status": status}))
 """
@@ -101,7 +109,7 @@ def _seed(endpoint: str, template: dict) -> dict[str, dict]:
     customer = auth.register(repo, email="bench@example.com", password=PASSWORD, name="Bench")
     auth.register(repo, email="admin@example.com", password=PASSWORD, name="Admin")
     auth.promote_to_admin(repo, "admin@example.com")
-    admin = auth.login(repo, email="admin@example.com", password=PASSWORD, source_ip="192.0.2.1")["token"]
+    admin = auth.login(repo, email="admin@example.com", password=PASSWORD, source_ip="203.0.113.9")["token"]
     token = customer["token"]
     pid = products.create(repo, {"name": "Lamp", "price": Decimal("24.50"), "category": "Home", "stock": 10**6})["id"]
     caller = Caller(customer["user"]["userId"], "bench@example.com", "customer")
@@ -113,7 +121,16 @@ def _seed(endpoint: str, template: dict) -> dict[str, dict]:
         orders.create(repo, caller, {"items": [{"productId": pid, "quantity": 1}], "shippingAddress": ADDRESS})[0]["id"]
         for _ in range(3 * ROUNDS)
     ]
-    return events(Seeded(pid=pid, oid=oid, token=token, admin=admin, pending=iter(fresh)))
+    # The event functions' resources: the topic the publisher's environment names by Ref, the sender.
+    os.environ["EVENTS_TOPIC_ARN"] = boto3.client("sns").create_topic(Name="bench-order-events")["TopicArn"]
+    sender = next(
+        r["Properties"]["Environment"]["Variables"]["SES_SENDER_ADDRESS"]
+        for r in template["Resources"].values()
+        if "SES_SENDER_ADDRESS" in r.get("Properties", {}).get("Environment", {}).get("Variables", {})
+    )
+    boto3.client("ses").verify_email_identity(EmailAddress=sender)
+    order = repo.orders.get(oid, consistent=True)
+    return events(Seeded(pid=pid, oid=oid, token=token, admin=admin, pending=iter(fresh), order=order))
 
 
 @dataclass
@@ -123,6 +140,7 @@ class Seeded:
     token: str
     admin: str
     pending: Iterator[str]  # ids of pending orders, one per cancel or status change
+    order: dict | None = None  # the order `oid` as stored: the event functions' events describe it
 
 
 def events(seeded: Seeded) -> dict[str, Callable[[], dict]]:
@@ -192,14 +210,84 @@ def events(seeded: Seeded) -> dict[str, Callable[[], dict]]:
             "source": "aws.events",
             "detail": {},
         },
+        "publishOrderEvents": lambda: order_events_batch(seeded),
+        "notifyCustomers": lambda: order_email_batch(seeded),
     }
 
 
-def _environment(properties: dict) -> dict[str, str]:
-    """The function's variables; one the template computes (CORS_ALLOWED_ORIGINS joins the
-    storefront's CloudFront domain) gets a stand-in of the same kind."""
-    variables = properties["Environment"]["Variables"]
-    return {k: v if isinstance(v, str) else "https://bench.example.com" for k, v in variables.items()}
+def _order(seeded: Seeded) -> dict:
+    from decimal import Decimal
+
+    return seeded.order or {
+        "id": seeded.oid,
+        "userId": "u-1",
+        "status": "pending",
+        "items": [{"productId": seeded.pid, "name": "Lamp", "price": Decimal("24.50"), "quantity": 1}],
+        "totalAmount": Decimal("24.50"),
+        "createdAt": "2026-12-01T00:00:00Z",
+        "updatedAt": "2026-12-01T00:00:00Z",
+    }
+
+
+def order_events_batch(seeded: Seeded) -> dict:
+    """A DynamoDB Streams batch as Lambda delivers it: the order's creation."""
+    from shop.storage.dynamo import serialize
+
+    order = _order(seeded)
+    item = {**order, "items": [{**line, "lineTotal": line["price"] * line["quantity"]} for line in order["items"]]}
+    keys = {"id": order["id"], "type": "order"}
+    return {
+        "Records": [
+            {
+                "eventID": uuid.uuid4().hex,
+                "eventName": "INSERT",
+                "eventVersion": "1.1",
+                "eventSource": "aws:dynamodb",
+                "awsRegion": "us-east-1",
+                "dynamodb": {
+                    "ApproximateCreationDateTime": int(time.time()),
+                    "Keys": serialize(keys),
+                    "NewImage": serialize({**item, **keys}),
+                    "SequenceNumber": str(uuid.uuid4().int)[:21],
+                    "SizeBytes": 512,
+                    "StreamViewType": "NEW_AND_OLD_IMAGES",
+                },
+                "eventSourceARN": "arn:aws:dynamodb:us-east-1:123456789012:table/bench/stream/2026-12-01T00:00:00.000",
+            }
+        ]
+    }
+
+
+def order_email_batch(seeded: Seeded) -> dict:
+    """An SQS batch as Lambda delivers it: one order.created event (a new id each time: one email each)."""
+    order = _order(seeded)
+    body = {
+        "eventId": str(uuid.uuid4()),
+        "type": "order.created",
+        "version": 1,
+        "occurredAt": order["createdAt"],
+        "order": {
+            "id": order["id"],
+            "userId": order["userId"],
+            "status": "pending",
+            "previousStatus": None,
+            "totalAmount": f"{order['totalAmount']:.2f}",
+            "currency": "usd",
+            "items": [],
+        },
+    }
+    message = {
+        "messageId": str(uuid.uuid4()),
+        "receiptHandle": "bench",
+        "body": json.dumps(body),
+        "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": str(int(time.time() * 1000))},
+        "messageAttributes": {"eventType": {"stringValue": "order.created", "dataType": "String"}},
+        "md5OfBody": "",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:bench-order-emails",
+        "awsRegion": "us-east-1",
+    }
+    return {"Records": [message]}
 
 
 def _run(python: str, job: dict, env: dict) -> dict:
@@ -257,7 +345,12 @@ def main() -> None:
                 samples["(bare boto3 client)"].append(result["seconds"])
                 cpu["(bare boto3 client)"].append(result["cpu"])
                 for name, properties in functions.items():
-                    env = base_env | _environment(properties) | {"AWS_REGION": "us-east-1"}
+                    variables = properties["Environment"]["Variables"]
+                    # An intrinsic (the events topic's Ref, the site origin) is what _seed set, or unset.
+                    env = base_env | {
+                        k: v if isinstance(v, str) else os.environ.get(k, "") for k, v in variables.items()
+                    }
+                    env["AWS_REGION"] = "us-east-1"
                     job = {"task": str(tasks[name]), "runtime": runtime, "handler": properties["Handler"]}
                     job["event"] = events[name]()
                     result = _run(python, job, env)

@@ -303,6 +303,25 @@ class FakeThrottles:
         return Attempt(True, 0, trusted_until)
 
 
+class FakeNotifications:
+    def __init__(self) -> None:
+        self.records: dict[str, dict[str, Any]] = {}
+
+    def claim(self, event_id: str, now: int, stale_before: int, expires_at: int) -> str:
+        record = self.records.get(event_id)
+        if record is not None and not (record["state"] == "sending" and record["claimedAt"] < stale_before):
+            return record["state"]
+        self.records[event_id] = {"state": "sending", "claimedAt": now, "expiresAt": expires_at}
+        return "claimed"
+
+    def mark_sent(self, event_id: str, now: int, message_id: str) -> None:
+        self.records.setdefault(event_id, {}).update(state="sent", sentAt=now, messageId=message_id)
+
+    def release(self, event_id: str) -> None:
+        if self.records.get(event_id, {}).get("state") == "sending":
+            del self.records[event_id]
+
+
 class FakeStorage:
     def __init__(self) -> None:
         self.users = FakeUsers()
@@ -312,6 +331,7 @@ class FakeStorage:
         self.orders = FakeOrders(self.products, self.idempotency, self.carts)
         self.payments = FakePayments(self.orders)
         self.throttles = FakeThrottles()
+        self.notifications = FakeNotifications()
 
     def ping(self) -> None:
         return None

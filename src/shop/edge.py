@@ -77,16 +77,9 @@ def endpoint(**declared: Any) -> Callable[[Callable[[Request], Any]], Callable[.
     query_schema = operation.query() if operation.query else None
 
     def decorate(fn: Callable[[Request], Any]) -> Callable[..., dict[str, Any]]:
-        def call(request: Request) -> Reply:
-            if not request.path_ids_valid():
-                # Decided by the id's shape, before DynamoDB sees a key it would refuse.
-                raise operation.not_found()
-            if query_schema is not None:
-                request.params = validate(query_schema, dict(request.query))
-            if body_schema is not None:
-                request.data = validate(body_schema, request.json_object())
-            result = fn(request)
-            return result if isinstance(result, Reply) else Reply(operation.status, result)
+        # The work is in module-level functions, not in closures made at import time, so
+        # that what a request runs is what a test (or a mutation run) can reach.
+        call = functools.partial(_call, fn, operation, body_schema, query_schema)
 
         @functools.wraps(fn)
         def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -96,6 +89,24 @@ def endpoint(**declared: Any) -> Callable[[Callable[[Request], Any]], Callable[.
         return handler
 
     return decorate
+
+
+def _call(
+    fn: Callable[[Request], Any],
+    operation: Operation,
+    body_schema: Schema | None,
+    query_schema: Schema | None,
+    request: Request,
+) -> Reply:
+    if not request.path_ids_valid():
+        # Decided by the id's shape, before DynamoDB sees a key it would refuse.
+        raise operation.not_found()
+    if query_schema is not None:
+        request.params = validate(query_schema, dict(request.query))
+    if body_schema is not None:
+        request.data = validate(body_schema, request.json_object())
+    result = fn(request)
+    return result if isinstance(result, Reply) else Reply(operation.status, result)
 
 
 def _authenticate(headers: dict[str, str], role: str) -> tokens.Caller:

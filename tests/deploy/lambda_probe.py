@@ -9,7 +9,8 @@ Step 1 imports the handler the way Lambda's bootstrap does, with only the task f
 the runtime's boto3 on sys.path, then every module of the package (lazy imports included),
 so a module or wheel missing from the zip fails here. Step 2 adds moto, builds the table
 and the SSM SecureString, seeds what the scenario needs with the artifact's own code, and
-invokes the handler with an API Gateway REST proxy event.
+invokes the handler with an API Gateway REST proxy event (the event functions: a stream or
+SQS batch, as Lambda builds it; their "status" is their reply and what reached SNS or SES).
 """
 
 from __future__ import annotations
@@ -151,6 +152,8 @@ def scenario(name: str):
             path = f"/orders/{oid}/status"
             return event("PUT", "/orders/{id}/status", path, {"status": "paid"}, admin, {"id": oid}), 200
         return event("GET", "/orders/{id}", f"/orders/{oid}", None, account["token"], {"id": oid}), 200
+    if name in ("publishOrderEvents", "notifyCustomers"):
+        return order_events_scenario(name, repo, user, product)
     if name in ("getCart", "putCartItem", "deleteCartItem", "clearCart", "checkout"):
         from src.shop.services import carts
 
@@ -200,9 +203,94 @@ def scenario(name: str):
     raise SystemExit(f"no scenario for function {name}")
 
 
+def order_events_scenario(name, repo, user, product):
+    """The event functions get what Lambda would give them: a stream batch read from the
+    table's real stream (moto), or an SQS batch of one event; expected is their reply plus
+    what reached SNS or SES."""
+    import boto3
+    from botocore.config import Config
+    from src.shop.services import orders
+    from src.shop.tokens import Caller
+
+    account, pid = user(), product()["id"]
+    caller = Caller(account["user"]["userId"], account["user"]["email"], "customer")
+    if name == "publishOrderEvents":
+        streams = boto3.client("dynamodbstreams", config=Config(account_id_endpoint_mode="disabled"))
+        table = boto3.client("dynamodb").describe_table(TableName=os.environ["TABLE_NAME"])["Table"]
+        shard = streams.describe_stream(StreamArn=table["LatestStreamArn"])["StreamDescription"]["Shards"][0]
+        iterator = streams.get_shard_iterator(
+            StreamArn=table["LatestStreamArn"], ShardId=shard["ShardId"], ShardIteratorType="LATEST"
+        )["ShardIterator"]
+        orders.create(repo, caller, {"items": [{"productId": pid, "quantity": 1}], "shippingAddress": ADDRESS}, None)
+        records = []
+        for record in streams.get_records(ShardIterator=iterator)["Records"]:
+            change = dict(record["dynamodb"])
+            change["ApproximateCreationDateTime"] = int(change["ApproximateCreationDateTime"].timestamp())
+            records.append(
+                {**record, "eventVersion": "1.1", "dynamodb": change, "eventSourceARN": table["LatestStreamArn"]}
+            )
+        return {"Records": records}, {"batchItemFailures": [], "published": 1}
+    order, _ = orders.create(
+        repo, caller, {"items": [{"productId": pid, "quantity": 1}], "shippingAddress": ADDRESS}, None
+    )
+    boto3.client("ses").verify_email_identity(EmailAddress=os.environ["SES_SENDER_ADDRESS"])
+    body = {
+        "eventId": str(uuid.uuid4()),
+        "type": "order.created",
+        "version": 1,
+        "occurredAt": order["createdAt"],
+        "order": {
+            "id": order["id"],
+            "userId": order["userId"],
+            "status": "pending",
+            "previousStatus": None,
+            "totalAmount": str(order["totalAmount"]),
+            "currency": "usd",
+            "items": [],
+        },
+    }
+    record = {
+        "messageId": str(uuid.uuid4()),
+        "receiptHandle": "probe",
+        "body": json.dumps(body),
+        "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1700000000000"},
+        "messageAttributes": {"eventType": {"stringValue": "order.created", "dataType": "String"}},
+        "md5OfBody": "",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:probe",
+        "awsRegion": "us-east-1",
+    }
+    return {"Records": [record]}, {"batchItemFailures": [], "sent": 1}
+
+
+def event_resources(environment: dict) -> None:
+    """The resources a function's environment names by Ref (the events topic), created in moto."""
+    import boto3
+
+    if "EVENTS_TOPIC_ARN" in environment:  # a Ref, handed over as a stand-in: the topic, in moto
+        os.environ["EVENTS_TOPIC_ARN"] = boto3.client("sns").create_topic(Name="probe-order-events")["TopicArn"]
+
+
+def event_outcome(response: dict) -> dict:
+    """A non-HTTP function's reply, with what it caused downstream."""
+    outcome = dict(response)
+    if os.environ.get("EVENTS_TOPIC_ARN"):
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.sns.models import sns_backends
+
+        topic = sns_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].topics[os.environ["EVENTS_TOPIC_ARN"]]
+        outcome["published"] = len(topic.sent_notifications)
+    if os.environ.get("SES_SENDER_ADDRESS"):
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.ses.models import ses_backends
+
+        outcome["sent"] = len(ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages)
+    return outcome
+
+
 def main() -> None:
     job = json.loads(sys.argv[1])
-    os.environ.update(job["environment"])
+    os.environ.update({k: v for k, v in job["environment"].items() if isinstance(v, str)})
     # The template's bcrypt cost (12) only makes seeding slow; the code path is the same.
     os.environ["BCRYPT_ROUNDS"] = "4"
     os.environ.update(
@@ -245,9 +333,12 @@ def main() -> None:
             if variable.endswith("_PARAMETER"):
                 value = secrets.get(variable) or "whsec_" + uuid.uuid4().hex * 2
                 ssm.put_parameter(Name=parameter, Type="SecureString", Value=value)
+        event_resources(job["environment"])
         request, expected = scenario(job["scenario"])
         response = handler(request, None)
-        if "statusCode" not in response:  # a scheduled function: its result, as the probe reports it
+        if "batchItemFailures" in response:  # an event source's function: its reply and effects
+            response = {"statusCode": event_outcome(response), "body": "{}"}
+        elif "statusCode" not in response:  # a scheduled function: its result, as the probe reports it
             response = {"statusCode": 200, "body": json.dumps({"success": True, "data": response})}
     print(
         json.dumps(

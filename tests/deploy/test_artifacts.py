@@ -138,6 +138,6 @@ def test_handler_imports_alone_on_python312_and_answers_a_real_event(probes, pac
     assert set(result["from_runtime"]) <= RUNTIME_PACKAGES, result["from_runtime"]
     assert "src.shop.handlers" in result["modules"]
     assert result["status"] == result["expected"], result["body"]
-    if result["status"] != 204:
+    if isinstance(result["status"], int) and result["status"] != 204:
         body = json.loads(result["body"])
         assert body["success"] is (result["status"] < 400)

@@ -58,9 +58,8 @@ def test_each_function_role_grants_exactly_what_serverless_yml_declares_and_no_m
     actions = set().union(*(_actions(s) for s in statements))
     assert actions - TRACING_ACTIONS - LOG_ACTIONS == serverless_config.iam_actions(name)
     assert not any(a.endswith("*") for a in actions), actions
-    # A SecureString read (the JWT secret's GetParameters, a Stripe secret's GetParameter) and
-    # the stack key's Decrypt come together or not at all.
-    assert bool(actions & SECRET_READS) == ("kms:Decrypt" in actions), actions
+    # A SecureString read: the JWT secret's GetParameters (with its -previous), a Stripe secret's GetParameter.
+    reads_secret = bool(actions & SECRET_READS)
     assert actions >= TRACING_ACTIONS  # tracing is Active
     for statement in statements:
         if _actions(statement) & {"dynamodb:Query"}:
@@ -70,10 +69,15 @@ def test_each_function_role_grants_exactly_what_serverless_yml_declares_and_no_m
         if _actions(statement) & SECRET_READS:
             resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
             assert all(any(p in json.dumps(r) for p in _secrets_of(name)) for r in resources), (name, resources)
-        if "kms:Decrypt" in _actions(statement):
-            assert statement["Condition"]["StringEquals"]["kms:ViaService"] == {
-                "Fn::Sub": "ssm.${AWS::Region}.amazonaws.com"
-            }
+        if _actions(statement) & {"kms:Decrypt", "kms:GenerateDataKey"}:
+            # The stack key only through a service: SSM for the secret, SNS for the events topic.
+            via = statement["Condition"]["StringEquals"]["kms:ViaService"]["Fn::Sub"]
+            assert via in {f"{service}.${{AWS::Region}}.amazonaws.com" for service in ("ssm", "sns")}, via
+            assert via.startswith("ssm.") == reads_secret or via.startswith("sns."), via
+    kms_via_ssm = [
+        s for s in statements if "kms:Decrypt" in _actions(s) and "ssm." in json.dumps(s.get("Condition", {}))
+    ]
+    assert bool(kms_via_ssm) == reads_secret  # the secret parameter and its key: both or neither
 
 
 def test_the_fallback_answers_every_routed_path_with_its_methods(template):
@@ -97,8 +101,11 @@ def test_no_secret_and_no_shared_table_role(template):
         assert "JWT_SECRET" not in properties["Environment"]["Variables"]
         assert properties["Environment"]["Variables"]["JWT_SECRET_PARAMETER"].endswith("/jwt-secret")
         assert properties["TracingConfig"] == {"Mode": "Active"}
-    default_role = json.dumps(template["Resources"]["IamRoleLambdaExecution"])
-    assert "dynamodb" not in default_role and "ssm" not in default_role
+    # No shared role (deploy/plugins/no-shared-role.js): the Framework's default one would hold
+    # every function's event source permissions.
+    assert "IamRoleLambdaExecution" not in template["Resources"]
+    roles = {p["Role"]["Fn::GetAtt"][0] for p in lambda_resources(template).values()}
+    assert len(roles) == len(lambda_resources(template))  # one each, none shared
 
 
 def test_table_is_protected_and_encrypted_with_a_rotated_customer_key(template):
@@ -426,3 +433,53 @@ def test_every_serverless_command_uses_the_pinned_cli():
                 continue
             if re.search(r"\b(sls|serverless)\s+(deploy|package|remove|rollback|info)\b", line):
                 assert "npx --no-install serverless" in line, f"{source.name}: {line.strip()}"
+
+
+def test_order_events_path_streams_filters_retries_and_dead_letters(template):
+    """docs/EVENTS.md: the stream, the topic under the stack key, the filtered raw subscription,
+    the queue's redrive to a long-lived DLQ, the alarms, and partial batch failures on both
+    event sources."""
+    resources = template["Resources"]
+    ((_, table),) = _of_type(template, "AWS::DynamoDB::Table").items()
+    assert table["Properties"]["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+    topic = resources["OrderEventsTopic"]["Properties"]
+    assert topic["KmsMasterKeyId"] == {"Ref": "ShopKey"}
+    subscription = resources["OrderEmailsSubscription"]["Properties"]
+    assert subscription["RawMessageDelivery"] is True and subscription["FilterPolicyScope"] == "MessageAttributes"
+    assert "order.payment_failed" not in subscription["FilterPolicy"]["eventType"]
+    assert {"order.created", "order.paid", "order.shipped"} <= set(subscription["FilterPolicy"]["eventType"])
+    queue = resources["OrderEventsQueue"]["Properties"]
+    assert queue["RedrivePolicy"] == {
+        "deadLetterTargetArn": {"Fn::GetAtt": ["OrderEventsDeadLetterQueue", "Arn"]},
+        "maxReceiveCount": 5,
+    }
+    assert resources["OrderEventsDeadLetterQueue"]["Properties"]["MessageRetentionPeriod"] >= 7 * 24 * 3600
+    notifier = lambda_resources(template)["notifyCustomers"]
+    assert queue["VisibilityTimeout"] >= 6 * notifier["Timeout"]  # AWS's advice for SQS event sources
+    # By function: FunctionName is the function or (canary releases) its alias.
+    mappings = {
+        name: m["Properties"]
+        for m in _of_type(template, "AWS::Lambda::EventSourceMapping").values()
+        for name in ("PublishOrderEvents", "NotifyCustomers")
+        if name in json.dumps(m["Properties"]["FunctionName"])
+    }
+    stream = mappings["PublishOrderEvents"]
+    assert stream["EventSourceArn"] == {"Fn::GetAtt": ["ShopTable", "StreamArn"]}
+    (pattern,) = stream["FilterCriteria"]["Filters"]
+    assert json.loads(pattern["Pattern"])["dynamodb"]["Keys"]["type"] == {"S": ["order"]}
+    assert stream["DestinationConfig"]["OnFailure"]["Destination"] == {
+        "Fn::GetAtt": ["OrderStreamFailuresQueue", "Arn"]
+    }
+    for mapping in (stream, mappings["NotifyCustomers"]):
+        assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    watched = {
+        a["Properties"]["Dimensions"][0]["Value"]["Fn::GetAtt"][0]
+        for a in _of_type(template, "AWS::CloudWatch::Alarm").values()
+        if a["Properties"].get("MetricName") == "ApproximateNumberOfMessagesVisible"
+    }
+    assert watched == {"OrderEventsDeadLetterQueue", "OrderStreamFailuresQueue"}
+    send = next(s for s in _statements(template, notifier) if "ses:SendRawEmail" in _actions(s))
+    assert (
+        send["Condition"]["StringEquals"]["ses:FromAddress"]
+        == notifier["Environment"]["Variables"]["SES_SENDER_ADDRESS"]
+    )

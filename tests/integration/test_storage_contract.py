@@ -414,3 +414,23 @@ def test_a_restock_stops_at_the_stock_limit(store):
     store.orders.update_status(order, {"status": "cancelled", "statusHistory": [], "updatedAt": "t1"}, restock=True)
     assert store.products.get(near["id"])["stock"] == MAX_STOCK
     assert store.products.get(far["id"])["stock"] == MAX_STOCK
+
+
+def test_a_delivery_record_is_claimed_once_taken_over_only_when_stale_and_released_only_while_sending(store):
+    event_id = uuid.uuid4().hex
+    now = 1_800_000_000
+    assert store.notifications.claim(event_id, now, now - 120, now + 3600) == "claimed"
+    # A second delivery while the first is sending: not claimed, told who holds it.
+    assert store.notifications.claim(event_id, now + 1, now + 1 - 120, now + 3600) == "sending"
+    # The first sender died: once its claim is older than the stale limit, a delivery takes it over.
+    assert store.notifications.claim(event_id, now + 200, now + 200 - 120, now + 3600) == "claimed"
+    store.notifications.mark_sent(event_id, now + 201, "ses-message-1")
+    assert store.notifications.claim(event_id, now + 999, now + 999, now + 3600) == "sent"
+    store.notifications.release(event_id)  # a sent record is never released
+    assert store.notifications.claim(event_id, now + 999, now + 999, now + 3600) == "sent"
+
+    other = uuid.uuid4().hex
+    assert store.notifications.claim(other, now, now - 120, now + 3600) == "claimed"
+    store.notifications.release(other)  # SES failed: the next delivery sends
+    assert store.notifications.claim(other, now + 1, now + 1 - 120, now + 3600) == "claimed"
+    store.notifications.release(uuid.uuid4().hex)  # nothing to release: no error

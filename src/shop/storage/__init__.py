@@ -4,8 +4,8 @@
   dynamo.py       the client, calls, error translation, transactions, batch reads, paging
   protocol.py     what the services need: one protocol per aggregate, and the Storage that holds them
   failures.py     neutral failures (which line, which condition, the item as found)
-  users.py, products.py, orders.py, idempotency.py, throttles.py, carts.py, payments.py: one module
-                  per aggregate
+  users.py, products.py, orders.py, idempotency.py, throttles.py, carts.py, payments.py,
+                  notifications.py: one module per aggregate
 
 `storage()` is the process-wide Storage on DynamoDB, created on first use and kept for
 warm invocations; boto3 is imported only then.
@@ -23,6 +23,7 @@ class DynamoStorage:
     def __init__(self, table: Any):
         from .carts import DynamoCarts
         from .idempotency import DynamoIdempotency
+        from .notifications import DynamoNotifications
         from .orders import DynamoOrders
         from .payments import DynamoPayments
         from .products import DynamoProducts
@@ -37,6 +38,7 @@ class DynamoStorage:
         self.throttles = DynamoThrottles(table)
         self.carts = DynamoCarts(table)
         self.payments = DynamoPayments(table)
+        self.notifications = DynamoNotifications(table)
 
     @property
     def client(self) -> Any:

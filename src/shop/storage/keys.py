@@ -16,6 +16,7 @@ One table, key `id` (HASH) + `type` (RANGE), three overloaded indexes (docs/DATA
   address limit   id=ip#<action>#<sourceIp>  type=throttle      attempts, expiresAt (TTL, end of the window)
   cart            id=cart#<userId>           type=cart          lines, version, expiresAt (TTL: last edit + 30 days)
   webhook event   id=event#<eventId>         type=webhook       eventType, orderId, outcome, expiresAt (TTL)
+  delivery        id=notified#<eventId>      type=notification  state (sending | sent), expiresAt (TTL)
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ THROTTLE = "throttle"
 HEALTH = "health"
 CART = "cart"
 WEBHOOK_EVENT = "webhook"
+NOTIFICATION = "notification"
 
 KEY_FIELDS = ("id", "type")
 INDEXES = {"gsi1": ("gsi1pk", "gsi1sk"), "gsi2": ("gsi2pk", "gsi2sk"), "gsi3": ("gsi3pk", "gsi3sk")}
@@ -60,6 +62,11 @@ def cart(user_id: str) -> dict[str, str]:
 
 def webhook_event(event_id: str) -> dict[str, str]:
     return key("event#" + event_id, WEBHOOK_EVENT)
+
+
+def notification(event_id: str) -> dict[str, str]:
+    """The record that one order event's email was (being) sent: at most one email per event."""
+    return key("notified#" + event_id, NOTIFICATION)
 
 
 def login_counter(email: str) -> str:

@@ -198,6 +198,18 @@ class Throttles(Protocol):
         ...
 
 
+class Notifications(Protocol):
+    def claim(self, event_id: str, now: int, stale_before: int, expires_at: int) -> str:
+        """One conditional write: "claimed" when this caller may send the event's email now
+        (no record, or a claim taken before `stale_before` by a sender that never finished);
+        otherwise the record's state: "sent", or "sending" (another sender holds it)."""
+
+    def mark_sent(self, event_id: str, now: int, message_id: str) -> None: ...
+
+    def release(self, event_id: str) -> None:
+        """Forget a claim whose email could not be sent, so a retry may send it."""
+
+
 class Storage(Protocol):
     users: Users
     products: Products
@@ -206,6 +218,7 @@ class Storage(Protocol):
     throttles: Throttles
     carts: Carts
     payments: Payments
+    notifications: Notifications
 
     def ping(self) -> None:
         """Raises ServiceUnavailable when the table cannot be reached."""
