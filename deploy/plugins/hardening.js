@@ -55,14 +55,20 @@ function encryptLogGroups(resources, key) {
 
 const SYNCHRONOUS = new Set(['http', 'httpApi', 'websocket', 'alb', 'cognitoUserPool']);
 const POLLED = new Set(['sqs', 'stream', 'msk', 'kafka', 'activemq', 'rabbitmq']);
+// Scheduled functions here are sweeps that re-read their whole window on every run (the
+// expiry sweep: docs/ORDERS.md), so the next run redoes whatever a lost one left; a DLQ would
+// only collect empty schedule events. A scheduled function that is not such a sweep needs a DLQ.
+const SCHEDULED = new Set(['schedule']);
 
 function skipDlqCheckOnSynchronousFunctions(service, resources, naming) {
   for (const [name, fn] of Object.entries(service.functions)) {
     const kinds = (fn.events || []).map((event) => Object.keys(event)[0]);
-    if (!kinds.length || !kinds.every((kind) => SYNCHRONOUS.has(kind) || POLLED.has(kind))) continue;
+    if (!kinds.length || !kinds.every((kind) => SYNCHRONOUS.has(kind) || POLLED.has(kind) || SCHEDULED.has(kind))) continue;
     const reason = kinds.every((kind) => SYNCHRONOUS.has(kind))
       ? 'Invoked synchronously only (API Gateway): no async retries, nothing for a DLQ'
-      : "Synchronous or polled sources only: a failed batch stays in its queue or stream, whose redrive or on-failure destination handles it";
+      : kinds.every((kind) => SCHEDULED.has(kind))
+        ? 'Scheduled sweep: every run re-reads its whole window, so the next run redoes what a lost one left; a DLQ would hold only empty schedule events'
+        : "Synchronous or polled sources only: a failed batch stays in its queue or stream, whose redrive or on-failure destination handles it";
     const resource = resources[naming.getLambdaLogicalId(name)];
     if (!resource) continue;
     const metadata = (resource.Metadata = resource.Metadata || {});

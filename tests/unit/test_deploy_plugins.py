@@ -72,6 +72,8 @@ def _template() -> dict:
             "WorkerLambdaFunction": {"Type": "AWS::Lambda::Function", "Properties": {}},
             "NotifierLambdaFunction": {"Type": "AWS::Lambda::Function", "Properties": {}},
             "DirectLambdaFunction": {"Type": "AWS::Lambda::Function", "Properties": {}},
+            "SweepLambdaFunction": {"Type": "AWS::Lambda::Function", "Properties": {}},
+            "MixedLambdaFunction": {"Type": "AWS::Lambda::Function", "Properties": {}},
         }
     }
 
@@ -84,6 +86,8 @@ def _run(origins: str) -> dict:
         "worker": {"events": [{"sqs": {"arn": "q"}}]},
         "notifier": {"events": [{"sns": "orders"}, {"http": {"method": "post", "path": "/y"}}]},
         "direct": {},
+        "sweep": {"events": [{"schedule": "rate(5 minutes)"}]},
+        "mixed": {"events": [{"schedule": "rate(5 minutes)"}, {"s3": {"bucket": "b"}}]},
     }
     done = subprocess.run(  # noqa: S603 - our own node script and plugin
         [NODE, "-e", RUN, str(PLUGIN)],
@@ -127,16 +131,17 @@ def test_no_origin_or_several_never_sends_a_header_that_would_admit_any_origin(o
     assert "Access-Control-Allow-Origin" not in text
 
 
-def test_log_groups_get_the_stack_key_and_only_functions_never_invoked_async_skip_the_dlq_check():
+def test_log_groups_get_the_stack_key_and_only_synchronous_polled_or_sweep_functions_skip_the_dlq_check():
     resources = _run("")
     assert resources["FnLogGroup"]["Properties"]["KmsKeyId"] == {"Fn::GetAtt": ["Key", "Arn"]}
     reasons = {}
-    for name in ("Api", "Worker"):
+    for name in ("Api", "Worker", "Sweep"):
         (skipped,) = resources[f"{name}LambdaFunction"]["Metadata"]["checkov"]["skip"]
         assert skipped["id"] == "CKV_AWS_116"
         reasons[name] = skipped["comment"]
-    assert "synchronously" in reasons["Api"] and "redrive" in reasons["Worker"]
-    for name in ("Notifier", "Direct"):  # an async source (SNS), or nobody knows: the check stays
+    assert "synchronously" in reasons["Api"] and "redrive" in reasons["Worker"] and "sweep" in reasons["Sweep"]
+    # An async source (SNS, S3 beside a schedule), or nobody knows: the check stays.
+    for name in ("Notifier", "Direct", "Mixed"):
         assert "Metadata" not in resources[f"{name}LambdaFunction"]
 
 
