@@ -110,10 +110,12 @@ def dynamodb_checks(operation: str, body: dict[str, Any]) -> list[tuple[str, str
 
 
 def ssm_checks(operation: str, body: dict[str, Any]) -> list[tuple[str, str]]:
-    name = body.get("Name")
-    if not name:
+    names = body.get("Names") or ([body["Name"]] if body.get("Name") else [])
+    if not names:
         return [(operation, "*")]
-    return [(operation, f"arn:{PARTITION}:ssm:{REGION}:{ACCOUNT}:parameter{'' if name.startswith('/') else '/'}{name}")]
+    # GetParameters is authorized per name, as on AWS: every name asked for must be allowed.
+    arn = f"arn:{PARTITION}:ssm:{REGION}:{ACCOUNT}:parameter"
+    return [(operation, f"{arn}{'' if name.startswith('/') else '/'}{name}") for name in names]
 
 
 def sns_checks(operation: str, body: dict[str, Any]) -> list[tuple[str, str]]:

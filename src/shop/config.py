@@ -147,8 +147,10 @@ def signing_secrets() -> tuple[str, str | None]:
     previous = os.environ.get("JWT_SECRET_PREVIOUS", "") or None
     parameter = os.environ.get("JWT_SECRET_PARAMETER", "")
     if not current and parameter:
-        current = _read_secure_parameter(parameter)
-        previous = previous or _read_secure_parameter(parameter + "-previous", missing_ok=True)
+        found = _read_secure_parameters(parameter, parameter + "-previous")  # one round trip
+        if parameter not in found:
+            raise ConfigError(f"SSM parameter {parameter} does not exist")
+        current, previous = found[parameter], previous or found.get(parameter + "-previous")
     if not current:
         raise ConfigError("JWT_SECRET (or JWT_SECRET_PARAMETER) is not set")
     _check_secret("JWT_SECRET", current)
@@ -165,9 +167,9 @@ def _ssm() -> Any:
 
 
 def _read_secure_parameter(name: str, missing_ok: bool = False) -> str | None:
-    """The SecureString's value. A missing parameter is a deployment error; SSM failing or
-    throttling (a burst of cold starts) is a 503 with Retry-After, retried at the next
-    request, since nothing is cached until the read succeeds."""
+    """The SecureString's value (the Stripe secrets). A missing parameter is a deployment error;
+    SSM failing or throttling (a burst of cold starts) is a 503 with Retry-After, retried at
+    the next request, since nothing is cached until the read succeeds."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     from .deadline import DeadlineReached
@@ -182,6 +184,22 @@ def _read_secure_parameter(name: str, missing_ok: bool = False) -> str | None:
         raise ConfigError(f"SSM parameter {name} does not exist") from None
     except (ClientError, BotoCoreError, DeadlineReached):
         raise ServiceUnavailable(retry_after=1) from None
+
+
+def _read_secure_parameters(*names: str) -> dict[str, str]:
+    """The SecureStrings' values by name, in one GetParameters call; a name that does not exist
+    is left out. SSM failing or throttling (a burst of cold starts) is a 503 with Retry-After,
+    retried at the next request, since nothing is cached until the read succeeds."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from .deadline import DeadlineReached
+    from .errors import ServiceUnavailable
+
+    try:
+        found = _ssm().get_parameters(Names=list(names), WithDecryption=True)["Parameters"]
+    except (ClientError, BotoCoreError, DeadlineReached):
+        raise ServiceUnavailable(retry_after=1) from None
+    return {parameter["Name"]: parameter["Value"] for parameter in found}
 
 
 def reset() -> None:

@@ -7,10 +7,12 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
-
 from . import emails
+from .lazy_regex import compiled_on_use
 from .limits import MAX_PRICE, MAX_STOCK
+
+with compiled_on_use("marshmallow"):  # its Email regex: 80 ms at import, needed by register only
+    from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 CENT = Decimal("0.01")
 ORDER_STATUSES = ("pending", "paid", "shipped", "delivered", "cancelled", "expired")

@@ -1,4 +1,7 @@
-"""JWT issue and verification: HS256 only, required claims, key ids for rotation."""
+"""JWT issue and verification: HS256 only, required claims, key ids for rotation.
+
+PyJWT is imported by issue() and verify() only: the services import Caller from here, and a
+function that neither issues nor verifies a token (the payment webhook) never loads it."""
 
 from __future__ import annotations
 
@@ -9,8 +12,6 @@ import re
 import time
 import uuid
 from dataclasses import dataclass
-
-import jwt
 
 from . import config
 from .errors import Unauthorized
@@ -53,6 +54,8 @@ def issue(user_id: str, email: str, role: str) -> str:
         "aud": cfg.jwt_audience,
         "jti": str(uuid.uuid4()),
     }
+    import jwt
+
     return jwt.encode(claims, current, algorithm=ALGORITHM, headers={"kid": key_id(current)})
 
 
@@ -82,6 +85,8 @@ def _times_allowed(claims: dict, ttl_seconds: int, now: int) -> bool:
 
 
 def verify(token: str) -> Caller:
+    import jwt
+
     cfg = config.settings()
     keys = {key_id(secret): secret for secret in config.signing_secrets() if secret}
     if not _canonical(token):

@@ -15,6 +15,8 @@ TRACING_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 # What the Serverless Framework gives every role so the function can write its own log group.
 LOG_ACTIONS = {"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:TagResource"}
 
+SECRET_READS = {"ssm:GetParameter", "ssm:GetParameters"}
+
 
 def _of_type(template: dict, kind: str) -> dict[str, dict]:
     return {key: r for key, r in template["Resources"].items() if r["Type"] == kind}
@@ -56,14 +58,15 @@ def test_each_function_role_grants_exactly_what_serverless_yml_declares_and_no_m
     actions = set().union(*(_actions(s) for s in statements))
     assert actions - TRACING_ACTIONS - LOG_ACTIONS == serverless_config.iam_actions(name)
     assert not any(a.endswith("*") for a in actions), actions
-    reads_secret = "ssm:GetParameter" in actions
+    # A SecureString read: the JWT secret's GetParameters (with its -previous), a Stripe secret's GetParameter.
+    reads_secret = bool(actions & SECRET_READS)
     assert actions >= TRACING_ACTIONS  # tracing is Active
     for statement in statements:
         if _actions(statement) & {"dynamodb:Query"}:
             resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
             for resource in resources:  # an index of the table, never the base table or a wildcard
                 assert resource["Fn::Join"][1][1:] in [["index", f"gsi{n}"] for n in (1, 2, 3)], resource
-        if "ssm:GetParameter" in _actions(statement):
+        if _actions(statement) & SECRET_READS:
             resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
             assert all(any(p in json.dumps(r) for p in _secrets_of(name)) for r in resources), (name, resources)
         if _actions(statement) & {"kms:Decrypt", "kms:GenerateDataKey"}:

@@ -51,13 +51,13 @@ def test_a_secret_ssm_cannot_give_is_a_503_with_retry_after_and_the_next_request
     from shop import config
 
     config.signing_secrets.cache_clear()  # a cold start
-    ssm_faults.fail("GetParameter", fault)
+    ssm_faults.fail("GetParameters", fault)
 
     refused = invoke("GET", "/orders", token=customer.token)
 
     assert refused.status == 503, refused.body
     assert refused.code == "SERVICE_UNAVAILABLE" and int(refused.headers["Retry-After"]) >= 1
-    assert ssm_faults.attempts["GetParameter"] == 3  # botocore retried, as for DynamoDB
+    assert ssm_faults.attempts["GetParameters"] == 3  # botocore retried, as for DynamoDB
     ssm_faults.heal()
     assert invoke("GET", "/orders", token=customer.token).status == 200
 
@@ -66,7 +66,7 @@ def test_a_login_during_an_ssm_outage_is_a_503_and_works_after(customer, ssm_fau
     from shop import config
 
     config.signing_secrets.cache_clear()
-    ssm_faults.fail("GetParameter", ssm_throttled)
+    ssm_faults.fail("GetParameters", ssm_throttled)
     body = {"email": customer.email, "password": customer.password}
     assert invoke("POST", "/auth/login", body=body).status == 503
     ssm_faults.heal()
