@@ -87,6 +87,26 @@ def throttle_settings() -> ThrottleSettings:
     )
 
 
+@dataclass(frozen=True)
+class MediaSettings:
+    bucket: str
+    base_url: str  # where images/ is served: the CloudFront domain on AWS, /media on the local server
+    upload_endpoint: str | None  # the local server's own S3 form endpoint; None on AWS (S3 itself)
+
+
+@functools.cache
+def media_settings() -> MediaSettings:
+    """Only the functions that touch product images read these; the others never need them."""
+    base_url = os.environ.get("MEDIA_BASE_URL", "").strip().rstrip("/")
+    if not base_url:
+        raise ConfigError("MEDIA_BASE_URL is not set")
+    return MediaSettings(
+        bucket=os.environ.get("MEDIA_BUCKET", "").strip(),
+        base_url=base_url,
+        upload_endpoint=os.environ.get("MEDIA_UPLOAD_ENDPOINT", "").strip().rstrip("/") or None,
+    )
+
+
 def _check_secret(name: str, value: str) -> str:
     if len(value.encode()) < MIN_SECRET_BYTES:
         raise ConfigError(f"{name} must be at least {MIN_SECRET_BYTES} bytes")
@@ -132,3 +152,4 @@ def reset() -> None:
     settings.cache_clear()
     signing_secrets.cache_clear()
     throttle_settings.cache_clear()
+    media_settings.cache_clear()

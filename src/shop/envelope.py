@@ -31,6 +31,7 @@ ERROR_TABLE: dict[type[errors.DomainError], tuple[int, str]] = {
     errors.PriceChanged: (409, "PRICE_CHANGED"),
     errors.StockLimitReached: (409, "STOCK_LIMIT_REACHED"),
     errors.InvalidTransition: (409, "INVALID_TRANSITION"),
+    errors.TooManyImages: (409, "TOO_MANY_IMAGES"),
     errors.PayloadTooLarge: (413, "PAYLOAD_TOO_LARGE"),
     errors.UnsupportedMediaType: (415, "UNSUPPORTED_MEDIA_TYPE"),
     errors.IdempotencyKeyReused: (422, "IDEMPOTENCY_KEY_REUSED"),

@@ -232,3 +232,42 @@ def test_attempts_are_counted_in_a_window_and_refused_past_the_limit(store):
     assert (later.allowed, later.count, later.window_ends) == (True, 1, now + 121)
     store.throttles.clear(counter)
     assert store.throttles.take(counter, 2, 60, now + 62).count == 1
+
+
+def test_image_sets_are_replaced_only_at_the_version_read_and_settled_only_while_processing(store):
+    from shop.storage.failures import VersionChanged
+
+    product = a_product(store)
+    pid = product["id"]
+    assert store.images.read(pid).images == {} and store.images.read(pid).version == 0
+    assert store.images.read("ghost") is None
+    processing = {"status": "processing", "createdAt": "2026-01-01T00:00:00.000Z", "uploadExpiresAt": 1_900_000_000}
+    store.images.replace(pid, {"i-1": processing}, 0)
+    with pytest.raises(VersionChanged):  # a second writer that read version 0 loses
+        store.images.replace(pid, {"i-2": processing}, 0)
+    with pytest.raises(Missing):
+        store.images.replace("ghost", {"i-2": processing}, 0)
+    found = store.images.read(pid)
+    assert found.images == {"i-1": processing} and found.version == 1
+    ready = {"status": "ready", "createdAt": processing["createdAt"], "width": 640, "height": 480}
+    store.images.settle(pid, "i-1", ready)
+    with pytest.raises(StatusChanged) as again:  # settling twice: the second run sees it done
+        store.images.settle(pid, "i-1", {**ready, "width": 1})
+    assert again.value.status == "ready"
+    with pytest.raises(Missing):
+        store.images.settle(pid, "i-404", ready)
+    found = store.images.read(pid)
+    assert found.images == {"i-1": ready} and found.version == 2  # settling bumps the version
+    with pytest.raises(VersionChanged):  # so an add that read version 1 counts again
+        store.images.replace(pid, {}, 1)
+    # the product read (and update) keeps its other fields and carries the records
+    assert store.products.get(pid)["images"] == {"i-1": ready}
+    store.images.remove(pid, "i-1")
+    with pytest.raises(Missing):
+        store.images.remove(pid, "i-1")
+    assert store.images.read(pid).images == {} and store.images.read(pid).version == 3
+    store.images.replace(pid, {"i-3": processing}, 3)
+    old = store.products.delete(pid)
+    assert old["images"] == {"i-3": processing}  # delete hands back the records, for their files
+    with pytest.raises(Missing):
+        store.images.settle(pid, "i-3", ready)

@@ -1,13 +1,14 @@
 """Remove a product
 
-Orders keep their own copy of the name and price.
+Orders keep their own copy of the name and price. The product's image files are deleted too.
 """
 
 from ..edge import Request, endpoint
 from ..services import products
 from ..storage import storage
+from ..storage.media import media
 
 
 @endpoint(auth="admin", response="DeletedEnvelope", errors={404: "No product with this id (`PRODUCT_NOT_FOUND`)."})
 def handler(request: Request):
-    return products.delete(storage(), request.path("id"))
+    return products.delete(storage(), request.path("id"), media)

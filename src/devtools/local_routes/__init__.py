@@ -1,0 +1,1 @@
+"""Local-only HTTP routes of the local server (never deployed): each module has PREFIXES and handle()."""
