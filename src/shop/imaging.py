@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import struct
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,7 +91,9 @@ def process(data: bytes) -> Processed:
         raise Refused("empty_file")
     pil, ops = _pillow()
     try:
-        image = pil.open(io.BytesIO(data), formats=FORMATS)  # reads the header only
+        with warnings.catch_warnings():  # the pixel count is checked below, as a refusal
+            warnings.simplefilter("ignore", pil.DecompressionBombWarning)
+            image = pil.open(io.BytesIO(data), formats=FORMATS)  # reads the header only
     except pil.DecompressionBombError:
         raise Refused("too_many_pixels") from None
     except Exception:  # Pillow raises UnidentifiedImageError, SyntaxError, struct.error, ...

@@ -171,7 +171,7 @@ def _upload(request: Request, bucket: str) -> Response:
     if (request.content_length or 0) > MAX_BODY:
         raise S3Error(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size")
     request.max_content_length = MAX_BODY
-    request.max_form_memory_size = 64 * 1024
+    request.max_form_memory_size = MAX_BODY  # werkzeug counts a small file part as form memory
     try:
         form = {name.lower(): value for name, value in request.form.items()}
         upload = request.files.get("file")
