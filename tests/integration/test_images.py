@@ -106,9 +106,10 @@ def test_webp_and_a_one_pixel_image_are_taken(bucket, admin, a_product):
 
 
 def test_the_local_cdn_serves_renditions_and_nothing_else(bucket, admin, a_product):
-    from devtools.local_routes import media
     from werkzeug.test import EnvironBuilder
     from werkzeug.wrappers import Request
+
+    from devtools.local_routes import media
 
     image_id = m.upload_and_process(admin.token, a_product, m.png_with_transparency(), "image/png")
 
