@@ -13,7 +13,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 # (CPython 3.12, manylinux x86_64; see custom.pythonRequirements), whatever runs pip here.
 PACKAGE_STAGE := $(or $(STAGE),prod)
 TEMPLATE := .serverless/cloudformation-template-update-stack.json
-SLS_OFFLINE := SLS_TELEMETRY_DISABLED=1 SLS_TRACKING_DISABLED=1 SLS_NOTIFICATIONS_MODE=off \
+SLS_OFFLINE := SLS_PACKAGE_OFFLINE=1 SLS_TELEMETRY_DISABLED=1 SLS_TRACKING_DISABLED=1 SLS_NOTIFICATIONS_MODE=off \
 	AWS_ACCESS_KEY_ID=offline AWS_SECRET_ACCESS_KEY=offline AWS_SESSION_TOKEN= AWS_PROFILE= \
 	AWS_REGION=us-east-1 SLS_PYTHON_BIN=$(CURDIR)/$(PY)
 
@@ -112,7 +112,17 @@ test: lint security $(DEPS) package cfn-lint $(LAMBDA_SITES)
 test-dynamodb-local: $(DEPS) $(NODE_DEPS)
 	scripts/test-dynamodb-local.sh
 
-package: $(NODE_DEPS) $(DEPS)
+# processImage's Pillow layer (serverless.yml `layers.pillow`), wheels for the Lambda runtime.
+PILLOW_LAYER := .cache/layers/pillow
+$(PILLOW_LAYER)/.installed: deploy/layers/pillow/requirements.txt $(DEPS)
+	rm -rf $(PILLOW_LAYER) && mkdir -p $(PILLOW_LAYER)
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-compile --no-deps --target $(PILLOW_LAYER)/python \
+		--platform manylinux2014_x86_64 --platform manylinux_2_28_x86_64 --python-version 3.12 --implementation cp \
+		--only-binary=:all: -r $<
+	rm -rf $(PILLOW_LAYER)/python/bin $(PILLOW_LAYER)/python/*.dist-info/RECORD
+	touch $@
+
+package: $(NODE_DEPS) $(DEPS) $(PILLOW_LAYER)/.installed
 	rm -rf .serverless
 	$(SLS_OFFLINE) npx --no-install serverless package --stage $(PACKAGE_STAGE)
 

@@ -25,7 +25,7 @@ from urllib.parse import parse_qsl
 from werkzeug.serving import ThreadedWSGIServer
 from werkzeug.wrappers import Request, Response
 
-from . import docs_site, serverless_config
+from . import docs_site, local_plugins, serverless_config
 from .serverless_config import Route
 
 API_GATEWAY_MAX_BODY = 10 * 1024 * 1024  # what API Gateway accepts before the Lambda sees anything
@@ -88,6 +88,7 @@ class LocalGateway:
         self.routes = list(routes)
         self._handlers: dict[str, Callable[..., dict[str, Any]]] = {}
         self._import_lock = threading.Lock()
+        self.local_routes = local_plugins.route_modules()
 
     def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
         candidates = [(route, m) for route in self.routes if (m := route.pattern.match(path))]
@@ -111,6 +112,9 @@ class LocalGateway:
         docs = docs_site.respond(request)  # GET /openapi.json and /docs: local only
         if docs is not None:
             return docs
+        local = local_plugins.respond(request, self.local_routes)  # /_local/..., /media/...: local only
+        if local is not None:
+            return local
         matched = self.match(request.method, request.path)
         if matched is None:
             return _gateway_error(404, "Route not found", "NOT_FOUND")
@@ -182,6 +186,11 @@ def configure_environment() -> list[str]:
     notes = []
     for name, value in LOCAL_DEFAULTS.items():
         os.environ.setdefault(name, value)
+    # Product images: S3's form endpoint and the CDN are played by this server (local_routes/media.py).
+    own = f"http://{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '3000')}"
+    os.environ.setdefault("MEDIA_BUCKET", "shop-api-local-media")
+    os.environ.setdefault("MEDIA_BASE_URL", own + "/media")
+    os.environ.setdefault("MEDIA_UPLOAD_ENDPOINT", own + "/_local/s3")
     os.environ.update(serverless_config.function_environment())
     if not os.environ.get("JWT_SECRET"):
         os.environ["JWT_SECRET"] = secrets.token_urlsafe(48)
@@ -225,6 +234,10 @@ def main() -> int:
     if volume is not None:
         notes.append(volume.line())
 
+    jobs_stop = threading.Event()
+    jobs = local_plugins.start_jobs(jobs_stop)
+    if jobs:
+        notes.append(f"Background jobs: {', '.join(jobs)}.")
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "3000"))
     gateway = LocalGateway(serverless_config.routes())
@@ -256,6 +269,7 @@ def main() -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        jobs_stop.set()
         server.server_close()
         print("Stopped.", flush=True)
     return 0

@@ -3,7 +3,8 @@
 argv[1] is a JSON job: {"task": unzipped folder, "handler": "src/shop/handlers/x.handler",
 "runtime": boto3-only folder, "harness": moto folder, "environment": the function's
 variables from the generated template, "table": CreateTable arguments, "ttl": ...,
-"scenario": name}. Prints one JSON line with what happened.
+"scenario": name, "layers": unzipped layer folders (Lambda's /opt)}. Prints one JSON line with
+what happened, including whether Pillow could be imported (only processImage's layer has it).
 
 Step 1 imports the handler the way Lambda's bootstrap does, with only the task folder and
 the runtime's boto3 on sys.path, then every module of the package (lazy imports included),
@@ -137,6 +138,33 @@ def scenario(name: str):
             path = f"/orders/{oid}/status"
             return event("PUT", "/orders/{id}/status", path, {"status": "paid"}, admin, {"id": oid}), 200
         return event("GET", "/orders/{id}", f"/orders/{oid}", None, account["token"], {"id": oid}), 200
+    if name in ("createImageUpload", "getImage", "deleteImage", "processImage"):
+        from src.shop.services import images
+        from src.shop.storage.media import media
+
+        token, pid = user(admin=True)["token"], product()["id"]
+        params = {"id": pid}
+        if name == "createImageUpload":
+            body = {"contentType": "image/png", "contentLength": 2048}
+            return event("POST", "/products/{id}/images", f"/products/{pid}/images", body, token, params), 201
+        iid = images.create_upload(repo, media(), pid, "image/png")["imageId"]
+        if name == "processImage":
+            import io
+
+            from PIL import Image  # from the layer
+
+            out = io.BytesIO()
+            Image.new("RGBA", (400, 300), (0, 0, 255, 128)).save(out, "PNG")
+            key = f"uploads/{pid}/{iid}"
+            media().s3.put_object(Bucket=media().bucket, Key=key, Body=out.getvalue(), ContentType="image/png")
+            record = {
+                "eventName": "ObjectCreated:Post",
+                "s3": {"bucket": {"name": media().bucket}, "object": {"key": key}},
+            }
+            return {"Records": [record]}, {"processed": ["ready"]}
+        resource, path = "/products/{id}/images/{imageId}", f"/products/{pid}/images/{iid}"
+        method, expected = ("GET", 200) if name == "getImage" else ("DELETE", 200)
+        return event(method, resource, path, None, token, {**params, "imageId": iid}), expected
     if name == "health":
         return event("GET", "/health", "/health"), 200
     if name == "fallback":
@@ -154,7 +182,7 @@ def main() -> None:
     )
     os.environ["AWS_REGION"] = "us-east-1"
     # -I -S left only the standard library on sys.path; Lambda puts the task root first.
-    sys.path[:0] = [job["task"], job["runtime"]]
+    sys.path[:0] = [job["task"], *job.get("layers", []), job["runtime"]]
     handler = lambda_import(job["handler"])
     modules = import_everything(job["task"])
     outside = sorted(
@@ -164,6 +192,13 @@ def main() -> None:
             if (getattr(module, "__file__", None) or "").startswith(job["runtime"])
         }
     )
+
+    try:
+        import PIL.Image  # noqa: F401
+
+        pillow = PIL.__file__
+    except ImportError:
+        pillow = None
 
     sys.path.append(job["harness"])
     import boto3
@@ -177,8 +212,12 @@ def main() -> None:
         boto3.client("ssm", region_name="us-east-1").put_parameter(
             Name=job["environment"]["JWT_SECRET_PARAMETER"], Type="SecureString", Value=uuid.uuid4().hex * 2
         )
+        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=job["environment"]["MEDIA_BUCKET"])
         request, expected = scenario(job["scenario"])
         response = handler(request, None)
+    if "statusCode" not in response:  # not an HTTP function: its result is the outcome
+        response = {"statusCode": 200 if response == expected else 500, "body": json.dumps(response)}
+        expected = 200
     print(
         json.dumps(
             {
@@ -189,6 +228,7 @@ def main() -> None:
                 "expected": expected,
                 "status": response["statusCode"],
                 "body": response["body"],
+                "pillow": pillow,
             }
         )
     )
