@@ -194,7 +194,7 @@ def main() -> None:
     )
 
     try:
-        import PIL.Image  # noqa: F401
+        import PIL.Image
 
         pillow = PIL.__file__
     except ImportError:

@@ -9,9 +9,7 @@ the event.
 from __future__ import annotations
 
 import os
-import time
 from typing import Any
-from urllib.parse import unquote_plus
 
 from aws_lambda_powertools import Logger
 
@@ -19,27 +17,9 @@ from ..services import images
 from ..storage import storage
 from ..storage.media import media
 
-logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "shop-api"), use_rfc3339=True)
+# The services log through the standard logger of this name; Powertools makes its lines JSON.
+Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "shop-api"), use_rfc3339=True)
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    outcomes = []
-    for record in event.get("Records") or []:
-        if not str(record.get("eventName", "")).startswith("ObjectCreated"):
-            continue
-        s3 = record.get("s3") or {}
-        bucket = (s3.get("bucket") or {}).get("name")
-        key = unquote_plus((s3.get("object") or {}).get("key", ""))  # S3 event keys are URL-encoded
-        started = time.perf_counter()
-        outcome = images.process_upload(storage(), media(), key) if bucket == media().bucket else "ignored"
-        logger.info(
-            "upload",
-            extra={
-                "function": getattr(context, "function_name", None),
-                "key": key,
-                "outcome": outcome,
-                "durationMs": round((time.perf_counter() - started) * 1000, 2),
-            },
-        )
-        outcomes.append(outcome)
-    return {"processed": outcomes}
+    return {"processed": images.process_event(storage(), media(), event.get("Records") or [])}

@@ -142,6 +142,24 @@ def delete_files_of(media: Any, product: dict[str, Any]) -> None:
     media.delete(files)
 
 
+def process_event(store: Storage, media: Any, records: list[dict[str, Any]]) -> list[str]:
+    """Each S3 record of an ObjectCreated event on this bucket, processed; one log line each."""
+    from urllib.parse import unquote_plus
+
+    outcomes = []
+    for record in records:
+        s3 = record.get("s3") or {}
+        key = unquote_plus((s3.get("object") or {}).get("key", ""))  # event keys are URL-encoded
+        started = time.perf_counter()
+        created = str(record.get("eventName", "")).startswith("ObjectCreated")
+        ours = created and (s3.get("bucket") or {}).get("name") == media.bucket
+        outcome = process_upload(store, media, key) if ours else "ignored"
+        duration = round((time.perf_counter() - started) * 1000, 2)
+        _log.info("upload", extra={"key": key, "outcome": outcome, "durationMs": duration})
+        outcomes.append(outcome)
+    return outcomes
+
+
 def process_upload(store: Storage, media: Any, object_key: str) -> str:
     """processImage's work for one uploaded object; returns what happened. Safe to run twice."""
     from .. import imaging
@@ -194,5 +212,4 @@ def process_upload(store: Storage, media: Any, object_key: str) -> str:
     except StatusChanged:
         pass  # a concurrent run of the same event settled it first, with the same files
     media.delete([keys.upload(product_id, image_id)])
-    _log.info("image processed", extra={"productId": product_id, "imageId": image_id, "status": outcome["status"]})
     return outcome["status"]
