@@ -72,8 +72,9 @@ def test_a_jpeg_with_gps_and_orientation_becomes_two_upright_webps_without_metad
         assert bottom[2] > 200 and bottom[0] < 60, bottom
         assert b"SecretCam" not in m.object_bytes(f"images/{a_product}/{image_id}/{size}.webp")
     assert m.keys_under(f"uploads/{a_product}/") == []  # the upload is gone
-    state = m.image_of(admin.token, a_product, image_id)
+    state = invoke("GET", f"/products/{a_product}/images/{image_id}", token=admin.token)
     assert state.status == 200 and state.data["status"] == "ready" and state.data["urls"] == listed["urls"]
+    assert (state.data["width"], state.data["height"]) == (200, 400)
 
 
 def test_png_transparency_survives_and_large_images_are_scaled_to_1280_and_320(bucket, admin, a_product):
@@ -368,3 +369,11 @@ def test_products_list_their_ready_images_and_a_put_keeps_them(bucket, admin, a_
     assert [i["id"] for i in listed[0]["images"]] == [image_id]
     updated = invoke("PUT", f"/products/{a_product}", body={"stock": 3}, token=admin.token).data
     assert [i["id"] for i in updated["images"]] == [image_id] and "imagesVersion" not in updated
+
+
+def test_image_paths_answer_other_methods_with_405_and_their_allow_list(table):
+    upload = invoke("PATCH", "/products/p-1/images")
+    assert upload.status == 405 and upload.headers["Allow"] == "POST, OPTIONS"
+    one = invoke("PUT", "/products/p-1/images/i-1")
+    assert one.status == 405 and one.code == "METHOD_NOT_ALLOWED"
+    assert one.headers["Allow"] == "GET, DELETE, OPTIONS"
