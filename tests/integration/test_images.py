@@ -377,3 +377,21 @@ def test_image_paths_answer_other_methods_with_405_and_their_allow_list(table):
     one = invoke("PUT", "/products/p-1/images/i-1")
     assert one.status == 405 and one.code == "METHOD_NOT_ALLOWED"
     assert one.headers["Allow"] == "GET, DELETE, OPTIONS"
+
+
+def test_renditions_kept_on_disk_come_back_after_a_restart_unless_their_image_is_gone(bucket, admin, product, tmp_path):
+    """The local S3 starts empty on every `make run`; DynamoDB Local does not. The job keeps each
+    rendition under LOCAL_DATA_DIR and puts back those whose image is still ready."""
+    from devtools.local_jobs import images as job
+
+    pid = product()["id"]
+    kept = m.upload_and_process(admin.token, pid, m.png_with_transparency(), "image/png")
+    dropped = m.upload_and_process(admin.token, pid, m.jpeg_with_gps_and_orientation())
+    assert sorted(p.name for p in (tmp_path / "media" / "images" / pid).iterdir()) == sorted([kept, dropped])
+    before = {k: m.object_bytes(k) for k in m.keys_under(f"images/{pid}/{kept}/")}
+    assert invoke("DELETE", f"/products/{pid}/images/{dropped}", token=admin.token).status == 200
+    for key in m.keys_under(""):  # the restart: a fresh, empty local S3
+        bucket.delete_object(Bucket="shop-test-media", Key=key)
+    job.setup()
+    assert {k: m.object_bytes(k) for k in m.keys_under(f"images/{pid}/")} == before
+    assert not (tmp_path / "media" / "images" / pid / dropped).exists()

@@ -111,7 +111,7 @@ def setup() -> None:
 
 
 def interval_seconds() -> float:
-    return float(os.environ.get("IMAGE_POLL_SECONDS") or 0.5)
+    return float(os.environ.get("IMAGE_POLL_SECONDS") or 0.25)
 
 
 def tick() -> None:
