@@ -47,7 +47,7 @@ help:
 	@echo "make package [STAGE=prod]  build the Lambda zips and the CloudFormation template offline (.serverless/)"
 	@echo "make bench-cold  cold-start ratios of every packaged function (docs/BENCHMARKS.md)"
 
-$(DEPS): requirements.txt requirements-dev.txt
+$(DEPS): requirements.txt requirements-dev.txt deploy/layers/pillow/requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
