@@ -96,13 +96,11 @@ class MediaSettings:
 
 @functools.cache
 def media_settings() -> MediaSettings:
-    """Only the functions that touch product images read these; the others never need them."""
-    base_url = os.environ.get("MEDIA_BASE_URL", "").strip().rstrip("/")
-    if not base_url:
-        raise ConfigError("MEDIA_BASE_URL is not set")
+    """Only the functions that touch product images read these, each only what it uses: the
+    bucket (storage.media.media() requires it) or the base URL (for image URLs; required then)."""
     return MediaSettings(
         bucket=os.environ.get("MEDIA_BUCKET", "").strip(),
-        base_url=base_url,
+        base_url=os.environ.get("MEDIA_BASE_URL", "").strip().rstrip("/"),
         upload_endpoint=os.environ.get("MEDIA_UPLOAD_ENDPOINT", "").strip().rstrip("/") or None,
     )
 

@@ -51,10 +51,8 @@ def _probe(name: str, zip_path: Path, properties: dict, table: dict, ttl: dict |
         "handler": properties["Handler"],
         "runtime": sites["LAMBDA_RUNTIME_SITE"],
         "harness": sites["LAMBDA_HARNESS_SITE"],
-        "environment": {
-            **{k: v if isinstance(v, str) else DEPLOY_TIME_VALUES[k] for k, v in variables.items()},
-            **{k: v for k, v in DEPLOY_TIME_VALUES.items() if k not in variables},
-        },
+        # only the variables the template gives this function: one it lacks fails its scenario
+        "environment": {k: v if isinstance(v, str) else DEPLOY_TIME_VALUES[k] for k, v in variables.items()},
         "table": table,
         "ttl": ttl,
         "scenario": name,

@@ -103,7 +103,10 @@ def present(product: dict[str, Any]) -> dict[str, Any]:
 def _base_url() -> str:
     from .. import config
 
-    return config.media_settings().base_url
+    base_url = config.media_settings().base_url
+    if not base_url:
+        raise config.ConfigError("MEDIA_BASE_URL is not set")
+    return base_url
 
 
 def get(store: Storage, product_id: str, image_id: str) -> dict[str, Any]:
