@@ -24,7 +24,7 @@ from shop.storage.failures import (
     StockOutOfBounds,
     VersionChanged,
 )
-from shop.storage.protocol import Attempt, IdempotencyClaim, ImageSet, OrderLine, Page
+from shop.storage.protocol import Attempt, FailureCount, IdempotencyClaim, ImageSet, OrderLine, Page
 
 PAGE_KEY = ("createdAt", "id")
 
@@ -215,6 +215,7 @@ class FakeOrders:
 class FakeThrottles:
     def __init__(self) -> None:
         self.counters: dict[str, tuple[int, int]] = {}
+        self.failures: dict[str, FailureCount] = {}
 
     def take(self, counter_id: str, limit: int, window_seconds: int, now: int) -> Attempt:
         count, ends = self.counters.get(counter_id, (0, 0))
@@ -227,6 +228,25 @@ class FakeThrottles:
 
     def clear(self, counter_id: str) -> None:
         self.counters.pop(counter_id, None)
+
+    def read_failures(self, counter_ids: list[str]) -> dict[str, FailureCount]:
+        return {c: self.failures.get(c, FailureCount()) for c in counter_ids}
+
+    def count_failure(self, counter_id: str, limit: int, window_seconds: int, now: int) -> Attempt:
+        found = self.failures.get(counter_id, FailureCount())
+        if found.window_ends <= now:  # no window yet, or it is over: a new one opens
+            found = FailureCount(0, now + window_seconds, found.trusted_until)
+        if found.failures >= limit:
+            return Attempt(False, found.failures, found.window_ends)
+        self.failures[counter_id] = FailureCount(found.failures + 1, found.window_ends, found.trusted_until)
+        return Attempt(True, found.failures + 1, found.window_ends)
+
+    def record_success(self, counter_id: str, limit: int, trusted_until: int, now: int) -> Attempt:
+        found = self.failures.get(counter_id, FailureCount())
+        if found.failures >= limit and found.window_ends > now:
+            return Attempt(False, found.failures, found.window_ends)
+        self.failures[counter_id] = FailureCount(0, 0, trusted_until)
+        return Attempt(True, 0, trusted_until)
 
 
 class FakeStorage:

@@ -105,7 +105,11 @@ class OrderItemSchema(Schema):
 class StatusChangeSchema(Schema):
     status = fields.String(required=True, validate=validate.OneOf(ORDER_STATUSES))
     at = _stamp()
-    by = fields.String(required=True, metadata={"description": "userId of whoever made the change."})
+    by = fields.String(
+        required=True,
+        validate=validate.OneOf(["customer", "admin", "system"]),
+        metadata={"description": "The role the change was made in (`customer`, `admin`, `system`), never a user id."},
+    )
 
 
 class OrderSchema(Schema):

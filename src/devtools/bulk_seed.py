@@ -100,7 +100,7 @@ def order_items(
             ],
             "totalAmount": total,
             "shippingAddress": ADDRESS,
-            "statusHistory": [{"status": "pending", "at": created, "by": user_id}],
+            "statusHistory": [{"status": "pending", "at": created, "by": "customer"}],
             "createdAt": created,
             "updatedAt": created,
         }

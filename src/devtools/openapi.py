@@ -106,8 +106,11 @@ def shop_field_properties(self: Any, field: fields.Field, ret: dict[str, Any], *
         )
     if isinstance(field, schemas.WholeNumber):
         extra["description"] = 'A JSON integer (1.0, "1" and true are refused).'
-    if isinstance(field, schemas.Email):
-        extra["description"] = "Trimmed and lower-cased before it is checked and stored."
+    if isinstance(field, schemas.Email | schemas.LoginEmail):
+        extra["description"] = (
+            "Trimmed, NFKC-normalized and lower-cased, with an internationalized domain in its IDNA "
+            "A-label form, before it is checked and stored (docs/API.md)."
+        )
         if any(v.__class__.__name__ == "Email" for v in _validators(field)):
             extra["format"] = "email"
     elif isinstance(field, schemas.Trimmed) and ret.get("minLength", 0) >= 1:

@@ -89,7 +89,9 @@ def seed_admin(email: str, password: str) -> None:
 
 
 def seed_demo_data() -> tuple[str, str, int]:
-    email = os.environ.get("ADMIN_EMAIL", "admin@example.com").strip().lower()
+    from shop import emails
+
+    email = emails.normalize(os.environ.get("ADMIN_EMAIL", "admin@example.com"))
     password = os.environ.get("ADMIN_PASSWORD") or generated_password()
     count = seed_catalogue()
     seed_admin(email, password)

@@ -68,8 +68,10 @@ def settings() -> Settings:
 
 @dataclass(frozen=True)
 class ThrottleSettings:
-    login_max_failures: int
+    login_max_failures: int  # per email and source address
+    login_email_max_failures: int  # per email, from every address
     login_lockout_seconds: int
+    login_trust_seconds: int
     login_ip_limit: int
     register_ip_limit: int
     ip_window_seconds: int
@@ -80,7 +82,10 @@ def throttle_settings() -> ThrottleSettings:
     """Login lockout and per-address limits (see docs/SECURITY.md for the reasoning)."""
     return ThrottleSettings(
         login_max_failures=_int("LOGIN_MAX_FAILURES", 5, 1, 100),
+        login_email_max_failures=_int("LOGIN_EMAIL_MAX_FAILURES", 50, 1, 100_000),
         login_lockout_seconds=_int("LOGIN_LOCKOUT_SECONDS", 15 * 60, 60, 24 * 3600),
+        # At least a day, so a trust mark always outlives a lockout window (storage.throttles).
+        login_trust_seconds=_int("LOGIN_TRUST_SECONDS", 30 * 24 * 3600, 24 * 3600, 365 * 24 * 3600),
         login_ip_limit=_int("LOGIN_IP_LIMIT", 60, 1, 100_000),
         register_ip_limit=_int("REGISTER_IP_LIMIT", 20, 1, 100_000),
         ip_window_seconds=_int("IP_LIMIT_WINDOW_SECONDS", 5 * 60, 1, 24 * 3600),

@@ -110,8 +110,12 @@ def _authenticate(headers: dict[str, str], role: str) -> tokens.Caller:
 
 
 def _cors_headers(origin: str | None) -> dict[str, str]:
-    if origin and origin.rstrip("/") in config.settings().cors_allowed_origins:
-        return {"Access-Control-Allow-Origin": origin, "Access-Control-Expose-Headers": EXPOSED_HEADERS}
+    # Matched after trimming trailing slashes and case (scheme and host are case-insensitive),
+    # but answered with the allowlist's own spelling: the request's bytes are never echoed.
+    wanted = origin.rstrip("/").lower() if origin else None
+    for allowed in config.settings().cors_allowed_origins:
+        if allowed.lower() == wanted:
+            return {"Access-Control-Allow-Origin": allowed, "Access-Control-Expose-Headers": EXPOSED_HEADERS}
     return {}
 
 

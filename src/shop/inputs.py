@@ -67,6 +67,12 @@ class Request:
             raise RuntimeError("endpoint is not authenticated")
         return self.caller
 
+    @property
+    def source_ip(self) -> str:
+        """The client's address as API Gateway saw it (never a header the client can set)."""
+        identity = (self.event.get("requestContext") or {}).get("identity") or {}
+        return identity.get("sourceIp") or "unknown"
+
     def path(self, name: str) -> str:
         return self.path_params.get(name, "")
 

@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from . import emails
+
 MAX_PRICE = Decimal("1000000")
 MAX_STOCK = 1_000_000
 ORDER_STATUSES = ("pending", "paid", "shipped", "delivered", "cancelled")
@@ -51,8 +53,21 @@ class Trimmed(fields.String):
 
 
 class Email(Trimmed):
+    """An address in its one spelling (shop.emails): NFKC, lower case, an IDNA domain;
+    look-alikes that have none are refused."""
+
     def _deserialize(self, value: Any, attr, data, **kwargs) -> str:
-        return super()._deserialize(value, attr, data, **kwargs).lower()
+        try:
+            return emails.normalize(super()._deserialize(value, attr, data, **kwargs))
+        except emails.LookAlike as refused:
+            raise ValidationError(str(refused)) from None
+
+
+class LoginEmail(Trimmed):
+    """At login nothing is refused: an address with no spelling matches no account (401)."""
+
+    def _deserialize(self, value: Any, attr, data, **kwargs) -> str:
+        return emails.normalize_for_lookup(super()._deserialize(value, attr, data, **kwargs))
 
 
 class WholeNumber(fields.Integer):
@@ -131,7 +146,7 @@ class RegisterSchema(Schema):
 
 
 class LoginSchema(Schema):
-    email = Email(required=True, validate=validate.Length(min=1, max=254))
+    email = LoginEmail(required=True, validate=validate.Length(min=1, max=254))
     password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
+import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -16,6 +19,8 @@ ALGORITHM = "HS256"
 LEEWAY_SECONDS = 30
 REQUIRED_CLAIMS = ["exp", "iat", "sub", "iss", "aud"]
 ROLES = ("customer", "admin")
+TIME_CLAIMS = ("exp", "iat", "nbf")
+SEGMENT = re.compile(r"[A-Za-z0-9_-]+")
 
 
 @dataclass(frozen=True)
@@ -51,9 +56,36 @@ def issue(user_id: str, email: str, role: str) -> str:
     return jwt.encode(claims, current, algorithm=ALGORITHM, headers={"kid": key_id(current)})
 
 
+def _canonical(token: str) -> bool:
+    """Three unpadded base64url segments, each the one spelling of its bytes: no `=`, no
+    standard-alphabet characters, no set bits after the last byte. base64 decoders forgive
+    all three, so one token would otherwise have many accepted spellings."""
+    segments = token.split(".")
+    if len(segments) != 3 or not all(SEGMENT.fullmatch(segment) for segment in segments):
+        return False
+    try:
+        decoded = [base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)) for segment in segments]
+    except (binascii.Error, ValueError):
+        return False
+    return all(
+        base64.urlsafe_b64encode(raw).rstrip(b"=").decode() == seg for raw, seg in zip(decoded, segments, strict=True)
+    )
+
+
+def _times_allowed(claims: dict, ttl_seconds: int, now: int) -> bool:
+    """JSON integers only (PyJWT also takes "1700000000" and 1.5), and no lifetime past the
+    one this service issues: a token minted with a leaked key cannot last until 9999."""
+    if not all(type(claims[name]) is int for name in TIME_CLAIMS if name in claims):
+        return False
+    longest = ttl_seconds + LEEWAY_SECONDS
+    return claims["exp"] - claims["iat"] <= longest and claims["exp"] <= now + longest
+
+
 def verify(token: str) -> Caller:
     cfg = config.settings()
     keys = {key_id(secret): secret for secret in config.signing_secrets() if secret}
+    if not _canonical(token):
+        raise Unauthorized("Invalid token")
     try:
         header = jwt.get_unverified_header(token)
         secret = keys.get(header.get("kid"))
@@ -72,6 +104,8 @@ def verify(token: str) -> Caller:
         raise Unauthorized("Token has expired") from None
     except jwt.PyJWTError:
         raise Unauthorized("Invalid token") from None
+    if not _times_allowed(claims, cfg.jwt_ttl_seconds, int(time.time())):
+        raise Unauthorized("Invalid token")
     user_id, email, role = claims.get("sub"), claims.get("email"), claims.get("role")
     if not isinstance(user_id, str) or not isinstance(email, str) or role not in ROLES:
         raise Unauthorized("Invalid token")

@@ -89,7 +89,7 @@ def scenario(name: str):
         created = auth.register(repo, email=email, password=PASSWORD, name="Probe")
         if admin:
             auth.promote_to_admin(repo, email)
-            created = auth.login(repo, email=email, password=PASSWORD)
+            created = auth.login(repo, email=email, password=PASSWORD, source_ip="192.0.2.1")
         return created
 
     def product():

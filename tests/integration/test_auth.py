@@ -84,3 +84,65 @@ def test_login_with_an_over_long_password_is_refused_not_truncated(table):
     account = register()
     result = invoke("POST", "/auth/login", body={"email": account.email, "password": account.password + "x" * 80})
     assert result.status == 401
+
+
+def _register(email):
+    return invoke("POST", "/auth/register", body={"email": email, "password": factories.STRONG_PASSWORD, "name": "Ann"})
+
+
+@pytest.mark.parametrize(
+    ("look_alike", "plain"),
+    [
+        ("\uff41dmin-{}@example.com", "admin-{}@example.com"),  # fullwidth a
+        ("admin-{}@EXAMPLE.com", "admin-{}@example.com"),
+        ("ad\u217fin-{}@example.com", "ad\u006din-{}@example.com"),  # SMALL ROMAN NUMERAL ONE THOUSAND is m
+        ("admin-{}@example\uff0ecom", "admin-{}@example.com"),  # fullwidth full stop
+        ("\ufb01nance-{}@example.com", "finance-{}@example.com"),  # the fi ligature
+    ],
+    ids=["fullwidth", "upper-case-domain", "roman-numeral", "fullwidth-dot", "ligature"],
+)
+def test_look_alike_spellings_are_the_same_account(table, ddb, look_alike, plain):
+    tag = factories.email().split("@")[0]
+    first = _register(plain.format(tag))
+    assert first.status == 201, first.body
+    again = _register(look_alike.format(tag))
+    assert again.status == 409 and again.code == "EMAIL_TAKEN", again.body
+    login = invoke("POST", "/auth/login", body={"email": look_alike.format(tag), "password": factories.STRONG_PASSWORD})
+    assert login.status == 200 and login.data["user"]["email"] == plain.format(tag)
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "admin@\u0435xample.com",  # Cyrillic e among Latin letters
+        "admin@ex\u0430mple.com",  # Cyrillic a
+        "admin@\u03bfpenai.com",  # Greek omicron
+        "\u0430dmin@example.com",  # Cyrillic a in the local part
+        "admin@xn--xample-2of.com",  # the same Cyrillic e, sent as its A-label
+    ],
+    ids=["cyrillic-e-domain", "cyrillic-a-domain", "greek-o-domain", "cyrillic-local", "a-label-mixed"],
+)
+def test_mixed_script_and_non_ascii_look_alikes_are_refused(table, ddb, email):
+    refused = _register(email)
+    assert refused.status == 400 and refused.code == "VALIDATION_ERROR", refused.body
+    assert "email" in refused.json["details"]
+    guard_ids = [email, email.lower()]
+    assert all(get_item(ddb, table, f"email#{e}", "email") is None for e in guard_ids)
+
+
+def test_an_internationalized_domain_is_stored_in_its_idna_form(table, ddb):
+    tag = factories.email().split("@")[0]
+    created = _register(f"{tag}@B\u00fccher.example")
+    assert created.status == 201, created.body
+    assert created.data["user"]["email"] == f"{tag}@xn--bcher-kva.example"
+    assert get_item(ddb, table, f"email#{tag}@xn--bcher-kva.example", "email") is not None
+    assert _register(f"{tag}@xn--bcher-kva.example").code == "EMAIL_TAKEN"
+    login = invoke(
+        "POST", "/auth/login", body={"email": f"{tag}@b\u00fccher.example", "password": factories.STRONG_PASSWORD}
+    )
+    assert login.status == 200
+
+
+def test_a_look_alike_at_login_is_just_a_failed_login(table):
+    result = invoke("POST", "/auth/login", body={"email": "admin@\u0435xample.com", "password": "Whatever-1!"})
+    assert result.status == 401 and result.code == "UNAUTHORIZED"

@@ -55,13 +55,13 @@ def test_every_endpoint_makes_the_documented_round_trips_and_reads(table, calls,
         ("GET", f"/orders/{order_id}", {"token": customer.token}, (200, ["GetItem"], 1)),
         # An admin reading someone else's order: the role is re-read from the table.
         ("GET", f"/orders/{order_id}", {"token": admin.token}, (200, ["GetItem", "GetItem"], 2)),
-        # The per-address and per-email attempt counters (one conditional write each) come first;
-        # a successful login then clears the email's counter.
+        # The per-address limit (one conditional write), one read of both failed-login counters
+        # (none yet), the email guard and the user; a successful login then writes its trust mark.
         (
             "POST",
             "/auth/login",
             {"body": login},
-            (200, ["UpdateItem", "UpdateItem", "GetItem", "GetItem", "DeleteItem"], 2),
+            (200, ["UpdateItem", "BatchGetItem", "GetItem", "GetItem", "PutItem"], 2),
         ),
         (
             "POST",

@@ -55,7 +55,7 @@ def an_order(user_id, lines, status="pending", created="2026-01-02T00:00:00.000Z
             for line in lines
         ],
         "totalAmount": sum((line.price * line.quantity for line in lines), Decimal("0")),
-        "statusHistory": [{"status": status, "at": created, "by": user_id}],
+        "statusHistory": [{"status": status, "at": created, "by": "customer"}],
         "createdAt": created,
         "updatedAt": created,
     }
@@ -232,6 +232,48 @@ def test_attempts_are_counted_in_a_window_and_refused_past_the_limit(store):
     assert (later.allowed, later.count, later.window_ends) == (True, 1, now + 121)
     store.throttles.clear(counter)
     assert store.throttles.take(counter, 2, 60, now + 62).count == 1
+
+
+def test_failed_logins_are_counted_in_a_window_and_a_success_clears_them_and_is_remembered(store):
+    from shop.storage.protocol import FailureCount
+
+    now = int(time.time())
+    counter, other = f"login-from#192.0.2.1#{uuid.uuid4().hex}@example.com", f"login#{uuid.uuid4().hex}"
+    assert store.throttles.read_failures([counter, other]) == {counter: FailureCount(), other: FailureCount()}
+    counted = [store.throttles.count_failure(counter, 2, 60, now) for _ in range(3)]
+    assert [(a.allowed, a.count, a.window_ends) for a in counted] == [
+        (True, 1, now + 60),
+        (True, 2, now + 60),
+        (False, 2, now + 60),
+    ]
+    assert store.throttles.read_failures([counter])[counter] == FailureCount(2, now + 60, 0)
+    # At the limit in its window a success is refused and changes nothing ...
+    refused = store.throttles.record_success(counter, 2, now + 86400, now + 1)
+    assert (refused.allowed, refused.count, refused.window_ends) == (False, 2, now + 60)
+    assert store.throttles.read_failures([counter])[counter] == FailureCount(2, now + 60, 0)
+    # ... once the window is over it clears the failures and remembers the success.
+    assert store.throttles.record_success(counter, 2, now + 86400, now + 61).allowed
+    assert store.throttles.read_failures([counter])[counter] == FailureCount(0, 0, now + 86400)
+    # Failures after that open a new window and keep the trust mark, also across windows.
+    assert store.throttles.count_failure(counter, 2, 60, now + 62).count == 1
+    assert store.throttles.read_failures([counter])[counter] == FailureCount(1, now + 122, now + 86400)
+    assert store.throttles.count_failure(counter, 2, 60, now + 200).count == 1  # the window is over
+    assert store.throttles.read_failures([counter])[counter] == FailureCount(1, now + 260, now + 86400)
+    assert store.throttles.read_failures([other])[other] == FailureCount()
+
+
+def test_a_failure_counter_keeps_its_ttl_on_its_window_or_its_trust(store):
+    if not hasattr(store, "table"):
+        pytest.skip("the TTL attribute is the DynamoDB item's")
+    from shop.storage import keys
+
+    now = int(time.time())
+    counter = f"login-from#192.0.2.2#{uuid.uuid4().hex}@example.com"
+    store.throttles.count_failure(counter, 5, 60, now)
+    assert store.table.get(keys.key(counter, keys.THROTTLE), consistent=True)[keys.TTL_FIELD] == now + 60
+    store.throttles.record_success(counter, 5, now + 86400, now)
+    store.throttles.count_failure(counter, 5, 60, now + 1)
+    assert store.table.get(keys.key(counter, keys.THROTTLE), consistent=True)[keys.TTL_FIELD] == now + 86400
 
 
 def test_image_sets_are_replaced_only_at_the_version_read_and_settled_only_while_processing(store):

@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import json
 import time
+import uuid
 
 import jwt
 import pytest
@@ -118,6 +119,77 @@ def test_tokens_issued_in_the_future_are_refused(victim):
     refused(sign(claims(victim, iat=now + 3600, exp=now + 7200)))
 
 
+@pytest.mark.parametrize(
+    "times",
+    [
+        lambda now: {"exp": str(now + 600)},
+        lambda now: {"iat": str(now)},
+        lambda now: {"exp": now + 600.5},
+        lambda now: {"iat": float(now)},
+        lambda now: {"exp": True},
+        lambda now: {"nbf": str(now)},
+    ],
+    ids=["exp-string", "iat-string", "exp-float", "iat-float", "exp-bool", "nbf-string"],
+)
+def test_time_claims_must_be_json_integers(customer, times):
+    """PyJWT turns "1700000000" into a number; the contract says the claims are integers."""
+    refused(sign(claims(customer, **times(int(time.time())))))
+
+
+@pytest.mark.parametrize(
+    "lifetime",
+    [
+        lambda now: {"iat": now, "exp": 253402300799},  # 9999-12-31
+        lambda now: {"iat": now, "exp": now + 3600 + tokens.LEEWAY_SECONDS + 60},
+        lambda now: {"iat": now - 7 * 24 * 3600, "exp": now + 600},  # old iat, but exp - iat is a week
+    ],
+    ids=["year-9999", "ttl-plus-leeway-plus-a-minute", "a-week-long"],
+)
+def test_a_token_cannot_carry_a_lifetime_longer_than_the_configured_one(customer, lifetime):
+    refused(sign(claims(customer, **lifetime(int(time.time())))))
+
+
+def test_the_longest_allowed_lifetime_is_still_accepted(customer):
+    now = int(time.time())
+    token = sign(claims(customer, iat=now, exp=now + 3600 + tokens.LEEWAY_SECONDS))
+    assert invoke("GET", "/orders", token=token).status == 200
+
+
+def _flip_unused_bits(segment: str) -> str:
+    """Another spelling of the same bytes: the last character's low bits carry no data."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    unused = {2: 4, 3: 2}[len(segment) % 4]  # chars in the last quantum -> bits that carry nothing
+    last = alphabet.index(segment[-1])
+    return segment[:-1] + alphabet[last ^ ((1 << unused) - 1)]
+
+
+@pytest.mark.parametrize(
+    "respell",
+    [
+        lambda h, p, s: f"{h}.{p}.{s}=",
+        lambda h, p, s: f"{h}.{p}.{s}==",
+        lambda h, p, s: f"{h}.{p}=.{s}",
+        lambda h, p, s: f"{h}=.{p}.{s}",
+        lambda h, p, s: f"{h}.{p}.{_flip_unused_bits(s)}",
+        lambda h, p, s: f"{h}.{p}.{s}".replace("-", "+").replace("_", "/"),
+    ],
+    ids=["sig-pad", "sig-double-pad", "payload-pad", "header-pad", "sig-unused-bits", "sig-std-alphabet"],
+)
+def test_only_the_canonical_base64url_spelling_of_a_token_verifies(customer, respell):
+    # A token whose signature holds "-" or "_" (about 3 in 4 do; JSON segments almost never
+    # do), so that every respelling differs from the original.
+    token = next(t for t in iter(lambda: sign(claims(customer, jti=str(uuid.uuid4()))), None) if _respellable(t))
+    header, payload, signature = token.split(".")
+    spelled = respell(header, payload, signature)
+    assert spelled != token
+    refused(spelled)
+    assert invoke("GET", "/orders", token=token).status == 200
+
+
+def _respellable(token: str) -> bool:
+    return bool({"-", "_"} & set(token.split(".")[2]))
+
+
 @pytest.mark.parametrize(("claim", "value"), [("aud", "someone-else"), ("iss", "evil-issuer")])
 def test_wrong_audience_or_issuer_is_refused(victim, claim, value):
     refused(sign(claims(victim, **{claim: value})))
@@ -161,6 +233,36 @@ def test_tokens_signed_with_the_previous_secret_verify_during_rotation_only(cust
     monkeypatch.setenv("JWT_SECRET_PREVIOUS", TEST_SECRET)
     reset_shop_caches()
     assert invoke("GET", "/orders", token=old).status == 200
+    monkeypatch.undo()
+    reset_shop_caches()
+
+
+def test_cursors_issued_before_a_rotation_still_page_during_it_and_only_then(product, monkeypatch):
+    """A session that survives a rotation (its token verifies with JWT_SECRET_PREVIOUS) must be
+    able to go on paging: its cursor was signed with the same previous secret."""
+    from tests.conftest import reset_shop_caches
+
+    category = f"rotation-{uuid.uuid4().hex[:8]}"
+    made = [product(category=category)["id"] for _ in range(3)]
+    first = invoke("GET", "/products", query={"category": category, "limit": "1"})
+    cursor = first.json["pagination"]["nextCursor"]
+    assert cursor and first.data[0]["id"] == made[-1]
+
+    monkeypatch.setenv("JWT_SECRET", "n" * 48)
+    monkeypatch.setenv("JWT_SECRET_PREVIOUS", TEST_SECRET)
+    reset_shop_caches()
+    during = invoke("GET", "/products", query={"category": category, "limit": "1", "cursor": cursor})
+    assert during.status == 200, during.body
+    assert [p["id"] for p in during.data] == [made[-2]]
+    # Cursors handed out during the rotation are signed with the new secret and outlive it.
+    fresh = during.json["pagination"]["nextCursor"]
+
+    monkeypatch.delenv("JWT_SECRET_PREVIOUS")
+    reset_shop_caches()
+    after = invoke("GET", "/products", query={"category": category, "limit": "1", "cursor": cursor})
+    assert after.status == 400 and after.code == "INVALID_CURSOR"
+    last = invoke("GET", "/products", query={"category": category, "limit": "1", "cursor": fresh})
+    assert [p["id"] for p in last.data] == [made[0]]
     monkeypatch.undo()
     reset_shop_caches()
 

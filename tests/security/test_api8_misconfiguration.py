@@ -25,6 +25,14 @@ def test_a_listed_origin_is_echoed_never_a_wildcard(table):
     assert "Access-Control-Allow-Credentials" not in result.headers
 
 
+@pytest.mark.parametrize("spelling", [ALLOWED_ORIGIN + "/", ALLOWED_ORIGIN + "///", ALLOWED_ORIGIN.upper()])
+def test_a_listed_origin_is_answered_with_the_allowlisted_spelling_never_the_raw_header(table, spelling):
+    """The header's own spelling is never echoed: only the configured origin, byte for byte."""
+    for method in ("GET", "OPTIONS"):
+        result = invoke(method, "/products", headers={"Origin": spelling, "Access-Control-Request-Method": "GET"})
+        assert result.headers["Access-Control-Allow-Origin"] == ALLOWED_ORIGIN
+
+
 @pytest.mark.parametrize(
     ("method", "path", "kwargs"),
     [

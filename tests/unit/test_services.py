@@ -45,7 +45,7 @@ def test_register_then_login_issues_verifiable_tokens(repo):
     session = auth.register(repo, "a@example.com", factories.STRONG_PASSWORD, "Ann")
     assert verify(session["token"]).user_id == session["user"]["userId"]
     assert repo.users.records[session["user"]["userId"]]["passwordHash"] != factories.STRONG_PASSWORD
-    assert auth.login(repo, "a@example.com", factories.STRONG_PASSWORD)["user"] == session["user"]
+    assert auth.login(repo, "a@example.com", factories.STRONG_PASSWORD, "192.0.2.1")["user"] == session["user"]
     with pytest.raises(EmailTaken):
         auth.register(repo, "a@example.com", factories.STRONG_PASSWORD, "Ann")
 
@@ -53,9 +53,9 @@ def test_register_then_login_issues_verifiable_tokens(repo):
 def test_login_failures_are_indistinguishable(repo):
     auth.register(repo, "a@example.com", factories.STRONG_PASSWORD, "Ann")
     with pytest.raises(InvalidCredentials) as wrong:
-        auth.login(repo, "a@example.com", "Nope-nope-1")
+        auth.login(repo, "a@example.com", "Nope-nope-1", "192.0.2.1")
     with pytest.raises(InvalidCredentials) as unknown:
-        auth.login(repo, "b@example.com", "Nope-nope-1")
+        auth.login(repo, "b@example.com", "Nope-nope-1", "192.0.2.1")
     assert str(wrong.value) == str(unknown.value) == "Invalid credentials"
 
 
@@ -130,7 +130,7 @@ def test_product_lifecycle(repo):
 def test_status_history_keeps_the_last_twenty_transitions(repo):
     a = add_product(repo)
     order, _ = orders.create(repo, buyer("owner"), payload((a["id"], 1)))
-    old = [{"status": "pending", "at": f"t{i}", "by": "x"} for i in range(25)]
+    old = [{"status": "pending", "at": f"t{i}", "by": "system"} for i in range(25)]
     repo.orders.records[order["id"]]["statusHistory"] = old
     auth.register(repo, "boss@example.com", factories.STRONG_PASSWORD, "Boss")
     auth.promote_to_admin(repo, "boss@example.com")
@@ -138,7 +138,7 @@ def test_status_history_keeps_the_last_twenty_transitions(repo):
     moved = orders.update_status(repo, boss, order["id"], "paid")
     assert len(moved["statusHistory"]) == orders.HISTORY_LIMIT
     assert moved["statusHistory"][0] == old[6]
-    assert moved["statusHistory"][-1]["status"] == "paid" and moved["statusHistory"][-1]["by"] == boss.user_id
+    assert moved["statusHistory"][-1]["status"] == "paid" and moved["statusHistory"][-1]["by"] == "admin"
 
 
 def test_the_lifecycle_table_never_revisits_a_status():

@@ -15,9 +15,10 @@ from ..storage import storage
     rate_limit="login",
     errors={
         401: "Unknown email or wrong password (`UNAUTHORIZED`, `Invalid credentials`).",
-        429: "Five failed logins for this email in 15 minutes, or too many logins from this address "
-        "(`TOO_MANY_REQUESTS`); `Retry-After` says when to try again.",
+        429: "Five failed logins for this email from this address in 15 minutes; 50 for this email from "
+        "everywhere, unless a login for it succeeded from this address lately; or too many logins from "
+        "this address (`TOO_MANY_REQUESTS`); `Retry-After` says when to try again.",
     },
 )
 def handler(request: Request):
-    return auth.login(storage(), **request.data)
+    return auth.login(storage(), source_ip=request.source_ip, **request.data)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from .. import passwords, tokens
+from .. import emails, passwords, tokens
 from ..clock import now_iso
 from ..errors import EmailTaken, InvalidCredentials, NotFound
 from ..storage.failures import AlreadyExists, Missing
@@ -39,20 +39,22 @@ def register(store: Storage, email: str, password: str, name: str) -> dict[str, 
     return _session(user)
 
 
-def login(store: Storage, email: str, password: str) -> dict[str, Any]:
-    throttle.start_login(store, email)  # 429 once the email has used up its failures
+def login(store: Storage, email: str, password: str, source_ip: str) -> dict[str, Any]:
+    gate = throttle.open_login(store, email, source_ip)  # 429 while locked; counts nothing
+    # find_by_email reads as much for an unknown email as for a known one, and
+    # verify_password hashes against a dummy when the user is unknown, so both failures
+    # cost the same reads and bcrypt work and give the same answer.
     user = store.users.find_by_email(email)
-    # verify_password hashes against a dummy when the user is unknown, so both
-    # failures cost the same bcrypt work and give the same answer.
     password_ok = passwords.verify_password(password, user["passwordHash"] if user else None)
     if user is None or not password_ok:
+        throttle.login_failed(store, gate)  # counted only now, after the check
         raise InvalidCredentials()
-    throttle.login_succeeded(store, email)
+    throttle.login_succeeded(store, gate)
     return _session(user)
 
 
 def promote_to_admin(store: Storage, email: str) -> dict[str, Any]:
-    user = store.users.find_by_email(email.strip().lower())
+    user = store.users.find_by_email(emails.normalize_for_lookup(email))
     if user is None:
         raise NotFound(f"No user registered with {email}")
     try:

@@ -23,6 +23,7 @@ from ..errors import (
 from ..storage.failures import KeyClaimed, LinesRejected, Missing, StatusChanged
 from ..storage.protocol import IdempotencyClaim, OrderLine, Page, Storage
 from ..tokens import Caller
+from . import history
 from .access import is_admin
 
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
@@ -151,7 +152,7 @@ def create(
         "items": items,
         "totalAmount": sum((item["lineTotal"] for item in items), Decimal("0.00")),
         "shippingAddress": payload["shippingAddress"],
-        "statusHistory": [{"status": "pending", "at": now, "by": caller.user_id}],
+        "statusHistory": [history.entry("pending", now, history.CUSTOMER)],
         "createdAt": now,
         "updatedAt": now,
     }
@@ -173,24 +174,27 @@ def get(store: Storage, caller: Caller, order_id: str) -> dict[str, Any]:
     # Someone else's order is indistinguishable from a missing one.
     if order is None or (order["userId"] != caller.user_id and not is_admin(store, caller)):
         raise NotFound("Order not found")
-    return order
+    return history.shown(order)
 
 
 def list_page(store: Storage, caller: Caller, limit: int, cursor: str | None, status: str | None = None) -> Page:
     """Own orders (optionally in one status); an admin asking for a status sees everyone's."""
     if status is not None and is_admin(store, caller):
-        return store.orders.list_in_status(status, limit, cursor)
-    return store.orders.list_for_user(caller.user_id, limit, cursor, status)
+        found = store.orders.list_in_status(status, limit, cursor)
+    else:
+        found = store.orders.list_for_user(caller.user_id, limit, cursor, status)
+    return Page(items=[history.shown(order) for order in found.items], next_cursor=found.next_cursor)
 
 
-def _transition(store: Storage, caller: Caller, order: dict[str, Any], status: str) -> dict[str, Any]:
+def _transition(store: Storage, order: dict[str, Any], status: str, by: str) -> dict[str, Any]:
+    """`by` is the role the move was made in (services.history)."""
     if status not in TRANSITIONS[order["status"]]:
         raise InvalidTransition(f"Order is {order['status']}; it cannot become {status}")
     now = now_iso()
-    history = [*order.get("statusHistory", []), {"status": status, "at": now, "by": caller.user_id}]
-    changes = {"status": status, "statusHistory": history[-HISTORY_LIMIT:], "updatedAt": now}
+    steps = [*history.shown(order).get("statusHistory", []), history.entry(status, now, by)]
+    changes = {"status": status, "statusHistory": steps[-HISTORY_LIMIT:], "updatedAt": now}
     try:
-        return store.orders.update_status(order, changes, restock=status == "cancelled")
+        return history.shown(store.orders.update_status(order, changes, restock=status == "cancelled"))
     except Missing:
         raise NotFound("Order not found") from None
     except StatusChanged as changed:
@@ -207,7 +211,7 @@ def cancel(store: Storage, caller: Caller, order_id: str) -> dict[str, Any]:
         if order["userId"] != caller.user_id:  # someone else's order is indistinguishable from a missing one
             raise NotFound("Order not found")
         raise InvalidTransition(f"Order is {order['status']}; only an admin can cancel it now")
-    return _transition(store, caller, order, "cancelled")
+    return _transition(store, order, "cancelled", history.CUSTOMER if owner_may else history.ADMIN)
 
 
 def update_status(store: Storage, caller: Caller, order_id: str, status: str) -> dict[str, Any]:
@@ -215,4 +219,4 @@ def update_status(store: Storage, caller: Caller, order_id: str, status: str) ->
     order = store.orders.get(order_id, consistent=True)
     if order is None:
         raise NotFound("Order not found")
-    return _transition(store, caller, order, status)
+    return _transition(store, order, status, history.ADMIN)

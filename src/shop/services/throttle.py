@@ -1,7 +1,10 @@
-"""Login abuse: a per-email lockout and per-source-address limits on login and register.
+"""Login abuse: failed logins counted per email and source address (a low limit) and per
+email from everywhere (a much higher one, that addresses with a recent successful login
+for the email are exempt from), and per-source-address limits on login and register.
 
-Both are fixed windows counted in the table (one conditional write per check, see
-shop.storage.throttles), so every Lambda instance sees the same counts.
+All are fixed windows counted in the table (one conditional write per counter, see
+shop.storage.throttles), so every Lambda instance sees the same counts. The design and
+its reasons are in docs/SECURITY.md ("Login abuse").
 """
 
 from __future__ import annotations
@@ -9,11 +12,12 @@ from __future__ import annotations
 import logging
 import os
 import time
+from dataclasses import dataclass
 
 from .. import config
 from ..errors import TooManyRequests
 from ..storage import keys
-from ..storage.protocol import Attempt, Storage
+from ..storage.protocol import Attempt, FailureCount, Storage
 
 # The edge's Powertools logger, reached by name so this module does not import the edge.
 _log = logging.getLogger(os.environ.get("POWERTOOLS_SERVICE_NAME", "shop-api"))
@@ -39,16 +43,60 @@ def limit_source(store: Storage, action: str, source_ip: str) -> None:
         raise _refuse(attempt, now, "Too many requests from this address")
 
 
-def start_login(store: Storage, email: str) -> None:
-    """Counts the attempt before the password is checked; refuses once the email has
-    used up its failures in the window. A successful login clears the count."""
+@dataclass(frozen=True)
+class LoginGate:
+    """A login let through to the password check: the counters it will be counted on."""
+
+    email: str
+    source: str  # the failures of this email from this address (and its trust mark)
+    everywhere: str  # the failures of this email from every address
+    trusted: bool  # a login for this email succeeded from this address lately
+
+
+def _locked(count: FailureCount, limit: int, now: int) -> bool:
+    return count.failures >= limit and count.window_ends > now
+
+
+def _locked_out(email: str, scope: str, window_ends: int, now: int) -> TooManyRequests:
+    _log.warning("login locked", extra={"email": mask_email(email), "scope": scope})
+    return TooManyRequests("Too many failed logins; try again later", retry_after=max(1, window_ends - now))
+
+
+def open_login(store: Storage, email: str, source_ip: str) -> LoginGate:
+    """Refuses (429) while this email is locked for this address: its own failures from
+    here, or the email's failures from everywhere unless a login succeeded from here lately.
+    One consistent read of both counters; nothing is counted before the password check."""
     cfg = config.throttle_settings()
     now = int(time.time())
-    attempt = store.throttles.take(keys.login_counter(email), cfg.login_max_failures, cfg.login_lockout_seconds, now)
-    if not attempt.allowed:
-        _log.warning("login locked", extra={"email": mask_email(email), "failures": attempt.count})
-        raise _refuse(attempt, now, "Too many failed logins; try again later")
+    gate = LoginGate(email, keys.login_source_counter(email, source_ip), keys.login_counter(email), False)
+    counts = store.throttles.read_failures([gate.source, gate.everywhere])
+    source, everywhere = counts[gate.source], counts[gate.everywhere]
+    if _locked(source, cfg.login_max_failures, now):
+        raise _locked_out(email, "address", source.window_ends, now)
+    trusted = source.trusted_until > now
+    if not trusted and _locked(everywhere, cfg.login_email_max_failures, now):
+        raise _locked_out(email, "email", everywhere.window_ends, now)
+    return LoginGate(gate.email, gate.source, gate.everywhere, trusted)
 
 
-def login_succeeded(store: Storage, email: str) -> None:
-    store.throttles.clear(keys.login_counter(email))
+def login_failed(store: Storage, gate: LoginGate) -> None:
+    """Counts a wrong password (after the check, one conditional write per counter). A guess
+    that was in flight while others used up this address's budget is not counted and gets
+    the 429 the next one would get, so parallel guesses learn no more than serial ones."""
+    cfg = config.throttle_settings()
+    now = int(time.time())
+    source = store.throttles.count_failure(gate.source, cfg.login_max_failures, cfg.login_lockout_seconds, now)
+    if not source.allowed:
+        raise _locked_out(gate.email, "address", source.window_ends, now)
+    # At the email's limit the increment is refused: the lock is on already, nothing to add.
+    store.throttles.count_failure(gate.everywhere, cfg.login_email_max_failures, cfg.login_lockout_seconds, now)
+
+
+def login_succeeded(store: Storage, gate: LoginGate) -> None:
+    """Clears this address's failures and marks it trusted for this email, in one conditional
+    write that is refused if the address reached its limit while the password was checked."""
+    cfg = config.throttle_settings()
+    now = int(time.time())
+    granted = store.throttles.record_success(gate.source, cfg.login_max_failures, now + cfg.login_trust_seconds, now)
+    if not granted.allowed:
+        raise _locked_out(gate.email, "address", granted.window_ends, now)

@@ -10,7 +10,9 @@ One table, key `id` (HASH) + `type` (RANGE), three overloaded indexes (docs/DATA
                                                                 gsi2: status#<status> / <createdAt>#<id>
                                                                 gsi3: user#<userId>#status#<status> / <createdAt>#<id>
   idempotency     id=idem#<userId>#<key>     type=idempotency   expiresAt (TTL)
-  login throttle  id=login#<email>           type=throttle      attempts, expiresAt (TTL, end of the window)
+  login failures  id=login#<email>           type=throttle      failures, windowEnds, expiresAt (TTL)
+  login failures  id=login-from#<sourceIp>#<email>  type=throttle  failures, windowEnds, trustedUntil,
+    from one place                                              expiresAt (TTL)
   address limit   id=ip#<action>#<sourceIp>  type=throttle      attempts, expiresAt (TTL, end of the window)
 
 Product images live on the product item (`images`: imageId -> record, `imagesVersion`), and
@@ -60,6 +62,18 @@ def idempotency(user_id: str, idempotency_key: str) -> dict[str, str]:
 
 def login_counter(email: str) -> str:
     return "login#" + email
+
+
+def login_source_counter(email: str, source_ip: str) -> str:
+    # The address first: it never holds "#", so no email (which may) can forge another's id,
+    # and the prefix keeps these apart from login#<email>.
+    return f"login-from#{source_ip}#{email}"
+
+
+def absent_user() -> dict[str, str]:
+    """A user key that is never written (user ids are UUIDs): an unknown email's login reads
+    it, so that known and unknown emails cost the same reads."""
+    return key("no-such-user", USER)
 
 
 def address_counter(action: str, source_ip: str) -> str:

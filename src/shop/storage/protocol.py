@@ -39,6 +39,16 @@ class Attempt:
 
 
 @dataclass(frozen=True)
+class FailureCount:
+    """Failed logins counted in a fixed window, and until when a successful login from
+    the same place is remembered (0: never, or no such counter)."""
+
+    failures: int = 0
+    window_ends: int = 0
+    trusted_until: int = 0
+
+
+@dataclass(frozen=True)
 class IdempotencyClaim:
     user_id: str
     key: str
@@ -128,6 +138,20 @@ class Throttles(Protocol):
     def take(self, counter_id: str, limit: int, window_seconds: int, now: int) -> Attempt: ...
 
     def clear(self, counter_id: str) -> None: ...
+
+    def read_failures(self, counter_ids: list[str]) -> dict[str, FailureCount]:
+        """Every counter named, in one consistent read; an absent one is FailureCount()."""
+        ...
+
+    def count_failure(self, counter_id: str, limit: int, window_seconds: int, now: int) -> Attempt:
+        """Count one failure in a fixed window that opens with the first; refused (not
+        counted) once `limit` failures are in the window. Keeps `trusted_until`."""
+        ...
+
+    def record_success(self, counter_id: str, limit: int, trusted_until: int, now: int) -> Attempt:
+        """Clear the failures and remember the success until `trusted_until`, unless `limit`
+        failures are in the window by now: then refused, and nothing changes."""
+        ...
 
 
 class Storage(Protocol):

@@ -1,11 +1,18 @@
-"""Attempt counters in fixed windows (login lockout, per-address limits)."""
+"""Attempt counters in fixed windows: per-address limits (`take`) and failed logins
+(`read_failures`, `count_failure`, `record_success`; the design is in docs/SECURITY.md)."""
 
 from __future__ import annotations
 
 from ..errors import ServiceUnavailable
 from . import keys
 from .dynamo import ConditionFailed, Table
-from .protocol import Attempt
+from .protocol import Attempt, FailureCount
+
+# A failure counter's TTL: the end of its window, or its trustedUntil when a login succeeded
+# from there (always later than a fresh window). A trust that has lapsed may let TTL remove
+# the item mid-window, which resets a count only where the right password was once used.
+_KEEP_UNTIL = "expiresAt = if_not_exists(trustedUntil, :ends)"
+_WINDOW = "windowEnds = if_not_exists(windowEnds, :ends)"
 
 
 class DynamoThrottles:
@@ -54,3 +61,63 @@ class DynamoThrottles:
 
     def clear(self, counter_id: str) -> None:
         self.table.delete(keys.key(counter_id, keys.THROTTLE))
+
+    def read_failures(self, counter_ids: list[str]) -> dict[str, FailureCount]:
+        found = {item["id"]: item for item in self.table.get_many([keys.key(c, keys.THROTTLE) for c in counter_ids])}
+        return {counter_id: _failure_count(found.get(counter_id)) for counter_id in counter_ids}
+
+    def count_failure(self, counter_id: str, limit: int, window_seconds: int, now: int) -> Attempt:
+        """ADD in one conditional UpdateItem, refused once `limit` failures are in the window
+        (parallel failures cannot all read the same old count); an UpdateItem, never a Put,
+        so the counter's trustedUntil survives."""
+        key = keys.key(counter_id, keys.THROTTLE)
+        ends = now + window_seconds
+        values = {":one": 1, ":ends": ends, ":now": now}
+        for _ in range(3):
+            try:
+                counter = self.table.update(
+                    key,
+                    UpdateExpression=f"ADD failures :one SET {_WINDOW}, {_KEEP_UNTIL}",
+                    ConditionExpression="attribute_not_exists(windowEnds) OR (windowEnds > :now AND failures < :limit)",
+                    ExpressionAttributeValues={**values, ":limit": limit},
+                    ReturnValues="ALL_NEW",
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                )["Attributes"]
+                return Attempt(True, int(counter["failures"]), int(counter["windowEnds"]))
+            except ConditionFailed as failed:
+                old = _failure_count(failed.item)
+                if old.window_ends > now:
+                    return Attempt(False, old.failures, old.window_ends)
+            try:  # the window is over: open a new one (only one of several racing requests does)
+                self.table.update(
+                    key,
+                    UpdateExpression=f"SET failures = :one, windowEnds = :ends, {_KEEP_UNTIL}",
+                    ConditionExpression="windowEnds <= :now",
+                    ExpressionAttributeValues=values,
+                )
+                return Attempt(True, 1, ends)
+            except ConditionFailed:
+                continue
+        raise ServiceUnavailable(retry_after=1)
+
+    def record_success(self, counter_id: str, limit: int, trusted_until: int, now: int) -> Attempt:
+        """One conditional PutItem: it replaces the failures with the trust mark, unless the
+        counter reached `limit` in its window since it was read (a guess that was in flight
+        while others used up the budget gets nothing)."""
+        try:
+            self.table.put(
+                {**keys.key(counter_id, keys.THROTTLE), "trustedUntil": trusted_until, keys.TTL_FIELD: trusted_until},
+                ConditionExpression="attribute_not_exists(failures) OR failures < :limit OR windowEnds <= :now",
+                ExpressionAttributeValues={":limit": limit, ":now": now},
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+            return Attempt(True, 0, trusted_until)
+        except ConditionFailed as failed:
+            old = _failure_count(failed.item)
+            return Attempt(False, old.failures, old.window_ends)
+
+
+def _failure_count(item: dict | None) -> FailureCount:
+    if not item:
+        return FailureCount()
+    return FailureCount(int(item.get("failures", 0)), int(item.get("windowEnds", 0)), int(item.get("trustedUntil", 0)))

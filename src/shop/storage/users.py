@@ -37,8 +37,13 @@ class DynamoUsers:
             raise
 
     def find_by_email(self, email: str) -> dict[str, Any] | None:
+        """Two consistent GetItems whether or not the email is registered: an unknown one
+        reads a key that never exists, so login's timing does not tell which it was."""
         guard = self.table.get(keys.email_guard(email), consistent=True)
-        return self.get(guard["userId"]) if guard else None
+        if guard is None:
+            self.table.get(keys.absent_user(), consistent=True)
+            return None
+        return self.get(guard["userId"])
 
     def get(self, user_id: str) -> dict[str, Any] | None:
         item = self.table.get(keys.key(user_id, keys.USER), consistent=True)
