@@ -201,11 +201,15 @@ def configure_environment() -> list[str]:
 def prepare_table() -> Any:
     import boto3
 
+    from . import embedded_dynamodb
+
     if os.environ.get("DYNAMODB_ENDPOINT_URL"):
         os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+        if not os.environ.get("AWS_ENDPOINT_URL_S3"):
+            # S3 and SQS (product images) from moto in this process; calls to the DynamoDB
+            # endpoint named above match none of moto's AWS hosts and go through to it.
+            embedded_dynamodb.start()
     else:
-        from . import embedded_dynamodb
-
         embedded_dynamodb.start()
     client = boto3.client("dynamodb", endpoint_url=os.environ.get("DYNAMODB_ENDPOINT_URL") or None)
     serverless_config.create_table(client, os.environ["TABLE_NAME"])
