@@ -52,6 +52,9 @@ $(DEPS): requirements.txt requirements-dev.txt deploy/layers/pillow/requirements
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
+# The storefront's rules (make web, test-web, test-e2e, chromium; part of run, test and deploy).
+include web/storefront.mk
+
 SECDEPS := $(VENV)/.security-deps-installed
 $(SECDEPS): $(DEPS) requirements-security.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-security.txt
@@ -169,6 +172,7 @@ bench: $(DEPS) $(NODE_DEPS)
 deploy: $(NODE_DEPS) $(DEPS)
 	SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off SLS_PYTHON_BIN=$(CURDIR)/$(PY) \
 		npx --no-install serverless deploy --stage $(or $(STAGE),dev)
+	$(PY) -m devtools.deploy_site --stage $(or $(STAGE),dev)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .coverage .coverage.* .serverless node_modules .cache

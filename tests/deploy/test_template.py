@@ -100,7 +100,8 @@ def test_api_stage_is_throttled_traced_and_behind_the_waf(template):
     assert settings["ThrottlingRateLimit"] > 0 and settings["ThrottlingBurstLimit"] > 0
     deployment = template["Resources"][stage["DeploymentId"]["Ref"]]["Properties"]
     assert "StageName" not in deployment  # the stage resource owns the stage
-    ((_, acl),) = _of_type(template, "AWS::WAFv2::WebACL").items()
+    acl = template["Resources"]["ApiWebAcl"]  # the storefront has its own (test_site_template.py)
+    assert acl["Properties"]["Scope"] == "REGIONAL"
     rules = {rule["Name"]: rule for rule in acl["Properties"]["Rules"]}
     assert rules["RatePerIp"]["Statement"]["RateBasedStatement"]["AggregateKeyType"] == "IP"
     managed = rules["AWSManagedRulesCommonRuleSet"]["Statement"]["ManagedRuleGroupStatement"]

@@ -1,0 +1,197 @@
+import { getSession, signOut, type Session } from "./session";
+
+export const API_URL: string = __API_URL__;
+
+/** An error response of the API (or a failure to reach it), with the message to show. */
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly code: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface Product {
+  id: string;
+  name: string;
+  description?: string;
+  price: number;
+  category: string;
+  stock: number;
+  imageUrl?: string;
+  images?: ProductImage[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ProductImage {
+  id: string;
+  urls: { thumb: string; large: string };
+  width: number;
+  height: number;
+}
+
+export type LineStatus = "ok" | "insufficient_stock" | "unavailable";
+
+export interface CartLine {
+  productId: string;
+  name: string;
+  price: number;
+  quantity: number;
+  lineTotal: number;
+  status: LineStatus;
+  availableStock?: number;
+}
+
+export interface Cart {
+  items: CartLine[];
+  totalAmount: number;
+  itemCount: number;
+  updatedAt?: string;
+}
+
+export interface Address {
+  street: string;
+  city: string;
+  state: string;
+  zipCode: string;
+  country: string;
+}
+
+export type OrderStatus = "pending" | "paid" | "shipped" | "delivered" | "cancelled" | "expired";
+
+export interface Order {
+  id: string;
+  userId: string;
+  status: OrderStatus;
+  items: { productId: string; name: string; price: number; quantity: number; lineTotal: number }[];
+  totalAmount: number;
+  shippingAddress: Address;
+  statusHistory?: { status: OrderStatus; at: string; by?: string }[];
+  payment?: { status: string; amount?: number; currency?: string; provider?: string; reference?: string; paidAt?: string };
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ImageUpload {
+  imageId: string;
+  upload: { url: string; fields: Record<string, string> };
+  expiresAt: string;
+}
+
+interface RequestOptions {
+  body?: unknown;
+  headers?: Record<string, string>;
+  query?: Record<string, string | number | null | undefined>;
+}
+
+async function call<T>(method: string, path: string, options: RequestOptions = {}): Promise<{ data: T; nextCursor: string | null }> {
+  const url = new URL(API_URL + path);
+  for (const [name, value] of Object.entries(options.query ?? {})) {
+    if (value !== undefined && value !== null && value !== "") url.searchParams.set(name, String(value));
+  }
+  const headers: Record<string, string> = { Accept: "application/json", ...options.headers };
+  const session: Session | null = getSession();
+  if (session) headers.Authorization = `Bearer ${session.token}`;
+  if (options.body !== undefined) headers["Content-Type"] = "application/json";
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method,
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    });
+  } catch {
+    throw new ApiError("The shop cannot be reached right now. Check your connection and try again.", 0, "NETWORK_ERROR");
+  }
+  let payload: {
+    success?: boolean;
+    data?: T;
+    error?: string;
+    code?: string;
+    details?: Record<string, unknown>;
+    pagination?: { nextCursor: string | null };
+  } | null = null;
+  if (response.status !== 204) {
+    try {
+      payload = await response.json();
+    } catch {
+      payload = null;
+    }
+  }
+  if (!response.ok || !payload || payload.success === false) {
+    // A token the API no longer accepts ends the session; the message still shows.
+    if (response.status === 401 && session) signOut();
+    throw new ApiError(
+      payload?.error || `The request failed (HTTP ${response.status}).`,
+      response.status,
+      payload?.code || "HTTP_ERROR",
+      payload?.details,
+    );
+  }
+  return { data: payload.data as T, nextCursor: payload.pagination?.nextCursor ?? null };
+}
+
+async function one<T>(method: string, path: string, options?: RequestOptions): Promise<T> {
+  return (await call<T>(method, path, options)).data;
+}
+
+async function page<T>(path: string, query: RequestOptions["query"]): Promise<Page<T>> {
+  const { data, nextCursor } = await call<T[]>("GET", path, { query });
+  return { items: data, nextCursor };
+}
+
+const id = encodeURIComponent;
+
+export const api = {
+  register: (body: { email: string; password: string; name: string }) => one<Session>("POST", "/auth/register", { body }),
+  login: (body: { email: string; password: string }) => one<Session>("POST", "/auth/login", { body }),
+
+  products: (query: { category?: string; cursor?: string | null; limit?: number }) => page<Product>("/products", query),
+  product: (productId: string) => one<Product>("GET", `/products/${id(productId)}`),
+  createProduct: (body: Partial<Product>) => one<Product>("POST", "/products", { body }),
+  updateProduct: (productId: string, body: Partial<Product>) => one<Product>("PUT", `/products/${id(productId)}`, { body }),
+  deleteProduct: (productId: string) => one<{ id: string; deleted: boolean }>("DELETE", `/products/${id(productId)}`),
+  createImage: (productId: string, body: { contentType: string; contentLength: number }) =>
+    one<ImageUpload>("POST", `/products/${id(productId)}/images`, { body }),
+  image: (productId: string, imageId: string) =>
+    one<{ id: string; status: "processing" | "ready" | "rejected"; reason?: string }>("GET", `/products/${id(productId)}/images/${id(imageId)}`),
+  deleteImage: (productId: string, imageId: string) => one<{ id: string }>("DELETE", `/products/${id(productId)}/images/${id(imageId)}`),
+
+  cart: () => one<Cart>("GET", "/cart"),
+  setCartLine: (productId: string, quantity: number) => one<Cart>("PUT", `/cart/items/${id(productId)}`, { body: { quantity } }),
+  removeCartLine: (productId: string) => one<Cart>("DELETE", `/cart/items/${id(productId)}`),
+  checkout: (body: { shippingAddress: Address; expectedTotal: number }, idempotencyKey: string) =>
+    one<Order>("POST", "/checkout", { body, headers: { "Idempotency-Key": idempotencyKey } }),
+  pay: (orderId: string, paymentMethod: string, idempotencyKey: string) =>
+    one<Order>("POST", `/orders/${id(orderId)}/payment`, { body: { paymentMethod }, headers: { "Idempotency-Key": idempotencyKey } }),
+
+  orders: (query: { status?: string; cursor?: string | null; limit?: number }) => page<Order>("/orders", query),
+  order: (orderId: string) => one<Order>("GET", `/orders/${id(orderId)}`),
+  cancelOrder: (orderId: string) => one<Order>("POST", `/orders/${id(orderId)}/cancel`),
+  moveOrder: (orderId: string, status: OrderStatus) => one<Order>("PUT", `/orders/${id(orderId)}/status`, { body: { status } }),
+};
+
+/** A fresh key per attempt: a retried request with the same key never takes stock or money twice. */
+export function newIdempotencyKey(): string {
+  return crypto.randomUUID().replace(/-/g, "");
+}
+
+/** Money as the API sends it (a JSON number exact to the cent), shown with two decimals. */
+export function money(amount: number, currency = "usd"): string {
+  const cents = Math.round(amount * 100);
+  const sign = cents < 0 ? "-" : "";
+  const abs = Math.abs(cents);
+  const whole = Math.floor(abs / 100).toLocaleString("en-US");
+  const symbol = currency.toLowerCase() === "usd" ? "$" : `${currency.toUpperCase()} `;
+  return `${sign}${symbol}${whole}.${String(abs % 100).padStart(2, "0")}`;
+}

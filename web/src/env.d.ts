@@ -1,0 +1,1 @@
+declare const __API_URL__: string;

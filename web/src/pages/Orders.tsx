@@ -1,0 +1,174 @@
+import { useEffect, useState } from "react";
+import { api, type ApiError, type Order } from "../api";
+import { dateTime, ErrorMessage, Loading, Money, Notice, PageHeading, StatusBadge } from "../components";
+import { asApiError, useLoad } from "../hooks";
+import { Link, usePageTitle } from "../router";
+
+export function OrderList() {
+  usePageTitle("My orders");
+  const [orders, setOrders] = useState<Order[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [loading, setLoading] = useState(true);
+  const [error, setError] = useState<ApiError | null>(null);
+
+  const load = async (from: string | null) => {
+    setLoading(true);
+    setError(null);
+    try {
+      const page = await api.orders({ cursor: from, limit: 20 });
+      setOrders((shown) => (from ? [...shown, ...page.items] : page.items));
+      setCursor(page.nextCursor);
+    } catch (failure) {
+      setError(asApiError(failure));
+    } finally {
+      setLoading(false);
+    }
+  };
+  useEffect(() => {
+    load(null);
+  }, []);
+
+  return (
+    <section>
+      <PageHeading>My orders</PageHeading>
+      <ErrorMessage error={error} />
+      {orders.length > 0 && (
+        <table className="lines">
+          <caption className="visually-hidden">Your orders, newest first</caption>
+          <thead>
+            <tr>
+              <th scope="col">Order</th>
+              <th scope="col">Placed</th>
+              <th scope="col">Status</th>
+              <th scope="col">Total</th>
+            </tr>
+          </thead>
+          <tbody>
+            {orders.map((order) => (
+              <tr key={order.id} data-order-id={order.id}>
+                <th scope="row">
+                  <Link href={`/orders/${encodeURIComponent(order.id)}`}>{order.items.map((line) => line.name).join(", ")}</Link>
+                </th>
+                <td>{dateTime(order.createdAt)}</td>
+                <td>
+                  <StatusBadge status={order.status} />
+                </td>
+                <td>
+                  <Money amount={order.totalAmount} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {loading && <Loading label="Loading your orders…" />}
+      {!loading && !error && orders.length === 0 && (
+        <p>
+          No orders yet. <Link href="/">Browse the catalogue</Link>
+        </p>
+      )}
+      {cursor && !loading && (
+        <button type="button" onClick={() => load(cursor)}>
+          Load more
+        </button>
+      )}
+    </section>
+  );
+}
+
+export function OrderDetail({ orderId, justPaid }: { orderId: string; justPaid: boolean }) {
+  usePageTitle("Order");
+  const order = useLoad(() => api.order(orderId), [orderId]);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  if (order.loading && !order.data) return <Loading label="Loading the order…" />;
+  if (!order.data) {
+    return (
+      <>
+        <PageHeading>Order not found</PageHeading>
+        <ErrorMessage error={order.error} />
+      </>
+    );
+  }
+  const current = order.data;
+  const cancel = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      order.setData(await api.cancelOrder(current.id));
+    } catch (failure) {
+      setError(asApiError(failure));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section>
+      <PageHeading>Order</PageHeading>
+      {justPaid && current.status === "paid" && <Notice>Payment received: thank you. A confirmation email is on its way.</Notice>}
+      <p>
+        <code>{current.id}</code>, placed {dateTime(current.createdAt)}: <StatusBadge status={current.status} />
+      </p>
+      <table className="lines">
+        <caption className="visually-hidden">Items in the order</caption>
+        <thead>
+          <tr>
+            <th scope="col">Product</th>
+            <th scope="col">Price</th>
+            <th scope="col">Quantity</th>
+            <th scope="col">Line total</th>
+          </tr>
+        </thead>
+        <tbody>
+          {current.items.map((line) => (
+            <tr key={line.productId}>
+              <th scope="row">{line.name}</th>
+              <td>
+                <Money amount={line.price} />
+              </td>
+              <td>{line.quantity}</td>
+              <td>
+                <Money amount={line.lineTotal} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p className="total">
+        Total <Money amount={current.totalAmount} />
+      </p>
+      <h2>Shipping to</h2>
+      <address>
+        {current.shippingAddress.street}
+        <br />
+        {current.shippingAddress.zipCode} {current.shippingAddress.city}, {current.shippingAddress.state}
+        <br />
+        {current.shippingAddress.country}
+      </address>
+      <h2>Status history</h2>
+      <ol className="history">
+        {(current.statusHistory ?? [{ status: current.status, at: current.updatedAt }]).map((step) => (
+          <li key={`${step.status}-${step.at}`}>
+            <StatusBadge status={step.status} /> <time dateTime={step.at}>{dateTime(step.at)}</time>
+          </li>
+        ))}
+      </ol>
+      <ErrorMessage error={error} />
+      {current.status === "pending" && (
+        <div className="actions">
+          <Link className="button" href={`/orders/${encodeURIComponent(current.id)}/pay`}>
+            Pay now
+          </Link>
+          <button type="button" className="secondary" onClick={cancel} disabled={busy}>
+            Cancel order
+          </button>
+        </div>
+      )}
+      <p>
+        <Link href="/orders">All my orders</Link>
+      </p>
+    </section>
+  );
+}
