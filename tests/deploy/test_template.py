@@ -159,6 +159,9 @@ def test_media_bucket_is_private_encrypted_expires_stale_uploads_and_notifies_pr
     assert properties["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
     (encryption,) = properties["BucketEncryption"]["ServerSideEncryptionConfiguration"]
     assert encryption["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in ("AES256", "aws:kms")
+    (cors,) = properties["CorsConfiguration"]["CorsRules"]  # the storefront's admin posts the form
+    assert cors["AllowedMethods"] == ["POST"]
+    assert cors["AllowedOrigins"] == [{"Fn::Sub": "https://${SiteDistribution.DomainName}"}]
     stale = next(r for r in properties["LifecycleConfiguration"]["Rules"] if r.get("Prefix") == "uploads/")
     assert stale["Status"] == "Enabled" and stale["ExpirationInDays"] == 1
     (notification,) = properties["NotificationConfiguration"]["LambdaConfigurations"]
@@ -179,9 +182,9 @@ def test_only_cloudfront_reads_the_bucket_and_only_images(template):
     assert allow["Principal"] == {"Service": "cloudfront.amazonaws.com"} and allow["Action"] == "s3:GetObject"
     assert allow["Resource"]["Fn::Sub"].endswith("/images/*")
     assert ":distribution/${MediaCdn}" in allow["Condition"]["StringEquals"]["AWS:SourceArn"]["Fn::Sub"]
-    ((_, oac),) = _of_type(template, "AWS::CloudFront::OriginAccessControl").items()
+    oac = template["Resources"]["MediaOriginAccessControl"]  # (the storefront has its own)
     assert oac["Properties"]["OriginAccessControlConfig"]["SigningBehavior"] == "always"
-    ((_, cdn),) = _of_type(template, "AWS::CloudFront::Distribution").items()
+    cdn = template["Resources"]["MediaCdn"]
     config = cdn["Properties"]["DistributionConfig"]
     (origin,) = config["Origins"]
     assert origin["OriginAccessControlId"] == {"Fn::GetAtt": ["MediaOriginAccessControl", "Id"]}
