@@ -31,19 +31,22 @@ DEPLOY_TEST_ENV := SHOP_PACKAGE_DIR=$(CURDIR)/.serverless LAMBDA_PYTHON=$(LAMBDA
 	LAMBDA_RUNTIME_SITE=$(CURDIR)/$(LAMBDA_RUNTIME_SITE) LAMBDA_HARNESS_SITE=$(CURDIR)/$(LAMBDA_HARNESS_SITE)
 
 
-.PHONY: run test lint unit integration blackbox security test-dynamodb-local admin deploy clean help openapi test-api test-fuzz load load-smoke bench package cfn-lint deploy-checks bench-cold
+.PHONY: run reset preflight test lint unit integration blackbox security test-iam test-dynamodb-local admin deploy clean help openapi test-api test-fuzz load load-smoke bench bench-servers package cfn-lint deploy-checks bench-cold
 
 help:
-	@echo "make run     start the API on http://127.0.0.1:3000 (embedded DynamoDB, demo data)"
+	@echo "make run [FRESH=1]   the API on http://127.0.0.1:3000 (DynamoDB Local, data kept in .local/; reloads on changes)"
+	@echo "make reset           empty the data make run keeps"
 	@echo "make test    every suite CI runs"
 	@echo "make test-dynamodb-local   the dynamodb_local-marked tests on DynamoDB Local (part of make test)"
+	@echo "make test-iam          the integration suite under each function's compiled IAM policy (part of make test)"
 	@echo "make openapi           regenerate docs/openapi.json from serverless.yml and the schemas"
 	@echo "make test-api          the Postman collection (newman) against a fresh local server"
 	@echo "make test-fuzz         schemathesis against a fresh local server, from docs/openapi.json"
-	@echo "make admin EMAIL=...   promote a registered user to admin (TABLE_NAME / DYNAMODB_ENDPOINT_URL or AWS)"
+	@echo "make admin EMAIL=...   promote a registered user to admin (the running make run; or TABLE_NAME [DYNAMODB_ENDPOINT_URL] / AWS)"
 	@echo "make deploy STAGE=dev  serverless deploy"
 	@echo "make load PROFILE=load|stress|spike|volume [HOST=https://...] [BACKEND=dynamodb-local]   Locust run (default: a fresh local server)"
-	@echo "make bench [BENCH_QUICK=1]   benchmarks, written into docs/BENCHMARKS.md (about 10 min; quick: 2 to 3)"
+	@echo "make bench [BENCH_QUICK=1]   benchmarks, written into docs/BENCHMARKS.md (about 15 min; quick: a few, into .cache/bench/)"
+	@echo "make bench-servers [BENCH_QUICK=1]   make run against serverless-offline on the same DynamoDB Local"
 	@echo "make package [STAGE=prod]  build the Lambda zips and the CloudFormation template offline (.serverless/)"
 	@echo "make bench-cold  cold-start ratios of every packaged function (docs/BENCHMARKS.md)"
 
@@ -65,8 +68,22 @@ $(NODE_DEPS): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-run: $(DEPS) $(NODE_DEPS)
-	$(PY) -m devtools.local_server
+# The supervisor (src/devtools/runner.py): DynamoDB Local (moto when Java is missing), the local
+# AWS endpoint, the background jobs, gunicorn workers; data kept in $(LOCAL_DATA_DIR) unless FRESH=1.
+LOCAL_DATA_DIR ?= $(CURDIR)/.local
+run: preflight $(DEPS) $(NODE_DEPS)
+	LOCAL_DATA_DIR="$(LOCAL_DATA_DIR)" FRESH="$(FRESH)" $(PY) -m devtools.runner
+
+# Empties what make run keeps (the table's data, the generated JWT secret, the image renditions).
+reset:
+	@if [ -f "$(LOCAL_DATA_DIR)/run.json" ] && kill -0 $$(sed 's/.*"pid": *\([0-9]*\).*/\1/' "$(LOCAL_DATA_DIR)/run.json") 2>/dev/null; then \
+		echo "make run is running: stop it first (Ctrl-C)"; exit 1; fi
+	rm -rf "$(LOCAL_DATA_DIR)/dynamodb" "$(LOCAL_DATA_DIR)/jwt-secret" "$(LOCAL_DATA_DIR)/media"
+	@echo "Cleared $(LOCAL_DATA_DIR): the next make run starts empty."
+
+# What make run needs, each named in one line with how to get it.
+preflight:
+	@scripts/preflight.sh
 
 openapi: $(DEPS)
 	$(PY) -m devtools.openapi
@@ -103,8 +120,7 @@ test: lint security $(DEPS) package cfn-lint $(LAMBDA_SITES)
 	$(DEPLOY_TEST_ENV) $(PY) -m coverage run -m pytest
 	$(PY) -m coverage combine --quiet
 	$(PY) -m coverage report
-	@# The integration suite again, on a table built from the generated template.
-	SHOP_TABLE_TEMPLATE=$(TEMPLATE) $(PY) -m pytest -q -p no:cacheprovider tests/integration
+	$(MAKE) --no-print-directory test-iam
 	$(MAKE) --no-print-directory test-dynamodb-local
 	$(MAKE) --no-print-directory test-fuzz
 	$(MAKE) --no-print-directory load-smoke
@@ -145,7 +161,16 @@ $(LAMBDA_HARNESS_SITE)/.installed: tests/deploy/lambda-harness.txt
 
 deploy-checks: package cfn-lint $(LAMBDA_SITES)
 	$(DEPLOY_TEST_ENV) $(PY) -m pytest -q tests/deploy
-	SHOP_TABLE_TEMPLATE=$(TEMPLATE) $(PY) -m pytest -q -p no:cacheprovider tests/integration
+	$(MAKE) --no-print-directory test-iam
+
+# The integration suite again, on the table of the generated template and under moto's IAM
+# enforcement: every function holds exactly the policy of its role in that template, a denied
+# request fails its test, and the run fails if a function of serverless.yml was never invoked
+# (tests/iam.py; CONTRIBUTING.md, "IAM"). After changing serverless.yml, `make package` first.
+test-iam: $(DEPS)
+	test -f $(TEMPLATE) || $(MAKE) package
+	SHOP_TABLE_TEMPLATE=$(TEMPLATE) SHOP_IAM_TEMPLATE=$(TEMPLATE) SHOP_IAM_EVERY_FUNCTION=1 \
+		$(PY) -m pytest -q -p no:cacheprovider tests/integration
 
 bench-cold: $(LAMBDA_SITES)
 	test -d .serverless || $(MAKE) package
@@ -153,7 +178,7 @@ bench-cold: $(LAMBDA_SITES)
 
 admin: $(DEPS)
 	@test -n "$(EMAIL)" || (echo "usage: make admin EMAIL=someone@example.com" && exit 2)
-	$(PY) -m devtools.admin promote "$(EMAIL)"
+	@LOCAL_DATA_DIR="$(LOCAL_DATA_DIR)" $(PY) -m devtools.admin promote "$(EMAIL)"
 
 # Load suites (load/README.md). Without HOST, a local server on 127.0.0.1 is started and stopped.
 LOAD_SMOKE_SCALE ?= 0.08
@@ -166,8 +191,21 @@ load-smoke: $(DEPS)
 	LOAD_TIME_SCALE=$(LOAD_SMOKE_SCALE) LOAD_USER_SCALE=0.1 VOLUME_PRODUCTS=$${VOLUME_PRODUCTS:-200} VOLUME_ORDERS=$${VOLUME_ORDERS:-200} \
 		$(PY) load/run.py load stress spike volume
 
-bench: $(DEPS) $(NODE_DEPS)
+OFFLINE_DEPS := benchmarks/offline/node_modules/.deps-installed
+# Full runs rewrite docs/BENCHMARKS.md; BENCH_QUICK=1 runs write .cache/bench/BENCHMARKS.md instead
+# (BENCH_WRITE=docs forces the committed file).
+bench: $(DEPS) $(NODE_DEPS) $(OFFLINE_DEPS)
 	$(PY) benchmarks/bench.py
+	$(PY) benchmarks/server_compare.py
+
+# make run against serverless-offline 13 (installed for this benchmark only, pinned in
+# benchmarks/offline/package-lock.json), same handlers, same DynamoDB Local.
+$(OFFLINE_DEPS): benchmarks/offline/package.json benchmarks/offline/package-lock.json
+	cd benchmarks/offline && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+bench-servers: $(DEPS) $(NODE_DEPS) $(OFFLINE_DEPS)
+	$(PY) benchmarks/server_compare.py
 
 deploy: $(NODE_DEPS) $(DEPS)
 	SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off SLS_PYTHON_BIN=$(CURDIR)/$(PY) \

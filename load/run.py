@@ -57,15 +57,25 @@ def start_local_server(profile: str, env: dict[str, str]) -> tuple[str, subproce
         server_env["AWS_SECRET_ACCESS_KEY"] = "local"  # nosec B105  # placeholder, not a secret
         server_env.pop("AWS_SESSION_TOKEN", None)
         server_env.pop("AWS_PROFILE", None)
+    module = "devtools.local_server"
+    if os.environ.get("LOAD_SERVER") == "make-run":
+        # `make run` itself: gunicorn workers on its own DynamoDB Local (or the moto fallback),
+        # with a fresh data folder of its own.
+        module = "devtools.runner"
+        server_env.pop("DYNAMODB_ENDPOINT_URL", None)
+        server_env |= {"LOCAL_DATA_DIR": str(REPORTS / f"{profile}-make-run-data"), "FRESH": "1"}
+        server_env["WEB_PORT"] = str(free_port())
     log = REPORTS / f"{profile}-server.log"
     started = time.monotonic()
     try:
-        process = server_process.launch(server_env, log, timeout=600)
+        process = server_process.launch(server_env, log, timeout=600, module=module)
     except RuntimeError as error:
         raise SystemExit(str(error)) from None
     url = f"http://127.0.0.1:{port}"
     seeded = [line for line in log.read_text().splitlines() if line.startswith(("Bulk-seeded", "Seeded"))]
     backend = server_env.get("DYNAMODB_ENDPOINT_URL", "embedded moto")
+    if module == "devtools.runner":
+        backend = next((line for line in log.read_text().splitlines() if line.startswith("Shop API on")), "make run")
     ready = time.monotonic() - started
     print(f"local server {url} on {backend} ready in {ready:.1f} s. {' '.join(seeded)}", flush=True)
     return url, process
@@ -157,7 +167,7 @@ def run(profile: str, host: str | None) -> int:
     return code
 
 
-BACKENDS = ("moto", "dynamodb-local")
+BACKENDS = ("moto", "dynamodb-local", "make-run")
 
 
 def main() -> int:
@@ -168,9 +178,11 @@ def main() -> int:
         "--backend",
         default=os.environ.get("BACKEND") or "moto",
         choices=BACKENDS,
-        help="the local server's DynamoDB: embedded moto (as `make run`) or DynamoDB Local",
+        help="the local server: one process on embedded moto or on DynamoDB Local, or `make run` itself",
     )
     args = parser.parse_args()
+    if args.backend == "make-run":
+        os.environ["LOAD_SERVER"] = "make-run"  # it starts its own DynamoDB Local
     if args.backend == "dynamodb-local" and not args.host and not os.environ.get("DYNAMODB_LOCAL_ENDPOINT"):
         # Start DynamoDB Local in a private network namespace and run this script again in it, so
         # the local server and Locust run there too; only 127.0.0.1 inside the namespace is used.

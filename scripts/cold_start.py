@@ -19,6 +19,8 @@ import sys
 import tempfile
 import time
 import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,7 +72,7 @@ def _seed(endpoint: str, template: dict) -> dict[str, dict]:
         }
     )
     import boto3
-    from tests.deploy.lambda_probe import ADDRESS, PASSWORD, event
+    from tests.deploy.lambda_probe import ADDRESS, PASSWORD
 
     from devtools import serverless_config
 
@@ -105,8 +107,41 @@ def _seed(endpoint: str, template: dict) -> dict[str, dict]:
     oid = orders.create(repo, caller, {"items": [{"productId": pid, "quantity": 1}], "shippingAddress": ADDRESS})[0][
         "id"
     ]
+    # cancelOrder and updateOrderStatus change an order: a fresh pending one for every round.
+    fresh = [
+        orders.create(repo, caller, {"items": [{"productId": pid, "quantity": 1}], "shippingAddress": ADDRESS})[0]["id"]
+        for _ in range(2 * ROUNDS)
+    ]
+    return events(Seeded(pid=pid, oid=oid, token=token, admin=admin, pending=iter(fresh)))
+
+
+@dataclass
+class Seeded:
+    pid: str
+    oid: str
+    token: str
+    admin: str
+    pending: Iterator[str]  # ids of pending orders, one per cancel or status change
+
+
+def events(seeded: Seeded) -> dict[str, Callable[[], dict]]:
+    """A callable per function name that returns that function's next API Gateway event.
+    tests/unit/test_cold_start_events.py fails when a function of serverless.yml has none."""
+    from tests.deploy.lambda_probe import ADDRESS, PASSWORD, event
+
+    pid, oid, token, admin = seeded.pid, seeded.oid, seeded.token, seeded.admin
     order_body = {"items": [{"productId": pid, "quantity": 1}], "shippingAddress": ADDRESS}
     counter = iter(range(10**6))
+
+    def cancel() -> dict:
+        order_id = next(seeded.pending)
+        return event("POST", "/orders/{id}/cancel", f"/orders/{order_id}/cancel", None, token, {"id": order_id})
+
+    def move() -> dict:
+        order_id = next(seeded.pending)
+        path = f"/orders/{order_id}/status"
+        return event("PUT", "/orders/{id}/status", path, {"status": "paid"}, admin, {"id": order_id})
+
     return {
         # register needs a new email every time: a callable
         "register": lambda: event(
@@ -130,6 +165,8 @@ def _seed(endpoint: str, template: dict) -> dict[str, dict]:
         "getOrder": lambda: event("GET", "/orders/{id}", f"/orders/{oid}", None, token, {"id": oid}),
         "health": lambda: event("GET", "/health", "/health"),
         "fallback": lambda: event("PATCH", "/products", "/products"),
+        "cancelOrder": cancel,
+        "updateOrderStatus": move,
     }
 
 
@@ -167,6 +204,9 @@ def main() -> None:
     try:
         _wait_for(port)
         events = _seed(endpoint, template)
+        missing = sorted(set(functions) - set(events))
+        if missing:
+            raise SystemExit(f"no benchmark event for {', '.join(missing)}: add one to events() in {__file__}")
         with tempfile.TemporaryDirectory() as work:
             tasks = {}
             for name in functions:

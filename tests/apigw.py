@@ -2,7 +2,13 @@
 
 `invoke("GET", "/products/abc", token=...)` routes the way serverless.yml routes
 (specific method first, then ANY), builds an API Gateway REST proxy event and calls
-the real Lambda handler, like API Gateway would.
+the real Lambda handler, like API Gateway would. `invoke_function("expiry", event)` calls
+any function of serverless.yml with any event (a schedule, a stream batch, a queue message).
+
+Both run the handler as that function: with a Lambda context that has the function's
+timeout from serverless.yml, and, under IAM enforcement (tests/iam.py), with exactly the
+policy of its role. Invoke every function through one of these two, never by importing
+its handler, or the IAM-enforced run cannot see it.
 """
 
 from __future__ import annotations
@@ -14,8 +20,15 @@ from typing import Any
 
 from devtools import serverless_config
 from devtools.local_server import LambdaContext, import_handler
+from tests import iam
 
 ROUTES = serverless_config.routes()
+FUNCTIONS = serverless_config.load()["functions"]
+DEFAULT_TIMEOUT = serverless_config.load()["provider"].get("timeout", 6)
+
+
+def timeout_of(function: str) -> int:
+    return int(FUNCTIONS[function].get("timeout", DEFAULT_TIMEOUT))
 
 
 @dataclass
@@ -85,7 +98,18 @@ def make_event(
     return event, route
 
 
-def invoke(method: str, path: str, **kwargs: Any) -> Result:
+def invoke_function(function: str, event: dict[str, Any], context: Any = None) -> Any:
+    """Call `function`'s handler with `event`, as Lambda would; returns what the handler returns."""
+    handler = import_handler(FUNCTIONS[function]["handler"])
+    context = context or LambdaContext(function, str(uuid.uuid4()), timeout_s=timeout_of(function))
+    with iam.acting_as(function):
+        return handler(event, context)
+
+
+def invoke(method: str, path: str, context: Any = None, **kwargs: Any) -> Result:
     event, route = make_event(method, path, **kwargs)
-    response = import_handler(route.handler)(event, LambdaContext(route.function, event["requestContext"]["requestId"]))
+    context = context or LambdaContext(
+        route.function, event["requestContext"]["requestId"], timeout_s=timeout_of(route.function)
+    )
+    response = invoke_function(route.function, event, context)
     return Result(response["statusCode"], response["headers"], response["body"])

@@ -15,7 +15,8 @@ import uuid
 import pytest
 
 # The secret-leak guard watches the whole session; pytester runs it against planted leaks.
-pytest_plugins = ["tests.leak_guard", "pytester"]
+# tests.iam enforces each function's IAM policy when SHOP_IAM_TEMPLATE is set (make test-iam).
+pytest_plugins = ["tests.leak_guard", "pytester", "tests.iam"]
 
 TEST_SECRET = secrets.token_urlsafe(48)
 ALLOWED_ORIGIN = "https://shop.example"
@@ -62,7 +63,9 @@ def dynamodb_client():
         from devtools import embedded_dynamodb
 
         embedded_dynamodb.start()
-    return boto3.client("dynamodb", region_name="us-east-1", endpoint_url=LOCAL_ENDPOINT)
+    from tests import iam
+
+    return boto3.client("dynamodb", region_name="us-east-1", endpoint_url=LOCAL_ENDPOINT, **iam.harness_credentials())
 
 
 def reset_shop_caches() -> None:
@@ -129,3 +132,28 @@ def log_lines():
     logger.addHandler(collector)
     yield collector.lines
     logger.removeHandler(collector)
+
+
+@pytest.fixture
+def backoff_delays(monkeypatch):
+    """botocore's retry delays, recorded instead of slept, so fault tests stay fast."""
+    from botocore.retries import standard
+
+    delays: list[float] = []
+    computed = standard.ExponentialBackoff.delay_amount
+
+    def record(self, context):
+        delays.append(computed(self, context))
+        return 0.0
+
+    monkeypatch.setattr(standard.ExponentialBackoff, "delay_amount", record)
+    return delays
+
+
+@pytest.fixture
+def faults(table, backoff_delays):
+    from shop.storage import storage
+    from tests.faults import DynamoFaults
+
+    with DynamoFaults(storage().client) as injector:
+        yield injector

@@ -64,6 +64,11 @@ class FakeUsers:
             raise Missing()
         self.records[user_id]["role"] = role
 
+    def set_password_hash(self, user_id: str, password_hash: str, updated_at: str) -> None:
+        if user_id not in self.records:
+            raise Missing()
+        self.records[user_id] |= {"passwordHash": password_hash, "updatedAt": updated_at}
+
 
 class FakeProducts:
     def __init__(self) -> None:
@@ -208,7 +213,8 @@ class FakeOrders:
         if restock:
             for line in stored["items"]:
                 if line["productId"] in self.products.records:
-                    self.products.records[line["productId"]]["stock"] += line["quantity"]
+                    product = self.products.records[line["productId"]]
+                    product["stock"] = min(MAX_STOCK, product["stock"] + line["quantity"])
         return copy.deepcopy(stored)
 
 

@@ -1,4 +1,4 @@
-"""GET /openapi.json and GET /docs on the local server only (never a Lambda route).
+"""GET /, GET /openapi.json and GET /docs on the local server only (never a Lambda route).
 
 /docs is Swagger UI from the pinned npm package swagger-ui-dist, served from
 node_modules/ (`npm ci`), so the page needs no CDN.
@@ -7,7 +7,9 @@ node_modules/ (`npm ci`), so the page needs no CDN.
 from __future__ import annotations
 
 import functools
+import html
 import mimetypes
+import os
 import uuid
 from pathlib import Path
 
@@ -53,6 +55,37 @@ def _document() -> dict:
     return openapi.build()
 
 
+HOME = """<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>Shop API (local)</title>
+</head>
+<body>
+  <h1>Shop API, local server</h1>
+  <ul>
+    <li><a href="/docs">/docs</a>: the API, browsable (Swagger UI)</li>
+    <li><a href="/openapi.json">/openapi.json</a>: its OpenAPI document</li>
+    <li><a href="/health">/health</a>: health check</li>
+{storefront}  </ul>
+</body>
+</html>
+"""
+
+
+def configured_url() -> str:
+    """The address the server was started on (never the request's Host header)."""
+    return os.environ.get("LOCAL_API_URL") or "http://127.0.0.1:{}".format(os.environ.get("PORT", "3000"))
+
+
+def home_page() -> str:
+    storefront = ""
+    web_url = os.environ.get("LOCAL_WEB_URL")
+    if web_url:
+        storefront = f'    <li><a href="{html.escape(web_url)}">{html.escape(web_url)}</a>: the storefront</li>\n'
+    return HOME.format(storefront=storefront)
+
+
 def spec_for(host_url: str) -> str:
     """The spec with this server as its only server, so "Try it out" calls it."""
     document = dict(_document())
@@ -80,8 +113,10 @@ def respond(request: Request) -> Response | None:
     path = request.path.rstrip("/") or "/"
     if request.method not in ("GET", "HEAD"):
         return None
+    if request.path == "/":
+        return _reply(home_page(), "text/html", csp="default-src 'none'; frame-ancestors 'none'; base-uri 'none'")
     if path == "/openapi.json":
-        return _reply(spec_for(request.host_url), "application/json", csp="default-src 'none'")
+        return _reply(spec_for(configured_url()), "application/json", csp="default-src 'none'")
     if path == "/docs":
         if not (SWAGGER_UI / "swagger-ui-bundle.js").exists():
             return _reply("Swagger UI is not installed: run `npm ci`.\n", "text/plain", status=503)

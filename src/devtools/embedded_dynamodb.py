@@ -39,7 +39,7 @@ def start() -> None:
 
         serialized._serialized = True  # type: ignore[attr-defined]
         BotocoreStubber.__call__ = serialized  # type: ignore[method-assign]
-    _install_item_level_rollback()
+    install_item_level_rollback()
     _started = mock_aws()
     _started.start()
 
@@ -71,7 +71,7 @@ def stop() -> None:
 _SNAPSHOT_FAILED = object()
 
 
-def _install_item_level_rollback() -> None:
+def install_item_level_rollback() -> None:
     from moto.dynamodb import models
 
     original = models.DynamoDBBackend.transact_write_items

@@ -87,8 +87,19 @@ class Documented:
 # ---- custom marshmallow fields -> JSON Schema ------------------------------------------
 
 
+# inputs.PATH_ID: any other id is the route's 404, answered by the edge.
+PATH_ID_SCHEMA = {"type": "string", "minLength": 1, "maxLength": inputs.MAX_PATH_ID, "pattern": "^[A-Za-z0-9._~-]+$"}
+
+
 def _validators(field: fields.Field) -> list[Any]:
     return list(getattr(field, "validators", []))
+
+
+# Python's str.strip() (and so Trimmed) removes more than ECMA-262's \s, which is what a JSON
+# Schema pattern's \S means to clients and to the fuzzer (U+001C to U+001F, U+0085): name every
+# character str.isspace() accepts, so both read "at least one character strip() keeps".
+_PY_WHITESPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
+NOT_ONLY_WHITESPACE = "[^" + "".join(f"\\u{ord(c):04x}" for c in _PY_WHITESPACE) + "]"
 
 
 def shop_field_properties(self: Any, field: fields.Field, ret: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
@@ -115,7 +126,7 @@ def shop_field_properties(self: Any, field: fields.Field, ret: dict[str, Any], *
             extra["format"] = "email"
     elif isinstance(field, schemas.Trimmed) and ret.get("minLength", 0) >= 1:
         # Surrounding whitespace is removed before the length check: blank is empty.
-        extra["pattern"] = r"\S"
+        extra["pattern"] = NOT_ONLY_WHITESPACE
         extra["description"] = "Surrounding whitespace is trimmed before the length is checked."
     if schemas.strong_password in _validators(field):
         extra.update(
@@ -184,7 +195,7 @@ def _operation(name: str, route: serverless_config.Route, documented: Documented
         responses[str(status)] = _error_response(status, when)
 
     parameters: list[Any] = [
-        {"in": "path", "name": param, "required": True, "schema": {"type": "string", "minLength": 1}}
+        {"in": "path", "name": param, "required": True, "schema": PATH_ID_SCHEMA}
         for param in re.findall(r"\{([^}+]+)\}", route.path)
     ]
     if operation.query is not None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import secrets
+from dataclasses import dataclass
 from decimal import Decimal
 
 from shop.errors import EmailTaken
@@ -81,18 +81,38 @@ def generated_password() -> str:
     return "Aa1!" + secrets.token_urlsafe(12)
 
 
-def seed_admin(email: str, password: str) -> None:
+@dataclass(frozen=True)
+class SeededAdmin:
+    email: str
+    password: str
+    created: bool  # False: the admin existed and its password was set to this one
+    products: int  # demo products added (0: the table had some)
+
+    def line(self) -> str:
+        how = "created" if self.created else "already there, its password set to this one"
+        return f"Demo admin: {self.email} / {self.password}  ({how})"
+
+
+def seed_admin(email: str, password: str) -> bool:
+    """Register (or, when the email is taken, set the password of) the admin and promote it.
+    True when it was created. The printed password is always the one that works."""
     store = storage()
-    with contextlib.suppress(EmailTaken):  # already registered (external table): just promote
+    try:
         auth.register(store, email, password, "Demo Admin")
+        created = True
+    except EmailTaken:  # a kept table, or an external one: the printed password must work
+        auth.set_password(store, email, password)
+        created = False
     auth.promote_to_admin(store, email)
+    return created
 
 
-def seed_demo_data() -> tuple[str, str, int]:
+def seed_demo_data() -> SeededAdmin:
+    """ADMIN_PASSWORD, when set, always wins; otherwise a new one each start."""
     from shop import emails
 
     email = emails.normalize(os.environ.get("ADMIN_EMAIL", "admin@example.com"))
     password = os.environ.get("ADMIN_PASSWORD") or generated_password()
     count = seed_catalogue()
-    seed_admin(email, password)
-    return email, password, count
+    created = seed_admin(email, password)
+    return SeededAdmin(email, password, created, count)

@@ -19,11 +19,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def launch(env: dict[str, str], log_path: pathlib.Path, timeout: float = 60) -> subprocess.Popen:
-    """Start `python -m devtools.local_server` with `env` (which names PORT), its output in
+def launch(
+    env: dict[str, str], log_path: pathlib.Path, timeout: float = 60, module: str = "devtools.local_server"
+) -> subprocess.Popen:
+    """Start `python -m devtools.local_server` (the one-process mode; or `module`, such as
+    devtools.runner, what `make run` starts) with `env` (which names PORT), its output in
     `log_path`, and return once GET /health answers 200. RuntimeError if it exits or never does."""
-    process = subprocess.Popen(  # nosec B603  # fixed argv, no shell
-        [sys.executable, "-m", "devtools.local_server"],
+    process = subprocess.Popen(  # noqa: S603  # nosec B603  # fixed argv, no shell
+        [sys.executable, "-m", module],
         cwd=ROOT,
         env=env,
         stdout=log_path.open("w"),

@@ -150,6 +150,9 @@ def create_table_request(table_name: str, properties: dict[str, Any] | None = No
     }
     if properties.get("GlobalSecondaryIndexes"):
         request["GlobalSecondaryIndexes"] = properties["GlobalSecondaryIndexes"]
+    stream = properties.get("StreamSpecification")
+    if stream:  # CloudFormation names only the view type; the API also wants StreamEnabled
+        request["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": stream["StreamViewType"]}
     return request
 
 

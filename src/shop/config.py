@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import os
 from dataclasses import dataclass
+from typing import Any
 
 MIN_SECRET_BYTES = 32
 
@@ -138,16 +139,31 @@ def signing_secrets() -> tuple[str, str | None]:
     return current, previous
 
 
-def _read_secure_parameter(name: str, missing_ok: bool = False) -> str | None:
-    import boto3  # only functions that sign or verify ever reach this
+@functools.cache
+def _ssm() -> Any:
+    from . import aws  # only functions that sign or verify ever reach this
 
-    client = boto3.client("ssm", region_name=settings().region)
+    return aws.client("ssm", settings().region)
+
+
+def _read_secure_parameter(name: str, missing_ok: bool = False) -> str | None:
+    """The SecureString's value. A missing parameter is a deployment error; SSM failing or
+    throttling (a burst of cold starts) is a 503 with Retry-After, retried at the next
+    request, since nothing is cached until the read succeeds."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from .deadline import DeadlineReached
+    from .errors import ServiceUnavailable
+
+    client = _ssm()
     try:
         return client.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
     except client.exceptions.ParameterNotFound:
         if missing_ok:
             return None
         raise ConfigError(f"SSM parameter {name} does not exist") from None
+    except (ClientError, BotoCoreError, DeadlineReached):
+        raise ServiceUnavailable(retry_after=1) from None
 
 
 def reset() -> None:
@@ -156,3 +172,4 @@ def reset() -> None:
     signing_secrets.cache_clear()
     throttle_settings.cache_clear()
     media_settings.cache_clear()
+    _ssm.cache_clear()

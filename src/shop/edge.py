@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 
-from . import config, errors
+from . import config, deadline, errors
 from .envelope import INTERNAL_ERROR, SECURITY_HEADERS, ErrorReply, Reply, created, error_reply, ok, page
+from .errors import NotFound
 from .inputs import Request, validate
 
 if TYPE_CHECKING:  # imported where used, so that a cold start only pays for what its route needs
@@ -60,6 +61,8 @@ class Operation:
     errors: dict[int, str] = field(default_factory=dict)
     idempotency_key: bool = False
     rate_limit: str | None = None  # a per-source-address limit ("login", "register")
+    # What a path id that no record can have answers (inputs.PATH_ID): the route's 404.
+    not_found: type[NotFound] = NotFound
 
 
 def endpoint(**declared: Any) -> Callable[[Callable[[Request], Any]], Callable[..., dict[str, Any]]]:
@@ -71,6 +74,9 @@ def endpoint(**declared: Any) -> Callable[[Callable[[Request], Any]], Callable[.
 
     def decorate(fn: Callable[[Request], Any]) -> Callable[..., dict[str, Any]]:
         def call(request: Request) -> Reply:
+            if not request.path_ids_valid():
+                # Decided by the id's shape, before DynamoDB sees a key it would refuse.
+                raise operation.not_found()
             if query_schema is not None:
                 request.params = validate(query_schema, dict(request.query))
             if body_schema is not None:
@@ -172,6 +178,7 @@ def _handle(
         "coldStart": cold,
     }
     cors: dict[str, str] = {}
+    time_limit = deadline.start(context)
     try:
         cors = _cors_headers(headers.get("origin"))
         if method == "OPTIONS":
@@ -190,6 +197,8 @@ def _handle(
     except Exception as error:  # the one catch-all: anything unforeseen is a generic 500
         reply = ErrorReply(500, INTERNAL_ERROR, {})
         log.update(errorType=type(error).__name__, errorAt=_where(error))
+    finally:
+        deadline.end(time_limit)
     log["status"] = reply.status
     log["durationMs"] = round((time.perf_counter() - started) * 1000, 2)
     if reply.status >= 500:

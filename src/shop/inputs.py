@@ -17,6 +17,10 @@ if TYPE_CHECKING:  # imported where used, so that a cold start only pays for wha
 
 MAX_BODY_BYTES = 64 * 1024
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# What an id in a path may be: RFC 3986's unreserved characters, far below DynamoDB's
+# 2,048-byte key limit once prefixed. The ids this API makes are UUIDs.
+MAX_PATH_ID = 128
+PATH_ID = re.compile(rf"[A-Za-z0-9._~-]{{1,{MAX_PATH_ID}}}")
 
 
 def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -75,6 +79,10 @@ class Request:
 
     def path(self, name: str) -> str:
         return self.path_params.get(name, "")
+
+    def path_ids_valid(self) -> bool:
+        """Whether every path parameter could be the id of a record (see PATH_ID)."""
+        return all(isinstance(v, str) and PATH_ID.fullmatch(v) for v in self.path_params.values())
 
     def idempotency_key(self) -> str | None:
         key = self.headers.get("idempotency-key")

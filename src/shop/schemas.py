@@ -10,9 +10,9 @@ from urllib.parse import urlsplit
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from . import emails
+from .limits import MAX_PRICE, MAX_STOCK
 
-MAX_PRICE = Decimal("1000000")
-MAX_STOCK = 1_000_000
+CENT = Decimal("0.01")
 ORDER_STATUSES = ("pending", "paid", "shipped", "delivered", "cancelled")
 COMMON_PASSWORDS = frozenset(
     p.lower()
@@ -97,11 +97,13 @@ class Money(fields.Field):
         amount = Decimal(value)
         if not amount.is_finite():
             raise self.make_error("invalid")
-        if amount.as_tuple().exponent < -2 and amount != amount.quantize(Decimal("0.01")):
-            raise self.make_error("places")
+        # The range first: quantize needs the result to fit Decimal's 28 significant digits,
+        # which an amount in range always does (10**27 + 0.001 would raise InvalidOperation).
         if not Decimal(0) < amount <= MAX_PRICE:
             raise self.make_error("range")
-        return amount.quantize(Decimal("0.01"))
+        if amount.as_tuple().exponent < -2 and amount != amount.quantize(CENT):
+            raise self.make_error("places")
+        return amount.quantize(CENT)
 
 
 def https_url(value: str) -> None:

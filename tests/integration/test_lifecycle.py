@@ -271,3 +271,22 @@ def test_a_history_written_with_user_ids_is_shown_with_roles(table, ddb, custome
         assert admin.user_id not in result.body and customer.user_id not in str(result.data["statusHistory"])
     listed = invoke("GET", "/orders", token=customer.token).data
     assert [h["by"] for h in listed[0]["statusHistory"]] == ["customer", "admin", "admin"]
+
+
+@pytest.mark.parametrize("route", ["cancel", "status"])
+def test_a_cancel_never_takes_stock_past_the_limit(table, customer, admin, product, route):
+    lamp = product(stock=10)
+    order = place(customer.token, (lamp["id"], 5))
+    stocktake = invoke("PUT", f"/products/{lamp['id']}", body={"stock": 999_998}, token=admin.token)
+    assert stocktake.status == 200, stocktake.body
+
+    if route == "cancel":
+        cancelled = invoke("POST", f"/orders/{order['id']}/cancel", token=customer.token)
+    else:
+        cancelled = move(order["id"], "cancelled", admin.token)
+
+    assert cancelled.status == 200, cancelled.body
+    assert stock_of(lamp["id"]) == 1_000_000
+    # and the limit holds for the next edit too
+    more = invoke("PUT", f"/products/{lamp['id']}", body={"stockDelta": 1}, token=admin.token)
+    assert more.status == 409 and more.code == "STOCK_LIMIT_REACHED"

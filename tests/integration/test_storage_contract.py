@@ -75,6 +75,20 @@ def test_users_are_unique_by_email_and_roles_change_only_for_existing_users(stor
     assert store.users.get("ghost") is None
 
 
+def test_a_password_hash_changes_only_for_an_existing_user(store):
+    user = {"userId": "u-9", "email": "p@example.com", "name": "P", "role": "customer", "passwordHash": "old"}
+    user |= {"updatedAt": "2026-01-01T00:00:00Z"}
+    store.users.create(user)
+    store.users.set_password_hash("u-9", "new", "2026-02-02T00:00:00Z")
+    assert store.users.find_by_email("p@example.com") == user | {
+        "passwordHash": "new",
+        "updatedAt": "2026-02-02T00:00:00Z",
+    }
+    with pytest.raises(Missing):
+        store.users.set_password_hash("ghost", "new", "2026-02-02T00:00:00Z")
+    assert store.users.get("ghost") is None
+
+
 def test_products_round_trip_and_a_second_create_of_one_id_fails(store):
     product = a_product(store)
     assert store.products.get(product["id"]) == product
@@ -313,3 +327,19 @@ def test_image_sets_are_replaced_only_at_the_version_read_and_settled_only_while
     assert old["images"] == {"i-3": processing}  # delete hands back the records, for their files
     with pytest.raises(Missing):
         store.images.settle(pid, "i-3", ready)
+
+
+def test_a_restock_stops_at_the_stock_limit(store):
+    """A cancel returns each line's quantity only up to MAX_STOCK: a product restocked (by an
+    admin's stocktake) since the order never ends above the limit."""
+    from shop.limits import MAX_STOCK
+
+    near, far = a_product(store, stock=10), a_product(store, stock=10)
+    lines = [OrderLine(near["id"], 5, Decimal("9.99")), OrderLine(far["id"], 5, Decimal("9.99"))]
+    order = an_order("u-1", lines)
+    store.orders.create(order, lines, None)
+    store.products.update(near["id"], {"stock": MAX_STOCK - 2})
+    store.products.update(far["id"], {"stock": MAX_STOCK - 5})
+    store.orders.update_status(order, {"status": "cancelled", "statusHistory": [], "updatedAt": "t1"}, restock=True)
+    assert store.products.get(near["id"])["stock"] == MAX_STOCK
+    assert store.products.get(far["id"])["stock"] == MAX_STOCK

@@ -107,14 +107,13 @@ def test_a_failing_admin_recheck_is_503_never_a_silent_pass(admin, faults):
     assert faults.attempts["PutItem"] == 0  # nothing was written
 
 
-def test_client_retries_are_bounded_and_timeouts_fit_the_lambda_timeout():
-    """Worst case of one call: attempts x (connect + read timeout) + backoff, under the
-    10 s function timeout in serverless.yml, so the client gets our 503, not a gateway 504."""
-    from devtools import serverless_config
+def test_client_retries_are_bounded_by_the_shared_configuration():
+    """The bounds the deadline relies on (shop.deadline; every function is checked against
+    its timeout in tests/integration/test_deadlines.py)."""
+    from shop import deadline
     from shop.storage.dynamo import client
 
     config = client(None, "us-east-1").meta.config
     assert config.retries == {"mode": "standard", "total_max_attempts": BOTOCORE_MAX_ATTEMPTS}
-    worst_backoff = sum(min(20, 2**attempt) for attempt in range(BOTOCORE_MAX_ATTEMPTS - 1))
-    worst = BOTOCORE_MAX_ATTEMPTS * (config.connect_timeout + config.read_timeout) + worst_backoff
-    assert worst < serverless_config.load()["provider"]["timeout"]
+    assert (config.connect_timeout, config.read_timeout) == (deadline.CONNECT_TIMEOUT, deadline.READ_TIMEOUT)
+    assert deadline.ATTEMPTS == BOTOCORE_MAX_ATTEMPTS

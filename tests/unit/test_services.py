@@ -64,6 +64,16 @@ def test_promote_unknown_user_is_not_found(repo):
         auth.promote_to_admin(repo, "ghost@example.com")
 
 
+def test_a_new_password_replaces_the_old_one_and_unknown_emails_are_not_found(repo):
+    auth.register(repo, "reset@example.com", "Old-pass-123", "R")
+    auth.set_password(repo, " Reset@Example.com ", "New-pass-456")
+    assert auth.login(repo, "reset@example.com", "New-pass-456", "192.0.2.1")["user"]["email"] == "reset@example.com"
+    with pytest.raises(InvalidCredentials):
+        auth.login(repo, "reset@example.com", "Old-pass-123", "192.0.2.1")
+    with pytest.raises(NotFound):
+        auth.set_password(repo, "ghost@example.com", "New-pass-456")
+
+
 def test_order_totals_are_exact_decimals(repo):
     a, b = add_product(repo, "0.10", 100), add_product(repo, "0.20", 100)
     order, replayed = orders.create(repo, buyer(), payload((a["id"], 3), (b["id"], 1)))

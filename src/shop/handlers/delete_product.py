@@ -4,11 +4,17 @@ Orders keep their own copy of the name and price. The product's image files are 
 """
 
 from ..edge import Request, endpoint
+from ..errors import ProductNotFound
 from ..services import products
 from ..storage import storage
 from ..storage.media import media
 
 
-@endpoint(auth="admin", response="DeletedEnvelope", errors={404: "No product with this id (`PRODUCT_NOT_FOUND`)."})
+@endpoint(
+    not_found=ProductNotFound,
+    auth="admin",
+    response="DeletedEnvelope",
+    errors={404: "No product with this id (`PRODUCT_NOT_FOUND`)."},
+)
 def handler(request: Request):
     return products.delete(storage(), request.path("id"), media)

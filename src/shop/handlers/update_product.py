@@ -5,12 +5,14 @@ A partial update: send at least one field. Returns the whole updated product. `s
 """
 
 from ..edge import Request, endpoint
+from ..errors import ProductNotFound
 from ..schemas import ProductUpdateSchema
 from ..services import products
 from ..storage import storage
 
 
 @endpoint(
+    not_found=ProductNotFound,
     auth="admin",
     body=ProductUpdateSchema,
     response="ProductEnvelope",

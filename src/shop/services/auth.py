@@ -62,3 +62,15 @@ def promote_to_admin(store: Storage, email: str) -> dict[str, Any]:
     except Missing:  # deleted between the two calls
         raise NotFound(f"No user registered with {email}") from None
     return _public_user(user | {"role": "admin"})
+
+
+def set_password(store: Storage, email: str, password: str) -> dict[str, Any]:
+    """A new password for a registered user (the local server's seeded admin; an operator's tool)."""
+    user = store.users.find_by_email(emails.normalize_for_lookup(email))
+    if user is None:
+        raise NotFound(f"No user registered with {email}")
+    try:
+        store.users.set_password_hash(user["userId"], passwords.hash_password(password), now_iso())
+    except Missing:
+        raise NotFound(f"No user registered with {email}") from None
+    return _public_user(user)

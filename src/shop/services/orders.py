@@ -170,7 +170,9 @@ def create(
 
 
 def get(store: Storage, caller: Caller, order_id: str) -> dict[str, Any]:
-    order = store.orders.get(order_id)
+    # Consistent: the reader is usually the one who just placed or moved the order, and an
+    # eventually consistent read could still miss that write (a 404 right after a 201).
+    order = store.orders.get(order_id, consistent=True)
     # Someone else's order is indistinguishable from a missing one.
     if order is None or (order["userId"] != caller.user_id and not is_admin(store, caller)):
         raise NotFound("Order not found")

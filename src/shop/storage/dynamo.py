@@ -12,15 +12,15 @@ from __future__ import annotations
 import functools
 import random
 import time
+import uuid
 from decimal import Decimal
 from typing import Any
 
-import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .. import config, cursors
+from .. import aws, config, cursors
+from ..deadline import DeadlineReached
 from ..errors import InvalidCursor, ServiceUnavailable
 from ..integrity import intact
 from . import keys
@@ -43,6 +43,9 @@ RETRYABLE_CANCELLATIONS = frozenset({"TransactionConflict", "ThrottlingError", "
 TRANSACTION_ATTEMPTS = 6
 BATCH_GET_LIMIT = 100
 BATCH_GET_ATTEMPTS = 5
+# Reads one list page may take when DynamoDB stops at 1 MB: 3 MB at most, within Lambda's
+# 6 MB response.
+QUERY_PAGES = 3
 INTEGER_FIELDS = frozenset({"stock", "quantity", "width", "height", "uploadExpiresAt", "imagesVersion"})
 CONDITION_FAILED = "ConditionalCheckFailed"
 
@@ -96,6 +99,20 @@ def _normalize(value: Any) -> Any:
     return value
 
 
+# What others may change on a record right after it is created (an order taking stock).
+CHANGED_BY_OTHERS = frozenset({"stock", "updatedAt"})
+
+
+def written_by(found: dict[str, Any] | None, record: dict[str, Any], id_field: str = "id") -> bool:
+    """Whether the item a create's condition found is `record` itself: the write of this very
+    request, committed by an attempt whose answer was lost. A record gets a fresh random id
+    and its creation time when the request starts, so an equal item is that write."""
+    if found is None:
+        return False
+    mine = public(found, id_field)
+    return all(mine.get(field) == value for field, value in record.items() if field not in CHANGED_BY_OTHERS)
+
+
 def public(item: dict[str, Any], id_field: str = "id") -> dict[str, Any]:
     """Strip storage-only attributes; the services see plain records."""
     return {id_field: item["id"], **{k: v for k, v in item.items() if k not in keys.STORAGE_FIELDS}}
@@ -115,20 +132,8 @@ def _jitter(attempt: int) -> None:
 
 @functools.cache
 def client(endpoint_url: str | None, region: str) -> Any:
-    return boto3.client(
-        "dynamodb",
-        region_name=region,
-        endpoint_url=endpoint_url,
-        config=Config(
-            # Three attempts in all (botocore's max_attempts would count retries only). The
-            # worst case of one call, 3 x (0.5 + 1.5) s plus at most 3 s of backoff, stays
-            # under the 10 s function timeout, so a client sees our 503, not a gateway 504.
-            retries={"mode": "standard", "total_max_attempts": 3},
-            connect_timeout=0.5,
-            read_timeout=1.5,
-            tcp_keepalive=True,
-        ),
-    )
+    # Timeouts, retries and the deadline: shop.aws and shop.deadline.
+    return aws.client("dynamodb", region, endpoint_url)
 
 
 class Table:
@@ -156,15 +161,24 @@ class Table:
         except BotoCoreError:
             # Connection refused, timeouts, retries exhausted at the transport level.
             raise ServiceUnavailable(retry_after=2) from None
+        except DeadlineReached:  # too little of the invocation left for another attempt
+            raise ServiceUnavailable(retry_after=1) from None
 
     def transact(self, items: list[dict[str, Any]]) -> None:
         """TransactWriteItems of plain-valued operations ({"Put": {"Item": ..., ...}}) on this
         table, retried with jitter on conflicts with other transactions; raises Cancelled
-        when a condition failed."""
+        when a condition failed.
+
+        Each attempt carries its own ClientRequestToken, which botocore's retries of that
+        attempt resend: when DynamoDB committed it and the answer was lost (a read timeout),
+        the retry is recognized as the same request and succeeds without applying it twice.
+        Where that cannot help (an endpoint that ignores the token, or a retry after the
+        token's ten minutes), the retry fails its conditions and the aggregate checks whether
+        what it found is its own write (see users.create, orders.create, update_status)."""
         request = [{op: {"TableName": self.name, **_wire(spec)} for op, spec in item.items()} for item in items]
         for attempt in range(TRANSACTION_ATTEMPTS):
             try:
-                self.call("transact_write_items", TransactItems=request)
+                self.call("transact_write_items", TransactItems=request, ClientRequestToken=str(uuid.uuid4()))
                 return
             except Cancelled as cancelled:
                 codes = {reason.get("Code") for reason in cancelled.reasons}
@@ -233,8 +247,20 @@ class Table:
         }
         if start is not None:
             request["ExclusiveStartKey"] = serialize(start)
-        items = [deserialize(item) for item in self.call("query", **request).get("Items", [])]
-        page, more = items[:limit], len(items) > limit
+        # DynamoDB stops a Query at 1 MB whatever the Limit, with a LastEvaluatedKey: follow it
+        # (asking only for what is still missing) for up to QUERY_PAGES reads, so a page of
+        # large items is still full. If it stopped early even so, there may be more: the page
+        # is what was read, and the cursor starts after its last item.
+        items: list[dict[str, Any]] = []
+        stopped_early = False
+        for _ in range(QUERY_PAGES):
+            response = self.call("query", **{**request, "Limit": limit + 1 - len(items)})
+            items.extend(deserialize(item) for item in response.get("Items", []))
+            stopped_early = "LastEvaluatedKey" in response and len(items) <= limit
+            if not stopped_early:
+                break
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        page, more = items[:limit], len(items) > limit or stopped_early
         next_cursor = None
         if more and page:
             last = page[-1]

@@ -6,8 +6,9 @@ from typing import Any
 
 from ..errors import ServiceUnavailable
 from ..integrity import checked
+from ..limits import MAX_STOCK
 from . import keys
-from .dynamo import Cancelled, ConditionFailed, Table, public
+from .dynamo import Cancelled, ConditionFailed, Table, public, written_by
 from .failures import KeyClaimed, LinesRejected, Missing, Rejection, StatusChanged
 from .idempotency import DynamoIdempotency, claim_put
 from .protocol import IdempotencyClaim, OrderLine, Page
@@ -25,12 +26,23 @@ class DynamoOrders:
         idempotency key in one transaction: all of it happens, or none of it."""
         items: list[dict[str, Any]] = [claim_put(claim, order["id"])] if claim is not None else []
         order_item = {**order, "type": keys.ORDER, **keys.order_index_keys(order)}
-        items.append({"Put": {"Item": order_item, "ConditionExpression": "attribute_not_exists(id)"}})
+        order_index = len(items)
+        items.append(
+            {
+                "Put": {
+                    "Item": order_item,
+                    "ConditionExpression": "attribute_not_exists(id)",
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                }
+            }
+        )
         first_line = len(items)
         items.extend(_take_stock(line, order["createdAt"]) for line in lines)
         try:
             self.table.transact(items)
         except Cancelled as cancelled:
+            if cancelled.failed(order_index) and written_by(cancelled.old_item(order_index), order):
+                return  # this order, committed by an attempt whose answer was lost: placed once
             if claim is not None and cancelled.failed(0):
                 record = cancelled.old_item(0) or DynamoIdempotency(self.table).get(claim.user_id, claim.key)
                 raise KeyClaimed(record) from None
@@ -41,7 +53,7 @@ class DynamoOrders:
             ]
             if rejections:
                 raise LinesRejected(rejections) from None
-            raise
+            raise ServiceUnavailable(retry_after=1) from None
 
     def _product_as_found(self, cancelled: Cancelled, index: int, line: OrderLine) -> dict[str, Any] | None:
         found = cancelled.old_item(index) or self.table.get(keys.key(line.product_id, keys.PRODUCT), consistent=True)
@@ -85,6 +97,8 @@ class DynamoOrders:
             try:
                 self.table.update(key, **update)
             except ConditionFailed as failed:
+                if _moved_by(failed.item, moved):
+                    return moved  # this move, applied by an attempt whose answer was lost
                 raise self._status_failure(order["id"], failed.item) from None
             return moved
         for _ in range(RESTOCK_ATTEMPTS):
@@ -93,36 +107,61 @@ class DynamoOrders:
                 return moved
             except Cancelled as cancelled:
                 if cancelled.failed(0):
+                    if _moved_by(cancelled.old_item(0), moved):
+                        return moved  # committed, stock returned, by an attempt whose answer was lost
                     raise self._status_failure(order["id"], cancelled.old_item(0)) from None
                 if not cancelled.any_failed():
-                    raise
+                    raise ServiceUnavailable(retry_after=1) from None
                 # A product was deleted after the read below: plan the restock again without it.
         raise ServiceUnavailable(retry_after=1)
 
     def _restock(self, order: dict[str, Any], now: str) -> list[dict[str, Any]]:
-        """ADD each line's quantity back to its product. Products deleted since the order are
-        skipped (found by a consistent read), and `attribute_exists` guards the rest, so a
-        restock can never recreate a deleted product as a stock-only stub."""
+        """Give each line's quantity back to its product, never past MAX_STOCK. Products
+        deleted since the order are skipped (found by a consistent read), and
+        `attribute_exists` guards the rest, so a restock can never recreate a deleted product
+        as a stock-only stub. The plan follows the stock as read: ADD the quantity while the
+        sum fits (on condition it still does), else SET the limit (on condition the sum still
+        reaches it); a stock that moved across the line in between fails the condition, and
+        update_status plans again."""
         product_keys = [keys.key(line["productId"], keys.PRODUCT) for line in order["items"]]
-        existing = {item["id"] for item in self.table.get_many(product_keys)}
-        return [
-            {
-                "Update": {
-                    "Key": keys.key(line["productId"], keys.PRODUCT),
-                    "UpdateExpression": "ADD stock :qty SET updatedAt = :now",
-                    "ConditionExpression": "attribute_exists(id)",
-                    "ExpressionAttributeValues": {":qty": line["quantity"], ":now": now},
+        stock = {item["id"]: int(item.get("stock", 0)) for item in self.table.get_many(product_keys)}
+        plan = []
+        for line in order["items"]:
+            if line["productId"] not in stock:
+                continue
+            ceiling = MAX_STOCK - line["quantity"]
+            fits = stock[line["productId"]] <= ceiling
+            plan.append(
+                {
+                    "Update": {
+                        "Key": keys.key(line["productId"], keys.PRODUCT),
+                        "UpdateExpression": "ADD stock :qty SET updatedAt = :now"
+                        if fits
+                        else "SET stock = :max, updatedAt = :now",
+                        "ConditionExpression": "attribute_exists(id) AND stock "
+                        + ("<= :ceiling" if fits else "> :ceiling"),
+                        "ExpressionAttributeValues": {
+                            **({":qty": line["quantity"]} if fits else {":max": MAX_STOCK}),
+                            ":ceiling": ceiling,
+                            ":now": now,
+                        },
+                    }
                 }
-            }
-            for line in order["items"]
-            if line["productId"] in existing
-        ]
+            )
+        return plan
 
     def _status_failure(self, order_id: str, current: dict[str, Any] | None) -> Exception:
         current = current or self.table.get(keys.key(order_id, keys.ORDER), consistent=True)
         if current is None:
             return Missing()
         return StatusChanged(current["status"])
+
+
+def _moved_by(found: dict[str, Any] | None, moved: dict[str, Any]) -> bool:
+    """Whether the order as found is already `moved`: this very move, recognised by the history
+    entry it appended (its status, time and author)."""
+    history = (found or {}).get("statusHistory") or []
+    return bool(history) and found["status"] == moved["status"] and history[-1] == moved["statusHistory"][-1]
 
 
 def _take_stock(line: OrderLine, now: str) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Any
 from ..integrity import checked
 from ..limits import MAX_STOCK
 from . import keys
-from .dynamo import ConditionFailed, Table, public
+from .dynamo import ConditionFailed, Table, public, written_by
 from .failures import AlreadyExists, Missing, StockOutOfBounds
 from .protocol import Page
 
@@ -19,8 +19,12 @@ class DynamoProducts:
     def create(self, product: dict[str, Any]) -> None:
         item = {**product, "type": keys.PRODUCT, **keys.product_index_keys(product)}
         try:
-            self.table.put(item, ConditionExpression="attribute_not_exists(id)")
-        except ConditionFailed:
+            self.table.put(
+                item, ConditionExpression="attribute_not_exists(id)", ReturnValuesOnConditionCheckFailure="ALL_OLD"
+            )
+        except ConditionFailed as failed:
+            if written_by(failed.item, product):
+                return  # this create, applied by an attempt whose answer was lost
             raise AlreadyExists() from None
 
     def get(self, product_id: str) -> dict[str, Any] | None:

@@ -67,6 +67,9 @@ class Users(Protocol):
     def set_role(self, user_id: str, role: str) -> None:
         """Raises Missing when there is no such user."""
 
+    def set_password_hash(self, user_id: str, password_hash: str, updated_at: str) -> None:
+        """Raises Missing when there is no such user."""
+
 
 class Products(Protocol):
     def create(self, product: dict[str, Any]) -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..errors import ServiceUnavailable
 from ..integrity import checked
 from . import keys
-from .dynamo import Cancelled, ConditionFailed, Table, public
+from .dynamo import Cancelled, ConditionFailed, Table, public, written_by
 from .failures import AlreadyExists, Missing
 
 NEW_ITEM = "attribute_not_exists(id)"
@@ -24,17 +25,20 @@ class DynamoUsers:
             **keys.key(user["userId"], keys.USER),
         }
         guard = {**keys.email_guard(user["email"]), "userId": user["userId"]}
+        found = {"ReturnValuesOnConditionCheckFailure": "ALL_OLD"}
         try:
             self.table.transact(
                 [
-                    {"Put": {"Item": guard, "ConditionExpression": NEW_ITEM}},
-                    {"Put": {"Item": user_item, "ConditionExpression": NEW_ITEM}},
+                    {"Put": {"Item": guard, "ConditionExpression": NEW_ITEM, **found}},
+                    {"Put": {"Item": user_item, "ConditionExpression": NEW_ITEM, **found}},
                 ]
             )
         except Cancelled as cancelled:
+            if cancelled.failed(1) and written_by(cancelled.old_item(1), user, "userId"):
+                return  # this registration, committed by an attempt whose answer was lost
             if cancelled.any_failed():
                 raise AlreadyExists() from None
-            raise
+            raise ServiceUnavailable(retry_after=1) from None
 
     def find_by_email(self, email: str) -> dict[str, Any] | None:
         """Two consistent GetItems whether or not the email is registered: an unknown one
@@ -57,6 +61,17 @@ class DynamoUsers:
                 ConditionExpression="attribute_exists(id)",
                 ExpressionAttributeNames={"#role": "role"},
                 ExpressionAttributeValues={":role": role},
+            )
+        except ConditionFailed:
+            raise Missing() from None
+
+    def set_password_hash(self, user_id: str, password_hash: str, updated_at: str) -> None:
+        try:
+            self.table.update(
+                keys.key(user_id, keys.USER),
+                UpdateExpression="SET passwordHash = :hash, updatedAt = :now",
+                ConditionExpression="attribute_exists(id)",
+                ExpressionAttributeValues={":hash": password_hash, ":now": updated_at},
             )
         except ConditionFailed:
             raise Missing() from None

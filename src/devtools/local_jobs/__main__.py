@@ -1,0 +1,5 @@
+import sys
+
+from devtools.local_jobs import main
+
+sys.exit(main())

@@ -1,0 +1,80 @@
+"""What gunicorn runs for `make run` (devtools.runner starts it).
+
+    gunicorn --worker-class devtools.gunicorn_glue.EnvelopeWorker \
+        --logger-class devtools.gunicorn_glue.JsonLogger devtools.local_wsgi:app
+
+`app` is the LocalGateway (API Gateway events, exactly as the one-process mode builds them)
+on the API's port, and the storefront (web/dist, SPA fallback to index.html) on WEB_PORT,
+told apart by the port the connection came in on. Imported by the workers only.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from werkzeug.wrappers import Request, Response
+
+from . import local_routes, serverless_config
+from .serverless_config import ROOT
+
+WEB_DIST = Path(os.environ.get("WEB_DIST") or ROOT / "web" / "dist")
+
+
+class WebApp:
+    """The storefront's built files; any other path that is not a file gets index.html (the
+    SPA routes in the browser). Nothing outside web/dist is served."""
+
+    def __init__(self, root: Path = WEB_DIST):
+        self.root = root.resolve()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        request = Request(environ)
+        return self.respond(request)(environ, start_response)
+
+    def respond(self, request: Request) -> Response:
+        if request.method not in ("GET", "HEAD"):
+            return Response("Method not allowed\n", 405, {"Allow": "GET, HEAD"}, mimetype="text/plain")
+        relative = request.path.lstrip("/")
+        candidate = (self.root / relative).resolve() if relative else self.root / "index.html"
+        inside = candidate == self.root or self.root in candidate.parents
+        if not (inside and candidate.is_file()):
+            candidate = self.root / "index.html"
+        if not candidate.is_file():
+            return Response("The storefront is not built: run `make web`.\n", 404, mimetype="text/plain")
+        response = Response(
+            candidate.read_bytes(), mimetype=mimetypes.guess_type(candidate.name)[0] or "application/octet-stream"
+        )
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Cache-Control"] = "no-cache" if candidate.name == "index.html" else "public, max-age=300"
+        return response
+
+
+class LocalApp:
+    def __init__(self) -> None:
+        from .local_server import LocalGateway
+
+        self.gateway = LocalGateway(serverless_config.routes())
+        for route in self.gateway.routes:
+            self.gateway.handler_for(route)
+        local_routes.table()
+        self.web = WebApp()
+        self.web_port = int(os.environ.get("WEB_PORT", "5173"))
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        sock = environ.get("gunicorn.socket")
+        try:
+            port = sock.getsockname()[1] if sock is not None else None
+        except OSError:
+            port = None
+        if port == self.web_port:
+            return self.web(environ, start_response)
+        return self.gateway(environ, start_response)
+
+
+# Built when a worker imports this module (after the fork), with every handler imported, so
+# that a new worker answers its first request as fast as the others.
+app = LocalApp()

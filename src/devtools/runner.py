@@ -1,0 +1,315 @@
+"""`make run`: the local server, as a supervisor of its parts.
+
+In this order: the local AWS endpoint (a moto server, devtools.aws_endpoint); DynamoDB
+Local, private, its data under LOCAL_DATA_DIR (devtools.dynamodb_local), or moto when it
+cannot run (one line says why); the table from serverless.yml, the demo data; the background
+jobs, once, in one process (devtools.local_jobs); the API on PORT in gunicorn workers
+(devtools.local_wsgi), and the storefront on WEB_PORT when web/dist is built. A change to a
+file under src/ (or to serverless.yml) reloads the workers and the jobs; the data stays.
+
+    FRESH=1         start with an empty table (and a new JWT secret)
+    WORKERS=N       API worker processes (default: the number of cores)
+    DYNAMODB=moto   skip DynamoDB Local
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess  # nosec B404  # our own processes: fixed argv, no shell
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from . import aws_endpoint, dynamodb_local, local_server, serverless_config
+from .serverless_config import ROOT
+
+WEB_DIST = Path(os.environ.get("WEB_DIST") or ROOT / "web" / "dist")
+WATCHED = (ROOT / "src", ROOT / "serverless.yml")
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("LOCAL_DATA_DIR") or ROOT / ".local").resolve()
+
+
+def state_file(folder: Path | None = None) -> Path:
+    return (folder or data_dir()) / "run.json"
+
+
+def running_state(folder: Path | None = None) -> dict[str, Any] | None:
+    """What a running `make run` wrote about itself (endpoints, table), or None."""
+    path = state_file(folder)
+    try:
+        state = json.loads(path.read_text())
+        os.kill(int(state["pid"]), 0)
+    except (OSError, ValueError, KeyError):
+        return None
+    return state
+
+
+def reset(folder: Path) -> None:
+    """Everything `make run` keeps: the table's data, the generated JWT secret and the image
+    renditions (devtools/local_jobs/images.py)."""
+    for name in ("dynamodb", "jwt-secret", "media"):
+        target = folder / name
+        if target.is_dir():
+            shutil.rmtree(target)
+        elif target.exists():
+            target.unlink()
+
+
+def _snapshot() -> dict[str, float]:
+    found = {}
+    for root in WATCHED:
+        paths = [root] if root.is_file() else root.rglob("*")
+        for path in paths:
+            if path.suffix in (".pyc",) or "__pycache__" in path.parts:
+                continue
+            with contextlib.suppress(OSError):
+                if path.is_file():
+                    found[str(path)] = path.stat().st_mtime_ns
+    return found
+
+
+def _changed(before: dict[str, float], after: dict[str, float]) -> list[str]:
+    return sorted(path for path in before.keys() | after.keys() if before.get(path) != after.get(path))
+
+
+def _forward(stream: Any) -> None:
+    for line in iter(stream.readline, b""):
+        sys.stdout.buffer.write(line)
+        sys.stdout.flush()
+
+
+class Supervisor:
+    def __init__(self) -> None:
+        self.folder = data_dir()
+        self.aws: aws_endpoint.LocalAwsEndpoint | None = None
+        self.dynamodb: dynamodb_local.DynamoDBLocal | None = None
+        self.jobs: subprocess.Popen | None = None
+        self.api: subprocess.Popen | None = None
+        self.stopping = threading.Event()
+
+    # --- the parts --------------------------------------------------------------------------
+    def start_backends(self, notes: list[str]) -> str:
+        self.aws = aws_endpoint.LocalAwsEndpoint()
+        aws_url = self.aws.start()
+        external = os.environ.get("DYNAMODB_ENDPOINT_URL")
+        reason = "DYNAMODB=moto" if os.environ.get("DYNAMODB", "local") == "moto" else None
+        if external:
+            dynamodb_url, backend = external, f"{external} (DYNAMODB_ENDPOINT_URL)"
+        elif reason is None and (reason := dynamodb_local.problem()) is None:
+            self.dynamodb = dynamodb_local.DynamoDBLocal(self.folder / "dynamodb", self.folder / "dynamodb-local.log")
+            dynamodb_url = self.dynamodb.start()
+            backend = f"DynamoDB Local (private network namespace, data in {self._shown(self.folder / 'dynamodb')})"
+        if not external and reason is not None:
+            print(f"DynamoDB Local is not used ({reason}): falling back to moto; its data is lost at the stop.")
+            dynamodb_url = aws_url
+            backend = "moto (fallback; data not kept)"
+        os.environ.update(aws_endpoint.environment(aws_url, dynamodb_url))
+        self.backend = backend
+        return dynamodb_url
+
+    def _shown(self, path: Path) -> str:
+        with contextlib.suppress(ValueError):
+            return str(path.relative_to(ROOT))
+        return str(path)
+
+    def start_jobs(self) -> None:
+        self.jobs = subprocess.Popen(  # nosec B603
+            [sys.executable, "-m", "devtools.local_jobs"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
+        output = self.jobs.stdout
+        for line in iter(output.readline if output else lambda: b"", b""):
+            text = line.decode(errors="replace").rstrip()
+            if text.startswith("local-jobs: ready"):
+                self.job_names = json.loads(text.split(" ", 2)[2])
+                threading.Thread(target=_forward, args=(self.jobs.stdout,), daemon=True).start()
+                return
+            print(text, flush=True)
+        raise RuntimeError("the background jobs stopped during their set-up (see above)")
+
+    def stop_jobs(self) -> None:
+        if self.jobs is not None and self.jobs.poll() is None:
+            self.jobs.terminate()
+            try:
+                self.jobs.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.jobs.kill()
+                self.jobs.wait()
+
+    def start_api(self) -> None:
+        host, port, web_port = os.environ["HOST"], int(os.environ["PORT"]), int(os.environ["WEB_PORT"])
+        workers = int(os.environ.get("WORKERS") or os.cpu_count() or 2)
+        binds = ["--bind", f"{host}:{port}"]
+        if (WEB_DIST / "index.html").is_file():
+            binds += ["--bind", f"{host}:{web_port}"]
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            *binds,
+            "--workers",
+            str(workers),
+            "--threads",
+            os.environ.get("THREADS", "8"),
+            "--worker-class",
+            "devtools.gunicorn_glue.EnvelopeWorker",
+            "--logger-class",
+            "devtools.gunicorn_glue.JsonLogger",
+            "--keep-alive",
+            "75",  # as a browser or an HTTP client pool keeps a connection
+            "--backlog",
+            "2048",
+            "--timeout",
+            "60",
+            "--graceful-timeout",
+            "5",
+            "--log-level",
+            "warning",
+            "--chdir",
+            str(ROOT),
+            "devtools.local_wsgi:app",
+        ]
+        self.api = subprocess.Popen(command, cwd=ROOT)  # noqa: S603  # nosec B603
+        self._wait_healthy(os.environ["LOCAL_API_URL"] + "/health")
+
+    def _wait_healthy(self, url: str, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.api is None or self.api.poll() is not None:
+                raise RuntimeError("the API workers stopped during start-up (see above)")
+            try:
+                with urllib.request.urlopen(url, timeout=2) as reply:  # noqa: S310  # nosec B310  # our own loopback URL
+                    if reply.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"the API did not answer {url} within {timeout:.0f} s")
+
+    def stop(self) -> None:
+        if self.api is not None and self.api.poll() is None:
+            self.api.send_signal(signal.SIGINT)  # gunicorn's quick stop, as Ctrl-C gives it
+            try:
+                self.api.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.api.kill()
+        self.stop_jobs()
+        if self.dynamodb is not None:
+            self.dynamodb.stop()
+        if self.aws is not None:
+            self.aws.stop()
+        with contextlib.suppress(OSError):
+            if running_state(self.folder) and running_state(self.folder).get("pid") == os.getpid():
+                state_file(self.folder).unlink()
+
+    # --- reload -----------------------------------------------------------------------------
+    def reload(self, changed: list[str]) -> None:
+        started = time.monotonic()
+        names = ", ".join(self._shown(Path(path)) for path in changed[:3]) + (" ..." if len(changed) > 3 else "")
+        if self.api is not None and self.api.poll() is None:
+            self.api.send_signal(signal.SIGHUP)  # new workers with the new code; the old finish and stop
+        time.sleep(0.5)  # the new workers boot first: they are what a user waits for
+        self.stop_jobs()
+        try:
+            self.start_jobs()
+        except Exception as error:  # a broken edit: say so, keep serving, retry at the next change
+            print(f"Reload: the background jobs did not start ({type(error).__name__}); fix the code and save again.")
+        print(f"Reloaded after a change to {names} ({time.monotonic() - started:.1f} s).", flush=True)
+
+    def watch(self) -> int:
+        before = _snapshot()
+        while not self.stopping.wait(0.2):  # a scan costs about 3 ms
+            if self.api is not None and self.api.poll() is not None:
+                print(f"The API workers stopped (status {self.api.returncode}).", flush=True)
+                return 1
+            after = _snapshot()
+            changed = _changed(before, after)
+            if changed:
+                time.sleep(0.05)  # an editor writing several files at once
+                after = _snapshot()
+                self.reload(_changed(before, after))
+            before = after
+        return 0
+
+
+def main() -> int:
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[attr-defined]  # ordered with the children's lines
+    supervisor = Supervisor()
+    folder = supervisor.folder
+    already = running_state(folder)
+    if already is not None:
+        print(f"make run is already running (pid {already['pid']}, {already['url']}); stop it first.")
+        return 1
+    folder.mkdir(parents=True, exist_ok=True)
+    if os.environ.get("FRESH", "") not in ("", "0"):
+        reset(folder)
+        print(f"FRESH=1: started empty ({supervisor._shown(folder)} cleared).")
+    notes = local_server.configure_environment(secret_file=folder / "jwt-secret")
+    os.environ.update(local_server.DUMMY_AWS)
+
+    def stop(signum: int, frame: Any) -> None:
+        supervisor.stopping.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        dynamodb_url = supervisor.start_backends(notes)
+        import boto3
+
+        client = boto3.client("dynamodb", endpoint_url=dynamodb_url)
+        serverless_config.create_table(client, os.environ["TABLE_NAME"])
+        admin_line = local_server.seed_and_load(client, notes)
+        state = {
+            "pid": os.getpid(),
+            "url": os.environ["LOCAL_API_URL"],
+            "table": os.environ["TABLE_NAME"],
+            "dynamodb": dynamodb_url,
+            "aws": supervisor.aws.url if supervisor.aws else None,
+            "backend": supervisor.backend,
+        }
+        state_file(folder).write_text(json.dumps(state))
+        supervisor.start_jobs()
+        web = (WEB_DIST / "index.html").is_file()
+        if web:
+            os.environ["LOCAL_WEB_URL"] = f"http://{os.environ['HOST']}:{os.environ['WEB_PORT']}"
+        supervisor.start_api()
+    except Exception as error:
+        print(f"make run could not start: {error}", flush=True)
+        supervisor.stop()
+        return 1
+
+    url = os.environ["LOCAL_API_URL"]
+    workers = os.environ.get("WORKERS") or os.cpu_count() or 2
+    print(f"Shop API on {url}  ({workers} workers; table {os.environ['TABLE_NAME']} on {supervisor.backend})")
+    print("\n".join(local_server.route_lines(serverless_config.routes())))
+    print(f"  {url}/ links the API docs ({url}/docs), the spec (/openapi.json) and /health")
+    if web:
+        print(f"Storefront on {os.environ['LOCAL_WEB_URL']} (web/dist)")
+    print(f"Local AWS endpoint (S3, SNS, SQS, SES): {state['aws']}")
+    if supervisor.job_names:
+        print("Background jobs: " + ", ".join(supervisor.job_names))
+    for note in notes:
+        print(note)
+    if admin_line:
+        print(admin_line)
+    print(
+        "Editing a file under src/ reloads the workers. Ctrl-C stops; the data stays (make reset clears it).",
+        flush=True,
+    )
+    try:
+        status = supervisor.watch()
+    finally:
+        supervisor.stop()
+        print("Stopped.", flush=True)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

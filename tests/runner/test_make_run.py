@@ -1,0 +1,351 @@
+"""`make run` itself (python -m devtools.runner): DynamoDB Local by default, data and tokens kept
+across a restart, reload on a change under src/, `make admin` against it in one command, the
+seeded admin's password rules, the moto fallback, gunicorn's own errors in the envelope.
+
+Each test starts the real supervisor on free ports with its own LOCAL_DATA_DIR."""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import pytest
+import requests
+
+from devtools import dynamodb_local, server_process
+from devtools.server_process import free_port
+from tests import leak_guard
+
+pytestmark = pytest.mark.blackbox
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+PASSWORD = "Correct-Horse-9"
+needs_dynamodb_local = pytest.mark.skipif(
+    dynamodb_local.problem() is not None, reason=f"DynamoDB Local cannot run here: {dynamodb_local.problem()}"
+)
+
+
+def runner_env(data_dir: pathlib.Path, **overrides: str) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("AWS_", "DYNAMODB", "TABLE_NAME", "JWT_SECRET", "CORS_", "ADMIN_"))
+    }
+    env |= {
+        "PYTHONPATH": str(ROOT / "src"),
+        "PORT": str(free_port()),
+        "WEB_PORT": str(free_port()),
+        "LOCAL_DATA_DIR": str(data_dir),
+        "WORKERS": "2",
+        "BCRYPT_ROUNDS": "4",
+    }
+    return env | overrides
+
+
+@contextmanager
+def running(env: dict[str, str], log: pathlib.Path):
+    leak_guard.watch_file(log)
+    process = server_process.launch(env, log, timeout=120, module="devtools.runner")
+    deadline = time.monotonic() + 30
+    while "Ctrl-C stops" not in log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.05)  # the banner follows the first healthy answer
+    try:
+        yield f"http://127.0.0.1:{env['PORT']}"
+    finally:
+        process.send_signal(signal.SIGINT)  # what Ctrl-C sends
+        assert process.wait(timeout=60) == 0
+    assert "Stopped." in log.read_text()
+
+
+@dataclass
+class Run:
+    url: str
+    env: dict[str, str]
+    log: pathlib.Path
+    web_dist: pathlib.Path
+
+
+@pytest.fixture(scope="module")
+def moto_run(tmp_path_factory):
+    """One `make run` for the tests below: no Java here (JAVA names nothing), so moto; a built
+    storefront in WEB_DIST; ADMIN_PASSWORD given."""
+    folder = tmp_path_factory.mktemp("moto-run")
+    dist = folder / "dist"
+    (dist / "assets").mkdir(parents=True)
+    (dist / "index.html").write_text("<!doctype html><title>shop</title>")
+    (dist / "assets" / "app.js").write_text("console.log(1)")
+    (folder / "secret.txt").write_text("outside")
+    env = runner_env(folder / "data", JAVA=str(folder / "no-java-here"), ADMIN_PASSWORD="Admin-Wins-123")
+    env["WEB_DIST"] = str(dist)
+    log = folder / "run.log"
+    with running(env, log) as url:
+        yield Run(url, env, log, dist)
+
+
+def banner_admin_password(log: pathlib.Path) -> str:
+    line = next(line for line in log.read_text().splitlines() if line.startswith("Demo admin: "))
+    return line.split(" / ", 1)[1].split()[0]
+
+
+def register(url: str, email: str) -> dict:
+    reply = requests.post(
+        f"{url}/auth/register", json={"email": email, "password": PASSWORD, "name": "Kim"}, timeout=30
+    )
+    assert reply.status_code == 201, reply.text
+    return reply.json()["data"]
+
+
+def login(url: str, email: str, password: str) -> requests.Response:
+    return requests.post(f"{url}/auth/login", json={"email": email, "password": password}, timeout=30)
+
+
+@needs_dynamodb_local
+def test_data_tokens_and_the_admin_password_survive_a_restart_on_dynamodb_local(tmp_path):
+    data = tmp_path / "data"
+    env = runner_env(data)
+    first_log, second_log = tmp_path / "first.log", tmp_path / "second.log"
+    with running(env, first_log) as url:
+        assert "on DynamoDB Local (private network namespace" in first_log.read_text()
+        assert_private(data)
+        token = register(url, "keeps@example.com")["token"]
+        products = requests.get(f"{url}/products?limit=100", timeout=30).json()["data"]
+        first_password = banner_admin_password(first_log)
+    with running(env | {"PORT": str(free_port())}, second_log) as url:
+        output = second_log.read_text()
+        assert "Seeded" not in output  # the catalogue is still there
+        assert login(url, "keeps@example.com", PASSWORD).status_code == 200
+        mine = requests.get(f"{url}/orders", headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        assert mine.status_code == 200  # the token of the first run still verifies (same kept secret)
+        again = requests.get(f"{url}/products?limit=100", timeout=30).json()["data"]
+        assert [p["id"] for p in again] == [p["id"] for p in products]
+        second_password = banner_admin_password(second_log)
+        assert second_password != first_password
+        assert "already there, its password set to this one" in output
+        assert login(url, "admin@example.com", second_password).status_code == 200
+        assert login(url, "admin@example.com", first_password).status_code == 401
+    # FRESH=1 starts empty: the user is gone, the old token no longer verifies.
+    with running(env | {"FRESH": "1", "ADMIN_PASSWORD": "Admin-Wins-123"}, tmp_path / "fresh.log") as url:
+        assert login(url, "keeps@example.com", PASSWORD).status_code == 401
+        assert (
+            requests.get(f"{url}/orders", headers={"Authorization": f"Bearer {token}"}, timeout=30).status_code == 401
+        )
+        assert login(url, "admin@example.com", "Admin-Wins-123").status_code == 200
+
+
+def assert_private(data: pathlib.Path) -> None:
+    """DynamoDB Local's JVM runs in another network namespace, and the only way to it from here
+    is the bridge's port on 127.0.0.1."""
+    state = json.loads((data / "run.json").read_text())
+    bridge_port = int(state["dynamodb"].rsplit(":", 1)[1])
+    listening = pathlib.Path("/proc/net/tcp").read_text() + pathlib.Path("/proc/net/tcp6").read_text()
+    bound = {
+        (fields[1].split(":")[0], int(fields[1].split(":")[1], 16))
+        for fields in (line.split() for line in listening.splitlines()[1:] if line.strip())
+        if fields[3] == "0A"  # LISTEN
+    }
+    assert {address for address, port in bound if port == bridge_port} == {"0100007F"}  # 127.0.0.1 only
+    java = [
+        proc
+        for proc in pathlib.Path("/proc").glob("[0-9]*")
+        if pathlib.Path(_cmdline(proc).split(" ")[0]).name == "java" and str(data) in _cmdline(proc)
+    ]
+    assert java, "DynamoDB Local's JVM runs"
+    assert all(os.readlink(proc / "ns" / "net") != os.readlink("/proc/self/ns/net") for proc in java)
+
+
+def _cmdline(proc: pathlib.Path) -> str:
+    try:
+        return (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def test_make_admin_promotes_a_user_of_the_running_server_in_one_command(moto_run, tmp_path):
+    url, env = moto_run.url, moto_run.env
+    register(url, "promote.me@example.com")
+    done = subprocess.run(
+        [sys.executable, "-m", "devtools.admin", "promote", "promote.me@example.com"],
+        env={k: v for k, v in env.items() if k not in ("PORT", "WEB_PORT")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "is now an admin" in done.stdout
+    assert login(url, "promote.me@example.com", PASSWORD).json()["data"]["user"]["role"] == "admin"
+    done = subprocess.run(
+        [sys.executable, "-m", "devtools.admin", "promote", "promote.me@example.com"],
+        env=env | {"LOCAL_DATA_DIR": str(tmp_path)},  # where no make run runs
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().startswith("error: no make run is running")
+    assert "Traceback" not in done.stderr
+
+
+def test_without_java_it_falls_back_to_moto_and_says_why_in_one_line(moto_run):
+    lines = [line for line in moto_run.log.read_text().splitlines() if "DynamoDB Local is not used" in line]
+    assert len(lines) == 1
+    assert "Java was not found: install Java 17 or later" in lines[0]
+    assert "falling back to moto" in lines[0]
+    assert "table shop-api-local on moto (fallback; data not kept)" in moto_run.log.read_text()
+    assert login(moto_run.url, "admin@example.com", "Admin-Wins-123").status_code == 200  # ADMIN_PASSWORD wins
+
+
+def _serves(url: str, marker: str, times: int = 12, within: float = 15) -> float:
+    """Seconds until `times` fresh connections in a row (any worker) answer `marker`."""
+    started = time.monotonic()
+    streak = 0
+    while time.monotonic() - started < within:
+        reply = requests.get(url, timeout=10)
+        streak = streak + 1 if reply.status_code == 200 and reply.text == marker else 0
+        if streak == times:
+            return time.monotonic() - started
+        time.sleep(0.02)
+    raise AssertionError(f"{url} did not answer {marker} from every worker within {within} s")
+
+
+def test_a_change_under_src_reloads_the_workers_within_seconds_and_keeps_the_data(moto_run):
+    url, log = moto_run.url, moto_run.log
+    probe = ROOT / "src" / "devtools" / "local_routes" / f"reload_probe_{secrets.token_hex(4)}.py"
+    register(url, "stays@example.com")
+    path = f"/_local/{probe.stem}"
+    assert requests.get(url + path, timeout=10).status_code == 404
+
+    def write(marker: str) -> None:
+        source = "from werkzeug.wrappers import Response\n"
+        source += f"PREFIXES = ({path!r},)\ndef handle(request):\n    return Response({marker!r})\n"
+        probe.write_text(source)
+
+    try:
+        write("first")
+        _serves(url + path, "first")
+        time.sleep(1)
+        # Every worker now has the module imported: only new workers can answer the edit.
+        write("edited")
+        took = _serves(url + path, "edited")
+    finally:
+        probe.unlink()
+    print(f"reload: every worker answered the edit {took:.2f} s after the write")
+    # About a second on an idle machine (docs/BENCHMARKS.md); the bound leaves room for a loaded
+    # CI machine and coverage's tracing, and still fails a reload that never comes or restarts all.
+    assert took < 6, f"the new code answered after {took:.1f} s"
+    assert "Reloaded after a change to src/devtools/local_routes/" in log.read_text()
+    assert login(url, "stays@example.com", PASSWORD).status_code == 200  # the data outlived the reload
+
+
+def raw(port: int, payload: bytes) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(payload)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_http_level_errors_are_envelopes_with_the_security_headers_and_json_logs(moto_run):
+    log = moto_run.log
+    secret_path = "/" + secrets.token_hex(12)
+    port = int(moto_run.env["PORT"])
+    for payload, status in (
+        (f"GARBAGE {secret_path} NOT-HTTP\r\n\r\n".encode(), 400),
+        (
+            b"GET / HTTP/1.1\r\nHost: x\r\n"
+            + b"".join(b"X-%d: %s\r\n" % (i, b"a" * 100) for i in range(200))
+            + b"\r\n",
+            431,
+        ),
+        (b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+    ):
+        head, _, body = raw(port, payload).partition(b"\r\n\r\n")
+        assert head.split(b" ")[1] == str(status).encode(), head
+        assert b"Content-Type: application/json" in head
+        assert b"X-Content-Type-Options: nosniff" in head and b"Strict-Transport-Security" in head
+        envelope = json.loads(body)
+        assert envelope["success"] is False and envelope["code"]
+    time.sleep(0.2)
+    output = log.read_text()
+    assert secret_path not in output
+    for line in output.splitlines():
+        if line.startswith("{"):
+            json.loads(line)
+    refused = [json.loads(line) for line in output.splitlines() if '"request refused"' in line]
+    assert sorted(entry["status"] for entry in refused) == [400, 414, 431]
+
+
+def test_openapi_names_the_configured_address_whatever_the_host_header(moto_run):
+    url = moto_run.url
+    spec = requests.get(f"{url}/openapi.json", headers={"Host": "evil.example"}, timeout=10).json()
+    assert spec["servers"] == [{"url": url, "description": "this local server"}]
+
+
+def test_root_links_the_docs_and_the_own_origin_passes_cors(moto_run):
+    url = moto_run.url
+    home = requests.get(f"{url}/", timeout=10)
+    assert home.status_code == 200
+    assert all(f'href="{link}"' in home.text for link in ("/docs", "/openapi.json", "/health"))
+    web = f"http://127.0.0.1:{moto_run.env['WEB_PORT']}"
+    assert f'href="{web}"' in home.text
+    for origin in (url, url.replace("127.0.0.1", "localhost"), web):
+        preflight = requests.options(
+            f"{url}/products", headers={"Origin": origin, "Access-Control-Request-Method": "POST"}, timeout=10
+        )
+        assert preflight.headers.get("Access-Control-Allow-Origin") == origin
+
+
+def test_the_storefront_is_served_on_its_own_port_with_spa_fallback(moto_run):
+    env = moto_run.env
+    web = f"http://127.0.0.1:{env['WEB_PORT']}"
+    assert f"Storefront on {web}" in moto_run.log.read_text()
+    assert requests.get(f"{web}/assets/app.js", timeout=10).text == "console.log(1)"
+    for path in ("/", "/products/abc", "/orders"):
+        reply = requests.get(web + path, timeout=10)
+        assert reply.status_code == 200 and "<title>shop</title>" in reply.text
+    escaped = raw(int(env["WEB_PORT"]), b"GET /../secret.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert b"outside" not in escaped
+    assert b"<title>shop</title>" in escaped or b" 404 " in escaped.split(b"\r\n")[0]
+
+
+def test_background_jobs_run_in_one_process_beside_the_workers(moto_run):
+    supervisor = next(
+        proc
+        for proc in pathlib.Path("/proc").glob("[0-9]*")
+        if "devtools.runner" in _cmdline(proc) and moto_run.env["LOCAL_DATA_DIR"] in _environ(proc)
+    )
+    children = [proc for proc in pathlib.Path("/proc").glob("[0-9]*") if _parent(proc) == supervisor.name]
+    assert sum("devtools.local_jobs" in _cmdline(proc) for proc in children) == 1
+    gunicorn = [proc for proc in children if "gunicorn" in _cmdline(proc)]
+    assert len(gunicorn) == 1
+    deadline = time.monotonic() + 15  # after a reload, the old workers take a moment to finish
+    while True:
+        workers = [proc for proc in pathlib.Path("/proc").glob("[0-9]*") if _parent(proc) == gunicorn[0].name]
+        if len(workers) == int(moto_run.env["WORKERS"]) or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert len(workers) == int(moto_run.env["WORKERS"])
+
+
+def _parent(proc: pathlib.Path) -> str | None:
+    try:
+        return (proc / "stat").read_text().rsplit(")", 1)[1].split()[1]
+    except (OSError, IndexError):
+        return None
+
+
+def _environ(proc: pathlib.Path) -> str:
+    try:
+        return (proc / "environ").read_bytes().decode(errors="replace")
+    except OSError:
+        return ""
