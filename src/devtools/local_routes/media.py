@@ -27,9 +27,9 @@ from werkzeug.wrappers import Request, Response
 
 from ..local_jobs import images as image_job
 
-UPLOAD_PREFIX = "/_local/s3/"
-MEDIA_PREFIX = "/media/"
-PREFIXES = (UPLOAD_PREFIX, MEDIA_PREFIX)
+UPLOAD_PREFIX = "/_local/s3"
+MEDIA_PREFIX = "/media"
+PREFIXES = (UPLOAD_PREFIX, MEDIA_PREFIX)  # each path, or under it (devtools.local_routes)
 # S3 takes up to 5 GB in a form; this endpoint only ever signs up to 5 MiB, so it stops
 # reading a body well past that (the answer is the same EntityTooLarge S3 would give).
 MAX_BODY = 6 * 1024 * 1024
@@ -60,13 +60,13 @@ def _xml_error(error: S3Error) -> Response:
 
 def handle(request: Request) -> Response:
     try:
-        if request.path.startswith(UPLOAD_PREFIX):
+        if request.path == UPLOAD_PREFIX or request.path.startswith(UPLOAD_PREFIX + "/"):
             if request.method != "POST":
                 raise S3Error(405, "MethodNotAllowed", "The specified method is not allowed against this resource.")
             return _upload(request, request.path[len(UPLOAD_PREFIX) :].strip("/"))
         if request.method not in ("GET", "HEAD"):
             raise S3Error(405, "MethodNotAllowed", "The specified method is not allowed against this resource.")
-        return _serve(request.path[len(MEDIA_PREFIX) :])
+        return _serve(request.path[len(MEDIA_PREFIX) :].lstrip("/"))
     except S3Error as error:
         return _xml_error(error)
 

@@ -7,6 +7,7 @@ resized in the background; `GET /products/{id}/images/{imageId}` tells when it i
 """
 
 from ..edge import Request, endpoint
+from ..errors import ProductNotFound
 from ..schemas import ImageUploadSchema
 from ..services import images
 from ..storage import storage
@@ -15,6 +16,7 @@ from ..storage.media import media
 
 @endpoint(
     auth="admin",
+    not_found=ProductNotFound,
     body=ImageUploadSchema,
     status=201,
     response="ImageUploadEnvelope",

@@ -4,6 +4,7 @@ The image leaves the product first, then its files leave the bucket.
 """
 
 from ..edge import Request, endpoint
+from ..errors import ProductNotFound
 from ..services import images
 from ..storage import storage
 from ..storage.media import media
@@ -11,6 +12,7 @@ from ..storage.media import media
 
 @endpoint(
     auth="admin",
+    not_found=ProductNotFound,
     response="DeletedEnvelope",
     errors={404: "No product with this id (`PRODUCT_NOT_FOUND`), or no such image on it (`NOT_FOUND`)."},
 )

@@ -6,12 +6,14 @@
 """
 
 from ..edge import Request, endpoint
+from ..errors import ProductNotFound
 from ..services import images
 from ..storage import storage
 
 
 @endpoint(
     auth="admin",
+    not_found=ProductNotFound,
     response="ImageEnvelope",
     errors={404: "No product with this id (`PRODUCT_NOT_FOUND`), or no such image on it (`NOT_FOUND`)."},
 )

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import config
+from ..deadline import DeadlineReached
 from ..errors import ServiceUnavailable
 
 RENDITION_CACHE = "public, max-age=31536000, immutable"  # a rendition's key never gets new content
@@ -30,21 +31,11 @@ class TooLarge(Exception):
 
 @functools.cache
 def _client(endpoint_url: str | None, region: str) -> Any:
-    import boto3
-    from botocore.config import Config
+    from .. import aws
 
-    # SigV4 (s3v4): what S3 requires of new buckets; path-style for a custom endpoint.
-    return boto3.client(
-        "s3",
-        region_name=region,
-        endpoint_url=endpoint_url,
-        config=Config(
-            signature_version="s3v4",
-            retries={"mode": "standard", "total_max_attempts": 3},
-            connect_timeout=1,
-            read_timeout=10,
-        ),
-    )
+    # SigV4 (s3v4): what S3 requires of new buckets. The timeouts, retries and the request's
+    # deadline are every AWS client's (shop.aws).
+    return aws.client("s3", region, endpoint_url, signature_version="s3v4")
 
 
 class Media:
@@ -120,6 +111,8 @@ class Media:
             raise
         except BotoCoreError:
             raise ServiceUnavailable(retry_after=2) from None
+        except DeadlineReached:  # too little of the invocation left for another attempt
+            raise ServiceUnavailable(retry_after=1) from None
 
 
 def _total_size(response: dict[str, Any]) -> int | None:
