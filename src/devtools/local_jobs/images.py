@@ -43,10 +43,10 @@ def data_dir() -> Path:
     return Path(root) / "media"
 
 
-def _s3() -> Any:
+def _s3(**credentials: str) -> Any:
     import boto3
 
-    return boto3.client("s3", region_name=os.environ.get("AWS_REGION", "us-east-1"))
+    return boto3.client("s3", region_name=os.environ.get("AWS_REGION", "us-east-1"), **credentials)
 
 
 def _sqs() -> Any:

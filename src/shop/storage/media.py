@@ -29,6 +29,11 @@ class TooLarge(Exception):
     """The object holds more bytes than the read allows."""
 
 
+class DeleteRefused(Exception):
+    """S3 kept some of the keys of a DeleteObjects (its error codes, e.g. AccessDenied): a
+    misconfigured role, never the client's fault, so nothing answers it as a 4xx."""
+
+
 @functools.cache
 def _client(endpoint_url: str | None, region: str) -> Any:
     from .. import aws
@@ -93,11 +98,15 @@ class Media:
         for start in range(0, len(object_keys), 1000):
             chunk = object_keys[start : start + 1000]
             if chunk:
-                self._call(
+                answer = self._call(
                     "delete_objects",
                     Bucket=self.bucket,
                     Delete={"Objects": [{"Key": k} for k in chunk], "Quiet": True},
                 )
+                # S3 answers 200 and lists the keys it could not delete (AccessDenied, ...).
+                refused = sorted({error.get("Code", "?") for error in answer.get("Errors", [])})
+                if refused:
+                    raise DeleteRefused(refused)
 
     def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
         from botocore.exceptions import BotoCoreError, ClientError
