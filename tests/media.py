@@ -64,8 +64,10 @@ def start_upload(token: str, product_id: str, content_type: str = "image/jpeg", 
     )
 
 
-def post_form(upload: dict[str, Any], data: bytes, content_type: str | None = None, **overrides: str):
-    """POST the presigned form to the local S3 endpoint, as a browser or curl would."""
+def post_form(
+    upload: dict[str, Any], data: bytes, content_type: str | None = None, origin: str | None = None, **overrides: str
+):
+    """POST the presigned form to the local S3 endpoint, as a browser (from `origin`) or curl would."""
     from devtools.local_routes import media
 
     fields = {**upload["fields"], **overrides}
@@ -76,6 +78,7 @@ def post_form(upload: dict[str, Any], data: bytes, content_type: str | None = No
     builder = EnvironBuilder(
         path="/_local/s3/" + url.removeprefix(UPLOAD_ENDPOINT).strip("/"),
         method="POST",
+        headers={"Origin": origin} if origin else {},
         data={
             **fields,
             "file": (io.BytesIO(data), "upload.bin", fields.get("Content-Type", "application/octet-stream")),

@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 
 from tests import media as m
-from tests.apigw import invoke
+from tests.apigw import invoke, invoke_function
 
 BASE = "https://media.shop.example"
 
@@ -30,6 +30,9 @@ def bucket(table, monkeypatch, tmp_path):
     monkeypatch.setenv("MEDIA_UPLOAD_ENDPOINT", m.UPLOAD_ENDPOINT)
     monkeypatch.setenv("MEDIA_EVENTS_QUEUE", f"media-events-{uuid.uuid4().hex[:8]}")
     monkeypatch.setenv("LOCAL_DATA_DIR", str(tmp_path))
+    # The job hands each S3 event to processImage as Lambda would: as that function (its role
+    # under IAM enforcement), through tests.apigw.
+    monkeypatch.setattr(job, "invoke", lambda event: invoke_function("processImage", event))
     reset_shop_caches()
     s3 = boto3.client("s3", region_name="us-east-1")
     job.setup()
@@ -395,3 +398,49 @@ def test_renditions_kept_on_disk_come_back_after_a_restart_unless_their_image_is
     job.setup()
     assert {k: m.object_bytes(k) for k in m.keys_under(f"images/{pid}/")} == before
     assert not (tmp_path / "media" / "images" / pid / dropped).exists()
+
+
+# --- CORS: the browser posts the form from the storefront's origin ---------------------------
+
+SITE = "http://127.0.0.1:5173"
+
+
+def _preflight(origin: str | None, method: str = "POST", headers: str | None = None):
+    from werkzeug.test import EnvironBuilder
+    from werkzeug.wrappers import Request
+
+    from devtools.local_routes import media
+
+    sent = {"Access-Control-Request-Method": method}
+    if origin is not None:
+        sent["Origin"] = origin
+    if headers:
+        sent["Access-Control-Request-Headers"] = headers
+    builder = EnvironBuilder(path="/_local/s3/shop-test-media", method="OPTIONS", headers=sent)
+    return media.handle(Request(builder.get_environ()))
+
+
+def test_the_upload_endpoint_answers_a_preflight_from_an_allowed_origin_only(bucket, monkeypatch):
+    monkeypatch.setenv("CORS_ALLOWED_ORIGINS", f"{SITE},http://localhost:5173")
+    allowed = _preflight(SITE)
+    assert allowed.status_code == 200
+    assert allowed.headers["Access-Control-Allow-Origin"] == SITE  # echoed, never "*"
+    assert allowed.headers["Access-Control-Allow-Methods"] == "POST"
+    assert "Origin" in allowed.headers.get_all("Vary")
+    for refused in (_preflight("https://evil.example"), _preflight(SITE, "PUT"), _preflight(SITE, headers="x-hack")):
+        assert refused.status_code == 403 and m.s3_error_code(refused) == "AccessForbidden"
+        assert "Access-Control-Allow-Origin" not in refused.headers
+    assert _preflight(None).status_code == 400
+
+
+def test_the_upload_answer_carries_cors_headers_for_the_allowed_origin_only(bucket, admin, a_product, monkeypatch):
+    monkeypatch.setenv("CORS_ALLOWED_ORIGINS", SITE)
+    png = m.png_with_transparency()
+    ok = m.post_form(m.start_upload(admin.token, a_product, "image/png", len(png)).data["upload"], png, origin=SITE)
+    assert ok.status_code == 204 and ok.headers["Access-Control-Allow-Origin"] == SITE
+    refused = m.post_form(m.start_upload(admin.token, a_product).data["upload"], b"", origin=SITE)
+    assert refused.status_code == 400 and refused.headers["Access-Control-Allow-Origin"] == SITE  # readable errors
+    other = m.post_form(
+        m.start_upload(admin.token, a_product, "image/png", len(png)).data["upload"], png, origin="https://evil.example"
+    )
+    assert "Access-Control-Allow-Origin" not in other.headers  # stored as S3 would, but the page cannot read it

@@ -61,9 +61,7 @@ def _xml_error(error: S3Error) -> Response:
 def handle(request: Request) -> Response:
     try:
         if request.path == UPLOAD_PREFIX or request.path.startswith(UPLOAD_PREFIX + "/"):
-            if request.method != "POST":
-                raise S3Error(405, "MethodNotAllowed", "The specified method is not allowed against this resource.")
-            return _upload(request, request.path[len(UPLOAD_PREFIX) :].strip("/"))
+            return _with_cors(request, _bucket_endpoint(request))
         if request.method not in ("GET", "HEAD"):
             raise S3Error(405, "MethodNotAllowed", "The specified method is not allowed against this resource.")
         return _serve(request.path[len(MEDIA_PREFIX) :].lstrip("/"))
@@ -71,21 +69,82 @@ def handle(request: Request) -> Response:
         return _xml_error(error)
 
 
+def _bucket_endpoint(request: Request) -> Response:
+    try:
+        if request.method == "OPTIONS":
+            return _preflight(request)
+        if request.method != "POST":
+            raise S3Error(405, "MethodNotAllowed", "The specified method is not allowed against this resource.")
+        return _upload(request, request.path[len(UPLOAD_PREFIX) :].strip("/"))
+    except S3Error as error:
+        return _xml_error(error)
+
+
+# --- CORS: the bucket's rule (serverless.yml, MediaBucket.CorsConfiguration) ---------------
+# AllowedMethods [POST], AllowedOrigins [the storefront], no AllowedHeaders, MaxAge 600. Locally
+# the allowed origins are the API's (CORS_ALLOWED_ORIGINS), never "*".
+CORS_METHODS = ("POST",)
+CORS_MAX_AGE = "600"
+
+
+def _allowed_origin(request: Request) -> str | None:
+    origin = request.headers.get("Origin", "")
+    allowed = {o.strip().rstrip("/") for o in os.environ.get("CORS_ALLOWED_ORIGINS", "").split(",") if o.strip()}
+    return origin if origin and origin != "*" and origin in allowed else None
+
+
+def _preflight(request: Request) -> Response:
+    """S3's answer to a CORS preflight: 200 with the rule's headers when one rule matches the
+    origin, the method and every requested header; else 403."""
+    origin = _allowed_origin(request)
+    method = request.headers.get("Access-Control-Request-Method", "")
+    asked = [h.strip() for h in request.headers.get("Access-Control-Request-Headers", "").split(",") if h.strip()]
+    if not request.headers.get("Origin") or not method:
+        raise S3Error(400, "BadRequest", "Insufficient information. Origin request header needed.")
+    if origin is None or method not in CORS_METHODS or asked:
+        raise S3Error(403, "AccessForbidden", "CORSResponse: This CORS request is not allowed.", Method=method)
+    return Response(
+        b"",
+        200,
+        headers={"Access-Control-Allow-Methods": ", ".join(CORS_METHODS), "Access-Control-Max-Age": CORS_MAX_AGE},
+    )
+
+
+def _with_cors(request: Request, response: Response) -> Response:
+    """The allowed origin echoed (never "*"), on the preflight and on the upload's answer, so the
+    browser hands the status and body to the page; nothing for any other origin."""
+    response.headers.add("Vary", "Origin")
+    origin = _allowed_origin(request)
+    if origin is not None and (request.method != "OPTIONS" or response.status_code == 200):
+        response.headers["Access-Control-Allow-Origin"] = origin
+    return response
+
+
 # --- the form upload ---------------------------------------------------------------------
 
 
+# The key pairs this endpoint knows: access key id -> secret. By default the one every local
+# process signs with; the IAM-enforced test run (tests/iam.py) puts its functions' keys here.
+def _local_key_pair(access_key: str) -> str | None:
+    return os.environ.get("AWS_SECRET_ACCESS_KEY", "") if access_key == os.environ.get("AWS_ACCESS_KEY_ID") else None
+
+
+secret_for_access_key = _local_key_pair
+
+
 def _secret_for(access_key: str) -> str:
-    """The local endpoint knows one key pair: the one every local process signs with."""
-    if access_key != os.environ.get("AWS_ACCESS_KEY_ID"):
+    secret = secret_for_access_key(access_key)
+    if secret is None:
         raise S3Error(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.")
-    return os.environ.get("AWS_SECRET_ACCESS_KEY", "")
+    return secret
 
 
 def _hmac(key: bytes, message: str) -> bytes:
     return hmac.new(key, message.encode(), hashlib.sha256).digest()
 
 
-def _check_signature(form: dict[str, str]) -> None:
+def _check_signature(form: dict[str, str]) -> tuple[str, str]:
+    """The signer's (access key, secret) once the policy's signature holds."""
     algorithm = form.get("x-amz-algorithm", "")
     if algorithm != "AWS4-HMAC-SHA256":
         raise S3Error(
@@ -97,7 +156,8 @@ def _check_signature(form: dict[str, str]) -> None:
         raise S3Error(400, "InvalidArgument", "Invalid credential.", ArgumentName="x-amz-credential") from None
     if service != "s3" or terminal != "aws4_request":
         raise S3Error(400, "InvalidArgument", "Invalid credential scope.", ArgumentName="x-amz-credential")
-    key = _hmac(("AWS4" + _secret_for(access_key)).encode(), date)
+    secret = _secret_for(access_key)
+    key = _hmac(("AWS4" + secret).encode(), date)
     for part in (region, service, terminal):
         key = _hmac(key, part)
     expected = hmac.new(key, form["policy"].encode(), hashlib.sha256).hexdigest()
@@ -107,13 +167,14 @@ def _check_signature(form: dict[str, str]) -> None:
             "SignatureDoesNotMatch",
             "The request signature we calculated does not match the signature you provided.",
         )
+    return access_key, secret
 
 
 def _policy(form: dict[str, str]) -> dict[str, Any]:
     for field in ("key", "policy", "x-amz-signature", "x-amz-credential"):
         if not form.get(field):
             raise S3Error(400, "InvalidArgument", f"Bucket POST must contain a field named '{field}'.")
-    _check_signature(form)
+    signer = _check_signature(form)
     try:
         policy = json.loads(base64.b64decode(form["policy"], validate=True))
         expires = datetime.fromisoformat(policy["expiration"].replace("Z", "+00:00"))
@@ -122,7 +183,7 @@ def _policy(form: dict[str, str]) -> dict[str, Any]:
         raise S3Error(400, "InvalidPolicyDocument", "Invalid Policy: Invalid JSON.") from None
     if datetime.now(UTC) >= expires:
         raise S3Error(403, "AccessDenied", "Invalid according to Policy: Policy expired.")
-    return {"conditions": conditions}
+    return {"conditions": conditions, "signer": signer}
 
 
 def _denied(condition: Any) -> S3Error:
@@ -189,12 +250,19 @@ def _upload(request: Request, bucket: str) -> Response:
     form["bucket"] = bucket
     policy = _policy(form)
     _check_conditions(policy["conditions"], form, len(data))
-    s3 = image_job._s3()
+    # S3 authorizes a form upload as whoever signed its policy (s3:PutObject on the key): so
+    # does this endpoint, by storing the object with the signer's credentials.
+    access_key, secret = policy["signer"]
+    s3 = image_job._s3(aws_access_key_id=access_key, aws_secret_access_key=secret)
     content_type = form.get("content-type", "binary/octet-stream")
     try:
         stored = s3.put_object(Bucket=bucket, Key=form["key"], Body=data, ContentType=content_type)
     except s3.exceptions.NoSuchBucket:
         raise S3Error(404, "NoSuchBucket", "The specified bucket does not exist") from None
+    except s3.exceptions.ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "AccessDenied":
+            raise
+        raise S3Error(403, "AccessDenied", "Access Denied") from None
     if form["key"].startswith("uploads/"):  # the bucket's notification filter (serverless.yml)
         image_job.notify(
             image_job.s3_event(bucket, form["key"], len(data), stored["ETag"].strip('"'), request.remote_addr or "")
