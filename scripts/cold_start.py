@@ -31,6 +31,7 @@ READ_ONLY = {"getProduct", "listProducts", "health", "getOrder", "listOrders"}
 SECRET = "cold-start-benchmark-secret-" + "x" * 40
 # What CloudFormation fills in at deploy time (Fn::Sub, Fn::GetAtt): the benchmark's values.
 MEDIA = {"MEDIA_BUCKET": "bench-media", "MEDIA_BASE_URL": "https://media.bench.example"}
+DEPLOY_TIME = {**MEDIA, "CORS_ALLOWED_ORIGINS": "https://site.bench.example"}
 
 CHILD = """
 import json, sys, time
@@ -282,7 +283,7 @@ def main() -> None:
                 samples["(bare boto3 client)"].append(_run(python, job, base_env)["seconds"])
                 for name, properties in functions.items():
                     variables = properties["Environment"]["Variables"]
-                    variables = {k: v if isinstance(v, str) else MEDIA[k] for k, v in variables.items()}
+                    variables = {k: v if isinstance(v, str) else DEPLOY_TIME[k] for k, v in variables.items()}
                     env = base_env | variables | {"AWS_REGION": "us-east-1"}
                     job = {"task": str(tasks[name]), "runtime": runtime, "handler": properties["Handler"]}
                     job["layers"] = layers[name]

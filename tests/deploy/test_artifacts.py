@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import struct
 import subprocess
 import zipfile
@@ -22,8 +23,29 @@ NEVER_IN_A_ZIP = ("boto3/", "botocore/", "s3transfer/", "tests/", "node_modules/
 ELF_X86_64 = 62
 
 
-# Variables CloudFormation fills in at deploy time (Fn::Sub, Fn::Join): what the probe gets instead.
+# Variables CloudFormation fills in at deploy time whose shape matters (a bucket's name): what
+# the probe gets instead. Any other is given a stand-in by _resolved.
 DEPLOY_TIME_VALUES = {"MEDIA_BUCKET": "probe-media-bucket", "MEDIA_BASE_URL": "https://media.probe.example"}
+
+
+def _resolved(value) -> str:
+    """A variable as CloudFormation would hand it to the function, with a stand-in for what only
+    a deploy knows: CORS_ALLOWED_ORIGINS names the storefront's distribution, for instance."""
+    if isinstance(value, str):
+        return value
+    (function, argument), *_ = value.items()
+    if function == "Fn::Join":
+        return argument[0].join(_resolved(part) for part in argument[1])
+    if function == "Fn::Sub":
+        template = argument if isinstance(argument, str) else argument[0]
+        return re.sub(r"\$\{([^}.]+)[^}]*\}", lambda m: f"{m.group(1).lower()}.example", template)
+    if function in ("Ref", "Fn::GetAtt"):
+        return f"{(argument if isinstance(argument, str) else argument[0]).lower()}.example"
+    raise AssertionError(f"no stand-in for {value}")
+
+
+def _variable(name: str, value) -> str:
+    return value if isinstance(value, str) else DEPLOY_TIME_VALUES.get(name) or _resolved(value)
 
 
 def _layer_dirs(properties: dict, package_dir: Path, template: dict, work: Path, name: str) -> list[str]:
@@ -52,7 +74,7 @@ def _probe(name: str, zip_path: Path, properties: dict, table: dict, ttl: dict |
         "runtime": sites["LAMBDA_RUNTIME_SITE"],
         "harness": sites["LAMBDA_HARNESS_SITE"],
         # only the variables the template gives this function: one it lacks fails its scenario
-        "environment": {k: v if isinstance(v, str) else DEPLOY_TIME_VALUES[k] for k, v in variables.items()},
+        "environment": {k: _variable(k, v) for k, v in variables.items()},
         "table": table,
         "ttl": ttl,
         "scenario": name,
