@@ -27,11 +27,12 @@ endif
 LAMBDA_RUNTIME_SITE := .cache/lambda-py312/runtime
 LAMBDA_HARNESS_SITE := .cache/lambda-py312/harness
 LAMBDA_SITES := $(LAMBDA_RUNTIME_SITE)/.installed $(LAMBDA_HARNESS_SITE)/.installed
-DEPLOY_TEST_ENV := SHOP_PACKAGE_DIR=$(CURDIR)/.serverless LAMBDA_PYTHON=$(LAMBDA_PYTHON) \
+DEPLOY_TEST_ENV := SHOP_PACKAGE_DIR=$(CURDIR)/.serverless SHOP_PACKAGE_LOG=$(CURDIR)/.cache/serverless-package.log LAMBDA_PYTHON=$(LAMBDA_PYTHON) \
 	LAMBDA_RUNTIME_SITE=$(CURDIR)/$(LAMBDA_RUNTIME_SITE) LAMBDA_HARNESS_SITE=$(CURDIR)/$(LAMBDA_HARNESS_SITE)
 
 
-.PHONY: run reset preflight test lint unit integration blackbox security test-iam test-dynamodb-local admin deploy clean help openapi test-api test-fuzz load load-smoke bench bench-servers package cfn-lint deploy-checks bench-cold
+.PHONY: checkov workflow-lint smoke apigateway-logs-role
+.PHONY: mutation run reset preflight test lint unit integration blackbox security test-iam test-dynamodb-local admin deploy clean help openapi test-api test-fuzz load load-smoke bench bench-servers package cfn-lint deploy-checks bench-cold
 
 help:
 	@echo "make run [FRESH=1]   the API on http://127.0.0.1:3000 (DynamoDB Local, data kept in .local/; reloads on changes)"
@@ -43,12 +44,16 @@ help:
 	@echo "make test-api          the Postman collection (newman) against a fresh local server"
 	@echo "make test-fuzz         schemathesis against a fresh local server, from docs/openapi.json"
 	@echo "make admin EMAIL=...   promote a registered user to admin (the running make run; or TABLE_NAME [DYNAMODB_ENDPOINT_URL] / AWS)"
-	@echo "make deploy STAGE=dev  serverless deploy"
+	@echo "make deploy STAGE=dev  check the account (API Gateway logs role), then serverless deploy with the pinned CLI"
+	@echo "make smoke HOST=https://...  health and the Postman collection's read-only folder against a deployed stage"
+	@echo "make apigateway-logs-role  create and set API Gateway's account-wide CloudWatch Logs role (once per account and region)"
+	@echo "make checkov / make workflow-lint  checkov on the generated template; actionlint on .github/workflows"
 	@echo "make load PROFILE=load|stress|spike|volume [HOST=https://...] [BACKEND=dynamodb-local]   Locust run (default: a fresh local server)"
 	@echo "make bench [BENCH_QUICK=1]   benchmarks, written into docs/BENCHMARKS.md (about 15 min; quick: a few, into .cache/bench/)"
 	@echo "make bench-servers [BENCH_QUICK=1]   make run against serverless-offline on the same DynamoDB Local"
 	@echo "make package [STAGE=prod]  build the Lambda zips and the CloudFormation template offline (.serverless/)"
 	@echo "make bench-cold  cold-start ratios of every packaged function (docs/BENCHMARKS.md)"
+	@echo "make mutation    mutmut over the core modules with the fast suites (docs/TESTING.md; not in make test)"
 
 $(DEPS): requirements.txt requirements-dev.txt deploy/layers/pillow/requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -95,8 +100,8 @@ test-fuzz: $(DEPS)
 	$(PY) -m tests.contract.run fuzz
 
 lint: $(DEPS)
-	$(PY) -m ruff check src tests load benchmarks scripts
-	$(PY) -m ruff format --check src tests load benchmarks scripts
+	$(PY) -m ruff check src tests load benchmarks scripts deploy
+	$(PY) -m ruff format --check src tests load benchmarks scripts deploy
 
 unit: $(DEPS)
 	$(PY) -m pytest tests/unit
@@ -115,7 +120,7 @@ security: $(SECDEPS)
 	$(PY) -m bandit -r src -q
 	$(PY) -m devtools.dependency_audit
 
-test: lint security $(DEPS) package cfn-lint $(LAMBDA_SITES)
+test: lint security workflow-lint $(DEPS) package cfn-lint checkov $(LAMBDA_SITES)
 	rm -f .coverage .coverage.*
 	$(DEPLOY_TEST_ENV) $(PY) -m coverage run -m pytest
 	$(PY) -m coverage combine --quiet
@@ -141,13 +146,32 @@ $(PILLOW_LAYER)/.installed: deploy/layers/pillow/requirements.txt $(DEPS)
 	rm -rf $(PILLOW_LAYER)/python/bin $(PILLOW_LAYER)/python/*.dist-info/RECORD
 	touch $@
 
+# The CLI's output is kept in $(PACKAGE_LOG): tests/deploy/test_template.py fails on any
+# configuration warning that docs/DEPLOY.md does not explain.
+PACKAGE_LOG := .cache/serverless-package.log
 package: $(NODE_DEPS) $(DEPS) $(PILLOW_LAYER)/.installed
-	rm -rf .serverless
-	$(SLS_OFFLINE) npx --no-install serverless package --stage $(PACKAGE_STAGE)
+	rm -rf .serverless && mkdir -p $(dir $(PACKAGE_LOG))
+	$(SLS_OFFLINE) npx --no-install serverless package --stage $(PACKAGE_STAGE) > $(PACKAGE_LOG) 2>&1; \
+		status=$$?; cat $(PACKAGE_LOG); exit $$status
 
 cfn-lint: $(DEPS)
 	test -f $(TEMPLATE) || $(MAKE) package
 	$(VENV)/bin/cfn-lint $(TEMPLATE)
+
+# checkov in its own virtualenv (requirements-checkov.txt); every finding is fixed or skipped
+# with its reason (deploy/checkov.yaml, or the resource's Metadata). About 10 s on this template.
+CHECKOV_VENV := .cache/checkov-venv
+$(CHECKOV_VENV)/.installed: requirements-checkov.txt
+	rm -rf $(CHECKOV_VENV) && $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r $<
+	touch $@
+
+checkov: $(CHECKOV_VENV)/.installed
+	test -f $(TEMPLATE) || $(MAKE) package
+	$(CHECKOV_VENV)/bin/checkov --config-file deploy/checkov.yaml --file $(TEMPLATE)
+
+workflow-lint: $(DEPS)
+	$(VENV)/bin/actionlint -no-color .github/workflows/*.yml
 
 $(LAMBDA_RUNTIME_SITE)/.installed: tests/deploy/lambda-runtime.txt
 	@test -n "$(LAMBDA_PYTHON)" || (echo "CPython 3.12 (the Lambda runtime) is needed: on PATH as python3.12, via pyenv, or LAMBDA_PYTHON=..." && exit 2)
@@ -159,7 +183,7 @@ $(LAMBDA_HARNESS_SITE)/.installed: tests/deploy/lambda-harness.txt
 	rm -rf $(@D) && $(LAMBDA_PYTHON) -m pip install --quiet --disable-pip-version-check --target $(@D) -r $<
 	touch $@
 
-deploy-checks: package cfn-lint $(LAMBDA_SITES)
+deploy-checks: package cfn-lint checkov $(LAMBDA_SITES)
 	$(DEPLOY_TEST_ENV) $(PY) -m pytest -q tests/deploy
 	$(MAKE) --no-print-directory test-iam
 
@@ -198,6 +222,18 @@ bench: $(DEPS) $(NODE_DEPS) $(OFFLINE_DEPS)
 	$(PY) benchmarks/bench.py
 	$(PY) benchmarks/server_compare.py
 
+# Mutation testing of the core (docs/TESTING.md): slow, so not part of `make test`.
+# MUTATION_WRITE=1 writes the score table into docs/TESTING.md.
+MUTDEPS := $(VENV)/.mutation-deps-installed
+$(MUTDEPS): $(DEPS) requirements-mutation.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-mutation.txt
+	touch $@
+
+mutation: $(MUTDEPS)
+	rm -rf mutants
+	@start=$$(date +%s); $(VENV)/bin/mutmut run --max-children $$(nproc); \
+		$(PY) scripts/mutation_report.py --seconds $$(( $$(date +%s) - start )) $(if $(MUTATION_WRITE),--write)
+
 # make run against serverless-offline 13 (installed for this benchmark only, pinned in
 # benchmarks/offline/package-lock.json), same handlers, same DynamoDB Local.
 $(OFFLINE_DEPS): benchmarks/offline/package.json benchmarks/offline/package-lock.json
@@ -207,10 +243,24 @@ $(OFFLINE_DEPS): benchmarks/offline/package.json benchmarks/offline/package-lock
 bench-servers: $(DEPS) $(NODE_DEPS) $(OFFLINE_DEPS)
 	$(PY) benchmarks/server_compare.py
 
+# Always the CLI pinned in package.json (serverless@3): a global `sls` is v4 nowadays, which
+# needs a login and reads this file differently (docs/DEPLOY.md).
 deploy: $(NODE_DEPS) $(DEPS)
+	$(PY) -m devtools.deploy_preflight --stage $(or $(STAGE),dev)
 	SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off SLS_PYTHON_BIN=$(CURDIR)/$(PY) \
 		npx --no-install serverless deploy --stage $(or $(STAGE),dev)
 	$(PY) -m devtools.deploy_site --stage $(or $(STAGE),dev)
 
+apigateway-logs-role: $(DEPS)
+	$(PY) -m devtools.deploy_preflight --create-logs-role
+
+# Reads only (no account, no write): safe against any stage; .github/workflows/deploy-stage.yml
+# runs it after each deploy.
+SMOKE_FOLDER := 0. Smoke (read-only)
+smoke: $(NODE_DEPS)
+	@test -n "$(HOST)" || (echo "usage: make smoke HOST=https://<id>.execute-api.<region>.amazonaws.com/<stage>" && exit 2)
+	node_modules/.bin/newman run postman/shop-api.postman_collection.json --folder "$(SMOKE_FOLDER)" \
+		--env-var "baseUrl=$(patsubst %/,%,$(HOST))" --timeout-request 15000 --reporter-cli-no-console
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .coverage .coverage.* .serverless node_modules .cache
+	rm -rf mutants $(VENV) .pytest_cache .ruff_cache .coverage .coverage.* .serverless node_modules .cache

@@ -18,7 +18,9 @@ from locust import HttpUser, between, events, task
 
 PASSWORD = "Load-Test-Pa55!"
 ADDRESS = {"street": "1 Load St", "city": "Springfield", "state": "IL", "zipCode": "62701", "country": "US"}
-EXPECTED_ORDER_CONFLICTS = {"OUT_OF_STOCK", "PRICE_CHANGED"}
+# What a correct server answers a buyer racing others for the catalogue (and admins editing it).
+CART_CONFLICTS = frozenset({"OUT_OF_STOCK", "PRODUCT_NOT_FOUND", "CART_FULL"})
+CHECKOUT_CONFLICTS = frozenset({"OUT_OF_STOCK", "PRODUCT_NOT_FOUND", "CART_EMPTY", "PRICE_CHANGED"})
 
 
 @dataclass
@@ -190,7 +192,8 @@ class Admin(HttpUser):
 
 
 class Buyer(HttpUser):
-    """Places orders priced by the server, retries some with the same Idempotency-Key, reads them back."""
+    """Fills a cart, checks out (retrying some with the same Idempotency-Key), pays (some declined
+    first), and reads the orders back."""
 
     weight = 2
     wait_time = between(1, 3)
@@ -214,40 +217,55 @@ class Buyer(HttpUser):
     def _refresh(self) -> None:
         self.seen = shared.some_products(50)
 
-    def _order_body(self) -> dict[str, Any]:
-        lines = []
-        for product in random.sample(self.seen, min(len(self.seen), random.randint(1, 3))):
-            line: dict[str, Any] = {"productId": product["id"], "quantity": random.randint(1, 3)}
-            if random.random() < 0.5:  # the price the buyer saw, which an admin may have changed since
-                line["price"] = float(product["price"])
-            lines.append(line)
-        return {"items": lines, "shippingAddress": ADDRESS}
-
-    def _place(self, body: dict[str, Any], key: str, name: str) -> str | None:
-        headers = {**self.headers, "Idempotency-Key": key}
-        with self.client.post("/orders", json=body, headers=headers, name=name, catch_response=True) as response:
-            envelope = _envelope(response)
-            if response.status_code == 201:
-                response.success()
-                return envelope["data"]["id"]
-            if response.status_code == 409 and envelope.get("code") in EXPECTED_ORDER_CONFLICTS:
-                self._refresh()
-                response.success()  # the server refused to oversell or to charge a stale price: correct
-                return None
-            response.failure(f"{response.status_code} {envelope.get('code')}")
+    def _expect(self, response, wanted: int, conflicts: frozenset[str] = frozenset()) -> dict[str, Any] | None:
+        """The envelope of an answer that is right for this request, else a counted failure."""
+        envelope = _envelope(response)
+        if response.status_code == wanted:
+            response.success()
+            return envelope
+        if envelope.get("code") in conflicts:
+            self._refresh()
+            response.success()  # the server refused to oversell, to sell a gone product, or a declined card
             return None
+        response.failure(f"{response.status_code} {envelope.get('code')}")
+        return None
+
+    def _fill_cart(self) -> None:
+        for product in random.sample(self.seen, min(len(self.seen), random.randint(1, 3))):
+            body = {"quantity": random.randint(1, 3)}
+            path, name = f"/cart/items/{product['id']}", "PUT /cart/items/{productId}"
+            with self.client.put(path, json=body, headers=self.headers, name=name, catch_response=True) as response:
+                self._expect(response, 200, CART_CONFLICTS)
+
+    def _checkout(self, key: str, name: str) -> str | None:
+        headers = {**self.headers, "Idempotency-Key": key}
+        body = {"shippingAddress": ADDRESS}
+        with self.client.post("/checkout", json=body, headers=headers, name=name, catch_response=True) as response:
+            envelope = self._expect(response, 201, CHECKOUT_CONFLICTS)
+            return envelope["data"]["id"] if envelope else None
+
+    def _pay(self, order_id: str, method: str, key: str, name: str) -> bool:
+        path, headers = f"/orders/{order_id}/payment", {**self.headers, "Idempotency-Key": key}
+        body = {"paymentMethod": method}
+        with self.client.post(path, json=body, headers=headers, name=name, catch_response=True) as response:
+            if method == "pm_card_chargeDeclined":
+                self._expect(response, 402)
+                return False
+            return self._expect(response, 200) is not None
 
     @task(4)
-    def place_order(self):
+    def buy(self):
+        """Fill the cart, check out (sometimes twice with one key), pay (sometimes declined first)."""
         if not self._sign_up():
             return
-        body, key = self._order_body(), uuid.uuid4().hex
-        order_id = self._place(body, key, "POST /orders")
+        self._fill_cart()
+        key = uuid.uuid4().hex
+        order_id = self._checkout(key, "POST /checkout")
         if order_id is None:
             return
         self.orders.append(order_id)
         if random.random() < 0.15:  # the client lost the answer and retries: same key, same body
-            again = self._place(body, key, "POST /orders (idempotent retry)")
+            again = self._checkout(key, "POST /checkout (idempotent retry)")
             if again is not None and again != order_id:
                 events.request.fire(
                     request_type="CHECK",
@@ -256,6 +274,11 @@ class Buyer(HttpUser):
                     response_length=0,
                     exception=AssertionError(f"{again} != {order_id}"),
                 )
+        if random.random() < 0.2:  # a declined card first (402), then another method
+            self._pay(order_id, "pm_card_chargeDeclined", uuid.uuid4().hex, "POST /orders/{id}/payment (declined)")
+        pay_key = uuid.uuid4().hex
+        if self._pay(order_id, "pm_card_visa", pay_key, "POST /orders/{id}/payment") and random.random() < 0.1:
+            self._pay(order_id, "pm_card_visa", pay_key, "POST /orders/{id}/payment (idempotent retry)")
 
     @task(2)
     def list_orders(self):

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
 ROUNDS = int(os.environ.get("ROUNDS", "10"))
-READ_ONLY = {"getProduct", "listProducts", "health", "getOrder", "listOrders"}
+READ_ONLY = {"getProduct", "listProducts", "health", "getOrder", "listOrders", "getCart"}
 SECRET = "cold-start-benchmark-secret-" + "x" * 40
 # What CloudFormation fills in at deploy time (Fn::Sub, Fn::GetAtt): the benchmark's values.
 MEDIA = {"MEDIA_BUCKET": "bench-media", "MEDIA_BASE_URL": "https://media.bench.example"}
@@ -46,8 +47,17 @@ else:
     import importlib
     module_name, _, function_name = job["handler"].rpartition(".")
     handler = getattr(importlib.import_module(module_name.replace("/", ".")), function_name)
-    result = handler(job["event"], None)
-    status = result.get("statusCode") or json.dumps(result)  # an S3 event's function: its outcome
+    reply = handler(job["event"], None)
+    # An event source's function answers with its failed records ("0 failed" is its 200);
+    # expireOrders answers EventBridge, not HTTP.
+    if "statusCode" in reply:
+        status = reply["statusCode"]
+    elif "batchItemFailures" in reply:
+        status = f"{len(reply['batchItemFailures'])} failed"
+    elif "processed" in reply:  # processImage answers S3 with its images' outcomes
+        status = json.dumps(reply)
+    else:
+        status = "scheduled"
 elapsed = time.perf_counter() - started
 print(json.dumps({"seconds": elapsed, "status": status}))
 """
@@ -105,7 +115,7 @@ def _seed(endpoint: str, template: dict) -> dict[str, dict]:
     customer = auth.register(repo, email="bench@example.com", password=PASSWORD, name="Bench")
     auth.register(repo, email="admin@example.com", password=PASSWORD, name="Admin")
     auth.promote_to_admin(repo, "admin@example.com")
-    admin = auth.login(repo, email="admin@example.com", password=PASSWORD)["token"]
+    admin = auth.login(repo, email="admin@example.com", password=PASSWORD, source_ip="203.0.113.9")["token"]
     token = customer["token"]
     pid = products.create(repo, {"name": "Lamp", "price": Decimal("24.50"), "category": "Home", "stock": 10**6})["id"]
     boto3.client("s3").create_bucket(Bucket=MEDIA["MEDIA_BUCKET"])
@@ -115,13 +125,24 @@ def _seed(endpoint: str, template: dict) -> dict[str, dict]:
     oid = orders.create(repo, caller, {"items": [{"productId": pid, "quantity": 1}], "shippingAddress": ADDRESS})[0][
         "id"
     ]
-    # cancelOrder and updateOrderStatus change an order: a fresh pending one for every round.
+    # cancelOrder, updateOrderStatus and payOrder change an order: a fresh pending one for every round.
     fresh = [
         orders.create(repo, caller, {"items": [{"productId": pid, "quantity": 1}], "shippingAddress": ADDRESS})[0]["id"]
-        for _ in range(2 * ROUNDS)
+        for _ in range(3 * ROUNDS)
     ]
+    # The event functions' resources: the topic the publisher's environment names by Ref, the sender.
+    os.environ["EVENTS_TOPIC_ARN"] = boto3.client("sns").create_topic(Name="bench-order-events")["TopicArn"]
+    sender = next(
+        r["Properties"]["Environment"]["Variables"]["SES_SENDER_ADDRESS"]
+        for r in template["Resources"].values()
+        if "SES_SENDER_ADDRESS" in r.get("Properties", {}).get("Environment", {}).get("Variables", {})
+    )
+    boto3.client("ses").verify_email_identity(EmailAddress=sender)
+    order = repo.orders.get(oid, consistent=True)
     uploads = _uploads(repo)
-    return events(Seeded(pid, oid, token, admin, pending=iter(fresh), image="bench-ready", uploads=uploads))
+    return events(
+        Seeded(pid, oid, token, admin, pending=iter(fresh), image="bench-ready", uploads=uploads, order=order)
+    )
 
 
 def _uploads(repo: object) -> Iterator[str]:
@@ -158,6 +179,7 @@ class Seeded:
     image: str = "i-1"  # an image of `pid`
     # keys of uploads waiting for processImage, one per round
     uploads: Iterator[str] = field(default_factory=lambda: iter(()))
+    order: dict | None = None  # the order `oid` as stored: the event functions' events describe it
 
 
 def events(seeded: Seeded) -> dict[str, Callable[[], dict]]:
@@ -175,6 +197,15 @@ def events(seeded: Seeded) -> dict[str, Callable[[], dict]]:
     def cancel() -> dict:
         order_id = next(seeded.pending)
         return event("POST", "/orders/{id}/cancel", f"/orders/{order_id}/cancel", None, token, {"id": order_id})
+
+    def pay() -> dict:
+        order_id = next(seeded.pending)
+        body = {"paymentMethod": "pm_card_visa"}
+        return event("POST", "/orders/{id}/payment", f"/orders/{order_id}/payment", body, token, {"id": order_id})
+
+    def cart_line(method: str) -> dict:
+        body = {"quantity": 1} if method == "PUT" else None
+        return event(method, "/cart/items/{productId}", f"/cart/items/{pid}", body, token, {"productId": pid})
 
     def move() -> dict:
         order_id = next(seeded.pending)
@@ -215,6 +246,23 @@ def events(seeded: Seeded) -> dict[str, Callable[[], dict]]:
             "DELETE", image_route, f"/products/{pid}/images/gone", None, admin, {"id": pid, "imageId": "gone"}
         ),
         "processImage": lambda: s3_event(next(seeded.uploads, "uploads/p-1/i-1")),
+        "getCart": lambda: event("GET", "/cart", "/cart", token=token),
+        "putCartItem": lambda: cart_line("PUT"),
+        "deleteCartItem": lambda: cart_line("DELETE"),
+        "clearCart": lambda: event("DELETE", "/cart", "/cart", token=token),
+        # An empty cart: 409 CART_EMPTY, the same imports and round trips up to the cart read.
+        "checkout": lambda: event("POST", "/checkout", "/checkout", {"shippingAddress": ADDRESS}, token),
+        "payOrder": pay,
+        # No STRIPE_WEBHOOK_SECRET in the benchmark: 503 before the library loads (cold init only).
+        "paymentWebhook": lambda: event("POST", "/payments/webhook", "/payments/webhook", {"id": "evt", "type": "x"}),
+        "expireOrders": lambda: {
+            "version": "0",
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "detail": {},
+        },
+        "publishOrderEvents": lambda: order_events_batch(seeded),
+        "notifyCustomers": lambda: order_email_batch(seeded),
     }
 
 
@@ -222,6 +270,81 @@ def s3_event(key: str) -> dict:
     """The ObjectCreated notification S3 sends processImage for an upload."""
     record = {"eventSource": "aws:s3", "eventName": "ObjectCreated:Post"}
     return {"Records": [record | {"s3": {"bucket": {"name": MEDIA["MEDIA_BUCKET"]}, "object": {"key": key}}}]}
+
+
+def _order(seeded: Seeded) -> dict:
+    from decimal import Decimal
+
+    return seeded.order or {
+        "id": seeded.oid,
+        "userId": "u-1",
+        "status": "pending",
+        "items": [{"productId": seeded.pid, "name": "Lamp", "price": Decimal("24.50"), "quantity": 1}],
+        "totalAmount": Decimal("24.50"),
+        "createdAt": "2026-12-01T00:00:00Z",
+        "updatedAt": "2026-12-01T00:00:00Z",
+    }
+
+
+def order_events_batch(seeded: Seeded) -> dict:
+    """A DynamoDB Streams batch as Lambda delivers it: the order's creation."""
+    from shop.storage.dynamo import serialize
+
+    order = _order(seeded)
+    item = {**order, "items": [{**line, "lineTotal": line["price"] * line["quantity"]} for line in order["items"]]}
+    keys = {"id": order["id"], "type": "order"}
+    return {
+        "Records": [
+            {
+                "eventID": uuid.uuid4().hex,
+                "eventName": "INSERT",
+                "eventVersion": "1.1",
+                "eventSource": "aws:dynamodb",
+                "awsRegion": "us-east-1",
+                "dynamodb": {
+                    "ApproximateCreationDateTime": int(time.time()),
+                    "Keys": serialize(keys),
+                    "NewImage": serialize({**item, **keys}),
+                    "SequenceNumber": str(uuid.uuid4().int)[:21],
+                    "SizeBytes": 512,
+                    "StreamViewType": "NEW_AND_OLD_IMAGES",
+                },
+                "eventSourceARN": "arn:aws:dynamodb:us-east-1:123456789012:table/bench/stream/2026-12-01T00:00:00.000",
+            }
+        ]
+    }
+
+
+def order_email_batch(seeded: Seeded) -> dict:
+    """An SQS batch as Lambda delivers it: one order.created event (a new id each time: one email each)."""
+    order = _order(seeded)
+    body = {
+        "eventId": str(uuid.uuid4()),
+        "type": "order.created",
+        "version": 1,
+        "occurredAt": order["createdAt"],
+        "order": {
+            "id": order["id"],
+            "userId": order["userId"],
+            "status": "pending",
+            "previousStatus": None,
+            "totalAmount": f"{order['totalAmount']:.2f}",
+            "currency": "usd",
+            "items": [],
+        },
+    }
+    message = {
+        "messageId": str(uuid.uuid4()),
+        "receiptHandle": "bench",
+        "body": json.dumps(body),
+        "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": str(int(time.time() * 1000))},
+        "messageAttributes": {"eventType": {"stringValue": "order.created", "dataType": "String"}},
+        "md5OfBody": "",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:bench-order-emails",
+        "awsRegion": "us-east-1",
+    }
+    return {"Records": [message]}
 
 
 def _run(python: str, job: dict, env: dict) -> dict:
@@ -283,8 +406,10 @@ def main() -> None:
                 samples["(bare boto3 client)"].append(_run(python, job, base_env)["seconds"])
                 for name, properties in functions.items():
                     variables = properties["Environment"]["Variables"]
-                    variables = {k: v if isinstance(v, str) else DEPLOY_TIME[k] for k, v in variables.items()}
-                    env = base_env | variables | {"AWS_REGION": "us-east-1"}
+                    # An intrinsic (the events topic's Ref, the site origin) is what _seed set, or unset.
+                    stand_in = {k: DEPLOY_TIME.get(k) or os.environ.get(k, "") for k in variables}
+                    env = base_env | {k: v if isinstance(v, str) else stand_in[k] for k, v in variables.items()}
+                    env["AWS_REGION"] = "us-east-1"
                     job = {"task": str(tasks[name]), "runtime": runtime, "handler": properties["Handler"]}
                     job["layers"] = layers[name]
                     job["event"] = events[name]()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import time
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +17,8 @@ from shop import cursors
 from shop.limits import MAX_STOCK
 from shop.storage.failures import (
     AlreadyExists,
+    CartChanged,
+    EventSeen,
     KeyClaimed,
     LinesRejected,
     Missing,
@@ -24,7 +27,16 @@ from shop.storage.failures import (
     StockOutOfBounds,
     VersionChanged,
 )
-from shop.storage.protocol import Attempt, FailureCount, IdempotencyClaim, ImageSet, OrderLine, Page
+from shop.storage.protocol import (
+    Attempt,
+    CartVersion,
+    FailureCount,
+    IdempotencyClaim,
+    ImageSet,
+    OrderLine,
+    Page,
+    WebhookEvent,
+)
 
 PAGE_KEY = ("createdAt", "id")
 
@@ -169,16 +181,44 @@ class FakeIdempotency:
         }
 
 
+class FakeCarts:
+    def __init__(self) -> None:
+        self.records: dict[str, dict[str, Any]] = {}
+        self.expiry: dict[str, int] = {}
+
+    def get(self, user_id: str) -> dict[str, Any] | None:
+        return copy.deepcopy(self.records.get(user_id))
+
+    def save(self, cart: dict[str, Any], expected_version: str | None, expires_at: int) -> None:
+        stored = self.records.get(cart["userId"])
+        if (stored["version"] if stored else None) != expected_version:
+            raise CartChanged()
+        self.records[cart["userId"]] = copy.deepcopy(cart)
+        self.expiry[cart["userId"]] = expires_at
+
+    def clear(self, user_id: str) -> None:
+        self.records.pop(user_id, None)
+
+
 class FakeOrders:
-    def __init__(self, products: FakeProducts, idempotency: FakeIdempotency) -> None:
+    def __init__(self, products: FakeProducts, idempotency: FakeIdempotency, carts: FakeCarts) -> None:
         self.records: dict[str, dict[str, Any]] = {}
         self.products = products
         self.idempotency = idempotency
+        self.carts = carts
         self.reads: list[tuple[str, bool]] = []  # (order id, consistent): what each get asked for
 
-    def create(self, order: dict[str, Any], lines: list[OrderLine], claim: IdempotencyClaim | None) -> None:
+    def create(
+        self,
+        order: dict[str, Any],
+        lines: list[OrderLine],
+        claim: IdempotencyClaim | None,
+        cart: CartVersion | None = None,
+    ) -> None:
         if claim is not None and self.idempotency.claimed(claim) is not None:
             raise KeyClaimed(self.idempotency.claimed(claim))
+        if cart is not None and (self.carts.records.get(cart.user_id) or {}).get("version") != cart.version:
+            raise CartChanged()
         rejections = []
         for index, line in enumerate(lines):
             product = self.products.get(line.product_id)
@@ -191,6 +231,8 @@ class FakeOrders:
         self.records[order["id"]] = copy.deepcopy(order)
         if claim is not None:
             self.idempotency.claim(claim, order["id"])
+        if cart is not None:
+            self.carts.records.pop(cart.user_id)
 
     def get(self, order_id: str, consistent: bool = False) -> dict[str, Any] | None:
         self.reads.append((order_id, consistent))
@@ -203,11 +245,22 @@ class FakeOrders:
     def list_in_status(self, status: str, limit: int, cursor: str | None) -> Page:
         return _page([o for o in self.records.values() if o["status"] == status], f"status#{status}", limit, cursor)
 
-    def update_status(self, order: dict[str, Any], changes: dict[str, Any], restock: bool = False) -> dict[str, Any]:
+    def pending_before(self, created_before: str, limit: int) -> Iterator[dict[str, Any]]:
+        found = sorted(
+            (o for o in self.records.values() if o["status"] == "pending" and o["createdAt"] < created_before),
+            key=lambda o: (o["createdAt"], o["id"]),
+        )
+        yield from copy.deepcopy(found)
+
+    def update_status(
+        self, order: dict[str, Any], changes: dict[str, Any], restock: bool = False, idle_at: int | None = None
+    ) -> dict[str, Any]:
         stored = self.records.get(order["id"])
         if stored is None:
             raise Missing()
         if stored["status"] != order["status"]:
+            raise StatusChanged(stored["status"])
+        if idle_at is not None and (stored.get("payment") or {}).get("attemptUntil", idle_at - 1) >= idle_at:
             raise StatusChanged(stored["status"])
         stored.update(copy.deepcopy(changes))
         if restock:
@@ -216,6 +269,43 @@ class FakeOrders:
                     product = self.products.records[line["productId"]]
                     product["stock"] = min(MAX_STOCK, product["stock"] + line["quantity"])
         return copy.deepcopy(stored)
+
+
+class FakePayments:
+    def __init__(self, orders: FakeOrders) -> None:
+        self.orders = orders
+        self.events: dict[str, WebhookEvent] = {}
+
+    def _pending(self, order_id: str) -> dict[str, Any]:
+        stored = self.orders.records.get(order_id)
+        if stored is None:
+            raise Missing()
+        if stored["status"] != "pending":
+            raise StatusChanged(stored["status"])
+        return stored
+
+    def begin_attempt(self, order_id: str, until: int) -> None:
+        self._pending(order_id)["payment"]["attemptUntil"] = until
+
+    def record_decline(self, order_id: str, decline: dict[str, Any]) -> None:
+        try:
+            payment = self._pending(order_id)["payment"]
+        except (Missing, StatusChanged):
+            return
+        payment["lastDecline"] = copy.deepcopy(decline)
+        payment.pop("attemptUntil", None)
+
+    def record_event(
+        self, event: WebhookEvent, order: dict[str, Any] | None = None, changes: dict[str, Any] | None = None
+    ) -> None:
+        if event.event_id in self.events:
+            raise EventSeen()
+        if order is not None:
+            self.orders.update_status(order, changes or {})
+        self.events[event.event_id] = event
+
+    def event_seen(self, event_id: str) -> bool:
+        return event_id in self.events
 
 
 class FakeThrottles:
@@ -255,14 +345,36 @@ class FakeThrottles:
         return Attempt(True, 0, trusted_until)
 
 
+class FakeNotifications:
+    def __init__(self) -> None:
+        self.records: dict[str, dict[str, Any]] = {}
+
+    def claim(self, event_id: str, now: int, stale_before: int, expires_at: int) -> str:
+        record = self.records.get(event_id)
+        if record is not None and not (record["state"] == "sending" and record["claimedAt"] < stale_before):
+            return record["state"]
+        self.records[event_id] = {"state": "sending", "claimedAt": now, "expiresAt": expires_at}
+        return "claimed"
+
+    def mark_sent(self, event_id: str, now: int, message_id: str) -> None:
+        self.records.setdefault(event_id, {}).update(state="sent", sentAt=now, messageId=message_id)
+
+    def release(self, event_id: str) -> None:
+        if self.records.get(event_id, {}).get("state") == "sending":
+            del self.records[event_id]
+
+
 class FakeStorage:
     def __init__(self) -> None:
         self.users = FakeUsers()
         self.products = FakeProducts()
         self.images = FakeImages(self.products)
         self.idempotency = FakeIdempotency()
-        self.orders = FakeOrders(self.products, self.idempotency)
+        self.carts = FakeCarts()
+        self.orders = FakeOrders(self.products, self.idempotency, self.carts)
+        self.payments = FakePayments(self.orders)
         self.throttles = FakeThrottles()
+        self.notifications = FakeNotifications()
 
     def ping(self) -> None:
         return None

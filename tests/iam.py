@@ -121,14 +121,39 @@ def ssm_checks(operation: str, body: dict[str, Any]) -> list[tuple[str, str]]:
     return [(operation, f"arn:{PARTITION}:ssm:{REGION}:{ACCOUNT}:parameter{'' if name.startswith('/') else '/'}{name}")]
 
 
+def sns_checks(operation: str, body: dict[str, Any]) -> list[tuple[str, str]]:
+    """PublishBatch is authorized as sns:Publish on the topic, as on AWS."""
+    topic = body.get("TopicArn")
+    action = "Publish" if operation == "PublishBatch" else operation
+    return [(action, topic or "*")]
+
+
+def ses_checks(operation: str, body: dict[str, Any]) -> list[tuple[str, str]]:
+    """Sending is authorized on the identity of the From address (its domain, as the notifier's
+    role names it); `ses:FromAddress` is given to the condition (see Enforcement)."""
+    from email.utils import parseaddr
+
+    source = parseaddr(body.get("Source", ""))[1]
+    if operation not in ("SendEmail", "SendRawEmail") or "@" not in source:
+        return [(operation, "*")]
+    return [(operation, f"arn:{PARTITION}:ses:{REGION}:{ACCOUNT}:identity/{source.rpartition('@')[2]}")]
+
+
 def _resource_checkers() -> dict[type, Callable[[str, dict[str, Any]], list[tuple[str, str]]]]:
     """moto's response class per service -> the (action, resource) pairs of a request. A service
     whose moto class authorizes resources itself (S3; SQS by queue ARN) needs no entry; one that
     checks only "*" (most) needs one here, or its resource-scoped statements always deny."""
     from moto.dynamodb.responses import DynamoHandler
+    from moto.ses.responses import EmailResponse
+    from moto.sns.responses import SNSResponse
     from moto.ssm.responses import SimpleSystemManagerResponse
 
-    return {DynamoHandler: dynamodb_checks, SimpleSystemManagerResponse: ssm_checks}
+    return {
+        DynamoHandler: dynamodb_checks,
+        SimpleSystemManagerResponse: ssm_checks,
+        SNSResponse: sns_checks,
+        EmailResponse: ses_checks,
+    }
 
 
 # --- the template's policies, resolved --------------------------------------------------------
@@ -191,6 +216,8 @@ class Resolver:
         resource = self.resources[logical]
         if resource["Type"] == "AWS::SNS::Topic":
             return self.arn(logical)
+        if resource["Type"] == "AWS::KMS::Key":
+            return logical  # a key id
         props = self.resolve(resource.get("Properties", {}))
         for name_field in ("BucketName", "QueueName", "TableName"):
             if name_field in props:
@@ -384,7 +411,28 @@ class Enforcement:
                     body = json.loads(body or "{}")
                 except ValueError:
                     body = {}
+            if not body:  # the query protocol (SNS, SES): a form, which moto has parsed already
+                form = getattr(handler, "querystring", None) or {}
+                body = {k: v[0] if isinstance(v, list) else v for k, v in form.items()}
             return body if isinstance(body, dict) else {}
+
+        # Condition keys moto does not derive from a request: ses:FromAddress (the notifier's role).
+        from moto.iam import access_control
+
+        derive = access_control.format_incoming_conditional_values
+        if not getattr(derive, "_shop", False):
+
+            def with_ses_sender(data: dict[str, Any]) -> dict[str, str]:
+                from email.utils import parseaddr
+
+                values = derive(data)
+                source = data.get("Source")
+                if source:
+                    values["ses:FromAddress"] = parseaddr(source[0] if isinstance(source, list) else source)[1]
+                return values
+
+            with_ses_sender._shop = True  # type: ignore[attr-defined]
+            access_control.format_incoming_conditional_values = with_ses_sender
 
         for response_class, checks in _resource_checkers().items():
 

@@ -112,6 +112,26 @@ class StatusChangeSchema(Schema):
     )
 
 
+class DeclineSchema(Schema):
+    reason = fields.String(required=True, metadata={"example": "card_declined"})
+    method = fields.String()
+    at = _stamp()
+    eventId = fields.String()
+
+
+class PaymentSchema(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(("requires_payment", "succeeded")))
+    amount = _amount("The order's total.")
+    currency = fields.String(required=True, metadata={"example": "usd"})
+    provider = fields.String(validate=validate.OneOf(("fake", "stripe")))
+    reference = fields.String(metadata={"description": "The provider's payment id (a PaymentIntent id)."})
+    paidAt = fields.String(metadata={"format": "date-time"})
+    idempotencyKey = fields.String(metadata={"description": "The Idempotency-Key of the request that paid."})
+    eventId = fields.String(metadata={"description": "The webhook event that recorded the payment."})
+    lastDecline = fields.Nested(DeclineSchema)
+    attemptUntil = fields.Integer(metadata={"description": "Epoch seconds: a payment attempt is in flight until then."})
+
+
 class OrderSchema(Schema):
     id = fields.UUID(required=True)
     userId = fields.UUID(required=True)
@@ -119,9 +139,38 @@ class OrderSchema(Schema):
     items = fields.List(fields.Nested(OrderItemSchema), required=True, validate=validate.Length(min=1, max=50))
     totalAmount = _amount("Sum of the line totals.")
     shippingAddress = fields.Nested(AddressSchema, required=True)
+    payment = fields.Nested(PaymentSchema, required=True)
     statusHistory = fields.List(fields.Nested(StatusChangeSchema), required=True)
     createdAt = _stamp()
     updatedAt = _stamp()
+
+
+class CartLineSchema(Schema):
+    productId = fields.String(required=True)
+    name = fields.String(required=True, metadata={"description": "The catalogue's, or the last known if deleted."})
+    price = _amount("The catalogue's current price (the last known if deleted).")
+    quantity = fields.Integer(required=True, validate=validate.Range(min=1, max=1000))
+    lineTotal = _amount("price x quantity; 0 when unavailable.")
+    status = fields.String(required=True, validate=validate.OneOf(("ok", "insufficient_stock", "unavailable")))
+    availableStock = fields.Integer(metadata={"description": "With insufficient_stock: the units in stock."})
+
+
+class CartSchema(Schema):
+    items = fields.List(fields.Nested(CartLineSchema), required=True, validate=validate.Length(max=50))
+    totalAmount = _amount("Sum of the lines that are not unavailable.")
+    itemCount = fields.Integer(required=True, metadata={"description": "Units in the cart, all lines."})
+    updatedAt = fields.String(required=True, allow_none=True, metadata={"format": "date-time"})
+
+
+class WebhookReceiptSchema(Schema):
+    eventId = fields.String(required=True)
+    type = fields.String(required=True, metadata={"example": "payment_intent.succeeded"})
+    outcome = fields.String(
+        required=True,
+        validate=validate.OneOf(
+            ("paid", "payment_failed", "duplicate", "ignored", "unknown_order", "not_pending", "amount_mismatch")
+        ),
+    )
 
 
 class UserSchema(Schema):
@@ -190,4 +239,6 @@ ENVELOPES: dict[str, type[Schema]] = {
     "ImageUploadEnvelope": envelope("ImageUploadEnvelope", fields.Nested(ImageUploadStartedSchema, required=True)),
     "ImageEnvelope": envelope("ImageEnvelope", fields.Nested(ImageStateSchema, required=True)),
     "HealthEnvelope": envelope("HealthEnvelope", fields.Nested(HealthSchema, required=True)),
+    "CartEnvelope": envelope("CartEnvelope", fields.Nested(CartSchema, required=True)),
+    "WebhookEnvelope": envelope("WebhookEnvelope", fields.Nested(WebhookReceiptSchema, required=True)),
 }

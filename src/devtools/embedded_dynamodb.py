@@ -66,7 +66,8 @@ def stop() -> None:
 # raises (TransactionCanceledException, validation errors, ...). Everything else, cancellation
 # reasons, ALL_OLD items and validation, is moto's code, unchanged. It is safe because every
 # request to moto runs under `_lock` (above): nothing else can read or write between the
-# operations. Tables with streams keep moto's full copy, which also undoes stream records.
+# operations. A table's stream (moto appends a record per write) is cut back to its length
+# before the transaction, so a cancelled transaction leaves no stream record, as on DynamoDB.
 
 _SNAPSHOT_FAILED = object()
 
@@ -82,12 +83,15 @@ def install_item_level_rollback() -> None:
         snapshot = _snapshot_touched_items(self.tables, transact_items)
         if snapshot is _SNAPSHOT_FAILED:
             return original(self, transact_items)
+        streams = [(t.stream_shard, len(t.stream_shard.items)) for t in self.tables.values() if t.stream_shard]
         moto_copy = models.copy
         models.copy = _TABLES_NOT_COPIED  # moto's `copy.deepcopy(table)` backup becomes the identity
         try:
             return original(self, transact_items)
         except BaseException:
             _restore(snapshot)
+            for shard, length in streams:
+                del shard.items[length:]
             raise
         finally:
             models.copy = moto_copy
@@ -118,8 +122,6 @@ def _snapshot_touched_items(tables: dict[str, Any], transact_items: list[dict[st
                 table = tables.get(op.get("TableName"))
                 if table is None:
                     continue  # moto reports the missing table; nothing of it can change
-                if table.stream_shard is not None:
-                    return _SNAPSHOT_FAILED
                 key = op.get("Item") if "Item" in op else op.get("Key")
                 if not key or table.hash_key_attr not in key:
                     continue  # moto rejects the operation before writing anything

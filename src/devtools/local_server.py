@@ -41,6 +41,10 @@ LOCAL_DEFAULTS = {
     "LOG_LEVEL": "INFO",
     "MEDIA_BUCKET": "shop-api-local-media",
     "EVENTS_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:shop-api-local-events",
+    # The order events path (devtools/local_jobs/order_events.py, docs/EVENTS.md).
+    "ORDER_EMAILS_QUEUE": "shop-api-local-order-emails",
+    "ORDER_EVENTS_DLQ": "shop-api-local-order-events-dlq",
+    "SES_SENDER_ADDRESS": "orders@shop.example",
 }
 # What every process of the local server gets so that boto3 needs no account.
 DUMMY_AWS = {

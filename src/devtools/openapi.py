@@ -110,9 +110,9 @@ def shop_field_properties(self: Any, field: fields.Field, ret: dict[str, Any], *
             type="number",
             minimum=0,
             exclusiveMinimum=True,
-            maximum=float(schemas.MAX_PRICE),
+            maximum=float(field.maximum),
             multipleOf=0.01,
-            description="A JSON number greater than 0 and at most 1000000, with at most 2 decimal places "
+            description=f"A JSON number greater than 0 and at most {field.maximum}, with at most 2 decimal places "
             '(a string such as "19.99" is refused).',
         )
     if isinstance(field, schemas.WholeNumber):
@@ -164,7 +164,7 @@ def _error_response(status: int, when: str) -> dict[str, Any]:
 
 def _errors_of(operation: Operation) -> dict[int, str]:
     found: dict[int, str] = {}
-    if operation.body is not None or operation.query is not None or operation.idempotency_key:
+    if operation.body is not None or operation.query is not None or operation.idempotency_key or operation.raw_body:
         found[400] = ERRORS[400]
     if operation.auth is not None:
         found[401] = ERRORS[401]
@@ -173,6 +173,8 @@ def _errors_of(operation: Operation) -> dict[int, str]:
     if operation.body is not None:
         found[413] = ERRORS[413]
         found[415] = ERRORS[415]
+    if operation.raw_body:
+        found[413] = ERRORS[413]
     found.update(operation.errors)
     found[500] = ERRORS[500]
     found[503] = ERRORS[503]
@@ -202,6 +204,16 @@ def _operation(name: str, route: serverless_config.Route, documented: Documented
         parameters.append({"in": "query", "schema": operation.query})
     if operation.idempotency_key:
         parameters.append("Idempotency-Key")  # apispec resolves a component name to its $ref
+    if operation.signature_header:
+        parameters.append(
+            {
+                "in": "header",
+                "name": operation.signature_header,
+                "required": True,
+                "description": '`t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`, at most 300 s old.',
+                "schema": {"type": "string", "minLength": 1},
+            }
+        )
 
     spec: dict[str, Any] = {
         "operationId": name,
@@ -217,6 +229,12 @@ def _operation(name: str, route: serverless_config.Route, documented: Documented
         spec["requestBody"] = {
             "required": True,
             "content": {"application/json": {"schema": operation.body}},
+        }
+    elif operation.raw_body:
+        spec["requestBody"] = {
+            "required": True,
+            "description": operation.raw_body,
+            "content": {"application/json": {"schema": {"type": "object"}}},
         }
     spec["security"] = [{"bearerAuth": []}] if operation.auth else []
     return spec

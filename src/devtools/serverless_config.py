@@ -109,11 +109,24 @@ def _resolve_custom(value: Any, config: dict[str, Any]) -> Any:
     return value
 
 
+# What serverless-iam-roles-per-function adds to a function's role for its event sources,
+# on exactly the stream or queue of the event: what Lambda's event source mapping calls.
+EVENT_SOURCE_ACTIONS = {
+    "stream": {"dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:DescribeStream", "dynamodb:ListStreams"},
+    "sqs": {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"},
+}
+
+
 def iam_actions(function: str, config: dict[str, Any] | None = None) -> set[str]:
-    """The actions serverless.yml grants `function` in its own role (iamRoleStatements)."""
+    """The actions serverless.yml grants `function` in its own role: its iamRoleStatements,
+    and what its stream or queue event needs."""
     config = config or load()
-    statements = _resolve_custom(config["functions"][function].get("iamRoleStatements") or [], config)
+    declared = config["functions"][function]
+    statements = _resolve_custom(declared.get("iamRoleStatements") or [], config)
     found: set[str] = set()
+    for event in declared.get("events") or []:
+        for kind in set(event) & set(EVENT_SOURCE_ACTIONS):
+            found |= EVENT_SOURCE_ACTIONS[kind]
     for statement in statements:
         action = statement["Action"]
         found |= {action} if isinstance(action, str) else set(action)
@@ -167,6 +180,19 @@ def create_table(client: Any, table_name: str, properties: dict[str, Any] | None
     if ttl and ttl.get("Enabled"):
         client.update_time_to_live(TableName=table_name, TimeToLiveSpecification=ttl)
     return True
+
+
+def resource(logical_id: str, config: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One resource's Properties from serverless.yml (short-form tags kept as {"Ref": ...})."""
+    return (config or load())["resources"]["Resources"][logical_id]["Properties"]
+
+
+def stream_filter_patterns(function: str, config: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The event filter patterns of `function`'s table stream event (Lambda's FilterCriteria)."""
+    for event in (config or load())["functions"][function].get("events") or []:
+        if "stream" in event:
+            return list(event["stream"].get("filterPatterns") or [])
+    raise ValueError(f"{function} has no stream event in serverless.yml")
 
 
 def compiled_template(path: Path) -> dict[str, Any]:

@@ -111,6 +111,42 @@ def media_settings() -> MediaSettings:
     )
 
 
+@dataclass(frozen=True)
+class PaymentSettings:
+    provider: str  # "fake" or "stripe"
+    currency: str
+    window_seconds: int  # an unpaid order expires after this long
+    stripe_api_base: str | None  # only to point the stripe library at a stand-in in tests
+
+
+@functools.cache
+def payment_settings() -> PaymentSettings:
+    provider = os.environ.get("PAYMENT_PROVIDER", "fake").strip() or "fake"
+    if provider not in ("fake", "stripe"):
+        raise ConfigError(f"PAYMENT_PROVIDER must be fake or stripe, got {provider!r}")
+    currency = os.environ.get("CURRENCY", "usd").strip().lower() or "usd"
+    if len(currency) != 3 or not currency.isalpha():
+        raise ConfigError(f"CURRENCY must be a three-letter ISO code, got {currency!r}")
+    return PaymentSettings(
+        provider=provider,
+        currency=currency,
+        window_seconds=_int("PAYMENT_WINDOW_SECONDS", 1800, 1, 7 * 24 * 3600),
+        stripe_api_base=os.environ.get("STRIPE_API_BASE") or None,
+    )
+
+
+@functools.cache
+def stripe_secret(name: str) -> str | None:
+    """STRIPE_SECRET_KEY or STRIPE_WEBHOOK_SECRET: from the variable locally, on AWS from the
+    SSM SecureString named by <name>_PARAMETER (read once per cold start, like the JWT secret).
+    None when neither is set: the routes that need it answer 503, nothing falls back."""
+    value = os.environ.get(name, "")
+    parameter = os.environ.get(name + "_PARAMETER", "")
+    if not value and parameter:
+        value = _read_secure_parameter(parameter, missing_ok=True) or ""
+    return value or None
+
+
 def _check_secret(name: str, value: str) -> str:
     if len(value.encode()) < MIN_SECRET_BYTES:
         raise ConfigError(f"{name} must be at least {MIN_SECRET_BYTES} bytes")
@@ -173,3 +209,5 @@ def reset() -> None:
     throttle_settings.cache_clear()
     media_settings.cache_clear()
     _ssm.cache_clear()
+    payment_settings.cache_clear()
+    stripe_secret.cache_clear()

@@ -63,6 +63,10 @@ class Operation:
     rate_limit: str | None = None  # a per-source-address limit ("login", "register")
     # What a path id that no record can have answers (inputs.PATH_ID): the route's 404.
     not_found: type[NotFound] = NotFound
+    # A body the handler reads as sent (a signed webhook), not through a schema: what it is,
+    # and the request header that signs it.
+    raw_body: str = ""
+    signature_header: str = ""
 
 
 def endpoint(**declared: Any) -> Callable[[Callable[[Request], Any]], Callable[..., dict[str, Any]]]:
@@ -73,20 +77,9 @@ def endpoint(**declared: Any) -> Callable[[Callable[[Request], Any]], Callable[.
     query_schema = operation.query() if operation.query else None
 
     def decorate(fn: Callable[[Request], Any]) -> Callable[..., dict[str, Any]]:
-        def call(request: Request) -> Reply:
-            invalid = request.invalid_path_ids()
-            if invalid:
-                # Decided by the id's shape, before DynamoDB sees a key it would refuse. The
-                # route's own 404 is for its `{id}`; a sub-resource's id ({imageId}) alone is
-                # the plain NOT_FOUND its service answers for an unknown one.
-                missing = operation.not_found if "id" in invalid else NotFound
-                raise missing()
-            if query_schema is not None:
-                request.params = validate(query_schema, dict(request.query))
-            if body_schema is not None:
-                request.data = validate(body_schema, request.json_object())
-            result = fn(request)
-            return result if isinstance(result, Reply) else Reply(operation.status, result)
+        # The work is in module-level functions, not in closures made at import time, so
+        # that what a request runs is what a test (or a mutation run) can reach.
+        call = functools.partial(_call, fn, operation, body_schema, query_schema)
 
         @functools.wraps(fn)
         def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -96,6 +89,28 @@ def endpoint(**declared: Any) -> Callable[[Callable[[Request], Any]], Callable[.
         return handler
 
     return decorate
+
+
+def _call(
+    fn: Callable[[Request], Any],
+    operation: Operation,
+    body_schema: Schema | None,
+    query_schema: Schema | None,
+    request: Request,
+) -> Reply:
+    invalid = request.invalid_path_ids()
+    if invalid:
+        # Decided by the id's shape, before DynamoDB sees a key it would refuse. The route's
+        # own 404 is for its `{id}`; a sub-resource's id ({imageId}) alone is the plain
+        # NOT_FOUND its service answers for an unknown one.
+        missing = operation.not_found if "id" in invalid else NotFound
+        raise missing()
+    if query_schema is not None:
+        request.params = validate(query_schema, dict(request.query))
+    if body_schema is not None:
+        request.data = validate(body_schema, request.json_object())
+    result = fn(request)
+    return result if isinstance(result, Reply) else Reply(operation.status, result)
 
 
 def _authenticate(headers: dict[str, str], role: str) -> tokens.Caller:

@@ -76,6 +76,22 @@ class TooManyImages(DomainError):
     message = "This product has the most images it may have"
 
 
+class CartEmpty(DomainError):
+    message = "The cart is empty"
+
+
+class CartFull(DomainError):
+    message = "The cart has as many lines as it may hold"
+
+
+class PaymentDeclined(DomainError):
+    message = "The payment was declined"
+
+
+class InvalidSignature(DomainError):
+    message = "Invalid webhook signature"
+
+
 class PayloadTooLarge(DomainError):
     message = "Request body is too large"
 

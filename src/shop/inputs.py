@@ -94,7 +94,8 @@ class Request:
             )
         return key
 
-    def json_object(self) -> dict[str, Any]:
+    def raw_body(self) -> bytes:
+        """The body's bytes exactly as sent (a webhook signature covers them), at most 64 KiB."""
         raw = self.event.get("body")
         if raw is None or raw == "":
             raise errors.InvalidJson("Request body is required")
@@ -104,6 +105,10 @@ class Request:
             raise errors.InvalidJson() from None
         if len(data) > MAX_BODY_BYTES:
             raise errors.PayloadTooLarge(f"Request body must be at most {MAX_BODY_BYTES} bytes")
+        return data
+
+    def json_object(self) -> dict[str, Any]:
+        data = self.raw_body()
         media_type = self.headers.get("content-type", "").split(";")[0].strip().lower()
         if media_type != "application/json":
             raise errors.UnsupportedMediaType()

@@ -13,7 +13,7 @@ from . import emails
 from .limits import MAX_PRICE, MAX_STOCK
 
 CENT = Decimal("0.01")
-ORDER_STATUSES = ("pending", "paid", "shipped", "delivered", "cancelled")
+ORDER_STATUSES = ("pending", "paid", "shipped", "delivered", "cancelled", "expired")
 COMMON_PASSWORDS = frozenset(
     p.lower()
     for p in (
@@ -88,8 +88,12 @@ class Money(fields.Field):
     default_error_messages = {
         "invalid": "Must be a number.",
         "places": "Must have at most 2 decimal places.",
-        "range": "Must be greater than 0 and at most 1000000.",
+        "range": "Must be greater than 0 and at most {maximum}.",
     }
+
+    def __init__(self, maximum: Decimal = MAX_PRICE, **kwargs):
+        super().__init__(**kwargs)
+        self.maximum = maximum
 
     def _deserialize(self, value: Any, attr, data, **kwargs) -> Decimal:
         if isinstance(value, bool) or not isinstance(value, int | Decimal):
@@ -99,8 +103,8 @@ class Money(fields.Field):
             raise self.make_error("invalid")
         # The range first: quantize needs the result to fit Decimal's 28 significant digits,
         # which an amount in range always does (10**27 + 0.001 would raise InvalidOperation).
-        if not Decimal(0) < amount <= MAX_PRICE:
-            raise self.make_error("range")
+        if not Decimal(0) < amount <= self.maximum:
+            raise self.make_error("range", maximum=self.maximum)
         if amount.as_tuple().exponent < -2 and amount != amount.quantize(CENT):
             raise self.make_error("places")
         return amount.quantize(CENT)
@@ -235,3 +239,23 @@ class ProductPageQuerySchema(PageQuerySchema):
 
 class OrderPageQuerySchema(PageQuerySchema):
     status = fields.String(validate=validate.OneOf(ORDER_STATUSES))
+
+
+class CartQuantitySchema(Schema):
+    quantity = WholeNumber(required=True, validate=validate.Range(min=1, max=1000))
+
+
+class CheckoutSchema(Schema):
+    shippingAddress = fields.Nested(AddressSchema, required=True)
+    # A cart's total can reach 50 lines x 1,000 units x the highest price.
+    expectedTotal = Money(
+        maximum=MAX_PRICE * 50 * 1000,
+        metadata={"description": "The total the client showed; 409 PRICE_CHANGED if it moved."},
+    )
+
+
+class PaymentRequestSchema(Schema):
+    paymentMethod = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^pm_[A-Za-z0-9_]{1,120}$", error="Must be a payment method id (pm_...)."),
+    )

@@ -125,7 +125,11 @@ def main(argv: list[str]) -> int:
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="shop-contract-") as tmp:
         work = Path(tmp)
-        server = start_server(work, SEED="1", TABLE_NAME=f"shop-contract-{secrets.token_hex(4)}")
+        # A webhook secret, so POST /payments/webhook checks signatures (and refuses the suites' own).
+        webhook_secret = "whsec_" + secrets.token_hex(24)
+        server = start_server(
+            work, SEED="1", TABLE_NAME=f"shop-contract-{secrets.token_hex(4)}", STRIPE_WEBHOOK_SECRET=webhook_secret
+        )
         try:
             code = SUITES[argv[0]](server, work)
         finally:

@@ -10,7 +10,8 @@ Step 1 imports the handler the way Lambda's bootstrap does, with only the task f
 the runtime's boto3 on sys.path, then every module of the package (lazy imports included),
 so a module or wheel missing from the zip fails here. Step 2 adds moto, builds the table
 and the SSM SecureString, seeds what the scenario needs with the artifact's own code, and
-invokes the handler with an API Gateway REST proxy event.
+invokes the handler with an API Gateway REST proxy event (the event functions: a stream or
+SQS batch, as Lambda builds it; their "status" is their reply and what reached SNS or SES).
 """
 
 from __future__ import annotations
@@ -21,6 +22,20 @@ import os
 import sys
 import uuid
 from decimal import Decimal
+
+
+def _load_standin():
+    """tests/stripe_standin.py (standard library only), loaded by path: this interpreter has
+    neither the repository nor its virtualenv on sys.path."""
+    import importlib.util
+    import pathlib
+
+    path = pathlib.Path(__file__).resolve().parents[1] / "stripe_standin.py"
+    spec = importlib.util.spec_from_file_location("stripe_standin", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["stripe_standin"] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
 
 
 def lambda_import(handler: str):
@@ -176,6 +191,50 @@ def scenario(name: str):
         resource, path = "/products/{id}/images/{imageId}", f"/products/{pid}/images/{iid}"
         method, expected = ("GET", 200) if name == "getImage" else ("DELETE", 200)
         return event(method, resource, path, None, token, {**params, "imageId": iid}), expected
+    if name in ("publishOrderEvents", "notifyCustomers"):
+        return order_events_scenario(name, repo, user, product)
+    if name in ("getCart", "putCartItem", "deleteCartItem", "clearCart", "checkout"):
+        from src.shop.services import carts
+
+        account, pid = user(), product()["id"]
+        token = account["token"]
+        caller = Caller(account["user"]["userId"], account["user"]["email"], "customer")
+        carts.put_line(repo, caller, pid, 2)
+        if name == "getCart":
+            return event("GET", "/cart", "/cart", token=token), 200
+        if name == "clearCart":
+            return event("DELETE", "/cart", "/cart", token=token), 200
+        if name == "checkout":
+            return event("POST", "/checkout", "/checkout", {"shippingAddress": ADDRESS}, token), 201
+        path = f"/cart/items/{pid}"
+        method, body = ("PUT", {"quantity": 3}) if name == "putCartItem" else ("DELETE", None)
+        return event(method, "/cart/items/{productId}", path, body, token, {"productId": pid}), 200
+    if name == "payOrder":
+        account, pid = user(), product()["id"]
+        caller = Caller(account["user"]["userId"], account["user"]["email"], "customer")
+        payload = {"items": [{"productId": pid, "quantity": 1}], "shippingAddress": ADDRESS}
+        oid = orders.create(repo, caller, payload, None)[0]["id"]
+        body = {"paymentMethod": "pm_card_visa"}
+        return event("POST", "/orders/{id}/payment", f"/orders/{oid}/payment", body, account["token"], {"id": oid}), 200
+    if name == "paymentWebhook":
+        import hashlib
+        import hmac
+        import time
+
+        import boto3
+
+        secret = boto3.client("ssm", region_name="us-east-1").get_parameter(
+            Name=os.environ["STRIPE_WEBHOOK_SECRET_PARAMETER"], WithDecryption=True
+        )["Parameter"]["Value"]
+        raw = json.dumps({"id": "evt_probe", "type": "charge.refunded", "data": {"object": {}}})
+        at = int(time.time())
+        mac = hmac.new(secret.encode(), f"{at}.{raw}".encode(), hashlib.sha256).hexdigest()
+        request = event("POST", "/payments/webhook", "/payments/webhook")
+        request.update(body=raw, headers={**request["headers"], "Content-Type": "application/json"})
+        request["headers"]["Stripe-Signature"] = f"t={at},v1={mac}"
+        return request, 200
+    if name == "expireOrders":
+        return {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events"}, 200
     if name == "health":
         return event("GET", "/health", "/health"), 200
     if name == "fallback":
@@ -183,9 +242,94 @@ def scenario(name: str):
     raise SystemExit(f"no scenario for function {name}")
 
 
+def order_events_scenario(name, repo, user, product):
+    """The event functions get what Lambda would give them: a stream batch read from the
+    table's real stream (moto), or an SQS batch of one event; expected is their reply plus
+    what reached SNS or SES."""
+    import boto3
+    from botocore.config import Config
+    from src.shop.services import orders
+    from src.shop.tokens import Caller
+
+    account, pid = user(), product()["id"]
+    caller = Caller(account["user"]["userId"], account["user"]["email"], "customer")
+    if name == "publishOrderEvents":
+        streams = boto3.client("dynamodbstreams", config=Config(account_id_endpoint_mode="disabled"))
+        table = boto3.client("dynamodb").describe_table(TableName=os.environ["TABLE_NAME"])["Table"]
+        shard = streams.describe_stream(StreamArn=table["LatestStreamArn"])["StreamDescription"]["Shards"][0]
+        iterator = streams.get_shard_iterator(
+            StreamArn=table["LatestStreamArn"], ShardId=shard["ShardId"], ShardIteratorType="LATEST"
+        )["ShardIterator"]
+        orders.create(repo, caller, {"items": [{"productId": pid, "quantity": 1}], "shippingAddress": ADDRESS}, None)
+        records = []
+        for record in streams.get_records(ShardIterator=iterator)["Records"]:
+            change = dict(record["dynamodb"])
+            change["ApproximateCreationDateTime"] = int(change["ApproximateCreationDateTime"].timestamp())
+            records.append(
+                {**record, "eventVersion": "1.1", "dynamodb": change, "eventSourceARN": table["LatestStreamArn"]}
+            )
+        return {"Records": records}, {"batchItemFailures": [], "published": 1}
+    order, _ = orders.create(
+        repo, caller, {"items": [{"productId": pid, "quantity": 1}], "shippingAddress": ADDRESS}, None
+    )
+    boto3.client("ses").verify_email_identity(EmailAddress=os.environ["SES_SENDER_ADDRESS"])
+    body = {
+        "eventId": str(uuid.uuid4()),
+        "type": "order.created",
+        "version": 1,
+        "occurredAt": order["createdAt"],
+        "order": {
+            "id": order["id"],
+            "userId": order["userId"],
+            "status": "pending",
+            "previousStatus": None,
+            "totalAmount": str(order["totalAmount"]),
+            "currency": "usd",
+            "items": [],
+        },
+    }
+    record = {
+        "messageId": str(uuid.uuid4()),
+        "receiptHandle": "probe",
+        "body": json.dumps(body),
+        "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1700000000000"},
+        "messageAttributes": {"eventType": {"stringValue": "order.created", "dataType": "String"}},
+        "md5OfBody": "",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:probe",
+        "awsRegion": "us-east-1",
+    }
+    return {"Records": [record]}, {"batchItemFailures": [], "sent": 1}
+
+
+def event_resources(environment: dict) -> None:
+    """The resources a function's environment names by Ref (the events topic), created in moto."""
+    import boto3
+
+    if "EVENTS_TOPIC_ARN" in environment:  # a Ref, handed over as a stand-in: the topic, in moto
+        os.environ["EVENTS_TOPIC_ARN"] = boto3.client("sns").create_topic(Name="probe-order-events")["TopicArn"]
+
+
+def event_outcome(response: dict) -> dict:
+    """A non-HTTP function's reply, with what it caused downstream."""
+    outcome = dict(response)
+    if os.environ.get("EVENTS_TOPIC_ARN"):
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.sns.models import sns_backends
+
+        topic = sns_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].topics[os.environ["EVENTS_TOPIC_ARN"]]
+        outcome["published"] = len(topic.sent_notifications)
+    if os.environ.get("SES_SENDER_ADDRESS"):
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.ses.models import ses_backends
+
+        outcome["sent"] = len(ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages)
+    return outcome
+
+
 def main() -> None:
     job = json.loads(sys.argv[1])
-    os.environ.update(job["environment"])
+    os.environ.update({k: v for k, v in job["environment"].items() if isinstance(v, str)})
     # The template's bcrypt cost (12) only makes seeding slow; the code path is the same.
     os.environ["BCRYPT_ROUNDS"] = "4"
     os.environ.update(
@@ -196,10 +340,12 @@ def main() -> None:
     sys.path[:0] = [job["task"], *job.get("layers", []), job["runtime"]]
     handler = lambda_import(job["handler"])
     modules = import_everything(job["task"])
+    # Named by the folder each file came from, not by its module name: requests aliases the
+    # runtime's urllib3 modules as requests.packages.urllib3.*, which is still urllib3.
     outside = sorted(
         {
-            name.split(".")[0]
-            for name, module in sys.modules.items()
+            os.path.relpath(module.__file__, job["runtime"]).split(os.sep)[0].removesuffix(".py")
+            for module in list(sys.modules.values())
             if (getattr(module, "__file__", None) or "").startswith(job["runtime"])
         }
     )
@@ -220,16 +366,31 @@ def main() -> None:
         ddb.create_table(**job["table"])
         if job.get("ttl"):
             ddb.update_time_to_live(TableName=job["table"]["TableName"], TimeToLiveSpecification=job["ttl"])
-        boto3.client("ssm", region_name="us-east-1").put_parameter(
-            Name=job["environment"]["JWT_SECRET_PARAMETER"], Type="SecureString", Value=uuid.uuid4().hex * 2
-        )
+        ssm = boto3.client("ssm", region_name="us-east-1")
+        secrets = {}
+        if job["environment"].get("PAYMENT_PROVIDER") == "stripe":
+            # The stripe library in the zip, against the tests' local stand-in for Stripe's API.
+            standin = _load_standin()
+            server, _ = standin.serve()
+            os.environ["STRIPE_API_BASE"] = f"http://127.0.0.1:{server.server_port}"
+            secrets["STRIPE_SECRET_KEY_PARAMETER"] = standin.API_KEY
+        # Every SecureString the function is told about (the JWT secret, Stripe's secrets).
+        for variable, parameter in job["environment"].items():
+            if variable.endswith("_PARAMETER"):
+                value = secrets.get(variable) or "whsec_" + uuid.uuid4().hex * 2
+                ssm.put_parameter(Name=parameter, Type="SecureString", Value=value)
+        event_resources(job["environment"])
         if "MEDIA_BUCKET" in job["environment"]:
             boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=job["environment"]["MEDIA_BUCKET"])
         request, expected = scenario(job["scenario"])
         response = handler(request, None)
-    if "statusCode" not in response:  # not an HTTP function: its result is the outcome
-        response = {"statusCode": 200 if response == expected else 500, "body": json.dumps(response)}
-        expected = 200
+        if "batchItemFailures" in response:  # an event source's function: its reply and effects
+            response = {"statusCode": event_outcome(response), "body": "{}"}
+        elif "processed" in response:  # processImage answers S3: its images' outcomes
+            response = {"statusCode": 200 if response == expected else 500, "body": json.dumps(response)}
+            expected = 200
+        elif "statusCode" not in response:  # a scheduled function: its result, as the probe reports it
+            response = {"statusCode": 200, "body": json.dumps({"success": True, "data": response})}
     print(
         json.dumps(
             {

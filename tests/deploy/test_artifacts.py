@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from devtools import serverless_config
-from tests.deploy.conftest import MAX_ZIP_BYTES, functions, lambda_resources
+from tests.deploy.conftest import MAX_PAYMENT_ZIP_BYTES, MAX_ZIP_BYTES, functions, lambda_resources
 
 PROBE = Path(__file__).with_name("lambda_probe.py")
 FUNCTIONS = sorted(functions())
@@ -134,9 +134,14 @@ def test_every_function_is_packaged_individually_with_its_handler(package_dir, t
 @pytest.mark.parametrize("name", FUNCTIONS)
 def test_zip_holds_only_the_code_and_runtime_dependencies(package_dir, name):
     zip_path = package_dir / f"{name}.zip"
-    assert zip_path.stat().st_size <= MAX_ZIP_BYTES, f"{name}.zip is {zip_path.stat().st_size} bytes"
+    only_some = serverless_config.load()["custom"]["functionPackages"]
+    limit = MAX_PAYMENT_ZIP_BYTES if name in only_some["stripe/"] else MAX_ZIP_BYTES
+    assert zip_path.stat().st_size <= limit, f"{name}.zip is {zip_path.stat().st_size} bytes"
     with zipfile.ZipFile(zip_path) as archive:
         names = archive.namelist()
+        # stripe (and what only it needs) is in the payment functions' zips, and in no other.
+        for prefix, owners in only_some.items():
+            assert any(entry.startswith(prefix) for entry in names) == (name in owners), (prefix, name)
         handler_file = functions()[name]["handler"].rpartition(".")[0] + ".py"
         assert handler_file in names
         for entry in names:
@@ -163,7 +168,7 @@ def test_handler_imports_alone_on_python312_and_answers_a_real_event(probes, pac
     assert set(result["from_runtime"]) <= RUNTIME_PACKAGES, result["from_runtime"]
     assert "src.shop.handlers" in result["modules"]
     assert result["status"] == result["expected"], result["body"]
-    if result["status"] != 204 and _routed(name):
+    if isinstance(result["status"], int) and result["status"] != 204 and _routed(name):
         body = json.loads(result["body"])
         assert body["success"] is (result["status"] < 400)
 
@@ -173,15 +178,13 @@ def _routed(name: str) -> bool:
 
 
 PILLOW_FUNCTIONS = {"processImage"}
-ONE_MIB = 1024 * 1024
 
 
 @pytest.mark.parametrize("name", FUNCTIONS)
-def test_only_process_image_has_pillow_and_every_zip_stays_under_one_mib(package_dir, template, probes, name):
-    """Pillow comes in processImage's layer only: no zip holds it, no other function can import
-    it (the probe tried, on CPython 3.12 with Lambda's path), and the zips stay small."""
+def test_only_process_image_has_pillow(package_dir, template, probes, name):
+    """Pillow comes in processImage's layer only: no zip holds it and no other function can import
+    it (the probe tried, on CPython 3.12 with Lambda's path); the zips' sizes are checked above."""
     zip_path = package_dir / f"{name}.zip"
-    assert zip_path.stat().st_size < ONE_MIB, f"{name}.zip is {zip_path.stat().st_size} bytes"
     with zipfile.ZipFile(zip_path) as archive:
         assert not [e for e in archive.namelist() if e.startswith(("PIL/", "pillow"))], name
     layers = lambda_resources(template)[name].get("Layers", [])

@@ -47,7 +47,20 @@ REQUESTS = {
     },
     "getImage": {"id": "product", "token": "admin"},
     "deleteImage": {"id": "product", "token": "admin"},
+    "getCart": {"token": "customer"},
+    "putCartItem": {"id": "product", "body": {"quantity": 1}, "token": "customer"},
+    "deleteCartItem": {"id": "product", "token": "customer"},
+    "clearCart": {"token": "customer"},
+    "checkout": {
+        "body": {"shippingAddress": factories.ADDRESS},
+        "token": "customer",
+        "headers": {"Idempotency-Key": "d"},
+    },
+    "payOrder": {"id": "order", "body": {"paymentMethod": "pm_card_visa"}, "token": "customer"},
+    # Signed in request_of (the signature must be fresh); its secret comes from SSM, as on AWS.
+    "paymentWebhook": {"body": {"id": "evt_deadline", "type": "payment_intent.succeeded"}, "signed": True},
 }
+WEBHOOK_SECRET = "whsec_deadline_" + "s" * 32
 
 
 class Clock:
@@ -132,6 +145,13 @@ def world(table, admin, customer, product, monkeypatch):
     )
     monkeypatch.delenv("JWT_SECRET", raising=False)
     monkeypatch.setenv("JWT_SECRET_PARAMETER", name)
+    # The webhook function's own parameter (under IAM enforcement its role allows that one only).
+    webhook_parameter = "/" + name.strip("/").rsplit("/", 1)[0] + "/stripe-webhook-secret"
+    boto3.client("ssm", region_name="us-east-1", **iam.harness_credentials()).put_parameter(
+        Name=webhook_parameter, Value=WEBHOOK_SECRET, Type="SecureString", Overwrite=True
+    )
+    monkeypatch.delenv("STRIPE_WEBHOOK_SECRET", raising=False)
+    monkeypatch.setenv("STRIPE_WEBHOOK_SECRET_PARAMETER", webhook_parameter)
     config.reset()
     yield {"product": lamp, "order": order, "image": image["imageId"], "admin": admin, "customer": customer}
     config.reset()
@@ -146,9 +166,17 @@ def request_of(function: str, world: dict) -> dict:
     if body == "order":
         body = factories.order_body((world["product"]["id"], 1))
     token = world[spec["token"]].token if "token" in spec else None
-    event, _ = make_event(
-        route.method, path, body=body, token=token, query=spec.get("query"), headers=spec.get("headers")
-    )
+    headers = dict(spec.get("headers") or {})
+    if spec.get("signed"):
+        import hashlib
+        import hmac
+        import json
+        import time
+
+        at = int(time.time())
+        mac = hmac.new(WEBHOOK_SECRET.encode(), f"{at}.{json.dumps(body)}".encode(), hashlib.sha256).hexdigest()
+        headers["Stripe-Signature"] = f"t={at},v1={mac}"
+    event, _ = make_event(route.method, path, body=body, token=token, query=spec.get("query"), headers=headers)
     return event
 
 

@@ -121,26 +121,35 @@ def test_body_over_64_kib_is_413(table, admin):
     assert result.status == 413 and result.code == "PAYLOAD_TOO_LARGE"
 
 
-@pytest.mark.parametrize(
-    "header",
-    [
-        None,
-        "Basic dXNlcjpwYXNz",
-        "Bearer",
-        "Bearer not-a-jwt",
-        "Bearer a.b.c",
-        "Bearer " + token_with(secret="another-secret-that-is-long-enough-for-hs256-keys"),
-        "Bearer " + token_with(exp=int(time.time()) - 3600, iat=int(time.time()) - 7200),
-        "Bearer " + token_with(aud="someone-else"),
-        "Bearer " + token_with(iss="someone-else"),
-        "Bearer " + token_with(exp=None),
-        "Bearer " + token_with(sub=None),
-        "Bearer " + token_with(role="superuser"),
-        "Bearer " + token_with(kid="unknown-kid"),
-        "Bearer " + jwt.encode({"sub": "u1", "role": "admin"}, None, algorithm="none"),
-    ],
-)
-def test_bad_tokens_are_401_with_www_authenticate(table, header):
+# Each bad header is built when its test runs, never at collection: a token signed at
+# collection time carries the key id of the code as it was then, and would be refused by
+# the key-id check instead of the check under test (a mutation run showed exactly that).
+BAD_HEADERS = {
+    "none": lambda: None,
+    "basic": lambda: "Basic dXNlcjpwYXNz",
+    "bare scheme": lambda: "Bearer",
+    "not a jwt": lambda: "Bearer not-a-jwt",
+    "three dots": lambda: "Bearer a.b.c",
+    "another secret": lambda: "Bearer " + token_with(secret="another-secret-that-is-long-enough-for-hs256-keys"),
+    "expired": lambda: "Bearer " + token_with(exp=int(time.time()) - 3600, iat=int(time.time()) - 7200),
+    "audience": lambda: "Bearer " + token_with(aud="someone-else"),
+    "issuer": lambda: "Bearer " + token_with(iss="someone-else"),
+    "no exp": lambda: "Bearer " + token_with(exp=None),
+    "no sub": lambda: "Bearer " + token_with(sub=None),
+    "unknown role": lambda: "Bearer " + token_with(role="superuser"),
+    "unknown kid": lambda: "Bearer " + token_with(kid="unknown-kid"),
+    "alg none": lambda: "Bearer " + jwt.encode({"sub": "u1", "role": "admin"}, None, algorithm="none"),
+}
+
+
+def test_the_token_the_bad_ones_are_made_from_is_accepted(table):
+    # The control for the cases below: with nothing changed, token_with() signs a good token.
+    assert invoke("GET", "/orders", headers={"Authorization": "Bearer " + token_with()}).status == 200
+
+
+@pytest.mark.parametrize("make_header", BAD_HEADERS.values(), ids=BAD_HEADERS.keys())
+def test_bad_tokens_are_401_with_www_authenticate(table, make_header):
+    header = make_header()
     result = invoke("GET", "/orders", headers={"Authorization": header} if header else {})
     assert result.status == 401 and result.code == "UNAUTHORIZED"
     assert result.headers["WWW-Authenticate"].startswith("Bearer")
@@ -170,6 +179,8 @@ def test_unexpected_errors_are_a_generic_500_and_logged_by_type(table, monkeypat
     line = json.loads(log_lines[-1])
     assert line["level"] == "ERROR" and line["errorType"] == "KeyError" and line["status"] == 500
     assert "secret internals" not in json.dumps(line)
+    # Where it was raised, innermost frame first: this test's own `explode`, by file and line.
+    assert line["errorAt"] == f"test_edge.py:{explode.__code__.co_firstlineno + 1}"
 
 
 def test_dynamodb_unreachable_is_503_with_retry_after(table, monkeypatch):

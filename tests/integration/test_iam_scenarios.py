@@ -95,3 +95,27 @@ def test_the_enforcement_checks_s3_per_key_and_a_refused_delete_is_no_success(ta
         f"deleteImage: s3:DeleteObject on {arn}/private/report.csv",
         f"getImage: s3:PutObject on {arn}/images/p-1/i-1/thumb.webp",
     ]
+
+
+def test_the_scheduled_expiry_sweep_as_its_own_function(table, customer, product, monkeypatch):
+    """expireOrders has no route: EventBridge invokes it. Given an order past the payment
+    window, when the function runs (as expireOrders: a Query on gsi2, a BatchGetItem of the
+    products, a TransactWriteItems of Updates), then the order is expired and its stock back."""
+    from shop import config
+    from shop.handlers import expire_orders
+    from tests import factories
+
+    monkeypatch.setenv("PAYMENT_WINDOW_SECONDS", "1")
+    config.reset()
+    lamp = product(stock=4)
+    order = invoke("POST", "/orders", token=customer.token, body=factories.order_body((lamp["id"], 3))).data
+    time.sleep(1.1)
+    scheduled = {"version": "0", "detail-type": "Scheduled Event", "source": "aws.events", "detail": {}}
+
+    with iam.acting_as("expireOrders"):
+        result = expire_orders.handler(scheduled, None)
+
+    assert result == {"expired": 1, "skipped": 0}
+    assert invoke("GET", f"/orders/{order['id']}", token=customer.token).data["status"] == "expired"
+    assert invoke("GET", f"/products/{lamp['id']}").data["stock"] == 4
+    config.reset()

@@ -165,3 +165,47 @@ def test_unprocessed_batch_items_are_resent(monkeypatch):
 
     with pytest.raises(RuntimeError):
         bulk_seed.batch_write(Stuck(), "t", bulk_seed.product_items(1))
+
+
+def test_the_cart_checkout_and_payment_routes_make_the_documented_round_trips(table, calls, customer, product):
+    """Cart reads join live prices with one BatchGetItem; checkout is read cart, read products,
+    one transaction; a payment is read, mark, result (the provider call is not DynamoDB)."""
+    from shop import providers
+
+    providers.reset()
+    lamp, mug = product(stock=50), product(stock=50)
+    token = customer.token
+    expected = [
+        ("GET", "/cart", {}, (200, ["GetItem"], 0)),  # no cart yet: nothing to price
+        (
+            "PUT",
+            f"/cart/items/{lamp['id']}",
+            {"body": {"quantity": 2}},
+            (200, ["GetItem", "BatchGetItem", "PutItem"], 1),
+        ),
+        (
+            "PUT",
+            f"/cart/items/{mug['id']}",
+            {"body": {"quantity": 1}},
+            (200, ["GetItem", "BatchGetItem", "PutItem"], 3),
+        ),
+        ("GET", "/cart", {}, (200, ["GetItem", "BatchGetItem"], 3)),
+        ("DELETE", f"/cart/items/{mug['id']}", {}, (200, ["GetItem", "PutItem", "BatchGetItem"], 2)),
+        ("DELETE", "/cart/items/not-in-cart", {}, (200, ["GetItem", "BatchGetItem"], 2)),
+    ]
+    for method, path, kwargs, want in expected:
+        result, ops, read = costs(calls, method, path, token=token, **kwargs)
+        assert (result.status, ops, read) == want, (method, path, result.body)
+
+    body = {"shippingAddress": factories.ADDRESS}
+    placed, ops, read = costs(calls, "POST", "/checkout", token=token, body=body)
+    assert (placed.status, ops, read) == (201, ["GetItem", "BatchGetItem", "TransactWriteItems"], 2)
+    keyed, ops, _ = costs(calls, "POST", "/checkout", token=token, body=body, headers={"Idempotency-Key": "c1"})
+    assert (keyed.status, ops) == (409, ["GetItem", "GetItem", "GetItem"])  # record, empty cart, record again
+
+    order_id = placed.data["id"]
+    pay = {"paymentMethod": "pm_card_visa"}
+    paid, ops, read = costs(calls, "POST", f"/orders/{order_id}/payment", token=token, body=pay)
+    assert (paid.status, ops, read) == (200, ["GetItem", "UpdateItem", "UpdateItem"], 1)
+    cleared, ops, read = costs(calls, "DELETE", "/cart", token=token)
+    assert (cleared.status, ops, read) == (200, ["DeleteItem"], 0)

@@ -248,6 +248,116 @@ def test_attempts_are_counted_in_a_window_and_refused_past_the_limit(store):
     assert store.throttles.take(counter, 2, 60, now + 62).count == 1
 
 
+def a_cart(user_id, product, quantity=1, version=None):
+    return {
+        "userId": user_id,
+        "lines": [{"productId": product["id"], "quantity": quantity, "name": "Thing", "price": product["price"]}],
+        "version": version or uuid.uuid4().hex,
+        "updatedAt": "2026-01-03T00:00:00.000Z",
+    }
+
+
+def test_carts_are_written_only_over_the_version_read(store):
+    from shop.storage.failures import CartChanged
+
+    product = a_product(store)
+    first = a_cart("u-1", product)
+    store.carts.save(first, None, int(time.time()) + 60)
+    assert store.carts.get("u-1") == first
+    with pytest.raises(CartChanged):
+        store.carts.save(a_cart("u-1", product, 2), None, int(time.time()) + 60)  # "no cart yet" is stale
+    with pytest.raises(CartChanged):
+        store.carts.save(a_cart("u-1", product, 2), "other-version", int(time.time()) + 60)
+    second = a_cart("u-1", product, 3)
+    store.carts.save(second, first["version"], int(time.time()) + 60)
+    assert store.carts.get("u-1") == second
+    store.carts.clear("u-1")
+    store.carts.clear("u-1")  # clearing an absent cart is fine
+    assert store.carts.get("u-1") is None
+
+
+def test_a_checkout_empties_only_the_cart_version_it_read_and_fails_whole_otherwise(store):
+    from shop.storage.failures import CartChanged
+    from shop.storage.protocol import CartVersion
+
+    product = a_product(store, stock=5)
+    cart = a_cart("u-1", product, 2)
+    store.carts.save(cart, None, int(time.time()) + 60)
+    line = OrderLine(product["id"], 2, product["price"])
+    with pytest.raises(CartChanged):
+        store.orders.create(an_order("u-1", [line]), [line], None, CartVersion("u-1", "stale"))
+    assert store.products.get(product["id"])["stock"] == 5 and store.carts.get("u-1") == cart
+    order = an_order("u-1", [line])
+    store.orders.create(order, [line], None, CartVersion("u-1", cart["version"]))
+    assert store.carts.get("u-1") is None and store.products.get(product["id"])["stock"] == 3
+    assert store.orders.get(order["id"])["id"] == order["id"]
+
+
+def test_pending_orders_before_a_time_are_listed_oldest_first_across_pages(store):
+    product = a_product(store, stock=100)
+    line = OrderLine(product["id"], 1, product["price"])
+    made = []
+    for day in range(1, 8):
+        order = an_order("u-1", [line], created=f"2026-02-0{day}T00:00:00.000Z")
+        store.orders.create(order, [line], None)
+        made.append(order)
+    paid = made[1]
+    store.orders.update_status(paid, {"status": "paid", "updatedAt": "2026-02-09T00:00:00.000Z"})
+    found = [o["id"] for o in store.orders.pending_before("2026-02-06T00:00:00.000Z", 2)]
+    assert found == [made[0]["id"], made[2]["id"], made[3]["id"], made[4]["id"]]
+
+
+def test_a_payment_attempt_holds_off_idle_only_status_changes(store):
+    product = a_product(store, stock=5)
+    line = OrderLine(product["id"], 2, product["price"])
+    order = {**an_order("u-1", [line]), "payment": {"status": "requires_payment", "amount": Decimal("19.98")}}
+    store.orders.create(order, [line], None)
+    now = int(time.time())
+    store.payments.begin_attempt(order["id"], now + 60)
+    expire = {"status": "expired", "updatedAt": "2026-02-09T00:00:00.000Z"}
+    with pytest.raises(StatusChanged) as held:
+        store.orders.update_status(order, expire, restock=True, idle_at=now)
+    assert held.value.status == "pending" and store.products.get(product["id"])["stock"] == 3
+    store.payments.record_decline(order["id"], {"reason": "card_declined", "at": "2026-02-09T00:00:00.000Z"})
+    declined = store.orders.get(order["id"], consistent=True)
+    assert declined["payment"]["lastDecline"]["reason"] == "card_declined" and "attemptUntil" not in declined["payment"]
+    store.orders.update_status(order, expire, restock=True, idle_at=now)
+    assert store.products.get(product["id"])["stock"] == 5
+    with pytest.raises(StatusChanged):
+        store.payments.begin_attempt(order["id"], now + 60)
+    with pytest.raises(Missing):
+        store.payments.begin_attempt("ghost", now + 60)
+    store.payments.record_decline(order["id"], {"reason": "late"})  # not pending: left as it is
+    assert store.orders.get(order["id"], consistent=True)["payment"]["lastDecline"]["reason"] == "card_declined"
+
+
+def test_webhook_events_are_recorded_once_with_their_order_change_or_not_at_all(store):
+    from shop.storage.failures import EventSeen
+    from shop.storage.protocol import WebhookEvent
+
+    product = a_product(store, stock=5)
+    line = OrderLine(product["id"], 1, product["price"])
+    order = {**an_order("u-1", [line]), "payment": {"status": "requires_payment"}}
+    store.orders.create(order, [line], None)
+    expires = int(time.time()) + 60
+    paid = {"status": "paid", "payment": {"status": "succeeded"}, "updatedAt": "2026-02-09T00:00:00.000Z"}
+    stale = {**order, "status": "cancelled"}
+    with pytest.raises(StatusChanged):
+        store.payments.record_event(
+            WebhookEvent("evt_1", "payment_intent.succeeded", order["id"], "paid", expires), stale, paid
+        )
+    assert not store.payments.event_seen("evt_1")  # the failed change recorded nothing
+    store.payments.record_event(
+        WebhookEvent("evt_1", "payment_intent.succeeded", order["id"], "paid", expires), order, paid
+    )
+    assert store.payments.event_seen("evt_1")
+    assert store.orders.get(order["id"], consistent=True)["status"] == "paid"
+    with pytest.raises(EventSeen):
+        store.payments.record_event(WebhookEvent("evt_1", "payment_intent.succeeded", None, "ignored", expires))
+    store.payments.record_event(WebhookEvent("evt_2", "charge.refunded", None, "ignored", expires))
+    assert store.payments.event_seen("evt_2") and not store.payments.event_seen("evt_3")
+
+
 def test_failed_logins_are_counted_in_a_window_and_a_success_clears_them_and_is_remembered(store):
     from shop.storage.protocol import FailureCount
 
@@ -343,3 +453,23 @@ def test_a_restock_stops_at_the_stock_limit(store):
     store.orders.update_status(order, {"status": "cancelled", "statusHistory": [], "updatedAt": "t1"}, restock=True)
     assert store.products.get(near["id"])["stock"] == MAX_STOCK
     assert store.products.get(far["id"])["stock"] == MAX_STOCK
+
+
+def test_a_delivery_record_is_claimed_once_taken_over_only_when_stale_and_released_only_while_sending(store):
+    event_id = uuid.uuid4().hex
+    now = 1_800_000_000
+    assert store.notifications.claim(event_id, now, now - 120, now + 3600) == "claimed"
+    # A second delivery while the first is sending: not claimed, told who holds it.
+    assert store.notifications.claim(event_id, now + 1, now + 1 - 120, now + 3600) == "sending"
+    # The first sender died: once its claim is older than the stale limit, a delivery takes it over.
+    assert store.notifications.claim(event_id, now + 200, now + 200 - 120, now + 3600) == "claimed"
+    store.notifications.mark_sent(event_id, now + 201, "ses-message-1")
+    assert store.notifications.claim(event_id, now + 999, now + 999, now + 3600) == "sent"
+    store.notifications.release(event_id)  # a sent record is never released
+    assert store.notifications.claim(event_id, now + 999, now + 999, now + 3600) == "sent"
+
+    other = uuid.uuid4().hex
+    assert store.notifications.claim(other, now, now - 120, now + 3600) == "claimed"
+    store.notifications.release(other)  # SES failed: the next delivery sends
+    assert store.notifications.claim(other, now + 1, now + 1 - 120, now + 3600) == "claimed"
+    store.notifications.release(uuid.uuid4().hex)  # nothing to release: no error

@@ -133,3 +133,51 @@ def test_moto_transactions_no_longer_copy_whole_tables(ddb, table, monkeypatch):
             ]
         )
     assert [item["id"]["S"] for item in _everything(ddb, table)] == ["a", "b", "c"]
+
+
+def _stream_records(ddb, table: str) -> list[dict]:
+    import boto3
+    from botocore.config import Config
+
+    arn = ddb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
+    streams = boto3.client(
+        "dynamodbstreams",
+        region_name="us-east-1",
+        endpoint_url=LOCAL_ENDPOINT,
+        config=Config(account_id_endpoint_mode="disabled"),
+    )
+    records = []
+    for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+        iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON")
+        records += streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
+    return records
+
+
+def test_a_cancelled_transaction_leaves_no_stream_record_and_a_held_one_one_per_item(ddb, table):
+    """The order events path reads the stream (docs/EVENTS.md): a cancelled order must not be an event."""
+    _seed(ddb, table)
+    before = len(_stream_records(ddb, table))
+    with pytest.raises(ClientError):
+        ddb.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": table, "Item": _item("new", count={"N": "0"})}},
+                {
+                    "ConditionCheck": {
+                        "TableName": table,
+                        "Key": _key("missing"),
+                        "ConditionExpression": "attribute_exists(id)",
+                    }
+                },
+            ]
+        )
+    assert len(_stream_records(ddb, table)) == before
+    ddb.transact_write_items(
+        TransactItems=[
+            {"Put": {"TableName": table, "Item": _item("new", count={"N": "0"})}},
+            {"Delete": {"TableName": table, "Key": _key("a")}},
+        ]
+    )
+    assert [r["eventName"] for r in _stream_records(ddb, table)[before:]] in (
+        ["INSERT", "REMOVE"],
+        ["REMOVE", "INSERT"],
+    )

@@ -58,3 +58,29 @@ def test_a_forged_cursor_pointing_at_another_users_partition_is_refused(customer
 def test_an_order_id_in_the_products_route_reads_nothing(customer, product):
     order = place(customer, product()["id"])
     assert invoke("GET", f"/products/{order['id']}").status == 404  # ids are typed: an order is not a product
+
+
+def test_paying_another_users_order_is_indistinguishable_from_a_missing_one_and_charges_nothing(
+    customer, other_customer, product
+):
+    from shop import providers
+
+    providers.reset()
+    order = place(customer, product()["id"])
+    body = {"paymentMethod": "pm_card_visa"}
+    stolen = invoke("POST", f"/orders/{order['id']}/payment", body=body, token=other_customer.token)
+    missing = invoke(
+        "POST", "/orders/00000000-0000-0000-0000-000000000000/payment", body=body, token=other_customer.token
+    )
+    assert stolen.status == missing.status == 404 and stolen.json == missing.json
+    assert providers.provider().charges == []
+    assert invoke("GET", f"/orders/{order['id']}", token=customer.token).data["status"] == "pending"
+
+
+def test_a_cart_is_addressed_by_the_token_alone(customer, other_customer, product):
+    """No cart id in any path: a caller can only ever reach the cart of the token's subject."""
+    item = product()["id"]
+    invoke("PUT", f"/cart/items/{item}", body={"quantity": 2}, token=customer.token)
+    assert invoke("GET", "/cart", token=other_customer.token).data["items"] == []
+    assert invoke("DELETE", "/cart", token=other_customer.token).status == 200
+    assert invoke("GET", "/cart", token=customer.token).data["itemCount"] == 2

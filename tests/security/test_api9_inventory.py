@@ -62,7 +62,8 @@ def test_every_deployed_route_answers_in_the_envelope(table):
 
 def test_no_handler_module_is_left_unrouted():
     """Every handler module is routed, or is a function serverless.yml wires to an event other than
-    HTTP (processImage: the media bucket's notification), which no client can call."""
+    HTTP (processImage: the media bucket's notification; a schedule; a stream; a queue), which no
+    client can call."""
     routed = {route.handler.rsplit(".", 1)[0].rsplit("/", 1)[-1] for route in ROUTES}
     functions = serverless_config.load()["functions"]
     fallback = serverless_config.fallback_function()
@@ -71,7 +72,7 @@ def test_no_handler_module_is_left_unrouted():
         for name, f in functions.items()
         if name != fallback and not any("http" in event for event in f.get("events") or [])
     }
-    assert by_event == {"process_image"}
+    assert "process_image" in by_event
     modules = {p.stem for p in (ROOT / "src" / "shop" / "handlers").glob("*.py") if p.stem != "__init__"}
     assert modules == routed | by_event
 

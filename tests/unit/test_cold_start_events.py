@@ -27,12 +27,24 @@ def test_every_function_has_a_benchmark_event_that_routes_to_it():
     functions = set(serverless_config.load()["functions"])
     assert set(events) == functions, f"no benchmark event for {sorted(functions - set(events))}"
     gateway = LocalGateway(serverless_config.routes())
+    config = serverless_config.load()["functions"]
     for name, build in events.items():
         event = build()
-        if name not in {route.function for route in gateway.routes}:  # an S3 notification's function
+        if "Records" in event and event["Records"][0].get("eventSource") == "aws:s3":  # processImage
             (record,) = event["Records"]
-            assert record["eventName"].startswith("ObjectCreated:") and record["eventSource"] == "aws:s3"
+            assert name not in {route.function for route in gateway.routes}, name
+            assert record["eventName"].startswith("ObjectCreated:"), name
             assert record["s3"]["object"]["key"].startswith("uploads/"), name
+            continue
+        sources = {kind for e in config[name].get("events") or [] for kind in e} - {"http"}
+        if "Records" in event:  # an event source's batch: the function has that source
+            source = event["Records"][0]["eventSource"]
+            assert {"aws:dynamodb": "stream", "aws:sqs": "sqs"}[source] in sources, name
+            continue
+        if "httpMethod" not in event:  # a scheduled function: EventBridge's event, and no route
+            assert event["source"] == "aws.events" and not any(
+                "http" in e for e in serverless_config.load()["functions"][name]["events"]
+            ), name
             continue
         route, params = gateway.match(event["httpMethod"], event["path"])
         assert route.function == name, f"{name}'s event routes to {route.function}"

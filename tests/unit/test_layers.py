@@ -19,7 +19,7 @@ DOMAIN_ERRORS = {
 # What a request's shape or the infrastructure decides, raised at the edge, in tokens and cursors,
 # or (503, and a cursor that does not fit its list) in storage. Everything else is a business
 # decision: raised by the services only.
-NOT_BUSINESS = {"InvalidJson", "ValidationFailed", "InvalidCursor", "Unauthorized", "Forbidden"} | {
+NOT_BUSINESS = {"InvalidJson", "ValidationFailed", "InvalidCursor", "InvalidSignature", "Unauthorized", "Forbidden"} | {
     "MethodNotAllowed",
     "PayloadTooLarge",
     "UnsupportedMediaType",
@@ -55,12 +55,13 @@ def test_conflicts_and_not_found_come_from_the_services_only(path):
         assert raised <= STORAGE_MAY_RAISE, f"storage raises {raised - STORAGE_MAY_RAISE}: raise a neutral failure"
 
 
-def test_the_business_errors_are_the_404s_409s_and_422s():
-    """The split above stays honest: what it calls business is what a client sees as a conflict."""
+def test_the_business_errors_are_the_402s_404s_409s_and_422s():
+    """The split above stays honest: what it calls business is what a client sees as a conflict
+    (or, for a declined payment, a 402 that the payment service decides)."""
     business = {name for name in DOMAIN_ERRORS if name not in NOT_BUSINESS | {"DomainError", "RetryLater"}}
     business.discard("InvalidCredentials")  # a 401, decided by the auth service
-    assert {status_of(DOMAIN_ERRORS[name])[0] for name in business} <= {404, 409, 422}
-    assert {status_of(DOMAIN_ERRORS[name])[0] for name in NOT_BUSINESS} & {404, 409, 422} == set()
+    assert {status_of(DOMAIN_ERRORS[name])[0] for name in business} <= {402, 404, 409, 422}
+    assert {status_of(DOMAIN_ERRORS[name])[0] for name in NOT_BUSINESS} & {402, 404, 409, 422} == set()
 
 
 @pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(SHOP)))
@@ -70,7 +71,7 @@ def test_no_module_grows_past_300_lines(path):
 
 def test_key_formats_are_written_in_storage_keys_only():
     """A key prefix (email#, idem#, login#, ...) spelled anywhere else drifts from the one in keys.py."""
-    prefixes = ("email#", "idem#", "login#", "ip#", "category#", "user#", "status#")
+    prefixes = ("email#", "idem#", "login#", "ip#", "category#", "user#", "status#", "cart#", "event#")
     for path in _modules():
         if path.name == "keys.py":
             continue

@@ -10,6 +10,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
+from .. import config
 from ..clock import now_iso
 from ..errors import (
     IdempotencyKeyReused,
@@ -30,12 +31,14 @@ IDEMPOTENCY_TTL_SECONDS = 24 * 3600
 HISTORY_LIMIT = 20  # an order keeps its last 20 transitions; the lifecycle has at most 4
 # The lifecycle: no status is ever entered twice, which the conditional writes rely on.
 TRANSITIONS = {
-    "pending": frozenset({"paid", "cancelled"}),
+    "pending": frozenset({"paid", "cancelled", "expired"}),
     "paid": frozenset({"shipped", "cancelled"}),
     "shipped": frozenset({"delivered"}),
     "delivered": frozenset(),
     "cancelled": frozenset(),
+    "expired": frozenset(),
 }
+RESTOCKING = frozenset({"cancelled", "expired"})
 OWNER_CANCELLABLE = frozenset({"pending"})
 
 
@@ -79,7 +82,7 @@ class _LineProblems:
         return None
 
 
-def _price_lines(lines: list[dict[str, Any]], catalogue: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+def price_lines(lines: list[dict[str, Any]], catalogue: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     """Price every line from the catalogue; report every failing line of the worst kind."""
     problems = _LineProblems()
     priced = []
@@ -103,7 +106,7 @@ def _price_lines(lines: list[dict[str, Any]], catalogue: dict[str, dict[str, Any
     return priced
 
 
-def _rejected(rejected: LinesRejected) -> Exception:
+def rejected_error(rejected: LinesRejected) -> Exception:
     """What the transaction found, told as the pre-check would have told it."""
     problems = _LineProblems()
     for rejection in rejected.rejections:
@@ -113,7 +116,7 @@ def _rejected(rejected: LinesRejected) -> Exception:
     return problems.worst() or ServiceUnavailable(retry_after=1)
 
 
-def _replay(store: Storage, record: dict[str, Any] | None, digest: str) -> tuple[dict[str, Any], bool]:
+def replay(store: Storage, record: dict[str, Any] | None, digest: str) -> tuple[dict[str, Any], bool]:
     if record is None:  # expired between the claim failing and this read: a retry will start afresh
         raise ServiceUnavailable(retry_after=1)
     if record["requestHash"] != digest:
@@ -124,6 +127,30 @@ def _replay(store: Storage, record: dict[str, Any] | None, digest: str) -> tuple
     return order, True
 
 
+def new_order(caller: Caller, items: list[dict[str, Any]], address: dict[str, Any]) -> dict[str, Any]:
+    """A pending order of priced lines, waiting for its payment."""
+    now = now_iso()
+    total = sum((item["lineTotal"] for item in items), Decimal("0.00"))
+    return {
+        "id": str(uuid.uuid4()),
+        "userId": caller.user_id,
+        "status": "pending",
+        "items": items,
+        "totalAmount": total,
+        "shippingAddress": address,
+        "payment": {"status": "requires_payment", "amount": total, "currency": config.payment_settings().currency},
+        "statusHistory": [history.entry("pending", now, history.CUSTOMER)],
+        "createdAt": now,
+        "updatedAt": now,
+    }
+
+
+def new_claim(caller: Caller, idempotency_key: str | None, digest: str) -> IdempotencyClaim | None:
+    if idempotency_key is None:
+        return None
+    return IdempotencyClaim(caller.user_id, idempotency_key, digest, int(time.time()) + IDEMPOTENCY_TTL_SECONDS)
+
+
 def create(
     store: Storage, caller: Caller, payload: dict[str, Any], idempotency_key: str | None = None
 ) -> tuple[dict[str, Any], bool]:
@@ -132,40 +159,27 @@ def create(
     if idempotency_key is not None:
         record = store.idempotency.get(caller.user_id, idempotency_key)
         if record is not None:
-            return _replay(store, record, digest)
+            return replay(store, record, digest)
 
     try:
         catalogue = store.products.get_many([line["productId"] for line in payload["items"]])
-        items = _price_lines(payload["items"], catalogue)
+        items = price_lines(payload["items"], catalogue)
     except (ProductNotFound, PriceChanged, OutOfStock):
         # A concurrent retry with this key may be what just took the stock: then this
         # request is that retry, and answers with its order rather than a 409.
         record = store.idempotency.get(caller.user_id, idempotency_key) if idempotency_key else None
         if record is not None:
-            return _replay(store, record, digest)
+            return replay(store, record, digest)
         raise
-    now = now_iso()
-    order = {
-        "id": str(uuid.uuid4()),
-        "userId": caller.user_id,
-        "status": "pending",
-        "items": items,
-        "totalAmount": sum((item["lineTotal"] for item in items), Decimal("0.00")),
-        "shippingAddress": payload["shippingAddress"],
-        "statusHistory": [history.entry("pending", now, history.CUSTOMER)],
-        "createdAt": now,
-        "updatedAt": now,
-    }
-    claim = None
-    if idempotency_key is not None:
-        claim = IdempotencyClaim(caller.user_id, idempotency_key, digest, int(time.time()) + IDEMPOTENCY_TTL_SECONDS)
+    order = new_order(caller, items, payload["shippingAddress"])
+    claim = new_claim(caller, idempotency_key, digest)
     lines = [OrderLine(item["productId"], item["quantity"], item["price"]) for item in items]
     try:
         store.orders.create(order, lines, claim)
     except KeyClaimed as claimed:  # a concurrent retry with the same key won the race
-        return _replay(store, claimed.record, digest)
+        return replay(store, claimed.record, digest)
     except LinesRejected as rejected:  # the stock or a price moved since the read above
-        raise _rejected(rejected) from None
+        raise rejected_error(rejected) from None
     return order, False
 
 
@@ -188,18 +202,28 @@ def list_page(store: Storage, caller: Caller, limit: int, cursor: str | None, st
     return Page(items=[history.shown(order) for order in found.items], next_cursor=found.next_cursor)
 
 
-def _transition(store: Storage, order: dict[str, Any], status: str, by: str) -> dict[str, Any]:
-    """`by` is the role the move was made in (services.history)."""
+def transition_changes(order: dict[str, Any], status: str, by: str, **also: Any) -> dict[str, Any]:
+    """The attributes a move to `status` writes: the status, its history entry (`by` is the role
+    the move was made in, services.history), the time."""
     if status not in TRANSITIONS[order["status"]]:
         raise InvalidTransition(f"Order is {order['status']}; it cannot become {status}")
     now = now_iso()
     steps = [*history.shown(order).get("statusHistory", []), history.entry(status, now, by)]
-    changes = {"status": status, "statusHistory": steps[-HISTORY_LIMIT:], "updatedAt": now}
+    return {"status": status, "statusHistory": steps[-HISTORY_LIMIT:], "updatedAt": now, **also}
+
+
+def _transition(store: Storage, order: dict[str, Any], status: str, by: str) -> dict[str, Any]:
+    changes = transition_changes(order, status, by)
+    # Leaving `pending` while a payment attempt is in flight could strand a charge.
+    idle_at = int(time.time()) if order["status"] == "pending" else None
     try:
-        return history.shown(store.orders.update_status(order, changes, restock=status == "cancelled"))
+        moved = store.orders.update_status(order, changes, restock=status in RESTOCKING, idle_at=idle_at)
+        return history.shown(moved)
     except Missing:
         raise NotFound("Order not found") from None
     except StatusChanged as changed:
+        if changed.status == order["status"]:
+            raise InvalidTransition("A payment of this order is in progress; try again shortly") from None
         raise InvalidTransition(f"Order is {changed.status} now") from None
 
 

@@ -4,7 +4,8 @@
   dynamo.py       the client, calls, error translation, transactions, batch reads, paging
   protocol.py     what the services need: one protocol per aggregate, and the Storage that holds them
   failures.py     neutral failures (which line, which condition, the item as found)
-  users.py, products.py, images.py, orders.py, idempotency.py, throttles.py: one module per aggregate
+  users.py, products.py, images.py, orders.py, idempotency.py, throttles.py, carts.py,
+                  payments.py, notifications.py: one module per aggregate
   media.py        the media bucket (S3): presigned uploads, bounded reads, renditions
 
 `storage()` is the process-wide Storage on DynamoDB, created on first use and kept for
@@ -21,9 +22,12 @@ class DynamoStorage:
     """Every aggregate's store on one table."""
 
     def __init__(self, table: Any):
+        from .carts import DynamoCarts
         from .idempotency import DynamoIdempotency
         from .images import DynamoImages
+        from .notifications import DynamoNotifications
         from .orders import DynamoOrders
+        from .payments import DynamoPayments
         from .products import DynamoProducts
         from .throttles import DynamoThrottles
         from .users import DynamoUsers
@@ -35,6 +39,9 @@ class DynamoStorage:
         self.orders = DynamoOrders(table)
         self.idempotency = DynamoIdempotency(table)
         self.throttles = DynamoThrottles(table)
+        self.carts = DynamoCarts(table)
+        self.payments = DynamoPayments(table)
+        self.notifications = DynamoNotifications(table)
 
     @property
     def client(self) -> Any:

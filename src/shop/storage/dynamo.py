@@ -13,6 +13,7 @@ import functools
 import random
 import time
 import uuid
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -266,6 +267,26 @@ class Table:
             last = page[-1]
             next_cursor = cursors.encode({f: last[f] for f in key_fields}, scope)
         return Page(items=[public(item) for item in page if intact(kind, item)], next_cursor=next_cursor)
+
+    def query_below(self, index: str, partition: str, below: str, limit: int) -> Iterator[dict[str, Any]]:
+        """Every item of `partition` in `index` whose sort key is below `below`, oldest first,
+        `limit` per Query, following LastEvaluatedKey (internal paging: never handed out)."""
+        pk_field, sk_field = keys.INDEXES[index]
+        request: dict[str, Any] = {
+            "TableName": self.name,
+            "IndexName": index,
+            "KeyConditionExpression": "#pk = :pk AND #sk < :below",
+            "ExpressionAttributeNames": {"#pk": pk_field, "#sk": sk_field},
+            "ExpressionAttributeValues": {":pk": {"S": partition}, ":below": {"S": below}},
+            "ScanIndexForward": True,
+            "Limit": limit,
+        }
+        while True:
+            response = self.call("query", **request)
+            yield from (deserialize(item) for item in response.get("Items", []))
+            if "LastEvaluatedKey" not in response:
+                return
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
 
 def connect() -> Table:

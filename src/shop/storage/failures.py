@@ -67,3 +67,11 @@ class LinesRejected(StorageFailure):
     def __init__(self, rejections: list[Rejection]):
         super().__init__(f"{len(rejections)} line(s) rejected")
         self.rejections = rejections
+
+
+class CartChanged(StorageFailure):
+    """The cart is not the version that was read (edited, emptied or checked out since)."""
+
+
+class EventSeen(StorageFailure):
+    """A webhook event with this id was recorded already."""

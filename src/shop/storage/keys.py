@@ -14,6 +14,9 @@ One table, key `id` (HASH) + `type` (RANGE), three overloaded indexes (docs/DATA
   login failures  id=login-from#<sourceIp>#<email>  type=throttle  failures, windowEnds, trustedUntil,
     from one place                                              expiresAt (TTL)
   address limit   id=ip#<action>#<sourceIp>  type=throttle      attempts, expiresAt (TTL, end of the window)
+  cart            id=cart#<userId>           type=cart          lines, version, expiresAt (TTL: last edit + 30 days)
+  webhook event   id=event#<eventId>         type=webhook       eventType, orderId, outcome, expiresAt (TTL)
+  delivery        id=notified#<eventId>      type=notification  state (sending | sent), expiresAt (TTL)
 
 Product images live on the product item (`images`: imageId -> record, `imagesVersion`), and
 their files in the media bucket:
@@ -34,6 +37,9 @@ ORDER = "order"
 IDEMPOTENCY = "idempotency"
 THROTTLE = "throttle"
 HEALTH = "health"
+CART = "cart"
+WEBHOOK_EVENT = "webhook"
+NOTIFICATION = "notification"
 
 KEY_FIELDS = ("id", "type")
 INDEXES = {"gsi1": ("gsi1pk", "gsi1sk"), "gsi2": ("gsi2pk", "gsi2sk"), "gsi3": ("gsi3pk", "gsi3sk")}
@@ -58,6 +64,19 @@ def email_guard(email: str) -> dict[str, str]:
 
 def idempotency(user_id: str, idempotency_key: str) -> dict[str, str]:
     return key(f"idem#{user_id}#{idempotency_key}", IDEMPOTENCY)
+
+
+def cart(user_id: str) -> dict[str, str]:
+    return key("cart#" + user_id, CART)
+
+
+def webhook_event(event_id: str) -> dict[str, str]:
+    return key("event#" + event_id, WEBHOOK_EVENT)
+
+
+def notification(event_id: str) -> dict[str, str]:
+    """The record that one order event's email was (being) sent: at most one email per event."""
+    return key("notified#" + event_id, NOTIFICATION)
 
 
 def login_counter(email: str) -> str:

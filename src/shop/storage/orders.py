@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from ..errors import ServiceUnavailable
-from ..integrity import checked
+from ..integrity import checked, intact
 from ..limits import MAX_STOCK
 from . import keys
 from .dynamo import Cancelled, ConditionFailed, Table, public, written_by
-from .failures import KeyClaimed, LinesRejected, Missing, Rejection, StatusChanged
+from .failures import CartChanged, KeyClaimed, LinesRejected, Missing, Rejection, StatusChanged
 from .idempotency import DynamoIdempotency, claim_put
-from .protocol import IdempotencyClaim, OrderLine, Page
+from .protocol import CartVersion, IdempotencyClaim, OrderLine, Page
 
 # A cancel re-plans its restock when a product vanishes between the read and the write.
 RESTOCK_ATTEMPTS = 3
@@ -21,9 +22,15 @@ class DynamoOrders:
     def __init__(self, table: Table):
         self.table = table
 
-    def create(self, order: dict[str, Any], lines: list[OrderLine], claim: IdempotencyClaim | None) -> None:
-        """Write the order, take every line's stock and (optionally) claim the
-        idempotency key in one transaction: all of it happens, or none of it."""
+    def create(
+        self,
+        order: dict[str, Any],
+        lines: list[OrderLine],
+        claim: IdempotencyClaim | None,
+        cart: CartVersion | None = None,
+    ) -> None:
+        """Write the order, take every line's stock, (optionally) claim the idempotency key
+        and (for a checkout) delete the cart as read, in one transaction: all of it, or none."""
         items: list[dict[str, Any]] = [claim_put(claim, order["id"])] if claim is not None else []
         order_item = {**order, "type": keys.ORDER, **keys.order_index_keys(order)}
         order_index = len(items)
@@ -38,6 +45,8 @@ class DynamoOrders:
         )
         first_line = len(items)
         items.extend(_take_stock(line, order["createdAt"]) for line in lines)
+        if cart is not None:
+            items.append(empty_cart(cart))
         try:
             self.table.transact(items)
         except Cancelled as cancelled:
@@ -46,6 +55,8 @@ class DynamoOrders:
             if claim is not None and cancelled.failed(0):
                 record = cancelled.old_item(0) or DynamoIdempotency(self.table).get(claim.user_id, claim.key)
                 raise KeyClaimed(record) from None
+            if cart is not None and cancelled.failed(len(items) - 1):
+                raise CartChanged() from None
             rejections = [
                 Rejection(offset, line, self._product_as_found(cancelled, first_line + offset, line))
                 for offset, line in enumerate(lines)
@@ -70,29 +81,21 @@ class DynamoOrders:
     def list_in_status(self, status: str, limit: int, cursor: str | None) -> Page:
         return self.table.query_page(keys.ORDER, "gsi2", keys.orders_in_status(status), limit, cursor)
 
-    def update_status(self, order: dict[str, Any], changes: dict[str, Any], restock: bool = False) -> dict[str, Any]:
+    def pending_before(self, created_before: str, limit: int) -> Iterator[dict[str, Any]]:
+        partition = keys.orders_in_status("pending")
+        for item in self.table.query_below("gsi2", partition, created_before, limit):
+            if intact(keys.ORDER, item):
+                yield public(item)
+
+    def update_status(
+        self, order: dict[str, Any], changes: dict[str, Any], restock: bool = False, idle_at: int | None = None
+    ) -> dict[str, Any]:
         """Move `order` (as read) to `changes["status"]`, on condition that its status is still
         the one read. Statuses never repeat along the lifecycle, so that condition also proves
         nothing else (history, keys) changed in between. With `restock`, every line's quantity
         goes back to its product in the same transaction."""
         moved = {**order, **changes}
-        index_keys = keys.order_index_keys(moved)
-        key = keys.key(order["id"], keys.ORDER)
-        update = {
-            "ConditionExpression": "#status = :expected",
-            "UpdateExpression": "SET #status = :status, statusHistory = :history, updatedAt = :now, "
-            "gsi2pk = :gsi2pk, gsi3pk = :gsi3pk",
-            "ExpressionAttributeNames": {"#status": "status"},
-            "ExpressionAttributeValues": {
-                ":expected": order["status"],
-                ":status": moved["status"],
-                ":history": moved["statusHistory"],
-                ":now": moved["updatedAt"],
-                ":gsi2pk": index_keys["gsi2pk"],
-                ":gsi3pk": index_keys["gsi3pk"],
-            },
-            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-        }
+        key, update = status_update(order, changes, idle_at)
         if not restock:
             try:
                 self.table.update(key, **update)
@@ -151,10 +154,51 @@ class DynamoOrders:
         return plan
 
     def _status_failure(self, order_id: str, current: dict[str, Any] | None) -> Exception:
-        current = current or self.table.get(keys.key(order_id, keys.ORDER), consistent=True)
-        if current is None:
-            return Missing()
-        return StatusChanged(current["status"])
+        return status_failure(self.table, order_id, current)
+
+
+def status_failure(table: Table, order_id: str, current: dict[str, Any] | None) -> Exception:
+    """Why a write conditional on the order's status failed, from the item as found."""
+    current = current or table.get(keys.key(order_id, keys.ORDER), consistent=True)
+    if current is None:
+        return Missing()
+    return StatusChanged(current["status"])
+
+
+def status_update(
+    order: dict[str, Any], changes: dict[str, Any], idle_at: int | None = None
+) -> tuple[dict[str, str], dict[str, Any]]:
+    """The key and UpdateItem arguments that SET `changes` (and the status index keys) on
+    condition that the order is still in the status it was read in; with `idle_at`, also
+    that no payment attempt is in flight at that time."""
+    index_keys = keys.order_index_keys({**order, **changes})
+    values = {**changes, "gsi2pk": index_keys["gsi2pk"], "gsi3pk": index_keys["gsi3pk"]}
+    names = {f"#f{i}": field for i, field in enumerate(values)}
+    expression_values: dict[str, Any] = {f":v{i}": value for i, value in enumerate(values.values())}
+    expression_values[":expected"] = order["status"]
+    condition = "#status = :expected"
+    if idle_at is not None:
+        condition += " AND (attribute_not_exists(payment.attemptUntil) OR payment.attemptUntil < :idle)"
+        expression_values[":idle"] = idle_at
+    update = {
+        "ConditionExpression": condition,
+        "UpdateExpression": "SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(values))),
+        "ExpressionAttributeNames": {**names, "#status": "status"},
+        "ExpressionAttributeValues": expression_values,
+        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+    }
+    return keys.key(order["id"], keys.ORDER), update
+
+
+def empty_cart(cart: CartVersion) -> dict[str, Any]:
+    """The transaction item that deletes the cart a checkout read, if it is still that version."""
+    return {
+        "Delete": {
+            "Key": keys.cart(cart.user_id),
+            "ConditionExpression": "version = :version",
+            "ExpressionAttributeValues": {":version": cart.version},
+        }
+    }
 
 
 def _moved_by(found: dict[str, Any] | None, moved: dict[str, Any]) -> bool:

@@ -9,6 +9,7 @@ HTTP-level error: what a failure means to a client is the services' decision.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol
@@ -53,6 +54,25 @@ class IdempotencyClaim:
     user_id: str
     key: str
     request_hash: str
+    expires_at: int
+
+
+@dataclass(frozen=True)
+class CartVersion:
+    """The cart a checkout read: emptied in the order's transaction only if still this version."""
+
+    user_id: str
+    version: str
+
+
+@dataclass(frozen=True)
+class WebhookEvent:
+    """A provider's event, recorded once per id (the record expires with the table's TTL)."""
+
+    event_id: str
+    event_type: str
+    order_id: str | None
+    outcome: str
     expires_at: int
 
 
@@ -116,9 +136,16 @@ class Images(Protocol):
 
 
 class Orders(Protocol):
-    def create(self, order: dict[str, Any], lines: list[OrderLine], claim: IdempotencyClaim | None) -> None:
-        """The order, every line's stock and the claim, all or nothing. Raises KeyClaimed, or
-        LinesRejected naming every line whose product is gone, repriced or short."""
+    def create(
+        self,
+        order: dict[str, Any],
+        lines: list[OrderLine],
+        claim: IdempotencyClaim | None,
+        cart: CartVersion | None = None,
+    ) -> None:
+        """The order, every line's stock, the claim and (for a checkout) the deletion of the
+        cart, all or nothing. Raises KeyClaimed, CartChanged when the cart is no longer the
+        version read, or LinesRejected naming every line whose product is gone, repriced or short."""
 
     def get(self, order_id: str, consistent: bool = False) -> dict[str, Any] | None: ...
 
@@ -126,10 +153,49 @@ class Orders(Protocol):
 
     def list_in_status(self, status: str, limit: int, cursor: str | None) -> Page: ...
 
-    def update_status(self, order: dict[str, Any], changes: dict[str, Any], restock: bool = False) -> dict[str, Any]:
-        """Applies `changes` if the order's status is still `order["status"]`; with `restock`,
-        returns every line's units to its product (if it still exists) in the same write.
+    def update_status(
+        self, order: dict[str, Any], changes: dict[str, Any], restock: bool = False, idle_at: int | None = None
+    ) -> dict[str, Any]:
+        """Applies `changes` (top-level attributes) if the order's status is still
+        `order["status"]`; with `restock`, returns every line's units to its product (if it
+        still exists) in the same write; with `idle_at` (epoch seconds), only if no payment
+        attempt is in flight then (`payment.attemptUntil` absent or earlier).
         Raises Missing, or StatusChanged with the status found."""
+
+    def pending_before(self, created_before: str, limit: int) -> Iterator[dict[str, Any]]:
+        """Every pending order created before the ISO time `created_before`, oldest first,
+        read `limit` at a time from the status index (never the whole table)."""
+
+
+class Carts(Protocol):
+    def get(self, user_id: str) -> dict[str, Any] | None:
+        """The cart {userId, lines: [{productId, quantity, name, price, addedAt}], version,
+        updatedAt} (a consistent read), or None."""
+
+    def save(self, cart: dict[str, Any], expected_version: str | None, expires_at: int) -> None:
+        """Writes the cart if the stored one is still `expected_version` (None: no cart yet).
+        Raises CartChanged."""
+
+    def clear(self, user_id: str) -> None: ...
+
+
+class Payments(Protocol):
+    def begin_attempt(self, order_id: str, until: int) -> None:
+        """Marks a payment attempt in flight (`payment.attemptUntil`) while the order is
+        pending, so the expiry sweep leaves it alone. Raises Missing, or StatusChanged."""
+
+    def record_decline(self, order_id: str, decline: dict[str, Any]) -> None:
+        """Sets `payment.lastDecline` and ends the attempt while the order is pending;
+        an order no longer pending is left as it is."""
+
+    def record_event(
+        self, event: WebhookEvent, order: dict[str, Any] | None = None, changes: dict[str, Any] | None = None
+    ) -> None:
+        """Records the event once and, with `order`, applies `changes` to it as update_status
+        does (on condition that its status is still the one read), in one transaction.
+        Raises EventSeen, or StatusChanged / Missing for the order (then nothing is recorded)."""
+
+    def event_seen(self, event_id: str) -> bool: ...
 
 
 class IdempotencyRecords(Protocol):
@@ -157,6 +223,18 @@ class Throttles(Protocol):
         ...
 
 
+class Notifications(Protocol):
+    def claim(self, event_id: str, now: int, stale_before: int, expires_at: int) -> str:
+        """One conditional write: "claimed" when this caller may send the event's email now
+        (no record, or a claim taken before `stale_before` by a sender that never finished);
+        otherwise the record's state: "sent", or "sending" (another sender holds it)."""
+
+    def mark_sent(self, event_id: str, now: int, message_id: str) -> None: ...
+
+    def release(self, event_id: str) -> None:
+        """Forget a claim whose email could not be sent, so a retry may send it."""
+
+
 class Storage(Protocol):
     users: Users
     products: Products
@@ -164,6 +242,9 @@ class Storage(Protocol):
     orders: Orders
     idempotency: IdempotencyRecords
     throttles: Throttles
+    carts: Carts
+    payments: Payments
+    notifications: Notifications
 
     def ping(self) -> None:
         """Raises ServiceUnavailable when the table cannot be reached."""

@@ -1,0 +1,297 @@
+'use strict';
+
+// Canary releases for every function of serverless.yml, whoever adds it (no per-function edits):
+//
+// - an alias (`custom.canary.alias`, `live`) on the version this deploy publishes, and everything
+//   that invokes the function (API Gateway integrations and permissions, event source mappings,
+//   subscriptions, bucket notifications...) points at the alias instead of the unqualified function;
+// - a CodeDeploy deployment group per function that shifts the alias to the new version
+//   (`custom.canary.deploymentConfig`, e.g. CodeDeployDefault.LambdaCanary10Percent5Minutes) and
+//   rolls back automatically when an alarm on the *new version's* errors or p95 duration fires
+//   (Lambda publishes both per alias and executed version);
+// - one pre-traffic hook (deploy/hooks/pre_traffic.py, inline code) that invokes the new version
+//   with a health event before any traffic reaches it: an HTTP function gets a request for its
+//   first route without credentials or body, which must come back below 500 without a crash; a
+//   function without HTTP events gets `canary.healthEvent` if it declares one, else its new
+//   version must be Active.
+//
+// tests/deploy/test_canary.py checks all of it on the generated template, for every function.
+const fs = require('fs');
+const path = require('path');
+
+const HOOK_SOURCE = path.join(__dirname, '..', 'hooks', 'pre_traffic.py');
+const INLINE_LIMIT = 4096; // CloudFormation's limit for Code.ZipFile
+const KEEP_UNQUALIFIED = new Set([
+  'AWS::Lambda::Version',
+  'AWS::Lambda::Alias',
+  'AWS::Lambda::EventInvokeConfig',
+  'AWS::CloudWatch::Alarm',
+  'AWS::CodeDeploy::DeploymentGroup',
+  'AWS::IAM::Role',
+  'AWS::IAM::Policy',
+  'AWS::IAM::ManagedPolicy',
+  'AWS::Logs::LogGroup',
+  'AWS::Logs::SubscriptionFilter',
+]);
+
+class CanaryPlugin {
+  constructor(serverless) {
+    this.serverless = serverless;
+    if (serverless.configSchemaHandler && serverless.configSchemaHandler.defineFunctionProperties) {
+      serverless.configSchemaHandler.defineFunctionProperties('aws', {
+        properties: {
+          canary: {
+            type: 'object',
+            properties: { healthEvent: { type: 'object' } },
+            additionalProperties: false,
+          },
+        },
+      });
+    }
+    this.hooks = {
+      'after:aws:package:finalize:mergeCustomProviderResources': () => this.addCanaries(),
+    };
+  }
+
+  fail(message) {
+    throw new this.serverless.classes.Error(`canary: ${message}`);
+  }
+
+  addCanaries() {
+    const service = this.serverless.service;
+    const provider = this.serverless.getProvider('aws');
+    const naming = provider.naming;
+    const resources = service.provider.compiledCloudFormationTemplate.Resources;
+    const settings = (service.custom || {}).canary || {};
+    const aliasName = settings.alias || 'live';
+    const deploymentConfig = settings.deploymentConfig;
+    const durationMs = Number(settings.durationAlarmMs);
+    const topic = settings.alarmTopic; // told when a canary is rolled back
+    if (topic && !resources[topic]) this.fail(`custom.canary.alarmTopic names no resource (${topic})`);
+    if (!deploymentConfig || !(durationMs > 0)) {
+      this.fail('custom.canary needs deploymentConfig and durationAlarmMs');
+    }
+    const prefix = `${service.service}-${provider.getStage()}-`;
+    const hookName = `${prefix}preTrafficHook`;
+    const probes = {};
+
+    for (const [name, fn] of Object.entries(service.functions)) {
+      const fnId = naming.getLambdaLogicalId(name);
+      const versionId = Object.keys(resources).find(
+        (id) => resources[id].Type === 'AWS::Lambda::Version' && (resources[id].Properties.FunctionName || {}).Ref === fnId
+      );
+      if (!resources[fnId] || !versionId) this.fail(`${name} has no function or version resource (versionFunctions off?)`);
+      const base = fnId.replace(/LambdaFunction$/, '');
+      const ids = {
+        alias: `${base}LambdaAlias`,
+        group: `${base}DeploymentGroup`,
+        errors: `${base}CanaryErrorsAlarm`,
+        duration: `${base}CanaryDurationAlarm`,
+      };
+      const dimensions = [
+        { Name: 'FunctionName', Value: { Ref: fnId } },
+        { Name: 'Resource', Value: { 'Fn::Join': [':', [{ Ref: fnId }, aliasName]] } },
+        { Name: 'ExecutedVersion', Value: { 'Fn::GetAtt': [versionId, 'Version'] } },
+      ];
+      const alarm = (description, extra) => ({
+        Type: 'AWS::CloudWatch::Alarm',
+        Properties: {
+          AlarmDescription: `${name}: ${description} (CodeDeploy rolls the ${aliasName} alias back)`,
+          Namespace: 'AWS/Lambda',
+          Dimensions: dimensions,
+          Period: 60,
+          TreatMissingData: 'notBreaching',
+          ...(topic ? { AlarmActions: [{ Ref: topic }] } : {}),
+          ...extra,
+        },
+      });
+      resources[ids.errors] = alarm('the new version failed an invocation', {
+        MetricName: 'Errors',
+        Statistic: 'Sum',
+        EvaluationPeriods: 1,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+      resources[ids.duration] = alarm(`the new version's p95 duration above ${durationMs} ms`, {
+        MetricName: 'Duration',
+        ExtendedStatistic: 'p95',
+        EvaluationPeriods: 2,
+        DatapointsToAlarm: 2,
+        Threshold: durationMs,
+        ComparisonOperator: 'GreaterThanThreshold',
+      });
+      resources[ids.group] = {
+        Type: 'AWS::CodeDeploy::DeploymentGroup',
+        Properties: {
+          ApplicationName: { Ref: 'CanaryApplication' },
+          ServiceRoleArn: { 'Fn::GetAtt': ['CanaryCodeDeployRole', 'Arn'] },
+          DeploymentConfigName: deploymentConfig,
+          DeploymentStyle: { DeploymentType: 'BLUE_GREEN', DeploymentOption: 'WITH_TRAFFIC_CONTROL' },
+          AutoRollbackConfiguration: {
+            Enabled: true,
+            Events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM', 'DEPLOYMENT_STOP_ON_REQUEST'],
+          },
+          AlarmConfiguration: { Enabled: true, Alarms: [{ Name: { Ref: ids.errors } }, { Name: { Ref: ids.duration } }] },
+        },
+      };
+      resources[ids.alias] = {
+        Type: 'AWS::Lambda::Alias',
+        Properties: {
+          FunctionName: { Ref: fnId },
+          FunctionVersion: { 'Fn::GetAtt': [versionId, 'Version'] },
+          Name: aliasName,
+        },
+        UpdatePolicy: {
+          CodeDeployLambdaAliasUpdate: {
+            ApplicationName: { Ref: 'CanaryApplication' },
+            DeploymentGroupName: { Ref: ids.group },
+            BeforeAllowTrafficHook: { Ref: 'CanaryPreTrafficHookLambdaFunction' },
+          },
+        },
+      };
+      pointAtAlias(resources, fnId, ids.alias);
+      probes[name] = probe(fn);
+    }
+
+    Object.assign(resources, this.sharedResources({ hookName, prefix, probes, aliasName }));
+  }
+
+  sharedResources({ hookName, prefix, probes, aliasName }) {
+    const service = this.serverless.service;
+    const code = fs.readFileSync(HOOK_SOURCE, 'utf8');
+    if (code.length > INLINE_LIMIT) this.fail(`${HOOK_SOURCE} is over ${INLINE_LIMIT} characters`);
+    const environment = JSON.stringify(probes);
+    if (environment.length > 3500) this.fail('the hook probes are over the 4 KB environment limit');
+    const sub = (text) => ({ 'Fn::Sub': text });
+    // The stack's functions by their name pattern, not a GetAtt each: a per-function reference
+    // makes every function a dependency of each alias (alias -> deployment group -> these roles),
+    // which closes a cycle as soon as one function's environment needs a resource that depends
+    // on another function's alias (MEDIA_BASE_URL -> MediaCdn -> MediaBucket, whose
+    // notification invokes processImage's alias). Every function of the stack is named
+    // <service>-<stage>-<name> (the Framework's naming), and nothing else in the account is.
+    const functions = `arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${AWS::AccountId}:function:${prefix}*`;
+    const unqualified = [sub(functions)];
+    const versions = [sub(`${functions}:*`)];
+    const aliases = [sub(`${functions}:${aliasName}`)];
+    const hookLogGroup = `/aws/lambda/${hookName}`;
+    return {
+      CanaryApplication: { Type: 'AWS::CodeDeploy::Application', Properties: { ComputePlatform: 'Lambda' } },
+      // What CodeDeploy does for a Lambda deployment: read and move the aliases, invoke the hook,
+      // read the alarms (DescribeAlarms takes no resource: AWS's managed role grants it on "*").
+      CanaryCodeDeployRole: {
+        Type: 'AWS::IAM::Role',
+        Properties: {
+          AssumeRolePolicyDocument: trust('codedeploy.amazonaws.com'),
+          Policies: [
+            policy('canary-traffic-shifting', [
+              { Effect: 'Allow', Action: ['lambda:GetAlias', 'lambda:UpdateAlias'], Resource: aliases },
+              { Effect: 'Allow', Action: ['lambda:GetProvisionedConcurrencyConfig'], Resource: [...unqualified, ...versions] },
+              {
+                Effect: 'Allow',
+                Action: ['lambda:InvokeFunction'],
+                Resource: sub(`arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${AWS::AccountId}:function:${hookName}`),
+              },
+              { Effect: 'Allow', Action: ['cloudwatch:DescribeAlarms'], Resource: '*' },
+            ]),
+          ],
+        },
+      },
+      CanaryPreTrafficHookLogGroup: {
+        Type: 'AWS::Logs::LogGroup',
+        Properties: { LogGroupName: hookLogGroup, RetentionInDays: service.provider.logRetentionInDays || 14 },
+      },
+      CanaryPreTrafficHookRole: {
+        Type: 'AWS::IAM::Role',
+        Properties: {
+          AssumeRolePolicyDocument: trust('lambda.amazonaws.com'),
+          Policies: [
+            policy('canary-pre-traffic-hook', [
+              {
+                Effect: 'Allow',
+                Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+                Resource: sub(`arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:${hookLogGroup}:*`),
+              },
+              { Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' },
+              {
+                Effect: 'Allow',
+                Action: ['codedeploy:GetDeployment', 'codedeploy:PutLifecycleEventHookExecutionStatus'],
+                Resource: sub(
+                  'arn:${AWS::Partition}:codedeploy:${AWS::Region}:${AWS::AccountId}:deploymentgroup:${CanaryApplication}/*'
+                ),
+              },
+              // the new version of each of the stack's functions, by its number (name pattern: above)
+              { Effect: 'Allow', Action: ['lambda:InvokeFunction', 'lambda:GetFunctionConfiguration'], Resource: versions },
+            ]),
+          ],
+        },
+      },
+      CanaryPreTrafficHookLambdaFunction: {
+        Type: 'AWS::Lambda::Function',
+        DependsOn: ['CanaryPreTrafficHookLogGroup'],
+        Metadata: {
+          checkov: {
+            skip: [
+              {
+                id: 'CKV_AWS_116',
+                comment: 'A failed hook run fails the CodeDeploy deployment (rolled back); a DLQ adds nothing',
+              },
+            ],
+          },
+        },
+        Properties: {
+          FunctionName: hookName,
+          Description: 'CodeDeploy pre-traffic hook: invokes the new version with a health event',
+          Runtime: service.provider.runtime,
+          Architectures: [service.provider.architecture || 'x86_64'],
+          Handler: 'index.handler',
+          MemorySize: 256,
+          Timeout: 60, // one invocation of the function under test (at most its own timeout) and two CodeDeploy calls
+          TracingConfig: { Mode: 'Active' },
+          Role: { 'Fn::GetAtt': ['CanaryPreTrafficHookRole', 'Arn'] },
+          Environment: { Variables: { FUNCTION_PREFIX: prefix, PROBES: environment } },
+          Code: { ZipFile: code },
+        },
+      },
+    };
+  }
+}
+
+function trust(principal) {
+  return {
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: { Service: [principal] }, Action: ['sts:AssumeRole'] }],
+  };
+}
+
+function policy(name, statements) {
+  return { PolicyName: name, PolicyDocument: { Version: '2012-10-17', Statement: statements } };
+}
+
+// What the hook sends the new version: an HTTP function's first route, or a declared event.
+function probe(fn) {
+  const declared = (fn.canary || {}).healthEvent;
+  if (declared) return { event: declared };
+  const http = (fn.events || []).map((event) => event.http).find((event) => event && typeof event === 'object');
+  if (!http) return {};
+  const method = http.method.toUpperCase() === 'ANY' ? 'OPTIONS' : http.method.toUpperCase();
+  return { method, path: '/' + http.path.replace(/^\/+|\/+$/g, '') };
+}
+
+// Every reference to the unqualified function (GetAtt Arn, or ${Fn.Arn} in a Sub) outside the
+// resources that must name the function itself now names the alias.
+function pointAtAlias(resources, fnId, aliasId) {
+  const rewrite = (node) => {
+    if (Array.isArray(node)) return node.map(rewrite);
+    if (!node || typeof node !== 'object') return node;
+    const getAtt = node['Fn::GetAtt'];
+    if (getAtt && (getAtt === `${fnId}.Arn` || (getAtt[0] === fnId && getAtt[1] === 'Arn'))) return { Ref: aliasId };
+    if (typeof node['Fn::Sub'] === 'string') return { 'Fn::Sub': node['Fn::Sub'].split(`\${${fnId}.Arn}`).join(`\${${aliasId}}`) };
+    return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, rewrite(value)]));
+  };
+  for (const [id, resource] of Object.entries(resources)) {
+    if (id === fnId || KEEP_UNQUALIFIED.has(resource.Type) || !resource.Properties) continue;
+    resource.Properties = rewrite(resource.Properties);
+  }
+}
+
+module.exports = CanaryPlugin;

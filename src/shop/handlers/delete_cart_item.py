@@ -1,0 +1,13 @@
+"""Remove a line from the cart
+
+Answers with the cart, also when the product was not in it.
+"""
+
+from ..edge import Request, endpoint
+from ..services import carts
+from ..storage import storage
+
+
+@endpoint(auth="user", response="CartEnvelope")
+def handler(request: Request):
+    return carts.remove_line(storage(), request.user, request.path("productId"))

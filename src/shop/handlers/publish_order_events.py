@@ -1,0 +1,26 @@
+"""Publish order events
+
+Invoked by the table's stream (only order items pass its filter): each change of an
+order's status, and each failed payment, becomes one event on the SNS topic, in stream
+order. A record that could not be published is reported as a partial batch failure, and
+Lambda retries the batch from it (docs/EVENTS.md).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from typing import Any
+
+from ..messaging import Topic
+from ..services import order_events
+
+
+@functools.cache
+def _topic() -> Topic:
+    return Topic()
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    failed = order_events.publish_records(event.get("Records") or [], _topic(), os.environ.get("CURRENCY", "usd"))
+    return {"batchItemFailures": [{"itemIdentifier": sequence} for sequence in failed]}

@@ -1,0 +1,85 @@
+"""The stripe provider, on the official `stripe` library, and the webhook signature check.
+
+One PaymentIntent per order: it is created with an idempotency key derived from the order alone
+(so every attempt finds the same intent) and confirmed with the method under a key derived from
+the order and the method (so a retry of one attempt never charges twice, while a declined order
+can still be paid with another method). Amounts go in cents, with `metadata.orderId`.
+
+Nothing in this project talks to Stripe: the tests point the library at a local stand-in for its
+API (tests/stripe_standin.py) through STRIPE_API_BASE.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import stripe
+
+from . import Charge, Outcome, ProviderUnavailable, UnknownPaymentMethod
+
+# Two calls of at most 2 s to connect and 5 s to read stay inside the function's 20 s timeout;
+# the client's own retry (same idempotency keys) is the retry, not the library's.
+TIMEOUT_SECONDS = (2, 5)
+WEBHOOK_TOLERANCE_SECONDS = 300
+
+
+class SignatureRejected(Exception):
+    """The webhook's Stripe-Signature does not verify (wrong secret, stale, tampered, absent)."""
+
+
+class StripeProvider:
+    name = "stripe"
+
+    def __init__(self, api_key: str | None, api_base: str | None = None):
+        if not api_key:
+            self.client = None
+            return
+        addresses: dict[str, Any] = {"api": api_base} if api_base else {}
+        self.client = stripe.StripeClient(
+            api_key,
+            base_addresses=addresses,  # type: ignore[arg-type]
+            max_network_retries=0,
+            http_client=stripe.RequestsClient(timeout=TIMEOUT_SECONDS),
+        )
+
+    def charge(self, charge: Charge) -> Outcome:
+        if self.client is None:  # no STRIPE_SECRET_KEY (or its parameter): never a default
+            raise ProviderUnavailable("stripe secret key is not configured")
+        intent_id = None
+        try:
+            intent = self.client.v1.payment_intents.create(
+                params={
+                    "amount": charge.amount_cents,
+                    "currency": charge.currency,
+                    "metadata": {"orderId": charge.order_id},
+                    "payment_method_types": ["card"],
+                },
+                options={"idempotency_key": f"order-{charge.order_id}"},
+            )
+            intent_id = intent.id
+            confirmed = self.client.v1.payment_intents.confirm(
+                intent.id,
+                params={"payment_method": charge.payment_method},
+                options={"idempotency_key": charge.idempotency_key},
+            )
+        except stripe.CardError as declined:
+            error = (declined.json_body or {}).get("error") or {}
+            return Outcome(False, intent_id, error.get("decline_code") or declined.code or "card_declined")
+        except stripe.InvalidRequestError as invalid:
+            if invalid.param == "payment_method" or invalid.code == "resource_missing":
+                raise UnknownPaymentMethod(charge.payment_method) from None
+            raise ProviderUnavailable(type(invalid).__name__) from None
+        except stripe.StripeError as failed:  # connection, rate limit, auth, Stripe's 5xx
+            raise ProviderUnavailable(type(failed).__name__) from None
+        if confirmed.status == "succeeded":
+            return Outcome(True, confirmed.id)
+        # requires_action (3-D Secure), processing: not paid now; a webhook settles it later.
+        return Outcome(False, confirmed.id, confirmed.status)
+
+
+def verify(payload: bytes, header: str | None, secret: str) -> None:
+    """Stripe's own check: t=<unix>,v1=<HMAC-SHA256 of "<t>.<payload>">, at most 300 s old."""
+    try:
+        stripe.WebhookSignature.verify_header(payload, header, secret, tolerance=WEBHOOK_TOLERANCE_SECONDS)
+    except (stripe.SignatureVerificationError, UnicodeDecodeError):
+        raise SignatureRejected() from None

@@ -1,0 +1,68 @@
+"""Unpaid orders expire: a pending order older than PAYMENT_WINDOW_SECONDS moves to `expired`
+and its stock returns, by a scheduled sweep (every 5 minutes on AWS; a background job of the
+local server every EXPIRY_SWEEP_SECONDS).
+
+The sweep reads only the orders it may expire: a Query on the status index, bounded by time,
+paged. Each expiry is the same conditional transaction as a cancel (status still pending, no
+payment attempt in flight, stock returned with it), so two sweeps running at once, or a sweep
+racing a cancel or a payment, give exactly one outcome per order and return stock once.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from .. import config, deadline
+from ..clock import iso
+from ..storage.failures import Missing, StatusChanged
+from ..storage.protocol import Storage
+from . import history, orders
+
+PAGE_SIZE = 100
+# An expiry is two round trips (the products, the transaction): stop while both still fit.
+STOP_MARGIN = 2 * deadline.ATTEMPT_BUDGET + deadline.RESERVE
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    expired: int
+    skipped: int  # moved on since the index was read (paid, cancelled, expired by another sweep)
+    more: bool = False  # stopped at the invocation's deadline: the next run goes on
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"expired": self.expired, "skipped": self.skipped}
+
+
+def scheduled(store: Storage, context: Any) -> dict[str, Any]:
+    """One scheduled run: a sweep within the invocation's deadline (from the Lambda context),
+    logged as one line; what is left goes to the next run."""
+    time_limit = deadline.start(context)
+    try:
+        result = sweep(store)
+    finally:
+        deadline.end(time_limit)
+    from ..edge import logger  # the functions' one JSON logger (Powertools), as every route logs
+
+    logger.info("expiry sweep", extra={**result.as_dict(), "more": result.more})
+    return result.as_dict()
+
+
+def sweep(store: Storage, now: float | None = None) -> SweepResult:
+    now = time.time() if now is None else now
+    cutoff = iso(now - config.payment_settings().window_seconds)
+    expired = skipped = 0
+    for order in store.orders.pending_before(cutoff, PAGE_SIZE):
+        left = deadline.left()
+        if left is not None and left < STOP_MARGIN:
+            return SweepResult(expired, skipped, more=True)
+        if order["status"] != "pending":
+            continue
+        changes = orders.transition_changes(order, "expired", history.SYSTEM)
+        try:
+            store.orders.update_status(order, changes, restock=True, idle_at=int(now))
+            expired += 1
+        except (StatusChanged, Missing):
+            skipped += 1
+    return SweepResult(expired, skipped)

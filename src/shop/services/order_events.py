@@ -1,0 +1,136 @@
+"""Order events: what an order item's change means (docs/EVENTS.md), derived from the table
+stream, so the API never writes an event of its own.
+
+One stream record gives at most one event. Its id is derived from the record, so a record
+delivered twice gives the same event twice, and the notifier recognises it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from ..edge import logger
+from ..storage.changes import OrderChange, order_change
+
+CREATED = "order.created"
+PAID = "order.paid"
+PAYMENT_FAILED = "order.payment_failed"
+CANCELLED = "order.cancelled"
+EXPIRED = "order.expired"
+SHIPPED = "order.shipped"
+DELIVERED = "order.delivered"
+ALL = (CREATED, PAID, PAYMENT_FAILED, CANCELLED, EXPIRED, SHIPPED, DELIVERED)
+# The status an order enters -> the event. `pending` is only ever entered on creation.
+ENTERED = {"paid": PAID, "cancelled": CANCELLED, "expired": EXPIRED, "shipped": SHIPPED, "delivered": DELIVERED}
+SCHEMA_VERSION = 1
+PUBLISH_BATCH = 10  # SNS PublishBatch's limit
+# uuid5 namespace of event ids: a fixed, arbitrary value (changing it re-sends every email).
+EVENT_NAMESPACE = uuid.UUID("6f0d3a52-5a43-4b0e-9d43-6f7a0c1e2b11")
+
+
+def _decline(order: dict[str, Any] | None) -> Any:
+    """The last declined payment recorded on the order (issue 12's `payment.lastDecline`:
+    {reason, at, ...}, written by a declined POST /orders/{id}/payment or a
+    payment_intent.payment_failed webhook); None when there is none."""
+    payment = (order or {}).get("payment")
+    return payment.get("lastDecline") if isinstance(payment, dict) else None
+
+
+def event_type(change: OrderChange) -> str | None:
+    """The event a change is, or None (a history trim, a payment detail, an index key...)."""
+    new = change.new
+    if change.kind == "INSERT" or change.old is None:
+        return CREATED if new.get("status") == "pending" else None
+    if new.get("status") != change.old.get("status"):
+        return ENTERED.get(str(new.get("status")))
+    # Another payment detail (an attempt starting, say) is no event; a new decline is.
+    decline = _decline(new)
+    return PAYMENT_FAILED if decline is not None and decline != _decline(change.old) else None
+
+
+def _iso(epoch: float | None, fallback: str) -> str:
+    if epoch is None:
+        return fallback
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _money(value: Any) -> str:
+    return f"{value:.2f}" if value is not None else "0.00"
+
+
+def event_of(change: OrderChange, currency: str = "usd") -> dict[str, Any] | None:
+    """The event (the SNS message body) a change is: the order's summary, no address, no
+    payment secrets (only the payment's status and decline reason)."""
+    kind = event_type(change)
+    if kind is None:
+        return None
+    order = change.new
+    payment = order.get("payment") if isinstance(order.get("payment"), dict) else {}
+    event: dict[str, Any] = {
+        "eventId": str(uuid.uuid5(EVENT_NAMESPACE, change.record_id or change.sequence)),
+        "type": kind,
+        "version": SCHEMA_VERSION,
+        "occurredAt": _iso(change.at, str(order.get("updatedAt", ""))),
+        "order": {
+            "id": order["id"],
+            "userId": order["userId"],
+            "status": order["status"],
+            "previousStatus": (change.old or {}).get("status"),
+            "totalAmount": _money(order.get("totalAmount")),
+            "currency": str(payment.get("currency") or currency),
+            "items": [
+                {
+                    "productId": line["productId"],
+                    "name": line["name"],
+                    "price": _money(line["price"]),
+                    "quantity": int(line["quantity"]),
+                    "lineTotal": _money(line["lineTotal"]),
+                }
+                for line in order.get("items", [])
+            ],
+            "createdAt": order.get("createdAt"),
+            "updatedAt": order.get("updatedAt"),
+        },
+    }
+    if kind == PAYMENT_FAILED:
+        decline = _decline(order) or {}
+        event["payment"] = {"status": "failed", "reason": decline.get("reason"), "at": decline.get("at")}
+    return event
+
+
+def publish(changes: list[OrderChange | None], topic: Any, currency: str = "usd") -> list[str]:
+    """Publish the events of a stream batch's records (None: a record that is not an order's
+    change), in stream order. Returns the sequence numbers to report as failed: the first
+    record whose event could not be published, so that Lambda retries from it and no event
+    is published before an earlier one of the same batch (the same order's changes are
+    in order in one shard). Events after it may go out twice; their ids say so."""
+    pending: list[tuple[OrderChange, dict[str, Any]]] = []
+    for change in changes:
+        event = event_of(change, currency) if change is not None else None
+        if event is not None:
+            pending.append((change, event))  # type: ignore[arg-type]
+    for start in range(0, len(pending), PUBLISH_BATCH):
+        chunk = pending[start : start + PUBLISH_BATCH]
+        failed = topic.publish([event for _, event in chunk])
+        if failed:
+            return [chunk[failed[0]][0].sequence]
+    return []
+
+
+def publish_records(records: list[dict[str, Any]], topic: Any, currency: str = "usd") -> list[str]:
+    """A Lambda DynamoDB Streams batch: publish its order events; the sequence numbers to
+    report as failed (see `publish`)."""
+    changes = [order_change(record) for record in records]
+    failed = publish(changes, topic, currency)
+    logger.info(
+        "order events",
+        extra={
+            "function": "publishOrderEvents",
+            "records": len(records),
+            "orderChanges": sum(change is not None for change in changes),
+            "failedFrom": failed[0] if failed else None,
+        },
+    )
+    return failed

@@ -1,0 +1,200 @@
+"""Canary releases in the generated template (deploy/plugins/canary.js), for every function of
+serverless.yml, including ones added after this test was written."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from devtools import serverless_config
+from tests.deploy.conftest import functions, lambda_resources
+from tests.integration.test_pre_traffic_hook import expected_probes
+
+ROOT = Path(__file__).resolve().parents[2]
+ALIAS = serverless_config.load()["custom"]["canary"]["alias"]
+HOOK_ID = "CanaryPreTrafficHookLambdaFunction"
+# Resources that must keep naming the function itself, not its alias.
+KEEP_UNQUALIFIED = {
+    "AWS::Lambda::Version",
+    "AWS::Lambda::Alias",
+    "AWS::Lambda::EventInvokeConfig",
+    "AWS::CloudWatch::Alarm",
+    "AWS::CodeDeploy::DeploymentGroup",
+    "AWS::IAM::Role",
+    "AWS::IAM::Policy",
+    "AWS::IAM::ManagedPolicy",
+    "AWS::Logs::LogGroup",
+    "AWS::Logs::SubscriptionFilter",
+}
+
+
+def _ids(template: dict) -> dict[str, str]:
+    """Function name in serverless.yml -> logical id of its AWS::Lambda::Function."""
+    by_name = {
+        r["Properties"]["FunctionName"]: key
+        for key, r in template["Resources"].items()
+        if r["Type"] == "AWS::Lambda::Function"
+    }
+    return {name: by_name[properties["FunctionName"]] for name, properties in lambda_resources(template).items()}
+
+
+def _aliases(template: dict) -> dict[str, tuple[str, dict]]:
+    """Function logical id -> (alias logical id, alias resource)."""
+    return {
+        r["Properties"]["FunctionName"]["Ref"]: (key, r)
+        for key, r in template["Resources"].items()
+        if r["Type"] == "AWS::Lambda::Alias"
+    }
+
+
+def _version(template: dict, function_id: str) -> str:
+    (version,) = [
+        key
+        for key, r in template["Resources"].items()
+        if r["Type"] == "AWS::Lambda::Version" and r["Properties"]["FunctionName"] == {"Ref": function_id}
+    ]
+    return version
+
+
+@pytest.mark.parametrize("name", sorted(functions()))
+def test_each_function_is_shifted_by_codedeploy_and_rolled_back_by_its_new_versions_alarms(template, name):
+    resources = template["Resources"]
+    function_id = _ids(template)[name]
+    version = _version(template, function_id)
+    alias_id, alias = _aliases(template)[function_id]
+    assert alias["Properties"] == {
+        "FunctionName": {"Ref": function_id},
+        "FunctionVersion": {"Fn::GetAtt": [version, "Version"]},  # the version this deploy publishes
+        "Name": ALIAS,
+    }
+    update = alias["UpdatePolicy"]["CodeDeployLambdaAliasUpdate"]
+    assert update["BeforeAllowTrafficHook"] == {"Ref": HOOK_ID}
+    application = resources[update["ApplicationName"]["Ref"]]
+    assert application["Type"] == "AWS::CodeDeploy::Application"
+    assert application["Properties"]["ComputePlatform"] == "Lambda"
+    group = resources[update["DeploymentGroupName"]["Ref"]]["Properties"]
+    assert group["DeploymentConfigName"] == "CodeDeployDefault.LambdaCanary10Percent5Minutes"
+    assert group["DeploymentStyle"] == {"DeploymentType": "BLUE_GREEN", "DeploymentOption": "WITH_TRAFFIC_CONTROL"}
+    assert group["AutoRollbackConfiguration"]["Enabled"] is True
+    assert {"DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"} <= set(group["AutoRollbackConfiguration"]["Events"])
+    assert group["AlarmConfiguration"]["Enabled"] is True
+    alarms = [resources[a["Name"]["Ref"]]["Properties"] for a in group["AlarmConfiguration"]["Alarms"]]
+    assert {a["MetricName"] for a in alarms} == {"Errors", "Duration"}
+    for alarm in alarms:  # the new version behind the alias, not the function as a whole
+        assert alarm["Namespace"] == "AWS/Lambda"
+        assert alarm["Dimensions"] == [
+            {"Name": "FunctionName", "Value": {"Ref": function_id}},
+            {"Name": "Resource", "Value": {"Fn::Join": [":", [{"Ref": function_id}, ALIAS]]}},
+            {"Name": "ExecutedVersion", "Value": {"Fn::GetAtt": [version, "Version"]}},
+        ]
+        assert alarm["Period"] * alarm["EvaluationPeriods"] <= 300  # decides within the 5-minute canary
+        assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]  # a rollback is announced
+    errors = next(a for a in alarms if a["MetricName"] == "Errors")
+    assert (errors["Statistic"], errors["Threshold"], errors["ComparisonOperator"]) == (
+        "Sum",
+        1,
+        "GreaterThanOrEqualToThreshold",
+    )
+    duration = next(a for a in alarms if a["MetricName"] == "Duration")
+    assert duration["ExtendedStatistic"] == "p95" and duration["Threshold"] > 0
+    assert alias_id in json.dumps(template["Resources"])  # something invokes the alias
+
+
+@pytest.mark.parametrize("name", sorted(functions()))
+def test_everything_that_invokes_a_function_invokes_its_alias(template, name):
+    function_id = _ids(template)[name]
+    alias_id, _ = _aliases(template)[function_id]
+    resources = template["Resources"]
+    for key, resource in resources.items():
+        if key == function_id or resource["Type"] in KEEP_UNQUALIFIED:
+            continue
+        text = json.dumps(resource.get("Properties", {}))
+        assert json.dumps({"Fn::GetAtt": [function_id, "Arn"]}) not in text, f"{key} invokes {name} unqualified"
+        assert f"${{{function_id}.Arn}}" not in text, key
+    routes = [e for e in functions()[name].get("events") or [] if "http" in e] or (
+        ["fallback"] if name == serverless_config.fallback_function() else []
+    )
+    if routes:  # API Gateway calls the alias, and may: integration URIs and the permission
+        methods = [r for r in resources.values() if r["Type"] == "AWS::ApiGateway::Method"]
+        uris = [json.dumps(m["Properties"]["Integration"]["Uri"]) for m in methods]
+        assert any(json.dumps({"Ref": alias_id}) in uri for uri in uris)
+        permissions = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::Lambda::Permission"]
+        assert any(
+            p["FunctionName"] == {"Ref": alias_id} and p["Principal"] == "apigateway.amazonaws.com" for p in permissions
+        )
+
+
+def test_the_pre_traffic_hook_is_the_checked_in_code_with_least_privilege(template):
+    resources = template["Resources"]
+    hook = resources[HOOK_ID]["Properties"]
+    source = (ROOT / "deploy" / "hooks" / "pre_traffic.py").read_text()
+    assert hook["Code"]["ZipFile"] == source and len(source) <= 4096  # CloudFormation's inline limit
+    assert hook["Runtime"] == serverless_config.load()["provider"]["runtime"]
+    assert hook["TracingConfig"] == {"Mode": "Active"}
+    assert json.loads(hook["Environment"]["Variables"]["PROBES"]) == expected_probes()
+    role = resources[hook["Role"]["Fn::GetAtt"][0]]["Properties"]
+    statements = [s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]]
+    by_action = {a: s for s in statements for a in s["Action"]}
+    invoke = by_action["lambda:InvokeFunction"]["Resource"]
+    # exactly the stack's functions (by their name pattern, never a GetAtt each: see
+    # test_the_canary_roles_name_the_functions_by_pattern_so_no_function_depends_on_another), by version
+    pattern = _stack_functions(template)
+    assert invoke == [{"Fn::Sub": f"{pattern}:*"}]
+    assert by_action["lambda:GetFunctionConfiguration"]["Resource"] == [{"Fn::Sub": f"{pattern}:*"}]
+    assert (
+        "deploymentgroup:${CanaryApplication}/*"
+        in by_action["codedeploy:PutLifecycleEventHookExecutionStatus"]["Resource"]["Fn::Sub"]
+    )
+    assert not any(a.endswith("*") for a in by_action)
+    # CodeDeploy may invoke this hook and move this stack's aliases, nothing else
+    codedeploy = resources["CanaryCodeDeployRole"]["Properties"]
+    assert codedeploy["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
+        "Service": ["codedeploy.amazonaws.com"]
+    }
+    assert "ManagedPolicyArns" not in codedeploy
+    shifting = {a: s for p in codedeploy["Policies"] for s in p["PolicyDocument"]["Statement"] for a in s["Action"]}
+    assert shifting["lambda:UpdateAlias"]["Resource"] == [{"Fn::Sub": f"{pattern}:{ALIAS}"}]
+    assert shifting["lambda:GetProvisionedConcurrencyConfig"]["Resource"] == [
+        {"Fn::Sub": pattern},
+        {"Fn::Sub": f"{pattern}:*"},
+    ]
+    assert shifting["lambda:InvokeFunction"]["Resource"]["Fn::Sub"].endswith(f":function:{hook['FunctionName']}")
+
+
+def _functions(template: dict) -> dict[str, dict]:
+    return {k: r for k, r in template["Resources"].items() if r["Type"] == "AWS::Lambda::Function"}
+
+
+def _stack_functions(template: dict) -> str:
+    """The ARN pattern of this stack's functions: <service>-<stage>-*, which every function's
+    name (and nothing outside the stack) matches."""
+    hook = template["Resources"][HOOK_ID]["Properties"]
+    prefix = hook["Environment"]["Variables"]["FUNCTION_PREFIX"]
+    service = serverless_config.load()["service"]
+    assert prefix.startswith(f"{service}-") and prefix.endswith("-") and prefix.count("-") >= 2, prefix
+    for key, function in _functions(template).items():
+        assert function["Properties"]["FunctionName"].startswith(prefix), key
+    return "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:" + prefix + "*"
+
+
+def test_the_canary_roles_name_the_functions_by_pattern_so_no_function_depends_on_another(template):
+    """Defect class: the roles named each function by GetAtt, so every alias (alias -> deployment
+    group -> CodeDeploy role; alias -> hook -> hook role) depended on every function. With
+    createProduct's MEDIA_BASE_URL from the media CDN, whose bucket notifies processImage's alias,
+    that was a cycle (cfn-lint E3004, and CloudFormation refuses the stack)."""
+    resources = template["Resources"]
+    function_ids = set(_functions(template))
+    assert len(function_ids) > len(functions())  # the stack's and the hook
+    for key in ("CanaryCodeDeployRole", "CanaryPreTrafficHookRole"):
+        text = json.dumps(resources[key])
+        assert not [f for f in function_ids if f'"{f}"' in text], f"{key} names a function resource"
+
+
+def test_the_hook_itself_is_not_canaried_and_logs_under_the_stack_key(template):
+    resources = template["Resources"]
+    assert HOOK_ID not in _aliases(template)
+    group = resources["CanaryPreTrafficHookLogGroup"]["Properties"]
+    assert group["LogGroupName"] == f"/aws/lambda/{resources[HOOK_ID]['Properties']['FunctionName']}"
+    assert group["KmsKeyId"] == {"Fn::GetAtt": ["ShopKey", "Arn"]}

@@ -1,0 +1,74 @@
+"""What API Gateway may hand a handler, beyond what the other tests send: events from two
+source addresses, a body without a Content-Type, a base64-encoded body, and the CORS
+headers browser code depends on. Each test here was written against a mutant that no
+other fast test noticed (docs/TESTING.md)."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+from devtools.local_server import LambdaContext, import_handler
+from tests import factories
+from tests.apigw import make_event
+from tests.conftest import ALLOWED_ORIGIN
+
+
+def call(event, route):
+    response = import_handler(route.handler)(event, LambdaContext(route.function, event["requestContext"]["requestId"]))
+    return response["statusCode"], response["headers"], json.loads(response["body"]) if response["body"] else None
+
+
+def register_body():
+    return {"email": factories.email(), "password": factories.STRONG_PASSWORD, "name": "Two Addresses"}
+
+
+def test_each_source_address_has_its_own_rate_limit_bucket(table, monkeypatch):
+    from shop import config
+
+    monkeypatch.setenv("REGISTER_IP_LIMIT", "2")
+    config.reset()
+    first = [call(*make_event("POST", "/auth/register", body={}, source_ip="198.51.100.1"))[0] for _ in range(3)]
+    assert first == [400, 400, 429]
+    # Another address is not held back by the first one's count, and is counted on its own.
+    second = [call(*make_event("POST", "/auth/register", body={}, source_ip="198.51.100.2"))[0] for _ in range(3)]
+    assert second == [400, 400, 429]
+
+
+def test_a_body_without_content_type_is_415_not_500(table):
+    event, route = make_event("POST", "/auth/register", body=register_body())
+    for name in ("headers", "multiValueHeaders"):
+        event[name] = {k: v for k, v in event[name].items() if k.lower() != "content-type"} or None
+    status, _, body = call(event, route)
+    assert status == 415
+    assert body["code"] == "UNSUPPORTED_MEDIA_TYPE"
+
+
+def test_a_base64_encoded_body_is_decoded_as_api_gateway_sends_it(table):
+    payload = register_body()
+    event, route = make_event("POST", "/auth/register", body=payload)
+    event["body"] = base64.b64encode(json.dumps(payload).encode()).decode()
+    event["isBase64Encoded"] = True
+    status, _, body = call(event, route)
+    assert status == 201, body
+    assert body["data"]["user"]["email"] == payload["email"]
+
+
+def test_base64_text_not_flagged_as_encoded_is_not_json(table):
+    event, route = make_event("POST", "/auth/register", body=register_body())
+    event["body"] = base64.b64encode(event["body"].encode()).decode()
+    status, _, body = call(event, route)
+    assert (status, body["code"]) == (400, "INVALID_JSON")
+
+
+def test_browser_code_may_read_the_request_id_retry_after_and_replay_headers(table):
+    status, headers, _ = call(*make_event("GET", "/products", headers={"Origin": ALLOWED_ORIGIN}))
+    assert status == 200
+    assert headers["Access-Control-Allow-Origin"] == ALLOWED_ORIGIN
+    exposed = {name.strip() for name in headers["Access-Control-Expose-Headers"].split(",")}
+    assert {"X-Request-Id", "Retry-After", "Idempotent-Replayed"} <= exposed
+
+
+def test_a_foreign_origin_gets_no_cors_headers_at_all(table):
+    _, headers, _ = call(*make_event("GET", "/products", headers={"Origin": "https://evil.example"}))
+    assert not [name for name in headers if name.lower().startswith("access-control-")]

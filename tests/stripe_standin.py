@@ -1,0 +1,137 @@
+"""A local HTTP stand-in for Stripe's API: the few PaymentIntent endpoints the stripe provider
+calls, answering with the shapes Stripe documents, and recording what the library sent.
+
+This is NOT Stripe and nothing in this project talks to Stripe: the tests point the official
+`stripe` library at this server (STRIPE_API_BASE) to check the provider's requests for real
+(form fields, amount in cents, currency, metadata, the Idempotency-Key header, the bearer key)
+and its handling of Stripe's success and decline answers.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+API_KEY = "sk_test_standin_" + uuid.uuid4().hex
+DECLINES = {
+    "pm_card_chargeDeclined": ("card_declined", "generic_decline"),
+    "pm_card_chargeDeclinedInsufficientFunds": ("card_declined", "insufficient_funds"),
+}
+SUCCEEDING = {"pm_card_visa", "pm_card_mastercard"}
+
+
+@dataclass
+class Seen:
+    method: str
+    path: str
+    headers: dict[str, str]
+    form: dict[str, list[str]]
+
+
+@dataclass
+class StripeStandIn:
+    requests: list[Seen] = field(default_factory=list)
+    intents: dict[str, dict[str, Any]] = field(default_factory=dict)
+    replies: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)  # by Idempotency-Key
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def answer(self, seen: Seen) -> tuple[int, dict[str, Any]]:
+        if seen.headers.get("authorization") != f"Bearer {API_KEY}":
+            return 401, {"error": {"type": "invalid_request_error", "message": "Invalid API Key provided"}}
+        if not seen.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+            return 400, {"error": {"type": "invalid_request_error", "message": "form-encoded bodies only"}}
+        key = seen.headers.get("idempotency-key")
+        with self.lock:
+            if key and key in self.replies:  # Stripe replays the first answer to a key
+                return self.replies[key]
+            reply = self._route(seen)
+            if key:
+                self.replies[key] = reply
+            return reply
+
+    def _route(self, seen: Seen) -> tuple[int, dict[str, Any]]:
+        form = {k: v[0] for k, v in seen.form.items()}
+        parts = seen.path.strip("/").split("/")
+        if seen.method == "POST" and parts == ["v1", "payment_intents"]:
+            intent = {
+                "id": "pi_" + uuid.uuid4().hex[:24],
+                "object": "payment_intent",
+                "amount": int(form["amount"]),
+                "amount_received": 0,
+                "currency": form["currency"],
+                "metadata": {k[len("metadata[") : -1]: v for k, v in form.items() if k.startswith("metadata[")},
+                "payment_method_types": [v for k, v in form.items() if k.startswith("payment_method_types[")],
+                "status": "requires_payment_method",
+                "client_secret": "pi_secret_" + uuid.uuid4().hex,
+                "livemode": False,
+                "last_payment_error": None,
+            }
+            self.intents[intent["id"]] = intent
+            return 200, intent
+        if (
+            seen.method == "POST"
+            and len(parts) == 4
+            and parts[:2] == ["v1", "payment_intents"]
+            and parts[3] == "confirm"
+        ):
+            intent = self.intents.get(parts[2])
+            if intent is None:
+                return 404, {"error": {"type": "invalid_request_error", "code": "resource_missing", "param": "intent"}}
+            method = form.get("payment_method", "")
+            if method in DECLINES:
+                code, decline = DECLINES[method]
+                error = {
+                    "type": "card_error",
+                    "code": code,
+                    "decline_code": decline,
+                    "message": "Your card was declined.",
+                    "payment_intent": {**intent, "status": "requires_payment_method"},
+                }
+                intent["last_payment_error"] = error
+                return 402, {"error": error}
+            if method not in SUCCEEDING:
+                return 400, {
+                    "error": {
+                        "type": "invalid_request_error",
+                        "code": "resource_missing",
+                        "param": "payment_method",
+                        "message": f"No such PaymentMethod: '{method}'",
+                    }
+                }
+            intent.update(
+                status="succeeded", amount_received=intent["amount"], payment_method="pm_" + uuid.uuid4().hex[:14]
+            )
+            return 200, intent
+        return 404, {"error": {"type": "invalid_request_error", "message": "Unrecognized request URL"}}
+
+
+def serve() -> tuple[ThreadingHTTPServer, StripeStandIn]:
+    """Start the stand-in on a free loopback port; the caller shuts it down."""
+    state = StripeStandIn()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length).decode()
+            seen = Seen("POST", self.path, {k.lower(): v for k, v in self.headers.items()}, parse_qs(body))
+            state.requests.append(seen)
+            status, payload = state.answer(seen)
+            data = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("Request-Id", "req_" + uuid.uuid4().hex[:14])
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, state
