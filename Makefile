@@ -13,7 +13,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 # (CPython 3.12, manylinux x86_64; see custom.pythonRequirements), whatever runs pip here.
 PACKAGE_STAGE := $(or $(STAGE),prod)
 TEMPLATE := .serverless/cloudformation-template-update-stack.json
-SLS_OFFLINE := SLS_TELEMETRY_DISABLED=1 SLS_TRACKING_DISABLED=1 SLS_NOTIFICATIONS_MODE=off \
+SLS_OFFLINE := SLS_PACKAGE_OFFLINE=1 SLS_TELEMETRY_DISABLED=1 SLS_TRACKING_DISABLED=1 SLS_NOTIFICATIONS_MODE=off \
 	AWS_ACCESS_KEY_ID=offline AWS_SECRET_ACCESS_KEY=offline AWS_SESSION_TOKEN= AWS_PROFILE= \
 	AWS_REGION=us-east-1 SLS_PYTHON_BIN=$(CURDIR)/$(PY)
 
@@ -55,7 +55,7 @@ help:
 	@echo "make bench-cold  cold-start ratios of every packaged function (docs/BENCHMARKS.md)"
 	@echo "make mutation    mutmut over the core modules with the fast suites (docs/TESTING.md; not in make test)"
 
-$(DEPS): requirements.txt requirements-dev.txt
+$(DEPS): requirements.txt requirements-dev.txt deploy/layers/pillow/requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
@@ -79,11 +79,11 @@ LOCAL_DATA_DIR ?= $(CURDIR)/.local
 run: preflight $(DEPS) $(NODE_DEPS)
 	LOCAL_DATA_DIR="$(LOCAL_DATA_DIR)" FRESH="$(FRESH)" $(PY) -m devtools.runner
 
-# Empties what make run keeps (the table's data and the generated JWT secret).
+# Empties what make run keeps (the table's data, the generated JWT secret, the image renditions).
 reset:
 	@if [ -f "$(LOCAL_DATA_DIR)/run.json" ] && kill -0 $$(sed 's/.*"pid": *\([0-9]*\).*/\1/' "$(LOCAL_DATA_DIR)/run.json") 2>/dev/null; then \
 		echo "make run is running: stop it first (Ctrl-C)"; exit 1; fi
-	rm -rf "$(LOCAL_DATA_DIR)/dynamodb" "$(LOCAL_DATA_DIR)/jwt-secret"
+	rm -rf "$(LOCAL_DATA_DIR)/dynamodb" "$(LOCAL_DATA_DIR)/jwt-secret" "$(LOCAL_DATA_DIR)/media"
 	@echo "Cleared $(LOCAL_DATA_DIR): the next make run starts empty."
 
 # What make run needs, each named in one line with how to get it.
@@ -136,10 +136,20 @@ test: lint security workflow-lint $(DEPS) package cfn-lint checkov $(LAMBDA_SITE
 test-dynamodb-local: $(DEPS) $(NODE_DEPS)
 	scripts/test-dynamodb-local.sh
 
+# processImage's Pillow layer (serverless.yml `layers.pillow`), wheels for the Lambda runtime.
+PILLOW_LAYER := .cache/layers/pillow
+$(PILLOW_LAYER)/.installed: deploy/layers/pillow/requirements.txt $(DEPS)
+	rm -rf $(PILLOW_LAYER) && mkdir -p $(PILLOW_LAYER)
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-compile --no-deps --target $(PILLOW_LAYER)/python \
+		--platform manylinux2014_x86_64 --platform manylinux_2_28_x86_64 --python-version 3.12 --implementation cp \
+		--only-binary=:all: -r $<
+	rm -rf $(PILLOW_LAYER)/python/bin $(PILLOW_LAYER)/python/*.dist-info/RECORD
+	touch $@
+
 # The CLI's output is kept in $(PACKAGE_LOG): tests/deploy/test_template.py fails on any
 # configuration warning that docs/DEPLOY.md does not explain.
 PACKAGE_LOG := .cache/serverless-package.log
-package: $(NODE_DEPS) $(DEPS)
+package: $(NODE_DEPS) $(DEPS) $(PILLOW_LAYER)/.installed
 	rm -rf .serverless && mkdir -p $(dir $(PACKAGE_LOG))
 	$(SLS_OFFLINE) npx --no-install serverless package --stage $(PACKAGE_STAGE) > $(PACKAGE_LOG) 2>&1; \
 		status=$$?; cat $(PACKAGE_LOG); exit $$status

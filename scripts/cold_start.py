@@ -21,7 +21,7 @@ import time
 import uuid
 import zipfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,11 +30,14 @@ sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 ROUNDS = int(os.environ.get("ROUNDS", "10"))
 READ_ONLY = {"getProduct", "listProducts", "health", "getOrder", "listOrders", "getCart"}
 SECRET = "cold-start-benchmark-secret-" + "x" * 40
+# What CloudFormation fills in at deploy time (Fn::Sub, Fn::GetAtt): the benchmark's values.
+MEDIA = {"MEDIA_BUCKET": "bench-media", "MEDIA_BASE_URL": "https://media.bench.example"}
+DEPLOY_TIME = {**MEDIA, "CORS_ALLOWED_ORIGINS": "https://site.bench.example"}
 
 CHILD = """
 import json, sys, time
 job = json.loads(sys.argv[1])
-sys.path[:0] = [job["task"], job["runtime"]]
+sys.path[:0] = [job["task"], *job.get("layers", []), job["runtime"]]
 started, cpu = time.perf_counter(), time.process_time()
 if job["handler"] is None:
     import boto3
@@ -51,6 +54,8 @@ else:
         status = reply["statusCode"]
     elif "batchItemFailures" in reply:
         status = f"{len(reply['batchItemFailures'])} failed"
+    elif "processed" in reply:  # processImage answers S3 with its images' outcomes
+        status = json.dumps(reply)
     else:
         status = "scheduled"
 elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
@@ -78,6 +83,7 @@ def _seed(endpoint: str, template: dict) -> dict[str, dict]:
             "AWS_DEFAULT_REGION": "us-east-1",
             "JWT_SECRET": SECRET,
             "BCRYPT_ROUNDS": "12",
+            **MEDIA,
         }
     )
     import boto3
@@ -112,6 +118,9 @@ def _seed(endpoint: str, template: dict) -> dict[str, dict]:
     admin = auth.login(repo, email="admin@example.com", password=PASSWORD, source_ip="203.0.113.9")["token"]
     token = customer["token"]
     pid = products.create(repo, {"name": "Lamp", "price": Decimal("24.50"), "category": "Home", "stock": 10**6})["id"]
+    boto3.client("s3").create_bucket(Bucket=MEDIA["MEDIA_BUCKET"])
+    ready = {"status": "ready", "createdAt": "2026-01-01T00:00:00.000Z", "width": 640, "height": 480}
+    repo.images.replace(pid, {"bench-ready": ready}, 0)  # every product read builds image URLs
     caller = Caller(customer["user"]["userId"], "bench@example.com", "customer")
     oid = orders.create(repo, caller, {"items": [{"productId": pid, "quantity": 1}], "shippingAddress": ADDRESS})[0][
         "id"
@@ -130,7 +139,34 @@ def _seed(endpoint: str, template: dict) -> dict[str, dict]:
     )
     boto3.client("ses").verify_email_identity(EmailAddress=sender)
     order = repo.orders.get(oid, consistent=True)
-    return events(Seeded(pid=pid, oid=oid, token=token, admin=admin, pending=iter(fresh), order=order))
+    uploads = _uploads(repo)
+    return events(
+        Seeded(pid, oid, token, admin, pending=iter(fresh), image="bench-ready", uploads=uploads, order=order)
+    )
+
+
+def _uploads(repo: object) -> Iterator[str]:
+    """An uploaded PNG waiting for processImage for every round, each on its own product."""
+    import io
+    from decimal import Decimal
+
+    from PIL import Image
+
+    from shop.services import products
+    from shop.storage.media import media
+
+    out = io.BytesIO()
+    Image.new("RGB", (1600, 1200), (200, 120, 40)).save(out, "PNG")
+    keys = []
+    for _ in range(ROUNDS):
+        pid = products.create(repo, {"name": "Vase", "price": Decimal("9.50"), "category": "Home", "stock": 1})["id"]
+        image_id = f"bench-{len(keys)}"
+        record = {"status": "processing", "createdAt": "2026-01-01T00:00:00.000Z", "uploadExpiresAt": 4_000_000_000}
+        repo.images.replace(pid, {image_id: record}, 0)
+        key = f"uploads/{pid}/{image_id}"
+        media().s3.put_object(Bucket=media().bucket, Key=key, Body=out.getvalue(), ContentType="image/png")
+        keys.append(key)
+    return iter(keys)
 
 
 @dataclass
@@ -140,6 +176,9 @@ class Seeded:
     token: str
     admin: str
     pending: Iterator[str]  # ids of pending orders, one per cancel or status change
+    image: str = "i-1"  # an image of `pid`
+    # keys of uploads waiting for processImage, one per round
+    uploads: Iterator[str] = field(default_factory=lambda: iter(()))
     order: dict | None = None  # the order `oid` as stored: the event functions' events describe it
 
 
@@ -151,6 +190,9 @@ def events(seeded: Seeded) -> dict[str, Callable[[], dict]]:
     pid, oid, token, admin = seeded.pid, seeded.oid, seeded.token, seeded.admin
     order_body = {"items": [{"productId": pid, "quantity": 1}], "shippingAddress": ADDRESS}
     counter = iter(range(10**6))
+    upload_body = {"contentType": "image/png", "contentLength": 2048}
+    image_route, image_path = "/products/{id}/images/{imageId}", f"/products/{pid}/images/{seeded.image}"
+    image_params = {"id": pid, "imageId": seeded.image}
 
     def cancel() -> dict:
         order_id = next(seeded.pending)
@@ -195,6 +237,15 @@ def events(seeded: Seeded) -> dict[str, Callable[[], dict]]:
         "fallback": lambda: event("PATCH", "/products", "/products"),
         "cancelOrder": cancel,
         "updateOrderStatus": move,
+        "createImageUpload": lambda: event(
+            "POST", "/products/{id}/images", f"/products/{pid}/images", upload_body, admin, {"id": pid}
+        ),
+        "getImage": lambda: event("GET", image_route, image_path, None, admin, image_params),
+        # as deleteProduct: an image that is not there (404), so every round finds the same state
+        "deleteImage": lambda: event(
+            "DELETE", image_route, f"/products/{pid}/images/gone", None, admin, {"id": pid, "imageId": "gone"}
+        ),
+        "processImage": lambda: s3_event(next(seeded.uploads, "uploads/p-1/i-1")),
         "getCart": lambda: event("GET", "/cart", "/cart", token=token),
         "putCartItem": lambda: cart_line("PUT"),
         "deleteCartItem": lambda: cart_line("DELETE"),
@@ -213,6 +264,12 @@ def events(seeded: Seeded) -> dict[str, Callable[[], dict]]:
         "publishOrderEvents": lambda: order_events_batch(seeded),
         "notifyCustomers": lambda: order_email_batch(seeded),
     }
+
+
+def s3_event(key: str) -> dict:
+    """The ObjectCreated notification S3 sends processImage for an upload."""
+    record = {"eventSource": "aws:s3", "eventName": "ObjectCreated:Post"}
+    return {"Records": [record | {"s3": {"bucket": {"name": MEDIA["MEDIA_BUCKET"]}, "object": {"key": key}}}]}
 
 
 def _order(seeded: Seeded) -> dict:
@@ -329,11 +386,18 @@ def main() -> None:
         if missing:
             raise SystemExit(f"no benchmark event for {', '.join(missing)}: add one to events() in {__file__}")
         with tempfile.TemporaryDirectory() as work:
-            tasks = {}
+            tasks, layers = {}, {}
             for name in functions:
                 tasks[name] = Path(work, name)
                 with zipfile.ZipFile(package / f"{name}.zip") as archive:
                     archive.extractall(tasks[name])
+                layers[name] = []
+                for layer in functions[name].get("Layers", []):  # unzipped as Lambda does into /opt
+                    content = template["Resources"][layer["Ref"]]["Properties"]["Content"]
+                    target = Path(work, f"{name}-opt-{layer['Ref']}")
+                    with zipfile.ZipFile(package / content["S3Key"].rsplit("/", 1)[-1]) as archive:
+                        archive.extractall(target)
+                    layers[name].append(str(target / "python"))
             samples: dict[str, list[float]] = {name: [] for name in ["(bare boto3 client)", *functions]}
             cpu: dict[str, list[float]] = {name: [] for name in samples}
             statuses: dict[str, set] = {name: set() for name in functions}
@@ -347,11 +411,11 @@ def main() -> None:
                 for name, properties in functions.items():
                     variables = properties["Environment"]["Variables"]
                     # An intrinsic (the events topic's Ref, the site origin) is what _seed set, or unset.
-                    env = base_env | {
-                        k: v if isinstance(v, str) else os.environ.get(k, "") for k, v in variables.items()
-                    }
+                    stand_in = {k: DEPLOY_TIME.get(k) or os.environ.get(k, "") for k in variables}
+                    env = base_env | {k: v if isinstance(v, str) else stand_in[k] for k, v in variables.items()}
                     env["AWS_REGION"] = "us-east-1"
                     job = {"task": str(tasks[name]), "runtime": runtime, "handler": properties["Handler"]}
+                    job["layers"] = layers[name]
                     job["event"] = events[name]()
                     result = _run(python, job, env)
                     samples[name].append(result["seconds"])

@@ -32,8 +32,11 @@ os.environ.update(
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": "us-east-1",
         "LOG_LEVEL": "INFO",
+        "MEDIA_BUCKET": "shop-test-media",
+        "MEDIA_BASE_URL": "https://media.shop.example",
     }
 )
+os.environ.pop("MEDIA_UPLOAD_ENDPOINT", None)
 DYNAMODB_BACKEND = os.environ.get("DYNAMODB_BACKEND", "moto")
 LOCAL_ENDPOINT = os.environ.pop("DYNAMODB_ENDPOINT_URL", None) if DYNAMODB_BACKEND == "local" else None
 if DYNAMODB_BACKEND not in ("moto", "local") or (DYNAMODB_BACKEND == "local" and not LOCAL_ENDPOINT):
@@ -67,9 +70,11 @@ def dynamodb_client():
 
 def reset_shop_caches() -> None:
     from shop import config, passwords, storage
+    from shop.storage import media
 
     config.reset()
     storage.reset()
+    media.reset()
     passwords._dummy_hash.cache_clear()
 
 

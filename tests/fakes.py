@@ -25,12 +25,14 @@ from shop.storage.failures import (
     Rejection,
     StatusChanged,
     StockOutOfBounds,
+    VersionChanged,
 )
 from shop.storage.protocol import (
     Attempt,
     CartVersion,
     FailureCount,
     IdempotencyClaim,
+    ImageSet,
     OrderLine,
     Page,
     WebhookEvent,
@@ -105,9 +107,11 @@ class FakeProducts:
         product["stock"] += stock_delta
         return copy.deepcopy(product)
 
-    def delete(self, product_id: str) -> None:
-        if self.records.pop(product_id, None) is None:
+    def delete(self, product_id: str) -> dict[str, Any]:
+        old = self.records.pop(product_id, None)
+        if old is None:
             raise Missing()
+        return old
 
     def list_page(self, category: str | None, limit: int, cursor: str | None) -> Page:
         scope = "products" if category is None else "category#" + category.casefold()
@@ -115,6 +119,44 @@ class FakeProducts:
             p for p in self.records.values() if category is None or p["category"].casefold() == category.casefold()
         ]
         return _page(found, scope, limit, cursor)
+
+
+class FakeImages:
+    """Image records on the fake's product records, as the DynamoDB side keeps them."""
+
+    def __init__(self, products: FakeProducts) -> None:
+        self.products = products
+
+    def read(self, product_id: str) -> ImageSet | None:
+        product = self.products.records.get(product_id)
+        if product is None:
+            return None
+        return ImageSet(copy.deepcopy(product.get("images") or {}), product.get("imagesVersion", 0))
+
+    def replace(self, product_id: str, images: dict[str, dict[str, Any]], version: int) -> None:
+        product = self.products.records.get(product_id)
+        if product is None:
+            raise Missing()
+        if product.get("imagesVersion", 0) != version:
+            raise VersionChanged()
+        product["images"], product["imagesVersion"] = copy.deepcopy(images), version + 1
+
+    def settle(self, product_id: str, image_id: str, record: dict[str, Any]) -> None:
+        found = (self.products.records.get(product_id) or {}).get("images", {}).get(image_id)
+        if found is None:
+            raise Missing()
+        if found["status"] != "processing":
+            raise StatusChanged(found["status"])
+        product = self.products.records[product_id]
+        product["images"][image_id] = copy.deepcopy(record)
+        product["imagesVersion"] += 1
+
+    def remove(self, product_id: str, image_id: str) -> None:
+        product = self.products.records.get(product_id)
+        if product is None or image_id not in product.get("images", {}):
+            raise Missing()
+        del product["images"][image_id]
+        product["imagesVersion"] += 1
 
 
 class FakeIdempotency:
@@ -326,6 +368,7 @@ class FakeStorage:
     def __init__(self) -> None:
         self.users = FakeUsers()
         self.products = FakeProducts()
+        self.images = FakeImages(self.products)
         self.idempotency = FakeIdempotency()
         self.carts = FakeCarts()
         self.orders = FakeOrders(self.products, self.idempotency, self.carts)

@@ -136,7 +136,10 @@ class DynamoFaults:
     def __call__(self, event_name: str, request: Any, **kwargs: Any) -> AWSResponse | None:
         operation = event_name.rsplit(".", 1)[-1]
         self.attempts[operation] += 1
-        self.sent[operation].append(json.loads(request.body or b"{}"))
+        try:
+            self.sent[operation].append(json.loads(request.body or b"{}"))
+        except (ValueError, TypeError):  # S3's bodies are XML or the object's bytes
+            self.sent[operation].append({})
         fault, times = self._faults.get(operation, (self._every, None))
 
         def deliver() -> AWSResponse:

@@ -12,6 +12,11 @@ Turned on by SHOP_IAM_TEMPLATE=<that template> (`make test-iam`, part of `make t
 - moto checks DynamoDB and SSM against the resource "*", which no least-privilege policy
   names: RESOURCES below tells it the ARNs AWS would check, and that a TransactWriteItems is
   authorized as a PutItem/UpdateItem/DeleteItem/ConditionCheckItem per item, as on AWS;
+- S3: moto checks each object request against its key's ARN itself, but a DeleteObjects
+  against the bucket's; here it is s3:DeleteObject per key, as on AWS. The template's bucket
+  names become the test's (MEDIA_BUCKET), and the local S3 form endpoint
+  (devtools/local_routes/media.py) knows the functions' keys, so a presigned POST is stored
+  as the function that signed it (its s3:PutObject), as S3 authorizes it;
 - a denied request fails the test it happened in, even if the code turned it into a 503;
 - the session fails when a function of serverless.yml never ran under enforcement
   (SHOP_IAM_EVERY_FUNCTION=1, set by `make test-iam`).
@@ -254,6 +259,24 @@ class Resolver:
         return {key: self.resolve(item) for key, item in value.items()}
 
 
+def _renamed_buckets(statements: list[dict[str, Any]], names: dict[str, str]) -> list[dict[str, Any]]:
+    def rename(arn: Any) -> Any:
+        for deployed, local in names.items():
+            prefix = f"arn:{PARTITION}:s3:::{deployed}"
+            if isinstance(arn, str) and (arn == prefix or arn.startswith(prefix + "/")):
+                return f"arn:{PARTITION}:s3:::{local}" + arn[len(prefix) :]
+        return arn
+
+    renamed = []
+    for statement in statements:
+        resource = statement.get("Resource")
+        if resource is not None:
+            resource = [rename(r) for r in resource] if isinstance(resource, list) else rename(resource)
+            statement = {**statement, "Resource": resource}
+        renamed.append(statement)
+    return renamed
+
+
 # --- enforcement ------------------------------------------------------------------------------
 
 
@@ -291,6 +314,10 @@ class Enforcement:
         # IAM calls are the harness's even when a function is acting (a nested invocation).
         self._iam = boto3.client("iam", region_name=REGION, **harness_credentials())
         self._install_resource_checks()
+        self._install_s3_checks()
+        from devtools.local_routes import media as local_s3
+
+        local_s3.secret_for_access_key = self.secret_of
         settings.INITIAL_NO_AUTH_ACTION_COUNT = 0  # from here on moto authorizes every request
         ActionAuthenticatorMixin.request_count = 0
 
@@ -329,7 +356,8 @@ class Enforcement:
             return
         resolver = Resolver(self.template, self.table_logical_id, table)
         documents = [resolver.resolve(document) for document in self.roles[function]]
-        merged = {"Version": "2012-10-17", "Statement": [s for d in documents for s in d["Statement"]]}
+        statements = [s for d in documents for s in d["Statement"]]
+        merged = {"Version": "2012-10-17", "Statement": _renamed_buckets(statements, self._bucket_names(resolver))}
         if function not in self._keys:
             self._keys[function] = self._user(function, merged)
         else:  # the same user, its policy rewritten for this test's table
@@ -337,6 +365,33 @@ class Enforcement:
                 UserName=self._users[function], PolicyName="role", PolicyDocument=json.dumps(merged)
             )
         self._policy_table[function] = table
+
+    def _bucket_names(self, resolver: Resolver) -> dict[str, str]:
+        """The template's bucket name -> the test's, for each bucket a function's environment
+        names (MEDIA_BUCKET) when the test sets that variable."""
+        resources = self.template["Resources"].values()
+        named = [r.get("Properties", {}).get("BucketName") for r in resources if r["Type"] == "AWS::S3::Bucket"]
+        buckets = {resolver.resolve(name) for name in named if name is not None}
+        names = {}
+        for resource in resources:
+            if resource["Type"] == "AWS::Lambda::Function":
+                for variable, value in resource["Properties"].get("Environment", {}).get("Variables", {}).items():
+                    if not os.environ.get(variable):
+                        continue
+                    try:
+                        deployed = resolver.resolve(value)
+                    except NotImplementedError:  # a value no policy of ours names (a CDN's domain)
+                        continue
+                    if deployed in buckets:
+                        names[deployed] = os.environ[variable]
+        return names
+
+    def secret_of(self, access_key: str) -> str | None:
+        """The secret of one of the users here, by access key id (the local S3 form endpoint)."""
+        for key, secret in self._keys.values():
+            if key == access_key:
+                return secret
+        return None
 
     def credentials(self, who: str | None = None) -> tuple[str, str]:
         if HARNESS not in self._keys:  # bootstrapping: moto does not check yet
@@ -411,6 +466,42 @@ class Enforcement:
                     enforcement.allowed[who].add(request._action)
 
             response_class._authenticate_and_authorize_normal_action = authorize
+
+    def _install_s3_checks(self) -> None:
+        """moto's S3 authorizes each request itself (the key's ARN); record who was allowed or
+        denied what, and check a DeleteObjects as AWS does: s3:DeleteObject on every key."""
+        import html
+        import re
+
+        from moto import settings
+        from moto.core.authorization import ActionAuthenticatorMixin
+        from moto.core.exceptions import HTTPException
+        from moto.s3.exceptions import S3AccessDeniedError
+        from moto.s3.responses import S3Response
+
+        enforcement = self
+        original = S3Response._authenticate_and_authorize_s3_action
+
+        def authorize(handler: Any, bucket_name: str | None = None, key_name: str | None = None) -> None:
+            if ActionAuthenticatorMixin.request_count < settings.INITIAL_NO_AUTH_ACTION_COUNT:
+                return original(handler, bucket_name=bucket_name, key_name=key_name)
+            action = f"s3:{handler.data.get('Action')}"
+            keys: list[str | None] = [key_name]
+            if action == "s3:DeleteObject" and key_name is None and handler.is_delete_keys():
+                body = handler.body.decode() if isinstance(handler.body, bytes) else str(handler.body or "")
+                keys = [html.unescape(k) for k in re.findall(r"<Key>(.*?)</Key>", body)] or [None]
+            signer = handler.headers.get("Authorization", "").partition("Credential=")[2].partition("/")[0]
+            who = enforcement._who.get(signer, "?")
+            for key in keys:
+                try:
+                    original(handler, bucket_name=bucket_name, key_name=key)
+                except (S3AccessDeniedError, HTTPException):
+                    arn = f"arn:{PARTITION}:s3:::{bucket_name or '*'}" + (f"/{key}" if key else "")
+                    enforcement.denied.append(f"{who}: {action} on {arn}")
+                    raise
+            enforcement.allowed[who].add(action)
+
+        S3Response._authenticate_and_authorize_s3_action = authorize
 
     def missing_functions(self) -> list[str]:
         return [f for f in self.functions if not self.invoked[f]]

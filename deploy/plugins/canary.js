@@ -74,7 +74,6 @@ class CanaryPlugin {
     const prefix = `${service.service}-${provider.getStage()}-`;
     const hookName = `${prefix}preTrafficHook`;
     const probes = {};
-    const targets = [];
 
     for (const [name, fn] of Object.entries(service.functions)) {
       const fnId = naming.getLambdaLogicalId(name);
@@ -152,23 +151,29 @@ class CanaryPlugin {
       };
       pointAtAlias(resources, fnId, ids.alias);
       probes[name] = probe(fn);
-      targets.push({ fnId, alias: ids.alias });
     }
 
-    Object.assign(resources, this.sharedResources({ hookName, prefix, probes, targets, aliasName }));
+    Object.assign(resources, this.sharedResources({ hookName, prefix, probes, aliasName }));
   }
 
-  sharedResources({ hookName, prefix, probes, targets, aliasName }) {
+  sharedResources({ hookName, prefix, probes, aliasName }) {
     const service = this.serverless.service;
     const code = fs.readFileSync(HOOK_SOURCE, 'utf8');
     if (code.length > INLINE_LIMIT) this.fail(`${HOOK_SOURCE} is over ${INLINE_LIMIT} characters`);
     const environment = JSON.stringify(probes);
     if (environment.length > 3500) this.fail('the hook probes are over the 4 KB environment limit');
-    const versions = targets.map(({ fnId }) => ({ 'Fn::Join': [':', [{ 'Fn::GetAtt': [fnId, 'Arn'] }, '*']] }));
-    const aliases = targets.map(({ fnId }) => ({ 'Fn::Join': [':', [{ 'Fn::GetAtt': [fnId, 'Arn'] }, aliasName]] }));
-    const unqualified = targets.map(({ fnId }) => ({ 'Fn::GetAtt': [fnId, 'Arn'] }));
-    const hookLogGroup = `/aws/lambda/${hookName}`;
     const sub = (text) => ({ 'Fn::Sub': text });
+    // The stack's functions by their name pattern, not a GetAtt each: a per-function reference
+    // makes every function a dependency of each alias (alias -> deployment group -> these roles),
+    // which closes a cycle as soon as one function's environment needs a resource that depends
+    // on another function's alias (MEDIA_BASE_URL -> MediaCdn -> MediaBucket, whose
+    // notification invokes processImage's alias). Every function of the stack is named
+    // <service>-<stage>-<name> (the Framework's naming), and nothing else in the account is.
+    const functions = `arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${AWS::AccountId}:function:${prefix}*`;
+    const unqualified = [sub(functions)];
+    const versions = [sub(`${functions}:*`)];
+    const aliases = [sub(`${functions}:${aliasName}`)];
+    const hookLogGroup = `/aws/lambda/${hookName}`;
     return {
       CanaryApplication: { Type: 'AWS::CodeDeploy::Application', Properties: { ComputePlatform: 'Lambda' } },
       // What CodeDeploy does for a Lambda deployment: read and move the aliases, invoke the hook,
@@ -214,7 +219,7 @@ class CanaryPlugin {
                   'arn:${AWS::Partition}:codedeploy:${AWS::Region}:${AWS::AccountId}:deploymentgroup:${CanaryApplication}/*'
                 ),
               },
-              // the new version of each function, by its number
+              // the new version of each of the stack's functions, by its number (name pattern: above)
               { Effect: 'Allow', Action: ['lambda:InvokeFunction', 'lambda:GetFunctionConfiguration'], Resource: versions },
             ]),
           ],

@@ -34,6 +34,43 @@ def _stamp() -> fields.String:
     return fields.String(required=True, metadata={"format": "date-time", "example": "2025-01-31T12:00:00.000Z"})
 
 
+class ImageUrlsSchema(Schema):
+    thumb = fields.String(required=True, metadata={"format": "uri", "description": "WebP, 320 px wide (or less)."})
+    large = fields.String(required=True, metadata={"format": "uri", "description": "WebP, 1280 px wide (or less)."})
+
+
+class ProductImageSchema(Schema):
+    id = fields.UUID(required=True)
+    urls = fields.Nested(ImageUrlsSchema, required=True)
+    width = fields.Integer(required=True, metadata={"description": "Of the upright original, in pixels."})
+    height = fields.Integer(required=True)
+
+
+class ImageStateSchema(Schema):
+    id = fields.UUID(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(("processing", "ready", "rejected")))
+    reason = fields.String(metadata={"description": "Why it was rejected (`not_an_image`, `too_many_pixels`, ...)."})
+    urls = fields.Nested(ImageUrlsSchema)
+    width = fields.Integer()
+    height = fields.Integer()
+
+
+class PresignedPostSchema(Schema):
+    url = fields.String(required=True, metadata={"format": "uri", "description": "POST the form here."})
+    fields = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        required=True,
+        metadata={"description": "Send each as a form field, before the file (field `file`)."},
+    )
+
+
+class ImageUploadStartedSchema(Schema):
+    imageId = fields.UUID(required=True)
+    upload = fields.Nested(PresignedPostSchema, required=True)
+    expiresAt = _stamp()
+
+
 class ProductSchema(Schema):
     id = fields.UUID(required=True)
     name = fields.String(required=True, metadata={"example": "Desk Lamp"})
@@ -42,6 +79,12 @@ class ProductSchema(Schema):
     category = fields.String(required=True, metadata={"example": "Home"})
     stock = fields.Integer(required=True, validate=validate.Range(min=0), metadata={"example": 12})
     imageUrl = fields.String(metadata={"format": "uri"})
+    images = fields.List(
+        fields.Nested(ProductImageSchema),
+        required=True,
+        validate=validate.Length(max=10),
+        metadata={"description": "Ready images, in upload order."},
+    )
     createdAt = _stamp()
     updatedAt = _stamp()
 
@@ -193,6 +236,8 @@ ENVELOPES: dict[str, type[Schema]] = {
     "OrderEnvelope": envelope("OrderEnvelope", fields.Nested(OrderSchema, required=True)),
     "OrderPage": envelope("OrderPage", fields.List(fields.Nested(OrderSchema), required=True), paginated=True),
     "SessionEnvelope": envelope("SessionEnvelope", fields.Nested(SessionSchema, required=True)),
+    "ImageUploadEnvelope": envelope("ImageUploadEnvelope", fields.Nested(ImageUploadStartedSchema, required=True)),
+    "ImageEnvelope": envelope("ImageEnvelope", fields.Nested(ImageStateSchema, required=True)),
     "HealthEnvelope": envelope("HealthEnvelope", fields.Nested(HealthSchema, required=True)),
     "CartEnvelope": envelope("CartEnvelope", fields.Nested(CartSchema, required=True)),
     "WebhookEnvelope": envelope("WebhookEnvelope", fields.Nested(WebhookReceiptSchema, required=True)),

@@ -41,6 +41,11 @@ class LocalAwsEndpoint:
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
 
     def start(self) -> str:
+        import logging
+
+        # werkzeug logs every request at INFO: the images job's queue polls (4 a second)
+        # would fill make run's output. Errors still show.
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self._server.start()
         wsgi_server = self._server._server  # the werkzeug server it just built
         wsgi_server.app = _serialize_dynamodb(wsgi_server.app)

@@ -54,8 +54,9 @@ def running_state(folder: Path | None = None) -> dict[str, Any] | None:
 
 
 def reset(folder: Path) -> None:
-    """Everything `make run` keeps: the table's data and the generated JWT secret."""
-    for name in ("dynamodb", "jwt-secret"):
+    """Everything `make run` keeps: the table's data, the generated JWT secret and the image
+    renditions (devtools/local_jobs/images.py)."""
+    for name in ("dynamodb", "jwt-secret", "media"):
         target = folder / name
         if target.is_dir():
             shutil.rmtree(target)

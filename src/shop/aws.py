@@ -1,4 +1,4 @@
-"""AWS clients (DynamoDB, SSM): one configuration of timeouts and retries for all of them,
+"""AWS clients (DynamoDB, SSM, S3): one configuration of timeouts and retries for all of them,
 and the request's deadline checked before every attempt (deadline.py).
 
 Created lazily and cached by their callers for warm invocations; boto3 is imported only here.
@@ -11,7 +11,8 @@ from typing import Any
 from . import deadline
 
 
-def client(service: str, region: str, endpoint_url: str | None = None) -> Any:
+def client(service: str, region: str, endpoint_url: str | None = None, **options: Any) -> Any:
+    """`options`: more botocore Config settings (S3's `signature_version`)."""
     import boto3
     from botocore.config import Config
 
@@ -25,6 +26,7 @@ def client(service: str, region: str, endpoint_url: str | None = None) -> Any:
             connect_timeout=deadline.CONNECT_TIMEOUT,
             read_timeout=deadline.READ_TIMEOUT,
             tcp_keepalive=True,
+            **options,
         ),
     )
     # First, before anything else that answers a send (moto in tests, fault injectors).

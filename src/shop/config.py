@@ -94,6 +94,24 @@ def throttle_settings() -> ThrottleSettings:
 
 
 @dataclass(frozen=True)
+class MediaSettings:
+    bucket: str
+    base_url: str  # where images/ is served: the CloudFront domain on AWS, /media on the local server
+    upload_endpoint: str | None  # the local server's own S3 form endpoint; None on AWS (S3 itself)
+
+
+@functools.cache
+def media_settings() -> MediaSettings:
+    """Only the functions that touch product images read these, each only what it uses: the
+    bucket (storage.media.media() requires it) or the base URL (for image URLs; required then)."""
+    return MediaSettings(
+        bucket=os.environ.get("MEDIA_BUCKET", "").strip(),
+        base_url=os.environ.get("MEDIA_BASE_URL", "").strip().rstrip("/"),
+        upload_endpoint=os.environ.get("MEDIA_UPLOAD_ENDPOINT", "").strip().rstrip("/") or None,
+    )
+
+
+@dataclass(frozen=True)
 class PaymentSettings:
     provider: str  # "fake" or "stripe"
     currency: str
@@ -207,6 +225,7 @@ def reset() -> None:
     settings.cache_clear()
     signing_secrets.cache_clear()
     throttle_settings.cache_clear()
+    media_settings.cache_clear()
     _ssm.cache_clear()
     payment_settings.cache_clear()
     stripe_secret.cache_clear()

@@ -98,9 +98,13 @@ def _call(
     query_schema: Schema | None,
     request: Request,
 ) -> Reply:
-    if not request.path_ids_valid():
-        # Decided by the id's shape, before DynamoDB sees a key it would refuse.
-        raise operation.not_found()
+    invalid = request.invalid_path_ids()
+    if invalid:
+        # Decided by the id's shape, before DynamoDB sees a key it would refuse. The route's
+        # own 404 is for its `{id}`; a sub-resource's id ({imageId}) alone is the plain
+        # NOT_FOUND its service answers for an unknown one.
+        missing = operation.not_found if "id" in invalid else NotFound
+        raise missing()
     if query_schema is not None:
         request.params = validate(query_schema, dict(request.query))
     if body_schema is not None:

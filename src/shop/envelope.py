@@ -33,6 +33,7 @@ ERROR_TABLE: dict[type[errors.DomainError], tuple[int, str]] = {
     errors.PriceChanged: (409, "PRICE_CHANGED"),
     errors.StockLimitReached: (409, "STOCK_LIMIT_REACHED"),
     errors.InvalidTransition: (409, "INVALID_TRANSITION"),
+    errors.TooManyImages: (409, "TOO_MANY_IMAGES"),
     errors.CartEmpty: (409, "CART_EMPTY"),
     errors.CartFull: (409, "CART_FULL"),
     errors.PayloadTooLarge: (413, "PAYLOAD_TOO_LARGE"),

@@ -72,6 +72,10 @@ class InvalidTransition(DomainError):
     message = "Order cannot move to that status"
 
 
+class TooManyImages(DomainError):
+    message = "This product has the most images it may have"
+
+
 class CartEmpty(DomainError):
     message = "The cart is empty"
 

@@ -80,9 +80,9 @@ class Request:
     def path(self, name: str) -> str:
         return self.path_params.get(name, "")
 
-    def path_ids_valid(self) -> bool:
-        """Whether every path parameter could be the id of a record (see PATH_ID)."""
-        return all(isinstance(v, str) and PATH_ID.fullmatch(v) for v in self.path_params.values())
+    def invalid_path_ids(self) -> set[str]:
+        """The path parameters no record's id can be (see PATH_ID)."""
+        return {k for k, v in self.path_params.items() if not (isinstance(v, str) and PATH_ID.fullmatch(v))}
 
     def idempotency_key(self) -> str | None:
         key = self.headers.get("idempotency-key")

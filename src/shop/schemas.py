@@ -187,6 +187,15 @@ class ProductUpdateSchema(Schema):
             raise ValidationError("Send either stock or stockDelta, not both.", "stockDelta")
 
 
+IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp")
+MAX_IMAGE_BYTES = 5 * 1024 * 1024
+
+
+class ImageUploadSchema(Schema):
+    contentType = fields.String(required=True, validate=validate.OneOf(IMAGE_TYPES))
+    contentLength = WholeNumber(required=True, validate=validate.Range(min=1, max=MAX_IMAGE_BYTES))
+
+
 class OrderLineSchema(Schema):
     productId = _text(1, 64, required=True)
     quantity = WholeNumber(required=True, validate=validate.Range(min=1, max=1000))

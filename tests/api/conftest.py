@@ -51,6 +51,10 @@ def start_server(tmp_dir: pathlib.Path, **overrides: str) -> LocalServer:
         **overrides,
     }
     env.pop("DYNAMODB_ENDPOINT_URL", None)
+    for name in ("MEDIA_BUCKET", "MEDIA_BASE_URL", "MEDIA_UPLOAD_ENDPOINT", "LOCAL_DATA_DIR"):
+        if name not in overrides:  # the server serves its own images on its own port, as make run does
+            env.pop(name, None)
+    env.setdefault("LOCAL_DATA_DIR", str(tmp_dir / "local-data"))
     if LOCAL_ENDPOINT is not None:  # the server's table lives in DynamoDB Local too
         env["DYNAMODB_ENDPOINT_URL"] = LOCAL_ENDPOINT
     output_path = tmp_dir / f"server-{port}.log"

@@ -3,7 +3,8 @@
 argv[1] is a JSON job: {"task": unzipped folder, "handler": "src/shop/handlers/x.handler",
 "runtime": boto3-only folder, "harness": moto folder, "environment": the function's
 variables from the generated template, "table": CreateTable arguments, "ttl": ...,
-"scenario": name}. Prints one JSON line with what happened.
+"scenario": name, "layers": unzipped layer folders (Lambda's /opt)}. Prints one JSON line with
+what happened, including whether Pillow could be imported (only processImage's layer has it).
 
 Step 1 imports the handler the way Lambda's bootstrap does, with only the task folder and
 the runtime's boto3 on sys.path, then every module of the package (lazy imports included),
@@ -107,7 +108,20 @@ def scenario(name: str):
         return created
 
     def product():
-        return products.create(repo, {"name": "Desk Lamp", "price": Decimal("24.50"), "category": "Home", "stock": 5})
+        """A product with one ready image, so every function that shows products builds image URLs."""
+        created = products.create(
+            repo, {"name": "Desk Lamp", "price": Decimal("24.50"), "category": "Home", "stock": 5}
+        )
+        ready = {"status": "ready", "createdAt": created["createdAt"], "width": 640, "height": 480}
+        repo.images.replace(created["id"], {str(uuid.uuid4()): ready}, 0)
+        return created
+
+    def processing_image(pid):
+        iid = str(uuid.uuid4())
+        found = repo.images.read(pid)
+        record = {"status": "processing", "createdAt": "2026-01-01T00:00:00.000Z", "uploadExpiresAt": 4_000_000_000}
+        repo.images.replace(pid, {**found.images, iid: record}, found.version)
+        return iid
 
     if name == "register":
         body = {"email": "new@example.com", "password": PASSWORD, "name": "New"}
@@ -152,6 +166,31 @@ def scenario(name: str):
             path = f"/orders/{oid}/status"
             return event("PUT", "/orders/{id}/status", path, {"status": "paid"}, admin, {"id": oid}), 200
         return event("GET", "/orders/{id}", f"/orders/{oid}", None, account["token"], {"id": oid}), 200
+    if name in ("createImageUpload", "getImage", "deleteImage", "processImage"):
+        token, pid = user(admin=True)["token"], product()["id"]
+        params = {"id": pid}
+        if name == "createImageUpload":
+            body = {"contentType": "image/png", "contentLength": 2048}
+            return event("POST", "/products/{id}/images", f"/products/{pid}/images", body, token, params), 201
+        iid = processing_image(pid)
+        if name == "processImage":
+            import io
+
+            from PIL import Image  # from the layer
+            from src.shop.storage.media import media
+
+            out = io.BytesIO()
+            Image.new("RGBA", (400, 300), (0, 0, 255, 128)).save(out, "PNG")
+            key = f"uploads/{pid}/{iid}"
+            media().s3.put_object(Bucket=media().bucket, Key=key, Body=out.getvalue(), ContentType="image/png")
+            record = {
+                "eventName": "ObjectCreated:Post",
+                "s3": {"bucket": {"name": media().bucket}, "object": {"key": key}},
+            }
+            return {"Records": [record]}, {"processed": ["ready"]}
+        resource, path = "/products/{id}/images/{imageId}", f"/products/{pid}/images/{iid}"
+        method, expected = ("GET", 200) if name == "getImage" else ("DELETE", 200)
+        return event(method, resource, path, None, token, {**params, "imageId": iid}), expected
     if name in ("publishOrderEvents", "notifyCustomers"):
         return order_events_scenario(name, repo, user, product)
     if name in ("getCart", "putCartItem", "deleteCartItem", "clearCart", "checkout"):
@@ -298,7 +337,7 @@ def main() -> None:
     )
     os.environ["AWS_REGION"] = "us-east-1"
     # -I -S left only the standard library on sys.path; Lambda puts the task root first.
-    sys.path[:0] = [job["task"], job["runtime"]]
+    sys.path[:0] = [job["task"], *job.get("layers", []), job["runtime"]]
     handler = lambda_import(job["handler"])
     modules = import_everything(job["task"])
     # Named by the folder each file came from, not by its module name: requests aliases the
@@ -310,6 +349,13 @@ def main() -> None:
             if (getattr(module, "__file__", None) or "").startswith(job["runtime"])
         }
     )
+
+    try:
+        import PIL.Image
+
+        pillow = PIL.__file__
+    except ImportError:
+        pillow = None
 
     sys.path.append(job["harness"])
     import boto3
@@ -334,10 +380,15 @@ def main() -> None:
                 value = secrets.get(variable) or "whsec_" + uuid.uuid4().hex * 2
                 ssm.put_parameter(Name=parameter, Type="SecureString", Value=value)
         event_resources(job["environment"])
+        if "MEDIA_BUCKET" in job["environment"]:
+            boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=job["environment"]["MEDIA_BUCKET"])
         request, expected = scenario(job["scenario"])
         response = handler(request, None)
         if "batchItemFailures" in response:  # an event source's function: its reply and effects
             response = {"statusCode": event_outcome(response), "body": "{}"}
+        elif "processed" in response:  # processImage answers S3: its images' outcomes
+            response = {"statusCode": 200 if response == expected else 500, "body": json.dumps(response)}
+            expected = 200
         elif "statusCode" not in response:  # a scheduled function: its result, as the probe reports it
             response = {"statusCode": 200, "body": json.dumps({"success": True, "data": response})}
     print(
@@ -350,6 +401,7 @@ def main() -> None:
                 "expected": expected,
                 "status": response["statusCode"],
                 "body": response["body"],
+                "pillow": pillow,
             }
         )
     )

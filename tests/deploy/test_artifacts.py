@@ -23,6 +23,11 @@ NEVER_IN_A_ZIP = ("boto3/", "botocore/", "s3transfer/", "tests/", "node_modules/
 ELF_X86_64 = 62
 
 
+# Variables CloudFormation fills in at deploy time whose shape matters (a bucket's name): what
+# the probe gets instead. Any other is given a stand-in by _resolved.
+DEPLOY_TIME_VALUES = {"MEDIA_BUCKET": "probe-media-bucket", "MEDIA_BASE_URL": "https://media.probe.example"}
+
+
 def _resolved(value) -> str:
     """A variable as CloudFormation would hand it to the function, with a stand-in for what only
     a deploy knows: CORS_ALLOWED_ORIGINS names the storefront's distribution, for instance."""
@@ -39,17 +44,37 @@ def _resolved(value) -> str:
     raise AssertionError(f"no stand-in for {value}")
 
 
+def _variable(name: str, value) -> str:
+    return value if isinstance(value, str) else DEPLOY_TIME_VALUES.get(name) or _resolved(value)
+
+
+def _layer_dirs(properties: dict, package_dir: Path, template: dict, work: Path, name: str) -> list[str]:
+    """Each layer of the function unzipped, as Lambda unzips them into /opt (python/ on sys.path)."""
+    found = []
+    for layer in properties.get("Layers", []):
+        resource = template["Resources"][layer["Ref"]]
+        zip_name = resource["Properties"]["Content"]["S3Key"].rsplit("/", 1)[-1]
+        target = work / f"{name}-opt-{layer['Ref']}"
+        with zipfile.ZipFile(package_dir / zip_name) as archive:
+            archive.extractall(target)
+        found.append(str(target / "python"))
+    return found
+
+
 def _probe(name: str, zip_path: Path, properties: dict, table: dict, ttl: dict | None, sites: dict, work: Path):
     task = work / name
     task.mkdir()
     with zipfile.ZipFile(zip_path) as archive:
         archive.extractall(task)
+    variables = properties["Environment"]["Variables"]
     job = {
         "task": str(task),
+        "layers": properties.get("_layer_dirs", []),
         "handler": properties["Handler"],
         "runtime": sites["LAMBDA_RUNTIME_SITE"],
         "harness": sites["LAMBDA_HARNESS_SITE"],
-        "environment": {key: _resolved(value) for key, value in properties["Environment"]["Variables"].items()},
+        # only the variables the template gives this function: one it lacks fails its scenario
+        "environment": {k: _variable(k, v) for k, v in variables.items()},
         "table": table,
         "ttl": ttl,
         "scenario": name,
@@ -80,6 +105,11 @@ def probes(package_dir, template, lambda_python, tmp_path_factory):
     request = serverless_config.create_table_request(table_name, table)
     ttl = table.get("TimeToLiveSpecification")
     work = tmp_path_factory.mktemp("lambda-task")
+    for name in FUNCTIONS:
+        resources[name] = {
+            **resources[name],
+            "_layer_dirs": _layer_dirs(resources[name], package_dir, template, work, name),
+        }
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = {
             name: pool.submit(
@@ -138,6 +168,39 @@ def test_handler_imports_alone_on_python312_and_answers_a_real_event(probes, pac
     assert set(result["from_runtime"]) <= RUNTIME_PACKAGES, result["from_runtime"]
     assert "src.shop.handlers" in result["modules"]
     assert result["status"] == result["expected"], result["body"]
-    if isinstance(result["status"], int) and result["status"] != 204:
+    if isinstance(result["status"], int) and result["status"] != 204 and _routed(name):
         body = json.loads(result["body"])
         assert body["success"] is (result["status"] < 400)
+
+
+def _routed(name: str) -> bool:
+    return any("http" in event for event in functions()[name].get("events") or [])
+
+
+PILLOW_FUNCTIONS = {"processImage"}
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_only_process_image_has_pillow(package_dir, template, probes, name):
+    """Pillow comes in processImage's layer only: no zip holds it and no other function can import
+    it (the probe tried, on CPython 3.12 with Lambda's path); the zips' sizes are checked above."""
+    zip_path = package_dir / f"{name}.zip"
+    with zipfile.ZipFile(zip_path) as archive:
+        assert not [e for e in archive.namelist() if e.startswith(("PIL/", "pillow"))], name
+    layers = lambda_resources(template)[name].get("Layers", [])
+    if name in PILLOW_FUNCTIONS:
+        assert layers == [{"Ref": "PillowLambdaLayer"}]
+        assert "/python/PIL/" in probes[name]["pillow"], probes[name]
+    else:
+        assert layers == [] and probes[name]["pillow"] is None, name
+
+
+def test_the_pillow_layer_is_built_for_the_lambda_runtime(package_dir):
+    with zipfile.ZipFile(package_dir / "pillow.zip") as archive:
+        names = archive.namelist()
+        assert "python/PIL/Image.py" in names
+        native = [e for e in names if e.endswith(".so") and e.startswith("python/PIL/")]
+        assert any(".cpython-312-x86_64-linux-gnu." in e for e in native), native
+        for entry in native:
+            header = archive.read(entry)[:20]
+            assert header[:4] == b"\x7fELF" and struct.unpack("<H", header[18:20])[0] == ELF_X86_64, entry

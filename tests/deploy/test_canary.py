@@ -138,9 +138,11 @@ def test_the_pre_traffic_hook_is_the_checked_in_code_with_least_privilege(templa
     statements = [s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]]
     by_action = {a: s for s in statements for a in s["Action"]}
     invoke = by_action["lambda:InvokeFunction"]["Resource"]
-    ids = _ids(template)
-    # exactly the stack's functions, by version number
-    assert invoke == [{"Fn::Join": [":", [{"Fn::GetAtt": [ids[name], "Arn"]}, "*"]]} for name in functions()]
+    # exactly the stack's functions (by their name pattern, never a GetAtt each: see
+    # test_the_canary_roles_name_the_functions_by_pattern_so_no_function_depends_on_another), by version
+    pattern = _stack_functions(template)
+    assert invoke == [{"Fn::Sub": f"{pattern}:*"}]
+    assert by_action["lambda:GetFunctionConfiguration"]["Resource"] == [{"Fn::Sub": f"{pattern}:*"}]
     assert (
         "deploymentgroup:${CanaryApplication}/*"
         in by_action["codedeploy:PutLifecycleEventHookExecutionStatus"]["Resource"]["Fn::Sub"]
@@ -153,10 +155,41 @@ def test_the_pre_traffic_hook_is_the_checked_in_code_with_least_privilege(templa
     }
     assert "ManagedPolicyArns" not in codedeploy
     shifting = {a: s for p in codedeploy["Policies"] for s in p["PolicyDocument"]["Statement"] for a in s["Action"]}
-    assert shifting["lambda:UpdateAlias"]["Resource"] == [
-        {"Fn::Join": [":", [{"Fn::GetAtt": [ids[name], "Arn"]}, ALIAS]]} for name in functions()
+    assert shifting["lambda:UpdateAlias"]["Resource"] == [{"Fn::Sub": f"{pattern}:{ALIAS}"}]
+    assert shifting["lambda:GetProvisionedConcurrencyConfig"]["Resource"] == [
+        {"Fn::Sub": pattern},
+        {"Fn::Sub": f"{pattern}:*"},
     ]
     assert shifting["lambda:InvokeFunction"]["Resource"]["Fn::Sub"].endswith(f":function:{hook['FunctionName']}")
+
+
+def _functions(template: dict) -> dict[str, dict]:
+    return {k: r for k, r in template["Resources"].items() if r["Type"] == "AWS::Lambda::Function"}
+
+
+def _stack_functions(template: dict) -> str:
+    """The ARN pattern of this stack's functions: <service>-<stage>-*, which every function's
+    name (and nothing outside the stack) matches."""
+    hook = template["Resources"][HOOK_ID]["Properties"]
+    prefix = hook["Environment"]["Variables"]["FUNCTION_PREFIX"]
+    service = serverless_config.load()["service"]
+    assert prefix.startswith(f"{service}-") and prefix.endswith("-") and prefix.count("-") >= 2, prefix
+    for key, function in _functions(template).items():
+        assert function["Properties"]["FunctionName"].startswith(prefix), key
+    return "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:" + prefix + "*"
+
+
+def test_the_canary_roles_name_the_functions_by_pattern_so_no_function_depends_on_another(template):
+    """Defect class: the roles named each function by GetAtt, so every alias (alias -> deployment
+    group -> CodeDeploy role; alias -> hook -> hook role) depended on every function. With
+    createProduct's MEDIA_BASE_URL from the media CDN, whose bucket notifies processImage's alias,
+    that was a cycle (cfn-lint E3004, and CloudFormation refuses the stack)."""
+    resources = template["Resources"]
+    function_ids = set(_functions(template))
+    assert len(function_ids) > len(functions())  # the stack's and the hook
+    for key in ("CanaryCodeDeployRole", "CanaryPreTrafficHookRole"):
+        text = json.dumps(resources[key])
+        assert not [f for f in function_ids if f'"{f}"' in text], f"{key} names a function resource"
 
 
 def test_the_hook_itself_is_not_canaried_and_logs_under_the_stack_key(template):

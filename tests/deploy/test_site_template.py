@@ -76,6 +76,10 @@ def test_the_response_headers_are_strict(template):
     assert re.fullmatch(api + r" \$\{Upload\}", directives["connect-src"])
     assert directives["img-src"] == "'self' ${Media}"
     assert values["Media"].startswith("https://")
+    # the browser's presigned POST goes to the media bucket itself, nowhere else on S3
+    bucket = template["Resources"]["MediaBucket"]["Properties"]["BucketName"]["Fn::Sub"]
+    upload = f"https://{bucket}.s3.amazonaws.com https://{bucket}.s3.${{AWS::Region}}.amazonaws.com"
+    assert values["Upload"] == {"Fn::Sub": upload}
     assert directives["frame-ancestors"] == "'none'"
     assert headers["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
     assert headers["FrameOptions"]["FrameOption"] == "DENY"

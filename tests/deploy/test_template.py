@@ -186,6 +186,74 @@ def test_moto_table_built_from_the_generated_template(package_dir, template, mon
     assert ttl["AttributeName"] == expected["TimeToLiveSpecification"]["AttributeName"]
 
 
+def test_media_bucket_is_private_encrypted_expires_stale_uploads_and_notifies_process_image(template):
+    bucket = template["Resources"]["MediaBucket"]  # (the other bucket is the Framework's deployment bucket)
+    properties = bucket["Properties"]
+    assert properties["PublicAccessBlockConfiguration"] == dict.fromkeys(
+        ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"), True
+    )
+    assert properties["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    (encryption,) = properties["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert encryption["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in ("AES256", "aws:kms")
+    (cors,) = properties["CorsConfiguration"]["CorsRules"]  # the storefront's admin posts the form
+    assert cors["AllowedMethods"] == ["POST"]
+    assert cors["AllowedOrigins"] == [{"Fn::Sub": "https://${SiteDistribution.DomainName}"}]
+    stale = next(r for r in properties["LifecycleConfiguration"]["Rules"] if r.get("Prefix") == "uploads/")
+    assert stale["Status"] == "Enabled" and stale["ExpirationInDays"] == 1
+    (notification,) = properties["NotificationConfiguration"]["LambdaConfigurations"]
+    assert notification["Event"].startswith("s3:ObjectCreated:")
+    assert notification["Filter"]["S3Key"]["Rules"] == [{"Name": "prefix", "Value": "uploads/"}]
+    # the canary's alias (deploy/plugins/canary.js): a new version gets S3's events only once shifted
+    assert notification["Function"] == {"Ref": "ProcessImageLambdaAlias"}
+    assert "ProcessImageInvokedByTheMediaBucket" in bucket["DependsOn"]
+    permission = template["Resources"]["ProcessImageInvokedByTheMediaBucket"]
+    assert permission["Properties"]["FunctionName"] == {"Ref": "ProcessImageLambdaAlias"}
+    assert permission["Properties"]["Principal"] == "s3.amazonaws.com"
+    assert "SourceAccount" in permission["Properties"] and "SourceArn" in permission["Properties"]
+
+
+def test_only_cloudfront_reads_the_bucket_and_only_images(template):
+    policy = template["Resources"]["MediaBucketPolicy"]
+    assert policy["Properties"]["Bucket"] == {"Ref": "MediaBucket"}
+    allows = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
+    (allow,) = allows
+    assert allow["Principal"] == {"Service": "cloudfront.amazonaws.com"} and allow["Action"] == "s3:GetObject"
+    assert allow["Resource"]["Fn::Sub"].endswith("/images/*")
+    assert ":distribution/${MediaCdn}" in allow["Condition"]["StringEquals"]["AWS:SourceArn"]["Fn::Sub"]
+    oac = template["Resources"]["MediaOriginAccessControl"]  # (the storefront has its own)
+    assert oac["Properties"]["OriginAccessControlConfig"]["SigningBehavior"] == "always"
+    cdn = template["Resources"]["MediaCdn"]
+    config = cdn["Properties"]["DistributionConfig"]
+    (origin,) = config["Origins"]
+    assert origin["OriginAccessControlId"] == {"Fn::GetAtt": ["MediaOriginAccessControl", "Id"]}
+    for behavior in [config["DefaultCacheBehavior"], *config["CacheBehaviors"]]:
+        assert behavior["ViewerProtocolPolicy"] == "redirect-to-https"
+        assert behavior["AllowedMethods"] == ["GET", "HEAD"]
+        assert behavior["ResponseHeadersPolicyId"] == {"Ref": "MediaResponseHeaders"}
+    headers = template["Resources"]["MediaResponseHeaders"]["Properties"]["ResponseHeadersPolicyConfig"]
+    assert headers["SecurityHeadersConfig"]["ContentTypeOptions"]["Override"] is True
+
+
+def test_only_process_image_reads_uploads_and_writes_images_and_the_api_only_signs(template):
+    """The S3 actions of every role, by prefix: the API functions sign uploads (PutObject on
+    uploads/, which a presigned POST is authorised by) and delete files; processImage alone reads
+    uploads and writes renditions; nothing can list or read the bucket through the API."""
+    granted: dict[str, set[tuple[str, str]]] = {}
+    for name, properties in lambda_resources(template).items():
+        for statement in _statements(template, properties):
+            resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            for action in _actions(statement):
+                if action.startswith("s3:"):
+                    for resource in resources:
+                        prefix = json.dumps(resource).rsplit("/", 1)[0].rsplit("}", 1)[-1] or json.dumps(resource)
+                        granted.setdefault(name, set()).add((action, prefix.strip('/"')))
+    readers = {n for n, g in granted.items() if any(a == "s3:GetObject" for a, _ in g)}
+    writers = {n for n, g in granted.items() if ("s3:PutObject", "images") in g}
+    assert readers == writers == {"processImage"}
+    assert {n for n, g in granted.items() if ("s3:PutObject", "uploads") in g} == {"createImageUpload"}
+    assert not any(a in ("s3:ListBucket", "s3:*") for g in granted.values() for a, _ in g)
+
+
 # The dimension sets AWS publishes these metrics with (CloudWatch's metric docs). An alarm on any
 # other combination watches a metric that never exists, and never fires.
 PUBLISHED_DIMENSIONS = {

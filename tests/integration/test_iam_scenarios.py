@@ -64,6 +64,39 @@ def test_the_enforcement_denies_what_a_role_lacks_and_says_which_action(table):
         storage().table.client.get_item(TableName=table, Key={"id": {"S": "x"}, "type": {"S": "product"}})
 
 
+@pytest.mark.skipif(not iam.enabled(), reason="only under IAM enforcement (make test-iam)")
+def test_the_enforcement_checks_s3_per_key_and_a_refused_delete_is_no_success(table):
+    """S3 as AWS authorizes it: deleteImage may delete under uploads/ and images/ only, every key
+    of a DeleteObjects is checked (S3 answers 200 and lists the refused keys, which the
+    storage does not take for a success); getImage's role has no S3 action at all."""
+    import contextlib
+
+    import boto3
+    from botocore.exceptions import ClientError
+
+    from shop.storage.media import DeleteRefused, media
+
+    s3 = boto3.client("s3", region_name="us-east-1", **iam.harness_credentials())
+    with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
+        s3.create_bucket(Bucket=media().bucket)
+    enforcement = iam.ENFORCEMENT
+    before = len(enforcement.denied)
+    with iam.acting_as("deleteImage"):
+        media().delete(["images/p-1/i-1/thumb.webp", "uploads/p-1/i-1"])
+        with pytest.raises(DeleteRefused):
+            media().delete(["images/p-1/i-1/large.webp", "private/report.csv"])
+    with iam.acting_as("getImage"), pytest.raises(ClientError) as refused:
+        media().put("images/p-1/i-1/thumb.webp", b"RIFF", "image/webp")
+    denied = enforcement.denied[before:]
+    del enforcement.denied[before:]  # seen: this test's own denials do not fail it
+    assert refused.value.response["Error"]["Code"] == "AccessDenied"
+    arn = f"arn:aws:s3:::{media().bucket}"
+    assert denied == [
+        f"deleteImage: s3:DeleteObject on {arn}/private/report.csv",
+        f"getImage: s3:PutObject on {arn}/images/p-1/i-1/thumb.webp",
+    ]
+
+
 def test_the_scheduled_expiry_sweep_as_its_own_function(table, customer, product, monkeypatch):
     """expireOrders has no route: EventBridge invokes it. Given an order past the payment
     window, when the function runs (as expireOrders: a Query on gsi2, a BatchGetItem of the

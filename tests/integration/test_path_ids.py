@@ -55,3 +55,13 @@ def test_real_ids_still_reach_their_records(table, admin, customer, product):
     order = invoke("POST", "/orders", body=factories.order_body((lamp["id"], 1)), token=customer.token).data
     assert invoke("GET", f"/orders/{order['id']}", token=customer.token).status == 200
     assert invoke("GET", "/products/no-such.product_id~1").code == "PRODUCT_NOT_FOUND"
+
+
+@pytest.mark.parametrize("method", ["GET", "DELETE"])
+def test_a_malformed_image_id_on_a_real_product_is_the_images_404(table, admin, faults, product, method):
+    lamp = product()
+    faults.recount()
+    result = invoke(method, f"/products/{lamp['id']}/images/{'a' * 2049}", token=admin.token)
+    assert (result.status, result.code) == (404, "NOT_FOUND")
+    touched = {op: n for op, n in faults.attempts.items() if op != "GetItem" or n > 1}
+    assert touched == {}, f"DynamoDB was asked about the id: {touched}"

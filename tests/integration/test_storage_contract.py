@@ -400,6 +400,45 @@ def test_a_failure_counter_keeps_its_ttl_on_its_window_or_its_trust(store):
     assert store.table.get(keys.key(counter, keys.THROTTLE), consistent=True)[keys.TTL_FIELD] == now + 86400
 
 
+def test_image_sets_are_replaced_only_at_the_version_read_and_settled_only_while_processing(store):
+    from shop.storage.failures import VersionChanged
+
+    product = a_product(store)
+    pid = product["id"]
+    assert store.images.read(pid).images == {} and store.images.read(pid).version == 0
+    assert store.images.read("ghost") is None
+    processing = {"status": "processing", "createdAt": "2026-01-01T00:00:00.000Z", "uploadExpiresAt": 1_900_000_000}
+    store.images.replace(pid, {"i-1": processing}, 0)
+    with pytest.raises(VersionChanged):  # a second writer that read version 0 loses
+        store.images.replace(pid, {"i-2": processing}, 0)
+    with pytest.raises(Missing):
+        store.images.replace("ghost", {"i-2": processing}, 0)
+    found = store.images.read(pid)
+    assert found.images == {"i-1": processing} and found.version == 1
+    ready = {"status": "ready", "createdAt": processing["createdAt"], "width": 640, "height": 480}
+    store.images.settle(pid, "i-1", ready)
+    with pytest.raises(StatusChanged) as again:  # settling twice: the second run sees it done
+        store.images.settle(pid, "i-1", {**ready, "width": 1})
+    assert again.value.status == "ready"
+    with pytest.raises(Missing):
+        store.images.settle(pid, "i-404", ready)
+    found = store.images.read(pid)
+    assert found.images == {"i-1": ready} and found.version == 2  # settling bumps the version
+    with pytest.raises(VersionChanged):  # so an add that read version 1 counts again
+        store.images.replace(pid, {}, 1)
+    # the product read (and update) keeps its other fields and carries the records
+    assert store.products.get(pid)["images"] == {"i-1": ready}
+    store.images.remove(pid, "i-1")
+    with pytest.raises(Missing):
+        store.images.remove(pid, "i-1")
+    assert store.images.read(pid).images == {} and store.images.read(pid).version == 3
+    store.images.replace(pid, {"i-3": processing}, 3)
+    old = store.products.delete(pid)
+    assert old["images"] == {"i-3": processing}  # delete hands back the records, for their files
+    with pytest.raises(Missing):
+        store.images.settle(pid, "i-3", ready)
+
+
 def test_a_restock_stops_at_the_stock_limit(store):
     """A cancel returns each line's quantity only up to MAX_STOCK: a product restocked (by an
     admin's stocktake) since the order never ends above the limit."""

@@ -37,7 +37,7 @@ def runner_env(data_dir: pathlib.Path, **overrides: str) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("AWS_", "DYNAMODB", "TABLE_NAME", "JWT_SECRET", "CORS_", "ADMIN_"))
+        if not key.startswith(("AWS_", "DYNAMODB", "TABLE_NAME", "JWT_SECRET", "CORS_", "ADMIN_", "MEDIA_"))
     }
     env |= {
         "PYTHONPATH": str(ROOT / "src"),
@@ -349,3 +349,45 @@ def _environ(proc: pathlib.Path) -> str:
         return (proc / "environ").read_bytes().decode(errors="replace")
     except OSError:
         return ""
+
+
+def test_a_posted_jpeg_is_two_webps_from_the_workers_within_five_seconds(moto_run):
+    """Issue 14's "done when" on make run itself: the form goes to a worker, the event to the
+    jobs process through the shared local SQS, the renditions come back from a worker. The
+    browser's preflight from the storefront's origin passes; another origin's does not."""
+    import io
+
+    from PIL import Image
+
+    url = moto_run.url
+    token = login(url, "admin@example.com", "Admin-Wins-123").json()["data"]["token"]
+    product = requests.get(f"{url}/products?limit=1", timeout=30).json()["data"][0]["id"]
+    photo = io.BytesIO()
+    Image.new("RGB", (1600, 1200), (30, 120, 200)).save(photo, "JPEG", quality=90)
+    body = {"contentType": "image/jpeg", "contentLength": len(photo.getvalue())}
+    started = requests.post(
+        f"{url}/products/{product}/images", json=body, headers={"Authorization": f"Bearer {token}"}, timeout=30
+    )
+    assert started.status_code == 201, started.text
+    upload = started.json()["data"]["upload"]
+    site = f"http://127.0.0.1:{moto_run.env['WEB_PORT']}"
+    preflight = {"Access-Control-Request-Method": "POST"}
+    allowed = requests.options(upload["url"], headers={**preflight, "Origin": site}, timeout=30)
+    assert allowed.status_code == 200 and allowed.headers["Access-Control-Allow-Origin"] == site
+    foreign = requests.options(upload["url"], headers={**preflight, "Origin": "https://evil.example"}, timeout=30)
+    assert foreign.status_code == 403 and "Access-Control-Allow-Origin" not in foreign.headers
+
+    posted_at = time.monotonic()
+    posted = requests.post(upload["url"], data=upload["fields"], files={"file": photo.getvalue()}, timeout=30)
+    assert posted.status_code == 204, posted.text
+    while True:
+        images = requests.get(f"{url}/products/{product}", timeout=30).json()["data"].get("images", [])
+        if images or time.monotonic() - posted_at > 5:
+            break
+        time.sleep(0.1)
+    assert len(images) == 1, "no image listed within 5 s of the upload"
+    for size, width in (("thumb", 320), ("large", 1280)):
+        served = requests.get(images[0]["urls"][size], timeout=30)
+        assert served.status_code == 200 and served.headers["Content-Type"] == "image/webp"
+        assert images[0]["urls"][size].startswith(f"{url}/media/")
+        assert Image.open(io.BytesIO(served.content)).size == (width, width * 3 // 4)

@@ -30,6 +30,12 @@ def test_every_function_has_a_benchmark_event_that_routes_to_it():
     config = serverless_config.load()["functions"]
     for name, build in events.items():
         event = build()
+        if "Records" in event and event["Records"][0].get("eventSource") == "aws:s3":  # processImage
+            (record,) = event["Records"]
+            assert name not in {route.function for route in gateway.routes}, name
+            assert record["eventName"].startswith("ObjectCreated:"), name
+            assert record["s3"]["object"]["key"].startswith("uploads/"), name
+            continue
         sources = {kind for e in config[name].get("events") or [] for kind in e} - {"http"}
         if "Records" in event:  # an event source's batch: the function has that source
             source = event["Records"][0]["eventSource"]

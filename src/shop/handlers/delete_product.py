@@ -1,12 +1,13 @@
 """Remove a product
 
-Orders keep their own copy of the name and price.
+Orders keep their own copy of the name and price. The product's image files are deleted too.
 """
 
 from ..edge import Request, endpoint
 from ..errors import ProductNotFound
 from ..services import products
 from ..storage import storage
+from ..storage.media import media
 
 
 @endpoint(
@@ -16,4 +17,4 @@ from ..storage import storage
     errors={404: "No product with this id (`PRODUCT_NOT_FOUND`)."},
 )
 def handler(request: Request):
-    return products.delete(storage(), request.path("id"))
+    return products.delete(storage(), request.path("id"), media)

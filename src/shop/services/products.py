@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from ..clock import now_iso
@@ -10,20 +11,21 @@ from ..errors import OutOfStock, ProductNotFound, StockLimitReached
 from ..limits import MAX_STOCK
 from ..storage.failures import Missing, StockOutOfBounds
 from ..storage.protocol import Page, Storage
+from .images import delete_files_of, present
 
 
 def create(store: Storage, fields: dict[str, Any]) -> dict[str, Any]:
     now = now_iso()
     product = {"id": str(uuid.uuid4()), **fields, "createdAt": now, "updatedAt": now}
     store.products.create(product)
-    return product
+    return present(product)
 
 
 def get(store: Storage, product_id: str) -> dict[str, Any]:
     product = store.products.get(product_id)
     if product is None:
         raise ProductNotFound()
-    return product
+    return present(product)
 
 
 def update(store: Storage, product_id: str, changes: dict[str, Any]) -> dict[str, Any]:
@@ -32,7 +34,7 @@ def update(store: Storage, product_id: str, changes: dict[str, Any]) -> dict[str
     fields = dict(changes)
     delta = fields.pop("stockDelta", 0)
     try:
-        return store.products.update(product_id, {**fields, "updatedAt": now_iso()}, stock_delta=delta)
+        return present(store.products.update(product_id, {**fields, "updatedAt": now_iso()}, stock_delta=delta))
     except Missing:
         raise ProductNotFound() from None
     except StockOutOfBounds as bounds:
@@ -45,13 +47,18 @@ def update(store: Storage, product_id: str, changes: dict[str, Any]) -> dict[str
         ) from None
 
 
-def delete(store: Storage, product_id: str) -> dict[str, Any]:
+def delete(store: Storage, product_id: str, media: Callable[[], Any] | None = None) -> dict[str, Any]:
+    """With `media` (the bucket, made on demand), the files of the product's images go too,
+    after the item: a client never sees a product whose files are gone."""
     try:
-        store.products.delete(product_id)
+        old = store.products.delete(product_id)
     except Missing:
         raise ProductNotFound() from None
+    if media is not None and old.get("images"):
+        delete_files_of(media(), old)
     return {"id": product_id, "deleted": True}
 
 
 def list_page(store: Storage, category: str | None, limit: int, cursor: str | None) -> Page:
-    return store.products.list_page(category, limit, cursor)
+    found = store.products.list_page(category, limit, cursor)
+    return Page([present(product) for product in found.items], found.next_cursor)

@@ -4,8 +4,9 @@
   dynamo.py       the client, calls, error translation, transactions, batch reads, paging
   protocol.py     what the services need: one protocol per aggregate, and the Storage that holds them
   failures.py     neutral failures (which line, which condition, the item as found)
-  users.py, products.py, orders.py, idempotency.py, throttles.py, carts.py, payments.py,
-                  notifications.py: one module per aggregate
+  users.py, products.py, images.py, orders.py, idempotency.py, throttles.py, carts.py,
+                  payments.py, notifications.py: one module per aggregate
+  media.py        the media bucket (S3): presigned uploads, bounded reads, renditions
 
 `storage()` is the process-wide Storage on DynamoDB, created on first use and kept for
 warm invocations; boto3 is imported only then.
@@ -23,6 +24,7 @@ class DynamoStorage:
     def __init__(self, table: Any):
         from .carts import DynamoCarts
         from .idempotency import DynamoIdempotency
+        from .images import DynamoImages
         from .notifications import DynamoNotifications
         from .orders import DynamoOrders
         from .payments import DynamoPayments
@@ -33,6 +35,7 @@ class DynamoStorage:
         self.table = table
         self.users = DynamoUsers(table)
         self.products = DynamoProducts(table)
+        self.images = DynamoImages(table)
         self.orders = DynamoOrders(table)
         self.idempotency = DynamoIdempotency(table)
         self.throttles = DynamoThrottles(table)

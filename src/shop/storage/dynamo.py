@@ -47,7 +47,7 @@ BATCH_GET_ATTEMPTS = 5
 # Reads one list page may take when DynamoDB stops at 1 MB: 3 MB at most, within Lambda's
 # 6 MB response.
 QUERY_PAGES = 3
-INTEGER_FIELDS = frozenset({"stock", "quantity"})
+INTEGER_FIELDS = frozenset({"stock", "quantity", "width", "height", "uploadExpiresAt", "imagesVersion"})
 CONDITION_FAILED = "ConditionalCheckFailed"
 
 _serializer = TypeSerializer()
@@ -221,8 +221,11 @@ class Table:
             return {**response, "Attributes": deserialize(response["Attributes"])}
         return response
 
-    def delete(self, key: dict[str, str], **request: Any) -> None:
-        self.call("delete_item", **_wire({"TableName": self.name, "Key": key, **request}))
+    def delete(self, key: dict[str, str], **request: Any) -> dict[str, Any] | None:
+        """DeleteItem; the old item (deserialized) when ReturnValues asked for it."""
+        response = self.call("delete_item", **_wire({"TableName": self.name, "Key": key, **request}))
+        old = response.get("Attributes")
+        return deserialize(old) if old else None
 
     def query_page(self, kind: str, index: str, partition: str, limit: int, cursor: str | None) -> Page:
         """One page of `partition` in `index`, newest first; items of the wrong shape are left out."""

@@ -42,6 +42,10 @@ class StatusChanged(StorageFailure):
         self.status = status
 
 
+class VersionChanged(StorageFailure):
+    """Someone changed the item since it was read (an optimistic-concurrency check failed)."""
+
+
 class KeyClaimed(StorageFailure):
     """The idempotency key is claimed already; `record` is the claim (None if it just expired)."""
 

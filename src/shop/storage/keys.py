@@ -17,6 +17,12 @@ One table, key `id` (HASH) + `type` (RANGE), three overloaded indexes (docs/DATA
   cart            id=cart#<userId>           type=cart          lines, version, expiresAt (TTL: last edit + 30 days)
   webhook event   id=event#<eventId>         type=webhook       eventType, orderId, outcome, expiresAt (TTL)
   delivery        id=notified#<eventId>      type=notification  state (sending | sent), expiresAt (TTL)
+
+Product images live on the product item (`images`: imageId -> record, `imagesVersion`), and
+their files in the media bucket:
+
+  upload          uploads/<productId>/<imageId>               what the presigned POST writes
+  renditions      images/<productId>/<imageId>/<size>.webp    thumb, large; served by the CDN
 """
 
 from __future__ import annotations
@@ -42,6 +48,10 @@ TTL_FIELD = "expiresAt"
 STORAGE_FIELDS = frozenset({*KEY_FIELDS, *(f for pair in INDEXES.values() for f in pair), TTL_FIELD})
 
 ALL_PRODUCTS = "product"
+
+UPLOADS = "uploads/"
+RENDITIONS = "images/"
+RENDITION_SIZES = ("thumb", "large")
 
 
 def key(item_id: str, item_type: str) -> dict[str, str]:
@@ -129,3 +139,24 @@ def order_index_keys(order: dict[str, Any]) -> dict[str, str]:
         "gsi3pk": user_orders(order["userId"], order["status"]),
         "gsi3sk": sort_key,
     }
+
+
+def upload(product_id: str, image_id: str) -> str:
+    return f"{UPLOADS}{product_id}/{image_id}"
+
+
+def parse_upload(object_key: str) -> tuple[str, str] | None:
+    """(productId, imageId) of an upload key, or None for any other key."""
+    parts = object_key.split("/")
+    if len(parts) != 3 or parts[0] + "/" != UPLOADS or not parts[1] or not parts[2]:
+        return None
+    return parts[1], parts[2]
+
+
+def rendition(product_id: str, image_id: str, size: str) -> str:
+    return f"{RENDITIONS}{product_id}/{image_id}/{size}.webp"
+
+
+def image_files(product_id: str, image_id: str) -> list[str]:
+    """Every object one image can have: its upload and its renditions."""
+    return [upload(product_id, image_id), *(rendition(product_id, image_id, s) for s in RENDITION_SIZES)]

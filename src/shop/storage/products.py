@@ -74,11 +74,14 @@ class DynamoProducts:
             raise StockOutOfBounds(int(current["stock"])) from None
         return public(response["Attributes"])
 
-    def delete(self, product_id: str) -> None:
+    def delete(self, product_id: str) -> dict[str, Any]:
         try:
-            self.table.delete(keys.key(product_id, keys.PRODUCT), ConditionExpression="attribute_exists(id)")
+            old = self.table.delete(
+                keys.key(product_id, keys.PRODUCT), ConditionExpression="attribute_exists(id)", ReturnValues="ALL_OLD"
+            )
         except ConditionFailed:
             raise Missing() from None
+        return public(old) if old else {"id": product_id}
 
     def list_page(self, category: str | None, limit: int, cursor: str | None) -> Page:
         if category is None:

@@ -104,10 +104,35 @@ class Products(Protocol):
         """SETs `changes`, ADDs `stock_delta`; returns the whole product. Raises Missing, or
         StockOutOfBounds when the delta would take the stock below 0 or above MAX_STOCK."""
 
-    def delete(self, product_id: str) -> None:
-        """Raises Missing."""
+    def delete(self, product_id: str) -> dict[str, Any]:
+        """Returns the product as it was (with its `images`, for their files). Raises Missing."""
 
     def list_page(self, category: str | None, limit: int, cursor: str | None) -> Page: ...
+
+
+@dataclass(frozen=True)
+class ImageSet:
+    """A product's image records (imageId -> record) and the version they were read at."""
+
+    images: dict[str, dict[str, Any]]
+    version: int
+
+
+class Images(Protocol):
+    """The image records on a product item."""
+
+    def read(self, product_id: str) -> ImageSet | None:
+        """A consistent read; None when the product does not exist."""
+
+    def replace(self, product_id: str, images: dict[str, dict[str, Any]], version: int) -> None:
+        """Writes the whole set if it is still at `version`. Raises Missing, or VersionChanged."""
+
+    def settle(self, product_id: str, image_id: str, record: dict[str, Any]) -> None:
+        """Replaces a `processing` record (ready or rejected). Raises Missing when the product or
+        the record is gone, StatusChanged with the status found when it is not processing."""
+
+    def remove(self, product_id: str, image_id: str) -> None:
+        """Raises Missing when the product or the record is gone."""
 
 
 class Orders(Protocol):
@@ -213,6 +238,7 @@ class Notifications(Protocol):
 class Storage(Protocol):
     users: Users
     products: Products
+    images: Images
     orders: Orders
     idempotency: IdempotencyRecords
     throttles: Throttles

@@ -1,0 +1,218 @@
+"""Product images: presigned uploads, their processing, and what clients see of them.
+
+An image is a record on its product: `processing` from the moment an upload is signed,
+then `ready` (with its renditions) or `rejected` (with a reason). At most MAX_IMAGES
+records that count (ready ones, and processing ones whose upload may still arrive) per
+product, enforced by one conditional write of the whole set.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from ..clock import now_iso
+from ..errors import NotFound, ProductNotFound, ServiceUnavailable, TooManyImages
+from ..storage import keys
+from ..storage.failures import Missing, StatusChanged, VersionChanged
+from ..storage.protocol import Storage
+
+MAX_IMAGES = 10
+MAX_BYTES = 5 * 1024 * 1024
+UPLOAD_SECONDS = 10 * 60
+# An upload still unprocessed this long after its form expired never will be (processImage's
+# timeout and retries have long passed): it stops counting and is pruned.
+ABANDONED_GRACE_SECONDS = 15 * 60
+REJECTED_KEPT = 10  # the newest rejections stay readable; older ones are pruned on the next upload
+WRITE_ATTEMPTS = 5
+
+_log = logging.getLogger(os.environ.get("POWERTOOLS_SERVICE_NAME", "shop-api"))
+
+
+def _abandoned(record: dict[str, Any], now: int) -> bool:
+    return record["status"] == "processing" and now > record["uploadExpiresAt"] + ABANDONED_GRACE_SECONDS
+
+
+def _ordered(images: dict[str, dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+    return sorted(images.items(), key=lambda entry: (entry[1]["createdAt"], entry[0]))
+
+
+def _pruned(images: dict[str, dict[str, Any]], now: int) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """The records worth keeping, and the ids dropped (abandoned uploads, old rejections)."""
+    keep = {i: r for i, r in images.items() if not _abandoned(r, now)}
+    rejected = [i for i, r in _ordered(keep) if r["status"] == "rejected"]
+    for image_id in rejected[:-REJECTED_KEPT] if len(rejected) > REJECTED_KEPT else []:
+        del keep[image_id]
+    return keep, [i for i in images if i not in keep]
+
+
+def create_upload(store: Storage, media: Any, product_id: str, content_type: str) -> dict[str, Any]:
+    image_id = str(uuid.uuid4())
+    for _ in range(WRITE_ATTEMPTS):
+        found = store.images.read(product_id)
+        if found is None:
+            raise ProductNotFound()
+        now = int(time.time())
+        images, dropped = _pruned(found.images, now)
+        if sum(1 for r in images.values() if r["status"] != "rejected") >= MAX_IMAGES:
+            raise TooManyImages(details={"images": [f"A product has at most {MAX_IMAGES} images."]})
+        expires = now + UPLOAD_SECONDS
+        images[image_id] = {
+            "status": "processing",
+            "createdAt": now_iso(),
+            "contentType": content_type,
+            "uploadExpiresAt": expires,
+        }
+        try:
+            store.images.replace(product_id, images, found.version)
+        except Missing:
+            raise ProductNotFound() from None
+        except VersionChanged:
+            continue  # another upload, or a processed image, changed the set: count again
+        if dropped:
+            media.delete([f for image in dropped for f in keys.image_files(product_id, image)])
+        upload = media.presign_upload(keys.upload(product_id, image_id), content_type, MAX_BYTES, UPLOAD_SECONDS)
+        return {
+            "imageId": image_id,
+            "upload": {"url": upload.url, "fields": upload.fields},
+            "expiresAt": datetime.fromtimestamp(expires, UTC).isoformat().replace("+00:00", "Z"),
+        }
+    raise ServiceUnavailable(retry_after=1)
+
+
+def urls(product_id: str, image_id: str, base_url: str) -> dict[str, str]:
+    return {size: f"{base_url}/{keys.rendition(product_id, image_id, size)}" for size in keys.RENDITION_SIZES}
+
+
+def present(product: dict[str, Any]) -> dict[str, Any]:
+    """A product as clients see it: `images` lists the ready ones in upload order, with absolute URLs."""
+    shown = {k: v for k, v in product.items() if k not in ("images", "imagesVersion")}
+    ready = [(i, r) for i, r in _ordered(product.get("images") or {}) if r["status"] == "ready"]
+    base_url = _base_url() if ready else ""
+    shown["images"] = [
+        {"id": i, "urls": urls(product["id"], i, base_url), "width": r["width"], "height": r["height"]}
+        for i, r in ready
+    ]
+    return shown
+
+
+def _base_url() -> str:
+    from .. import config
+
+    base_url = config.media_settings().base_url
+    if not base_url:
+        raise config.ConfigError("MEDIA_BASE_URL is not set")
+    return base_url
+
+
+def get(store: Storage, product_id: str, image_id: str) -> dict[str, Any]:
+    found = store.images.read(product_id)
+    if found is None:
+        raise ProductNotFound()
+    record = found.images.get(image_id)
+    if record is None:
+        raise NotFound("Image not found")
+    shown: dict[str, Any] = {"id": image_id, "status": record["status"]}
+    if _abandoned(record, int(time.time())):
+        shown.update(status="rejected", reason="not_uploaded")
+    elif record["status"] == "rejected":
+        shown["reason"] = record["reason"]
+    elif record["status"] == "ready":
+        shown.update(urls=urls(product_id, image_id, _base_url()), width=record["width"], height=record["height"])
+    return shown
+
+
+def delete(store: Storage, media: Any, product_id: str, image_id: str) -> dict[str, Any]:
+    try:
+        store.images.remove(product_id, image_id)
+    except Missing:
+        if store.images.read(product_id) is None:
+            raise ProductNotFound() from None
+        raise NotFound("Image not found") from None
+    # The record goes first: a client never sees a URL whose file is gone.
+    media.delete(keys.image_files(product_id, image_id))
+    return {"id": image_id, "deleted": True}
+
+
+def delete_files_of(media: Any, product: dict[str, Any]) -> None:
+    """Every file of a deleted product's images (an upload still in flight is cleaned up by
+    processImage, whose write then finds the product gone)."""
+    files = [f for image_id in product.get("images") or {} for f in keys.image_files(product["id"], image_id)]
+    media.delete(files)
+
+
+def process_event(store: Storage, media: Any, records: list[dict[str, Any]]) -> list[str]:
+    """Each S3 record of an ObjectCreated event on this bucket, processed; one log line each."""
+    from urllib.parse import unquote_plus
+
+    outcomes = []
+    for record in records:
+        s3 = record.get("s3") or {}
+        key = unquote_plus((s3.get("object") or {}).get("key", ""))  # event keys are URL-encoded
+        started = time.perf_counter()
+        created = str(record.get("eventName", "")).startswith("ObjectCreated")
+        ours = created and (s3.get("bucket") or {}).get("name") == media.bucket
+        outcome = process_upload(store, media, key) if ours else "ignored"
+        duration = round((time.perf_counter() - started) * 1000, 2)
+        _log.info("upload", extra={"key": key, "outcome": outcome, "durationMs": duration})
+        outcomes.append(outcome)
+    return outcomes
+
+
+def process_upload(store: Storage, media: Any, object_key: str) -> str:
+    """processImage's work for one uploaded object; returns what happened. Safe to run twice."""
+    from .. import imaging
+    from ..storage.media import TooLarge
+
+    ids = keys.parse_upload(object_key)
+    if ids is None:
+        return "ignored"
+    product_id, image_id = ids
+    found = store.images.read(product_id)
+    record = found.images.get(image_id) if found else None
+    if record is None or record["status"] != "processing":
+        # Done before (a repeated event), deleted, or never signed: nothing may stay behind.
+        media.delete([keys.upload(product_id, image_id)])
+        if record is None:
+            media.delete(keys.image_files(product_id, image_id))
+        return "stale"
+    try:
+        data = media.read(object_key, MAX_BYTES)
+    except TooLarge:
+        data, refusal = None, "too_large"
+    else:
+        if data is None:
+            return "missing"  # a repeated event after the upload was processed and deleted
+        refusal = None
+    outcome: dict[str, Any]
+    try:
+        if refusal:
+            raise imaging.Refused(refusal)
+        processed = imaging.process(data or b"")
+    except imaging.Refused as refused:
+        outcome = {**record, "status": "rejected", "reason": refused.reason, "rejectedAt": now_iso()}
+    else:
+        for size, rendition in processed.renditions.items():
+            media.put(keys.rendition(product_id, image_id, size), rendition.data, "image/webp")
+        outcome = {
+            "status": "ready",
+            "createdAt": record["createdAt"],
+            "width": processed.width,
+            "height": processed.height,
+            "readyAt": now_iso(),
+        }
+    outcome.pop("uploadExpiresAt", None)
+    try:
+        store.images.settle(product_id, image_id, outcome)
+    except Missing:
+        # The product or the image was deleted while this ran: leave nothing behind.
+        media.delete(keys.image_files(product_id, image_id))
+        return "orphaned"
+    except StatusChanged:
+        pass  # a concurrent run of the same event settled it first, with the same files
+    media.delete([keys.upload(product_id, image_id)])
+    return outcome["status"]
