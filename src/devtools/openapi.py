@@ -162,8 +162,12 @@ def _error_response(status: int, when: str) -> dict[str, Any]:
     }
 
 
-def _errors_of(operation: Operation) -> dict[int, str]:
+def _errors_of(operation: Operation, path: str) -> dict[int, str]:
     found: dict[int, str] = {}
+    if "{" in path:
+        # The edge answers 404 for an id no record can have (PATH_ID_SCHEMA), on every route
+        # with one, before its service runs; a route's own 404 (below) says more.
+        found[404] = "An id outside the path parameter's pattern (`NOT_FOUND`, or the route's own 404 code)."
     if operation.body is not None or operation.query is not None or operation.idempotency_key or operation.raw_body:
         found[400] = ERRORS[400]
     if operation.auth is not None:
@@ -193,7 +197,7 @@ def _operation(name: str, route: serverless_config.Route, documented: Documented
             "content": {"application/json": {"schema": _ref(operation.response)}},
         }
     }
-    for status, when in sorted(_errors_of(operation).items()):
+    for status, when in sorted(_errors_of(operation, route.path).items()):
         responses[str(status)] = _error_response(status, when)
 
     parameters: list[Any] = [
