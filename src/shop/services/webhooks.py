@@ -64,7 +64,9 @@ def _order_change(event: dict[str, Any], order: dict[str, Any]) -> tuple[str, di
         return "payment_failed", {"payment": {**payment, "lastDecline": decline}}
     amount, currency = intent.get("amount_received"), str(intent.get("currency", "")).lower()
     if amount != cents(order["totalAmount"]) or currency != payment.get("currency", "usd"):
-        _log.warning("webhook amount mismatch", extra={"eventId": event["id"], "orderId": order["id"]})
+        _log.warning(  # safe: the event's and the order's ids only
+            "webhook amount mismatch", extra={"eventId": event["id"], "orderId": order["id"]}
+        )
         return "amount_mismatch", None
     changes = orders.transition_changes(
         order, "paid", history.SYSTEM, payment=succeeded("stripe", intent.get("id"), order, eventId=event["id"])
