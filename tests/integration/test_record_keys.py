@@ -11,6 +11,8 @@ import uuid
 import pytest
 
 from shop.storage.protocol import WebhookEvent
+from tests import factories
+from tests.apigw import invoke
 
 
 @pytest.fixture
@@ -54,3 +56,25 @@ def test_an_email_sent_before_a_deploy_is_not_sent_again(store, ddb, table):
     item = {"id": {"S": f"notified#{event_id}"}, "type": {"S": "notification"}, "state": {"S": "sent"}}
     ddb.put_item(TableName=table, Item=item)
     assert store.notifications.claim(event_id, now, now - 300, now + 60) == "sent"
+
+
+def test_the_records_a_shopper_makes_sit_at_their_documented_keys(table, ddb, customer, product):
+    lamp = product(category="Desk Lamps", stock=5)
+    assert invoke("PUT", f"/cart/items/{lamp['id']}", body={"quantity": 1}, token=customer.token).status < 300
+    placed = invoke("POST", "/orders", token=customer.token, body=factories.order_body((lamp["id"], 1)))
+    assert placed.status == 201, placed.body
+    refused = invoke("POST", "/auth/login", body={"email": customer.email, "password": "Wrong-Password-1"})
+    assert refused.status == 401
+
+    guard = record_at(ddb, table, f"email#{customer.email.lower()}", "email")
+    assert guard is not None and guard["userId"] == {"S": customer.user_id}
+    assert record_at(ddb, table, f"cart#{customer.user_id}", "cart") is not None
+    assert record_at(ddb, table, f"login#{customer.email.lower()}", "throttle") is not None
+    item = record_at(ddb, table, lamp["id"], "product")
+    assert item["gsi1pk"] == {"S": "product"} and item["gsi2pk"] == {"S": "category#desk lamps"}
+    assert item["gsi1sk"] == {"S": f"{lamp['createdAt']}#{lamp['id']}"}
+    order = record_at(ddb, table, placed.data["id"], "order")
+    assert order["gsi1pk"] == {"S": f"user#{customer.user_id}"}
+    assert order["gsi2pk"] == {"S": "status#pending"}
+    assert order["gsi3pk"] == {"S": f"user#{customer.user_id}#status#pending"}
+    assert order["gsi3sk"] == {"S": f"{placed.data['createdAt']}#{placed.data['id']}"}
