@@ -164,8 +164,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
     mutmut runs every test that covers the mutated function and stops at the first failure,
     so the order decides how long a killed mutant costs. Its stats file holds each test's
-    duration. Tests stay grouped by file (module fixtures are set up once, as in a plain
-    run); the files go cheapest first, and so do the tests within each. The clean run mutmut
+    duration. Tests stay grouped by file and in their order within it (module fixtures are
+    set up once, and a file's tests share what they share in a plain run); the files go
+    cheapest first. The clean run mutmut
     makes before the mutants uses the same order, so a test that depends on running after
     another fails there, not as a false kill.
     """
@@ -180,4 +181,4 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     per_file: dict[str, float] = {}
     for item in items:
         per_file[item.location[0]] = per_file.get(item.location[0], 0.0) + duration.get(item.nodeid, 0.0)
-    items.sort(key=lambda item: (per_file[item.location[0]], item.location[0], duration.get(item.nodeid, 0.0)))
+    items.sort(key=lambda item: (per_file[item.location[0]], item.location[0]))  # stable: file order kept
