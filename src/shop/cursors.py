@@ -46,7 +46,9 @@ def _signed_by_a_current_key(scope: str, payload: str, signature: str) -> bool:
 def encode(start_key: dict[str, str] | None, scope: str) -> str | None:
     if start_key is None:
         return None
-    payload = _b64(json.dumps(start_key, sort_keys=True, separators=(",", ":")).encode())
+    # UTF-8, not \u escapes: a casefolded 50-character category can hold 150 characters, and
+    # escaped (up to 18 bytes each) its cursor would pass MAX_CURSOR_CHARS; as UTF-8 at most 6.
+    payload = _b64(json.dumps(start_key, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode())
     return f"{payload}.{_sign(scope, payload, config.signing_secrets()[0])}"
 
 
