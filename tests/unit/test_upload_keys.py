@@ -1,5 +1,5 @@
 """processImage acts only on an object at an upload key, `uploads/<productId>/<imageId>`
-(docs/DATA_MODEL.md): any other object it is told about is ignored, and neither the pending
+(docs/API.md): any other object it is told about is ignored, and neither the pending
 upload nor its image's files are deleted for it."""
 
 from __future__ import annotations
