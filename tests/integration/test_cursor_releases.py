@@ -23,7 +23,7 @@ def test_a_products_cursor_an_earlier_release_issued_still_pages(table, product,
     monkeypatch.setenv("JWT_SECRET", SECRET)
     monkeypatch.delenv("JWT_SECRET_PREVIOUS", raising=False)
     reset_shop_caches()
-    request.addfinalizer(reset_shop_caches)  # after monkeypatch has put the test secret back
+    request.addfinalizer(reset_shop_caches)  # no cached SECRET outlives the test
 
     page = invoke("GET", "/products", query={"limit": "5", "cursor": ISSUED_BY_EARLIER_RELEASES})
 
