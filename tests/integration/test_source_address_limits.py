@@ -61,3 +61,9 @@ def test_past_its_limit_an_address_waits_exactly_until_its_window_ends(tight_lim
     assert attempt("192.0.2.11").status == status  # another address has its own budget
     clock[0] = opened + WINDOW  # the window is over
     assert attempt("192.0.2.10").status == status
+
+
+def test_logins_and_registrations_have_separate_budgets_per_address(tight_limits):
+    assert [login("192.0.2.20").status for _ in range(4)] == [401] * 4  # the login budget is used up
+    assert login("192.0.2.20").status == 429
+    assert register("192.0.2.20").status == 201  # registering from there is not held back by it
