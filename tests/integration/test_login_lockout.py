@@ -194,3 +194,17 @@ def test_a_lockout_is_logged_with_the_email_masked(table, email, logged_as, log_
     assert [login(email, WRONG).status for _ in range(6)] == [401] * 5 + [429]
     [logged] = lockouts(log_lines)
     assert (logged["email"], logged["scope"]) == (logged_as, "address")
+
+
+@pytest.mark.parametrize(("trust_left", "status"), [(1, 200), (0, 429)])
+def test_a_trust_mark_ends_at_its_second(table, ddb, customer, clock, limits, trust_left, status):
+    limits(LOGIN_EMAIL_MAX_FAILURES=3)
+    now = clock[0]
+    marks = {
+        f"login-from#{HERE}#{customer.email}": {"trustedUntil": now + trust_left, "expiresAt": now + trust_left},
+        f"login#{customer.email}": {"failures": 3, "windowEnds": now + 600, "expiresAt": now + 600},
+    }
+    for counter_id, fields in marks.items():
+        item = {"id": {"S": counter_id}, "type": {"S": "throttle"}} | {k: {"N": str(v)} for k, v in fields.items()}
+        ddb.put_item(TableName=table, Item=item)
+    assert login(customer.email, customer.password).status == status
