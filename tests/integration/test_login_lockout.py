@@ -66,6 +66,7 @@ def test_the_lockout_answers_until_the_window_ends_and_retry_after_counts_down_t
     locked = login(customer.email, customer.password)  # the right password changes nothing
     assert (locked.status, locked.json) == (429, LOCKED)
     assert locked.headers["Retry-After"] == str(WINDOW)
+    assert login(customer.email, customer.password, source_ip="198.51.100.2").status == 200  # not elsewhere
     clock[0] = opened + WINDOW - 1  # the last second of the window
     last = login(customer.email, customer.password)
     assert (last.status, last.headers["Retry-After"]) == (429, "1")
