@@ -133,3 +133,10 @@ def test_only_the_canonical_spelling_verifies(now, respell):
 )
 def test_every_other_refusal_says_invalid_token(now, forge):
     assert refused_as(forge(now)) == "Invalid token"
+
+
+def test_every_issued_token_has_its_own_id(now):
+    """Two logins in the same second get two tokens, each with its own jti (docs/API.md)."""
+    issued = [tokens.issue("u1", "a@example.com", "customer") for _ in range(2)]
+    ids = [jwt.decode(t, TEST_SECRET, algorithms=["HS256"], audience="shop-api-clients")["jti"] for t in issued]
+    assert issued[0] != issued[1] and ids[0] != ids[1]
