@@ -112,16 +112,23 @@ def test_a_read_s3_refuses_stays_an_error(media, s3_faults):
 # --- deletions -------------------------------------------------------------------------------
 
 
-def test_deleting_2500_keys_takes_three_calls_of_at_most_1000_and_deletes_them_all(media, s3_faults):
+def test_deleting_2500_keys_takes_three_calls_of_at_most_1000_and_deletes_them_all(media):
     doomed = [f"images/p/{n:04d}" for n in range(2500)]
     for key in doomed[:3] + doomed[998:1003] + doomed[-3:]:
         media.s3.put_object(Bucket=media.bucket, Key=key, Body=b"x")
     media.s3.put_object(Bucket=media.bucket, Key="images/q/kept", Body=b"x")
-    s3_faults.recount()
+    sizes = []
 
-    media.delete(doomed)
+    def count(params, **_):
+        sizes.append(len(params["Delete"]["Objects"]))
 
-    assert s3_faults.attempts["DeleteObjects"] == 3
+    media.s3.meta.events.register("provide-client-params.s3.DeleteObjects", count, unique_id="delete-sizes")
+    try:
+        media.delete(doomed)
+    finally:
+        media.s3.meta.events.unregister("provide-client-params.s3.DeleteObjects", unique_id="delete-sizes")
+
+    assert sizes == [1000, 1000, 500]  # S3 refuses a DeleteObjects of more than 1,000 keys
     assert keys_in(media) == ["images/q/kept"]
 
 
