@@ -1,0 +1,166 @@
+"""A payment that meets another request: the provider's webhook recording this very payment
+first is a success for the customer, any other payment (a different provider reference, an
+admin) a conflict; a twin request, a cancel, the currency the provider is asked for. On the
+in-memory fake, each race staged by running the other request at the moment it would land."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from shop.errors import InvalidTransition, NotFound
+from shop.providers import Outcome
+from shop.providers.fake import FakeProvider
+from shop.services import orders, payments
+from shop.tokens import Caller
+from tests import factories
+from tests.fakes import FakeStorage
+
+
+def caller(user_id="u1"):
+    return Caller(user_id=user_id, email=f"{user_id}@example.com", role="customer")
+
+
+class PaidMeanwhile:
+    """Charges succeed with reference `pi_mine`; before answering, the order is marked paid with
+    `recorded` as the reference (the webhook of the same payment, or another payment)."""
+
+    name = "stripe"
+
+    def __init__(self, store, recorded):
+        self.store, self.recorded = store, recorded
+
+    def charge(self, charge):
+        stored = self.store.orders.records[charge.order_id]
+        stored["status"] = "paid"
+        stored["payment"] = {**stored["payment"], "status": "succeeded", "reference": self.recorded}
+        stored["payment"].pop("attemptUntil", None)
+        return Outcome(succeeded=True, reference="pi_mine")
+
+
+@pytest.fixture
+def order():
+    store = FakeStorage()
+    store.products.create(
+        {
+            "id": "lamp",
+            "name": "Lamp",
+            "price": Decimal("10.00"),
+            "category": "Things",
+            "stock": 5,
+            "createdAt": "2026-01-01T00:00:00.000Z",
+            "updatedAt": "2026-01-01T00:00:00.000Z",
+        }
+    )
+    placed, _ = orders.create(
+        store,
+        caller(),
+        {"items": [{"productId": "lamp", "quantity": 1}], "shippingAddress": dict(factories.ADDRESS)},
+    )
+    return store, placed
+
+
+def test_the_webhook_recording_this_payment_first_is_answered_as_paid(order):
+    store, placed = order
+    paid, replayed = payments.pay(
+        store, caller(), placed["id"], {"paymentMethod": "pm_card_visa"}, None, PaidMeanwhile(store, "pi_mine")
+    )
+    assert (paid["status"], paid["payment"]["reference"], replayed) == ("paid", "pi_mine", True)
+
+
+@pytest.mark.parametrize("recorded", ["pi_other", None], ids=["another payment", "no reference (an admin)"])
+def test_an_order_paid_otherwise_meanwhile_is_a_conflict(order, recorded):
+    store, placed = order
+    with pytest.raises(InvalidTransition):
+        payments.pay(
+            store, caller(), placed["id"], {"paymentMethod": "pm_card_visa"}, None, PaidMeanwhile(store, recorded)
+        )
+
+
+def test_a_cancel_while_the_provider_is_charging_is_refused(order):
+    store, placed = order
+    provider = FakeProvider()
+    real_charge = provider.charge
+    refused = []
+
+    def charge(charge):
+        try:
+            orders.cancel(store, caller(), placed["id"])
+        except InvalidTransition as error:
+            refused.append(error)
+        return real_charge(charge)
+
+    provider.charge = charge
+    paid, _ = payments.pay(store, caller(), placed["id"], {"paymentMethod": "pm_card_visa"}, None, provider)
+    assert len(refused) == 1 and paid["status"] == "paid"
+
+
+def before_the_marker(store, meanwhile):
+    real = store.payments.begin_attempt
+
+    def begin_attempt(*args):
+        store.payments.begin_attempt = real
+        meanwhile()
+        return real(*args)
+
+    store.payments.begin_attempt = begin_attempt
+
+
+def test_a_twin_request_that_pays_first_is_answered_with_its_payment(order):
+    store, placed = order
+    provider = FakeProvider()
+    visa = {"paymentMethod": "pm_card_visa"}
+    twin = []
+    before_the_marker(store, lambda: twin.append(payments.pay(store, caller(), placed["id"], visa, "k", provider)))
+
+    paid, replayed = payments.pay(store, caller(), placed["id"], visa, "k", provider)
+
+    assert (paid, replayed) == (twin[0][0], True) and paid["status"] == "paid"
+    assert len(provider.succeeded(placed["id"])) == 1
+    assert all(consistent for _, consistent in store.orders.reads)  # each read sees the twin's write
+
+
+def test_an_order_cancelled_before_the_marker_is_a_conflict_naming_its_status(order):
+    store, placed = order
+    provider = FakeProvider()
+    before_the_marker(store, lambda: orders.cancel(store, caller(), placed["id"]))
+    with pytest.raises(InvalidTransition) as refused:
+        payments.pay(store, caller(), placed["id"], {"paymentMethod": "pm_card_visa"}, "k", provider)
+    assert "cancelled" in refused.value.message
+    assert provider.charges == []
+
+
+def test_paying_an_order_not_pending_names_its_status(order):
+    store, placed = order
+    orders.cancel(store, caller(), placed["id"])
+    with pytest.raises(InvalidTransition) as refused:
+        payments.pay(store, caller(), placed["id"], {"paymentMethod": "pm_card_visa"}, None, FakeProvider())
+    assert "cancelled" in refused.value.message
+
+
+def test_someone_elses_order_is_not_found_as_reading_it_would_say(order):
+    store, placed = order
+    with pytest.raises(NotFound) as read:
+        orders.get(store, caller("u2"), placed["id"])
+    with pytest.raises(NotFound) as paid:
+        payments.pay(store, caller("u2"), placed["id"], {"paymentMethod": "pm_card_visa"}, None, FakeProvider())
+    assert paid.value.message == read.value.message
+
+
+@pytest.fixture
+def euro(monkeypatch):
+    from shop import config
+
+    monkeypatch.setenv("CURRENCY", "eur")
+    config.reset()
+    yield
+    config.reset()
+
+
+def test_an_order_in_another_currency_is_charged_and_recorded_in_it(euro, order):
+    store, placed = order
+    provider = FakeProvider()
+    paid, _ = payments.pay(store, caller(), placed["id"], {"paymentMethod": "pm_card_visa"}, None, provider)
+    assert [c.currency for c in provider.succeeded(placed["id"])] == ["eur"]
+    assert paid["payment"]["currency"] == "eur"
