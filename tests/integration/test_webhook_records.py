@@ -107,13 +107,20 @@ def test_a_decline_records_its_reason_time_and_event_and_keeps_the_payment_field
 
 @pytest.mark.parametrize(
     ("error", "reason"),
-    [({"code": "card_declined"}, "card_declined"), ({"type": "card_error"}, "declined"), ({}, "declined")],
+    [
+        ({"code": "card_declined"}, "card_declined"),
+        ({"type": "card_error"}, "declined"),
+        ({}, "declined"),
+        ("card_declined", "declined"),  # not an object: no code to read, and no 500
+    ],
 )
 def test_a_decline_without_a_decline_code_falls_back_to_the_error_code_then_declined(
     table, customer, product, webhook_secret, error, reason
 ):
     order = place(customer.token, product(price=10)["id"], 1)
-    assert deliver(declined(order["id"], **error)).data["outcome"] == "payment_failed"
+    failed = event("payment_intent.payment_failed", order["id"], 1000)
+    failed["data"]["object"]["last_payment_error"] = error
+    assert deliver(failed).data["outcome"] == "payment_failed"
     assert order_of(customer.token, order["id"])["payment"]["lastDecline"]["reason"] == reason
 
 
@@ -147,12 +154,28 @@ def test_signed_json_that_is_not_an_event_is_400_not_an_event(table, webhook_sec
 
 
 @pytest.mark.parametrize(
-    "intent",
-    ["pi_123", ["pi_123"], {"metadata": {"orderId": 123}}, {"metadata": {"orderId": ""}}],
-    ids=["object a string", "object a list", "numeric order id", "empty order id"],
+    "data",
+    [
+        {"object": "pi_123"},
+        {"object": ["pi_123"]},
+        {"object": {"metadata": {"orderId": 123}}},
+        {"object": {"metadata": {"orderId": ""}}},
+        {"object": {"metadata": "order-1"}},
+        {"object": {"metadata": ["order-1"]}},
+        "pi_123",
+    ],
+    ids=[
+        "object a string",
+        "object a list",
+        "numeric order id",
+        "empty order id",
+        "metadata a string",
+        "metadata a list",
+        "data a string",
+    ],
 )
-def test_a_handled_event_without_a_usable_order_id_is_an_unknown_order(table, webhook_secret, intent):
-    body = {"id": "evt_" + uuid.uuid4().hex, "type": "payment_intent.succeeded", "data": {"object": intent}}
+def test_a_handled_event_without_a_usable_order_id_is_an_unknown_order(table, webhook_secret, data):
+    body = {"id": "evt_" + uuid.uuid4().hex, "type": "payment_intent.succeeded", "data": data}
     result = deliver(body)
     assert result.status == 200, result.body
     assert result.data["outcome"] == "unknown_order"
