@@ -223,14 +223,15 @@ bench: $(DEPS) $(NODE_DEPS) $(OFFLINE_DEPS)
 	$(PY) benchmarks/server_compare.py
 
 # Mutation testing of the core (docs/TESTING.md): slow, so not part of `make test`.
-# MUTATION_WRITE=1 writes the score table into docs/TESTING.md.
+# MUTATION_WRITE=1 writes the score table into docs/TESTING.md. MUTATION_KEEP=1 keeps the
+# previous results (mutmut then re-tests only what changed and what has not been checked).
 MUTDEPS := $(VENV)/.mutation-deps-installed
 $(MUTDEPS): $(DEPS) requirements-mutation.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-mutation.txt
 	touch $@
 
 mutation: $(MUTDEPS)
-	rm -rf mutants
+	$(if $(MUTATION_KEEP),,rm -rf mutants)
 	@start=$$(date +%s); $(VENV)/bin/mutmut run --max-children $$(nproc); \
 		$(PY) scripts/mutation_report.py --seconds $$(( $$(date +%s) - start )) $(if $(MUTATION_WRITE),--write)
 

@@ -24,9 +24,10 @@ _log = logging.getLogger(os.environ.get("POWERTOOLS_SERVICE_NAME", "shop-api"))
 
 
 def mask_email(email: str) -> str:
-    """a***@example.com: enough to correlate incidents, not enough to harvest addresses."""
-    local, _, domain = email.partition("@")
-    return f"{local[:1]}***@{domain}" if domain else "***"
+    """a***@example.com: enough to correlate incidents, not enough to harvest addresses.
+    The domain follows the last @ (a quoted local part may hold one, as email.normalize reads it)."""
+    local, at, domain = email.rpartition("@")
+    return f"{local[:1]}***@{domain}" if at else "***"
 
 
 def _refuse(attempt: Attempt, now: int, message: str) -> TooManyRequests:

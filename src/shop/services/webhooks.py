@@ -48,9 +48,15 @@ def _verified(raw: bytes, signature: str | None) -> dict[str, Any]:
     return event
 
 
+def _object(parent: dict[str, Any], key: str) -> dict[str, Any]:
+    """parent[key] when it is an object; {} when it is missing or anything else (a signed event
+    is still untrusted in shape: a string where Stripe sends an object is no order, not a 500)."""
+    value = parent.get(key)
+    return value if isinstance(value, dict) else {}
+
+
 def _intent(event: dict[str, Any]) -> dict[str, Any]:
-    intent = (event.get("data") or {}).get("object")
-    return intent if isinstance(intent, dict) else {}
+    return _object(_object(event, "data"), "object")
 
 
 def _order_change(event: dict[str, Any], order: dict[str, Any]) -> tuple[str, dict[str, Any] | None]:
@@ -58,7 +64,7 @@ def _order_change(event: dict[str, Any], order: dict[str, Any]) -> tuple[str, di
     intent = _intent(event)
     payment = order.get("payment") or {}
     if event["type"] == "payment_intent.payment_failed":
-        error = intent.get("last_payment_error") or {}
+        error = _object(intent, "last_payment_error")
         reason = error.get("decline_code") or error.get("code") or "declined"
         decline = {"reason": str(reason), "at": now_iso(), "eventId": event["id"]}
         return "payment_failed", {"payment": {**payment, "lastDecline": decline}}
@@ -79,7 +85,7 @@ def receive(store: Storage, raw: bytes, signature: str | None) -> dict[str, Any]
     answer = {"eventId": event["id"], "type": event["type"]}
     if store.payments.event_seen(event["id"]):
         return {**answer, "outcome": "duplicate"}
-    order_id = ((_intent(event).get("metadata") or {}).get("orderId")) if event["type"] in HANDLED else None
+    order_id = _object(_intent(event), "metadata").get("orderId") if event["type"] in HANDLED else None
     order = store.orders.get(order_id, consistent=True) if isinstance(order_id, str) and order_id else None
     if event["type"] not in HANDLED:
         outcome, changes = "ignored", None
