@@ -94,3 +94,34 @@ def test_a_page_dynamodb_cut_short_hands_out_a_cursor_and_every_item_is_reached_
 
     assert len(pages) > 1 and all(pages)
     assert [pid for page in pages for pid in page] == expected
+
+
+def test_after_a_1_mb_stop_the_next_query_asks_only_for_the_items_still_missing(table):
+    """docs/SECURITY.md: a page reads at most limit + 1 items, also when DynamoDB cuts a
+    Query short and the storage follows its LastEvaluatedKey."""
+    from shop.storage import storage
+
+    big_products(30, 50_000)  # about 20 items per 1 MB read
+    sent: list[int] = []
+    read: list[int] = []
+
+    def before(params, **_):
+        sent.append(params["Limit"])
+
+    def after(parsed, **_):
+        read.append(parsed["Count"])
+
+    events = storage().client.meta.events
+    events.register("provide-client-params.dynamodb.Query", before, unique_id="long-pages-limit")
+    events.register("after-call.dynamodb.Query", after, unique_id="long-pages-count")
+    try:
+        result = invoke("GET", "/products", query={"limit": "25"})
+    finally:
+        events.unregister("provide-client-params.dynamodb.Query", unique_id="long-pages-limit")
+        events.unregister("after-call.dynamodb.Query", unique_id="long-pages-count")
+
+    assert result.status == 200, result.body
+    assert len(result.data) == 25
+    assert len(read) == 2 and read[0] < 25, (sent, read)  # the first read was cut short at 1 MB
+    assert sent == [26, 26 - read[0]]
+    assert sum(read) == 26
