@@ -88,3 +88,13 @@ def test_a_ready_image_is_presented_with_absolute_urls_in_upload_order(setup):
     assert "imagesVersion" not in shown
     with pytest.raises(ProductNotFound):
         images.create_upload(store, files, "ghost", "image/png")
+
+
+def test_images_uploaded_in_the_same_millisecond_are_listed_by_id(setup):
+    store, files, pid = setup
+    made = [images.create_upload(store, files, pid, "image/png")["imageId"] for _ in range(3)]
+    for image_id in made:
+        store.images.settle(
+            pid, image_id, {"status": "ready", "createdAt": "2030-01-01T00:00:01.000Z", "width": 64, "height": 48}
+        )
+    assert [i["id"] for i in products.get(store, pid)["images"]] == sorted(made)
