@@ -155,6 +155,20 @@ def test_bad_tokens_are_401_with_www_authenticate(table, make_header):
     assert result.headers["WWW-Authenticate"].startswith("Bearer")
 
 
+@pytest.mark.parametrize(
+    ("headers", "message"),
+    [
+        ({}, "Missing bearer token"),
+        ({"Authorization": "Basic dXNlcjpwYXNz"}, "Malformed Authorization header"),
+        ({"Authorization": "Bearer"}, "Malformed Authorization header"),
+    ],
+    ids=["none", "another scheme", "no token"],
+)
+def test_a_missing_or_malformed_header_says_which(table, headers, message):
+    result = invoke("GET", "/orders", headers=headers)
+    assert (result.status, result.json["error"]) == (401, message)
+
+
 def test_bearer_scheme_is_case_insensitive(table, customer):
     assert invoke("GET", "/orders", headers={"Authorization": f"bEaReR {customer.token}"}).status == 200
 
