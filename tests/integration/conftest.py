@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests import factories
+from tests import factories, faults
 from tests.apigw import invoke
 
 
@@ -59,3 +59,37 @@ def product(admin):
         return result.data
 
     return create
+
+
+def _before_storage_call(*operations: str, every_time: bool = False):
+    from shop.storage import storage
+
+    return faults.before_call(storage().client, *operations, every_time=every_time)
+
+
+@pytest.fixture
+def before_update(table):
+    """Run a callback once, just before the storage's next UpdateItem goes out."""
+    with _before_storage_call("UpdateItem") as meanwhile:
+        yield meanwhile
+
+
+@pytest.fixture
+def before_transaction(table):
+    """Run a callback once, just before the storage's next TransactWriteItems goes out."""
+    with _before_storage_call("TransactWriteItems") as meanwhile:
+        yield meanwhile
+
+
+@pytest.fixture
+def before_write(table):
+    """Run a callback once, just before the storage's next UpdateItem or TransactWriteItems goes out."""
+    with _before_storage_call("UpdateItem", "TransactWriteItems") as meanwhile:
+        yield meanwhile
+
+
+@pytest.fixture
+def before_each_update(table):
+    """Run every callback before every UpdateItem the storage sends."""
+    with _before_storage_call("UpdateItem", every_time=True) as meanwhile:
+        yield meanwhile
