@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import pytest
 
 from tests import factories, faults
 from tests.apigw import invoke
+from tests.conftest import reset_shop_caches
 
 
 @dataclass
@@ -59,6 +62,29 @@ def product(admin):
         return result.data
 
     return create
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The throttle's clock, a whole second that moves only by hand."""
+    from shop.services import throttle
+
+    now = [int(time.time())]
+    monkeypatch.setattr(throttle, "time", SimpleNamespace(time=lambda: now[0]))
+    return now
+
+
+@pytest.fixture
+def limits(monkeypatch):
+    """Set throttle settings for one test (read once per process, so the cache is reset)."""
+
+    def set_limits(**env):
+        for name, value in env.items():
+            monkeypatch.setenv(name, str(value))
+        reset_shop_caches()
+
+    yield set_limits
+    reset_shop_caches()
 
 
 def _before_storage_call(*operations: str, every_time: bool = False):
