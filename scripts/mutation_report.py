@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import sys
+import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -61,10 +62,20 @@ def fingerprint(name: str) -> str:
     return hashlib.sha256("\n".join(changed).encode()).hexdigest()[:10]
 
 
+def read_meta(meta: Path) -> dict:
+    """A running mutmut rewrites these files after every mutant: a read may catch one half-written."""
+    for _ in range(20):
+        try:
+            return json.loads(meta.read_text())
+        except json.JSONDecodeError:
+            time.sleep(0.1)
+    return json.loads(meta.read_text())
+
+
 def results(mutants: Path) -> dict[str, str]:
     found = {}
     for meta in mutants.rglob("*.py.meta"):
-        for name, code in json.loads(meta.read_text())["exit_code_by_key"].items():
+        for name, code in read_meta(meta)["exit_code_by_key"].items():
             found[name] = status_by_exit_code[code]
     return found
 

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from shop.tokens import Caller
 
 STRONG_PASSWORD = "Corr3ct-Horse-Battery"
 ADDRESS = {"street": "1 Main St", "city": "Springfield", "state": "IL", "zipCode": "62701", "country": "US"}
@@ -30,3 +34,25 @@ def order_body(*lines: tuple[str, int], **overrides: Any) -> dict[str, Any]:
     body = {"items": [{"productId": pid, "quantity": qty} for pid, qty in lines], "shippingAddress": dict(ADDRESS)}
     body.update(overrides)
     return body
+
+
+def caller(user_id: str = "u1") -> Caller:
+    """A customer as a service receives it from the edge."""
+    from shop.tokens import Caller
+
+    return Caller(user_id=user_id, email=f"{user_id}@example.com", role="customer")
+
+
+def add_product(store: Any, product_id: str, price: str = "10.00", stock: int = 5) -> dict[str, Any]:
+    """A product stored as it is (no service rules), in the fake storage of the unit tests."""
+    product = {
+        "id": product_id,
+        "name": product_id.title(),
+        "price": Decimal(price),
+        "category": "Things",
+        "stock": stock,
+        "createdAt": "2026-01-01T00:00:00.000Z",
+        "updatedAt": "2026-01-01T00:00:00.000Z",
+    }
+    store.products.create(product)
+    return product

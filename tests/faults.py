@@ -6,6 +6,9 @@ transaction conflict or a timeout *instead of* moto, so the failed request never
 the table (as when DynamoDB refuses it). Every HTTP attempt is counted, so tests can prove
 botocore retried, and how often; `sent` keeps each attempt's parsed JSON body.
 
+`before_call` is the other kind of race: the request goes through, but another writer's
+change lands first, between the storage's read and its write.
+
 A `RequestFault` sees the request and may deliver it first: `lost_response` lets DynamoDB
 commit the write and then loses the answer (a read timeout, which botocore retries), and
 `stale_unless_consistent` answers an eventually consistent GetItem as a replica that has
@@ -16,8 +19,9 @@ to a real endpoint (DynamoDB Local), so these faults work on both.
 from __future__ import annotations
 
 import collections
+import contextlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from botocore.awsrequest import AWSResponse
@@ -163,3 +167,29 @@ class DynamoFaults:
     def __exit__(self, *_: Any) -> None:
         self.client.meta.events.unregister(f"before-send.{self.service}", self)
         self.client.meta.events.register("before-send", botocore_stubber)
+
+
+Meanwhile = Callable[[Callable[[], Any]], None]
+
+
+@contextlib.contextmanager
+def before_call(client: Any, *operations: str, every_time: bool = False) -> Iterator[Meanwhile]:
+    """Yields `meanwhile(callback)`: the callback runs just before the client's next call of one
+    of `operations` (e.g. "UpdateItem") goes out, once; with `every_time`, before every call."""
+    callbacks: list[Callable[[], Any]] = []
+
+    def fire(**_: Any) -> None:
+        if every_time:
+            for callback in callbacks:
+                callback()
+            return
+        while callbacks:
+            callbacks.pop()()
+
+    for operation in operations:
+        client.meta.events.register(f"before-call.dynamodb.{operation}", fire)
+    try:
+        yield callbacks.append
+    finally:
+        for operation in operations:
+            client.meta.events.unregister(f"before-call.dynamodb.{operation}", fire)

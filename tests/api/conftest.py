@@ -6,6 +6,7 @@ import os
 import pathlib
 import secrets
 import signal
+import socket
 import subprocess
 from dataclasses import dataclass
 
@@ -62,6 +63,16 @@ def start_server(tmp_dir: pathlib.Path, **overrides: str) -> LocalServer:
     process = server_process.launch(env, output_path)
     url = f"http://127.0.0.1:{port}"
     return LocalServer(url, "admin@example.com", admin_password, "https://shop.example", process, output_path)
+
+
+def raw(port: int, payload: bytes) -> bytes:
+    """Sends bytes as they are (no HTTP client to fix them) and reads the whole answer."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(payload)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def stop_server(server: LocalServer) -> int:

@@ -5,23 +5,14 @@ the same on `make run`'s gunicorn workers.)"""
 
 import json
 import secrets
-import socket
 import time
 
 import pytest
 import requests
 
+from tests.api.conftest import raw
+
 pytestmark = pytest.mark.blackbox
-
-
-def raw(url: str, payload: bytes) -> bytes:
-    port = int(url.rsplit(":", 1)[1])
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-        sock.sendall(payload)
-        chunks = []
-        while chunk := sock.recv(65536):
-            chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def test_garbage_and_oversized_requests_get_the_envelope_and_a_json_log_line(server):
@@ -33,7 +24,7 @@ def test_garbage_and_oversized_requests_get_the_envelope_and_a_json_log_line(ser
         (b"GET /" + b"a" * 70000 + b" HTTP/1.1\r\n\r\n", 414),
     )
     for payload, status in cases:
-        head, _, body = raw(server.url, payload).partition(b"\r\n\r\n")
+        head, _, body = raw(int(server.url.rsplit(":", 1)[1]), payload).partition(b"\r\n\r\n")
         assert head.split(b" ")[1] == str(status).encode(), head[:200]
         assert b"Content-Type: application/json" in head
         assert b"X-Content-Type-Options: nosniff" in head and b"Strict-Transport-Security" in head

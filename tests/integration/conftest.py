@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import pytest
 
-from tests import factories
+from tests import factories, faults
 from tests.apigw import invoke
+from tests.conftest import reset_shop_caches
 
 
 @dataclass
@@ -59,3 +62,60 @@ def product(admin):
         return result.data
 
     return create
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The throttle's clock, a whole second that moves only by hand."""
+    from shop.services import throttle
+
+    now = [int(time.time())]
+    monkeypatch.setattr(throttle, "time", SimpleNamespace(time=lambda: now[0]))
+    return now
+
+
+@pytest.fixture
+def limits(monkeypatch):
+    """Set throttle settings for one test (read once per process, so the cache is reset)."""
+
+    def set_limits(**env):
+        for name, value in env.items():
+            monkeypatch.setenv(name, str(value))
+        reset_shop_caches()
+
+    yield set_limits
+    reset_shop_caches()
+
+
+def _before_storage_call(*operations: str, every_time: bool = False):
+    from shop.storage import storage
+
+    return faults.before_call(storage().client, *operations, every_time=every_time)
+
+
+@pytest.fixture
+def before_update(table):
+    """Run a callback once, just before the storage's next UpdateItem goes out."""
+    with _before_storage_call("UpdateItem") as meanwhile:
+        yield meanwhile
+
+
+@pytest.fixture
+def before_transaction(table):
+    """Run a callback once, just before the storage's next TransactWriteItems goes out."""
+    with _before_storage_call("TransactWriteItems") as meanwhile:
+        yield meanwhile
+
+
+@pytest.fixture
+def before_write(table):
+    """Run a callback once, just before the storage's next UpdateItem or TransactWriteItems goes out."""
+    with _before_storage_call("UpdateItem", "TransactWriteItems") as meanwhile:
+        yield meanwhile
+
+
+@pytest.fixture
+def before_each_update(table):
+    """Run every callback before every UpdateItem the storage sends."""
+    with _before_storage_call("UpdateItem", every_time=True) as meanwhile:
+        yield meanwhile

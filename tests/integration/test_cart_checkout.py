@@ -245,23 +245,6 @@ def test_a_cart_edit_racing_a_checkout_never_makes_an_order_that_differs_from_th
         assert stock_of(lamp["id"]) == 1000 - taken, round_
 
 
-@pytest.fixture
-def before_transaction(table):
-    """Run a callback once, just before the storage's next TransactWriteItems goes out."""
-    from shop.storage import storage
-
-    events = storage().client.meta.events
-    pending = []
-
-    def fire(**kwargs):
-        while pending:
-            pending.pop()()
-
-    events.register("before-call.dynamodb.TransactWriteItems", fire, unique_id="cart-race")
-    yield pending.append
-    events.unregister("before-call.dynamodb.TransactWriteItems", unique_id="cart-race")
-
-
 def test_an_edit_landing_between_the_checkouts_read_and_its_write_is_in_the_order(
     table, customer, product, before_transaction
 ):

@@ -7,42 +7,16 @@ The throttle's clock is held still, so Retry-After is exactly the rest of the wi
 from __future__ import annotations
 
 import json
-import time
-from types import SimpleNamespace
 
 import pytest
 
 from tests.apigw import invoke
-from tests.conftest import reset_shop_caches
 
 WRONG = "Wrong-Passw0rd!"
 HERE = "198.51.100.1"
 WINDOW = 15 * 60  # LOGIN_LOCKOUT_SECONDS' default
 TRUST = 30 * 24 * 3600  # LOGIN_TRUST_SECONDS' default
 LOCKED = {"success": False, "error": "Too many failed logins; try again later", "code": "TOO_MANY_REQUESTS"}
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """The throttle's clock, a whole second that moves only by hand."""
-    from shop.services import throttle
-
-    now = [int(time.time())]
-    monkeypatch.setattr(throttle, "time", SimpleNamespace(time=lambda: now[0]))
-    return now
-
-
-@pytest.fixture
-def limits(monkeypatch):
-    """Set throttle settings for one test (read once per process, so the cache is reset)."""
-
-    def set_limits(**env):
-        for name, value in env.items():
-            monkeypatch.setenv(name, str(value))
-        reset_shop_caches()
-
-    yield set_limits
-    reset_shop_caches()
 
 
 def login(email, password, source_ip=HERE):
@@ -53,6 +27,23 @@ def counter(ddb, table, counter_id):
     key = {"id": {"S": counter_id}, "type": {"S": "throttle"}}
     item = ddb.get_item(TableName=table, Key=key, ConsistentRead=True).get("Item")
     return {k: int(v["N"]) for k, v in item.items() if "N" in v} if item else None
+
+
+def five_wrong_guesses_finish_first(monkeypatch, email):
+    """The next password check waits until five wrong guesses for `email` have been answered:
+    the login it belongs to passed the gate before they were counted."""
+    from shop import passwords
+
+    checked = passwords.verify_password
+    racing = []
+
+    def others_first(password, password_hash):
+        if not racing:
+            racing.append(True)
+            assert [login(email, WRONG).status for _ in range(5)] == [401] * 5
+        return checked(password, password_hash)
+
+    monkeypatch.setattr(passwords, "verify_password", others_first)
 
 
 def lockouts(log_lines):
@@ -115,18 +106,7 @@ def test_a_wrong_guess_in_flight_while_others_use_up_the_budget_gets_the_lockout
 ):
     """It passed the gate before the fifth failure was counted, so its own count is refused:
     it is answered as the next guess would be, 429, and the lockout is logged."""
-    from shop import passwords
-
-    checked = passwords.verify_password
-    racing = []
-
-    def five_others_finish_first(password, password_hash):
-        if not racing:
-            racing.append(True)
-            assert [login(customer.email, WRONG).status for _ in range(5)] == [401] * 5
-        return checked(password, password_hash)
-
-    monkeypatch.setattr(passwords, "verify_password", five_others_finish_first)
+    five_wrong_guesses_finish_first(monkeypatch, customer.email)
     in_flight = login(customer.email, WRONG)
     assert (in_flight.status, in_flight.json, in_flight.headers["Retry-After"]) == (429, LOCKED, str(WINDOW))
     assert counter(ddb, table, f"login-from#{HERE}#{customer.email}")["failures"] == 5
@@ -137,18 +117,7 @@ def test_a_wrong_guess_in_flight_while_others_use_up_the_budget_gets_the_lockout
 def test_a_right_password_in_flight_while_the_budget_is_used_up_gets_the_lockout_not_a_token(
     table, customer, clock, monkeypatch, log_lines
 ):
-    from shop import passwords
-
-    checked = passwords.verify_password
-    racing = []
-
-    def five_wrong_guesses_finish_first(password, password_hash):
-        if not racing:
-            racing.append(True)
-            assert [login(customer.email, WRONG).status for _ in range(5)] == [401] * 5
-        return checked(password, password_hash)
-
-    monkeypatch.setattr(passwords, "verify_password", five_wrong_guesses_finish_first)
+    five_wrong_guesses_finish_first(monkeypatch, customer.email)
     raced = login(customer.email, customer.password)
     assert (raced.status, raced.json, raced.headers["Retry-After"]) == (429, LOCKED, str(WINDOW))
     [logged] = lockouts(log_lines)

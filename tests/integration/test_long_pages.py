@@ -125,3 +125,29 @@ def test_after_a_1_mb_stop_the_next_query_asks_only_for_the_items_still_missing(
     assert len(read) == 2 and read[0] < 25, (sent, read)  # the first read was cut short at 1 MB
     assert sent == [26, 26 - read[0]]
     assert sum(read) == 26
+
+
+def test_a_1_mb_stop_right_after_a_full_page_still_hands_out_the_cursor_to_the_rest(table):
+    """The page is full and DynamoDB stopped at 1 MB just there: only one more read tells whether
+    anything follows, so the storage asks for that one item instead of ending the listing."""
+    from shop.storage import storage
+
+    expected = big_products(30, 50_000)
+    read: list[int] = []
+
+    def after(parsed, **_):
+        read.append(parsed["Count"])
+
+    events = storage().client.meta.events
+    events.register("after-call.dynamodb.Query", after, unique_id="full-page-count")
+    try:
+        invoke("GET", "/products", query={"limit": "100"})
+        per_read = read[0]  # how many of these items one 1 MB read holds, on this backend
+        assert per_read < 29, read
+        read.clear()
+        pages = walk("/products", limit=per_read)
+    finally:
+        events.unregister("after-call.dynamodb.Query", unique_id="full-page-count")
+
+    assert [len(page) for page in pages] == [per_read, 30 - per_read]
+    assert [pid for page in pages for pid in page] == expected

@@ -9,33 +9,25 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from devtools.request_costs import counting
 from tests import factories
 from tests.apigw import invoke
 from tests.faults import RequestFault, error_response
 
 
-@pytest.fixture
-def before_transaction(table):
-    """Run a callback just before the storage's next TransactWriteItems goes out."""
-    from shop.storage import storage
-
-    events = storage().client.meta.events
-    pending = []
-
-    def fire(**kwargs):
-        while pending:
-            pending.pop()()
-
-    events.register("before-call.dynamodb.TransactWriteItems", fire, unique_id="line-race")
-    yield pending.append
-    events.unregister("before-call.dynamodb.TransactWriteItems", unique_id="line-race")
-
-
 def _key(product_id):
     return {"id": {"S": product_id}, "type": {"S": "product"}}
+
+
+def _set_number(ddb, table, product_id, attribute, value):
+    """Another writer sets one number of the product (between the order's read and its write)."""
+    ddb.update_item(
+        TableName=table,
+        Key=_key(product_id),
+        UpdateExpression="SET #a = :v",
+        ExpressionAttributeNames={"#a": attribute},
+        ExpressionAttributeValues={":v": {"N": value}},
+    )
 
 
 def _stock(ddb, table, product_id):
@@ -46,14 +38,7 @@ def test_a_price_changed_after_the_read_is_a_409_naming_the_new_price(
     table, ddb, customer, product, before_transaction
 ):
     lamp = product(price=19.99, stock=5)
-    before_transaction(
-        lambda: ddb.update_item(
-            TableName=table,
-            Key=_key(lamp["id"]),
-            UpdateExpression="SET price = :p",
-            ExpressionAttributeValues={":p": {"N": "24.50"}},
-        )
-    )
+    before_transaction(lambda: _set_number(ddb, table, lamp["id"], "price", "24.50"))
 
     placed = invoke("POST", "/orders", body=factories.order_body((lamp["id"], 1)), token=customer.token)
 
@@ -69,14 +54,7 @@ def test_stock_taken_after_the_read_is_a_409_told_from_the_refused_write_alone(
     from shop.storage import storage
 
     lamp = product(stock=5)
-    before_transaction(
-        lambda: ddb.update_item(
-            TableName=table,
-            Key=_key(lamp["id"]),
-            UpdateExpression="SET stock = :s",
-            ExpressionAttributeValues={":s": {"N": "1"}},
-        )
-    )
+    before_transaction(lambda: _set_number(ddb, table, lamp["id"], "stock", "1"))
 
     with counting(storage().client) as log:
         placed = invoke("POST", "/orders", body=factories.order_body((lamp["id"], 3)), token=customer.token)

@@ -14,6 +14,10 @@ def stock_of(product_id: str) -> int:
     return invoke("GET", f"/products/{product_id}").data["stock"]
 
 
+def place_with_key(body, token, key):
+    return invoke("POST", "/orders", body=body, token=token, headers={"Idempotency-Key": key})
+
+
 def order_count(ddb, table, user_id: str) -> int:
     return ddb.query(
         TableName=table,
@@ -127,26 +131,26 @@ def test_line_count_and_duplicate_lines_are_rejected(table, customer, items):
 def test_idempotent_retry_returns_the_same_order_and_takes_stock_once(table, ddb, customer, product):
     lamp = product(stock=5)
     body = factories.order_body((lamp["id"], 2))
-    first = invoke("POST", "/orders", body=body, token=customer.token, headers={"Idempotency-Key": "order-123"})
-    retry = invoke("POST", "/orders", body=body, token=customer.token, headers={"Idempotency-Key": "order-123"})
+    first = place_with_key(body, customer.token, "order-123")
+    retry = place_with_key(body, customer.token, "order-123")
     assert first.status == retry.status == 201
     assert retry.data["id"] == first.data["id"]
     assert retry.headers.get("Idempotent-Replayed") == "true" and "Idempotent-Replayed" not in first.headers
     assert stock_of(lamp["id"]) == 3
     assert order_count(ddb, table, customer.user_id) == 1
     changed = factories.order_body((lamp["id"], 1))
-    reused = invoke("POST", "/orders", body=changed, token=customer.token, headers={"Idempotency-Key": "order-123"})
+    reused = place_with_key(changed, customer.token, "order-123")
     assert reused.status == 422 and reused.code == "IDEMPOTENCY_KEY_REUSED"
 
 
 def test_idempotency_keys_are_per_user_and_validated(table, customer, other_customer, product):
     lamp = product(stock=5)
     body = factories.order_body((lamp["id"], 1))
-    mine = invoke("POST", "/orders", body=body, token=customer.token, headers={"Idempotency-Key": "k1"})
-    theirs = invoke("POST", "/orders", body=body, token=other_customer.token, headers={"Idempotency-Key": "k1"})
+    mine = place_with_key(body, customer.token, "k1")
+    theirs = place_with_key(body, other_customer.token, "k1")
     assert mine.status == theirs.status == 201 and mine.data["id"] != theirs.data["id"]
     for bad in ("", "has space", "x" * 65, "semi;colon"):
-        result = invoke("POST", "/orders", body=body, token=customer.token, headers={"Idempotency-Key": bad})
+        result = place_with_key(body, customer.token, bad)
         assert result.status == 400 and "Idempotency-Key" in result.json["details"]
 
 

@@ -19,23 +19,6 @@ def raw_product(ddb, table, product_id):
     ).get("Item")
 
 
-@pytest.fixture
-def before_update(table):
-    """Run a callback once, just before the repository's next UpdateItem goes out."""
-    from shop.storage import storage
-
-    events = storage().client.meta.events
-    pending = []
-
-    def fire(**kwargs):
-        while pending:
-            pending.pop()()
-
-    events.register("before-call.dynamodb.UpdateItem", fire, unique_id="race")
-    yield pending.append
-    events.unregister("before-call.dynamodb.UpdateItem", unique_id="race")
-
-
 def test_a_delete_landing_just_before_a_put_wins_and_the_put_is_404(table, ddb, admin, product, before_update):
     doomed = product(stock=4)
     before_update(lambda: ddb.delete_item(TableName=table, Key={"id": {"S": doomed["id"]}, "type": {"S": "product"}}))

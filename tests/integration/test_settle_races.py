@@ -5,29 +5,10 @@ the upload."""
 
 from __future__ import annotations
 
-import pytest
-
 from devtools.local_jobs import images as job
 from tests import media as m
 from tests.apigw import invoke, invoke_function
 from tests.integration.test_images import bucket  # noqa: F401  (the media bucket fixture)
-
-
-@pytest.fixture
-def before_update(table):
-    """Run a callback just before the storage's next UpdateItem goes out."""
-    from shop.storage import storage
-
-    events = storage().client.meta.events
-    pending = []
-
-    def fire(**kwargs):
-        while pending:
-            pending.pop()()
-
-    events.register("before-call.dynamodb.UpdateItem", fire, unique_id="settle-race")
-    yield pending.append
-    events.unregister("before-call.dynamodb.UpdateItem", unique_id="settle-race")
 
 
 def test_a_second_run_that_finds_the_image_settled_keeps_its_files(bucket, table, ddb, admin, product, before_update):  # noqa: F811

@@ -6,14 +6,10 @@ The throttle's clock is held still, so Retry-After is exactly the rest of the wi
 
 from __future__ import annotations
 
-import time
-from types import SimpleNamespace
-
 import pytest
 
 from tests import factories
 from tests.apigw import invoke
-from tests.conftest import reset_shop_caches
 
 WINDOW = 120
 # Which limit was hit matters to the client: an address's rate, not the account's lockout.
@@ -21,22 +17,8 @@ FROM_THIS_ADDRESS = {"success": False, "error": "Too many requests from this add
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    from shop.services import throttle
-
-    now = [int(time.time())]
-    monkeypatch.setattr(throttle, "time", SimpleNamespace(time=lambda: now[0]))
-    return now
-
-
-@pytest.fixture
-def tight_limits(table, monkeypatch):
-    monkeypatch.setenv("REGISTER_IP_LIMIT", "3")
-    monkeypatch.setenv("LOGIN_IP_LIMIT", "4")
-    monkeypatch.setenv("IP_LIMIT_WINDOW_SECONDS", str(WINDOW))
-    reset_shop_caches()
-    yield
-    reset_shop_caches()
+def tight_limits(table, limits):
+    limits(REGISTER_IP_LIMIT=3, LOGIN_IP_LIMIT=4, IP_LIMIT_WINDOW_SECONDS=WINDOW)
 
 
 def register(source_ip):

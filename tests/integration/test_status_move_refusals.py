@@ -15,25 +15,6 @@ from tests.apigw import invoke
 
 
 @pytest.fixture
-def before_update(table):
-    """Run a callback just before the storage's next UpdateItem or TransactWriteItems goes out."""
-    from shop.storage import storage
-
-    events = storage().client.meta.events
-    pending = []
-
-    def fire(**kwargs):
-        while pending:
-            pending.pop()()
-
-    for operation in ("UpdateItem", "TransactWriteItems"):
-        events.register(f"before-call.dynamodb.{operation}", fire, unique_id=f"move-race-{operation}")
-    yield pending.append
-    for operation in ("UpdateItem", "TransactWriteItems"):
-        events.unregister(f"before-call.dynamodb.{operation}", unique_id=f"move-race-{operation}")
-
-
-@pytest.fixture
 def placed(customer, product):
     lamp = product(stock=5)
     order = invoke("POST", "/orders", body=factories.order_body((lamp["id"], 2)), token=customer.token)
@@ -63,10 +44,10 @@ def test_a_move_the_lifecycle_does_not_allow_names_both_statuses(customer, admin
 
 @pytest.mark.parametrize("move", ["paid", "cancelled"])
 def test_a_move_that_lost_a_race_names_the_status_the_order_has_now(
-    table, ddb, customer, admin, placed, before_update, move
+    table, ddb, customer, admin, placed, before_write, move
 ):
     order_id, product_id = placed
-    before_update(
+    before_write(
         lambda: ddb.update_item(
             TableName=table,
             Key=_order_key(order_id),
@@ -107,9 +88,9 @@ def test_a_cancel_while_a_payment_attempt_is_in_flight_is_refused_until_it_ends(
     assert _status_and_stock(customer, order_id, product_id) == ("pending", 3)
 
 
-def test_an_order_gone_before_its_move_is_a_404(table, ddb, admin, placed, before_update):
+def test_an_order_gone_before_its_move_is_a_404(table, ddb, admin, placed, before_write):
     order_id, _ = placed
-    before_update(lambda: ddb.delete_item(TableName=table, Key=_order_key(order_id)))
+    before_write(lambda: ddb.delete_item(TableName=table, Key=_order_key(order_id)))
 
     refused = invoke("PUT", f"/orders/{order_id}/status", body={"status": "paid"}, token=admin.token)
 

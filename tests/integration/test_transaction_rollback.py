@@ -29,37 +29,49 @@ def _seed(ddb, table: str) -> None:
         ddb.put_item(TableName=table, Item=_item(item_id, count={"N": count}))
 
 
+def _refused(ddb, transact_items: list[dict]) -> pytest.ExceptionInfo[ClientError]:
+    """Sends the transaction, which DynamoDB must refuse."""
+    with pytest.raises(ClientError) as refused:
+        ddb.transact_write_items(TransactItems=transact_items)
+    return refused
+
+
+def _exists_check(table: str, item_id: str) -> dict:
+    """A condition check that fails where the item is missing."""
+    return {"ConditionCheck": {"TableName": table, "Key": _key(item_id), "ConditionExpression": "attribute_exists(id)"}}
+
+
 def test_a_cancelled_transaction_leaves_every_item_and_index_as_it_was(ddb, table):
     _seed(ddb, table)
     before = _everything(ddb, table)
-    with pytest.raises(ClientError) as cancelled:
-        ddb.transact_write_items(
-            TransactItems=[
-                # applied first, then undone: an update, a delete and a new item
-                {
-                    "Update": {
-                        "TableName": table,
-                        "Key": _key("a"),
-                        "UpdateExpression": "SET #c = #c + :one REMOVE gsi1pk",
-                        "ExpressionAttributeNames": {"#c": "count"},
-                        "ExpressionAttributeValues": {":one": {"N": "1"}},
-                    }
-                },
-                {"Delete": {"TableName": table, "Key": _key("b")}},
-                {"Put": {"TableName": table, "Item": _item("new", count={"N": "0"})}},
-                # fails: its condition does not hold
-                {
-                    "ConditionCheck": {
-                        "TableName": table,
-                        "Key": _key("c"),
-                        "ConditionExpression": "#c < :limit",
-                        "ExpressionAttributeNames": {"#c": "count"},
-                        "ExpressionAttributeValues": {":limit": {"N": "3"}},
-                        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-                    }
-                },
-            ]
-        )
+    cancelled = _refused(
+        ddb,
+        [
+            # applied first, then undone: an update, a delete and a new item
+            {
+                "Update": {
+                    "TableName": table,
+                    "Key": _key("a"),
+                    "UpdateExpression": "SET #c = #c + :one REMOVE gsi1pk",
+                    "ExpressionAttributeNames": {"#c": "count"},
+                    "ExpressionAttributeValues": {":one": {"N": "1"}},
+                }
+            },
+            {"Delete": {"TableName": table, "Key": _key("b")}},
+            {"Put": {"TableName": table, "Item": _item("new", count={"N": "0"})}},
+            # fails: its condition does not hold
+            {
+                "ConditionCheck": {
+                    "TableName": table,
+                    "Key": _key("c"),
+                    "ConditionExpression": "#c < :limit",
+                    "ExpressionAttributeNames": {"#c": "count"},
+                    "ExpressionAttributeValues": {":limit": {"N": "3"}},
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                }
+            },
+        ],
+    )
     error = cancelled.value.response
     assert error["Error"]["Code"] == "TransactionCanceledException"
     reasons = error["CancellationReasons"]
@@ -99,13 +111,13 @@ def test_a_transaction_that_holds_applies_every_write(ddb, table):
 def test_a_validation_error_midway_rolls_back_and_is_reported(ddb, table):
     _seed(ddb, table)
     before = _everything(ddb, table)
-    with pytest.raises(ClientError) as rejected:
-        ddb.transact_write_items(
-            TransactItems=[
-                {"Delete": {"TableName": table, "Key": _key("a")}},
-                {"Put": {"TableName": table, "Item": _item("a", count={"N": "0"})}},  # same key twice
-            ]
-        )
+    rejected = _refused(
+        ddb,
+        [
+            {"Delete": {"TableName": table, "Key": _key("a")}},
+            {"Put": {"TableName": table, "Item": _item("a", count={"N": "0"})}},  # same key twice
+        ],
+    )
     assert rejected.value.response["Error"]["Code"] == "ValidationException"
     assert _everything(ddb, table) == before
 
@@ -119,19 +131,7 @@ def test_moto_transactions_no_longer_copy_whole_tables(ddb, table, monkeypatch):
 
     monkeypatch.setattr(Table, "__deepcopy__", refuse, raising=False)
     _seed(ddb, table)
-    with pytest.raises(ClientError):
-        ddb.transact_write_items(
-            TransactItems=[
-                {"Delete": {"TableName": table, "Key": _key("a")}},
-                {
-                    "ConditionCheck": {
-                        "TableName": table,
-                        "Key": _key("missing"),
-                        "ConditionExpression": "attribute_exists(id)",
-                    }
-                },
-            ]
-        )
+    _refused(ddb, [{"Delete": {"TableName": table, "Key": _key("a")}}, _exists_check(table, "missing")])
     assert [item["id"]["S"] for item in _everything(ddb, table)] == ["a", "b", "c"]
 
 
@@ -157,19 +157,9 @@ def test_a_cancelled_transaction_leaves_no_stream_record_and_a_held_one_one_per_
     """The order events path reads the stream (docs/EVENTS.md): a cancelled order must not be an event."""
     _seed(ddb, table)
     before = len(_stream_records(ddb, table))
-    with pytest.raises(ClientError):
-        ddb.transact_write_items(
-            TransactItems=[
-                {"Put": {"TableName": table, "Item": _item("new", count={"N": "0"})}},
-                {
-                    "ConditionCheck": {
-                        "TableName": table,
-                        "Key": _key("missing"),
-                        "ConditionExpression": "attribute_exists(id)",
-                    }
-                },
-            ]
-        )
+    _refused(
+        ddb, [{"Put": {"TableName": table, "Item": _item("new", count={"N": "0"})}}, _exists_check(table, "missing")]
+    )
     assert len(_stream_records(ddb, table)) == before
     ddb.transact_write_items(
         TransactItems=[

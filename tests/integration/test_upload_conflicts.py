@@ -13,49 +13,32 @@ pytestmark = pytest.mark.usefixtures("bucket")
 
 
 @pytest.fixture
-def before_each_update(table):
-    """Call `callback` before every UpdateItem the storage sends (the image set's writes)."""
-    from shop.storage import storage
+def image_set_changing(ddb, table, product, before_each_update):
+    """A new product whose image set another writer changes before each of the storage's
+    writes, `times` times in all: returns the product's id and the changes left."""
 
-    events = storage().client.meta.events
-    callbacks = []
+    def start(times):
+        product_id = product()["id"]
+        left = [times]
 
-    def fire(**kwargs):
-        for callback in callbacks:
-            callback()
+        def bump():
+            if left[0] > 0:
+                left[0] -= 1
+                ddb.update_item(
+                    TableName=table,
+                    Key={"id": {"S": product_id}, "type": {"S": "product"}},
+                    UpdateExpression="ADD imagesVersion :one",
+                    ExpressionAttributeValues={":one": {"N": "1"}},
+                )
 
-    events.register("before-call.dynamodb.UpdateItem", fire, unique_id="upload-conflict")
-    yield callbacks.append
-    events.unregister("before-call.dynamodb.UpdateItem", unique_id="upload-conflict")
+        before_each_update(bump)
+        return product_id, left
 
-
-def _bump(ddb, table, product_id, times):
-    """Another writer changes the image set, `times` times in all."""
-    left = [times]
-
-    def bump():
-        if left[0] > 0:
-            left[0] -= 1
-            ddb.update_item(
-                TableName=table,
-                Key={"id": {"S": product_id}, "type": {"S": "product"}},
-                UpdateExpression="ADD imagesVersion :one",
-                ExpressionAttributeValues={":one": {"N": "1"}},
-            )
-
-    return bump, left
+    return start
 
 
-def test_an_upload_that_meets_a_concurrent_change_counts_again_and_is_signed(
-    table,
-    ddb,
-    admin,
-    product,
-    before_each_update,
-):
-    product_id = product()["id"]
-    bump, left = _bump(ddb, table, product_id, times=2)
-    before_each_update(bump)
+def test_an_upload_that_meets_a_concurrent_change_counts_again_and_is_signed(admin, image_set_changing):
+    product_id, left = image_set_changing(times=2)
 
     started = m.start_upload(admin.token, product_id)
 
@@ -64,16 +47,8 @@ def test_an_upload_that_meets_a_concurrent_change_counts_again_and_is_signed(
     assert m.image_of(admin.token, product_id, started.data["imageId"]).data["status"] == "processing"
 
 
-def test_an_upload_that_keeps_meeting_changes_is_a_503_with_retry_after_after_five_tries(
-    table,
-    ddb,
-    admin,
-    product,
-    before_each_update,
-):
-    product_id = product()["id"]
-    bump, left = _bump(ddb, table, product_id, times=99)
-    before_each_update(bump)
+def test_an_upload_that_keeps_meeting_changes_is_a_503_with_retry_after_after_five_tries(admin, image_set_changing):
+    product_id, left = image_set_changing(times=99)
 
     refused = m.start_upload(admin.token, product_id)
 

@@ -11,7 +11,6 @@ import os
 import pathlib
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ import requests
 from devtools import dynamodb_local, server_process
 from devtools.server_process import free_port
 from tests import leak_guard
+from tests.api.conftest import raw
 
 pytestmark = pytest.mark.blackbox
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -244,15 +244,6 @@ def test_a_change_under_src_reloads_the_workers_within_seconds_and_keeps_the_dat
     assert took < 6, f"the new code answered after {took:.1f} s"
     assert "Reloaded after a change to src/devtools/local_routes/" in log.read_text()
     assert login(url, "stays@example.com", PASSWORD).status_code == 200  # the data outlived the reload
-
-
-def raw(port: int, payload: bytes) -> bytes:
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-        sock.sendall(payload)
-        chunks = []
-        while chunk := sock.recv(65536):
-            chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def test_http_level_errors_are_envelopes_with_the_security_headers_and_json_logs(moto_run):

@@ -12,8 +12,8 @@ import pytest
 from shop.envelope import error_reply
 from shop.errors import CartEmpty, IdempotencyKeyReused, OutOfStock, PriceChanged, ServiceUnavailable
 from shop.services import carts, checkout
-from shop.tokens import Caller
 from tests import factories
+from tests.factories import add_product, caller
 from tests.fakes import FakeStorage
 
 ADDRESS = {"shippingAddress": dict(factories.ADDRESS)}
@@ -22,24 +22,6 @@ ADDRESS = {"shippingAddress": dict(factories.ADDRESS)}
 @pytest.fixture
 def store():
     return FakeStorage()
-
-
-def caller(user_id="u1"):
-    return Caller(user_id=user_id, email=f"{user_id}@example.com", role="customer")
-
-
-def add_product(store, product_id, price="10.00", stock=5):
-    store.products.create(
-        {
-            "id": product_id,
-            "name": product_id.title(),
-            "price": Decimal(price),
-            "category": "Things",
-            "stock": stock,
-            "createdAt": "2026-01-01T00:00:00.000Z",
-            "updatedAt": "2026-01-01T00:00:00.000Z",
-        }
-    )
 
 
 def before_next(store, aggregate, method, meanwhile):
@@ -68,26 +50,26 @@ def counted(store, aggregate, method):
     return calls
 
 
-def test_a_twin_that_empties_the_cart_first_is_answered_with_the_twins_order(store):
+def checkout_meeting_a_twin(store, aggregate, method):
+    """Checks out two lamps with key "k" while a twin with the same key checks out first, just
+    before this request's next store.<aggregate>.<method>: returns this answer and [the twin's]."""
     add_product(store, "lamp")
     carts.put_line(store, caller(), "lamp", 2)
     twin = []
-    # the twin checks out after this request looked for the key and before it reads the cart
-    before_next(store, "carts", "get", lambda: twin.append(checkout.checkout(store, caller(), ADDRESS, "k")))
+    before_next(store, aggregate, method, lambda: twin.append(checkout.checkout(store, caller(), ADDRESS, "k")))
+    return checkout.checkout(store, caller(), ADDRESS, "k"), twin
 
-    order, replayed = checkout.checkout(store, caller(), ADDRESS, "k")
+
+def test_a_twin_that_empties_the_cart_first_is_answered_with_the_twins_order(store):
+    # the twin checks out after this request looked for the key and before it reads the cart
+    (order, replayed), twin = checkout_meeting_a_twin(store, "carts", "get")
 
     assert (order, replayed) == (twin[0][0], True)
     assert store.products.get("lamp")["stock"] == 3
 
 
 def test_a_twin_that_claims_the_key_during_the_transaction_is_answered_with_the_twins_order(store):
-    add_product(store, "lamp")
-    carts.put_line(store, caller(), "lamp", 2)
-    twin = []
-    before_next(store, "orders", "create", lambda: twin.append(checkout.checkout(store, caller(), ADDRESS, "k")))
-
-    order, replayed = checkout.checkout(store, caller(), ADDRESS, "k")
+    (order, replayed), twin = checkout_meeting_a_twin(store, "orders", "create")
 
     assert (order, replayed) == (twin[0][0], True)
     assert store.products.get("lamp")["stock"] == 3

@@ -18,6 +18,22 @@ def _dist(tmp_path):
     return dist
 
 
+def _distribution(cloudfront, reference, origin_domain):
+    """A CloudFront distribution in front of one S3 origin; returns its id."""
+    return cloudfront.create_distribution(
+        DistributionConfig={
+            "CallerReference": reference,
+            "Comment": "",
+            "Enabled": True,
+            "Origins": {
+                "Quantity": 1,
+                "Items": [{"Id": "o", "DomainName": origin_domain, "S3OriginConfig": {"OriginAccessIdentity": ""}}],
+            },
+            "DefaultCacheBehavior": {"TargetOriginId": "o", "ViewerProtocolPolicy": "redirect-to-https", "MinTTL": 0},
+        }
+    )["Distribution"]["Id"]
+
+
 @mock_aws
 def test_upload_puts_assets_first_with_long_caching_and_index_last_revalidated(tmp_path):
     s3 = boto3.client("s3", region_name="us-east-1")
@@ -37,20 +53,7 @@ def test_upload_puts_assets_first_with_long_caching_and_index_last_revalidated(t
 @mock_aws
 def test_invalidate_asks_cloudfront_for_every_path():
     cloudfront = boto3.client("cloudfront", region_name="us-east-1")
-    distribution = cloudfront.create_distribution(
-        DistributionConfig={
-            "CallerReference": "t",
-            "Comment": "",
-            "Enabled": True,
-            "Origins": {
-                "Quantity": 1,
-                "Items": [
-                    {"Id": "o", "DomainName": "site.s3.amazonaws.com", "S3OriginConfig": {"OriginAccessIdentity": ""}}
-                ],
-            },
-            "DefaultCacheBehavior": {"TargetOriginId": "o", "ViewerProtocolPolicy": "redirect-to-https", "MinTTL": 0},
-        }
-    )["Distribution"]["Id"]
+    distribution = _distribution(cloudfront, "t", "site.s3.amazonaws.com")
     invalidation = deploy_site.invalidate(distribution, cloudfront)
     found = cloudfront.get_invalidation(DistributionId=distribution, Id=invalidation)["Invalidation"]
     assert found["InvalidationBatch"]["Paths"]["Items"] == ["/*"]
@@ -73,20 +76,7 @@ def test_main_builds_for_the_stacks_api_uploads_and_invalidates(tmp_path, monkey
     s3 = boto3.client("s3", region_name="us-east-1")
     s3.create_bucket(Bucket="site-bucket")
     cloudfront = boto3.client("cloudfront", region_name="us-east-1")
-    distribution = cloudfront.create_distribution(
-        DistributionConfig={
-            "CallerReference": "m",
-            "Comment": "",
-            "Enabled": True,
-            "Origins": {
-                "Quantity": 1,
-                "Items": [
-                    {"Id": "o", "DomainName": "b.s3.amazonaws.com", "S3OriginConfig": {"OriginAccessIdentity": ""}}
-                ],
-            },
-            "DefaultCacheBehavior": {"TargetOriginId": "o", "ViewerProtocolPolicy": "redirect-to-https", "MinTTL": 0},
-        }
-    )["Distribution"]["Id"]
+    distribution = _distribution(cloudfront, "m", "b.s3.amazonaws.com")
     outputs = {
         "ServiceEndpoint": "https://api.example/dev",
         "SiteBucketName": "site-bucket",

@@ -6,8 +6,9 @@ from __future__ import annotations
 import time
 
 from shop.services import expiry, orders
+from tests.factories import add_product, caller
 from tests.fakes import FakeStorage
-from tests.unit.test_shopping_services import ADDRESS, add_product, caller
+from tests.unit.test_shopping_services import ADDRESS
 
 WINDOW = 1800  # PAYMENT_WINDOW_SECONDS' default
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
-from decimal import Decimal
 
 import pytest
 
@@ -16,13 +15,9 @@ from shop.errors import InvalidTransition, NotFound, PaymentDeclined, ServiceUna
 from shop.providers import Outcome, ProviderUnavailable
 from shop.providers.fake import FakeProvider
 from shop.services import orders, payments
-from shop.tokens import Caller
 from tests import factories
+from tests.factories import add_product, caller
 from tests.fakes import FakeStorage
-
-
-def caller(user_id="u1"):
-    return Caller(user_id=user_id, email=f"{user_id}@example.com", role="customer")
 
 
 class PaidMeanwhile:
@@ -47,17 +42,7 @@ class PaidMeanwhile:
 @pytest.fixture
 def order():
     store = FakeStorage()
-    store.products.create(
-        {
-            "id": "lamp",
-            "name": "Lamp",
-            "price": Decimal("10.00"),
-            "category": "Things",
-            "stock": 5,
-            "createdAt": "2026-01-01T00:00:00.000Z",
-            "updatedAt": "2026-01-01T00:00:00.000Z",
-        }
-    )
+    add_product(store, "lamp")
     placed, _ = orders.create(
         store,
         caller(),

@@ -25,6 +25,7 @@ from shop.providers.fake import FakeProvider
 from shop.services import carts, checkout, expiry, orders, payments, webhooks
 from shop.tokens import Caller
 from tests import factories
+from tests.factories import add_product, caller
 from tests.fakes import FakeStorage
 
 ADDRESS = {"shippingAddress": dict(factories.ADDRESS)}
@@ -33,24 +34,6 @@ ADDRESS = {"shippingAddress": dict(factories.ADDRESS)}
 @pytest.fixture
 def store():
     return FakeStorage()
-
-
-def caller(user_id="u1"):
-    return Caller(user_id=user_id, email=f"{user_id}@example.com", role="customer")
-
-
-def add_product(store, product_id, price="10.00", stock=5):
-    product = {
-        "id": product_id,
-        "name": product_id.title(),
-        "price": Decimal(price),
-        "category": "Things",
-        "stock": stock,
-        "createdAt": "2026-01-01T00:00:00.000Z",
-        "updatedAt": "2026-01-01T00:00:00.000Z",
-    }
-    store.products.create(product)
-    return product
 
 
 def test_cents_are_exact_and_refuse_fractions():
