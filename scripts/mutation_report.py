@@ -54,6 +54,11 @@ def diff(name: str) -> str:
     """The mutant's diff against the source, as `mutmut show` prints it."""
     from mutmut.mutation.diff_apply import find_mutant, get_diff_for_mutant
 
+    for _ in range(20):  # find_mutant reads the results file that a running mutmut rewrites
+        try:
+            return get_diff_for_mutant(name, path=find_mutant(name).path)
+        except json.JSONDecodeError:
+            time.sleep(0.1)
     return get_diff_for_mutant(name, path=find_mutant(name).path)
 
 

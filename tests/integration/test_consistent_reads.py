@@ -37,3 +37,15 @@ def test_an_admin_reads_the_order_they_just_moved(table, customer, admin, produc
 
     assert read.status == 200, read.body
     assert read.data["status"] == "paid"
+
+
+def test_the_catalogue_and_the_health_probe_read_eventually_consistent_at_half_the_cost(table, product, faults):
+    """docs/DATA_MODEL.md: `get product` is a plain GetItem. Product pages are the most read
+    route and nobody reads them right after their own write, so they take half the capacity."""
+    lamp = product()
+    faults.recount()
+
+    assert invoke("GET", f"/products/{lamp['id']}").status == 200
+    assert invoke("GET", "/health").status == 200
+
+    assert [call.get("ConsistentRead") for call in faults.sent["GetItem"]] == [False, False]
