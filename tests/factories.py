@@ -56,3 +56,9 @@ def add_product(store: Any, product_id: str, price: str = "10.00", stock: int = 
     }
     store.products.create(product)
     return product
+
+
+# docs/API.md, "Products": the fields a product carries (and its ready `images`).
+PRODUCT_FIELDS = frozenset(
+    {"id", "name", "description", "price", "category", "stock", "imageUrl", "createdAt", "updatedAt", "images"}
+)

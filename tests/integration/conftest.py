@@ -65,6 +65,24 @@ def product(admin):
 
 
 @pytest.fixture
+def placed(customer, product):
+    """A pending order of 2 of a product with 5 in stock: (order id, product id)."""
+    lamp = product(stock=5)
+    order = invoke("POST", "/orders", body=factories.order_body((lamp["id"], 2)), token=customer.token)
+    assert order.status == 201, order.body
+    return order.data["id"], lamp["id"]
+
+
+def place_paid_order(customer: Account, admin: Account, product_id: str) -> str:
+    """An order of 2 of `product_id`, moved to paid by the admin; its id."""
+    placed = invoke("POST", "/orders", body=factories.order_body((product_id, 2)), token=customer.token)
+    assert placed.status == 201, placed.body
+    paid = invoke("PUT", f"/orders/{placed.data['id']}/status", body={"status": "paid"}, token=admin.token)
+    assert paid.status == 200, paid.body
+    return placed.data["id"]
+
+
+@pytest.fixture
 def clock(monkeypatch):
     """The throttle's clock, a whole second that moves only by hand."""
     from shop.services import throttle

@@ -8,19 +8,12 @@ import uuid
 
 from tests import factories
 from tests.apigw import invoke
-
-
-def _paid_order(customer, admin, product_id):
-    placed = invoke("POST", "/orders", body=factories.order_body((product_id, 2)), token=customer.token)
-    assert placed.status == 201, placed.body
-    paid = invoke("PUT", f"/orders/{placed.data['id']}/status", body={"status": "paid"}, token=admin.token)
-    assert paid.status == 200, paid.body
-    return placed.data["id"]
+from tests.integration.conftest import place_paid_order
 
 
 def test_the_owner_of_a_paid_order_is_told_only_an_admin_can_cancel_it(customer, admin, product):
     lamp = product(stock=5)
-    order_id = _paid_order(customer, admin, lamp["id"])
+    order_id = place_paid_order(customer, admin, lamp["id"])
 
     refused = invoke("POST", f"/orders/{order_id}/cancel", token=customer.token)
 

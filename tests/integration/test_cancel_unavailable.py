@@ -8,7 +8,6 @@ from __future__ import annotations
 import pytest
 
 from shop.storage import orders as order_storage
-from tests import factories
 from tests.apigw import invoke
 from tests.faults import error_response
 
@@ -19,14 +18,6 @@ def _cancelled_with(*codes: str):
         return error_response(url, 400, "TransactionCanceledException", CancellationReasons=reasons)
 
     return fault
-
-
-@pytest.fixture
-def placed(customer, product):
-    lamp = product(stock=5)
-    order = invoke("POST", "/orders", body=factories.order_body((lamp["id"], 2)), token=customer.token)
-    assert order.status == 201, order.body
-    return order.data["id"], lamp["id"]
 
 
 def _unchanged(customer, order_id, product_id):

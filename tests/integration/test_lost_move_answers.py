@@ -5,17 +5,9 @@ once"). The client gets its 200 and the history holds the move once."""
 
 from __future__ import annotations
 
-from tests import factories
 from tests.apigw import invoke
 from tests.faults import lost_response
-
-
-def _paid_order(customer, admin, product_id):
-    placed = invoke("POST", "/orders", body=factories.order_body((product_id, 2)), token=customer.token)
-    assert placed.status == 201, placed.body
-    paid = invoke("PUT", f"/orders/{placed.data['id']}/status", body={"status": "paid"}, token=admin.token)
-    assert paid.status == 200, paid.body
-    return placed.data["id"]
+from tests.integration.conftest import place_paid_order
 
 
 def _statuses(customer, order_id):
@@ -23,7 +15,7 @@ def _statuses(customer, order_id):
 
 
 def test_a_shipment_whose_answer_was_lost_is_200_and_recorded_once(table, customer, admin, product, faults):
-    order_id = _paid_order(customer, admin, product(stock=5)["id"])
+    order_id = place_paid_order(customer, admin, product(stock=5)["id"])
     faults.fail("UpdateItem", lost_response, times=1)
 
     shipped = invoke("PUT", f"/orders/{order_id}/status", body={"status": "shipped"}, token=admin.token)
@@ -37,7 +29,7 @@ def test_a_shipment_whose_answer_was_lost_is_200_and_recorded_once(table, custom
 
 def test_a_paid_orders_cancel_whose_answer_was_lost_is_200_and_restocks_once(table, customer, admin, product, faults):
     lamp = product(stock=5)
-    order_id = _paid_order(customer, admin, lamp["id"])
+    order_id = place_paid_order(customer, admin, lamp["id"])
     faults.fail("TransactWriteItems", lost_response, times=1)
 
     cancelled = invoke("POST", f"/orders/{order_id}/cancel", token=admin.token)

@@ -10,20 +10,6 @@ from shop.limits import MAX_STOCK
 from tests import factories
 from tests.apigw import invoke
 
-# docs/API.md, "Products": the fields a product carries (and its ready `images`).
-PRODUCT_FIELDS = {
-    "id",
-    "name",
-    "description",
-    "price",
-    "category",
-    "stock",
-    "imageUrl",
-    "createdAt",
-    "updatedAt",
-    "images",
-}
-
 
 def _product(product_id):
     return invoke("GET", f"/products/{product_id}").data
@@ -38,7 +24,7 @@ def test_an_order_and_its_cancel_restamp_the_product_and_add_no_field(table, cus
 
     taken = _product(lamp["id"])
     assert taken["stock"] == 3 and taken["updatedAt"] > before["updatedAt"]
-    assert set(taken) <= PRODUCT_FIELDS
+    assert set(taken) <= factories.PRODUCT_FIELDS
 
     time.sleep(0.002)
     cancelled = invoke("POST", f"/orders/{placed.data['id']}/cancel", token=customer.token)
@@ -46,7 +32,7 @@ def test_an_order_and_its_cancel_restamp_the_product_and_add_no_field(table, cus
 
     returned = _product(lamp["id"])
     assert returned["stock"] == 5 and returned["updatedAt"] > taken["updatedAt"]
-    assert set(returned) <= PRODUCT_FIELDS
+    assert set(returned) <= factories.PRODUCT_FIELDS
 
 
 def test_a_restock_stopped_at_the_limit_restamps_the_product_and_adds_no_field(table, customer, admin, product):
@@ -63,4 +49,4 @@ def test_a_restock_stopped_at_the_limit_restamps_the_product_and_adds_no_field(t
     assert cancelled.status == 200, cancelled.body
     capped = _product(lamp["id"])
     assert capped["stock"] == MAX_STOCK and capped["updatedAt"] > before["updatedAt"]
-    assert set(capped) <= PRODUCT_FIELDS
+    assert set(capped) <= factories.PRODUCT_FIELDS

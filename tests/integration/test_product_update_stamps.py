@@ -5,21 +5,8 @@ from __future__ import annotations
 
 import time
 
+from tests import factories
 from tests.apigw import invoke
-
-# docs/API.md, "Products": the fields a product carries.
-PRODUCT_FIELDS = {
-    "id",
-    "name",
-    "description",
-    "price",
-    "category",
-    "stock",
-    "imageUrl",
-    "createdAt",
-    "updatedAt",
-    "images",
-}
 
 
 def test_a_put_restamps_updated_at_and_keeps_created_at(admin, product):
@@ -29,7 +16,7 @@ def test_a_put_restamps_updated_at_and_keeps_created_at(admin, product):
     updated = invoke("PUT", f"/products/{created['id']}", body={"name": "Renamed"}, token=admin.token)
 
     assert updated.status == 200, updated.body
-    assert set(updated.data) == PRODUCT_FIELDS
+    assert set(updated.data) == factories.PRODUCT_FIELDS
     assert updated.data["createdAt"] == created["createdAt"]
     assert updated.data["updatedAt"] > created["updatedAt"]
     assert invoke("GET", f"/products/{created['id']}").data == updated.data

@@ -10,16 +10,7 @@ import time
 
 import pytest
 
-from tests import factories
 from tests.apigw import invoke
-
-
-@pytest.fixture
-def placed(customer, product):
-    lamp = product(stock=5)
-    order = invoke("POST", "/orders", body=factories.order_body((lamp["id"], 2)), token=customer.token)
-    assert order.status == 201, order.body
-    return order.data["id"], lamp["id"]
 
 
 def _order_key(order_id):
