@@ -62,3 +62,21 @@ def add_product(store: Any, product_id: str, price: str = "10.00", stock: int = 
 PRODUCT_FIELDS = frozenset(
     {"id", "name", "description", "price", "category", "stock", "imageUrl", "createdAt", "updatedAt", "images"}
 )
+
+
+def stored_order(user_id: str, lines: list[Any]) -> dict[str, Any]:
+    """A pending order of `lines` (storage OrderLines) as the storage writes one, for tests that
+    call `store.orders.create` directly."""
+    created = "2026-01-02T00:00:00.000Z"
+    return {
+        "id": str(uuid.uuid4()),
+        "userId": user_id,
+        "status": "pending",
+        "items": [
+            {"productId": ln.product_id, "name": "Thing", "price": ln.price, "quantity": ln.quantity} for ln in lines
+        ],
+        "totalAmount": sum((ln.price * ln.quantity for ln in lines), Decimal("0")),
+        "statusHistory": [{"status": "pending", "at": created, "by": "customer"}],
+        "createdAt": created,
+        "updatedAt": created,
+    }

@@ -12,21 +12,8 @@ import pytest
 
 from shop.storage.failures import KeyClaimed
 from shop.storage.protocol import IdempotencyClaim, OrderLine
+from tests import factories
 from tests.faults import error_response
-
-
-def _order(user_id, line):
-    created = "2026-01-02T00:00:00.000Z"
-    return {
-        "id": str(uuid.uuid4()),
-        "userId": user_id,
-        "status": "pending",
-        "items": [{"productId": line.product_id, "name": "Thing", "price": line.price, "quantity": line.quantity}],
-        "totalAmount": line.price * line.quantity,
-        "statusHistory": [{"status": "pending", "at": created, "by": "customer"}],
-        "createdAt": created,
-        "updatedAt": created,
-    }
 
 
 def _claim_refused_without_its_record(url):
@@ -47,12 +34,12 @@ def test_a_refused_claim_without_the_record_names_the_winner_from_a_read(store, 
     line = OrderLine(made["id"], 1, Decimal("9.99"))
     user_id, key = f"u-{uuid.uuid4().hex[:8]}", "key-1"
     claim = IdempotencyClaim(user_id, key, "hash-1", int(time.time()) + 60)
-    winner = _order(user_id, line)
+    winner = factories.stored_order(user_id, [line])
     store.orders.create(winner, [line], claim)
     faults.fail("TransactWriteItems", _claim_refused_without_its_record)
 
     with pytest.raises(KeyClaimed) as claimed:
-        store.orders.create(_order(user_id, line), [line], claim)
+        store.orders.create(factories.stored_order(user_id, [line]), [line], claim)
 
     assert claimed.value.record is not None
     assert (claimed.value.record["orderId"], claimed.value.record["requestHash"]) == (winner["id"], "hash-1")

@@ -38,22 +38,6 @@ def sent(store):
     events.unregister("before-call.dynamodb", unique_id="idempotency-records")
 
 
-def an_order(user_id, lines):
-    created = "2026-01-02T00:00:00.000Z"
-    return {
-        "id": str(uuid.uuid4()),
-        "userId": user_id,
-        "status": "pending",
-        "items": [
-            {"productId": ln.product_id, "name": "Thing", "price": ln.price, "quantity": ln.quantity} for ln in lines
-        ],
-        "totalAmount": sum((ln.price * ln.quantity for ln in lines), Decimal("0")),
-        "statusHistory": [{"status": "pending", "at": created, "by": "customer"}],
-        "createdAt": created,
-        "updatedAt": created,
-    }
-
-
 def some_lines(product):
     made = product(price=9.99, stock=10)
     return [OrderLine(made["id"], 1, Decimal("9.99"))]
@@ -78,12 +62,12 @@ def test_a_retry_after_its_order_took_the_last_unit_replays_even_from_a_stale_re
 def test_a_claim_lost_to_a_concurrent_twin_names_the_winner_without_another_read(store, product, sent):
     lines = some_lines(product)
     claim = IdempotencyClaim("u-1", "key-1", "hash-1", int(time.time()) + 60)
-    winner = an_order("u-1", lines)
+    winner = factories.stored_order("u-1", lines)
     store.orders.create(winner, lines, claim)
     sent.clear()
 
     with pytest.raises(KeyClaimed) as claimed:
-        store.orders.create(an_order("u-1", lines), lines, claim)
+        store.orders.create(factories.stored_order("u-1", lines), lines, claim)
 
     assert claimed.value.record["orderId"] == winner["id"]
     # The winner's record comes back with the cancellation (ReturnValuesOnConditionCheckFailure
@@ -94,7 +78,7 @@ def test_a_claim_lost_to_a_concurrent_twin_names_the_winner_without_another_read
 def test_a_key_is_held_through_its_last_second(store, product, monkeypatch):
     lines = some_lines(product)
     expires_at = int(time.time()) + 60
-    winner = an_order("u-1", lines)
+    winner = factories.stored_order("u-1", lines)
     store.orders.create(winner, lines, IdempotencyClaim("u-1", "key-1", "hash-1", expires_at))
     monkeypatch.setattr(time, "time", lambda: expires_at + 0.5)
 
@@ -102,7 +86,9 @@ def test_a_key_is_held_through_its_last_second(store, product, monkeypatch):
     # the read and the claim's condition (expiresAt < now) agree on the boundary.
     assert store.idempotency.get("u-1", "key-1")["orderId"] == winner["id"]
     with pytest.raises(KeyClaimed):
-        store.orders.create(an_order("u-1", lines), lines, IdempotencyClaim("u-1", "key-1", "hash-2", expires_at + 60))
+        store.orders.create(
+            factories.stored_order("u-1", lines), lines, IdempotencyClaim("u-1", "key-1", "hash-2", expires_at + 60)
+        )
 
     monkeypatch.setattr(time, "time", lambda: expires_at + 1.0)
     assert store.idempotency.get("u-1", "key-1") is None
