@@ -9,6 +9,7 @@ from pathlib import Path
 import boto3
 import pytest
 from moto import mock_aws
+from moto.apigateway.models import apigateway_backends
 from moto.iam.models import iam_backends
 
 from devtools import deploy_preflight
@@ -28,6 +29,10 @@ def _environment(monkeypatch) -> None:
 def aws(monkeypatch):
     _environment(monkeypatch)
     with mock_aws():
+        # Inside the session's embedded moto a nested mock_aws resets nothing: without this an
+        # account set up by an earlier run in the same process (mutmut's stats run) leaks in.
+        apigateway_backends.reset()
+        iam_backends.reset()
         yield boto3.client("apigateway"), boto3.client("iam")
 
 
@@ -36,6 +41,7 @@ def aws_with_managed_policies(monkeypatch):
     """As an account has them (AmazonAPIGatewayPushToCloudWatchLogs); slower to build."""
     _environment(monkeypatch)
     with mock_aws(config={"iam": {"load_aws_managed_policies": True}}):
+        apigateway_backends.reset()
         iam_backends.reset()  # an earlier test may have built IAM without them
         yield boto3.client("apigateway"), boto3.client("iam")
 
