@@ -55,6 +55,11 @@ def internal_error(url: str) -> AWSResponse:
     return error_response(url, 500, "InternalServerError")
 
 
+def unlisted_500(url: str) -> AWSResponse:
+    """A plain 500 whose error code the storage does not list: the status alone decides."""
+    return error_response(url, 500, "InternalFailure")
+
+
 def unknown_5xx(url: str) -> AWSResponse:
     return error_response(url, 502, "BadGateway")
 

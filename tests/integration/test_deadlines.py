@@ -215,6 +215,8 @@ def test_a_function_answers_within_its_timeout_whatever_the_backends_do(world, c
         assert table_faults.attempts.total() + ssm_faults.attempts.total() + s3_faults.attempts.total() >= 1
     else:
         assert response["statusCode"] < 500 or response["statusCode"] == 503, response["body"]
+    if response["statusCode"] == 503:  # the client is told when to come back, in whole seconds
+        assert int(response["headers"]["Retry-After"]) >= 1, response["headers"]
 
 
 @pytest.mark.parametrize("function", sorted(FUNCTIONS))

@@ -16,11 +16,20 @@ from tests.faults import (
     throttled,
     transaction_conflict,
     unknown_5xx,
+    unlisted_500,
 )
 
 BOTOCORE_MAX_ATTEMPTS = 3  # src/shop/storage/dynamo.py: retries={"mode": "standard", "total_max_attempts": 3}
 TRANSACTION_ATTEMPTS = 6  # src/shop/storage/dynamo.py: conflicts are retried by the storage itself
-RETRIED_BY_BOTOCORE = [throttled, request_limit, internal_error, unknown_5xx, read_timeout, connect_timeout]
+RETRIED_BY_BOTOCORE = [
+    throttled,
+    request_limit,
+    internal_error,
+    unlisted_500,
+    unknown_5xx,
+    read_timeout,
+    connect_timeout,
+]
 
 
 def assert_unavailable(result):
