@@ -19,12 +19,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Logger
-
 from . import config, deadline, errors
 from .envelope import INTERNAL_ERROR, SECURITY_HEADERS, ErrorReply, Reply, created, error_reply, ok, page
 from .errors import NotFound
 from .inputs import Request, validate
+from .log import logger
 
 if TYPE_CHECKING:  # imported where used, so that a cold start only pays for what its route needs
     from marshmallow import Schema
@@ -38,12 +37,6 @@ ALLOWED_METHODS = "GET, POST, PUT, DELETE, OPTIONS"
 ALLOWED_HEADERS = "Content-Type, Authorization, Idempotency-Key, X-Request-Id"
 EXPOSED_HEADERS = "X-Request-Id, Retry-After, Idempotent-Replayed"
 
-logger = Logger(
-    service=os.environ.get("POWERTOOLS_SERVICE_NAME", "shop-api"),
-    level=os.environ.get("LOG_LEVEL", "INFO"),
-    use_rfc3339=True,
-)
-logger.remove_keys(["location"])
 _cold_start = True
 
 

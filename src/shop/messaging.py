@@ -12,7 +12,7 @@ from typing import Any
 
 from . import jsonio
 from .config import ConfigError
-from .edge import logger
+from .log import logger
 
 PUBLISH_BATCH_LIMIT = 10  # SNS PublishBatch takes at most 10 entries
 

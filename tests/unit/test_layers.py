@@ -86,3 +86,21 @@ def test_every_handler_module_is_a_routed_function_and_every_function_has_its_ha
     }
     modules = {p.stem for p in (SHOP / "handlers").glob("*.py")} - {"__init__"}
     assert modules == handlers, "a handler module without a function in serverless.yml, or the reverse"
+
+
+def test_every_module_logs_through_shop_log():
+    """One logger, configured once (shop/log.py): a module that builds its own Logger or reaches
+    the standard logger by name writes lines without Powertools' JSON or with another config."""
+    for path in _modules():
+        if path.name == "log.py":
+            continue
+        tree = ast.parse(path.read_text())
+        imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+        imported |= {
+            f"{node.module}.{alias.name}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom)
+            for alias in node.names
+        }
+        assert "logging" not in imported, f"{path.name}: log through `from shop.log import logger`"
+        assert "aws_lambda_powertools.Logger" not in imported, f"{path.name}: the Logger is configured in log.py"

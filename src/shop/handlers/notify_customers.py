@@ -15,7 +15,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from ..edge import logger
+from ..log import logger
 from ..messaging import Mailer
 from ..services import notifications
 from ..storage import storage

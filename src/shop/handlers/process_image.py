@@ -8,17 +8,11 @@ the event.
 
 from __future__ import annotations
 
-import os
 from typing import Any
-
-from aws_lambda_powertools import Logger
 
 from ..services import images
 from ..storage import storage
 from ..storage.media import media
-
-# The services log through the standard logger of this name; Powertools makes its lines JSON.
-Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "shop-api"), use_rfc3339=True)
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

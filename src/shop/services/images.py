@@ -8,8 +8,6 @@ product, enforced by one conditional write of the whole set.
 
 from __future__ import annotations
 
-import logging
-import os
 import time
 import uuid
 from datetime import UTC, datetime
@@ -17,6 +15,7 @@ from typing import Any
 
 from ..clock import now_iso
 from ..errors import NotFound, ProductNotFound, ServiceUnavailable, TooManyImages
+from ..log import logger
 from ..storage import keys
 from ..storage.failures import Missing, StatusChanged, VersionChanged
 from ..storage.protocol import Storage
@@ -29,8 +28,6 @@ UPLOAD_SECONDS = 10 * 60
 ABANDONED_GRACE_SECONDS = 15 * 60
 REJECTED_KEPT = 10  # the newest rejections stay readable; older ones are pruned on the next upload
 WRITE_ATTEMPTS = 5
-
-_log = logging.getLogger(os.environ.get("POWERTOOLS_SERVICE_NAME", "shop-api"))
 
 
 def _abandoned(record: dict[str, Any], now: int) -> bool:
@@ -158,7 +155,7 @@ def process_event(store: Storage, media: Any, records: list[dict[str, Any]]) -> 
         ours = created and (s3.get("bucket") or {}).get("name") == media.bucket
         outcome = process_upload(store, media, key) if ours else "ignored"
         duration = round((time.perf_counter() - started) * 1000, 2)
-        _log.info("upload", extra={"key": key, "outcome": outcome, "durationMs": duration})
+        logger.info("upload", extra={"key": key, "outcome": outcome, "durationMs": duration})
         outcomes.append(outcome)
     return outcomes
 

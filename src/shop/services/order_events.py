@@ -11,7 +11,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from ..edge import logger
+from ..log import logger
 from ..storage.changes import OrderChange, order_change
 
 CREATED = "order.created"

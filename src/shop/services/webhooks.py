@@ -9,14 +9,13 @@ the provider would only send it again.
 
 from __future__ import annotations
 
-import logging
-import os
 import time
 from typing import Any
 
 from .. import config, jsonio
 from ..clock import now_iso
 from ..errors import InvalidJson, InvalidSignature, ServiceUnavailable
+from ..log import logger
 from ..providers import cents
 from ..storage.failures import EventSeen, Missing, StatusChanged
 from ..storage.protocol import Storage, WebhookEvent
@@ -25,8 +24,6 @@ from .payments import succeeded
 
 EVENT_TTL_SECONDS = 30 * 24 * 3600  # longer than the provider retries an event (3 days)
 HANDLED = frozenset({"payment_intent.succeeded", "payment_intent.payment_failed"})
-
-_log = logging.getLogger(os.environ.get("POWERTOOLS_SERVICE_NAME", "shop-api"))
 
 
 def _verified(raw: bytes, signature: str | None) -> dict[str, Any]:
@@ -70,7 +67,7 @@ def _order_change(event: dict[str, Any], order: dict[str, Any]) -> tuple[str, di
         return "payment_failed", {"payment": {**payment, "lastDecline": decline}}
     amount, currency = intent.get("amount_received"), str(intent.get("currency", "")).lower()
     if amount != cents(order["totalAmount"]) or currency != payment.get("currency", "usd"):
-        _log.warning(  # safe: the event's and the order's ids only
+        logger.warning(  # safe: the event's and the order's ids only
             "webhook amount mismatch", extra={"eventId": event["id"], "orderId": order["id"]}
         )
         return "amount_mismatch", None
