@@ -186,37 +186,30 @@ def _ssm() -> Any:
 
 def _read_secure_parameter(name: str, missing_ok: bool = False) -> str | None:
     """The SecureString's value (the Stripe secrets). A missing parameter is a deployment error;
-    SSM failing or throttling (a burst of cold starts) is a 503 with Retry-After, retried at
-    the next request, since nothing is cached until the read succeeds."""
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    from .deadline import DeadlineReached
-    from .errors import ServiceUnavailable
+    SSM failing, throttling (a burst of cold starts) or refusing the read is a 503 with
+    Retry-After (aws.translated), retried at the next request, since nothing is cached until
+    the read succeeds."""
+    from . import aws
 
     client = _ssm()
-    try:
-        return client.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
-    except client.exceptions.ParameterNotFound:
-        if missing_ok:
-            return None
-        raise ConfigError(f"SSM parameter {name} does not exist") from None
-    except (ClientError, BotoCoreError, DeadlineReached):
-        raise ServiceUnavailable(retry_after=1) from None
+    with aws.translated(refusals=True):
+        try:
+            return client.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
+        except client.exceptions.ParameterNotFound:
+            if missing_ok:
+                return None
+            raise ConfigError(f"SSM parameter {name} does not exist") from None
 
 
 def _read_secure_parameters(*names: str) -> dict[str, str]:
     """The SecureStrings' values by name, in one GetParameters call; a name that does not exist
-    is left out. SSM failing or throttling (a burst of cold starts) is a 503 with Retry-After,
-    retried at the next request, since nothing is cached until the read succeeds."""
-    from botocore.exceptions import BotoCoreError, ClientError
+    is left out. SSM failing, throttling (a burst of cold starts) or refusing the read is a 503
+    with Retry-After (aws.translated), retried at the next request, since nothing is cached
+    until the read succeeds."""
+    from . import aws
 
-    from .deadline import DeadlineReached
-    from .errors import ServiceUnavailable
-
-    try:
+    with aws.translated(refusals=True):
         found = _ssm().get_parameters(Names=list(names), WithDecryption=True)["Parameters"]
-    except (ClientError, BotoCoreError, DeadlineReached):
-        raise ServiceUnavailable(retry_after=1) from None
     return {parameter["Name"]: parameter["Value"] for parameter in found}
 
 

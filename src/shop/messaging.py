@@ -19,14 +19,9 @@ PUBLISH_BATCH_LIMIT = 10  # SNS PublishBatch takes at most 10 entries
 
 @functools.cache
 def _client(service: str, region: str) -> Any:
-    import boto3
-    from botocore.config import Config
+    from . import aws  # the timeouts, retries and the request's deadline of every AWS client
 
-    return boto3.client(
-        service,
-        region_name=region,
-        config=Config(retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=1, read_timeout=5),
-    )
+    return aws.client(service, region)
 
 
 def _region() -> str:
@@ -50,7 +45,8 @@ class Topic:
     def publish(self, events: list[dict[str, Any]]) -> list[int]:
         """Publish `events` (at most 10) in one PublishBatch; returns the indexes that failed
         (all of them when SNS could not be reached or refused the call)."""
-        from botocore.exceptions import BotoCoreError, ClientError
+        from . import aws
+        from .errors import ServiceUnavailable
 
         entries = [
             {
@@ -61,10 +57,13 @@ class Topic:
             for index, event in enumerate(events)
         ]
         try:
-            response = _client("sns", _region()).publish_batch(TopicArn=self.arn, PublishBatchRequestEntries=entries)
-        except (BotoCoreError, ClientError) as error:
-            logger.warning(  # safe: the error's type only
-                "order events not published", extra={"errorType": type(error).__name__}
+            with aws.translated(refusals=True):
+                response = _client("sns", _region()).publish_batch(
+                    TopicArn=self.arn, PublishBatchRequestEntries=entries
+                )
+        except ServiceUnavailable as unavailable:
+            logger.warning(  # safe: the type of the error SNS's call raised, only
+                "order events not published", extra={"errorType": type(unavailable.__context__).__name__}
             )
             return list(range(len(events)))
         failed = response.get("Failed", [])
