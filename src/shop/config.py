@@ -11,6 +11,8 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+from .limits import DEFAULT_CURRENCY
+
 MIN_SECRET_BYTES = 32
 
 
@@ -124,7 +126,7 @@ def payment_settings() -> PaymentSettings:
     provider = os.environ.get("PAYMENT_PROVIDER", "fake").strip() or "fake"
     if provider not in ("fake", "stripe"):
         raise ConfigError(f"PAYMENT_PROVIDER must be fake or stripe, got {provider!r}")
-    currency = os.environ.get("CURRENCY", "usd").strip().lower() or "usd"
+    currency = os.environ.get("CURRENCY", "").strip().lower() or DEFAULT_CURRENCY
     if len(currency) != 3 or not currency.isalpha():
         raise ConfigError(f"CURRENCY must be a three-letter ISO code, got {currency!r}")
     return PaymentSettings(

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from . import emails
 from .lazy_regex import compiled_on_use
-from .limits import MAX_PRICE, MAX_STOCK
+from .limits import MAX_IMAGE_BYTES, MAX_PRICE, MAX_STOCK
 
 with compiled_on_use("marshmallow"):  # its Email regex: 80 ms at import, needed by register only
     from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -188,7 +188,6 @@ class ProductUpdateSchema(Schema):
 
 
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp")
-MAX_IMAGE_BYTES = 5 * 1024 * 1024
 
 
 class ImageUploadSchema(Schema):

@@ -104,3 +104,14 @@ def test_every_module_logs_through_shop_log():
         }
         assert "logging" not in imported, f"{path.name}: log through `from shop.log import logger`"
         assert "aws_lambda_powertools.Logger" not in imported, f"{path.name}: the Logger is configured in log.py"
+
+
+@pytest.mark.parametrize(
+    ("spelled", "home"),
+    [('"usd"', "limits.py"), ("1024 * 1024", "limits.py"), ("PUBLISH_BATCH_LIMIT = ", "messaging.py")],
+)
+def test_shared_constants_are_defined_once(spelled, home):
+    """The default currency, the image upload limit and SNS's batch size: one definition each,
+    imported wherever they are used, so a change cannot miss a copy."""
+    spelled_in = sorted(str(p.relative_to(SHOP)) for p in _modules() if spelled in p.read_text())
+    assert spelled_in == [home]

@@ -9,9 +9,9 @@ Lambda retries the batch from it (docs/EVENTS.md).
 from __future__ import annotations
 
 import functools
-import os
 from typing import Any
 
+from .. import config
 from ..messaging import Topic
 from ..services import order_events
 
@@ -22,5 +22,5 @@ def _topic() -> Topic:
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    failed = order_events.publish_records(event.get("Records") or [], _topic(), os.environ.get("CURRENCY", "usd"))
+    failed = order_events.publish_records(event.get("Records") or [], _topic(), config.payment_settings().currency)
     return {"batchItemFailures": [{"itemIdentifier": sequence} for sequence in failed]}

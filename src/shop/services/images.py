@@ -15,13 +15,13 @@ from typing import Any
 
 from ..clock import now_iso
 from ..errors import NotFound, ProductNotFound, ServiceUnavailable, TooManyImages
+from ..limits import MAX_IMAGE_BYTES
 from ..log import logger
 from ..storage import keys
 from ..storage.failures import Missing, StatusChanged, VersionChanged
 from ..storage.protocol import Storage
 
 MAX_IMAGES = 10
-MAX_BYTES = 5 * 1024 * 1024
 UPLOAD_SECONDS = 10 * 60
 # An upload still unprocessed this long after its form expired never will be (processImage's
 # timeout and retries have long passed): it stops counting and is pruned.
@@ -72,7 +72,7 @@ def create_upload(store: Storage, media: Any, product_id: str, content_type: str
             continue  # another upload, or a processed image, changed the set: count again
         if dropped:
             media.delete([f for image in dropped for f in keys.image_files(product_id, image)])
-        upload = media.presign_upload(keys.upload(product_id, image_id), content_type, MAX_BYTES, UPLOAD_SECONDS)
+        upload = media.presign_upload(keys.upload(product_id, image_id), content_type, MAX_IMAGE_BYTES, UPLOAD_SECONDS)
         return {
             "imageId": image_id,
             "upload": {"url": upload.url, "fields": upload.fields},
@@ -178,7 +178,7 @@ def process_upload(store: Storage, media: Any, object_key: str) -> str:
             media.delete(keys.image_files(product_id, image_id))
         return "stale"
     try:
-        data = media.read(object_key, MAX_BYTES)
+        data = media.read(object_key, MAX_IMAGE_BYTES)
     except TooLarge:
         data, refusal = None, "too_large"
     else:

@@ -15,6 +15,7 @@ from typing import Any
 from .. import config, jsonio
 from ..clock import now_iso
 from ..errors import InvalidJson, InvalidSignature, ServiceUnavailable
+from ..limits import DEFAULT_CURRENCY
 from ..log import logger
 from ..providers import cents
 from ..storage.failures import EventSeen, Missing, StatusChanged
@@ -66,7 +67,7 @@ def _order_change(event: dict[str, Any], order: dict[str, Any]) -> tuple[str, di
         decline = {"reason": str(reason), "at": now_iso(), "eventId": event["id"]}
         return "payment_failed", {"payment": {**payment, "lastDecline": decline}}
     amount, currency = intent.get("amount_received"), str(intent.get("currency", "")).lower()
-    if amount != cents(order["totalAmount"]) or currency != payment.get("currency", "usd"):
+    if amount != cents(order["totalAmount"]) or currency != payment.get("currency", DEFAULT_CURRENCY):
         logger.warning(  # safe: the event's and the order's ids only
             "webhook amount mismatch", extra={"eventId": event["id"], "orderId": order["id"]}
         )
