@@ -15,6 +15,7 @@ caller, which knows what it means (storage/dynamo.py, storage/media.py).
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -36,6 +37,11 @@ UNAVAILABLE_CODES = frozenset(
         "SlowDown",  # S3's throttle
     }
 )
+
+
+def region() -> str:
+    """The function's region (Lambda sets AWS_REGION); us-east-1 for tools without one."""
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
 
 
 def client(service: str, region: str, endpoint_url: str | None = None, **options: Any) -> Any:

@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+from . import aws
 from .limits import DEFAULT_CURRENCY
 
 MIN_SECRET_BYTES = 32
@@ -46,6 +47,14 @@ def _int(name: str, default: int, low: int, high: int) -> int:
     return value
 
 
+def required(name: str) -> str:
+    """A variable a function cannot run without (the topic's ARN, the mail sender)."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        raise ConfigError(f"{name} is not set")
+    return value
+
+
 @functools.cache
 def settings() -> Settings:
     table_name = os.environ.get("TABLE_NAME", "").strip()
@@ -58,7 +67,7 @@ def settings() -> Settings:
         raise ConfigError("CORS_ALLOWED_ORIGINS must list origins; '*' is not allowed")
     return Settings(
         table_name=table_name,
-        region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
+        region=aws.region(),
         dynamodb_endpoint_url=os.environ.get("DYNAMODB_ENDPOINT_URL") or None,
         cors_allowed_origins=origins,
         jwt_ttl_seconds=_int("JWT_TTL_SECONDS", 3600, 60, 7 * 24 * 3600),
@@ -181,8 +190,6 @@ def signing_secrets() -> tuple[str, str | None]:
 
 @functools.cache
 def _ssm() -> Any:
-    from . import aws  # only functions that sign or verify ever reach this
-
     return aws.client("ssm", settings().region)
 
 
@@ -191,8 +198,6 @@ def _read_secure_parameter(name: str, missing_ok: bool = False) -> str | None:
     SSM failing, throttling (a burst of cold starts) or refusing the read is a 503 with
     Retry-After (aws.translated), retried at the next request, since nothing is cached until
     the read succeeds."""
-    from . import aws
-
     client = _ssm()
     with aws.translated(refusals=True):
         try:
@@ -208,8 +213,6 @@ def _read_secure_parameters(*names: str) -> dict[str, str]:
     is left out. SSM failing, throttling (a burst of cold starts) or refusing the read is a 503
     with Retry-After (aws.translated), retried at the next request, since nothing is cached
     until the read succeeds."""
-    from . import aws
-
     with aws.translated(refusals=True):
         found = _ssm().get_parameters(Names=list(names), WithDecryption=True)["Parameters"]
     return {parameter["Name"]: parameter["Value"] for parameter in found}

@@ -36,23 +36,24 @@ def test_only_shop_aws_makes_clients(path):
 
 
 def _clients():
-    from shop import config, messaging
+    from shop import config, events_topic, mail
     from shop.storage import dynamo, media
 
     return {
         "dynamodb": (lambda: dynamo.client(None, "us-east-1"), "list_tables"),
         "s3": (lambda: media._client(None, "us-east-1"), "list_buckets"),
         "ssm": (config._ssm, "describe_parameters"),
-        "sns": (lambda: messaging._client("sns", "us-east-1"), "list_topics"),
-        "ses": (lambda: messaging._client("ses", "us-east-1"), "get_send_quota"),
+        "sns": (lambda: events_topic._sns("us-east-1"), "list_topics"),
+        "ses": (lambda: mail._ses("us-east-1"), "get_send_quota"),
     }
 
 
 @pytest.mark.parametrize("service", ["dynamodb", "s3", "ssm", "sns", "ses"])
 def test_every_client_refuses_an_attempt_the_deadline_cannot_hold_and_sends_it_when_it_can(service, table):
-    from shop import messaging
+    from shop import events_topic, mail
 
-    messaging.reset()
+    events_topic.reset()
+    mail.reset()
     make, operation = _clients()[service]
     client = make()
     sent = []
@@ -76,4 +77,5 @@ def test_every_client_refuses_an_attempt_the_deadline_cannot_hold_and_sends_it_w
     finally:
         deadline.end(token)
     assert len(sent) == 1
-    messaging.reset()
+    events_topic.reset()
+    mail.reset()

@@ -358,7 +358,7 @@ def test_a_declined_payment_is_order_payment_failed_and_a_paid_one_mails_once(pa
 def test_sns_unreachable_fails_the_batch_from_its_first_event_and_the_retry_publishes_it(
     path, customer, product, backoff_delays, log_lines
 ):
-    from shop import messaging
+    from shop import events_topic
     from tests.faults import DynamoFaults, connect_timeout
 
     order = place_order(customer, product)
@@ -366,7 +366,7 @@ def test_sns_unreachable_fails_the_batch_from_its_first_event_and_the_retry_publ
     first_order_record = next(r for r in event["Records"] if r["dynamodb"]["Keys"]["type"]["S"] == "order")
     publish_order_events._topic.cache_clear()
 
-    with DynamoFaults(messaging._client("sns", "us-east-1"), service="sns") as sns:
+    with DynamoFaults(events_topic._sns("us-east-1"), service="sns") as sns:
         sns.fail("PublishBatch", connect_timeout)
         refused = invoke_function("publishOrderEvents", event)
         assert sns.attempts["PublishBatch"] == 3  # botocore's retries, as every AWS client has

@@ -108,7 +108,7 @@ def test_every_module_logs_through_shop_log():
 
 @pytest.mark.parametrize(
     ("spelled", "home"),
-    [('"usd"', "limits.py"), ("1024 * 1024", "limits.py"), ("PUBLISH_BATCH_LIMIT = ", "messaging.py")],
+    [('"usd"', "limits.py"), ("1024 * 1024", "limits.py"), ("PUBLISH_BATCH_LIMIT = ", "events_topic.py")],
 )
 def test_shared_constants_are_defined_once(spelled, home):
     """The default currency, the image upload limit and SNS's batch size: one definition each,

@@ -139,14 +139,15 @@ def setup() -> None:
     _client("ses").verify_email_identity(EmailAddress=os.environ["SES_SENDER_ADDRESS"])
     patterns = serverless_config.stream_filter_patterns(PUBLISHER)
     lambda_events.check_filter_patterns(patterns)
-    from shop import config, messaging
+    from shop import config, events_topic, mail
 
     config.reset()
-    messaging.reset()
+    events_topic.reset()
+    mail.reset()
     for function in (PUBLISHER, NOTIFIER):  # imported now: the first event pays no import (a cold start)
         _handler(function)
-    for service in ("sns", "ses"):  # and the handlers' clients exist
-        messaging._client(service, _region())
+    events_topic._sns(_region())  # and the handlers' clients exist
+    mail._ses(_region())
     _state.clear()
     _state.update(queue_url=queue_url, queue_arn=queue_arn, dlq_url=dlq_url, patterns=patterns, stream=_Stream.open())
 

@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from ..log import logger
-from ..messaging import Mailer
+from ..mail import Mailer
 from ..services import notifications
 from ..storage import storage
 

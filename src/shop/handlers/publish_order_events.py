@@ -12,7 +12,7 @@ import functools
 from typing import Any
 
 from .. import config
-from ..messaging import Topic
+from ..events_topic import Topic
 from ..services import order_events
 
 

@@ -11,9 +11,9 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from ..events_topic import PUBLISH_BATCH_LIMIT
 from ..limits import DEFAULT_CURRENCY
 from ..log import logger
-from ..messaging import PUBLISH_BATCH_LIMIT
 from ..storage.changes import OrderChange, order_change
 
 CREATED = "order.created"
