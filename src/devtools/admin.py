@@ -18,12 +18,12 @@ def _target() -> str | None:
     """Point the environment at the table to change; None, or a one-line reason why not."""
     if os.environ.get("TABLE_NAME"):
         return None
-    from .runner import running_state
+    from .run_files import running_state
 
     state = running_state()
     if state is None:
         return "no make run is running (start it, or set TABLE_NAME, and DYNAMODB_ENDPOINT_URL for a local table)"
-    from .local_server import DUMMY_AWS
+    from .local_env import DUMMY_AWS
 
     os.environ.update({"TABLE_NAME": state["table"], "DYNAMODB_ENDPOINT_URL": state["dynamodb"], **DUMMY_AWS})
     return None

@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import signal
 import subprocess  # nosec B404  # our own processes: fixed argv, no shell
 import sys
@@ -27,58 +26,11 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from . import aws_endpoint, dynamodb_local, local_server, serverless_config
+from . import aws_endpoint, dynamodb_local, local_env, local_server, run_files, serverless_config
+from .run_files import data_dir, reset, running_state, snapshot, state_file
 from .serverless_config import ROOT
 
 WEB_DIST = Path(os.environ.get("WEB_DIST") or ROOT / "web" / "dist")
-WATCHED = (ROOT / "src", ROOT / "serverless.yml")
-
-
-def data_dir() -> Path:
-    return Path(os.environ.get("LOCAL_DATA_DIR") or ROOT / ".local").resolve()
-
-
-def state_file(folder: Path | None = None) -> Path:
-    return (folder or data_dir()) / "run.json"
-
-
-def running_state(folder: Path | None = None) -> dict[str, Any] | None:
-    """What a running `make run` wrote about itself (endpoints, table), or None."""
-    path = state_file(folder)
-    try:
-        state = json.loads(path.read_text())
-        os.kill(int(state["pid"]), 0)
-    except (OSError, ValueError, KeyError):
-        return None
-    return state
-
-
-def reset(folder: Path) -> None:
-    """Everything `make run` keeps: the table's data, the generated JWT secret and the image
-    renditions (devtools/local_jobs/images.py)."""
-    for name in ("dynamodb", "jwt-secret", "media"):
-        target = folder / name
-        if target.is_dir():
-            shutil.rmtree(target)
-        elif target.exists():
-            target.unlink()
-
-
-def _snapshot() -> dict[str, float]:
-    found = {}
-    for root in WATCHED:
-        paths = [root] if root.is_file() else root.rglob("*")
-        for path in paths:
-            if path.suffix in (".pyc",) or "__pycache__" in path.parts:
-                continue
-            with contextlib.suppress(OSError):
-                if path.is_file():
-                    found[str(path)] = path.stat().st_mtime_ns
-    return found
-
-
-def _changed(before: dict[str, float], after: dict[str, float]) -> list[str]:
-    return sorted(path for path in before.keys() | after.keys() if before.get(path) != after.get(path))
 
 
 def _forward(stream: Any) -> None:
@@ -224,17 +176,16 @@ class Supervisor:
         print(f"Reloaded after a change to {names} ({time.monotonic() - started:.1f} s).", flush=True)
 
     def watch(self) -> int:
-        before = _snapshot()
+        before = snapshot()
         while not self.stopping.wait(0.2):  # a scan costs about 3 ms
             if self.api is not None and self.api.poll() is not None:
                 print(f"The API workers stopped (status {self.api.returncode}).", flush=True)
                 return 1
-            after = _snapshot()
-            changed = _changed(before, after)
-            if changed:
+            after = snapshot()
+            if run_files.changed(before, after):
                 time.sleep(0.05)  # an editor writing several files at once
-                after = _snapshot()
-                self.reload(_changed(before, after))
+                after = snapshot()
+                self.reload(run_files.changed(before, after))
             before = after
         return 0
 
@@ -251,8 +202,8 @@ def main() -> int:
     if os.environ.get("FRESH", "") not in ("", "0"):
         reset(folder)
         print(f"FRESH=1: started empty ({supervisor._shown(folder)} cleared).")
-    notes = local_server.configure_environment(secret_file=folder / "jwt-secret")
-    os.environ.update(local_server.DUMMY_AWS)
+    notes = local_env.configure_environment(secret_file=folder / "jwt-secret")
+    os.environ.update(local_env.DUMMY_AWS)
 
     def stop(signum: int, frame: Any) -> None:
         supervisor.stopping.set()
@@ -265,7 +216,7 @@ def main() -> int:
 
         client = boto3.client("dynamodb", endpoint_url=dynamodb_url)
         serverless_config.create_table(client, os.environ["TABLE_NAME"])
-        admin_line = local_server.seed_and_load(client, notes)
+        admin_line = local_env.seed_and_load(client, notes)
         state = {
             "pid": os.getpid(),
             "url": os.environ["LOCAL_API_URL"],

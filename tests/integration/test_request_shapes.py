@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import json
 
-from devtools.local_server import LambdaContext, import_handler
+from devtools.lambda_runtime import LambdaContext, import_handler
 from tests import factories
 from tests.apigw import make_event
 from tests.conftest import ALLOWED_ORIGIN
