@@ -110,3 +110,13 @@ def test_shared_constants_are_defined_once(spelled, home):
     imported wherever they are used, so a change cannot miss a copy."""
     spelled_in = sorted(str(p.relative_to(SHOP)) for p in _modules() if spelled in p.read_text())
     assert spelled_in == [home]
+
+
+def test_tests_reach_handlers_only_through_tests_apigw():
+    """A handler called directly (import_handler(...)(event, context)) runs as the harness, so the
+    IAM-enforced run credits its calls to no function (CONTRIBUTING.md, "IAM")."""
+    tests = SHOP.parents[1] / "tests"
+    # apigw.py is the one way in; test_infrastructure.py only checks each handler is importable.
+    allowed = ["apigw.py", "integration/test_infrastructure.py", "unit/test_layers.py"]
+    calling = sorted(str(p.relative_to(tests)) for p in tests.rglob("*.py") if "import_handler" in p.read_text())
+    assert calling == sorted(allowed)
