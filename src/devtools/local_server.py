@@ -215,7 +215,10 @@ def to_response(result: dict[str, Any]) -> Response:
 
 
 def route_lines(routes: Iterable[Route]) -> list[str]:
-    return [f"  {route.method:<7}{route.path:<22}-> {route.function}" for route in routes if route.method != "ANY"]
+    """The route table, its columns as wide as the longest method and path."""
+    shown = [route for route in routes if route.method != "ANY"]
+    width = max((len(route.path) for route in shown), default=0) + 2
+    return [f"  {route.method:<7}{route.path:<{width}}-> {route.function}" for route in shown]
 
 
 def main() -> int:

@@ -10,6 +10,9 @@ file under src/ (or to serverless.yml) reloads the workers and the jobs; the dat
     FRESH=1         start with an empty table (and a new JWT secret)
     WORKERS=N       API worker processes (default: the number of cores)
     DYNAMODB=moto   skip DynamoDB Local
+    LOG_TO_CONSOLE=1  the request and job log lines here too (default: LOCAL_DATA_DIR/server.log)
+
+`python -m devtools.runner --routes` (make routes) prints the route table and exits.
 """
 
 from __future__ import annotations
@@ -33,10 +36,22 @@ from .serverless_config import ROOT
 WEB_DIST = Path(os.environ.get("WEB_DIST") or ROOT / "web" / "dist")
 
 
-def _forward(stream: Any) -> None:
+def _forward(stream: Any, to: Any) -> None:
     for line in iter(stream.readline, b""):
-        sys.stdout.buffer.write(line)
-        sys.stdout.flush()
+        to.write(line)
+        to.flush()
+
+
+def server_log(folder: Path) -> Path | None:
+    """Where the workers' and the jobs' log lines go: LOCAL_DATA_DIR/server.log, so the banner
+    stays readable; None (this terminal) with LOG_TO_CONSOLE=1."""
+    return None if os.environ.get("LOG_TO_CONSOLE", "") not in ("", "0") else folder / "server.log"
+
+
+def banner_box(lines: list[str]) -> str:
+    width = max(len(line) for line in lines)
+    rule = "─" * (width + 2)
+    return "\n".join([f"┌{rule}┐", *(f"│ {line:<{width}} │" for line in lines), f"└{rule}┘"])
 
 
 class Supervisor:
@@ -47,6 +62,12 @@ class Supervisor:
         self.jobs: subprocess.Popen | None = None
         self.api: subprocess.Popen | None = None
         self.stopping = threading.Event()
+        self.log_path = server_log(self.folder)
+        self.log_sink: Any = sys.stdout.buffer
+
+    def open_log(self) -> None:
+        if self.log_path is not None:
+            self.log_sink = self.log_path.open("ab", buffering=0)  # kept open until the stop
 
     # --- the parts --------------------------------------------------------------------------
     def start_backends(self, notes: list[str]) -> str:
@@ -82,7 +103,7 @@ class Supervisor:
             text = line.decode(errors="replace").rstrip()
             if text.startswith("local-jobs: ready"):
                 self.job_names = json.loads(text.split(" ", 2)[2])
-                threading.Thread(target=_forward, args=(self.jobs.stdout,), daemon=True).start()
+                threading.Thread(target=_forward, args=(self.jobs.stdout, self.log_sink), daemon=True).start()
                 return
             print(text, flush=True)
         raise RuntimeError("the background jobs stopped during their set-up (see above)")
@@ -129,7 +150,8 @@ class Supervisor:
             str(ROOT),
             "devtools.local_wsgi:app",
         ]
-        self.api = subprocess.Popen(command, cwd=ROOT)  # noqa: S603  # nosec B603
+        output = {} if self.log_path is None else {"stdout": self.log_sink, "stderr": subprocess.STDOUT}
+        self.api = subprocess.Popen(command, cwd=ROOT, **output)  # noqa: S603  # nosec B603
         self._wait_healthy(os.environ["LOCAL_API_URL"] + "/health")
 
     def _wait_healthy(self, url: str, timeout: float = 60) -> None:
@@ -190,7 +212,10 @@ class Supervisor:
         return 0
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    if "--routes" in (sys.argv[1:] if argv is None else argv):
+        print("\n".join(local_server.route_lines(serverless_config.routes())))
+        return 0
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[attr-defined]  # ordered with the children's lines
     supervisor = Supervisor()
     folder = supervisor.folder
@@ -199,6 +224,7 @@ def main() -> int:
         print(f"make run is already running (pid {already['pid']}, {already['url']}); stop it first.")
         return 1
     folder.mkdir(parents=True, exist_ok=True)
+    supervisor.open_log()
     if os.environ.get("FRESH", "") not in ("", "0"):
         reset(folder)
         print(f"FRESH=1: started empty ({supervisor._shown(folder)} cleared).")
@@ -238,22 +264,22 @@ def main() -> int:
 
     url = os.environ["LOCAL_API_URL"]
     workers = os.environ.get("WORKERS") or os.cpu_count() or 2
-    print(f"Shop API on {url}  ({workers} workers; table {os.environ['TABLE_NAME']} on {supervisor.backend})")
-    print("\n".join(local_server.route_lines(serverless_config.routes())))
-    print(f"  {url}/ links the API docs ({url}/docs), the spec (/openapi.json) and /health")
-    if web:
-        print(f"Storefront on {os.environ['LOCAL_WEB_URL']} (web/dist)")
-    print(f"Local AWS endpoint (S3, SNS, SQS, SES): {state['aws']}")
-    if supervisor.job_names:
-        print("Background jobs: " + ", ".join(supervisor.job_names))
-    for note in notes:
-        print(note)
-    if admin_line:
-        print(admin_line)
-    print(
-        "Editing a file under src/ reloads the workers. Ctrl-C stops; the data stays (make reset clears it).",
-        flush=True,
+    lines = [f"Shop API on {url}  ({workers} workers; table {os.environ['TABLE_NAME']} on {supervisor.backend})"]
+    lines.append(
+        f"  {url}/ links the API docs ({url}/docs), the spec (/openapi.json) and /health; make routes lists the routes"
     )
+    if web:
+        lines.append(f"Storefront on {os.environ['LOCAL_WEB_URL']} (web/dist)")
+    lines.append(f"Local AWS endpoint (S3, SNS, SQS, SES): {state['aws']}")
+    if supervisor.job_names:
+        lines.append("Background jobs: " + ", ".join(supervisor.job_names))
+    lines += notes
+    shown_log = supervisor._shown(supervisor.log_path) if supervisor.log_path else None
+    lines.append(f"Request logs: {shown_log} (LOG_TO_CONSOLE=1 shows them here)" if shown_log else "Request logs: here")
+    lines.append("Editing a file under src/ reloads the workers. Ctrl-C stops; the data stays (make reset clears it).")
+    if admin_line:  # last, where it is seen: the one thing a newcomer needs to sign in as the admin
+        lines.append(banner_box([admin_line, "Sign in with it on the storefront or POST /auth/login."]))
+    print("\n".join(lines), flush=True)  # one write: the banner is never split by a log line
     try:
         status = supervisor.watch()
     finally:
