@@ -17,6 +17,10 @@ from ..services import images
 from ..storage import storage
 from ..storage.media import media
 
+# Its row in the generated routes tables (devtools.routes): it has no HTTP route of its own.
+TRIGGER = "S3 `ObjectCreated` on `uploads/` (not HTTP)"
+WHO = "nobody: decodes with Pillow, writes WebP thumb and large"
+
 # The services log through the standard logger of this name; Powertools makes its lines JSON.
 Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "shop-api"), use_rfc3339=True)
 
