@@ -41,7 +41,7 @@ help:
 	@echo "make test-dynamodb-local   the dynamodb_local-marked tests on DynamoDB Local (part of make test)"
 	@echo "make test-iam          the integration suite under each function's compiled IAM policy (part of make test)"
 	@echo "make generate          regenerate what the handlers' declarations make: docs/openapi.json, the routes"
-	@echo "                       tables in README.md and docs/API.md, postman/routes.postman_collection.json"
+	@echo "                       table in docs/API.md, postman/routes.postman_collection.json (git-ignored)"
 	@echo "make openapi           the same as make generate"
 	@echo "make test-api          the Postman collection (newman) against a fresh local server"
 	@echo "make test-fuzz         schemathesis against a fresh local server, from docs/openapi.json"
@@ -92,8 +92,8 @@ reset:
 preflight:
 	@scripts/preflight.sh
 
-# Every file made from the route registry: docs/openapi.json, the routes tables in README.md
-# and docs/API.md, postman/routes.postman_collection.json (devtools.generate).
+# Every file made from the route registry: docs/openapi.json, the routes table in docs/API.md,
+# postman/routes.postman_collection.json (git-ignored) (devtools.generate).
 generate: $(DEPS)
 	$(PY) -m devtools.generate
 

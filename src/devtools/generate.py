@@ -1,12 +1,15 @@
-"""Writes every committed artifact made from the route registry (devtools.routes):
+"""Writes every artifact made from the route registry (devtools.routes):
 
-- docs/openapi.json (devtools.openapi);
-- the routes table in README.md and in docs/API.md, between their `routes:begin`/`routes:end` markers;
+- docs/openapi.json (devtools.openapi), committed;
+- the routes table in docs/API.md, between its `routes:begin`/`routes:end` markers, committed
+  (README.md links to it rather than keeping a second copy);
 - postman/routes.postman_collection.json: one request per route from its example (no assertions;
-  the scenarios with assertions are postman/shop-api.postman_collection.json, kept by hand).
+  the scenarios with assertions are postman/shop-api.postman_collection.json, kept by hand). Not
+  committed (git-ignored): it is written on demand, so it cannot be stale and a new route does
+  not touch it.
 
     python -m devtools.generate            # writes them (make generate; make openapi is the same)
-    python -m devtools.generate --check    # exits 1 naming each stale one (tests/unit/test_generated.py)
+    python -m devtools.generate --check    # exits 1 naming each stale committed one (test_route_facts.py)
 """
 
 from __future__ import annotations
@@ -85,20 +88,20 @@ def postman_collection(entries: list[routes.Declared] | None = None) -> dict[str
 
 
 def artifacts() -> dict[Path, Callable[[str], str]]:
-    """Each generated file and how to make its fresh text from its current one."""
-    entries = routes.declared()
-    table = routes_table(entries)
-    http = [entry for entry in entries if entry.route is not None]
+    """Each committed generated file and how to make its fresh text from its current one."""
+    table = routes_table()
     return {
         openapi.OUTPUT: lambda _: openapi.render(openapi.build()),
-        ROOT / "README.md": lambda text: with_table(text, table, "README.md"),
         ROOT / "docs" / "API.md": lambda text: with_table(text, table, "docs/API.md"),
-        POSTMAN: lambda _: json.dumps(postman_collection(http), indent=2, ensure_ascii=False) + "\n",
     }
 
 
+def postman_text() -> str:
+    return json.dumps(postman_collection(), indent=2, ensure_ascii=False) + "\n"
+
+
 def stale() -> dict[Path, str]:
-    """Each generated file whose committed text is not a fresh generation, with the fresh text."""
+    """Each committed generated file whose text is not a fresh generation, with the fresh text."""
     found = {}
     for path, make in artifacts().items():
         current = path.read_text(encoding="utf-8") if path.exists() else ""
@@ -122,6 +125,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"wrote {name}")
     if not outdated:
         print("every generated file is up to date.")
+    if not args.check:
+        POSTMAN.write_text(postman_text(), encoding="utf-8")
+        print(f"wrote {POSTMAN.relative_to(ROOT)} (git-ignored)")
     return 1 if args.check and outdated else 0
 
 

@@ -33,18 +33,22 @@ def test_every_generated_file_is_a_fresh_generation(name, stale):
 
 
 def test_check_mode_names_each_stale_file_and_writing_makes_it_fresh(tmp_path, monkeypatch, capsys):
-    readme = tmp_path / "README.md"
+    readme = tmp_path / "API.md"
     readme.write_text(f"# Shop\n\n{generate.BEGIN}\n| an old row |\n{generate.END}\n\nafter\n")
     table = generate.routes_table()
     monkeypatch.setattr(generate, "artifacts", lambda: {readme: lambda text: generate.with_table(text, table, "x")})
     monkeypatch.setattr(generate, "ROOT", tmp_path)
+    monkeypatch.setattr(generate, "POSTMAN", tmp_path / "routes.postman_collection.json")
     assert generate.main(["--check"]) == 1
-    assert "README.md is out of date" in capsys.readouterr().err
+    assert "API.md is out of date" in capsys.readouterr().err
+    assert not (tmp_path / "routes.postman_collection.json").exists()
     assert generate.main([]) == 0
     assert generate.main(["--check"]) == 0
     text = readme.read_text()
     assert "| an old row |" not in text and "| getProduct | `GET /products/{id}` | anyone |" in text
     assert text.endswith(f"{generate.END}\n\nafter\n")
+    skeletons = json.loads((tmp_path / "routes.postman_collection.json").read_text())
+    assert [item["name"].split(":")[0] for item in skeletons["item"]] == [e.function for e in routes.http()]
 
 
 def test_a_file_without_the_markers_is_refused():
@@ -52,14 +56,26 @@ def test_a_file_without_the_markers_is_refused():
         generate.with_table("# no table here\n", "| x |", "README.md")
 
 
+@pytest.fixture(scope="module")
+def skeletons():
+    return generate.postman_collection()["item"]
+
+
 @pytest.mark.parametrize(("function", "method", "path"), ROUTED)
-def test_every_route_is_in_each_generated_list(function, method, path):
+def test_every_route_is_in_the_routes_table_and_has_a_postman_request(function, method, path, skeletons):
+    api = (ROOT / "docs" / "API.md").read_text()
+    row = re.search(rf"^\| {re.escape(function)} \| `{method} {re.escape(path)}[`?]", api, re.MULTILINE)
+    assert row, f"docs/API.md's routes table has no row for {function} ({method} {path})"
+    (item,) = [item for item in skeletons if item["name"].startswith(f"{function}: ")]
+    assert item["request"]["method"] == method
+    template = re.sub(r"\\\{[^}]+\\\}", r"\\{\\{[A-Za-z]+\\}\\}", re.escape(path))
+    assert re.fullmatch(r"\{\{baseUrl\}\}" + template + r"(\?.*)?", item["request"]["url"]["raw"]), item["request"]
+
+
+def test_the_readme_points_to_the_one_routes_table():
     readme = (ROOT / "README.md").read_text()
-    row = re.search(rf"^\| {re.escape(function)} \| `{method} {re.escape(path)}[`?]", readme, re.MULTILINE)
-    assert row, f"README.md's Routes table has no row for {function} ({method} {path})"
-    assert f"`{method} {path}" in (ROOT / "docs" / "API.md").read_text(), f"docs/API.md does not list {function}"
-    skeletons = json.loads(generate.POSTMAN.read_text())["item"]
-    assert any(item["name"].startswith(f"{function}: ") for item in skeletons), f"no Postman request for {function}"
+    assert "docs/API.md#routes" in readme
+    assert generate.BEGIN not in readme and "| getProduct |" not in readme
 
 
 def test_a_route_without_its_example_fails_loudly(monkeypatch):
