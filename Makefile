@@ -32,7 +32,7 @@ DEPLOY_TEST_ENV := SHOP_PACKAGE_DIR=$(CURDIR)/.serverless SHOP_PACKAGE_LOG=$(CUR
 
 
 .PHONY: checkov workflow-lint smoke apigateway-logs-role
-.PHONY: routes mutation run reset preflight test lint unit integration blackbox security test-iam test-dynamodb-local admin deploy clean help openapi test-api test-fuzz load load-smoke bench bench-servers package cfn-lint deploy-checks bench-cold
+.PHONY: routes mutation run reset preflight test lint unit integration blackbox security test-iam test-dynamodb-local admin deploy clean help generate openapi test-api test-fuzz load load-smoke bench bench-servers package cfn-lint deploy-checks bench-cold
 
 help:
 	@echo "make run [FRESH=1]   the API on http://127.0.0.1:3000 (DynamoDB Local, data kept in .local/; reloads on changes)"
@@ -40,7 +40,9 @@ help:
 	@echo "make test    every suite CI runs"
 	@echo "make test-dynamodb-local   the dynamodb_local-marked tests on DynamoDB Local (part of make test)"
 	@echo "make test-iam          the integration suite under each function's compiled IAM policy (part of make test)"
-	@echo "make openapi           regenerate docs/openapi.json from serverless.yml and the schemas"
+	@echo "make generate          regenerate what the handlers' declarations make: docs/openapi.json, the routes"
+	@echo "                       table in docs/API.md, postman/routes.postman_collection.json (git-ignored)"
+	@echo "make openapi           the same as make generate"
 	@echo "make test-api          the Postman collection (newman) against a fresh local server"
 	@echo "make test-fuzz         schemathesis against a fresh local server, from docs/openapi.json"
 	@echo "make admin EMAIL=...   promote a registered user to admin (the running make run; or TABLE_NAME [DYNAMODB_ENDPOINT_URL] / AWS)"
@@ -101,8 +103,12 @@ reset:
 preflight:
 	@scripts/preflight.sh
 
-openapi: $(DEPS)
-	$(PY) -m devtools.openapi
+# Every file made from the route registry: docs/openapi.json, the routes table in docs/API.md,
+# postman/routes.postman_collection.json (git-ignored) (devtools.generate).
+generate: $(DEPS)
+	$(PY) -m devtools.generate
+
+openapi: generate
 
 test-api: $(DEPS) $(NODE_DEPS)
 	$(PY) -m tests.contract.run newman

@@ -20,6 +20,10 @@ from ..mail import Mailer
 from ..services import notifications
 from ..storage import storage
 
+# Its row in the generated routes tables (devtools.routes): it has no HTTP route of its own.
+TRIGGER = "no route: the order emails queue (docs/EVENTS.md)"
+WHO = "nobody: emails customers about their orders"
+
 FUNCTION = "notifyCustomers"
 
 # An all-failed batch is reported like any other instead of raising: the same retries.

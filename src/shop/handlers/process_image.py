@@ -14,6 +14,10 @@ from ..services import images
 from ..storage import storage
 from ..storage.media import media
 
+# Its row in the generated routes tables (devtools.routes): it has no HTTP route of its own.
+TRIGGER = "S3 `ObjectCreated` on `uploads/` (not HTTP)"
+WHO = "nobody: decodes with Pillow, writes WebP thumb and large"
+
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return {"processed": images.process_event(storage(), media(), event.get("Records") or [])}

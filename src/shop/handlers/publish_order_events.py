@@ -15,6 +15,10 @@ from .. import config
 from ..events_topic import Topic
 from ..services import order_events
 
+# Its row in the generated routes tables (devtools.routes): it has no HTTP route of its own.
+TRIGGER = "no route: the table's stream (docs/EVENTS.md)"
+WHO = "nobody: publishes order events to SNS"
+
 
 @functools.cache
 def _topic() -> Topic:
