@@ -25,8 +25,6 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 RANKS = {"base": 0, "adapters": 1, "services": 2, "edge": 3, "handlers": 4, "devtools": 5}
-# Split by the routes branch (issue 27, "a route declared once"); strict, so its split shows.
-OVER_300_UNTIL_SPLIT = {"devtools/openapi.py"}
 
 
 def module_name(path: Path) -> str:
@@ -121,10 +119,7 @@ def test_no_modules_import_each_other_in_a_circle():
 
 
 def _sized(path: Path):
-    shown = str(path.relative_to(SRC))
-    if shown in OVER_300_UNTIL_SPLIT:
-        return pytest.param(path, id=shown, marks=pytest.mark.xfail(strict=True, reason="split on the routes branch"))
-    return pytest.param(path, id=shown)
+    return pytest.param(path, id=str(path.relative_to(SRC)))
 
 
 @pytest.mark.parametrize("path", [_sized(p) for p in modules().values()])
