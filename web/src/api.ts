@@ -1,6 +1,5 @@
+import { apiUrl } from "./config";
 import { getSession, signOut, type Session } from "./session";
-
-export const API_URL: string = __API_URL__;
 
 /** An error response of the API (or a failure to reach it), with the message to show. */
 export class ApiError extends Error {
@@ -95,7 +94,7 @@ interface RequestOptions {
 }
 
 async function call<T>(method: string, path: string, options: RequestOptions = {}): Promise<{ data: T; nextCursor: string | null }> {
-  const url = new URL(API_URL + path);
+  const url = new URL(apiUrl() + path);
   for (const [name, value] of Object.entries(options.query ?? {})) {
     if (value !== undefined && value !== null && value !== "") url.searchParams.set(name, String(value));
   }
