@@ -91,6 +91,8 @@ interface RequestOptions {
   body?: unknown;
   headers?: Record<string, string>;
   query?: Record<string, string | number | null | undefined>;
+  /** Aborts the request (a list that moved on to another tab or category). */
+  signal?: AbortSignal;
 }
 
 async function call<T>(method: string, path: string, options: RequestOptions = {}): Promise<{ data: T; nextCursor: string | null }> {
@@ -108,8 +110,10 @@ async function call<T>(method: string, path: string, options: RequestOptions = {
       method,
       headers,
       body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      signal: options.signal,
     });
-  } catch {
+  } catch (failure) {
+    if (options.signal?.aborted) throw failure; // asked for: nobody waits for this answer
     throw new ApiError("The shop cannot be reached right now. Check your connection and try again.", 0, "NETWORK_ERROR");
   }
   let payload: {
@@ -144,8 +148,8 @@ async function one<T>(method: string, path: string, options?: RequestOptions): P
   return (await call<T>(method, path, options)).data;
 }
 
-async function page<T>(path: string, query: RequestOptions["query"]): Promise<Page<T>> {
-  const { data, nextCursor } = await call<T[]>("GET", path, { query });
+async function page<T>(path: string, query: RequestOptions["query"], signal?: AbortSignal): Promise<Page<T>> {
+  const { data, nextCursor } = await call<T[]>("GET", path, { query, signal });
   return { items: data, nextCursor };
 }
 
@@ -155,7 +159,8 @@ export const api = {
   register: (body: { email: string; password: string; name: string }) => one<Session>("POST", "/auth/register", { body }),
   login: (body: { email: string; password: string }) => one<Session>("POST", "/auth/login", { body }),
 
-  products: (query: { category?: string; cursor?: string | null; limit?: number }) => page<Product>("/products", query),
+  products: (query: { category?: string; cursor?: string | null; limit?: number }, signal?: AbortSignal) =>
+    page<Product>("/products", query, signal),
   product: (productId: string) => one<Product>("GET", `/products/${id(productId)}`),
   createProduct: (body: Partial<Product>) => one<Product>("POST", "/products", { body }),
   updateProduct: (productId: string, body: Partial<Product>) => one<Product>("PUT", `/products/${id(productId)}`, { body }),
@@ -174,7 +179,8 @@ export const api = {
   pay: (orderId: string, paymentMethod: string, idempotencyKey: string) =>
     one<Order>("POST", `/orders/${id(orderId)}/payment`, { body: { paymentMethod }, headers: { "Idempotency-Key": idempotencyKey } }),
 
-  orders: (query: { status?: string; cursor?: string | null; limit?: number }) => page<Order>("/orders", query),
+  orders: (query: { status?: string; cursor?: string | null; limit?: number }, signal?: AbortSignal) =>
+    page<Order>("/orders", query, signal),
   order: (orderId: string) => one<Order>("GET", `/orders/${id(orderId)}`),
   cancelOrder: (orderId: string) => one<Order>("POST", `/orders/${id(orderId)}/cancel`),
   moveOrder: (orderId: string, status: OrderStatus) => one<Order>("PUT", `/orders/${id(orderId)}/status`, { body: { status } }),

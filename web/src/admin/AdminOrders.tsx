@@ -1,7 +1,7 @@
 import { useEffect, useState } from "react";
 import { api, type ApiError, type Order, type OrderStatus } from "../api";
 import { dateTime, ErrorMessage, Loading, Money, Notice, PageHeading, StatusBadge } from "../components";
-import { asApiError } from "../hooks";
+import { asApiError, usePagedList } from "../hooks";
 import { Link, usePageTitle } from "../router";
 
 export const STATUSES: OrderStatus[] = ["pending", "paid", "shipped", "delivered", "cancelled", "expired"];
@@ -14,39 +14,26 @@ export const MOVES: Partial<Record<OrderStatus, OrderStatus[]>> = {
 
 export default function AdminOrders({ status }: { status: OrderStatus }) {
   usePageTitle(`Admin: ${status} orders`);
-  const [orders, setOrders] = useState<Order[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<ApiError | null>(null);
+  const list = usePagedList<Order>((cursor, signal) => api.orders({ status, cursor, limit: 25 }, signal), [status]);
+  const orders = list.items;
+  const [actionError, setActionError] = useState<ApiError | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-
-  const load = async (from: string | null) => {
-    setLoading(true);
-    setError(null);
-    try {
-      const page = await api.orders({ status, cursor: from, limit: 25 });
-      setOrders((shown) => (from ? [...shown, ...page.items] : page.items));
-      setCursor(page.nextCursor);
-    } catch (failure) {
-      setError(asApiError(failure));
-    } finally {
-      setLoading(false);
-    }
-  };
   useEffect(() => {
-    setOrders([]);
     setNotice(null);
-    load(null);
+    setActionError(null);
   }, [status]);
+  const error = actionError ?? list.error;
+  const loading = list.loading;
 
   const move = async (order: Order, to: OrderStatus) => {
-    setError(null);
+    setActionError(null);
+    setNotice(null);
     try {
       const moved = to === "cancelled" ? await api.cancelOrder(order.id) : await api.moveOrder(order.id, to);
-      setOrders((shown) => shown.filter((o) => o.id !== order.id));
+      list.update((shown) => shown.filter((o) => o.id !== order.id));
       setNotice(`Order ${moved.id} is now ${moved.status}.`);
     } catch (failure) {
-      setError(asApiError(failure));
+      setActionError(asApiError(failure));
     }
   };
 
@@ -106,8 +93,8 @@ export default function AdminOrders({ status }: { status: OrderStatus }) {
       )}
       {loading && <Loading />}
       {!loading && !error && orders.length === 0 && <p>No {status} orders.</p>}
-      {cursor && !loading && (
-        <button type="button" onClick={() => load(cursor)}>
+      {list.hasMore && !loading && (
+        <button type="button" onClick={list.loadMore}>
           Load more
         </button>
       )}

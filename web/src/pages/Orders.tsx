@@ -1,32 +1,13 @@
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { api, type ApiError, type Order } from "../api";
 import { dateTime, ErrorMessage, Loading, Money, Notice, PageHeading, StatusBadge } from "../components";
-import { asApiError, useLoad } from "../hooks";
+import { asApiError, useLoad, usePagedList } from "../hooks";
 import { Link, usePageTitle } from "../router";
 
 export function OrderList() {
   usePageTitle("My orders");
-  const [orders, setOrders] = useState<Order[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<ApiError | null>(null);
-
-  const load = async (from: string | null) => {
-    setLoading(true);
-    setError(null);
-    try {
-      const page = await api.orders({ cursor: from, limit: 20 });
-      setOrders((shown) => (from ? [...shown, ...page.items] : page.items));
-      setCursor(page.nextCursor);
-    } catch (failure) {
-      setError(asApiError(failure));
-    } finally {
-      setLoading(false);
-    }
-  };
-  useEffect(() => {
-    load(null);
-  }, []);
+  const list = usePagedList<Order>((cursor, signal) => api.orders({ cursor, limit: 20 }, signal), []);
+  const { items: orders, loading, error } = list;
 
   return (
     <section>
@@ -67,8 +48,8 @@ export function OrderList() {
           No orders yet. <Link href="/">Browse the catalogue</Link>
         </p>
       )}
-      {cursor && !loading && (
-        <button type="button" onClick={() => load(cursor)}>
+      {list.hasMore && !loading && (
+        <button type="button" onClick={list.loadMore}>
           Load more
         </button>
       )}
