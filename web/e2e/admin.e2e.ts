@@ -34,10 +34,10 @@ describe("the admin area", () => {
     await page.getByRole("link", { name: "New product" }).click();
     await page.getByRole("heading", { level: 1, name: "New product" }).waitFor();
     await expectAccessible(page, "new product form");
-    // A price the API refuses: its field message is shown and nothing is created.
+    // A price the API refuses (over its limit): its field message is shown and nothing is created.
     await page.getByLabel("Name").fill("Watering Can");
     await page.getByLabel("Description").fill("Holds five litres.");
-    await page.getByLabel("Price").fill("12.345");
+    await page.getByLabel("Price").fill("2000000");
     await page.getByLabel("Category").fill(category);
     await page.getByLabel("Stock").fill("7");
     await page.getByRole("button", { name: "Create product" }).click();
@@ -45,7 +45,7 @@ describe("the admin area", () => {
     expect(await page.getByRole("alert").textContent()).toContain("price");
     expect((await apiCall<unknown[]>("GET", `/products?category=${category}`)).body.data).toEqual([]);
 
-    await page.getByLabel("Price").fill("12.5");
+    await page.getByLabel("Price").fill("12,5"); // a decimal comma is a price too
     await page.getByRole("button", { name: "Create product" }).click();
     await page.getByText("Product created").waitFor();
     const productId = decodeURIComponent(new URL(page.url()).pathname.split("/").pop()!);
@@ -53,6 +53,7 @@ describe("the admin area", () => {
     expect(created.body.data).toMatchObject({ name: "Watering Can", price: 12.5, stock: 7, category });
 
     await page.getByLabel("Price").fill("13.75");
+    expect(await page.getByText("Product created").count()).toBe(0); // a notice goes at the next action
     await page.getByRole("button", { name: "Save changes" }).click();
     await page.getByText("Saved.").waitFor();
     expect((await apiCall<{ price: number }>("GET", `/products/${productId}`)).body.data.price).toBe(13.75);
@@ -75,6 +76,14 @@ describe("the admin area", () => {
     }
 
     await page.goto(`${siteUrl}/?category=${category}`);
+    if (images) {
+      // The card shows the picture's thumb (lazy, in its fixed 4:3 box).
+      const thumb = page.locator(".card .thumb img").first();
+      await expect.poll(() => thumb.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBeGreaterThan(0);
+      expect(await thumb.getAttribute("src")).toMatch(/thumb.*\.webp($|\?)|\.webp($|\?)/);
+      const box = await page.locator(".card .thumb").first().boundingBox();
+      expect(Math.round((box!.width / box!.height) * 3)).toBe(4);
+    }
     await page.getByRole("link", { name: "Watering Can" }).click();
     await page.getByRole("heading", { level: 1, name: "Watering Can" }).waitFor();
     expect(await page.locator(".price").textContent()).toBe("$13.75");

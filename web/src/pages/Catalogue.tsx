@@ -6,6 +6,19 @@ import { Link, navigate, usePageTitle } from "../router";
 
 export const PAGE_SIZE = 12;
 
+/** The card's picture: the first ready image's thumb (else the product's imageUrl), loaded
+ * lazily in a fixed 4:3 box, so the grid never jumps when a picture arrives. The name beside it
+ * says what it shows (alt=""). */
+export function Thumbnail({ product }: { product: Product }) {
+  const first = product.images?.[0];
+  const src = first?.urls.thumb ?? product.imageUrl;
+  return (
+    <div className="thumb">
+      {src ? <img src={src} alt="" loading="lazy" decoding="async" width={320} height={240} /> : <div className="placeholder" aria-hidden="true" />}
+    </div>
+  );
+}
+
 export function Catalogue({ category }: { category: string }) {
   usePageTitle(category ? `${category} products` : "Catalogue");
   const list = usePagedList<Product>((cursor, signal) => api.products({ category, limit: PAGE_SIZE, cursor }, signal), [category]);
@@ -52,6 +65,7 @@ export function Catalogue({ category }: { category: string }) {
       <ul className="grid" aria-label="Products" aria-busy={loading}>
         {products.map((product) => (
           <li key={product.id} className="card">
+            <Thumbnail product={product} />
             <h2>
               <Link href={`/products/${encodeURIComponent(product.id)}`}>{product.name}</Link>
             </h2>

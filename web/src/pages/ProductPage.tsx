@@ -3,6 +3,7 @@ import { api, type ApiError, type ProductImage } from "../api";
 import { ErrorMessage, Loading, Money, Notice, PageHeading } from "../components";
 import { asApiError, useLoad, useSession } from "../hooks";
 import { Link, usePageTitle } from "../router";
+import { isOutOfStock, shortStock, unitsLeft } from "../stock";
 
 export function ProductPage({ productId }: { productId: string }) {
   const product = useLoad(() => api.product(productId), [productId]);
@@ -36,7 +37,15 @@ export function ProductPage({ productId }: { productId: string }) {
       // PUT sets the line: add to what the cart already holds.
       const cart = await api.cart();
       const already = cart.items.find((line) => line.productId === item.id)?.quantity ?? 0;
-      const updated = await api.setCartLine(item.id, already + quantity);
+      let updated;
+      try {
+        updated = await api.setCartLine(item.id, already + quantity);
+      } catch (failure) {
+        if (!isOutOfStock(failure)) throw failure;
+        const left = await unitsLeft(item.id);
+        setQuantity(Math.max(1, Math.min(left - already, left)));
+        throw shortStock(item.name, left, already > 0 ? ` (${already} already in your cart)` : "");
+      }
       setAdded(`Added to your cart: ${updated.itemCount} item${updated.itemCount === 1 ? "" : "s"} in it now.`);
     } catch (failure) {
       setError(asApiError(failure));
@@ -48,19 +57,21 @@ export function ProductPage({ productId }: { productId: string }) {
   return (
     <article className="product">
       <div className="gallery">
-        {shown ? (
-          <img src={shown.urls.large} alt={`${item.name}, picture ${chosen + 1} of ${images.length}`} width={shown.width} height={shown.height} />
-        ) : item.imageUrl ? (
-          <img src={item.imageUrl} alt={item.name} />
-        ) : (
-          <div className="placeholder" aria-hidden="true" />
-        )}
+        <div className="stage">
+          {shown ? (
+            <img src={shown.urls.large} alt={`${item.name}, picture ${chosen + 1} of ${images.length}`} width={shown.width} height={shown.height} />
+          ) : item.imageUrl ? (
+            <img src={item.imageUrl} alt={item.name} />
+          ) : (
+            <div className="placeholder" aria-hidden="true" />
+          )}
+        </div>
         {images.length > 1 && (
-          <ul className="thumbs" aria-label="Pictures">
+          <ul className="thumbs" aria-label={`All ${images.length} pictures`}>
             {images.map((image, index) => (
               <li key={image.id}>
                 <button type="button" aria-pressed={index === chosen} onClick={() => setChosen(index)}>
-                  <img src={image.urls.thumb} alt={`Show picture ${index + 1}`} />
+                  <img src={image.urls.thumb} alt={`Show picture ${index + 1} of ${images.length}`} loading="lazy" width={80} height={60} />
                 </button>
               </li>
             ))}
