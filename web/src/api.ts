@@ -76,9 +76,25 @@ export interface Order {
   totalAmount: number;
   shippingAddress: Address;
   statusHistory?: { status: OrderStatus; at: string; by?: string }[];
-  payment?: { status: string; amount?: number; currency?: string; provider?: string; reference?: string; paidAt?: string };
+  payment?: {
+    status: string;
+    amount?: number;
+    currency?: string;
+    provider?: string;
+    reference?: string;
+    paidAt?: string;
+    refundedAmount?: number;
+  };
+  /** Set when an admin ships it with tracking (API.md, "Shipping details"). */
+  tracking?: Tracking;
   createdAt: string;
   updatedAt: string;
+}
+
+export interface Tracking {
+  carrier: string;
+  number: string;
+  url?: string;
 }
 
 export interface ImageUpload {
@@ -183,7 +199,8 @@ export const api = {
     page<Order>("/orders", query, signal),
   order: (orderId: string) => one<Order>("GET", `/orders/${id(orderId)}`),
   cancelOrder: (orderId: string) => one<Order>("POST", `/orders/${id(orderId)}/cancel`),
-  moveOrder: (orderId: string, status: OrderStatus) => one<Order>("PUT", `/orders/${id(orderId)}/status`, { body: { status } }),
+  moveOrder: (orderId: string, status: OrderStatus, tracking?: Tracking) =>
+    one<Order>("PUT", `/orders/${id(orderId)}/status`, { body: tracking ? { status, tracking } : { status } }),
 };
 
 /** A fresh key per attempt: a retried request with the same key never takes stock or money twice. */

@@ -1,16 +1,11 @@
 import { useEffect, useState } from "react";
-import { api, type ApiError, type Order, type OrderStatus } from "../api";
-import { dateTime, ErrorMessage, Loading, Money, Notice, PageHeading, StatusBadge } from "../components";
+import { api, type ApiError, type Order, type OrderStatus, type Tracking } from "../api";
+import { ErrorMessage, Loading, Notice, PageHeading } from "../components";
 import { asApiError, usePagedList } from "../hooks";
 import { Link, usePageTitle } from "../router";
+import { AdminOrderCard } from "./AdminOrderCard";
 
 export const STATUSES: OrderStatus[] = ["pending", "paid", "shipped", "delivered", "cancelled", "expired"];
-// The lifecycle's moves an admin makes here (docs/ORDERS.md); paying is the customer's.
-export const MOVES: Partial<Record<OrderStatus, OrderStatus[]>> = {
-  pending: ["cancelled"],
-  paid: ["shipped", "cancelled"],
-  shipped: ["delivered"],
-};
 
 export default function AdminOrders({ status }: { status: OrderStatus }) {
   usePageTitle(`Admin: ${status} orders`);
@@ -25,13 +20,14 @@ export default function AdminOrders({ status }: { status: OrderStatus }) {
   const error = actionError ?? list.error;
   const loading = list.loading;
 
-  const move = async (order: Order, to: OrderStatus) => {
+  const move = async (order: Order, to: OrderStatus, tracking?: Tracking) => {
     setActionError(null);
     setNotice(null);
     try {
-      const moved = to === "cancelled" ? await api.cancelOrder(order.id) : await api.moveOrder(order.id, to);
+      const moved = to === "cancelled" ? await api.cancelOrder(order.id) : await api.moveOrder(order.id, to, tracking);
       list.update((shown) => shown.filter((o) => o.id !== order.id));
-      setNotice(`Order ${moved.id} is now ${moved.status}.`);
+      const shipped = moved.tracking ? ` (${moved.tracking.carrier} ${moved.tracking.number})` : "";
+      setNotice(`Order ${moved.id} is now ${moved.status}${shipped}.`);
     } catch (failure) {
       setActionError(asApiError(failure));
     }
@@ -54,42 +50,11 @@ export default function AdminOrders({ status }: { status: OrderStatus }) {
       {notice && <Notice>{notice}</Notice>}
       <ErrorMessage error={error} />
       {orders.length > 0 && (
-        <table className="lines">
-          <caption className="visually-hidden">Orders in status {status}, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Order</th>
-              <th scope="col">Placed</th>
-              <th scope="col">Status</th>
-              <th scope="col">Total</th>
-              <th scope="col">Move to</th>
-            </tr>
-          </thead>
-          <tbody>
-            {orders.map((order) => (
-              <tr key={order.id} data-order-id={order.id}>
-                <th scope="row">
-                  <code>{order.id.slice(0, 8)}</code> {order.items.map((line) => `${line.quantity} × ${line.name}`).join(", ")}
-                </th>
-                <td>{dateTime(order.createdAt)}</td>
-                <td>
-                  <StatusBadge status={order.status} />
-                </td>
-                <td>
-                  <Money amount={order.totalAmount} />
-                </td>
-                <td>
-                  {(MOVES[order.status] ?? []).map((to) => (
-                    <button key={to} type="button" className="secondary" onClick={() => move(order, to)}>
-                      {to === "cancelled" ? "Cancel" : `Mark ${to}`}
-                      <span className="visually-hidden"> order {order.id}</span>
-                    </button>
-                  ))}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <ul className="order-cards" aria-label={`Orders in status ${status}, newest first`}>
+          {orders.map((order) => (
+            <AdminOrderCard key={order.id} order={order} onMove={move} />
+          ))}
+        </ul>
       )}
       {loading && <Loading />}
       {!loading && !error && orders.length === 0 && <p>No {status} orders.</p>}
