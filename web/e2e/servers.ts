@@ -152,7 +152,18 @@ export default async function setup(project: TestProject) {
       headers: { "Content-Security-Policy": deployedCsp(apiUrl), "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff" },
     },
   });
-  await waitForHealth(apiUrl, api, 90_000);
+  try {
+    // DynamoDB Local, the jobs and the workers start in about 20 s, but far slower on a busy machine.
+    await waitForHealth(apiUrl, api, 180_000);
+  } catch (error) {
+    // No teardown runs for a setup that failed: stop what was started (the runner stops its parts).
+    await site?.close();
+    if (api.exitCode === null) {
+      api.kill("SIGINT");
+      await new Promise((resolve) => api!.once("exit", resolve));
+    }
+    throw error;
+  }
   project.provide("servers", { apiUrl, siteUrl, runSiteUrl, adminEmail: "admin@example.com", adminPassword });
 
   return async () => {

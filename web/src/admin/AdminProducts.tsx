@@ -54,11 +54,11 @@ export default function AdminProducts() {
               <th scope="row">
                 <Link href={`/admin/products/${encodeURIComponent(product.id)}`}>{product.name}</Link>
               </th>
-              <td>{product.category}</td>
-              <td>
+              <td data-label="Category">{product.category}</td>
+              <td data-label="Price">
                 <Money amount={product.price} />
               </td>
-              <td>{product.stock}</td>
+              <td data-label="Stock">{product.stock}</td>
               <td>
                 <button type="button" className="link" onClick={() => remove(product)}>
                   Delete<span className="visually-hidden"> {product.name}</span>

@@ -87,10 +87,10 @@ export function CartPage() {
                   <th scope="row">
                     {line.status === "unavailable" ? line.name : <Link href={`/products/${encodeURIComponent(line.productId)}`}>{line.name}</Link>}
                   </th>
-                  <td>
+                  <td data-label="Price">
                     <Money amount={line.price} />
                   </td>
-                  <td>
+                  <td data-label="Quantity">
                     <input
                       type="number"
                       min={1}
@@ -109,10 +109,10 @@ export function CartPage() {
                       }}
                     />
                   </td>
-                  <td>
+                  <td data-label="Line total">
                     <Money amount={line.lineTotal} />
                   </td>
-                  <td>
+                  <td data-label="Status">
                     <LineStatusBadge status={line.status} availableStock={line.availableStock} />
                   </td>
                   <td>
