@@ -8,6 +8,7 @@ import { Checkout } from "./pages/Checkout";
 import { Payment } from "./pages/Payment";
 import { safeNext } from "./pages/Auth";
 import { Catalogue } from "./pages/Catalogue";
+import { ProductPage } from "./pages/ProductPage";
 import ProductForm, { parsePrice, toBody } from "./admin/ProductForm";
 import { match } from "./router";
 import { signIn, signOut } from "./session";
@@ -184,6 +185,25 @@ describe("the cart", () => {
     expect((await screen.findByRole("alert")).textContent).toBe("Green Tea is out of stock.");
     await waitFor(() => expect((screen.getByLabelText("Quantity of Green Tea") as HTMLInputElement).value).toBe("2"));
     expect(screen.getByText(/items, total/).textContent).toBe("2 items, total $8.50");
+  });
+});
+
+describe("the product page", () => {
+  test("adding more than in stock names the product with the units left and sets the box to what fits", async () => {
+    const product = { id: "p1", name: "Green Tea", price: 4.25, category: "Tea", stock: 3, images: [], createdAt: "", updatedAt: "" };
+    const calls = fakeApi({
+      "GET /products/p1": ok(product),
+      "GET /cart": ok({ items: [{ ...CART.items[0], quantity: 2 }], totalAmount: 8.5, itemCount: 2 }),
+      "PUT /cart/items/p1": fail(409, "Not enough stock", "OUT_OF_STOCK", { quantity: ["Only 3 of p1 left in stock."] }),
+    });
+    render(<ProductPage productId="p1" />);
+    const box = (await screen.findByLabelText("Quantity")) as HTMLInputElement;
+    await userEvent.clear(box);
+    await userEvent.type(box, "5");
+    await userEvent.click(screen.getByRole("button", { name: "Add to cart" }));
+    expect((await screen.findByRole("alert")).textContent).toBe("Only 3 of Green Tea left in stock (2 already in your cart).");
+    expect(box.value).toBe("1");
+    expect(JSON.parse(calls.find((c) => c.method === "PUT")!.init.body as string)).toEqual({ quantity: 7 });
   });
 });
 

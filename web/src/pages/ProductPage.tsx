@@ -9,7 +9,9 @@ export function ProductPage({ productId }: { productId: string }) {
   const product = useLoad(() => api.product(productId), [productId]);
   const session = useSession();
   usePageTitle(product.data?.name ?? "Product");
-  const [quantity, setQuantity] = useState(1);
+  // The box's text as typed (it may be empty while typing); at least 1 unit is asked for.
+  const [quantityText, setQuantityText] = useState("1");
+  const quantity = Math.max(1, Math.floor(Number(quantityText) || 1));
   const [chosen, setChosen] = useState(0);
   const [added, setAdded] = useState<string | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
@@ -43,7 +45,7 @@ export function ProductPage({ productId }: { productId: string }) {
       } catch (failure) {
         if (!isOutOfStock(failure)) throw failure;
         const left = await unitsLeft(item.id);
-        setQuantity(Math.max(1, Math.min(left - already, left)));
+        setQuantityText(String(Math.max(1, Math.min(left - already, left))));
         throw shortStock(item.name, left, already > 0 ? ` (${already} already in your cart)` : "");
       }
       setAdded(`Added to your cart: ${updated.itemCount} item${updated.itemCount === 1 ? "" : "s"} in it now.`);
@@ -94,8 +96,8 @@ export function ProductPage({ productId }: { productId: string }) {
                 type="number"
                 min={1}
                 max={Math.max(1, Math.min(1000, item.stock))}
-                value={quantity}
-                onChange={(event) => setQuantity(Math.max(1, Math.floor(Number(event.target.value) || 1)))}
+                value={quantityText}
+                onChange={(event) => setQuantityText(event.target.value)}
               />
             </label>
             <button type="button" onClick={addToCart} disabled={busy || item.stock === 0}>
