@@ -18,7 +18,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from . import local_routes, serverless_config
+from . import local_routes, serverless_config, site_config
 from .serverless_config import ROOT
 
 WEB_DIST = Path(os.environ.get("WEB_DIST") or ROOT / "web" / "dist")
@@ -26,7 +26,8 @@ WEB_DIST = Path(os.environ.get("WEB_DIST") or ROOT / "web" / "dist")
 
 class WebApp:
     """The storefront's built files; any other path that is not a file gets index.html (the
-    SPA routes in the browser). Nothing outside web/dist is served."""
+    SPA routes in the browser). Nothing outside web/dist is served; config.json names this
+    run's API (devtools.site_config)."""
 
     def __init__(self, root: Path = WEB_DIST):
         self.root = root.resolve()
@@ -39,6 +40,11 @@ class WebApp:
         if request.method not in ("GET", "HEAD"):
             return Response("Method not allowed\n", 405, {"Allow": "GET, HEAD"}, mimetype="text/plain")
         relative = request.path.lstrip("/")
+        if relative == site_config.NAME:  # this run's API address, never a built file's
+            response = Response(site_config.local_document(), mimetype="application/json")
+            response.headers["Cache-Control"] = "no-store"
+            response.headers["X-Content-Type-Options"] = "nosniff"
+            return response
         candidate = (self.root / relative).resolve() if relative else self.root / "index.html"
         inside = candidate == self.root or self.root in candidate.parents
         if not (inside and candidate.is_file()):

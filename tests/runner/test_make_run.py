@@ -315,6 +315,10 @@ def test_the_storefront_is_served_on_its_own_port_with_spa_fallback(moto_run):
     for path in ("/", "/products/abc", "/orders"):
         reply = requests.get(web + path, timeout=10)
         assert reply.status_code == 200 and "<title>shop</title>" in reply.text
+    # one build for any PORT: the site learns this run's API from config.json (web/src/config.ts)
+    config = requests.get(f"{web}/config.json", timeout=10)
+    assert config.status_code == 200 and config.json() == {"apiUrl": moto_run.url}
+    assert config.headers["Content-Type"] == "application/json" and config.headers["Cache-Control"] == "no-store"
     escaped = raw(int(env["WEB_PORT"]), b"GET /../secret.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     assert b"outside" not in escaped
     assert b"<title>shop</title>" in escaped or b" 404 " in escaped.split(b"\r\n")[0]
