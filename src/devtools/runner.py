@@ -27,7 +27,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from . import aws_endpoint, dynamodb_local, local_server, serverless_config
+from . import aws_endpoint, dynamodb_local, fault_proxy, local_server, serverless_config
 from .serverless_config import ROOT
 
 WEB_DIST = Path(os.environ.get("WEB_DIST") or ROOT / "web" / "dist")
@@ -113,6 +113,7 @@ class Supervisor:
             dynamodb_url = aws_url
             backend = "moto (fallback; data not kept)"
         os.environ.update(aws_endpoint.environment(aws_url, dynamodb_url))
+        os.environ.update(fault_proxy.wrap_environment(aws_url, dynamodb_url, self.folder))  # make soak only
         self.backend = backend
         return dynamodb_url
 
