@@ -164,7 +164,8 @@ class FaultProxy:
             def _proxy(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 operation = operation_of(self.headers, body)
-                fault = proxy.schedule.pick(proxy.target, operation)
+                # only AWS API calls meet faults (not moto's own /moto-api/ reads, say)
+                fault = proxy.schedule.pick(proxy.target, operation) if operation else None
                 kind = fault["kind"] if fault else None
                 if kind in ("throttle", "error"):
                     proxy._record(kind, operation)
@@ -178,10 +179,10 @@ class FaultProxy:
                 try:
                     status, headers, payload = proxy._deliver(self.command, self.path, self.headers, body)
                 except (OSError, http.client.HTTPException):
-                    self._answer(502, [("Content-Type", "text/plain")], b"upstream unreachable")
-                    return
-                if kind == "lost":
-                    proxy._record(kind, operation)
+                    kind = "unreachable"  # the endpoint itself cut us off: the caller sees that too
+                if kind in ("lost", "unreachable"):
+                    if kind == "lost":
+                        proxy._record(kind, operation)
                     self.close_connection = True
                     with contextlib.suppress(OSError):
                         self.connection.shutdown(2)  # applied upstream; the caller never hears of it

@@ -54,9 +54,9 @@ def running_state(folder: Path | None = None) -> dict[str, Any] | None:
 
 
 def reset(folder: Path) -> None:
-    """Everything `make run` keeps: the table's data, the generated JWT secret and the image
-    renditions (devtools/local_jobs/images.py)."""
-    for name in ("dynamodb", "jwt-secret", "media"):
+    """Everything `make run` keeps: the table's data, the generated JWT secret, the image
+    renditions (devtools/local_jobs/images.py) and the outbox (devtools/local_routes/outbox.py)."""
+    for name in ("dynamodb", "jwt-secret", "media", "outbox.json"):
         target = folder / name
         if target.is_dir():
             shutil.rmtree(target)
@@ -202,6 +202,13 @@ class Supervisor:
             except subprocess.TimeoutExpired:
                 self.api.kill()
         self.stop_jobs()
+        if self.aws is not None:
+            from .local_routes import outbox
+
+            try:
+                outbox.keep(str(self.folder))  # moto forgets its emails at the stop; the outbox does not
+            except Exception as error:
+                print(f"The outbox was not kept ({type(error).__name__}).", flush=True)
         if self.dynamodb is not None:
             self.dynamodb.stop()
         if self.aws is not None:
