@@ -32,7 +32,7 @@ DEPLOY_TEST_ENV := SHOP_PACKAGE_DIR=$(CURDIR)/.serverless SHOP_PACKAGE_LOG=$(CUR
 
 
 .PHONY: checkov workflow-lint smoke apigateway-logs-role soak soak-smoke audit
-.PHONY: mutation run reset preflight test lint unit integration blackbox security test-iam test-dynamodb-local admin deploy clean help openapi test-api test-fuzz load load-smoke bench bench-servers package cfn-lint deploy-checks bench-cold
+.PHONY: routes mutation run reset preflight test lint unit integration blackbox security test-iam test-dynamodb-local admin deploy clean help generate openapi test-api test-fuzz load load-smoke bench bench-servers package cfn-lint deploy-checks bench-cold
 
 help:
 	@echo "make run [FRESH=1]   the API on http://127.0.0.1:3000 (DynamoDB Local, data kept in .local/; reloads on changes)"
@@ -40,7 +40,9 @@ help:
 	@echo "make test    every suite CI runs"
 	@echo "make test-dynamodb-local   the dynamodb_local-marked tests on DynamoDB Local (part of make test)"
 	@echo "make test-iam          the integration suite under each function's compiled IAM policy (part of make test)"
-	@echo "make openapi           regenerate docs/openapi.json from serverless.yml and the schemas"
+	@echo "make generate          regenerate what the handlers' declarations make: docs/openapi.json, the routes"
+	@echo "                       table in docs/API.md, postman/routes.postman_collection.json (git-ignored)"
+	@echo "make openapi           the same as make generate"
 	@echo "make test-api          the Postman collection (newman) against a fresh local server"
 	@echo "make test-fuzz         schemathesis against a fresh local server, from docs/openapi.json"
 	@echo "make admin EMAIL=...   promote a registered user to admin (the running make run; or TABLE_NAME [DYNAMODB_ENDPOINT_URL] / AWS)"
@@ -56,6 +58,17 @@ help:
 	@echo "make package [STAGE=prod]  build the Lambda zips and the CloudFormation template offline (.serverless/)"
 	@echo "make bench-cold  cold-start ratios of every packaged function (docs/BENCHMARKS.md)"
 	@echo "make mutation    mutmut over the core modules with the fast suites (docs/TESTING.md; not in make test)"
+	@echo "make routes      the route table (method, path, function) from serverless.yml"
+	@echo "make web / make test-web   build the storefront (web/dist) / its type check and unit tests (vitest)"
+	@echo "make test-e2e    the storefront in headless Chromium against its own API (make chromium installs it on Debian)"
+	@echo "make screenshots the e2e suite, writing the README's screenshots into docs/screenshots"
+	@echo "make unit / make integration / make blackbox   tests/unit; tests/integration (the real handlers on moto); tests/api"
+	@echo "make lint        ruff check and format check (.venv/bin/ruff format src tests load benchmarks scripts deploy fixes)"
+	@echo "make security    bandit over src/ and pip-audit of the runtime dependencies"
+	@echo "make load-smoke  all four load profiles, scaled down, against local servers (part of make test)"
+	@echo "make load ... BACKEND=make-run   the load profile against make run itself (gunicorn, DynamoDB Local)"
+	@echo "make cfn-lint / make deploy-checks   cfn-lint on the generated template / package, cfn-lint and checkov together"
+	@echo "make clean / make clean-web   remove the virtualenv, node_modules, caches and build output / only the storefront's"
 
 $(DEPS): requirements.txt requirements-dev.txt deploy/layers/pillow/requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -92,8 +105,12 @@ reset:
 preflight:
 	@scripts/preflight.sh
 
-openapi: $(DEPS)
-	$(PY) -m devtools.openapi
+# Every file made from the route registry: docs/openapi.json, the routes table in docs/API.md,
+# postman/routes.postman_collection.json (git-ignored) (devtools.generate).
+generate: $(DEPS)
+	$(PY) -m devtools.generate
+
+openapi: generate
 
 test-api: $(DEPS) $(NODE_DEPS)
 	$(PY) -m tests.contract.run newman
@@ -202,6 +219,9 @@ test-iam: $(DEPS)
 bench-cold: $(LAMBDA_SITES)
 	test -d .serverless || $(MAKE) package
 	$(DEPLOY_TEST_ENV) $(PY) scripts/cold_start.py
+
+routes: $(DEPS)
+	@$(PY) -m devtools.runner --routes
 
 admin: $(DEPS)
 	@test -n "$(EMAIL)" || (echo "usage: make admin EMAIL=someone@example.com" && exit 2)

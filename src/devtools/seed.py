@@ -109,9 +109,9 @@ def seed_admin(email: str, password: str) -> bool:
 
 def seed_demo_data() -> SeededAdmin:
     """ADMIN_PASSWORD, when set, always wins; otherwise a new one each start."""
-    from shop import emails
+    from shop import email_addresses
 
-    email = emails.normalize(os.environ.get("ADMIN_EMAIL", "admin@example.com"))
+    email = email_addresses.normalize(os.environ.get("ADMIN_EMAIL", "admin@example.com"))
     password = os.environ.get("ADMIN_PASSWORD") or generated_password()
     count = seed_catalogue()
     created = seed_admin(email, password)

@@ -11,6 +11,9 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+from . import aws
+from .limits import DEFAULT_CURRENCY
+
 MIN_SECRET_BYTES = 32
 
 
@@ -44,6 +47,14 @@ def _int(name: str, default: int, low: int, high: int) -> int:
     return value
 
 
+def required(name: str) -> str:
+    """A variable a function cannot run without (the topic's ARN, the mail sender)."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        raise ConfigError(f"{name} is not set")
+    return value
+
+
 @functools.cache
 def settings() -> Settings:
     table_name = os.environ.get("TABLE_NAME", "").strip()
@@ -56,7 +67,7 @@ def settings() -> Settings:
         raise ConfigError("CORS_ALLOWED_ORIGINS must list origins; '*' is not allowed")
     return Settings(
         table_name=table_name,
-        region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
+        region=aws.region(),
         dynamodb_endpoint_url=os.environ.get("DYNAMODB_ENDPOINT_URL") or None,
         cors_allowed_origins=origins,
         jwt_ttl_seconds=_int("JWT_TTL_SECONDS", 3600, 60, 7 * 24 * 3600),
@@ -124,7 +135,7 @@ def payment_settings() -> PaymentSettings:
     provider = os.environ.get("PAYMENT_PROVIDER", "fake").strip() or "fake"
     if provider not in ("fake", "stripe"):
         raise ConfigError(f"PAYMENT_PROVIDER must be fake or stripe, got {provider!r}")
-    currency = os.environ.get("CURRENCY", "usd").strip().lower() or "usd"
+    currency = os.environ.get("CURRENCY", "").strip().lower() or DEFAULT_CURRENCY
     if len(currency) != 3 or not currency.isalpha():
         raise ConfigError(f"CURRENCY must be a three-letter ISO code, got {currency!r}")
     return PaymentSettings(
@@ -179,44 +190,31 @@ def signing_secrets() -> tuple[str, str | None]:
 
 @functools.cache
 def _ssm() -> Any:
-    from . import aws  # only functions that sign or verify ever reach this
-
     return aws.client("ssm", settings().region)
 
 
 def _read_secure_parameter(name: str, missing_ok: bool = False) -> str | None:
     """The SecureString's value (the Stripe secrets). A missing parameter is a deployment error;
-    SSM failing or throttling (a burst of cold starts) is a 503 with Retry-After, retried at
-    the next request, since nothing is cached until the read succeeds."""
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    from .deadline import DeadlineReached
-    from .errors import ServiceUnavailable
-
+    SSM failing, throttling (a burst of cold starts) or refusing the read is a 503 with
+    Retry-After (aws.translated), retried at the next request, since nothing is cached until
+    the read succeeds."""
     client = _ssm()
-    try:
-        return client.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
-    except client.exceptions.ParameterNotFound:
-        if missing_ok:
-            return None
-        raise ConfigError(f"SSM parameter {name} does not exist") from None
-    except (ClientError, BotoCoreError, DeadlineReached):
-        raise ServiceUnavailable(retry_after=1) from None
+    with aws.translated(refusals=True):
+        try:
+            return client.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
+        except client.exceptions.ParameterNotFound:
+            if missing_ok:
+                return None
+            raise ConfigError(f"SSM parameter {name} does not exist") from None
 
 
 def _read_secure_parameters(*names: str) -> dict[str, str]:
     """The SecureStrings' values by name, in one GetParameters call; a name that does not exist
-    is left out. SSM failing or throttling (a burst of cold starts) is a 503 with Retry-After,
-    retried at the next request, since nothing is cached until the read succeeds."""
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    from .deadline import DeadlineReached
-    from .errors import ServiceUnavailable
-
-    try:
+    is left out. SSM failing, throttling (a burst of cold starts) or refusing the read is a 503
+    with Retry-After (aws.translated), retried at the next request, since nothing is cached
+    until the read succeeds."""
+    with aws.translated(refusals=True):
         found = _ssm().get_parameters(Names=list(names), WithDecryption=True)["Parameters"]
-    except (ClientError, BotoCoreError, DeadlineReached):
-        raise ServiceUnavailable(retry_after=1) from None
     return {parameter["Name"]: parameter["Value"] for parameter in found}
 
 

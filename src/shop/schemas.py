@@ -7,9 +7,9 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
-from . import emails
+from . import email_addresses
 from .lazy_regex import compiled_on_use
-from .limits import MAX_PRICE, MAX_STOCK
+from .limits import MAX_IMAGE_BYTES, MAX_PRICE, MAX_STOCK
 
 with compiled_on_use("marshmallow"):  # its Email regex: 80 ms at import, needed by register only
     from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -60,8 +60,8 @@ class Email(Trimmed):
 
     def _deserialize(self, value: Any, attr, data, **kwargs) -> str:
         try:
-            return emails.normalize(super()._deserialize(value, attr, data, **kwargs))
-        except emails.LookAlike as refused:
+            return email_addresses.normalize(super()._deserialize(value, attr, data, **kwargs))
+        except email_addresses.LookAlike as refused:
             raise ValidationError(str(refused)) from None
 
 
@@ -69,7 +69,7 @@ class LoginEmail(Trimmed):
     """At login nothing is refused: an address with no spelling matches no account (401)."""
 
     def _deserialize(self, value: Any, attr, data, **kwargs) -> str:
-        return emails.normalize_for_lookup(super()._deserialize(value, attr, data, **kwargs))
+        return email_addresses.normalize_for_lookup(super()._deserialize(value, attr, data, **kwargs))
 
 
 class WholeNumber(fields.Integer):
@@ -188,7 +188,6 @@ class ProductUpdateSchema(Schema):
 
 
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp")
-MAX_IMAGE_BYTES = 5 * 1024 * 1024
 
 
 class ImageUploadSchema(Schema):

@@ -8,6 +8,10 @@ import os
 from ..edge import Request, endpoint
 from ..errors import MethodNotAllowed
 
+# Its row in the generated routes tables (devtools.routes).
+TRIGGER = "`ANY` on every path above"
+WHO = "CORS preflight (204) and 405 for methods a path lacks"
+
 # The order an Allow header lists methods in, whatever order serverless.yml routes them in.
 METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import stripe
 
-from . import Charge, Outcome, ProviderUnavailable, UnknownPaymentMethod
+from .base import Charge, Outcome, ProviderUnavailable, UnknownPaymentMethod
 
 # Two calls of at most 2 s to connect and 5 s to read stay inside the function's 20 s timeout;
 # the client's own retry (same idempotency keys) is the retry, not the library's.

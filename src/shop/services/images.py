@@ -8,8 +8,6 @@ product, enforced by one conditional write of the whole set.
 
 from __future__ import annotations
 
-import logging
-import os
 import time
 import uuid
 from datetime import UTC, datetime
@@ -17,20 +15,19 @@ from typing import Any
 
 from ..clock import now_iso
 from ..errors import NotFound, ProductNotFound, ServiceUnavailable, TooManyImages
+from ..limits import MAX_IMAGE_BYTES
+from ..log import logger
 from ..storage import keys
 from ..storage.failures import Missing, StatusChanged, VersionChanged
 from ..storage.protocol import Storage
 
 MAX_IMAGES = 10
-MAX_BYTES = 5 * 1024 * 1024
 UPLOAD_SECONDS = 10 * 60
 # An upload still unprocessed this long after its form expired never will be (processImage's
 # timeout and retries have long passed): it stops counting and is pruned.
 ABANDONED_GRACE_SECONDS = 15 * 60
 REJECTED_KEPT = 10  # the newest rejections stay readable; older ones are pruned on the next upload
 WRITE_ATTEMPTS = 5
-
-_log = logging.getLogger(os.environ.get("POWERTOOLS_SERVICE_NAME", "shop-api"))
 
 
 def _abandoned(record: dict[str, Any], now: int) -> bool:
@@ -75,7 +72,7 @@ def create_upload(store: Storage, media: Any, product_id: str, content_type: str
             continue  # another upload, or a processed image, changed the set: count again
         if dropped:
             media.delete([f for image in dropped for f in keys.image_files(product_id, image)])
-        upload = media.presign_upload(keys.upload(product_id, image_id), content_type, MAX_BYTES, UPLOAD_SECONDS)
+        upload = media.presign_upload(keys.upload(product_id, image_id), content_type, MAX_IMAGE_BYTES, UPLOAD_SECONDS)
         return {
             "imageId": image_id,
             "upload": {"url": upload.url, "fields": upload.fields},
@@ -158,7 +155,7 @@ def process_event(store: Storage, media: Any, records: list[dict[str, Any]]) -> 
         ours = created and (s3.get("bucket") or {}).get("name") == media.bucket
         outcome = process_upload(store, media, key) if ours else "ignored"
         duration = round((time.perf_counter() - started) * 1000, 2)
-        _log.info("upload", extra={"key": key, "outcome": outcome, "durationMs": duration})
+        logger.info("upload", extra={"key": key, "outcome": outcome, "durationMs": duration})
         outcomes.append(outcome)
     return outcomes
 
@@ -181,7 +178,7 @@ def process_upload(store: Storage, media: Any, object_key: str) -> str:
             media.delete(keys.image_files(product_id, image_id))
         return "stale"
     try:
-        data = media.read(object_key, MAX_BYTES)
+        data = media.read(object_key, MAX_IMAGE_BYTES)
     except TooLarge:
         data, refusal = None, "too_large"
     else:

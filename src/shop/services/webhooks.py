@@ -9,14 +9,14 @@ the provider would only send it again.
 
 from __future__ import annotations
 
-import logging
-import os
 import time
 from typing import Any
 
 from .. import config, jsonio
 from ..clock import now_iso
 from ..errors import InvalidJson, InvalidSignature, ServiceUnavailable
+from ..limits import DEFAULT_CURRENCY
+from ..log import logger
 from ..providers import cents
 from ..storage.failures import EventSeen, Missing, StatusChanged
 from ..storage.protocol import Storage, WebhookEvent
@@ -25,8 +25,6 @@ from .payments import succeeded
 
 EVENT_TTL_SECONDS = 30 * 24 * 3600  # longer than the provider retries an event (3 days)
 HANDLED = frozenset({"payment_intent.succeeded", "payment_intent.payment_failed"})
-
-_log = logging.getLogger(os.environ.get("POWERTOOLS_SERVICE_NAME", "shop-api"))
 
 
 def _verified(raw: bytes, signature: str | None) -> dict[str, Any]:
@@ -69,8 +67,8 @@ def _order_change(event: dict[str, Any], order: dict[str, Any]) -> tuple[str, di
         decline = {"reason": str(reason), "at": now_iso(), "eventId": event["id"]}
         return "payment_failed", {"payment": {**payment, "lastDecline": decline}}
     amount, currency = intent.get("amount_received"), str(intent.get("currency", "")).lower()
-    if amount != cents(order["totalAmount"]) or currency != payment.get("currency", "usd"):
-        _log.warning(  # safe: the event's and the order's ids only
+    if amount != cents(order["totalAmount"]) or currency != payment.get("currency", DEFAULT_CURRENCY):
+        logger.warning(  # safe: the event's and the order's ids only
             "webhook amount mismatch", extra={"eventId": event["id"], "orderId": order["id"]}
         )
         return "amount_mismatch", None
