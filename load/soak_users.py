@@ -18,6 +18,7 @@ import time
 import uuid
 from typing import Any
 
+import gevent
 from locust import HttpUser, between, events, task
 from users import ADDRESS, CART_CONFLICTS, CHECKOUT_CONFLICTS, PASSWORD, Browser, _envelope, shared
 
@@ -156,14 +157,20 @@ class SoakBuyer(HttpUser):
 
     @task(1)
     def cancel_one(self):
-        if self.orders and self._signed_in():
-            order_id = self.orders.pop(random.randrange(len(self.orders)))
-            path = f"/orders/{order_id}/cancel"
-            with self.client.post(
-                path, headers=self.headers, name="POST /orders/{id}/cancel", catch_response=True
-            ) as a:
-                if a.status_code == 409:
-                    a.success()  # paid and not cancellable by its owner, or already moved
+        """Cancel one of its orders; now and then with a double click (two at once): the stock must
+        come back once."""
+        if not self.orders or not self._signed_in():
+            return
+        order_id = self.orders.pop(random.randrange(len(self.orders)))
+        clicks = 2 if random.random() < 0.3 else 1
+        greenlets = [gevent.spawn(self._cancel, order_id) for _ in range(clicks)]
+        gevent.joinall(greenlets, timeout=60)
+
+    def _cancel(self, order_id: str) -> None:
+        path, name = f"/orders/{order_id}/cancel", "POST /orders/{id}/cancel"
+        with self.client.post(path, headers=self.headers, name=name, catch_response=True) as answer:
+            if answer.status_code == 409:
+                answer.success()  # paid and not cancellable by its owner, or the other click won
 
 
 class SoakAdmin(HttpUser):
