@@ -31,7 +31,7 @@ DEPLOY_TEST_ENV := SHOP_PACKAGE_DIR=$(CURDIR)/.serverless SHOP_PACKAGE_LOG=$(CUR
 	LAMBDA_RUNTIME_SITE=$(CURDIR)/$(LAMBDA_RUNTIME_SITE) LAMBDA_HARNESS_SITE=$(CURDIR)/$(LAMBDA_HARNESS_SITE)
 
 
-.PHONY: checkov workflow-lint smoke apigateway-logs-role
+.PHONY: checkov workflow-lint smoke apigateway-logs-role soak soak-smoke audit
 .PHONY: routes mutation run reset preflight test lint unit integration blackbox security test-iam test-dynamodb-local admin deploy clean help generate openapi test-api test-fuzz load load-smoke bench bench-servers package cfn-lint deploy-checks bench-cold
 
 help:
@@ -50,6 +50,8 @@ help:
 	@echo "make smoke HOST=https://...  health and the Postman collection's read-only folder against a deployed stage"
 	@echo "make apigateway-logs-role  create and set API Gateway's account-wide CloudWatch Logs role (once per account and region)"
 	@echo "make checkov / make workflow-lint  checkov on the generated template; actionlint on .github/workflows"
+	@echo "make soak [SOAK_SECONDS=600]   make run under load and faults, then the audit (load/reports/soak-*.md)"
+	@echo "make audit            the audit alone against the running make run (ADMIN_PASSWORD=...)"
 	@echo "make load PROFILE=load|stress|spike|volume [HOST=https://...] [BACKEND=dynamodb-local]   Locust run (default: a fresh local server)"
 	@echo "make bench [BENCH_QUICK=1]   benchmarks, written into docs/BENCHMARKS.md (about 15 min; quick: a few, into .cache/bench/)"
 	@echo "make bench-servers [BENCH_QUICK=1]   make run against serverless-offline on the same DynamoDB Local"
@@ -96,7 +98,7 @@ run: preflight $(DEPS) $(NODE_DEPS)
 reset:
 	@if [ -f "$(LOCAL_DATA_DIR)/run.json" ] && kill -0 $$(sed 's/.*"pid": *\([0-9]*\).*/\1/' "$(LOCAL_DATA_DIR)/run.json") 2>/dev/null; then \
 		echo "make run is running: stop it first (Ctrl-C)"; exit 1; fi
-	rm -rf "$(LOCAL_DATA_DIR)/dynamodb" "$(LOCAL_DATA_DIR)/jwt-secret" "$(LOCAL_DATA_DIR)/media"
+	rm -rf "$(LOCAL_DATA_DIR)/dynamodb" "$(LOCAL_DATA_DIR)/jwt-secret" "$(LOCAL_DATA_DIR)/media" "$(LOCAL_DATA_DIR)/outbox.json"
 	@echo "Cleared $(LOCAL_DATA_DIR): the next make run starts empty."
 
 # What make run needs, each named in one line with how to get it.
@@ -146,6 +148,7 @@ test: lint security workflow-lint $(DEPS) package cfn-lint checkov $(LAMBDA_SITE
 	$(MAKE) --no-print-directory test-dynamodb-local
 	$(MAKE) --no-print-directory test-fuzz
 	$(MAKE) --no-print-directory load-smoke
+	$(MAKE) --no-print-directory soak-smoke
 	$(MAKE) --no-print-directory test-api
 
 # The repository, order, idempotency and lifecycle tests again, on DynamoDB Local
@@ -234,6 +237,21 @@ load: $(DEPS) $(NODE_DEPS)
 load-smoke: $(DEPS)
 	LOAD_TIME_SCALE=$(LOAD_SMOKE_SCALE) LOAD_USER_SCALE=0.1 VOLUME_PRODUCTS=$${VOLUME_PRODUCTS:-200} VOLUME_ORDERS=$${VOLUME_ORDERS:-200} \
 		$(PY) load/run.py load stress spike volume
+
+# The soak (load/soak.py): make run itself under the soak's users and a fault schedule (DynamoDB
+# throttles, 500s, timeouts and lost answers; SNS, SQS and SES failures; a worker SIGKILLed; a
+# restart), then the audit of stock, orders, events, money and answers. `make audit` runs the
+# audit alone against the running make run (ADMIN_PASSWORD: the one it printed).
+SOAK_SECONDS ?= 600
+soak: $(DEPS) $(NODE_DEPS)
+	SOAK_SECONDS=$(SOAK_SECONDS) $(PY) load/soak.py
+
+# CI's soak: a minute of it, faults and disruptions included.
+soak-smoke: $(DEPS) $(NODE_DEPS)
+	SOAK_SECONDS=60 SOAK_USERS=6 $(PY) load/soak.py
+
+audit: $(DEPS)
+	$(PY) load/audit.py
 
 OFFLINE_DEPS := benchmarks/offline/node_modules/.deps-installed
 # Full runs rewrite docs/BENCHMARKS.md; BENCH_QUICK=1 runs write .cache/bench/BENCHMARKS.md instead

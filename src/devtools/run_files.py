@@ -36,9 +36,9 @@ def running_state(folder: Path | None = None) -> dict[str, Any] | None:
 
 
 def reset(folder: Path) -> None:
-    """Everything `make run` keeps: the table's data, the generated JWT secret and the image
-    renditions (devtools/local_jobs/images.py)."""
-    for name in ("dynamodb", "jwt-secret", "media"):
+    """Everything `make run` keeps: the table's data, the generated JWT secret, the image
+    renditions (devtools/local_jobs/images.py) and the outbox (devtools/local_routes/outbox.py)."""
+    for name in ("dynamodb", "jwt-secret", "media", "outbox.json"):
         target = folder / name
         if target.is_dir():
             shutil.rmtree(target)

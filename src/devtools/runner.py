@@ -29,7 +29,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from . import aws_endpoint, dynamodb_local, local_env, local_server, run_files, serverless_config
+from . import aws_endpoint, dynamodb_local, fault_proxy, local_env, local_server, run_files, serverless_config
 from .run_files import data_dir, reset, running_state, snapshot, state_file
 from .serverless_config import ROOT
 
@@ -86,6 +86,7 @@ class Supervisor:
             dynamodb_url = aws_url
             backend = "moto (fallback; data not kept)"
         os.environ.update(aws_endpoint.environment(aws_url, dynamodb_url))
+        os.environ.update(fault_proxy.wrap_environment(aws_url, dynamodb_url, self.folder))  # make soak only
         self.backend = backend
         return dynamodb_url
 
@@ -112,7 +113,7 @@ class Supervisor:
         if self.jobs is not None and self.jobs.poll() is None:
             self.jobs.terminate()
             try:
-                self.jobs.wait(timeout=10)
+                self.jobs.wait(timeout=30)  # its jobs drain first (local_jobs.DRAIN_SECONDS)
             except subprocess.TimeoutExpired:
                 self.jobs.kill()
                 self.jobs.wait()
@@ -175,6 +176,13 @@ class Supervisor:
             except subprocess.TimeoutExpired:
                 self.api.kill()
         self.stop_jobs()
+        if self.aws is not None:
+            from .local_routes import outbox
+
+            try:
+                outbox.keep(str(self.folder))  # moto forgets its emails at the stop; the outbox does not
+            except Exception as error:
+                print(f"The outbox was not kept ({type(error).__name__}).", flush=True)
         if self.dynamodb is not None:
             self.dynamodb.stop()
         if self.aws is not None:

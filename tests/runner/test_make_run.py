@@ -119,6 +119,8 @@ def test_data_tokens_and_the_admin_password_survive_a_restart_on_dynamodb_local(
         token = register(url, "keeps@example.com")["token"]
         products = requests.get(f"{url}/products?limit=100", timeout=30).json()["data"]
         first_password = banner_admin_password(first_log)
+        order_id = place_order(url, token, products[0]["id"])
+        assert wait_for_email(url, order_id), "the order's email reached the outbox"
     with running(env | {"PORT": str(free_port())}, second_log) as url:
         output = second_log.read_text()
         assert "Seeded" not in output  # the catalogue is still there
@@ -132,6 +134,8 @@ def test_data_tokens_and_the_admin_password_survive_a_restart_on_dynamodb_local(
         assert "already there, its password set to this one" in output
         assert login(url, "admin@example.com", second_password).status_code == 200
         assert login(url, "admin@example.com", first_password).status_code == 401
+        kept = requests.get(f"{url}/_local/outbox", params={"orderId": order_id}, timeout=30).json()["data"]
+        assert [mail["eventType"] for mail in kept] == ["order.created"]  # the first run's email, kept once
     # FRESH=1 starts empty: the user is gone, the old token no longer verifies.
     with running(env | {"FRESH": "1", "ADMIN_PASSWORD": "Admin-Wins-123"}, tmp_path / "fresh.log") as url:
         assert login(url, "keeps@example.com", PASSWORD).status_code == 401
@@ -139,6 +143,24 @@ def test_data_tokens_and_the_admin_password_survive_a_restart_on_dynamodb_local(
             requests.get(f"{url}/orders", headers={"Authorization": f"Bearer {token}"}, timeout=30).status_code == 401
         )
         assert login(url, "admin@example.com", "Admin-Wins-123").status_code == 200
+        assert requests.get(f"{url}/_local/outbox", timeout=30).json()["data"] == []
+
+
+def place_order(url: str, token: str, product_id: str) -> str:
+    address = {"street": "1 Main St", "city": "Springfield", "state": "IL", "zipCode": "62701", "country": "US"}
+    body = {"items": [{"productId": product_id, "quantity": 1}], "shippingAddress": address}
+    reply = requests.post(f"{url}/orders", json=body, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    assert reply.status_code == 201, reply.text
+    return reply.json()["data"]["id"]
+
+
+def wait_for_email(url: str, order_id: str, seconds: float = 30) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if requests.get(f"{url}/_local/outbox", params={"orderId": order_id}, timeout=30).json()["data"]:
+            return True
+        time.sleep(0.5)
+    return False
 
 
 def assert_private(data: pathlib.Path) -> None:

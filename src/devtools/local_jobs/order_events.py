@@ -195,3 +195,21 @@ def tick() -> None:
     if published or time.monotonic() >= _state.get("queue_poll_at", 0.0):
         deliver_queue()
         _state["queue_poll_at"] = time.monotonic() + QUEUE_IDLE_POLL_SECONDS
+
+
+def drain(seconds: float) -> None:
+    """At make run's stop: what the stream and the queue still hold is delivered first, bounded
+    by `seconds`. The local queue lives in memory (SQS keeps it on AWS): a message left in it
+    at the stop would be an email lost across a restart."""
+    if not _state:
+        return
+    deadline = time.monotonic() + seconds
+    sqs = _client("sqs")
+    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    while time.monotonic() < deadline:
+        deliver_stream()
+        deliver_queue()
+        counts = sqs.get_queue_attributes(QueueUrl=_state["queue_url"], AttributeNames=names)["Attributes"]
+        if not any(int(counts.get(name, "0")) for name in names):
+            return
+        time.sleep(0.25)
