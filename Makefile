@@ -63,7 +63,7 @@ help:
 	@echo "make test-e2e    the storefront in headless Chromium against its own API (make chromium installs it on Debian)"
 	@echo "make screenshots the e2e suite, writing the README's screenshots into docs/screenshots"
 	@echo "make unit / make integration / make blackbox   tests/unit; tests/integration (the real handlers on moto); tests/api"
-	@echo "make lint        ruff check and format check (.venv/bin/ruff format src tests load benchmarks scripts deploy fixes)"
+	@echo "make lint        ruff check and format check (.venv/bin/ruff format src tests load benchmarks scripts deploy fixes), mypy --strict on src/shop"
 	@echo "make security    bandit over src/ and pip-audit of the runtime dependencies"
 	@echo "make load-smoke  all four load profiles, scaled down, against local servers (part of make test)"
 	@echo "make load ... BACKEND=make-run   the load profile against make run itself (gunicorn, DynamoDB Local)"
@@ -121,6 +121,7 @@ test-fuzz: $(DEPS)
 lint: $(DEPS)
 	$(PY) -m ruff check src tests load benchmarks scripts deploy
 	$(PY) -m ruff format --check src tests load benchmarks scripts deploy
+	$(PY) -m mypy
 
 unit: $(DEPS)
 	$(PY) -m pytest tests/unit
@@ -302,4 +303,4 @@ smoke: $(NODE_DEPS)
 		--env-var "baseUrl=$(patsubst %/,%,$(HOST))" --timeout-request 15000 --reporter-cli-no-console
 
 clean:
-	rm -rf mutants $(VENV) .pytest_cache .ruff_cache .coverage .coverage.* .serverless node_modules .cache
+	rm -rf mutants $(VENV) .pytest_cache .ruff_cache .mypy_cache .coverage .coverage.* .serverless node_modules .cache

@@ -201,7 +201,7 @@ def _read_secure_parameter(name: str, missing_ok: bool = False) -> str | None:
     client = _ssm()
     with aws.translated(refusals=True):
         try:
-            return client.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
+            return str(client.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"])
         except client.exceptions.ParameterNotFound:
             if missing_ok:
                 return None

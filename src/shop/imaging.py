@@ -60,7 +60,7 @@ def _png_end(data: bytes) -> int | None:
         kind = data[offset + 4 : offset + 8]
         offset += 12 + length
         if kind == b"IEND":
-            return offset
+            return int(offset)
     return None
 
 
@@ -74,7 +74,7 @@ def _ends_where_the_image_ends(data: bytes, fmt: str) -> bool:
         return data.rstrip(b"\x00\r\n \t").endswith(b"\xff\xd9")
     if fmt == "WEBP":
         (riff_size,) = struct.unpack("<I", data[4:8])
-        return 8 + riff_size == len(data)
+        return bool(8 + riff_size == len(data))
     return False
 
 

@@ -47,7 +47,8 @@ def validate(schema: Schema, data: Any) -> dict[str, Any]:
     from marshmallow import ValidationError  # loaded by the handler's schemas module already
 
     try:
-        return schema.load(data)
+        loaded: dict[str, Any] = schema.load(data)
+        return loaded
     except ValidationError as error:
         raise errors.ValidationFailed(details=flatten_messages(error.messages)) from None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
@@ -50,15 +51,15 @@ COMMON_PASSWORDS = frozenset(
 class Trimmed(fields.String):
     """A string with surrounding whitespace removed before length checks."""
 
-    def _deserialize(self, value: Any, attr, data, **kwargs) -> str:
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> str:
         return super()._deserialize(value, attr, data, **kwargs).strip()
 
 
 class Email(Trimmed):
-    """An address in its one spelling (shop.emails): NFKC, lower case, an IDNA domain;
+    """An address in its one spelling (shop.email_addresses): NFKC, lower case, an IDNA domain;
     look-alikes that have none are refused."""
 
-    def _deserialize(self, value: Any, attr, data, **kwargs) -> str:
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> str:
         try:
             return email_addresses.normalize(super()._deserialize(value, attr, data, **kwargs))
         except email_addresses.LookAlike as refused:
@@ -68,23 +69,23 @@ class Email(Trimmed):
 class LoginEmail(Trimmed):
     """At login nothing is refused: an address with no spelling matches no account (401)."""
 
-    def _deserialize(self, value: Any, attr, data, **kwargs) -> str:
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> str:
         return email_addresses.normalize_for_lookup(super()._deserialize(value, attr, data, **kwargs))
 
 
 class WholeNumber(fields.Integer):
     """An integer that must arrive as a JSON integer (not 1.0, "1" or true)."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(strict=True, **kwargs)
 
-    def _deserialize(self, value: Any, attr, data, **kwargs) -> int:
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> int:
         if isinstance(value, bool | Decimal):  # JSON 1.0 parses to Decimal, true to bool
             raise self.make_error("invalid")
         return super()._deserialize(value, attr, data, **kwargs)
 
 
-class Money(fields.Field):
+class Money(fields.Field[Decimal]):
     """A JSON number > 0 and <= 1,000,000 with at most two decimals, kept as Decimal."""
 
     default_error_messages = {
@@ -93,11 +94,11 @@ class Money(fields.Field):
         "range": "Must be greater than 0 and at most {maximum}.",
     }
 
-    def __init__(self, maximum: Decimal = MAX_PRICE, **kwargs):
+    def __init__(self, maximum: Decimal = MAX_PRICE, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.maximum = maximum
 
-    def _deserialize(self, value: Any, attr, data, **kwargs) -> Decimal:
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> Decimal:
         if isinstance(value, bool) or not isinstance(value, int | Decimal):
             raise self.make_error("invalid")
         amount = Decimal(value)
@@ -107,7 +108,8 @@ class Money(fields.Field):
         # which an amount in range always does (10**27 + 0.001 would raise InvalidOperation).
         if not Decimal(0) < amount <= self.maximum:
             raise self.make_error("range", maximum=self.maximum)
-        if amount.as_tuple().exponent < -2 and amount != amount.quantize(CENT):
+        exponent = amount.as_tuple().exponent  # an int: the amount is finite
+        if isinstance(exponent, int) and exponent < -2 and amount != amount.quantize(CENT):
             raise self.make_error("places")
         return amount.quantize(CENT)
 
@@ -143,7 +145,7 @@ def strong_password(value: str) -> None:
         raise ValidationError(problems)
 
 
-def _text(low: int, high: int, **kwargs) -> Trimmed:
+def _text(low: int, high: int, **kwargs: Any) -> Trimmed:
     return Trimmed(validate=validate.Length(min=low, max=high), **kwargs)
 
 
@@ -177,12 +179,12 @@ class ProductUpdateSchema(Schema):
     imageUrl = fields.String(validate=[validate.Length(max=2048), https_url])
 
     @validates_schema
-    def _not_empty(self, data: dict, **kwargs) -> None:
+    def _not_empty(self, data: dict[str, Any], **kwargs: Any) -> None:
         if not data:
             raise ValidationError("Send at least one field to change.", "_schema")
 
     @validates_schema
-    def _one_way_to_change_stock(self, data: dict, **kwargs) -> None:
+    def _one_way_to_change_stock(self, data: dict[str, Any], **kwargs: Any) -> None:
         if "stock" in data and "stockDelta" in data:
             raise ValidationError("Send either stock or stockDelta, not both.", "stockDelta")
 
@@ -214,7 +216,7 @@ class OrderCreateSchema(Schema):
     shippingAddress = fields.Nested(AddressSchema, required=True)
 
     @validates_schema
-    def _distinct_products(self, data: dict, **kwargs) -> None:
+    def _distinct_products(self, data: dict[str, Any], **kwargs: Any) -> None:
         seen: set[str] = set()
         errors: dict[str, list[str]] = {}
         for index, line in enumerate(data.get("items", [])):

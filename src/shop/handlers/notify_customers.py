@@ -52,4 +52,4 @@ def _one(record: SQSRecord) -> str:
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return process_partial_response(event=event, record_handler=_one, processor=processor, context=context)
+    return dict(process_partial_response(event=event, record_handler=_one, processor=processor, context=context))

@@ -31,7 +31,7 @@ WRITE_ATTEMPTS = 5
 
 
 def _abandoned(record: dict[str, Any], now: int) -> bool:
-    return record["status"] == "processing" and now > record["uploadExpiresAt"] + ABANDONED_GRACE_SECONDS
+    return bool(record["status"] == "processing" and now > record["uploadExpiresAt"] + ABANDONED_GRACE_SECONDS)
 
 
 def _ordered(images: dict[str, dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
@@ -177,6 +177,7 @@ def process_upload(store: Storage, media: Any, object_key: str) -> str:
         if record is None:
             media.delete(keys.image_files(product_id, image_id))
         return "stale"
+    refusal: str | None
     try:
         data = media.read(object_key, MAX_IMAGE_BYTES)
     except TooLarge:
@@ -212,4 +213,4 @@ def process_upload(store: Storage, media: Any, object_key: str) -> str:
     except StatusChanged:
         pass  # a concurrent run of the same event settled it first, with the same files
     media.delete([keys.upload(product_id, image_id)])
-    return outcome["status"]
+    return str(outcome["status"])

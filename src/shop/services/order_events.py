@@ -68,7 +68,7 @@ def event_of(change: OrderChange, currency: str = DEFAULT_CURRENCY) -> dict[str,
     if kind is None:
         return None
     order = change.new
-    payment = order.get("payment") if isinstance(order.get("payment"), dict) else {}
+    payment: dict[str, Any] = order["payment"] if isinstance(order.get("payment"), dict) else {}
     event: dict[str, Any] = {
         "eventId": str(uuid.uuid5(EVENT_NAMESPACE, change.record_id or change.sequence)),
         "type": kind,

@@ -74,7 +74,8 @@ def serialize(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def deserialize(item: dict[str, Any]) -> dict[str, Any]:
-    return _normalize({k: _deserializer.deserialize(v) for k, v in item.items()})
+    normalized: dict[str, Any] = _normalize({k: _deserializer.deserialize(v) for k, v in item.items()})
+    return normalized
 
 
 def _normalize(value: Any) -> Any:
@@ -136,7 +137,8 @@ class Table:
         # storage's to read; what says DynamoDB could not serve it is every AWS client's (aws.py).
         with aws.translated():
             try:
-                return getattr(self.client, operation)(**kwargs)
+                answer: dict[str, Any] = getattr(self.client, operation)(**kwargs)
+                return answer
             except ClientError as error:
                 code = aws.error_code(error)
                 if code == "ConditionalCheckFailedException":

@@ -82,7 +82,8 @@ class Media:
             body.close()
         if len(data) > limit or (total is not None and total > limit):
             raise TooLarge()
-        return data
+        read: bytes = data
+        return read
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
         self._call(
@@ -106,7 +107,8 @@ class Media:
 
     def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
         with aws.translated():  # S3 throttling or failing, or no time left: a 503 (aws.py)
-            return getattr(self.s3, operation)(**kwargs)
+            answer: dict[str, Any] = getattr(self.s3, operation)(**kwargs)
+            return answer
 
 
 def _total_size(response: dict[str, Any]) -> int | None:

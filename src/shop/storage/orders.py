@@ -171,5 +171,7 @@ def empty_cart(cart: CartVersion) -> dict[str, Any]:
 def _moved_by(found: dict[str, Any] | None, moved: dict[str, Any]) -> bool:
     """Whether the order as found is already `moved`: this very move, recognised by the history
     entry it appended (its status, time and author)."""
-    history = (found or {}).get("statusHistory") or []
+    if found is None:
+        return False
+    history = found.get("statusHistory") or []
     return bool(history) and found["status"] == moved["status"] and history[-1] == moved["statusHistory"][-1]

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..errors import ServiceUnavailable
 from . import keys
 from .dynamo import ConditionFailed, Table
@@ -117,7 +119,7 @@ class DynamoThrottles:
             return Attempt(False, old.failures, old.window_ends)
 
 
-def _failure_count(item: dict | None) -> FailureCount:
+def _failure_count(item: dict[str, Any] | None) -> FailureCount:
     if not item:
         return FailureCount()
     return FailureCount(int(item.get("failures", 0)), int(item.get("windowEnds", 0)), int(item.get("trustedUntil", 0)))
