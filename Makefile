@@ -51,6 +51,7 @@ help:
 	@echo "make apigateway-logs-role  create and set API Gateway's account-wide CloudWatch Logs role (once per account and region)"
 	@echo "make checkov / make workflow-lint  checkov on the generated template; actionlint on .github/workflows"
 	@echo "make soak [SOAK_SECONDS=600]   make run under load and faults, then the audit (load/reports/soak-*.md)"
+	@echo "make soak-smoke       a minute of make soak (part of make test)"
 	@echo "make audit            the audit alone against the running make run (ADMIN_PASSWORD=...)"
 	@echo "make load PROFILE=load|stress|spike|volume [HOST=https://...] [BACKEND=dynamodb-local]   Locust run (default: a fresh local server)"
 	@echo "make bench [BENCH_QUICK=1]   benchmarks, written into docs/BENCHMARKS.md (about 15 min; quick: a few, into .cache/bench/)"
