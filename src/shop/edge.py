@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any
 from . import config, deadline, errors
 from .envelope import INTERNAL_ERROR, SECURITY_HEADERS, ErrorReply, Reply, created, error_reply, ok, page
 from .errors import NotFound
-from .examples import Example, Shape
+from .examples import Example as Example  # re-exported: handlers declare with it
+from .examples import Shape as Shape
 from .inputs import Request, validate
 from .log import logger
 
