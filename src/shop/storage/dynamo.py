@@ -114,20 +114,6 @@ def written_by(found: dict[str, Any] | None, record: dict[str, Any], id_field: s
     return all(mine.get(field) == value for field, value in record.items() if field not in CHANGED_BY_OTHERS)
 
 
-# A counter write's condition: its own token not yet on the item (keys.LAST_WRITE).
-NOT_MINE = f"(attribute_not_exists({keys.LAST_WRITE}) OR {keys.LAST_WRITE} <> :token)"
-
-
-def new_token() -> str:
-    return str(uuid.uuid4())
-
-
-def mine(found: dict[str, Any] | None, token: str) -> bool:
-    """Whether a counter write's failed condition found its own token: the same request,
-    applied by an attempt whose answer was lost and resent by botocore."""
-    return found is not None and found.get(keys.LAST_WRITE) == token
-
-
 def public(item: dict[str, Any], id_field: str = "id") -> dict[str, Any]:
     """Strip storage-only attributes; the services see plain records."""
     return {id_field: item["id"], **{k: v for k, v in item.items() if k not in keys.STORAGE_FIELDS}}

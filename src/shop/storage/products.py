@@ -7,9 +7,10 @@ from typing import Any
 from ..integrity import checked
 from ..limits import MAX_STOCK
 from . import keys
-from .dynamo import NOT_MINE, ConditionFailed, Table, mine, new_token, public, written_by
+from .dynamo import ConditionFailed, Table, public, written_by
 from .failures import AlreadyExists, Missing, StockOutOfBounds
 from .protocol import Page
+from .write_marks import NOT_MINE, mine, new_token
 
 
 class DynamoProducts:

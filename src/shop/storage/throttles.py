@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from ..errors import ServiceUnavailable
 from . import keys
-from .dynamo import NOT_MINE, ConditionFailed, Table, mine, new_token
+from .dynamo import ConditionFailed, Table
 from .protocol import Attempt, FailureCount
+from .write_marks import NOT_MINE, mine, new_token
 
 # A failure counter's TTL: the end of its window, or its trustedUntil when a login succeeded
 # from there (always later than a fresh window). A trust that has lapsed may let TTL remove
