@@ -184,6 +184,31 @@ def _ssm() -> Any:
     return aws.client("ssm", settings().region)
 
 
+# A role without ssm:GetParameter (or kms:Decrypt) on the parameter: a deployment error that no
+# retry heals, so a 500, an ERROR line and a metric for the alarm, not a 503.
+ACCESS_DENIED = frozenset({"AccessDeniedException", "AccessDenied", "UnauthorizedOperation"})
+METRICS_NAMESPACE = "Shop"
+
+
+def _denied(error: Any, names: tuple[str, ...]) -> Exception | None:
+    """For an SSM ClientError that is an access denial: logged loudly, counted as the metric
+    SsmAccessDenied (CloudWatch embedded metric format), and returned as a ConfigError."""
+    code = error.response.get("Error", {}).get("Code", "")
+    if code not in ACCESS_DENIED:
+        return None
+    import logging
+
+    from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+    logging.getLogger(os.environ.get("POWERTOOLS_SERVICE_NAME", "shop-api")).error(
+        "SSM access denied",  # the names and the code only: never a value
+        extra={"parameter": ",".join(names), "errorCode": code},
+    )
+    with single_metric(name="SsmAccessDenied", unit=MetricUnit.Count, value=1, namespace=METRICS_NAMESPACE) as metric:
+        metric.add_dimension(name="service", value=os.environ.get("POWERTOOLS_SERVICE_NAME", "shop-api"))
+    return ConfigError(f"SSM access denied to {', '.join(names)} ({code})")
+
+
 def _read_secure_parameter(name: str, missing_ok: bool = False) -> str | None:
     """The SecureString's value (the Stripe secrets). A missing parameter is a deployment error;
     SSM failing or throttling (a burst of cold starts) is a 503 with Retry-After, retried at
@@ -200,7 +225,9 @@ def _read_secure_parameter(name: str, missing_ok: bool = False) -> str | None:
         if missing_ok:
             return None
         raise ConfigError(f"SSM parameter {name} does not exist") from None
-    except (ClientError, BotoCoreError, DeadlineReached):
+    except ClientError as error:
+        raise _denied(error, (name,)) or ServiceUnavailable(retry_after=1) from None
+    except (BotoCoreError, DeadlineReached):
         raise ServiceUnavailable(retry_after=1) from None
 
 
@@ -215,7 +242,9 @@ def _read_secure_parameters(*names: str) -> dict[str, str]:
 
     try:
         found = _ssm().get_parameters(Names=list(names), WithDecryption=True)["Parameters"]
-    except (ClientError, BotoCoreError, DeadlineReached):
+    except ClientError as error:
+        raise _denied(error, names) or ServiceUnavailable(retry_after=1) from None
+    except (BotoCoreError, DeadlineReached):
         raise ServiceUnavailable(retry_after=1) from None
     return {parameter["Name"]: parameter["Value"] for parameter in found}
 
