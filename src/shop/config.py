@@ -7,7 +7,9 @@ default secret anywhere in this code base.
 from __future__ import annotations
 
 import functools
+import math
 import os
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -135,15 +137,26 @@ def payment_settings() -> PaymentSettings:
     )
 
 
-@functools.cache
+# A secret found is kept for the container's life; "not configured" only this long, so that
+# creating the parameter heals warm containers within seconds, with no recycle.
+MISSING_SECRET_SECONDS = 10.0
+_monotonic = time.monotonic
+_secrets: dict[str, tuple[str | None, float]] = {}  # name -> (value, until); until inf when found
+
+
 def stripe_secret(name: str) -> str | None:
     """STRIPE_SECRET_KEY or STRIPE_WEBHOOK_SECRET: from the variable locally, on AWS from the
     SSM SecureString named by <name>_PARAMETER (read once per cold start, like the JWT secret).
-    None when neither is set: the routes that need it answer 503, nothing falls back."""
+    None when neither is set: the routes that need it answer 503, nothing falls back; that
+    answer is remembered for MISSING_SECRET_SECONDS only."""
+    cached = _secrets.get(name)
+    if cached is not None and _monotonic() < cached[1]:
+        return cached[0]
     value = os.environ.get(name, "")
     parameter = os.environ.get(name + "_PARAMETER", "")
     if not value and parameter:
         value = _read_secure_parameter(parameter, missing_ok=True) or ""
+    _secrets[name] = (value or None, math.inf if value else _monotonic() + MISSING_SECRET_SECONDS)
     return value or None
 
 
@@ -257,4 +270,4 @@ def reset() -> None:
     media_settings.cache_clear()
     _ssm.cache_clear()
     payment_settings.cache_clear()
-    stripe_secret.cache_clear()
+    _secrets.clear()
