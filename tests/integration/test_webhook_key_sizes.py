@@ -49,3 +49,21 @@ def test_an_event_id_of_255_characters_is_still_an_event(table, webhook_secret):
     result = deliver(sent)
     assert result.status == 200, result.body
     assert result.data["outcome"] == "ignored"
+
+
+@pytest.mark.parametrize(("offset", "status"), [(400, 400), (301, 400), (250, 200)])
+def test_a_timestamp_beyond_the_tolerance_in_the_future_is_refused_like_one_in_the_past(
+    table, ddb, webhook_secret, offset, status
+):
+    """Issue 32, defect 10: 300 s either way; a signature dated ahead is no fresher."""
+    import json
+    import time
+
+    from tests.integration.test_webhook_and_expiry import signed
+
+    body = json.dumps(event("charge.refunded", str(uuid.uuid4()), 100))
+    result = deliver(None, signature=signed(body, at=int(time.time()) + offset), raw=body)
+    assert result.status == status, result.body
+    if status == 400:
+        assert result.code == "INVALID_SIGNATURE"
+        assert webhook_records(ddb, table) == []
