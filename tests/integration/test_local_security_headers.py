@@ -42,3 +42,20 @@ def test_the_storefront_sends_them_with_a_policy_its_own_scripts_run_under(tmp_p
         policy = response.headers["Content-Security-Policy"]
         assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy and "'unsafe-eval'" not in policy
     assert client.get("/assets/app.js").headers["Cache-Control"] == "public, max-age=300"  # its own caching stays
+
+
+def test_a_given_admin_password_is_not_printed_into_a_log_a_generated_one_is(table, monkeypatch, capsys):
+    """Issue 32, defect 10: ADMIN_PASSWORD is the developer's own; the banner shows it on a
+    terminal only (here stdout is captured, as when make run's output goes to a file)."""
+    from devtools import local_server
+    from tests.conftest import dynamodb_client
+
+    monkeypatch.setenv("SEED", "1")
+    monkeypatch.setenv("ADMIN_PASSWORD", "Given-Admin-Pass-9")
+    given = local_server.seed_and_load(dynamodb_client(), [])
+    assert given == "Demo admin: admin@example.com / (the password in ADMIN_PASSWORD)  (created)"
+    monkeypatch.delenv("ADMIN_PASSWORD")
+    generated = local_server.seed_and_load(dynamodb_client(), [])
+    password = generated.split(" / ", 1)[1].split()[0]
+    assert password.startswith("Aa1!") and "already there" in generated  # nothing else would tell it
+    assert "Given-Admin-Pass-9" not in capsys.readouterr().out
