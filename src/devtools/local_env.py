@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from typing import Any
 
 from . import serverless_config
@@ -98,7 +99,7 @@ def seed_and_load(client: Any, notes: list[str]) -> str | None:
         admin = seed.seed_demo_data()
         if admin.products:
             notes.append(f"Seeded {admin.products} demo products.")
-        admin_line = admin.line()
+        admin_line = admin.line(on_terminal=sys.stdout.isatty())
     from . import bulk_seed
 
     volume = bulk_seed.seed_from_environment(client, os.environ["TABLE_NAME"])

@@ -7,7 +7,9 @@ default secret anywhere in this code base.
 from __future__ import annotations
 
 import functools
+import math
 import os
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -146,15 +148,26 @@ def payment_settings() -> PaymentSettings:
     )
 
 
-@functools.cache
+# A secret found is kept for the container's life; "not configured" only this long, so that
+# creating the parameter heals warm containers within seconds, with no recycle.
+MISSING_SECRET_SECONDS = 10.0
+_monotonic = time.monotonic
+_secrets: dict[str, tuple[str | None, float]] = {}  # name -> (value, until); until inf when found
+
+
 def stripe_secret(name: str) -> str | None:
     """STRIPE_SECRET_KEY or STRIPE_WEBHOOK_SECRET: from the variable locally, on AWS from the
     SSM SecureString named by <name>_PARAMETER (read once per cold start, like the JWT secret).
-    None when neither is set: the routes that need it answer 503, nothing falls back."""
+    None when neither is set: the routes that need it answer 503, nothing falls back; that
+    answer is remembered for MISSING_SECRET_SECONDS only."""
+    cached = _secrets.get(name)
+    if cached is not None and _monotonic() < cached[1]:
+        return cached[0]
     value = os.environ.get(name, "")
     parameter = os.environ.get(name + "_PARAMETER", "")
     if not value and parameter:
         value = _read_secure_parameter(parameter, missing_ok=True) or ""
+    _secrets[name] = (value or None, math.inf if value else _monotonic() + MISSING_SECRET_SECONDS)
     return value or None
 
 
@@ -193,11 +206,37 @@ def _ssm() -> Any:
     return aws.client("ssm", settings().region)
 
 
+# A role without ssm:GetParameter (or kms:Decrypt) on the parameter: a deployment error that no
+# retry heals, so a 500, an ERROR line and a metric for the alarm, not a 503.
+ACCESS_DENIED = frozenset({"AccessDeniedException", "AccessDenied", "UnauthorizedOperation"})
+METRICS_NAMESPACE = "Shop"
+
+
+def _denied(error: BaseException, names: tuple[str, ...]) -> Exception | None:
+    """For an SSM ClientError that is an access denial: logged loudly, counted as the metric
+    SsmAccessDenied (CloudWatch embedded metric format), and returned as a ConfigError."""
+    response = getattr(error, "response", None)
+    code = aws.error_code(error) if isinstance(response, dict) else ""
+    if code not in ACCESS_DENIED:
+        return None
+    from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+    from .log import logger
+
+    logger.error(
+        "SSM access denied",  # the names and the code only: never a value
+        extra={"parameter": ",".join(names), "errorCode": code},
+    )
+    with single_metric(name="SsmAccessDenied", unit=MetricUnit.Count, value=1, namespace=METRICS_NAMESPACE) as metric:
+        metric.add_dimension(name="service", value=os.environ.get("POWERTOOLS_SERVICE_NAME", "shop-api"))
+    return ConfigError(f"SSM access denied to {', '.join(names)} ({code})")
+
+
 def _read_secure_parameter(name: str, missing_ok: bool = False) -> str | None:
     """The SecureString's value (the Stripe secrets). A missing parameter is a deployment error;
-    SSM failing, throttling (a burst of cold starts) or refusing the read is a 503 with
-    Retry-After (aws.translated), retried at the next request, since nothing is cached until
-    the read succeeds."""
+    SSM failing or throttling (a burst of cold starts) is a 503 with Retry-After
+    (aws.translated), retried at the next request, since nothing is cached until the read
+    succeeds; a role denied the read is a 500 with a loud log line and a metric (_denied)."""
     client = _ssm()
     with aws.translated(refusals=True):
         try:
@@ -206,15 +245,26 @@ def _read_secure_parameter(name: str, missing_ok: bool = False) -> str | None:
             if missing_ok:
                 return None
             raise ConfigError(f"SSM parameter {name} does not exist") from None
+        except Exception as error:
+            denied = _denied(error, (name,))
+            if denied is None:
+                raise
+            raise denied from None
 
 
 def _read_secure_parameters(*names: str) -> dict[str, str]:
     """The SecureStrings' values by name, in one GetParameters call; a name that does not exist
-    is left out. SSM failing, throttling (a burst of cold starts) or refusing the read is a 503
-    with Retry-After (aws.translated), retried at the next request, since nothing is cached
-    until the read succeeds."""
+    is left out. SSM failing or throttling is a 503 with Retry-After (aws.translated), retried at
+    the next request, since nothing is cached until the read succeeds; a denied read is a 500
+    (_denied)."""
     with aws.translated(refusals=True):
-        found = _ssm().get_parameters(Names=list(names), WithDecryption=True)["Parameters"]
+        try:
+            found = _ssm().get_parameters(Names=list(names), WithDecryption=True)["Parameters"]
+        except Exception as error:
+            denied = _denied(error, names)
+            if denied is None:
+                raise
+            raise denied from None
     return {parameter["Name"]: parameter["Value"] for parameter in found}
 
 
@@ -226,4 +276,4 @@ def reset() -> None:
     media_settings.cache_clear()
     _ssm.cache_clear()
     payment_settings.cache_clear()
-    stripe_secret.cache_clear()
+    _secrets.clear()

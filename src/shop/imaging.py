@@ -106,8 +106,14 @@ def process(data: bytes) -> Processed:
         if width * height > MAX_PIXELS:
             raise Refused("too_many_pixels")
         try:
-            if fmt == "JPEG":  # decode at the smallest scale that still covers the large size
-                image.draft("RGB", _size_of(width, height, WIDTHS["large"]))
+            # EXIF orientation 5 to 8 turns the stored image a quarter: read before decoding.
+            turned = image.getexif().get(0x0112, 1) in (5, 6, 7, 8)
+            if fmt == "JPEG":  # decode at the smallest scale that still covers the large size, upright
+                if turned:
+                    upright_width, upright_height = _size_of(height, width, WIDTHS["large"])
+                    image.draft("RGB", (upright_height, upright_width))
+                else:
+                    image.draft("RGB", _size_of(width, height, WIDTHS["large"]))
             image.load()
             upright = ops.exif_transpose(image)
         except pil.DecompressionBombError:
@@ -116,8 +122,7 @@ def process(data: bytes) -> Processed:
             raise Refused("corrupt_image") from None
         if not _ends_where_the_image_ends(data, fmt):
             raise Refused("trailing_data")
-        orientation = image.getexif().get(0x0112, 1)
-        if orientation in (5, 6, 7, 8):
+        if turned:
             width, height = height, width
         has_alpha = upright.mode in ("RGBA", "LA", "PA") or "transparency" in upright.info
         pixels = upright.convert("RGBA" if has_alpha else "RGB")

@@ -115,6 +115,8 @@ class Request:
             raise errors.UnsupportedMediaType()
         try:
             parsed = jsonio.loads(data)
+        except jsonio.DuplicateKey as duplicate:
+            raise errors.InvalidJson(str(duplicate)) from None
         except (ValueError, RecursionError):  # UnicodeDecodeError and UnicodeEncodeError are ValueErrors
             raise errors.InvalidJson() from None
         if not isinstance(parsed, dict):

@@ -48,11 +48,29 @@ COMMON_PASSWORDS = frozenset(
 )
 
 
+# What no free text may hold: the C0 and C1 controls (NUL, ESC, DEL, NEL, ...) and the
+# bidirectional embeddings, overrides and isolates that make "exe.jpg" display as "gpj.exe".
+# A multi-line field (a description) may still break lines and tab.
+CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+LINE_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
 class Trimmed(fields.String):
-    """A string with surrounding whitespace removed before length checks."""
+    """Free text: surrounding whitespace removed before length checks, and refused when it
+    holds a control or bidi-override character (CONTROLS; LINE_CONTROLS when `multiline`).
+    Every free-text field of every schema is one of these, so the rule lives here only."""
+
+    checks_controls = True
+
+    def __init__(self, *, multiline: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.refused = LINE_CONTROLS if multiline else CONTROLS
 
     def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> str:
-        return super()._deserialize(value, attr, data, **kwargs).strip()
+        text: str = super()._deserialize(value, attr, data, **kwargs)
+        if self.checks_controls and self.refused.search(text):
+            raise ValidationError("Must not contain control or bidirectional-override characters.")
+        return text.strip()
 
 
 class Email(Trimmed):
@@ -68,6 +86,8 @@ class Email(Trimmed):
 
 class LoginEmail(Trimmed):
     """At login nothing is refused: an address with no spelling matches no account (401)."""
+
+    checks_controls = False
 
     def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> str:
         return email_addresses.normalize_for_lookup(super()._deserialize(value, attr, data, **kwargs))
@@ -145,8 +165,8 @@ def strong_password(value: str) -> None:
         raise ValidationError(problems)
 
 
-def _text(low: int, high: int, **kwargs: Any) -> Trimmed:
-    return Trimmed(validate=validate.Length(min=low, max=high), **kwargs)
+def _text(low: int, high: int, multiline: bool = False, **kwargs: Any) -> Trimmed:
+    return Trimmed(validate=validate.Length(min=low, max=high), multiline=multiline, **kwargs)
 
 
 class RegisterSchema(Schema):
@@ -162,7 +182,7 @@ class LoginSchema(Schema):
 
 class ProductCreateSchema(Schema):
     name = _text(1, 200, required=True)
-    description = _text(0, 2000)
+    description = _text(0, 2000, multiline=True)
     price = Money(required=True)
     category = _text(1, 50, required=True)
     stock = WholeNumber(required=True, validate=validate.Range(min=0, max=MAX_STOCK))
@@ -171,7 +191,7 @@ class ProductCreateSchema(Schema):
 
 class ProductUpdateSchema(Schema):
     name = _text(1, 200)
-    description = _text(0, 2000)
+    description = _text(0, 2000, multiline=True)
     price = Money()
     category = _text(1, 50)
     stock = WholeNumber(validate=validate.Range(min=0, max=MAX_STOCK))

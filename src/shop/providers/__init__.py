@@ -20,19 +20,29 @@ from .base import Charge, Outcome, PaymentProvider, ProviderUnavailable, Unknown
 __all__ = ["Charge", "Outcome", "PaymentProvider", "ProviderUnavailable", "UnknownPaymentMethod", "cents", "provider"]
 
 
-@functools.cache
 def provider() -> PaymentProvider:
     from .. import config
 
     settings = config.payment_settings()
-    if settings.provider == "stripe":
-        from .stripe_api import StripeProvider
+    if settings.provider == "stripe":  # its key may be created after a cold start (config.stripe_secret)
+        return _stripe(config.stripe_secret("STRIPE_SECRET_KEY"), settings.stripe_api_base)
+    return _fake()
 
-        return StripeProvider(config.stripe_secret("STRIPE_SECRET_KEY"), settings.stripe_api_base)
+
+@functools.cache
+def _stripe(api_key: str | None, api_base: str | None) -> PaymentProvider:
+    from .stripe_api import StripeProvider
+
+    return StripeProvider(api_key, api_base)
+
+
+@functools.cache
+def _fake() -> PaymentProvider:
     from .fake import FakeProvider
 
     return FakeProvider()
 
 
 def reset() -> None:
-    provider.cache_clear()
+    _stripe.cache_clear()
+    _fake.cache_clear()

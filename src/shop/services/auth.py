@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from .. import email_addresses, passwords, tokens
+from .. import config, email_addresses, passwords, tokens
 from ..clock import now_iso
 from ..errors import EmailTaken, InvalidCredentials, NotFound
 from ..storage.failures import AlreadyExists, Missing
@@ -22,6 +22,9 @@ def _session(user: dict[str, Any]) -> dict[str, Any]:
 
 
 def register(store: Storage, email: str, password: str, name: str) -> dict[str, Any]:
+    # The signing secret first (on a cold start, from SSM): an SSM outage is a 503 that wrote
+    # nothing, so the client's retry registers; after the write, issuing the token cannot fail.
+    config.signing_secrets()
     now = now_iso()
     user = {
         "userId": str(uuid.uuid4()),

@@ -3,7 +3,9 @@
 An image is a record on its product: `processing` from the moment an upload is signed,
 then `ready` (with its renditions) or `rejected` (with a reason). At most MAX_IMAGES
 records that count (ready ones, and processing ones whose upload may still arrive) per
-product, enforced by one conditional write of the whole set.
+product, enforced by one conditional write on the size of the set of those ids (concurrent
+uploads do not contend); the whole set is rewritten under a version check only for a product's
+first image, to prune it, or to start counting on an item written before the count existed.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from ..errors import NotFound, ProductNotFound, ServiceUnavailable, TooManyImage
 from ..limits import MAX_IMAGE_BYTES
 from ..log import logger
 from ..storage import keys
-from ..storage.failures import Missing, StatusChanged, VersionChanged
+from ..storage.failures import Full, Missing, StatusChanged, VersionChanged
 from ..storage.protocol import Storage
 
 MAX_IMAGES = 10
@@ -55,19 +57,25 @@ def create_upload(store: Storage, media: Any, product_id: str, content_type: str
             raise ProductNotFound()
         now = int(time.time())
         images, dropped = _pruned(found.images, now)
-        if sum(1 for r in images.values() if r["status"] != "rejected") >= MAX_IMAGES:
-            raise TooManyImages(details={"images": [f"A product has at most {MAX_IMAGES} images."]})
+        counting = {i for i, r in images.items() if r["status"] != "rejected"}
+        if len(counting) >= MAX_IMAGES:
+            raise _too_many()
         expires = now + UPLOAD_SECONDS
-        images[image_id] = {
+        record = {
             "status": "processing",
             "createdAt": now_iso(),
             "contentType": content_type,
             "uploadExpiresAt": expires,
         }
         try:
-            store.images.replace(product_id, images, found.version)
+            if dropped or not found.images or found.counting != counting:
+                store.images.replace(product_id, {**images, image_id: record}, found.version)
+            else:
+                store.images.add(product_id, image_id, record, MAX_IMAGES)
         except Missing:
             raise ProductNotFound() from None
+        except Full:
+            raise _too_many() from None
         except VersionChanged:
             continue  # another upload, or a processed image, changed the set: count again
         if dropped:
@@ -81,13 +89,17 @@ def create_upload(store: Storage, media: Any, product_id: str, content_type: str
     raise ServiceUnavailable(retry_after=1)
 
 
+def _too_many() -> TooManyImages:
+    return TooManyImages(details={"images": [f"A product has at most {MAX_IMAGES} images."]})
+
+
 def urls(product_id: str, image_id: str, base_url: str) -> dict[str, str]:
     return {size: f"{base_url}/{keys.rendition(product_id, image_id, size)}" for size in keys.RENDITION_SIZES}
 
 
 def present(product: dict[str, Any]) -> dict[str, Any]:
     """A product as clients see it: `images` lists the ready ones in upload order, with absolute URLs."""
-    shown = {k: v for k, v in product.items() if k not in ("images", "imagesVersion")}
+    shown = {k: v for k, v in product.items() if k not in ("images", "imagesVersion", "countingImages")}
     ready = [(i, r) for i, r in _ordered(product.get("images") or {}) if r["status"] == "ready"]
     base_url = _base_url() if ready else ""
     shown["images"] = [
