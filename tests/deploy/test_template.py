@@ -237,7 +237,8 @@ def test_only_cloudfront_reads_the_bucket_and_only_images(template):
 def test_only_process_image_reads_uploads_and_writes_images_and_the_api_only_signs(template):
     """The S3 actions of every role, by prefix: the API functions sign uploads (PutObject on
     uploads/, which a presigned POST is authorised by) and delete files; processImage alone reads
-    uploads and writes renditions; nothing can list or read the bucket through the API."""
+    uploads and writes renditions, and alone may list the bucket (so that S3 answers it a missing
+    upload with 404, not 403); nothing can list or read the bucket through the API."""
     granted: dict[str, set[tuple[str, str]]] = {}
     for name, properties in lambda_resources(template).items():
         for statement in _statements(template, properties):
@@ -251,7 +252,8 @@ def test_only_process_image_reads_uploads_and_writes_images_and_the_api_only_sig
     writers = {n for n, g in granted.items() if ("s3:PutObject", "images") in g}
     assert readers == writers == {"processImage"}
     assert {n for n, g in granted.items() if ("s3:PutObject", "uploads") in g} == {"createImageUpload"}
-    assert not any(a in ("s3:ListBucket", "s3:*") for g in granted.values() for a, _ in g)
+    assert {n for n, g in granted.items() if any(a == "s3:ListBucket" for a, _ in g)} == {"processImage"}
+    assert not any(a == "s3:*" for g in granted.values() for a, _ in g)
 
 
 # The dimension sets AWS publishes these metrics with (CloudWatch's metric docs). An alarm on any
@@ -545,7 +547,7 @@ def test_order_events_path_streams_filters_retries_and_dead_letters(template):
         for a in _of_type(template, "AWS::CloudWatch::Alarm").values()
         if a["Properties"].get("MetricName") == "ApproximateNumberOfMessagesVisible"
     }
-    assert watched == {"OrderEventsDeadLetterQueue", "OrderStreamFailuresQueue"}
+    assert watched == {"OrderEventsDeadLetterQueue", "OrderStreamFailuresQueue", "ImageFailuresQueue"}
     send = next(s for s in _statements(template, notifier) if "ses:SendRawEmail" in _actions(s))
     assert (
         send["Condition"]["StringEquals"]["ses:FromAddress"]
