@@ -41,10 +41,8 @@ def start_local_server(profile: str, env: dict[str, str]) -> tuple[str, subproce
         "JWT_SECRET": secrets.token_urlsafe(48),
         "BCRYPT_ROUNDS": os.environ.get("BCRYPT_ROUNDS", "10"),
         "SEED_VOLUME": "1" if profile == "volume" else "0",
-        # Every simulated user comes from 127.0.0.1: the per-address login/register limits would
-        # turn the run into a test of the limiter (they are tested in tests/security).
-        "LOGIN_IP_LIMIT": os.environ.get("LOGIN_IP_LIMIT", "100000"),
-        "REGISTER_IP_LIMIT": os.environ.get("REGISTER_IP_LIMIT", "100000"),
+        # No LOGIN_IP_LIMIT / REGISTER_IP_LIMIT override: every simulated user has a 127.x.y.z
+        # source address of its own (load/addresses.py), so the production limits apply as they are.
     }
     # Embedded moto unless LOAD_DYNAMODB_ENDPOINT_URL names e.g. DynamoDB Local (BACKEND=dynamodb-local
     # sets it to the DynamoDB Local started next to this script in its network namespace).
