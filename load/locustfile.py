@@ -9,15 +9,20 @@ from __future__ import annotations
 import json
 import os
 import pathlib
+import sys
+import time
 
 import shapes
 import thresholds
 from locust import events
+from locust.runners import WorkerRunner
 from users import Admin, Browser, Buyer, Shopper
 
 PROFILE = os.environ.get("PROFILE", "load")
 SelectedProfile = shapes.select(PROFILE)
 REPORTS = pathlib.Path(os.environ.get("LOAD_REPORTS", pathlib.Path(__file__).parent / "reports"))
+PROGRESS_SECONDS = float(os.environ.get("LOAD_PROGRESS_SECONDS", "10"))
+_progress: list = []  # the greenlet printing progress lines, while a test runs
 
 __all__ = ["Admin", "Browser", "Buyer", "SelectedProfile", "Shopper"]
 
@@ -25,6 +30,32 @@ __all__ = ["Admin", "Browser", "Buyer", "SelectedProfile", "Shopper"]
 @events.request.add_listener
 def _measure(response_time, exception, **kwargs):
     shapes.meter.record(response_time or 0, exception is not None)
+
+
+@events.test_start.add_listener
+def _start_progress(environment, **kwargs):
+    """A progress line every LOAD_PROGRESS_SECONDS (10 s) on stdout, from the master or the
+    only process (workers stay quiet: their figures reach the master)."""
+    if isinstance(environment.runner, WorkerRunner) or PROGRESS_SECONDS <= 0:
+        return
+    import gevent
+
+    started = time.monotonic()
+    print(f"{PROFILE} judges: " + "; ".join(thresholds.judged(PROFILE)), flush=True)
+
+    def report():
+        while True:
+            gevent.sleep(PROGRESS_SECONDS)
+            line = thresholds.progress(environment.stats, environment.runner.user_count, time.monotonic() - started)
+            print(line, file=sys.stdout, flush=True)
+
+    _progress.append(gevent.spawn(report))
+
+
+@events.test_stop.add_listener
+def _stop_progress(environment, **kwargs):
+    while _progress:  # the web UI starts and stops tests in one process
+        _progress.pop().kill(block=False)
 
 
 @events.quitting.add_listener
@@ -49,6 +80,7 @@ def _verdict(environment, **kwargs):
         "host": environment.host,
         "scale": shapes.SCALE,
         "thresholds": {"p95_ms": p95_limit, "failure_ratio": failure_limit},
+        "judges": thresholds.judged(PROFILE),
         "rows": rows,
         "findings": findings,
         "problems": problems,

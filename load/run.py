@@ -106,6 +106,8 @@ def print_summary(summary: dict[str, Any], code: int) -> None:
         f"\n== {summary['profile']} on {summary['host']} (time scale {summary['scale']}) "
         f"thresholds: p95 < {limits['p95_ms']:.0f} ms, failures < {limits['failure_ratio']:.0%} =="
     )
+    for judged in summary.get("judges", []):
+        print(f"judges: {judged}")
     print(f"{'request':<38}{'reqs':>8}{'fails':>7}{'req/s':>8}{'p50':>7}{'p95':>7}{'p99':>7}  verdict")
     for row in summary["rows"]:
         verdict = "FAIL " + "; ".join(row["broken"]) if row["broken"] else "ok"

@@ -18,9 +18,8 @@ import addresses  # noqa: E402  # load/ is Locust's folder, not a package
 
 def test_a_run_with_the_limits_on_fails_nothing_and_leaves_this_machine_able_to_sign_up(limited_server, tmp_path):
     # Before the run: 127.0.0.1 has used none of its two sign-ups.
-    result = locust(
-        ["--headless", "--host", limited_server.url, "--only-summary"], locust_env(limited_server, tmp_path)
-    )
+    env = locust_env(limited_server, tmp_path, LOAD_PROGRESS_SECONDS="3")
+    result = locust(["--headless", "--host", limited_server.url, "--only-summary"], env)
     summary = json.loads((tmp_path / "load-summary.json").read_text())
     total = next(row for row in summary["rows"] if row["name"] == "TOTAL")
     registers = next(row for row in summary["rows"] if row["name"] == "POST /auth/register")
@@ -28,6 +27,12 @@ def test_a_run_with_the_limits_on_fails_nothing_and_leaves_this_machine_able_to_
     assert registers["requests"] > 2, result.stderr
     assert total["failures"] == 0, result.stderr
     assert result.returncode == 0, result.stderr
+    # While it ran: what the verdict judges, then a progress line every 3 s (a 12 s run).
+    assert "load judges: p95 < 2000 ms per request type and in total" in result.stdout
+    progress = [line for line in result.stdout.splitlines() if " users " in line and " req/s " in line]
+    assert len(progress) >= 3, result.stdout
+    assert all(" p95 " in line and " failures 0 (0.00%)" in line for line in progress), progress
+    assert summary["judges"][0] == "p95 < 2000 ms per request type and in total"
     # The machine's own address signs up twice afterwards, and the limit still holds on the third.
     for n in range(2):
         assert register(limited_server.url, f"after-{n}@example.com").status_code == 201
