@@ -32,6 +32,21 @@ def _measure(response_time, exception, **kwargs):
     shapes.meter.record(response_time or 0, exception is not None)
 
 
+_worker_requests: dict[str, int] = {}  # distributed mode, on the master: requests each worker reported
+
+
+@events.worker_report.add_listener
+def _measure_workers(client_id, data, **kwargs):
+    """On the master: the requests a worker reports (every 3 s, counted since its last report) feed
+    the meter the stress and spike shapes judge their windows by, and the per-worker count."""
+    total = data.get("stats_total") or {}
+    times = sorted(rt for rt, count in (total.get("response_times") or {}).items() for _ in range(count))
+    failed = total.get("num_failures", 0)
+    for index, response_time in enumerate(times):
+        shapes.meter.record(response_time, index < failed)
+    _worker_requests[client_id] = _worker_requests.get(client_id, 0) + total.get("num_requests", 0)
+
+
 @events.test_start.add_listener
 def _start_progress(environment, **kwargs):
     """A progress line every LOAD_PROGRESS_SECONDS (10 s) on stdout, from the master or the
@@ -60,7 +75,10 @@ def _stop_progress(environment, **kwargs):
 
 @events.quitting.add_listener
 def _verdict(environment, **kwargs):
-    """Judge the run, write load/reports/<profile>-summary.json, set the exit code."""
+    """Judge the run, write load/reports/<profile>-summary.json, set the exit code (on the master
+    in distributed mode: a worker's own figures are only its share)."""
+    if isinstance(environment.runner, WorkerRunner):
+        return
     # Spike and stress are meant to overload the server: their latency is judged by
     # their own findings (recovery, breaking point), the failure ratio still counts.
     rows = thresholds.judge(environment.stats, check_latency=PROFILE in ("load", "volume"))
@@ -81,6 +99,7 @@ def _verdict(environment, **kwargs):
         "scale": shapes.SCALE,
         "thresholds": {"p95_ms": p95_limit, "failure_ratio": failure_limit},
         "judges": thresholds.judged(PROFILE),
+        "workers": dict(_worker_requests),
         "rows": rows,
         "findings": findings,
         "problems": problems,

@@ -25,6 +25,8 @@ def locust_env(server, reports: pathlib.Path, **extra: str) -> dict[str, str]:
         "ADMIN_EMAIL": server.admin_email,
         "ADMIN_PASSWORD": server.admin_password,
         "LOAD_REPORTS": str(reports),
+        # What these tests check does not depend on speed; 8 processes share this machine's cores.
+        "THRESHOLD_P95_MS": "60000",
         **extra,
     }
 

@@ -28,11 +28,11 @@ def test_a_run_with_the_limits_on_fails_nothing_and_leaves_this_machine_able_to_
     assert total["failures"] == 0, result.stderr
     assert result.returncode == 0, result.stderr
     # While it ran: what the verdict judges, then a progress line every 3 s (a 12 s run).
-    assert "load judges: p95 < 2000 ms per request type and in total" in result.stdout
+    assert "load judges: p95 < 60000 ms per request type and in total" in result.stdout
     progress = [line for line in result.stdout.splitlines() if " users " in line and " req/s " in line]
     assert len(progress) >= 3, result.stdout
     assert all(" p95 " in line and " failures 0 (0.00%)" in line for line in progress), progress
-    assert summary["judges"][0] == "p95 < 2000 ms per request type and in total"
+    assert summary["judges"][0] == "p95 < 60000 ms per request type and in total"
     # The machine's own address signs up twice afterwards, and the limit still holds on the third.
     for n in range(2):
         assert register(limited_server.url, f"after-{n}@example.com").status_code == 201
