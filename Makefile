@@ -36,7 +36,7 @@ DEPLOY_TEST_ENV := SHOP_PACKAGE_DIR=$(CURDIR)/.serverless SHOP_PACKAGE_LOG=$(CUR
 
 
 .PHONY: checkov workflow-lint smoke apigateway-logs-role
-.PHONY: mutation run reset preflight test lint unit integration blackbox security test-iam test-dynamodb-local admin deploy clean help openapi test-api test-fuzz load load-smoke bench bench-servers package cfn-lint deploy-checks bench-cold
+.PHONY: cost mutation run reset preflight test lint unit integration blackbox security test-iam test-dynamodb-local admin deploy clean help openapi test-api test-fuzz load load-smoke bench bench-servers package cfn-lint deploy-checks bench-cold
 
 help:
 	@echo "make run [FRESH=1]   the API on http://127.0.0.1:3000 (DynamoDB Local, data kept in .local/; reloads on changes)"
@@ -57,6 +57,7 @@ help:
 	@echo "make bench-servers [BENCH_QUICK=1]   make run against serverless-offline on the same DynamoDB Local"
 	@echo "make package [STAGE=prod]  build the Lambda zips and the CloudFormation template offline (.serverless/)"
 	@echo "make bench-cold  cold-start ratios of every packaged function (docs/BENCHMARKS.md)"
+	@echo "make cost        price of a million requests of the shopper mix (capacity units on DynamoDB Local; assumptions printed)"
 	@echo "make mutation    mutmut over the core modules with the fast suites (docs/TESTING.md; not in make test)"
 
 $(RUN_DEPS): requirements.txt requirements-run.txt deploy/layers/pillow/requirements.txt
@@ -210,6 +211,13 @@ test-iam: $(DEPS)
 	test -f $(TEMPLATE) || $(MAKE) package
 	SHOP_TABLE_TEMPLATE=$(TEMPLATE) SHOP_IAM_TEMPLATE=$(TEMPLATE) SHOP_IAM_EVERY_FUNCTION=1 \
 		$(PY) -m pytest -q -p no:cacheprovider tests/integration
+
+# The price of a million requests of the shopper mix: capacity units measured on DynamoDB Local
+# (tests/integration/test_capacity_units.py), priced with the assumptions scripts/cost.py prints.
+cost: $(DEPS) $(NODE_DEPS)
+	mkdir -p .cache/cost && rm -f .cache/cost/units.json
+	COST_UNITS_FILE=$(CURDIR)/.cache/cost/units.json scripts/test-dynamodb-local.sh -q tests/integration/test_capacity_units.py
+	COST_UNITS_FILE=$(CURDIR)/.cache/cost/units.json $(PY) scripts/cost.py
 
 bench-cold: $(LAMBDA_SITES)
 	test -d .serverless || $(MAKE) package

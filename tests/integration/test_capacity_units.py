@@ -8,6 +8,9 @@ moto does not compute DynamoDB's units, so this runs on DynamoDB Local only
 
 from __future__ import annotations
 
+import json
+import os
+import pathlib
 import uuid
 
 import pytest
@@ -61,6 +64,9 @@ def test_capacity_units_per_request_of_the_shopper_mix(units, admin, customer, p
     order_id = invoke("GET", "/orders", token=customer.token).data[0]["id"]
     figures["GET /orders"] = measure(units, "GET", "/orders", query={"limit": "20"}, token=customer.token)
     figures["GET /orders/{id}"] = measure(units, "GET", f"/orders/{order_id}", token=customer.token)
+    if os.environ.get("COST_UNITS_FILE"):  # `make cost` prices what was measured here
+        units_out = {name: {"read": read, "write": write} for name, (_, read, write) in figures.items()}
+        pathlib.Path(os.environ["COST_UNITS_FILE"]).write_text(json.dumps(units_out, indent=2))
     # (status, read units, write units); transactions bill twice, a strongly consistent read a
     # whole unit per 4 KB, an eventually consistent one half.
     assert figures == {
