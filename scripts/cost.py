@@ -87,13 +87,12 @@ def main() -> int:
     print(f"| **one million requests of the mix** | 100% | | | | | | | | | | **{total:.2f}** |")
     print("\nAssumptions (prices are list prices, us-east-1, USD; durations are not measurements):")
     for name, value in PRICES.items():
-        print(f"- {name}: {value:g}")
+        print(f"- {name}: {value:.10g}".rstrip("0"))
     print("- each route's warm duration: the 'assumed ms' column; Lambda memory: serverless.yml")
     print("- each checkout: 1 SNS publish, 3 SQS requests, 1 SES email;")
     print("  publishOrderEvents and notifyCustomers invoked once each, 100 ms")
-    print(
-        "- the mix: the Locust users' weights (shares above); admin routes and payments not priced (units not measured)"
-    )
+    print("- the mix: the shares above, a rounded guess after the Locust users' weights, not counted from a run;")
+    print("  admin routes, payments and the other routes are not priced (their units are not measured yet)")
     print("- no free tier, no CloudWatch logs, no data transfer")
     return 0
 
