@@ -136,16 +136,20 @@ security: $(SECDEPS)
 	$(PY) -m bandit -r src -q
 	$(PY) -m devtools.dependency_audit
 
+# Each step's wall time lands here (scripts/timed.sh) and is printed at the end.
+TEST_TIMES := .cache/test-times.txt
 test: lint security workflow-lint $(DEPS) package cfn-lint checkov $(LAMBDA_SITES)
-	rm -f .coverage .coverage.*
-	$(DEPLOY_TEST_ENV) $(PY) -m coverage run -m pytest
+	rm -f .coverage .coverage.* $(TEST_TIMES)
+	TEST_TIMES=$(TEST_TIMES) scripts/timed.sh pytest env $(DEPLOY_TEST_ENV) $(PY) -m coverage run -m pytest
 	$(PY) -m coverage combine --quiet
 	$(PY) -m coverage report
-	$(MAKE) --no-print-directory test-iam
-	$(MAKE) --no-print-directory test-dynamodb-local
-	$(MAKE) --no-print-directory test-fuzz
-	$(MAKE) --no-print-directory load-smoke
-	$(MAKE) --no-print-directory test-api
+	TEST_TIMES=$(TEST_TIMES) scripts/timed.sh test-iam $(MAKE) --no-print-directory test-iam
+	TEST_TIMES=$(TEST_TIMES) scripts/timed.sh test-dynamodb-local $(MAKE) --no-print-directory test-dynamodb-local
+	TEST_TIMES=$(TEST_TIMES) scripts/timed.sh test-fuzz $(MAKE) --no-print-directory test-fuzz
+	TEST_TIMES=$(TEST_TIMES) scripts/timed.sh load-smoke $(MAKE) --no-print-directory load-smoke
+	TEST_TIMES=$(TEST_TIMES) scripts/timed.sh test-api $(MAKE) --no-print-directory test-api
+	@echo "== make test: time per step (the prerequisites lint, security, package, cfn-lint, checkov are not timed)"
+	@cat $(TEST_TIMES)
 
 # The repository, order, idempotency and lifecycle tests again, on DynamoDB Local
 # (in a private network namespace; see the script).
