@@ -55,7 +55,7 @@ help:
 	@echo "make bench-cold  cold-start ratios of every packaged function (docs/BENCHMARKS.md)"
 	@echo "make mutation    mutmut over the core modules with the fast suites (docs/TESTING.md; not in make test)"
 
-$(DEPS): requirements.txt requirements-dev.txt deploy/layers/pillow/requirements.txt
+$(DEPS): requirements.txt requirements-dev.txt $(wildcard deploy/layers/*/requirements.txt)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
@@ -136,20 +136,23 @@ test: lint security workflow-lint $(DEPS) package cfn-lint checkov $(LAMBDA_SITE
 test-dynamodb-local: $(DEPS) $(NODE_DEPS)
 	scripts/test-dynamodb-local.sh
 
-# processImage's Pillow layer (serverless.yml `layers.pillow`), wheels for the Lambda runtime.
-PILLOW_LAYER := .cache/layers/pillow
-$(PILLOW_LAYER)/.installed: deploy/layers/pillow/requirements.txt $(DEPS)
-	rm -rf $(PILLOW_LAYER) && mkdir -p $(PILLOW_LAYER)
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-compile --no-deps --target $(PILLOW_LAYER)/python \
+# The Lambda layers of serverless.yml (`layers.<name>.path: .cache/layers/<name>`), each built from
+# deploy/layers/<name>/requirements.txt with wheels for the Lambda runtime into python/ (/opt/python).
+# Every layer that has a requirements file gets a rule: `package` and `deploy` depend on all of them,
+# so a fresh clone or CI runner (no .cache) builds them before serverless packages them.
+LAYER_BUILDS := $(patsubst deploy/layers/%/requirements.txt,.cache/layers/%/.installed,$(wildcard deploy/layers/*/requirements.txt))
+.cache/layers/%/.installed: deploy/layers/%/requirements.txt $(DEPS)
+	rm -rf $(@D) && mkdir -p $(@D)
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-compile --no-deps --target $(@D)/python \
 		--platform manylinux2014_x86_64 --platform manylinux_2_28_x86_64 --python-version 3.12 --implementation cp \
 		--only-binary=:all: -r $<
-	rm -rf $(PILLOW_LAYER)/python/bin $(PILLOW_LAYER)/python/*.dist-info/RECORD
+	rm -rf $(@D)/python/bin $(@D)/python/*.dist-info/RECORD
 	touch $@
 
 # The CLI's output is kept in $(PACKAGE_LOG): tests/deploy/test_template.py fails on any
 # configuration warning that docs/DEPLOY.md does not explain.
 PACKAGE_LOG := .cache/serverless-package.log
-package: $(NODE_DEPS) $(DEPS) $(PILLOW_LAYER)/.installed
+package: $(NODE_DEPS) $(DEPS) $(LAYER_BUILDS)
 	rm -rf .serverless && mkdir -p $(dir $(PACKAGE_LOG))
 	$(SLS_OFFLINE) npx --no-install serverless package --stage $(PACKAGE_STAGE) > $(PACKAGE_LOG) 2>&1; \
 		status=$$?; cat $(PACKAGE_LOG); exit $$status
@@ -246,7 +249,7 @@ bench-servers: $(DEPS) $(NODE_DEPS) $(OFFLINE_DEPS)
 
 # Always the CLI pinned in package.json (serverless@3): a global `sls` is v4 nowadays, which
 # needs a login and reads this file differently (docs/DEPLOY.md).
-deploy: $(NODE_DEPS) $(DEPS)
+deploy: $(NODE_DEPS) $(DEPS) $(LAYER_BUILDS)
 	$(PY) -m devtools.deploy_preflight --stage $(or $(STAGE),dev)
 	SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off SLS_PYTHON_BIN=$(CURDIR)/$(PY) \
 		npx --no-install serverless deploy --stage $(or $(STAGE),dev)
