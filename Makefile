@@ -12,10 +12,15 @@ export PYTHONDONTWRITEBYTECODE := 1
 # only stop the SDK from looking for real ones. Wheels are for the Lambda runtime
 # (CPython 3.12, manylinux x86_64; see custom.pythonRequirements), whatever runs pip here.
 PACKAGE_STAGE := $(or $(STAGE),prod)
+# The region the template is packaged for (a deploy packages for its own AWS_REGION). The SES
+# identity a deploy takes from its environment (docs/DEPLOY.md) gets a reserved `.invalid`
+# name offline, when none is given: the template needs one, no mail is sent from it.
+PACKAGE_REGION ?= us-east-1
 TEMPLATE := .serverless/cloudformation-template-update-stack.json
 SLS_OFFLINE := SLS_PACKAGE_OFFLINE=1 SLS_TELEMETRY_DISABLED=1 SLS_TRACKING_DISABLED=1 SLS_NOTIFICATIONS_MODE=off \
 	AWS_ACCESS_KEY_ID=offline AWS_SECRET_ACCESS_KEY=offline AWS_SESSION_TOKEN= AWS_PROFILE= \
-	AWS_REGION=us-east-1 SLS_PYTHON_BIN=$(CURDIR)/$(PY)
+	AWS_REGION=$(PACKAGE_REGION) SLS_PYTHON_BIN=$(CURDIR)/$(PY) \
+	SES_SENDER_IDENTITY=$(or $(SES_SENDER_IDENTITY),offline.invalid) SES_SENDER_ADDRESS=$(or $(SES_SENDER_ADDRESS),orders@offline.invalid)
 
 # The artifact test imports each zip on CPython 3.12 (the wheels are built for it) with
 # only what the Lambda runtime has (boto3) beside it; moto comes from a separate folder,
@@ -28,10 +33,11 @@ LAMBDA_RUNTIME_SITE := .cache/lambda-py312/runtime
 LAMBDA_HARNESS_SITE := .cache/lambda-py312/harness
 LAMBDA_SITES := $(LAMBDA_RUNTIME_SITE)/.installed $(LAMBDA_HARNESS_SITE)/.installed
 DEPLOY_TEST_ENV := SHOP_PACKAGE_DIR=$(CURDIR)/.serverless SHOP_PACKAGE_LOG=$(CURDIR)/.cache/serverless-package.log LAMBDA_PYTHON=$(LAMBDA_PYTHON) \
-	LAMBDA_RUNTIME_SITE=$(CURDIR)/$(LAMBDA_RUNTIME_SITE) LAMBDA_HARNESS_SITE=$(CURDIR)/$(LAMBDA_HARNESS_SITE)
+	LAMBDA_RUNTIME_SITE=$(CURDIR)/$(LAMBDA_RUNTIME_SITE) LAMBDA_HARNESS_SITE=$(CURDIR)/$(LAMBDA_HARNESS_SITE) \
+	SHOP_REGION_PACKAGES=$(PACKAGE_REGION)=$(CURDIR)/.serverless,$(OTHER_REGION)=$(CURDIR)/$(OTHER_REGION_PACKAGE)
 
 
-.PHONY: checkov workflow-lint smoke apigateway-logs-role
+.PHONY: checkov workflow-lint smoke apigateway-logs-role remove deploy-policy package-other-region deploy-rehearsal
 .PHONY: mutation run reset preflight test lint unit integration blackbox security test-iam test-dynamodb-local admin deploy clean help openapi test-api test-fuzz load load-smoke bench bench-servers package cfn-lint deploy-checks bench-cold
 
 help:
@@ -120,7 +126,7 @@ security: $(SECDEPS)
 	$(PY) -m bandit -r src -q
 	$(PY) -m devtools.dependency_audit
 
-test: lint security workflow-lint $(DEPS) package cfn-lint checkov $(LAMBDA_SITES)
+test: lint security workflow-lint $(DEPS) package package-other-region cfn-lint checkov $(LAMBDA_SITES)
 	rm -f .coverage .coverage.*
 	$(DEPLOY_TEST_ENV) $(PY) -m coverage run -m pytest
 	$(PY) -m coverage combine --quiet
@@ -130,6 +136,7 @@ test: lint security workflow-lint $(DEPS) package cfn-lint checkov $(LAMBDA_SITE
 	$(MAKE) --no-print-directory test-fuzz
 	$(MAKE) --no-print-directory load-smoke
 	$(MAKE) --no-print-directory test-api
+	$(MAKE) --no-print-directory deploy-rehearsal
 
 # The repository, order, idempotency and lifecycle tests again, on DynamoDB Local
 # (in a private network namespace; see the script).
@@ -156,6 +163,20 @@ package: $(NODE_DEPS) $(DEPS) $(LAYER_BUILDS)
 	rm -rf .serverless && mkdir -p $(dir $(PACKAGE_LOG))
 	$(SLS_OFFLINE) npx --no-install serverless package --stage $(PACKAGE_STAGE) > $(PACKAGE_LOG) 2>&1; \
 		status=$$?; cat $(PACKAGE_LOG); exit $$status
+
+# The same stage packaged for a region other than us-east-1 (CloudFront's region), so the
+# template tests see both (tests/deploy/test_regions.py): no placeholder, nothing of CloudFront's
+# us-east-1-only resources elsewhere, the region in every global name.
+OTHER_REGION := eu-west-1
+OTHER_REGION_PACKAGE := .cache/package-$(OTHER_REGION)
+# The CLI empties .serverless whatever --package says: the main package is moved aside meanwhile.
+package-other-region: $(NODE_DEPS) $(DEPS) $(LAYER_BUILDS)
+	rm -rf $(OTHER_REGION_PACKAGE) .serverless-main && mkdir -p .cache
+	if [ -d .serverless ]; then mv .serverless .serverless-main; fi; \
+	$(SLS_OFFLINE) AWS_REGION=$(OTHER_REGION) npx --no-install serverless package --stage $(PACKAGE_STAGE) \
+		--region $(OTHER_REGION) --package $(OTHER_REGION_PACKAGE) > $(OTHER_REGION_PACKAGE).log 2>&1; \
+		status=$$?; rm -rf .serverless; if [ -d .serverless-main ]; then mv .serverless-main .serverless; fi; \
+		tail -n 3 $(OTHER_REGION_PACKAGE).log; exit $$status
 
 cfn-lint: $(DEPS)
 	test -f $(TEMPLATE) || $(MAKE) package
@@ -186,7 +207,7 @@ $(LAMBDA_HARNESS_SITE)/.installed: tests/deploy/lambda-harness.txt
 	rm -rf $(@D) && $(LAMBDA_PYTHON) -m pip install --quiet --disable-pip-version-check --target $(@D) -r $<
 	touch $@
 
-deploy-checks: package cfn-lint checkov $(LAMBDA_SITES)
+deploy-checks: package package-other-region cfn-lint checkov $(LAMBDA_SITES)
 	$(DEPLOY_TEST_ENV) $(PY) -m pytest -q tests/deploy
 	$(MAKE) --no-print-directory test-iam
 
@@ -254,6 +275,30 @@ deploy: $(NODE_DEPS) $(DEPS) $(LAYER_BUILDS)
 	SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off SLS_PYTHON_BIN=$(CURDIR)/$(PY) \
 		npx --no-install serverless deploy --stage $(or $(STAGE),dev)
 	$(PY) -m devtools.deploy_site --stage $(or $(STAGE),dev)
+
+# Every bucket of the stack emptied first (site, media, any other: CloudFormation cannot delete a
+# bucket with objects), then the stack removed with the pinned CLI (docs/DEPLOY.md, Teardown).
+remove: $(NODE_DEPS) $(DEPS)
+	$(PY) -m devtools.deploy_teardown --stage $(or $(STAGE),dev)
+	SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off SLS_PYTHON_BIN=$(CURDIR)/$(PY) \
+		npx --no-install serverless remove --stage $(or $(STAGE),dev)
+
+# The deploy rehearsal (docs/DEPLOY.md): make deploy and make remove of the dev stage, from a clean
+# copy of the repository, against a local moto server; serverless-localstack (deploy/emulator,
+# installed apart from the shared node_modules) points the pinned CLI at it.
+EMULATOR_NODE := .cache/emulator-node
+$(EMULATOR_NODE)/.installed: deploy/emulator/package.json deploy/emulator/package-lock.json
+	rm -rf $(@D) && mkdir -p $(@D) && cp $^ $(@D)/
+	cd $(@D) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+deploy-rehearsal: $(DEPS) $(NODE_DEPS) $(EMULATOR_NODE)/.installed
+	$(PY) -m devtools.deploy_rehearsal
+
+# The deploy role's permissions, from the generated template (src/devtools/deploy_policy.py).
+deploy-policy: $(DEPS)
+	test -f $(TEMPLATE) || $(MAKE) package
+	$(PY) -m devtools.deploy_policy --template $(TEMPLATE)
 
 apigateway-logs-role: $(DEPS)
 	$(PY) -m devtools.deploy_preflight --create-logs-role

@@ -80,3 +80,19 @@ def test_the_deploy_workflow_runs_only_after_ci_passed_on_a_push_to_this_reposit
         ):
             assert f"{condition}" in guard.split("|| (", 1)[1], (name, condition)
         assert " || " not in guard.split("|| (", 1)[1], guard  # every condition is required
+
+
+def _deploy_step(workflow: dict) -> dict:
+    (step,) = [s for s in workflow["jobs"]["deploy"]["steps"] if s.get("run", "").startswith("make deploy")]
+    return step
+
+
+def test_the_deploy_step_gets_every_setting_the_stage_reads_from_the_environment():
+    """Defects 3 and 8: the site's web ACL outside us-east-1 and the SES identity come from
+    the GitHub environment's variables, as CORS_ALLOWED_ORIGINS does."""
+    env = _deploy_step(_workflow("deploy-stage.yml"))["env"]
+    for name in ("CORS_ALLOWED_ORIGINS", "SITE_WEB_ACL_ARN", "SES_SENDER_IDENTITY", "SES_SENDER_ADDRESS"):
+        assert env.get(name) == f"${{{{ vars.{name} }}}}", name
+    text = serverless_config.ROOT.joinpath("serverless.yml").read_text()
+    for name in ("SITE_WEB_ACL_ARN", "SES_SENDER_IDENTITY", "SES_SENDER_ADDRESS"):
+        assert f"env:{name}" in text, name
