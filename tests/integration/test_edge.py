@@ -199,6 +199,32 @@ def test_unexpected_errors_are_a_generic_500_and_logged_by_type(table, monkeypat
     assert line["errorAt"] == f"test_edge.py:{explode.__code__.co_firstlineno + 1}"
 
 
+def _emf(text: str) -> list[dict]:
+    lines = [json.loads(line) for line in text.splitlines() if line.startswith('{"_aws"')]
+    return [line for line in lines if line["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "ShopApi"]
+
+
+def test_a_500_is_counted_for_the_canary_by_function_and_executed_version(table, monkeypatch, capsys):
+    """Lambda's Errors metric stays 0 when the edge answers 500: the edge's own EMF datapoint is
+    what deploy/plugins/canary.js's per-version 5xx alarm watches (issue 30, defect 7)."""
+    from shop.storage.products import DynamoProducts
+
+    def explode(self, *args, **kwargs):
+        raise KeyError("a bad release")
+
+    capsys.readouterr()
+    assert invoke("GET", "/products").status == 200
+    assert _emf(capsys.readouterr().out) == []  # a good answer counts nothing
+    monkeypatch.setattr(DynamoProducts, "list_page", explode)
+    assert invoke("GET", "/products").status == 500
+    (metric,) = _emf(capsys.readouterr().out)
+    (declared,) = metric["_aws"]["CloudWatchMetrics"]
+    assert declared["Dimensions"] == [["function", "version"]]
+    assert declared["Metrics"] == [{"Name": "Http5xx", "Unit": "Count"}]
+    assert metric["function"].endswith("listProducts") and metric["version"] == "$LATEST"
+    assert metric["Http5xx"] == [1.0]
+
+
 def test_dynamodb_unreachable_is_503_with_retry_after(table, monkeypatch):
     from shop.storage import storage
 
@@ -233,6 +259,7 @@ def test_one_json_log_line_per_request_without_secrets(table, log_lines):
             "status",
             "durationMs",
             "coldStart",
+            "version",  # the executed version: which release answered (canary)
         } <= set(line)
         text = json.dumps(line)
         assert password not in text and token not in text and email not in text and "$2b$" not in text
