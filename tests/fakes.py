@@ -76,10 +76,18 @@ class FakeUsers:
             raise Missing()
         self.records[user_id]["role"] = role
 
-    def set_password_hash(self, user_id: str, password_hash: str, updated_at: str) -> None:
+    def set_name(self, user_id: str, name: str, updated_at: str) -> dict[str, Any]:
         if user_id not in self.records:
             raise Missing()
-        self.records[user_id] |= {"passwordHash": password_hash, "updatedAt": updated_at}
+        self.records[user_id] |= {"name": name, "updatedAt": updated_at}
+        return self.get(user_id)
+
+    def set_password_hash(self, user_id: str, password_hash: str, updated_at: str) -> int:
+        if user_id not in self.records:
+            raise Missing()
+        session = self.records[user_id].get("sessionVersion", 0) + 1
+        self.records[user_id] |= {"passwordHash": password_hash, "updatedAt": updated_at, "sessionVersion": session}
+        return session
 
 
 class FakeProducts:

@@ -185,6 +185,22 @@ class SessionSchema(Schema):
     user = fields.Nested(UserSchema, required=True)
 
 
+class ProfileSchema(Schema):
+    id = fields.UUID(required=True)
+    email = fields.String(required=True, metadata={"example": "ann@example.com"})
+    name = fields.String(required=True, metadata={"example": "Ann"})
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    createdAt = _stamp()
+
+
+class AcceptedSchema(Schema):
+    accepted = _true()
+
+
+class PasswordResetDoneSchema(Schema):
+    passwordReset = _true()
+
+
 class HealthChecksSchema(Schema):
     dynamodb = fields.String(required=True, validate=validate.Equal("ok"))
 
@@ -236,6 +252,9 @@ ENVELOPES: dict[str, type[Schema]] = {
     "OrderEnvelope": envelope("OrderEnvelope", fields.Nested(OrderSchema, required=True)),
     "OrderPage": envelope("OrderPage", fields.List(fields.Nested(OrderSchema), required=True), paginated=True),
     "SessionEnvelope": envelope("SessionEnvelope", fields.Nested(SessionSchema, required=True)),
+    "ProfileEnvelope": envelope("ProfileEnvelope", fields.Nested(ProfileSchema, required=True)),
+    "AcceptedEnvelope": envelope("AcceptedEnvelope", fields.Nested(AcceptedSchema, required=True)),
+    "PasswordResetEnvelope": envelope("PasswordResetEnvelope", fields.Nested(PasswordResetDoneSchema, required=True)),
     "ImageUploadEnvelope": envelope("ImageUploadEnvelope", fields.Nested(ImageUploadStartedSchema, required=True)),
     "ImageEnvelope": envelope("ImageEnvelope", fields.Nested(ImageStateSchema, required=True)),
     "HealthEnvelope": envelope("HealthEnvelope", fields.Nested(HealthSchema, required=True)),

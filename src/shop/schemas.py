@@ -158,6 +158,15 @@ class LoginSchema(Schema):
     password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
 
 
+class ProfileUpdateSchema(Schema):
+    name = _text(2, 50, required=True)
+
+
+class PasswordChangeSchema(Schema):
+    currentPassword = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+    newPassword = fields.String(required=True, validate=[validate.Length(max=1024), strong_password])
+
+
 class ProductCreateSchema(Schema):
     name = _text(1, 200, required=True)
     description = _text(0, 2000)

@@ -130,6 +130,13 @@ def scenario(name: str):
         account = user()
         body = {"email": account["user"]["email"], "password": PASSWORD}
         return event("POST", "/auth/login", "/auth/login", body), 200
+    if name == "getMe":
+        return event("GET", "/me", "/me", token=user()["token"]), 200
+    if name == "updateMe":
+        return event("PUT", "/me", "/me", {"name": "Renamed"}, user()["token"]), 200
+    if name == "changePassword":
+        body = {"currentPassword": PASSWORD, "newPassword": PASSWORD + "2"}
+        return event("PUT", "/me/password", "/me/password", body, user()["token"]), 200
     if name == "createProduct":
         token = user(admin=True)["token"]
         body = {"name": "Kettle", "price": 19.9, "category": "Kitchen", "stock": 3}

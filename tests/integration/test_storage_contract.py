@@ -79,13 +79,27 @@ def test_a_password_hash_changes_only_for_an_existing_user(store):
     user = {"userId": "u-9", "email": "p@example.com", "name": "P", "role": "customer", "passwordHash": "old"}
     user |= {"updatedAt": "2026-01-01T00:00:00Z"}
     store.users.create(user)
-    store.users.set_password_hash("u-9", "new", "2026-02-02T00:00:00Z")
+    assert store.users.set_password_hash("u-9", "new", "2026-02-02T00:00:00Z") == 1
     assert store.users.find_by_email("p@example.com") == user | {
         "passwordHash": "new",
         "updatedAt": "2026-02-02T00:00:00Z",
+        "sessionVersion": 1,
     }
+    # Each change moves the session version on: tokens issued before it stop working.
+    assert store.users.set_password_hash("u-9", "newer", "2026-02-03T00:00:00Z") == 2
     with pytest.raises(Missing):
         store.users.set_password_hash("ghost", "new", "2026-02-02T00:00:00Z")
+    assert store.users.get("ghost") is None
+
+
+def test_a_name_changes_only_for_an_existing_user_and_the_user_as_changed_comes_back(store):
+    user = {"userId": "u-8", "email": "n@example.com", "name": "Old", "role": "customer", "passwordHash": "h"}
+    store.users.create(user | {"updatedAt": "2026-01-01T00:00:00Z"})
+    changed = store.users.set_name("u-8", "New Name", "2026-02-02T00:00:00Z")
+    assert changed == user | {"name": "New Name", "updatedAt": "2026-02-02T00:00:00Z"}
+    assert store.users.get("u-8") == changed
+    with pytest.raises(Missing):
+        store.users.set_name("ghost", "New Name", "2026-02-02T00:00:00Z")
     assert store.users.get("ghost") is None
 
 

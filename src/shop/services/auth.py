@@ -7,9 +7,10 @@ from typing import Any
 
 from .. import emails, passwords, tokens
 from ..clock import now_iso
-from ..errors import EmailTaken, InvalidCredentials, NotFound
+from ..errors import EmailTaken, InvalidCredentials, NotFound, Unauthorized
 from ..storage.failures import AlreadyExists, Missing
 from ..storage.protocol import Storage
+from ..tokens import Caller
 from . import throttle
 
 
@@ -18,7 +19,8 @@ def _public_user(user: dict[str, Any]) -> dict[str, Any]:
 
 
 def _session(user: dict[str, Any]) -> dict[str, Any]:
-    return {"token": tokens.issue(user["userId"], user["email"], user["role"]), "user": _public_user(user)}
+    token = tokens.issue(user["userId"], user["email"], user["role"], user.get("sessionVersion", 0))
+    return {"token": token, "user": _public_user(user)}
 
 
 def register(store: Storage, email: str, password: str, name: str) -> dict[str, Any]:
@@ -51,6 +53,28 @@ def login(store: Storage, email: str, password: str, source_ip: str) -> dict[str
         raise InvalidCredentials()
     throttle.login_succeeded(store, gate)
     return _session(user)
+
+
+def change_password(
+    store: Storage, caller: Caller, current_password: str, new_password: str, source_ip: str
+) -> dict[str, Any]:
+    """The current password is checked as a login checks it: a wrong one is a 401 counted
+    towards the same lockout (429 while locked), so this route cannot be used to guess
+    around it. The change moves the session version on: every token issued before it stops
+    working, and the caller gets a new one."""
+    user = store.users.get(caller.user_id)
+    if user is None:
+        raise Unauthorized("The account no longer exists")
+    gate = throttle.open_login(store, user["email"], source_ip)
+    if not passwords.verify_password(current_password, user["passwordHash"]):
+        throttle.login_failed(store, gate)
+        raise InvalidCredentials("The current password is not right")
+    throttle.login_succeeded(store, gate)
+    try:
+        session = store.users.set_password_hash(user["userId"], passwords.hash_password(new_password), now_iso())
+    except Missing:
+        raise Unauthorized("The account no longer exists") from None
+    return _session(user | {"sessionVersion": session})
 
 
 def promote_to_admin(store: Storage, email: str) -> dict[str, Any]:

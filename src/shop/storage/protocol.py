@@ -87,8 +87,12 @@ class Users(Protocol):
     def set_role(self, user_id: str, role: str) -> None:
         """Raises Missing when there is no such user."""
 
-    def set_password_hash(self, user_id: str, password_hash: str, updated_at: str) -> None:
-        """Raises Missing when there is no such user."""
+    def set_name(self, user_id: str, name: str, updated_at: str) -> dict[str, Any]:
+        """The user as changed. Raises Missing when there is no such user."""
+
+    def set_password_hash(self, user_id: str, password_hash: str, updated_at: str) -> int:
+        """Also moves the user's `sessionVersion` on by one, in the same write; returns it.
+        Raises Missing when there is no such user."""
 
 
 class Products(Protocol):
