@@ -78,8 +78,11 @@ class Topic:
 class Mailer:
     """SES, sending as the configured address: plain text and HTML in one message."""
 
-    def __init__(self, sender: str | None = None):
+    def __init__(self, sender: str | None = None, client: Any = None):
+        """`client`: an SES client of the caller's (an HTTP route's, with the request's
+        deadline, shop.aws); by default this module's own."""
         self.sender = sender or _required("SES_SENDER_ADDRESS")
+        self.client = client
 
     def send(self, to: str, subject: str, text: str, html: str, headers: dict[str, str]) -> str:
         """Returns SES's message id."""
@@ -93,7 +96,7 @@ class Mailer:
             message[name] = value
         message.set_content(text)
         message.add_alternative(html, subtype="html")
-        response = _client("ses", _region()).send_raw_email(
+        response = (self.client or _client("ses", _region())).send_raw_email(
             Source=self.sender, Destinations=[to], RawMessage={"Data": message.as_bytes()}
         )
         return str(response["MessageId"])

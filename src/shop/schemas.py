@@ -167,6 +167,16 @@ class PasswordChangeSchema(Schema):
     newPassword = fields.String(required=True, validate=[validate.Length(max=1024), strong_password])
 
 
+class PasswordResetRequestSchema(Schema):
+    # As at login: an address with no spelling is refused nothing and matches no account.
+    email = LoginEmail(required=True, validate=validate.Length(min=1, max=254))
+
+
+class PasswordResetConfirmSchema(Schema):
+    token = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    password = fields.String(required=True, validate=[validate.Length(max=1024), strong_password])
+
+
 class ProductCreateSchema(Schema):
     name = _text(1, 200, required=True)
     description = _text(0, 2000)

@@ -137,6 +137,15 @@ def scenario(name: str):
     if name == "changePassword":
         body = {"currentPassword": PASSWORD, "newPassword": PASSWORD + "2"}
         return event("PUT", "/me/password", "/me/password", body, user()["token"]), 200
+    if name == "requestPasswordReset":
+        import boto3
+
+        boto3.client("ses").verify_email_identity(EmailAddress=os.environ["SES_SENDER_ADDRESS"])
+        body = {"email": user()["user"]["email"]}
+        return event("POST", "/auth/password-reset", "/auth/password-reset", body), 202
+    if name == "confirmPasswordReset":
+        body = {"token": "not-a-token-this-service-issued", "password": PASSWORD}
+        return event("POST", "/auth/password-reset/confirm", "/auth/password-reset/confirm", body), 400
     if name == "createProduct":
         token = user(admin=True)["token"]
         body = {"name": "Kettle", "price": 19.9, "category": "Kitchen", "stock": 3}

@@ -35,6 +35,8 @@ REQUESTS = {
         "body": {"currentPassword": factories.STRONG_PASSWORD, "newPassword": factories.STRONG_PASSWORD + "2"},
         "token": "customer",
     },
+    "requestPasswordReset": {"body": {"email": "deadline@example.com"}},
+    "confirmPasswordReset": {"body": {"token": "t" * 43, "password": factories.STRONG_PASSWORD}},
     "createProduct": {"body": factories.product_body(), "token": "admin"},
     "listProducts": {"query": {"limit": "5"}},
     "getProduct": {"id": "product"},

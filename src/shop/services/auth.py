@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any
 
 from .. import emails, passwords, tokens
 from ..clock import now_iso
-from ..errors import EmailTaken, InvalidCredentials, NotFound, Unauthorized
+from ..errors import EmailTaken, InvalidCredentials, InvalidResetToken, NotFound, Unauthorized
 from ..storage.failures import AlreadyExists, Missing
 from ..storage.protocol import Storage
 from ..tokens import Caller
-from . import throttle
+from . import password_reset, throttle
 
 
 def _public_user(user: dict[str, Any]) -> dict[str, Any]:
@@ -75,6 +76,23 @@ def change_password(
     except Missing:
         raise Unauthorized("The account no longer exists") from None
     return _session(user | {"sessionVersion": session})
+
+
+def confirm_reset(store: Storage, token: str, password: str) -> dict[str, Any]:
+    """Set the password of a reset token's account and spend the token, in one transaction
+    (services.password_reset issued it); every token issued before, sessions and other reset
+    links alike, stops working. Used, expired, void or unknown: 400 INVALID_RESET_TOKEN."""
+    digest = password_reset.token_hash(token)
+    record = store.resets.get(digest)
+    now = int(time.time())
+    if record is None or "userId" not in record or record["expiresAt"] <= now:
+        raise InvalidResetToken()
+    new_hash = passwords.hash_password(password)
+    try:
+        store.resets.redeem(digest, record["userId"], record["sessionVersion"], new_hash, now_iso(), now)
+    except Missing:
+        raise InvalidResetToken() from None
+    return {"passwordReset": True}
 
 
 def promote_to_admin(store: Storage, email: str) -> dict[str, Any]:

@@ -5,7 +5,7 @@
   protocol.py     what the services need: one protocol per aggregate, and the Storage that holds them
   failures.py     neutral failures (which line, which condition, the item as found)
   users.py, products.py, images.py, orders.py, idempotency.py, throttles.py, carts.py,
-                  payments.py, notifications.py: one module per aggregate
+                  payments.py, notifications.py, resets.py: one module per aggregate
   media.py        the media bucket (S3): presigned uploads, bounded reads, renditions
 
 `storage()` is the process-wide Storage on DynamoDB, created on first use and kept for
@@ -29,6 +29,7 @@ class DynamoStorage:
         from .orders import DynamoOrders
         from .payments import DynamoPayments
         from .products import DynamoProducts
+        from .resets import DynamoResets
         from .throttles import DynamoThrottles
         from .users import DynamoUsers
 
@@ -42,6 +43,7 @@ class DynamoStorage:
         self.carts = DynamoCarts(table)
         self.payments = DynamoPayments(table)
         self.notifications = DynamoNotifications(table)
+        self.resets = DynamoResets(table)
 
     @property
     def client(self) -> Any:

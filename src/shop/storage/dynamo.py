@@ -48,7 +48,7 @@ BATCH_GET_ATTEMPTS = 5
 # 6 MB response.
 QUERY_PAGES = 3
 INTEGER_FIELDS = frozenset(
-    {"stock", "quantity", "width", "height", "uploadExpiresAt", "imagesVersion", "sessionVersion", "expiresAt"}
+    {"stock", "quantity", "width", "height", "uploadExpiresAt", "imagesVersion", "sessionVersion"}
 )
 CONDITION_FAILED = "ConditionalCheckFailed"
 

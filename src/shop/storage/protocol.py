@@ -239,6 +239,20 @@ class Notifications(Protocol):
         """Forget a claim whose email could not be sent, so a retry may send it."""
 
 
+class PasswordResets(Protocol):
+    def create(self, token_hash: str, record: dict[str, Any], expires_at: int) -> None: ...
+
+    def get(self, token_hash: str) -> dict[str, Any] | None:
+        """The record (userId, sessionVersion, createdAt, expiresAt), consistent; None if absent."""
+
+    def redeem(
+        self, token_hash: str, user_id: str, session: int, password_hash: str, updated_at: str, now: int
+    ) -> None:
+        """Delete the record and set the user's hash (moving sessionVersion on) in one atomic
+        step, on condition that the record is there, unexpired at `now`, for `user_id`, and the
+        user's sessionVersion is still `session`. Raises Missing otherwise (nothing changes)."""
+
+
 class Storage(Protocol):
     users: Users
     products: Products
@@ -249,6 +263,7 @@ class Storage(Protocol):
     carts: Carts
     payments: Payments
     notifications: Notifications
+    resets: PasswordResets
 
     def ping(self) -> None:
         """Raises ServiceUnavailable when the table cannot be reached."""
