@@ -223,6 +223,21 @@ def events(seeded: Seeded) -> dict[str, Callable[[], dict]]:
         "login": lambda: event(
             "POST", "/auth/login", "/auth/login", {"email": "bench@example.com", "password": PASSWORD}
         ),
+        "getMe": lambda: event("GET", "/me", "/me", token=token),
+        "updateMe": lambda: event("PUT", "/me", "/me", {"name": "Bench"}, token),
+        # A weak new password: a 400 after the token check, so the shared token stays valid.
+        "changePassword": lambda: event(
+            "PUT", "/me/password", "/me/password", {"currentPassword": PASSWORD, "newPassword": "weak"}, token
+        ),
+        "requestPasswordReset": lambda: event(
+            "POST", "/auth/password-reset", "/auth/password-reset", {"email": "nobody@example.com"}
+        ),
+        "confirmPasswordReset": lambda: event(
+            "POST",
+            "/auth/password-reset/confirm",
+            "/auth/password-reset/confirm",
+            {"token": "not-a-reset-token", "password": PASSWORD},
+        ),
         "createProduct": lambda: event(
             "POST", "/products", "/products", {"name": "K", "price": 2, "category": "Kitchen", "stock": 1}, admin
         ),

@@ -11,7 +11,8 @@ import hashlib
 import re
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from . import config
 from .errors import Unauthorized
@@ -35,6 +36,9 @@ class Caller:
     # Whether the table confirmed the admin claim (services.access), once the edge read the
     # user; None until then.
     confirmed_admin: bool | None = None
+    # The account as that read found it (no hash: userId, email, name, role, createdAt), so
+    # GET /me answers without reading it again.
+    account: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
     @property
     def claims_admin(self) -> bool:

@@ -106,3 +106,51 @@ def test_a_customer_cannot_make_itself_admin_through_me(table):
     account = register()
     assert invoke("PUT", "/me", token=account.token, body={"role": "admin"}).status == 400
     assert invoke("GET", "/me", token=account.token).data["role"] == "customer"
+
+
+def test_tokens_issued_before_a_password_change_stop_working_everywhere(table, admin):
+    account = register()
+    second_device = invoke("POST", "/auth/login", body={"email": account.email, "password": account.password})
+    body = {"currentPassword": account.password, "newPassword": NEW_PASSWORD}
+    fresh = invoke("PUT", "/me/password", token=account.token, body=body).data["token"]
+    for old in (account.token, second_device.data["token"]):
+        for method, path in (("GET", "/me"), ("GET", "/orders"), ("GET", "/cart"), ("PUT", "/me/password")):
+            kwargs = {"body": body} if method == "PUT" else {}
+            result = invoke(method, path, token=old, **kwargs)
+            assert (result.status, result.code) == (401, "UNAUTHORIZED"), (path, result.body)
+            assert result.headers["WWW-Authenticate"].startswith("Bearer")
+    assert invoke("GET", "/orders", token=fresh).status == 200
+    # An admin's token ends the same way, on admin routes too.
+    admin_body = {"currentPassword": admin.password, "newPassword": NEW_PASSWORD}
+    assert invoke("PUT", "/me/password", token=admin.token, body=admin_body).status == 200
+    refused = invoke("POST", "/products", token=admin.token, body={"name": "x"})
+    assert (refused.status, refused.code) == (401, "UNAUTHORIZED")
+
+
+def test_a_deleted_accounts_token_is_a_401(table, ddb):
+    account = register()
+    ddb.delete_item(TableName=table, Key={"id": {"S": account.user_id}, "type": {"S": "user"}})
+    for path in ("/me", "/orders", "/cart"):
+        result = invoke("GET", path, token=account.token)
+        assert (result.status, result.code) == (401, "UNAUTHORIZED"), path
+
+
+def test_me_costs_one_read_the_session_check_itself(table):
+    from devtools.request_costs import counting
+    from shop.storage import storage
+
+    account = register()
+    with counting(storage().client) as log:
+        assert invoke("GET", "/me", token=account.token).status == 200
+    assert (log.operations, log.items_read) == (["GetItem"], 1)
+
+
+def test_the_account_routes_answer_other_methods_with_405_and_allow(table):
+    for result, allowed in (
+        (invoke("DELETE", "/me"), "GET, PUT, OPTIONS"),
+        (invoke("GET", "/me/password"), "PUT, OPTIONS"),
+        (invoke("GET", "/auth/password-reset"), "POST, OPTIONS"),
+        (invoke("PUT", "/auth/password-reset/confirm"), "POST, OPTIONS"),
+    ):
+        assert (result.status, result.code) == (405, "METHOD_NOT_ALLOWED")
+        assert result.headers["Allow"] == allowed

@@ -113,6 +113,8 @@ def test_the_token_sets_a_new_password_once(ses, table):
     token = token_from(mails_to(account.email)[0])
     done = invoke("POST", "/auth/password-reset/confirm", body={"token": token, "password": NEW_PASSWORD})
     assert (done.status, done.data) == (200, {"passwordReset": True})
+    signed_out = invoke("GET", "/me", token=account.token)  # the session from before the reset
+    assert (signed_out.status, signed_out.code) == (401, "UNAUTHORIZED")
     old = invoke("POST", "/auth/login", body={"email": account.email, "password": account.password})
     assert old.status == 401
     assert invoke("POST", "/auth/login", body={"email": account.email, "password": NEW_PASSWORD}).status == 200

@@ -28,7 +28,8 @@ def gone() -> Unauthorized:
 
 
 def me(store: Storage, caller: Caller) -> dict[str, Any]:
-    user = store.users.get(caller.user_id)
+    """As the edge read it for this request's session check, else read now."""
+    user = caller.account if caller.account is not None else store.users.get(caller.user_id)
     if user is None:
         raise gone()
     return profile(user)
