@@ -132,6 +132,12 @@ class PaymentSchema(Schema):
     attemptUntil = fields.Integer(metadata={"description": "Epoch seconds: a payment attempt is in flight until then."})
 
 
+class TrackingSchema(Schema):
+    carrier = fields.String(required=True, metadata={"example": "UPS"})
+    number = fields.String(required=True, metadata={"example": "1Z999AA10123456784"})
+    url = fields.String(metadata={"format": "uri", "example": "https://www.ups.com/track?tracknum=1Z999AA10123456784"})
+
+
 class OrderSchema(Schema):
     id = fields.UUID(required=True)
     userId = fields.UUID(required=True)
@@ -141,6 +147,7 @@ class OrderSchema(Schema):
     shippingAddress = fields.Nested(AddressSchema, required=True)
     payment = fields.Nested(PaymentSchema, required=True)
     statusHistory = fields.List(fields.Nested(StatusChangeSchema), required=True)
+    tracking = fields.Nested(TrackingSchema, metadata={"description": "Set when the order shipped with tracking."})
     createdAt = _stamp()
     updatedAt = _stamp()
 

@@ -245,8 +245,20 @@ class OrderCreateSchema(Schema):
             raise ValidationError(errors)
 
 
+class TrackingSchema(Schema):
+    carrier = _text(1, 200, required=True)
+    number = _text(1, 200, required=True)
+    url = fields.String(validate=[validate.Length(min=1, max=200), https_url])
+
+
 class OrderStatusSchema(Schema):
     status = fields.String(required=True, validate=validate.OneOf(ORDER_STATUSES))
+    tracking = fields.Nested(TrackingSchema, metadata={"description": "Only with `shipped`: the parcel's tracking."})
+
+    @validates_schema
+    def _tracking_when_shipped(self, data: dict, **kwargs) -> None:
+        if "tracking" in data and data.get("status") != "shipped":
+            raise ValidationError("Only a move to shipped carries tracking.", "tracking")
 
 
 class PageQuerySchema(Schema):

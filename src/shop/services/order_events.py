@@ -25,6 +25,7 @@ ALL = (CREATED, PAID, PAYMENT_FAILED, CANCELLED, EXPIRED, SHIPPED, DELIVERED)
 # The status an order enters -> the event. `pending` is only ever entered on creation.
 ENTERED = {"paid": PAID, "cancelled": CANCELLED, "expired": EXPIRED, "shipped": SHIPPED, "delivered": DELIVERED}
 SCHEMA_VERSION = 1
+TRACKING_FIELDS = ("carrier", "number", "url")
 PUBLISH_BATCH = 10  # SNS PublishBatch's limit
 # uuid5 namespace of event ids: a fixed, arbitrary value (changing it re-sends every email).
 EVENT_NAMESPACE = uuid.UUID("6f0d3a52-5a43-4b0e-9d43-6f7a0c1e2b11")
@@ -94,6 +95,8 @@ def event_of(change: OrderChange, currency: str = "usd") -> dict[str, Any] | Non
             "updatedAt": order.get("updatedAt"),
         },
     }
+    if isinstance(order.get("tracking"), dict):  # the shipped email tells it
+        event["order"]["tracking"] = {k: str(v) for k, v in order["tracking"].items() if k in TRACKING_FIELDS}
     if kind == PAYMENT_FAILED:
         decline = _decline(order) or {}
         event["payment"] = {"status": "failed", "reason": decline.get("reason"), "at": decline.get("at")}
