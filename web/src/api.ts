@@ -78,8 +78,17 @@ export interface Order {
   shippingAddress: Address;
   statusHistory?: { status: OrderStatus; at: string; by?: string }[];
   payment?: { status: string; amount?: number; currency?: string; provider?: string; reference?: string; paidAt?: string };
+  tracking?: { carrier: string; number: string; url?: string };
   createdAt: string;
   updatedAt: string;
+}
+
+export interface Account {
+  id: string;
+  email: string;
+  name: string;
+  role: "customer" | "admin";
+  createdAt: string;
 }
 
 export interface ImageUpload {
@@ -155,6 +164,12 @@ const id = encodeURIComponent;
 export const api = {
   register: (body: { email: string; password: string; name: string }) => one<Session>("POST", "/auth/register", { body }),
   login: (body: { email: string; password: string }) => one<Session>("POST", "/auth/login", { body }),
+  me: () => one<Account>("GET", "/me"),
+  rename: (name: string) => one<Account>("PUT", "/me", { body: { name } }),
+  changePassword: (body: { currentPassword: string; newPassword: string }) => one<Session>("PUT", "/me/password", { body }),
+  requestPasswordReset: (email: string) => one<{ accepted: boolean }>("POST", "/auth/password-reset", { body: { email } }),
+  resetPassword: (body: { token: string; password: string }) =>
+    one<{ passwordReset: boolean }>("POST", "/auth/password-reset/confirm", { body }),
 
   products: (query: { category?: string; cursor?: string | null; limit?: number }) => page<Product>("/products", query),
   product: (productId: string) => one<Product>("GET", `/products/${id(productId)}`),
