@@ -99,3 +99,24 @@ describe("forgot and reset password", () => {
     expect(screen.getByRole("link", { name: "Ask for a new link" }).getAttribute("href")).toBe("/forgot-password");
   });
 });
+
+describe("the order page", () => {
+  test("shows a shipped order's tracking, with its link", async () => {
+    const { OrderDetail } = await import("./pages/Orders");
+    const order = {
+      id: "o1",
+      userId: "u1",
+      status: "shipped",
+      items: [{ productId: "p1", name: "Green Tea", price: 4.25, quantity: 1, lineTotal: 4.25 }],
+      totalAmount: 4.25,
+      shippingAddress: { street: "s", city: "c", state: "st", zipCode: "z", country: "US" },
+      tracking: { carrier: "UPS", number: "1Z999", url: "https://www.ups.com/track?n=1Z999" },
+      createdAt: "2026-12-01T10:00:00Z",
+      updatedAt: "2026-12-02T10:00:00Z",
+    };
+    fakeApi({ "GET /orders/o1": ok(order) });
+    render(<OrderDetail orderId="o1" justPaid={false} />);
+    expect((await screen.findByText(/Tracking: UPS/)).textContent).toContain("1Z999");
+    expect(screen.getByRole("link", { name: "track the parcel" }).getAttribute("href")).toBe("https://www.ups.com/track?n=1Z999");
+  });
+});

@@ -147,6 +147,19 @@ export function OrderDetail({ orderId, justPaid }: { orderId: string; justPaid: 
         <br />
         {current.shippingAddress.country}
       </address>
+      {current.tracking && (
+        <p>
+          Tracking: {current.tracking.carrier} <code>{current.tracking.number}</code>
+          {current.tracking.url?.startsWith("https://") && (
+            <>
+              {" "}
+              (<a href={current.tracking.url} rel="noopener noreferrer" target="_blank">
+                track the parcel
+              </a>)
+            </>
+          )}
+        </p>
+      )}
       <h2>Status history</h2>
       <ol className="history">
         {(current.statusHistory ?? [{ status: current.status, at: current.updatedAt }]).map((step) => (
