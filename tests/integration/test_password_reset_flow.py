@@ -25,6 +25,9 @@ from tests.conftest import ALLOWED_ORIGIN, LOCAL_ENDPOINT
 from tests.faults import before_call
 from tests.integration.conftest import register
 
+# Also on DynamoDB Local (make test-dynamodb-local): its transactions and conditions are AWS's.
+pytestmark = pytest.mark.dynamodb_local
+
 NEW_PASSWORD = "Reset-Horse-Battery-7"
 LINK = re.compile(re.escape(ALLOWED_ORIGIN) + r"/reset-password\?token=([A-Za-z0-9_-]+)")
 
