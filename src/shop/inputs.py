@@ -47,7 +47,8 @@ def validate(schema: Schema, data: Any) -> dict[str, Any]:
     from marshmallow import ValidationError  # loaded by the handler's schemas module already
 
     try:
-        return schema.load(data)
+        loaded: dict[str, Any] = schema.load(data)
+        return loaded
     except ValidationError as error:
         raise errors.ValidationFailed(details=flatten_messages(error.messages)) from None
 
@@ -114,6 +115,8 @@ class Request:
             raise errors.UnsupportedMediaType()
         try:
             parsed = jsonio.loads(data)
+        except jsonio.DuplicateKey as duplicate:
+            raise errors.InvalidJson(str(duplicate)) from None
         except (ValueError, RecursionError):  # UnicodeDecodeError and UnicodeEncodeError are ValueErrors
             raise errors.InvalidJson() from None
         if not isinstance(parsed, dict):

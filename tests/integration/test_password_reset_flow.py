@@ -231,7 +231,7 @@ def test_a_bad_email_or_field_is_a_400(ses, table):
 
 
 def test_an_ses_failure_is_answered_the_same_and_logged_by_type_only(ses, table, monkeypatch, caplog):
-    from shop.messaging import Mailer
+    from shop.mail import Mailer
 
     def refuse(self, *args, **kwargs):
         raise ConnectionError("SES said no to ann@example.com")

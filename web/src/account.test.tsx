@@ -116,7 +116,8 @@ describe("the order page", () => {
     };
     fakeApi({ "GET /orders/o1": ok(order) });
     render(<OrderDetail orderId="o1" justPaid={false} />);
-    expect((await screen.findByText(/Tracking: UPS/)).textContent).toContain("1Z999");
-    expect(screen.getByRole("link", { name: "track the parcel" }).getAttribute("href")).toBe("https://www.ups.com/track?n=1Z999");
+    expect(await screen.findByRole("heading", { name: "Tracking" })).toBeTruthy();
+    expect((await screen.findByText(/UPS:/)).textContent).toContain("1Z999");
+    expect(screen.getByRole("link", { name: /Follow the parcel/ }).getAttribute("href")).toBe("https://www.ups.com/track?n=1Z999");
   });
 });

@@ -5,7 +5,7 @@ lockout); the new one follows the registration rules. Every token issued before 
 working: the answer carries a new token for this client.
 """
 
-from ..edge import Request, endpoint
+from ..edge import Example, Request, endpoint
 from ..schemas import PasswordChangeSchema
 from ..services import auth
 from ..storage import storage
@@ -20,6 +20,8 @@ from ..storage import storage
         429: "Too many failed logins or password checks for this account (`TOO_MANY_REQUESTS`); "
         "`Retry-After` says when to try again.",
     },
+    who="signed-in user (current password required; older tokens stop working)",
+    example=Example(auth="customer", body={"currentPassword": "<password>", "newPassword": "N3w-Horse-Battery!"}),
 )
 def handler(request: Request):
     data = request.data

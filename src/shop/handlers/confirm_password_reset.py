@@ -4,7 +4,7 @@ The token from the reset email, used once: the password (registration's rules) r
 one, and every token issued before, sessions and reset links alike, stops working.
 """
 
-from ..edge import Request, endpoint
+from ..edge import Example, Request, endpoint
 from ..schemas import PasswordResetConfirmSchema
 from ..services import auth
 from ..storage import storage
@@ -17,6 +17,9 @@ from ..storage import storage
         400: "The token is used, expired or not one this service issued (`INVALID_RESET_TOKEN`); "
         "`INVALID_JSON` or `VALIDATION_ERROR` (with `details`) for the body.",
     },
+    who="anyone holding a reset token (single use, 30 minutes)",
+    # A token this service never issued: the whole path up to the token's read, then a 400.
+    example=Example(body={"token": "t" * 43, "password": "<password>"}, status=400),
 )
 def handler(request: Request):
     return auth.confirm_reset(storage(), request.data["token"], request.data["password"])

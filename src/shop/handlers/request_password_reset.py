@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import functools
 
-from ..edge import Request, endpoint
-from ..messaging import Mailer
+from ..edge import Example, Request, endpoint
+from ..mail import Mailer
 from ..schemas import PasswordResetRequestSchema
 from ..services import password_reset
 from ..storage import storage
@@ -29,6 +29,8 @@ def _mailer() -> Mailer:
     response="AcceptedEnvelope",
     rate_limit="password-reset",
     errors={429: "Too many reset requests from this address in the window (`TOO_MANY_REQUESTS`)."},
+    who="anyone: 202 always; an account gets a reset link by email",
+    example=Example(body={"email": "<customer>"}, status=202),
 )
 def handler(request: Request):
     return password_reset.request(storage(), _mailer(), request.data["email"])

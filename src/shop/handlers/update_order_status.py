@@ -5,7 +5,7 @@ is a conditional write on the status that was read, and is appended to `statusHi
 `shipped` may carry `tracking` (carrier, number, an https url), shown on the order and in its email.
 """
 
-from ..edge import Request, endpoint
+from ..edge import Example, Request, endpoint
 from ..schemas import OrderStatusSchema
 from ..services import orders
 from ..storage import storage
@@ -19,6 +19,8 @@ from ..storage import storage
         404: "No such order (`NOT_FOUND`).",
         409: "The move is not allowed from the current status (`INVALID_TRANSITION`).",
     },
+    who="admin",
+    example=Example(auth="admin", ids={"id": "order"}, body={"status": "paid"}),
 )
 def handler(request: Request):
     data = request.data

@@ -13,8 +13,6 @@ so one unsalted SHA-256 is enough to make the stored record useless to a reader 
 from __future__ import annotations
 
 import hashlib
-import logging
-import os
 import secrets
 import time
 from html import escape
@@ -23,13 +21,13 @@ from urllib.parse import urlencode
 
 from .. import config
 from ..clock import now_iso
+from ..log import logger
 from ..storage import keys
 from ..storage.protocol import Storage
 from .throttle import mask_email
 
 TOKEN_TTL_SECONDS = 30 * 60
 RESET_PAGE = "/reset-password"
-_log = logging.getLogger(os.environ.get("POWERTOOLS_SERVICE_NAME", "shop-api"))
 
 
 def token_hash(token: str) -> str:
@@ -73,24 +71,24 @@ def request(store: Storage, mailer: Any, email: str) -> dict[str, Any]:
     )
     user = store.users.find_by_email(email)
     token = secrets.token_urlsafe(32)
-    mails = user is not None and counted.allowed
+    mailed = user if user is not None and counted.allowed else None
     record = {
-        "userId": user["userId"] if mails else None,
-        "sessionVersion": user.get("sessionVersion", 0) if mails else 0,
+        "userId": mailed["userId"] if mailed else None,
+        "sessionVersion": mailed.get("sessionVersion", 0) if mailed else 0,
         "createdAt": now_iso(),
     }
     store.resets.create(token_hash(token), record, now + TOKEN_TTL_SECONDS)
-    if mails:
+    if mailed is not None:
         link = f"{cfg.storefront_url}{RESET_PAGE}?{urlencode({'token': token})}"
-        subject, text, html = _email(user.get("name") or "customer", link)
+        subject, text, html = _email(mailed.get("name") or "customer", link)
         try:
-            mailer.send(user["email"], subject, text, html, {"X-Shop-Event-Type": "account.password_reset"})
+            mailer.send(mailed["email"], subject, text, html, {"X-Shop-Event-Type": "account.password_reset"})
         except Exception as error:  # the answer cannot differ: the failure is logged, by type only
-            _log.warning(
+            logger.warning(
                 "password reset email not sent", extra={"email": mask_email(email), "errorType": type(error).__name__}
             )
     elif user is not None:
-        _log.info("password reset email limit reached", extra={"email": mask_email(email)})
+        logger.info("password reset email limit reached", extra={"email": mask_email(email)})
     left = cfg.min_seconds - (time.monotonic() - started)
     if left > 0:
         time.sleep(left)
