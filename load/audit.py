@@ -188,7 +188,9 @@ def latency(requests_made: list[dict], windows: list[tuple[float, float]]) -> di
     return {"name": "latency", "passed": True, "numbers": numbers, "violations": []}
 
 
-def check_money(api: Api, orders: list[dict]) -> dict[str, Any]:
+def check_money(api: Api) -> dict[str, Any]:
+    """No order charged twice in the provider's ledger, and reconciliation (the ledger against the
+    orders: charged - refunded = what is due) finds no difference."""
     answer = api.session.get(f"{api.url}/_local/payments", timeout=30)
     if answer.status_code == 404:
         return {
@@ -204,11 +206,18 @@ def check_money(api: Api, orders: list[dict]) -> dict[str, Any]:
         if entry["kind"] == "charge" and entry["status"] == "succeeded"
     )
     doubled = [{"order": order_id, "charges": n} for order_id, n in charges.items() if n > 1]
+    reconciled = api.session.get(f"{api.url}/_local/reconcile", timeout=60)
+    reconciled.raise_for_status()
+    differences = reconciled.json()["data"]["differences"]
     return {
         "name": "money",
-        "passed": not doubled,
-        "numbers": {"ordersCharged": len(charges), "ordersChargedTwice": len(doubled)},
-        "violations": doubled[:20],
+        "passed": not doubled and not differences,
+        "numbers": {
+            "ordersCharged": len(charges),
+            "ordersChargedTwice": len(doubled),
+            "reconciliationDifferences": len(differences),
+        },
+        "violations": doubled[:20] + differences[:20],
     }
 
 
@@ -241,7 +250,7 @@ def audit(args: argparse.Namespace, disruptions: list[tuple[float, float]] = ())
         else skipped("stock", without),
         check_orders(api, history) if args.history else skipped("orders", without),
         check_events(api, orders, dead_letters(args.aws)),
-        check_money(api, orders),
+        check_money(api),
         check_answers(history, faults, list(disruptions)) if args.history else skipped("answers", without),
     ]
 

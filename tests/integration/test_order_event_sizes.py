@@ -30,9 +30,9 @@ def entry_size(entry: dict) -> int:
 @pytest.fixture
 def sns_size_limit(path):
     """SNS's batch size rule on the publisher's client; yields the sizes of the batches sent."""
-    from shop import messaging
+    from shop import aws, events_topic
 
-    client = messaging._client("sns", messaging._region())
+    client = events_topic._sns(aws.region())
     sizes: list[int] = []
     entries: list[list[dict]] = []
 

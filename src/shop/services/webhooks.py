@@ -13,10 +13,10 @@ import re
 import time
 from typing import Any
 
-from .. import config, inputs, jsonio
+from .. import config, jsonio
 from ..clock import now_iso
 from ..errors import InvalidJson, InvalidSignature, ServiceUnavailable
-from ..limits import DEFAULT_CURRENCY
+from ..limits import DEFAULT_CURRENCY, PATH_ID
 from ..log import logger
 from ..providers import cents
 from ..storage.failures import EventSeen, Missing, StatusChanged
@@ -27,7 +27,7 @@ from .payments import succeeded
 EVENT_TTL_SECONDS = 30 * 24 * 3600  # longer than the provider retries an event (3 days)
 HANDLED = frozenset({"payment_intent.succeeded", "payment_intent.payment_failed"})
 # An event id the table can key: Stripe's are `evt_` and 24 characters. Longer or empty ones
-# (DynamoDB keys hold 2,048 bytes) are not events; an order id no record can have (inputs.PATH_ID)
+# (DynamoDB keys hold 2,048 bytes) are not events; an order id no record can have (limits.PATH_ID)
 # is an unknown order, found without a read.
 EVENT_ID = re.compile(r"[A-Za-z0-9_.~-]{1,255}")
 
@@ -91,7 +91,7 @@ def receive(store: Storage, raw: bytes, signature: str | None) -> dict[str, Any]
     if store.payments.event_seen(event["id"]):
         return {**answer, "outcome": "duplicate"}
     order_id = _object(_intent(event), "metadata").get("orderId") if event["type"] in HANDLED else None
-    keyable = isinstance(order_id, str) and inputs.PATH_ID.fullmatch(order_id) is not None
+    keyable = isinstance(order_id, str) and PATH_ID.fullmatch(order_id) is not None
     order = store.orders.get(order_id, consistent=True) if keyable and isinstance(order_id, str) else None
     if event["type"] not in HANDLED:
         outcome, changes = "ignored", None
