@@ -34,6 +34,10 @@ os.environ.update(
         "LOG_LEVEL": "INFO",
         "MEDIA_BUCKET": "shop-test-media",
         "MEDIA_BASE_URL": "https://media.shop.example",
+        # The password-reset emails' sender and link, and a short floor for their answers.
+        "SES_SENDER_ADDRESS": "orders@shop.example",
+        "STOREFRONT_URL": ALLOWED_ORIGIN,
+        "PASSWORD_RESET_MIN_MS": "20",
     }
 )
 os.environ.pop("MEDIA_UPLOAD_ENDPOINT", None)

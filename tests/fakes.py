@@ -77,10 +77,18 @@ class FakeUsers:
             raise Missing()
         self.records[user_id]["role"] = role
 
-    def set_password_hash(self, user_id: str, password_hash: str, updated_at: str) -> None:
+    def set_name(self, user_id: str, name: str, updated_at: str) -> dict[str, Any]:
         if user_id not in self.records:
             raise Missing()
-        self.records[user_id] |= {"passwordHash": password_hash, "updatedAt": updated_at}
+        self.records[user_id] |= {"name": name, "updatedAt": updated_at}
+        return self.get(user_id)
+
+    def set_password_hash(self, user_id: str, password_hash: str, updated_at: str) -> int:
+        if user_id not in self.records:
+            raise Missing()
+        session = self.records[user_id].get("sessionVersion", 0) + 1
+        self.records[user_id] |= {"passwordHash": password_hash, "updatedAt": updated_at, "sessionVersion": session}
+        return session
 
 
 class FakeProducts:
@@ -392,6 +400,33 @@ class FakeNotifications:
             del self.records[event_id]
 
 
+class FakeResets:
+    def __init__(self, users: FakeUsers) -> None:
+        self.users = users
+        self.records: dict[str, dict[str, Any]] = {}
+
+    def create(self, token_hash: str, record: dict[str, Any], expires_at: int) -> None:
+        if token_hash in self.records:
+            raise AlreadyExists()
+        self.records[token_hash] = {"id": "reset#" + token_hash, **copy.deepcopy(record), "expiresAt": expires_at}
+        self.records[token_hash] = {k: v for k, v in self.records[token_hash].items() if v is not None}
+
+    def get(self, token_hash: str) -> dict[str, Any] | None:
+        return copy.deepcopy(self.records.get(token_hash))
+
+    def redeem(
+        self, token_hash: str, user_id: str, session: int, password_hash: str, updated_at: str, now: int
+    ) -> None:
+        record = self.records.get(token_hash)
+        user = self.users.records.get(user_id)
+        if record is None or record["expiresAt"] <= now or record.get("userId") != user_id:
+            raise Missing()
+        if user is None or user.get("sessionVersion", 0) != session:
+            raise Missing()
+        del self.records[token_hash]
+        user |= {"passwordHash": password_hash, "updatedAt": updated_at, "sessionVersion": session + 1}
+
+
 class FakeStorage:
     def __init__(self) -> None:
         self.users = FakeUsers()
@@ -403,6 +438,7 @@ class FakeStorage:
         self.payments = FakePayments(self.orders)
         self.throttles = FakeThrottles()
         self.notifications = FakeNotifications()
+        self.resets = FakeResets(self.users)
 
     def ping(self) -> None:
         return None

@@ -133,6 +133,12 @@ class PaymentSchema(Schema):
     attemptUntil = fields.Integer(metadata={"description": "Epoch seconds: a payment attempt is in flight until then."})
 
 
+class TrackingSchema(Schema):
+    carrier = fields.String(required=True, metadata={"example": "UPS"})
+    number = fields.String(required=True, metadata={"example": "1Z999AA10123456784"})
+    url = fields.String(metadata={"format": "uri", "example": "https://www.ups.com/track?tracknum=1Z999AA10123456784"})
+
+
 class OrderSchema(Schema):
     id = fields.UUID(required=True)
     userId = fields.UUID(required=True)
@@ -142,6 +148,7 @@ class OrderSchema(Schema):
     shippingAddress = fields.Nested(AddressSchema, required=True)
     payment = fields.Nested(PaymentSchema, required=True)
     statusHistory = fields.List(fields.Nested(StatusChangeSchema), required=True)
+    tracking = fields.Nested(TrackingSchema, metadata={"description": "Set when the order shipped with tracking."})
     createdAt = _stamp()
     updatedAt = _stamp()
 
@@ -184,6 +191,22 @@ class UserSchema(Schema):
 class SessionSchema(Schema):
     token = fields.String(required=True, metadata={"description": "JWT (HS256); send as `Authorization: Bearer`."})
     user = fields.Nested(UserSchema, required=True)
+
+
+class ProfileSchema(Schema):
+    id = fields.UUID(required=True)
+    email = fields.String(required=True, metadata={"example": "ann@example.com"})
+    name = fields.String(required=True, metadata={"example": "Ann"})
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    createdAt = _stamp()
+
+
+class AcceptedSchema(Schema):
+    accepted = _true()
+
+
+class PasswordResetDoneSchema(Schema):
+    passwordReset = _true()
 
 
 class HealthChecksSchema(Schema):
@@ -237,6 +260,9 @@ ENVELOPES: dict[str, type[Schema]] = {
     "OrderEnvelope": envelope("OrderEnvelope", fields.Nested(OrderSchema, required=True)),
     "OrderPage": envelope("OrderPage", fields.List(fields.Nested(OrderSchema), required=True), paginated=True),
     "SessionEnvelope": envelope("SessionEnvelope", fields.Nested(SessionSchema, required=True)),
+    "ProfileEnvelope": envelope("ProfileEnvelope", fields.Nested(ProfileSchema, required=True)),
+    "AcceptedEnvelope": envelope("AcceptedEnvelope", fields.Nested(AcceptedSchema, required=True)),
+    "PasswordResetEnvelope": envelope("PasswordResetEnvelope", fields.Nested(PasswordResetDoneSchema, required=True)),
     "ImageUploadEnvelope": envelope("ImageUploadEnvelope", fields.Nested(ImageUploadStartedSchema, required=True)),
     "ImageEnvelope": envelope("ImageEnvelope", fields.Nested(ImageStateSchema, required=True)),
     "HealthEnvelope": envelope("HealthEnvelope", fields.Nested(HealthSchema, required=True)),

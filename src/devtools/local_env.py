@@ -51,6 +51,8 @@ def configure_environment(secret_file: Any = None) -> list[str]:
     port = int(os.environ.setdefault("PORT", "3000"))
     web_port = int(os.environ.setdefault("WEB_PORT", WEB_PORT_DEFAULT))
     os.environ.setdefault("CORS_ALLOWED_ORIGINS", default_origins(host, port, web_port))
+    # The storefront's address: password-reset emails link to its reset page.
+    os.environ.setdefault("STOREFRONT_URL", f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{web_port}")  # noqa: S104  # nosec B104
     own = os.environ.setdefault("LOCAL_API_URL", f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{port}")  # noqa: S104  # nosec B104
     # Product images: S3's form endpoint and the CDN are played by the API's own address
     # (devtools/local_routes/media.py), in every worker.

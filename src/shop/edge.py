@@ -125,15 +125,15 @@ def _authenticate(headers: dict[str, str], role: str) -> tokens.Caller:
         raise errors.Unauthorized("Malformed Authorization header")
     from . import tokens  # PyJWT: only routes that authenticate load it
 
-    caller = tokens.verify(match.group(1))
-    if role == "admin":
-        # Imported here so that functions without admin routes never load the
-        # storage (and boto3) just for this check.
-        from .services.access import is_admin
-        from .storage import storage
+    # Imported here, like PyJWT: a route without auth never loads the storage for this.
+    from .services.access import current
+    from .storage import storage
 
-        if not is_admin(storage(), caller):
-            raise errors.Forbidden("Admin role required")
+    # The token's session against the account's (a password change ends older tokens), and
+    # the admin claim against its role: one read of the user.
+    caller = current(storage(), tokens.verify(match.group(1)))
+    if role == "admin" and not caller.confirmed_admin:
+        raise errors.Forbidden("Admin role required")
     return caller
 
 

@@ -22,6 +22,7 @@ ERROR_TABLE: dict[type[errors.DomainError], tuple[int, str]] = {
     errors.ValidationFailed: (400, "VALIDATION_ERROR"),
     errors.InvalidCursor: (400, "INVALID_CURSOR"),
     errors.InvalidSignature: (400, "INVALID_SIGNATURE"),
+    errors.InvalidResetToken: (400, "INVALID_RESET_TOKEN"),
     errors.Unauthorized: (401, "UNAUTHORIZED"),
     errors.Forbidden: (403, "FORBIDDEN"),
     errors.PaymentDeclined: (402, "PAYMENT_DECLINED"),

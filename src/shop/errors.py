@@ -26,6 +26,10 @@ class InvalidCursor(DomainError):
     message = "Invalid pagination cursor"
 
 
+class InvalidResetToken(DomainError):
+    message = "This password reset link is used, expired or not valid; ask for a new one"
+
+
 class Unauthorized(DomainError):
     message = "Authentication required"
 

@@ -142,13 +142,26 @@ BAD_HEADERS = {
 }
 
 
-def test_the_token_the_bad_ones_are_made_from_is_accepted(table):
+@pytest.fixture
+def u1(table, ddb):
+    """The account token_with() names: every signed-in request reads its user (its session),
+    so without it even a good token is a 401."""
+    item = {"id": "u1", "type": "user", "email": "a@example.com", "name": "A", "role": "customer"}
+    ddb.put_item(TableName=table, Item={k: {"S": v} for k, v in (item | {"passwordHash": "x"}).items()})
+
+
+def test_the_token_the_bad_ones_are_made_from_is_accepted(u1):
     # The control for the cases below: with nothing changed, token_with() signs a good token.
     assert invoke("GET", "/orders", headers={"Authorization": "Bearer " + token_with()}).status == 200
 
 
+def test_a_good_token_of_an_account_that_does_not_exist_is_a_401(table):
+    result = invoke("GET", "/orders", headers={"Authorization": "Bearer " + token_with()})
+    assert (result.status, result.code) == (401, "UNAUTHORIZED")
+
+
 @pytest.mark.parametrize("make_header", BAD_HEADERS.values(), ids=BAD_HEADERS.keys())
-def test_bad_tokens_are_401_with_www_authenticate(table, make_header):
+def test_bad_tokens_are_401_with_www_authenticate(u1, make_header):
     header = make_header()
     result = invoke("GET", "/orders", headers={"Authorization": header} if header else {})
     assert result.status == 401 and result.code == "UNAUTHORIZED"

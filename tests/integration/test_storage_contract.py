@@ -79,14 +79,57 @@ def test_a_password_hash_changes_only_for_an_existing_user(store):
     user = {"userId": "u-9", "email": "p@example.com", "name": "P", "role": "customer", "passwordHash": "old"}
     user |= {"updatedAt": "2026-01-01T00:00:00Z"}
     store.users.create(user)
-    store.users.set_password_hash("u-9", "new", "2026-02-02T00:00:00Z")
+    assert store.users.set_password_hash("u-9", "new", "2026-02-02T00:00:00Z") == 1
     assert store.users.find_by_email("p@example.com") == user | {
         "passwordHash": "new",
         "updatedAt": "2026-02-02T00:00:00Z",
+        "sessionVersion": 1,
     }
+    # Each change moves the session version on: tokens issued before it stop working.
+    assert store.users.set_password_hash("u-9", "newer", "2026-02-03T00:00:00Z") == 2
     with pytest.raises(Missing):
         store.users.set_password_hash("ghost", "new", "2026-02-02T00:00:00Z")
     assert store.users.get("ghost") is None
+
+
+def test_a_name_changes_only_for_an_existing_user_and_the_user_as_changed_comes_back(store):
+    user = {"userId": "u-8", "email": "n@example.com", "name": "Old", "role": "customer", "passwordHash": "h"}
+    store.users.create(user | {"updatedAt": "2026-01-01T00:00:00Z"})
+    changed = store.users.set_name("u-8", "New Name", "2026-02-02T00:00:00Z")
+    assert changed == user | {"name": "New Name", "updatedAt": "2026-02-02T00:00:00Z"}
+    assert store.users.get("u-8") == changed
+    with pytest.raises(Missing):
+        store.users.set_name("ghost", "New Name", "2026-02-02T00:00:00Z")
+    assert store.users.get("ghost") is None
+
+
+def test_a_reset_token_is_redeemed_once_unexpired_for_its_user_in_its_session(store):
+    user = {"userId": "u-r", "email": "r@example.com", "name": "R", "role": "customer", "passwordHash": "old"}
+    store.users.create(user)
+    now = int(time.time())
+    record = {"userId": "u-r", "sessionVersion": 0, "createdAt": "2026-01-01T00:00:00Z"}
+    store.resets.create("h1", record, now + 1800)
+    assert store.resets.get("h1") == {"id": "reset#h1", **record, "expiresAt": now + 1800}
+    with pytest.raises(AlreadyExists):
+        store.resets.create("h1", record, now + 1800)
+    with pytest.raises(Missing):  # another user's name on it
+        store.resets.redeem("h1", "u-other", 0, "new", "2026-01-02T00:00:00Z", now)
+    store.resets.redeem("h1", "u-r", 0, "new", "2026-01-02T00:00:00Z", now)
+    assert store.resets.get("h1") is None
+    assert store.users.get("u-r") | {} == user | {"passwordHash": "new", "updatedAt": "2026-01-02T00:00:00Z"} | {
+        "sessionVersion": 1
+    }
+    with pytest.raises(Missing):  # used
+        store.resets.redeem("h1", "u-r", 0, "newer", "2026-01-03T00:00:00Z", now)
+    # Issued in session 0: the session moved on, so it is void; expired; or one that mails nobody.
+    store.resets.create("h2", record, now + 1800)
+    store.resets.create("h3", {**record, "sessionVersion": 1}, now - 1)
+    store.resets.create("h4", {**record, "userId": None, "sessionVersion": 0}, now + 1800)
+    assert "userId" not in store.resets.get("h4")
+    for token_hash, session in (("h2", 0), ("h3", 1), ("h4", 0)):
+        with pytest.raises(Missing):
+            store.resets.redeem(token_hash, "u-r", session, "x", "2026-01-03T00:00:00Z", now)
+    assert store.users.get("u-r")["passwordHash"] == "new" and store.resets.get("h2") is not None
 
 
 def test_products_round_trip_and_a_second_create_of_one_id_fails(store):

@@ -1,7 +1,8 @@
 """Move an order along its lifecycle
 
 pending → paid → shipped → delivered, and pending|paid → cancelled (which returns the stock). Each move
-is a conditional write on the status that was read, and is appended to `statusHistory`.
+is a conditional write on the status that was read, and is appended to `statusHistory`. A move to
+`shipped` may carry `tracking` (carrier, number, an https url), shown on the order and in its email.
 """
 
 from ..edge import Example, Request, endpoint
@@ -22,4 +23,5 @@ from ..storage import storage
     example=Example(auth="admin", ids={"id": "order"}, body={"status": "paid"}),
 )
 def handler(request: Request):
-    return orders.update_status(storage(), request.user, request.path("id"), request.data["status"])
+    data = request.data
+    return orders.update_status(storage(), request.user, request.path("id"), data["status"], data.get("tracking"))

@@ -28,6 +28,7 @@ ALL = (CREATED, PAID, PAYMENT_FAILED, CANCELLED, EXPIRED, SHIPPED, DELIVERED)
 # The status an order enters -> the event. `pending` is only ever entered on creation.
 ENTERED = {"paid": PAID, "cancelled": CANCELLED, "expired": EXPIRED, "shipped": SHIPPED, "delivered": DELIVERED}
 SCHEMA_VERSION = 1
+TRACKING_FIELDS = ("carrier", "number", "url")
 # SNS takes 256 KiB in one message and in one PublishBatch, counting each message's body and
 # attributes. A batch over it is refused whole, on every retry: chunk by size as well.
 PUBLISH_BYTES = 256 * 1024
@@ -99,6 +100,8 @@ def event_of(change: OrderChange, currency: str = DEFAULT_CURRENCY) -> dict[str,
             "updatedAt": order.get("updatedAt"),
         },
     }
+    if isinstance(order.get("tracking"), dict):  # the shipped email tells it
+        event["order"]["tracking"] = {k: str(v) for k, v in order["tracking"].items() if k in TRACKING_FIELDS}
     if kind == PAYMENT_FAILED:
         decline = _decline(order) or {}
         event["payment"] = {"status": "failed", "reason": decline.get("reason"), "at": decline.get("at")}

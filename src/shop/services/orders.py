@@ -212,8 +212,8 @@ def transition_changes(order: dict[str, Any], status: str, by: str, **also: Any)
     return {"status": status, "statusHistory": steps[-HISTORY_LIMIT:], "updatedAt": now, **also}
 
 
-def _transition(store: Storage, order: dict[str, Any], status: str, by: str) -> dict[str, Any]:
-    changes = transition_changes(order, status, by)
+def _transition(store: Storage, order: dict[str, Any], status: str, by: str, **also: Any) -> dict[str, Any]:
+    changes = transition_changes(order, status, by, **also)
     # Leaving `pending` while a payment attempt is in flight could strand a charge.
     idle_at = int(time.time()) if order["status"] == "pending" else None
     try:
@@ -240,9 +240,12 @@ def cancel(store: Storage, caller: Caller, order_id: str) -> dict[str, Any]:
     return _transition(store, order, "cancelled", history.CUSTOMER if owner_may else history.ADMIN)
 
 
-def update_status(store: Storage, caller: Caller, order_id: str, status: str) -> dict[str, Any]:
-    """Admin only (checked at the edge). Cancelling this way returns the stock too."""
+def update_status(
+    store: Storage, caller: Caller, order_id: str, status: str, tracking: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Admin only (checked at the edge). Cancelling this way returns the stock too. A move to
+    shipped may record the parcel's `tracking`, in the same conditional write."""
     order = store.orders.get(order_id, consistent=True)
     if order is None:
         raise NotFound("Order not found")
-    return _transition(store, order, status, history.ADMIN)
+    return _transition(store, order, status, history.ADMIN, **({"tracking": tracking} if tracking else {}))

@@ -87,8 +87,12 @@ class Users(Protocol):
     def set_role(self, user_id: str, role: str) -> None:
         """Raises Missing when there is no such user."""
 
-    def set_password_hash(self, user_id: str, password_hash: str, updated_at: str) -> None:
-        """Raises Missing when there is no such user."""
+    def set_name(self, user_id: str, name: str, updated_at: str) -> dict[str, Any]:
+        """The user as changed. Raises Missing when there is no such user."""
+
+    def set_password_hash(self, user_id: str, password_hash: str, updated_at: str) -> int:
+        """Also moves the user's `sessionVersion` on by one, in the same write; returns it.
+        Raises Missing when there is no such user."""
 
 
 class Products(Protocol):
@@ -243,6 +247,20 @@ class Notifications(Protocol):
         """Forget a claim whose email could not be sent, so a retry may send it."""
 
 
+class PasswordResets(Protocol):
+    def create(self, token_hash: str, record: dict[str, Any], expires_at: int) -> None: ...
+
+    def get(self, token_hash: str) -> dict[str, Any] | None:
+        """The record (userId, sessionVersion, createdAt, expiresAt), consistent; None if absent."""
+
+    def redeem(
+        self, token_hash: str, user_id: str, session: int, password_hash: str, updated_at: str, now: int
+    ) -> None:
+        """Delete the record and set the user's hash (moving sessionVersion on) in one atomic
+        step, on condition that the record is there, unexpired at `now`, for `user_id`, and the
+        user's sessionVersion is still `session`. Raises Missing otherwise (nothing changes)."""
+
+
 class Storage(Protocol):
     users: Users
     products: Products
@@ -253,6 +271,7 @@ class Storage(Protocol):
     carts: Carts
     payments: Payments
     notifications: Notifications
+    resets: PasswordResets
 
     def ping(self) -> None:
         """Raises ServiceUnavailable when the table cannot be reached."""
