@@ -120,7 +120,12 @@ class DeclineSchema(Schema):
 
 
 class PaymentSchema(Schema):
-    status = fields.String(required=True, validate=validate.OneOf(("requires_payment", "succeeded")))
+    status = fields.String(
+        required=True,
+        validate=validate.OneOf(
+            ("requires_payment", "requires_action", "processing", "succeeded", "partially_refunded", "refunded")
+        ),
+    )
     amount = _amount("The order's total.")
     currency = fields.String(required=True, metadata={"example": "usd"})
     provider = fields.String(validate=validate.OneOf(("fake", "stripe")))
@@ -129,7 +134,9 @@ class PaymentSchema(Schema):
     idempotencyKey = fields.String(metadata={"description": "The Idempotency-Key of the request that paid."})
     eventId = fields.String(metadata={"description": "The webhook event that recorded the payment."})
     lastDecline = fields.Nested(DeclineSchema)
-    attemptUntil = fields.Integer(metadata={"description": "Epoch seconds: a payment attempt is in flight until then."})
+    attemptUntil = fields.Integer(
+        metadata={"description": "Orders stored before attempts had ids only: a payment attempt is in flight until then."}
+    )
 
 
 class OrderSchema(Schema):

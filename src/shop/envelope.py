@@ -36,6 +36,8 @@ ERROR_TABLE: dict[type[errors.DomainError], tuple[int, str]] = {
     errors.TooManyImages: (409, "TOO_MANY_IMAGES"),
     errors.CartEmpty: (409, "CART_EMPTY"),
     errors.CartFull: (409, "CART_FULL"),
+    errors.PaymentInProgress: (409, "PAYMENT_IN_PROGRESS"),
+    errors.OrderExpired: (409, "ORDER_EXPIRED"),
     errors.PayloadTooLarge: (413, "PAYLOAD_TOO_LARGE"),
     errors.UnsupportedMediaType: (415, "UNSUPPORTED_MEDIA_TYPE"),
     errors.IdempotencyKeyReused: (422, "IDEMPOTENCY_KEY_REUSED"),

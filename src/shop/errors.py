@@ -118,3 +118,11 @@ class TooManyRequests(RetryLater):
 
 class ServiceUnavailable(RetryLater):
     message = "Service temporarily unavailable"
+
+
+class PaymentInProgress(RetryLater):
+    message = "A payment of this order is in progress; try again shortly"
+
+
+class OrderExpired(DomainError):
+    message = "The order's payment window is over"

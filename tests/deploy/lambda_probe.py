@@ -164,7 +164,7 @@ def scenario(name: str):
         if name == "updateOrderStatus":
             admin = user(admin=True)["token"]
             path = f"/orders/{oid}/status"
-            return event("PUT", "/orders/{id}/status", path, {"status": "paid"}, admin, {"id": oid}), 200
+            return event("PUT", "/orders/{id}/status", path, {"status": "cancelled"}, admin, {"id": oid}), 200
         return event("GET", "/orders/{id}", f"/orders/{oid}", None, account["token"], {"id": oid}), 200
     if name in ("createImageUpload", "getImage", "deleteImage", "processImage"):
         token, pid = user(admin=True)["token"], product()["id"]

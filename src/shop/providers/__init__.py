@@ -1,7 +1,7 @@
 """Payment providers: one interface, two implementations (docs/ORDERS.md, "Payment").
 
   fake.py        the default locally and in tests: Stripe's test payment-method names, no network,
-                 and a ledger of every charge so tests can count them
+                 and a ledger of every charge that every local worker process shares
   stripe_api.py  the official `stripe` library: one PaymentIntent per order, confirmed with the method
 
 `provider()` is the process-wide one named by PAYMENT_PROVIDER. Only the payment route imports
@@ -12,17 +12,20 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Protocol
+
+from ..money import minor_units
+
+__all__ = ["minor_units"]
 
 
 @dataclass(frozen=True)
 class Charge:
     order_id: str
-    amount_cents: int
+    amount_minor: int  # in the currency's minor unit (cents; whole yen)
     currency: str
     payment_method: str
-    idempotency_key: str  # derived from the order and the method: a retry never charges twice
+    idempotency_key: str  # of this attempt of this order: a retry of the attempt never charges twice
 
 
 @dataclass(frozen=True)
@@ -41,18 +44,15 @@ class ProviderUnavailable(Exception):
     and a retry with the same idempotency key settles which."""
 
 
+class IdempotencyConflict(Exception):
+    """The provider already saw this idempotency key with other parameters (Stripe's
+    idempotency_error). Keys are per attempt of an order, so this is a bug, never a client's doing."""
+
+
 class PaymentProvider(Protocol):
     name: str
 
     def charge(self, charge: Charge) -> Outcome: ...
-
-
-def cents(amount: Decimal) -> int:
-    """An exact amount to the cent as the integer number of cents providers take."""
-    scaled = amount * 100
-    if scaled != scaled.to_integral_value():
-        raise ValueError(f"{amount} is not exact to the cent")
-    return int(scaled)
 
 
 @functools.cache

@@ -3,7 +3,7 @@
 One PaymentIntent per order: it is created with an idempotency key derived from the order alone
 (so every attempt finds the same intent) and confirmed with the method under a key derived from
 the order and the method (so a retry of one attempt never charges twice, while a declined order
-can still be paid with another method). Amounts go in cents, with `metadata.orderId`.
+can still be paid with another method). Amounts go in the currency's minor unit, with `metadata.orderId`.
 
 Nothing in this project talks to Stripe: the tests point the library at a local stand-in for its
 API (tests/stripe_standin.py) through STRIPE_API_BASE.
@@ -49,7 +49,7 @@ class StripeProvider:
         try:
             intent = self.client.v1.payment_intents.create(
                 params={
-                    "amount": charge.amount_cents,
+                    "amount": charge.amount_minor,
                     "currency": charge.currency,
                     "metadata": {"orderId": charge.order_id},
                     "payment_method_types": ["card"],

@@ -16,9 +16,10 @@ from typing import Any
 
 from .. import config, deadline
 from ..clock import iso
+from ..domain.refusals import Refused
 from ..storage.failures import Missing, StatusChanged
 from ..storage.protocol import Storage
-from . import history, orders
+from . import order_writes
 
 PAGE_SIZE = 100
 # An expiry is two round trips (the products, the transaction): stop while both still fit.
@@ -59,10 +60,11 @@ def sweep(store: Storage, now: float | None = None) -> SweepResult:
             return SweepResult(expired, skipped, more=True)
         if order["status"] != "pending":
             continue
-        changes = orders.transition_changes(order, "expired", history.SYSTEM)
         try:
-            store.orders.update_status(order, changes, restock=True, idle_at=int(now))
+            change = order_writes.as_order(order).expire(now)
+            if change.write is not None:
+                store.orders.save(change.write)
             expired += 1
-        except (StatusChanged, Missing):
+        except (Refused, StatusChanged, Missing):  # an attempt in flight; moved since the index read
             skipped += 1
     return SweepResult(expired, skipped)

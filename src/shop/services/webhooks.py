@@ -1,8 +1,9 @@
 """The payment provider's webhook: verified, recorded once per event id, checked against the order.
 
 `payment_intent.succeeded` for a pending order, with `amount_received` equal to its total in
-cents and its currency, marks it paid; `payment_intent.payment_failed` records the decline on the
-order. The event record and the order's change are one transaction. Anything else (an event seen
+the currency's minor unit and its currency, marks it paid; `payment_intent.payment_failed` records
+the decline of the attempt in flight (once: its own answer may have recorded it already). Both go
+through the order aggregate; the event record and the order's write are one transaction. Anything else (an event seen
 before, a type not handled, an unknown order, a wrong amount) answers 200 and changes no order:
 the provider would only send it again.
 """
@@ -15,13 +16,13 @@ import time
 from typing import Any
 
 from .. import config, jsonio
-from ..clock import now_iso
+from ..domain.order import Change, Order
+from ..domain.payment import DECLINED
 from ..errors import InvalidJson, InvalidSignature, ServiceUnavailable
-from ..providers import cents
+from ..money import minor_units
 from ..storage.failures import EventSeen, Missing, StatusChanged
 from ..storage.protocol import Storage, WebhookEvent
-from . import history, orders
-from .payments import succeeded
+from . import history, order_writes
 
 EVENT_TTL_SECONDS = 30 * 24 * 3600  # longer than the provider retries an event (3 days)
 HANDLED = frozenset({"payment_intent.succeeded", "payment_intent.payment_failed"})
@@ -59,25 +60,32 @@ def _intent(event: dict[str, Any]) -> dict[str, Any]:
     return _object(_object(event, "data"), "object")
 
 
-def _order_change(event: dict[str, Any], order: dict[str, Any]) -> tuple[str, dict[str, Any] | None]:
-    """What the event does to the (pending) order: (outcome, changes or None)."""
+def _decide(event: dict[str, Any], order: Order, now: float) -> tuple[str, Change | None]:
+    """What the event does to the order: (outcome, the aggregate's change or None)."""
+    if order.status != "pending":
+        return "not_pending", None
     intent = _intent(event)
-    payment = order.get("payment") or {}
+    latest = order.latest_attempt()
     if event["type"] == "payment_intent.payment_failed":
+        if latest is not None and latest.live(int(now)):
+            # An attempt is in flight: its own answer records its decline. This event may well be
+            # an earlier attempt's, and must not clear the live attempt's marker.
+            return "payment_failed", None
         error = _object(intent, "last_payment_error")
         reason = error.get("decline_code") or error.get("code") or "declined"
-        decline = {"reason": str(reason), "at": now_iso(), "eventId": event["id"]}
-        return "payment_failed", {"payment": {**payment, "lastDecline": decline}}
+        # The decline its attempt's answer recorded already is no second decline (and no second
+        # order.payment_failed event); one no answer recorded is recorded now.
+        declined = latest.id if latest is not None and latest.status == DECLINED else None
+        return "payment_failed", order.record_decline(declined, {"reason": str(reason), "eventId": event["id"]}, now)
     amount, currency = intent.get("amount_received"), str(intent.get("currency", "")).lower()
-    if amount != cents(order["totalAmount"]) or currency != payment.get("currency", "usd"):
+    if currency != order.payment.currency or amount != minor_units(order.total, currency):
         _log.warning(  # safe: the event's and the order's ids only
-            "webhook amount mismatch", extra={"eventId": event["id"], "orderId": order["id"]}
+            "webhook amount mismatch", extra={"eventId": event["id"], "orderId": order.id}
         )
         return "amount_mismatch", None
-    changes = orders.transition_changes(
-        order, "paid", history.SYSTEM, payment=succeeded("stripe", intent.get("id"), order, eventId=event["id"])
-    )
-    return "paid", changes
+    details = {"provider": "stripe", "reference": intent.get("id"), "eventId": event["id"]}
+    in_flight = latest.id if latest is not None and latest.live(int(now)) else None  # settled by this charge
+    return "paid", order.record_charge(in_flight, details, history.SYSTEM, now)
 
 
 def receive(store: Storage, raw: bytes, signature: str | None) -> dict[str, Any]:
@@ -86,26 +94,25 @@ def receive(store: Storage, raw: bytes, signature: str | None) -> dict[str, Any]
     if store.payments.event_seen(event["id"]):
         return {**answer, "outcome": "duplicate"}
     order_id = _object(_intent(event), "metadata").get("orderId") if event["type"] in HANDLED else None
-    order = store.orders.get(order_id, consistent=True) if isinstance(order_id, str) and order_id else None
-    if event["type"] not in HANDLED:
-        outcome, changes = "ignored", None
-    elif order is None:
-        outcome, changes = "unknown_order", None
-    elif order["status"] != "pending":
-        outcome, changes = "not_pending", None
-    else:
-        outcome, changes = _order_change(event, order)
     expires_at = int(time.time()) + EVENT_TTL_SECONDS
-    record = WebhookEvent(event["id"], event["type"], order_id if order else None, outcome, expires_at)
-    try:
-        if changes is not None and order is not None:
-            try:
-                store.payments.record_event(record, order, changes)
-            except (StatusChanged, Missing):  # the order moved since it was read: record the event alone
-                record = WebhookEvent(record.event_id, record.event_type, order_id, "not_pending", record.expires_at)
-                store.payments.record_event(record)
+    order = order_writes.read(store, order_id) if isinstance(order_id, str) and order_id else None
+    for _ in range(order_writes.DECIDE_ROUNDS):
+        if event["type"] not in HANDLED:
+            outcome, change = "ignored", None
+        elif order is None:
+            outcome, change = "unknown_order", None
         else:
-            store.payments.record_event(record)
-    except EventSeen:  # the same event delivered twice at once
-        return {**answer, "outcome": "duplicate"}
-    return {**answer, "outcome": record.outcome}
+            outcome, change = _decide(event, order, time.time())
+        record = WebhookEvent(event["id"], event["type"], order_id if order else None, outcome, expires_at)
+        try:
+            store.payments.record_event(record, change.write if change is not None else None)
+        except EventSeen:  # the same event delivered twice at once
+            return {**answer, "outcome": "duplicate"}
+        except Missing:
+            order = None
+            continue
+        except StatusChanged as changed:  # the order moved since it was read: decide again on it as found
+            order = order_writes.as_order(changed.found) if changed.found else order_writes.read(store, order_id)
+            continue
+        return {**answer, "outcome": outcome}
+    raise ServiceUnavailable(retry_after=1)  # the provider retries the event later

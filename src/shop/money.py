@@ -1,0 +1,61 @@
+"""Currencies and the amounts providers take: the currency table (ISO 4217 minor units) and the
+largest charge Stripe accepts. A currency not in the table is refused at start-up
+(config.payment_settings), never charged with a guessed number of decimals."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+# ISO 4217 minor units of the currencies this shop may be configured with (Stripe's lists:
+# zero-decimal currencies are charged in whole units, never x100).
+MINOR_UNITS = {
+    "usd": 2,
+    "eur": 2,
+    "gbp": 2,
+    "chf": 2,
+    "cad": 2,
+    "aud": 2,
+    "nzd": 2,
+    "sek": 2,
+    "nok": 2,
+    "dkk": 2,
+    "pln": 2,
+    "czk": 2,
+    "mxn": 2,
+    "brl": 2,
+    "sgd": 2,
+    "hkd": 2,
+    "inr": 2,
+    "jpy": 0,
+    "krw": 0,
+    "vnd": 0,
+    "clp": 0,
+    "pyg": 0,
+    "xof": 0,
+}
+# Stripe's largest amount for one charge: 99,999,999 in the currency's minor unit
+# (999,999.99 in a two-decimal currency).
+MAX_CHARGE_MINOR = 99_999_999
+
+
+class NotChargeable(ValueError):
+    """An amount a provider cannot take in this currency (fractions of its minor unit, too large)."""
+
+
+def minor_units(amount: Decimal, currency: str) -> int:
+    """An exact amount as the integer number of the currency's minor units providers take."""
+    scaled = amount.scaleb(MINOR_UNITS[currency])
+    if scaled != scaled.to_integral_value():
+        raise NotChargeable(f"{amount} is not exact to the {currency} minor unit")
+    return int(scaled)
+
+
+def chargeable(amount: Decimal, currency: str) -> bool:
+    try:
+        return 0 < minor_units(amount, currency) <= MAX_CHARGE_MINOR
+    except NotChargeable:
+        return False
+
+
+def from_minor_units(amount: int, currency: str) -> Decimal:
+    return Decimal(amount).scaleb(-MINOR_UNITS[currency])
