@@ -135,7 +135,7 @@ class PaymentSchema(Schema):
     eventId = fields.String(metadata={"description": "The webhook event that recorded the payment."})
     lastDecline = fields.Nested(DeclineSchema)
     attemptUntil = fields.Integer(
-        metadata={"description": "Orders stored before attempts had ids only: a payment attempt is in flight until then."}
+        metadata={"description": "Older orders only: a payment attempt is in flight until then."}
     )
 
 
