@@ -41,6 +41,7 @@ ERROR_TABLE: dict[type[errors.DomainError], tuple[int, str]] = {
     errors.PayloadTooLarge: (413, "PAYLOAD_TOO_LARGE"),
     errors.UnsupportedMediaType: (415, "UNSUPPORTED_MEDIA_TYPE"),
     errors.IdempotencyKeyReused: (422, "IDEMPOTENCY_KEY_REUSED"),
+    errors.AmountNotChargeable: (422, "AMOUNT_NOT_CHARGEABLE"),
     errors.TooManyRequests: (429, "TOO_MANY_REQUESTS"),
     errors.ServiceUnavailable: (503, "SERVICE_UNAVAILABLE"),
 }

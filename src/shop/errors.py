@@ -126,3 +126,7 @@ class PaymentInProgress(RetryLater):
 
 class OrderExpired(DomainError):
     message = "The order's payment window is over"
+
+
+class AmountNotChargeable(DomainError):
+    message = "The order's total is more than the payment provider can charge"

@@ -57,5 +57,9 @@ def chargeable(amount: Decimal, currency: str) -> bool:
         return False
 
 
+def max_charge(currency: str) -> Decimal:
+    return from_minor_units(MAX_CHARGE_MINOR, currency)
+
+
 def from_minor_units(amount: int, currency: str) -> Decimal:
     return Decimal(amount).scaleb(-MINOR_UNITS[currency])

@@ -10,10 +10,11 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from .. import config
+from .. import config, money
 from ..clock import now_iso
 from ..domain import order as aggregate
 from ..errors import (
+    AmountNotChargeable,
     IdempotencyKeyReused,
     InvalidTransition,
     NotFound,
@@ -119,9 +120,13 @@ def replay(store: Storage, record: dict[str, Any] | None, digest: str) -> tuple[
 
 
 def new_order(caller: Caller, items: list[dict[str, Any]], address: dict[str, Any]) -> dict[str, Any]:
-    """A pending order of priced lines, waiting for its payment."""
+    """A pending order of priced lines, waiting for its payment. A total the provider could never
+    charge (Stripe: at most 99,999,999 minor units) is refused now, not at payment time."""
     now = now_iso()
     total = sum((item["lineTotal"] for item in items), Decimal("0.00"))
+    currency = config.payment_settings().currency
+    if not money.chargeable(total, currency):
+        raise AmountNotChargeable(details={"totalAmount": [f"At most {money.max_charge(currency)} {currency}."]})
     return {
         "id": str(uuid.uuid4()),
         "userId": caller.user_id,
@@ -129,7 +134,7 @@ def new_order(caller: Caller, items: list[dict[str, Any]], address: dict[str, An
         "items": items,
         "totalAmount": total,
         "shippingAddress": address,
-        "payment": {"status": "requires_payment", "amount": total, "currency": config.payment_settings().currency},
+        "payment": {"status": "requires_payment", "amount": total, "currency": currency},
         "statusHistory": [history.entry("pending", now, history.CUSTOMER)],
         "createdAt": now,
         "updatedAt": now,
