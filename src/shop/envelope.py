@@ -38,6 +38,8 @@ ERROR_TABLE: dict[type[errors.DomainError], tuple[int, str]] = {
     errors.CartFull: (409, "CART_FULL"),
     errors.PaymentInProgress: (409, "PAYMENT_IN_PROGRESS"),
     errors.OrderExpired: (409, "ORDER_EXPIRED"),
+    errors.RefundExceedsPayment: (409, "REFUND_EXCEEDS_PAYMENT"),
+    errors.NothingToRefund: (409, "NOTHING_TO_REFUND"),
     errors.PayloadTooLarge: (413, "PAYLOAD_TOO_LARGE"),
     errors.UnsupportedMediaType: (415, "UNSUPPORTED_MEDIA_TYPE"),
     errors.IdempotencyKeyReused: (422, "IDEMPOTENCY_KEY_REUSED"),

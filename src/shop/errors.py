@@ -130,3 +130,11 @@ class OrderExpired(DomainError):
 
 class AmountNotChargeable(DomainError):
     message = "The order's total is more than the payment provider can charge"
+
+
+class RefundExceedsPayment(DomainError):
+    message = "The refund is more than what is left of the charge"
+
+
+class NothingToRefund(DomainError):
+    message = "The order has nothing left to refund"

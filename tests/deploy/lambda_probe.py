@@ -216,6 +216,16 @@ def scenario(name: str):
         oid = orders.create(repo, caller, payload, None)[0]["id"]
         body = {"paymentMethod": "pm_card_visa"}
         return event("POST", "/orders/{id}/payment", f"/orders/{oid}/payment", body, account["token"], {"id": oid}), 200
+    if name == "createRefund":
+        from src.shop.services import payments
+
+        account, pid = user(), product()["id"]
+        caller = Caller(account["user"]["userId"], account["user"]["email"], "customer")
+        payload = {"items": [{"productId": pid, "quantity": 1}], "shippingAddress": ADDRESS}
+        oid = orders.create(repo, caller, payload, None)[0]["id"]
+        payments.pay(repo, caller, oid, {"paymentMethod": "pm_card_visa"})
+        admin = user(admin=True)["token"]
+        return event("POST", "/orders/{id}/refunds", f"/orders/{oid}/refunds", {"amount": 1}, admin, {"id": oid}), 201
     if name == "paymentWebhook":
         import hashlib
         import hmac

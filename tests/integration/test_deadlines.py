@@ -57,6 +57,7 @@ REQUESTS = {
         "headers": {"Idempotency-Key": "d"},
     },
     "payOrder": {"id": "order", "body": {"paymentMethod": "pm_card_visa"}, "token": "customer"},
+    "createRefund": {"id": "order", "body": {"amount": 1}, "token": "admin"},
     # Signed in request_of (the signature must be fresh); its secret comes from SSM, as on AWS.
     "paymentWebhook": {"body": {"id": "evt_deadline", "type": "payment_intent.succeeded"}, "signed": True},
 }

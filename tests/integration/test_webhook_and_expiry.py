@@ -148,12 +148,21 @@ def test_a_failed_payment_is_recorded_on_the_order_which_stays_pending(table, cu
     assert after["status"] == "pending" and after["payment"]["lastDecline"]["reason"] == "stolen_card"
 
 
-def test_a_success_for_an_order_no_longer_pending_is_acknowledged_only(table, customer, product, webhook_secret):
+def test_a_success_for_a_cancelled_order_is_recorded_with_its_refund_and_a_shipped_one_acknowledged_only(
+    table, customer, admin, product, webhook_secret
+):
     order = place(customer.token, product(price=10)["id"], 1)
     invoke("POST", f"/orders/{order['id']}/cancel", token=customer.token)
     result = deliver(event("payment_intent.succeeded", order["id"], 1000))
-    assert result.status == 200 and result.data["outcome"] == "not_pending"
-    assert order_of(customer.token, order["id"])["status"] == "cancelled"
+    assert result.status == 200 and result.data["outcome"] == "refunded_not_payable"
+    cancelled = order_of(customer.token, order["id"])
+    assert cancelled["status"] == "cancelled" and [r["reason"] for r in cancelled["refunds"]] == ["order_not_payable"]
+    shipped = place(customer.token, product(price=10)["id"], 1)
+    invoke("POST", f"/orders/{shipped['id']}/payment", token=customer.token, body={"paymentMethod": "pm_card_visa"})
+    invoke("PUT", f"/orders/{shipped['id']}/status", body={"status": "shipped"}, token=admin.token)
+    other = deliver(event("payment_intent.succeeded", shipped["id"], 1000))  # another payment: not this order's
+    assert other.status == 200 and other.data["outcome"] == "not_pending"
+    assert order_of(customer.token, shipped["id"])["status"] == "shipped"
 
 
 def test_without_a_webhook_secret_the_endpoint_is_503(table, monkeypatch):

@@ -228,7 +228,7 @@ def stale_order_read(table, monkeypatch):
     return lambda order: kept.update({order["id"]: order})
 
 
-def test_a_success_for_an_order_cancelled_since_it_was_read_records_the_event_as_not_pending(
+def test_a_success_for_an_order_cancelled_since_it_was_read_is_decided_again_on_the_order_found_and_refunded(
     table, ddb, customer, product, webhook_secret, stale_order_read, faults
 ):
     from shop.storage import storage
@@ -243,13 +243,15 @@ def test_a_success_for_an_order_cancelled_since_it_was_read_records_the_event_as
     result = deliver(paid)
 
     assert result.status == 200, result.body
-    assert result.data == {"eventId": paid["id"], "type": paid["type"], "outcome": "not_pending"}
+    assert result.data == {"eventId": paid["id"], "type": paid["type"], "outcome": "refunded_not_payable"}
     record = recorded(ddb, table, paid["id"])
-    assert (record["eventType"], record["orderId"], record["outcome"]) == (paid["type"], order["id"], "not_pending")
+    outcome = "refunded_not_payable"
+    assert (record["eventType"], record["orderId"], record["outcome"]) == (paid["type"], order["id"], outcome)
     assert int(time.time()) + THIRTY_DAYS - 60 <= record["expiresAt"] <= int(time.time()) + THIRTY_DAYS
     # why the write failed comes with the cancelled transaction: no read of the order after it
     assert [call["Key"]["id"]["S"] for call in faults.sent["GetItem"]] == [f"event#{paid['id']}"]
-    assert order_of(customer.token, order["id"])["status"] == "cancelled"
+    cancelled = order_of(customer.token, order["id"])
+    assert cancelled["status"] == "cancelled" and [r["reason"] for r in cancelled["refunds"]] == ["order_not_payable"]
     assert deliver(paid).data["outcome"] == "duplicate"
 
 

@@ -13,8 +13,10 @@ from decimal import Decimal
 from typing import Any
 
 from ..clock import iso
+from . import refund as refunds_
 from .payment import DECLINED, FAILED, IN_FLIGHT, SUCCEEDED, Attempt, Payment
-from .refusals import AttemptInFlight, KeyReused, NotAllowed, WindowClosed
+from .refund import PENDING, Refund
+from .refusals import AttemptInFlight, ExceedsPayment, KeyReused, NotAllowed, NothingLeft, WindowClosed
 
 # The lifecycle: no status is ever entered twice.
 TRANSITIONS = {
@@ -28,7 +30,8 @@ TRANSITIONS = {
 RESTOCKING = frozenset({"cancelled", "expired"})
 PAYABLE = "pending"
 HISTORY_LIMIT = 20  # an order keeps its last 20 transitions; the lifecycle has at most 4
-OWNED = ("status", "statusHistory", "payment", "version", "updatedAt")
+OWNED = ("status", "statusHistory", "payment", "refunds", "version", "updatedAt")
+CHARGED = frozenset({SUCCEEDED, "partially_refunded", "refunded"})
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,7 @@ class Order:
     payment: Payment
     history: tuple[dict[str, Any], ...] = ()
     version: int = 0
+    refunds: tuple[Refund, ...] = ()
     item: dict[str, Any] = field(default_factory=dict, compare=False)  # as read, for the write
 
     @property
@@ -83,6 +87,7 @@ class Order:
             payment=Payment.from_item(item.get("payment"), total, currency),
             history=tuple(step for step in item.get("statusHistory") or [] if isinstance(step, dict)),
             version=int(item.get("version", 0)),
+            refunds=tuple(Refund.from_item(r) for r in item.get("refunds") or [] if isinstance(r, dict) and "id" in r),
             item=item,
         )
 
@@ -90,21 +95,29 @@ class Order:
         item = {k: v for k, v in self.item.items() if k not in OWNED}
         item.update(status=self.status, statusHistory=list(self.history), payment=self.payment.to_item())
         item.update(version=self.version, updatedAt=self.updated_at)
+        if self.refunds or "refunds" in self.item:
+            item["refunds"] = [r.to_item() for r in self.refunds]
         return item
 
     # --- the lifecycle -------------------------------------------------------------------
 
-    def move(self, status: str, by: str, now: float) -> Change:
+    def move(self, status: str, by: str, now: float, refund_id: str | None = None) -> Change:
         """An admin's move along the lifecycle (ship, deliver). Paying is not a move: only a charge
         marks an order paid; leaving for good is cancel() or expire()."""
         if status == "paid":
             raise NotAllowed(f"Order is {self.status}; only a payment can mark it paid")
         if status in RESTOCKING:
-            return self.cancel(by, now) if status == "cancelled" else self.expire(now)
+            return self.cancel(by, now, refund_id) if status == "cancelled" else self.expire(now)
         return self._moved(status, by, now)
 
-    def cancel(self, by: str, now: float) -> Change:
+    def cancel(self, by: str, now: float, refund_id: str | None = None) -> Change:
+        """Cancelling a paid order refunds what is left of its charge in full, in the same write
+        (`pending` until the provider confirms it, see settle_refund)."""
         self._idle(now)
+        left = self.left_to_refund()
+        if self.status == "paid" and left > 0 and refund_id is not None:
+            refund = Refund(refund_id, left, "order_cancelled", PENDING, iso(now))
+            return self._moved("cancelled", by, now, restock=True, **self._with_refund(refund))
         return self._moved("cancelled", by, now, restock=True)
 
     def expire(self, now: float) -> Change:
@@ -129,13 +142,23 @@ class Order:
         attempt = Attempt(attempt_id, method, key, IN_FLIGHT, until, iso(now))
         return self._changed(payment=self.payment.with_attempt(attempt), now=now)
 
-    def record_charge(self, attempt_id: str | None, details: dict[str, Any], by: str, now: float) -> Change:
+    def record_charge(
+        self, attempt_id: str | None, details: dict[str, Any], by: str, now: float, refund_id: str | None = None
+    ) -> Change:
         """The charge of `details["reference"]` succeeded (the attempt's answer or the provider's
-        webhook, whichever lands first; the other finds it recorded)."""
+        webhook, whichever lands first; the other finds it recorded). On an order that can no
+        longer ship (cancelled, expired) it is recorded with a refund of all of it
+        (`order_not_payable`, with `refund_id`): no money is kept for an order that will not ship."""
         payment = self._settled(attempt_id, SUCCEEDED)
         if self.status != PAYABLE:
-            if self.payment.get("reference") == details.get("reference") and self.payment.status == SUCCEEDED:
+            if self.payment.get("reference") == details.get("reference") and self.payment.status in CHARGED:
                 return Change(self, None) if payment is self.payment else self._changed(payment=payment, now=now)
+            if self.status in RESTOCKING and self.payment.status not in CHARGED and refund_id is not None:
+                charged = replace(payment, status=SUCCEEDED, details=()).with_details(paidAt=iso(now), **details)
+                refund = Refund(refund_id, self.total, "order_not_payable", PENDING, iso(now))
+                return replace(self, payment=charged)._changed(
+                    now=now, **replace(self, payment=charged)._with_refund(refund)
+                )
             raise NotAllowed(f"Order is {self.status}; the charge cannot be recorded on it")
         paid = replace(payment, status=SUCCEEDED, details=())
         paid = paid.with_details(paidAt=iso(now), **details)
@@ -161,6 +184,47 @@ class Order:
 
     def latest_attempt(self) -> Attempt | None:
         return self.payment.attempts[-1] if self.payment.attempts else None
+
+    # --- refunds -----------------------------------------------------------------------
+
+    def charged(self) -> bool:
+        return self.payment.status in CHARGED and bool(self.payment.get("reference"))
+
+    def left_to_refund(self) -> Decimal:
+        return self.payment.amount - refunds_.reserved(self.refunds) if self.charged() else Decimal("0")
+
+    def find_refund(self, refund_id: str | None = None, key: str | None = None) -> Refund | None:
+        return next((r for r in self.refunds if r.id == refund_id or (key is not None and r.key == key)), None)
+
+    def refund(self, refund_id: str, amount: Decimal | None, reason: str, key: str | None, now: float) -> Change:
+        """Reserve `amount` (None: all that is left) of the charge for a refund, `pending` until
+        the provider answers. The same key (or id) again is the same refund."""
+        if self.find_refund(refund_id, key) is not None:
+            return Change(self, None)
+        if not self.charged():
+            raise NothingLeft("The order has no successful charge")
+        left = self.left_to_refund()
+        if left <= 0:
+            raise NothingLeft("All of the charge is refunded or on its way back")
+        amount = left if amount is None else amount
+        if amount > left:
+            raise ExceedsPayment(f"At most {left} is left to refund")
+        return self._changed(now=now, **self._with_refund(Refund(refund_id, amount, reason, PENDING, iso(now), key)))
+
+    def settle_refund(self, refund_id: str, status: str, reference: str | None, now: float) -> Change:
+        """The provider's answer for a refund: succeeded, or failed (its amount is free again)."""
+        found = self.find_refund(refund_id)
+        if found is None or (found.status == status and (reference is None or found.reference == reference)):
+            return Change(self, None)
+        settled = replace(found, status=status, reference=reference or found.reference)
+        return self._changed(now=now, **self._with_refund(settled))
+
+    def _with_refund(self, refund: Refund) -> dict[str, Any]:
+        refunds = (*(r for r in self.refunds if r.id != refund.id), refund)
+        given_back = refunds_.refunded(refunds)
+        status = refunds_.payment_status(self.payment.amount, refunds)
+        payment = replace(self.payment, status=status).with_details(refundedAmount=given_back)
+        return {"refunds": refunds, "payment": payment}
 
     # --- the mechanics -------------------------------------------------------------------
 

@@ -30,3 +30,11 @@ class WindowClosed(Refused):
 
 class KeyReused(Refused):
     """The same Idempotency-Key was used for an attempt with another payment method."""
+
+
+class NothingLeft(Refused):
+    """The order has no successful charge, or all of it is refunded (or on its way back)."""
+
+
+class ExceedsPayment(Refused):
+    """The refund asked for is more than what is left of the charge."""

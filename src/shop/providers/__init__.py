@@ -35,6 +35,21 @@ class Outcome:
     reason: str | None = None  # why it was declined: card_declined, insufficient_funds, ...
 
 
+@dataclass(frozen=True)
+class RefundRequest:
+    order_id: str
+    reference: str  # the charge's payment (a PaymentIntent id)
+    amount_minor: int
+    currency: str
+    idempotency_key: str  # of this refund of this order: a retry never refunds twice
+
+
+@dataclass(frozen=True)
+class RefundOutcome:
+    status: str  # succeeded | pending | failed
+    reference: str | None  # the provider's refund id
+
+
 class UnknownPaymentMethod(Exception):
     """The provider does not know the payment method the client sent."""
 
@@ -53,6 +68,8 @@ class PaymentProvider(Protocol):
     name: str
 
     def charge(self, charge: Charge) -> Outcome: ...
+
+    def refund(self, refund: RefundRequest) -> RefundOutcome: ...
 
 
 @functools.cache

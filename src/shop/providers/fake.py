@@ -25,7 +25,7 @@ from typing import Any
 
 from ..clock import now_iso
 from ..money import from_minor_units
-from . import Charge, IdempotencyConflict, Outcome, UnknownPaymentMethod
+from . import Charge, IdempotencyConflict, Outcome, RefundOutcome, RefundRequest, UnknownPaymentMethod
 
 SUCCEEDING = frozenset({"pm_card_visa", "pm_card_mastercard"})
 DECLINING = {
@@ -127,6 +127,41 @@ class FakeProvider:
                 ),
             )
             return Outcome(succeeded, reference, reason)
+
+    def refund(self, refund: RefundRequest) -> RefundOutcome:
+        """Gives back part or all of the order's charge, never more than is left of it."""
+        params = json.dumps([refund.order_id, refund.reference, refund.amount_minor, refund.currency])
+        reference = "re_fake_" + hashlib.sha256(refund.idempotency_key.encode()).hexdigest()[:24]
+        with self._transaction() as db:
+            seen = db.execute("SELECT * FROM ledger WHERE idempotency_key = ?", (refund.idempotency_key,)).fetchone()
+            if seen is not None:
+                if seen["params"] != params:
+                    raise IdempotencyConflict(refund.idempotency_key)
+                return RefundOutcome(seen["status"], seen["reference"])
+            sums = "SELECT COALESCE(SUM(amount), 0) FROM ledger WHERE order_id = ? AND kind = ?"
+            sums += " AND status = 'succeeded'"
+            charged = db.execute(sums, (refund.order_id, "charge")).fetchone()[0]
+            given_back = db.execute(sums, (refund.order_id, "refund")).fetchone()[0]
+            status = "succeeded" if 0 < refund.amount_minor <= charged - given_back else "failed"
+            db.execute(
+                "INSERT INTO ledger (idempotency_key, params, reference, order_id, kind, method, amount, currency,"
+                " status, reason, created_at) VALUES (?, ?, ?, ?, 'refund', NULL, ?, ?, ?, ?, ?)",
+                (
+                    refund.idempotency_key,
+                    params,
+                    reference,
+                    refund.order_id,
+                    refund.amount_minor,
+                    refund.currency,
+                    status,
+                    None if status == "succeeded" else "charge_already_refunded",
+                    now_iso(),
+                ),
+            )
+            return RefundOutcome(status, reference)
+
+    def refunds(self, order_id: str) -> list[dict[str, Any]]:
+        return [entry for entry in self.ledger() if entry["orderId"] == order_id and entry["kind"] == "refund"]
 
     @staticmethod
     def _paid(db: sqlite3.Connection, order_id: str) -> bool:

@@ -15,7 +15,7 @@ from typing import Any
 
 import stripe
 
-from . import Charge, Outcome, ProviderUnavailable, UnknownPaymentMethod
+from . import Charge, Outcome, ProviderUnavailable, RefundOutcome, RefundRequest, UnknownPaymentMethod
 
 # Two calls of at most 2 s to connect and 5 s to read stay inside the function's 20 s timeout;
 # the client's own retry (same idempotency keys) is the retry, not the library's.
@@ -75,6 +75,36 @@ class StripeProvider:
             return Outcome(True, confirmed.id)
         # requires_action (3-D Secure), processing: not paid now; a webhook settles it later.
         return Outcome(False, confirmed.id, confirmed.status)
+
+    def refund(self, refund: RefundRequest) -> RefundOutcome:
+        if self.client is None:
+            raise ProviderUnavailable("stripe secret key is not configured")
+        return _refund(self.client, refund)
+
+
+REFUND_STATUSES = {"succeeded": "succeeded", "pending": "pending", "requires_action": "pending"}
+
+
+def _refund(client: Any, refund: RefundRequest) -> RefundOutcome:
+    """Stripe's Refund.create on the order's PaymentIntent, under the refund's own key."""
+    try:
+        created = client.v1.refunds.create(
+            params={
+                "payment_intent": refund.reference,
+                "amount": refund.amount_minor,
+                "metadata": {"orderId": refund.order_id},
+            },
+            options={"idempotency_key": refund.idempotency_key},
+        )
+    except stripe.InvalidRequestError as refused:  # already refunded, more than charged: Stripe says no
+        return RefundOutcome("failed", None) if refused.http_status == 400 else _unavailable(refused)
+    except stripe.StripeError as failed:
+        _unavailable(failed)
+    return RefundOutcome(REFUND_STATUSES.get(str(created.status), "failed"), created.id)
+
+
+def _unavailable(error: Exception) -> RefundOutcome:
+    raise ProviderUnavailable(type(error).__name__) from None
 
 
 def verify(payload: bytes, header: str | None, secret: str) -> None:

@@ -33,6 +33,9 @@ def shown(order: dict[str, Any]) -> dict[str, Any]:
     payment = order.get("payment")
     if isinstance(payment, dict) and "attempts" in payment:
         order["payment"] = {k: v for k, v in payment.items() if k != "attempts"}
+    if isinstance(order.get("refunds"), list):  # the provider's ids and the admin's keys are the back office's
+        hidden = ("reference", "idempotencyKey")
+        order["refunds"] = [{k: v for k, v in r.items() if k not in hidden} for r in order["refunds"]]
     history = order.get("statusHistory")
     if not history:
         return order

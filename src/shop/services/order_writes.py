@@ -10,9 +10,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from .. import config
+from .. import config, errors
 from ..domain.order import Change, Order
-from ..domain.refusals import AttemptInFlight, KeyReused, Refused, WindowClosed
+from ..domain.refusals import AttemptInFlight, ExceedsPayment, KeyReused, NothingLeft, Refused, WindowClosed
 from ..errors import (
     DomainError,
     IdempotencyKeyReused,
@@ -20,6 +20,7 @@ from ..errors import (
     NotFound,
     OrderExpired,
     PaymentInProgress,
+    RefundExceedsPayment,
     ServiceUnavailable,
 )
 from ..storage.failures import Missing, StatusChanged
@@ -80,4 +81,8 @@ def refusal_error(refused: Refused, in_flight: type[DomainError] = InvalidTransi
         return OrderExpired(refused.message)
     if isinstance(refused, KeyReused):
         return IdempotencyKeyReused()
+    if isinstance(refused, NothingLeft):
+        return errors.NothingToRefund(refused.message)
+    if isinstance(refused, ExceedsPayment):
+        return RefundExceedsPayment(refused.message)
     return InvalidTransition(refused.message)  # NotAllowed, and any refusal not named above

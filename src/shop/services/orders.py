@@ -200,7 +200,12 @@ def list_page(store: Storage, caller: Caller, limit: int, cursor: str | None, st
 
 def _move(store: Storage, order_id: str, decide: Any, read: dict[str, Any] | None = None) -> dict[str, Any]:
     first = order_writes.as_order(read) if read is not None else None
-    return history.shown(order_writes.apply(store, order_id, decide, first).to_item())
+    moved = order_writes.apply(store, order_id, decide, first)
+    if any(refund.status == "pending" for refund in moved.refunds):  # a paid order's cancel
+        from . import refunds  # the provider: only for the moves that give money back
+
+        moved = refunds.settle_pending(store, moved)
+    return history.shown(moved.to_item())
 
 
 def cancel(store: Storage, caller: Caller, order_id: str) -> dict[str, Any]:
@@ -214,10 +219,12 @@ def cancel(store: Storage, caller: Caller, order_id: str) -> dict[str, Any]:
             raise NotFound("Order not found")
         raise InvalidTransition(f"Order is {order['status']}; only an admin can cancel it now")
 
+    refund = "r" + uuid.uuid4().hex[:15]  # a paid order's cancel refunds it in full
+
     def decide(current: aggregate.Order) -> aggregate.Change:
         if not admin and current.status not in OWNER_CANCELLABLE:  # moved on since the first read
             raise InvalidTransition(f"Order is {current.status}; only an admin can cancel it now")
-        return current.cancel(history.ADMIN if admin else history.CUSTOMER, time.time())
+        return current.cancel(history.ADMIN if admin else history.CUSTOMER, time.time(), refund)
 
     return _move(store, order_id, decide, order)
 
@@ -225,4 +232,5 @@ def cancel(store: Storage, caller: Caller, order_id: str) -> dict[str, Any]:
 def update_status(store: Storage, caller: Caller, order_id: str, status: str) -> dict[str, Any]:
     """Admin only (checked at the edge). Cancelling this way returns the stock too; `paid` is
     refused (only a payment marks an order paid)."""
-    return _move(store, order_id, lambda current: current.move(status, history.ADMIN, time.time()))
+    refund = "r" + uuid.uuid4().hex[:15]  # a paid order's cancel refunds it in full
+    return _move(store, order_id, lambda current: current.move(status, history.ADMIN, time.time(), refund))

@@ -121,7 +121,8 @@ def pay(
 
     def record(current: Order) -> Any:
         found_pending.append(current.status == "pending")  # else this payment was recorded first
-        return current.record_charge(attempt, details, "customer", time.time())
+        # A charge landing on an order that can no longer ship is recorded with its refund.
+        return current.record_charge(attempt, details, "customer", time.time(), refund_id=f"r{attempt[:15]}")
 
     try:
         paid = order_writes.apply(store, order_id, record)
@@ -131,6 +132,11 @@ def pay(
         if current is not None and _paid_by(current, key, outcome.reference):
             return _shown(current), True
         raise InvalidTransition("Order changed while it was being paid") from None
+    if paid.status != "paid":
+        from . import refunds
+
+        refunds.settle_pending(store, paid, provider)
+        raise InvalidTransition(f"Order is {paid.status}; the payment is refunded in full")
     return _shown(paid), not found_pending[-1]
 
 

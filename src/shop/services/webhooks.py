@@ -10,6 +10,7 @@ the provider would only send it again.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import time
@@ -18,6 +19,7 @@ from typing import Any
 from .. import config, jsonio
 from ..domain.order import Change, Order
 from ..domain.payment import DECLINED
+from ..domain.refusals import Refused
 from ..errors import InvalidJson, InvalidSignature, ServiceUnavailable
 from ..money import minor_units
 from ..storage.failures import EventSeen, Missing, StatusChanged
@@ -62,9 +64,11 @@ def _intent(event: dict[str, Any]) -> dict[str, Any]:
 
 def _decide(event: dict[str, Any], order: Order, now: float) -> tuple[str, Change | None]:
     """What the event does to the order: (outcome, the aggregate's change or None)."""
+    intent = _intent(event)
+    if order.status in ("cancelled", "expired") and event["type"] == "payment_intent.succeeded":
+        return _charge(event, intent, order, None, now)  # a late charge: recorded and refunded in full
     if order.status != "pending":
         return "not_pending", None
-    intent = _intent(event)
     latest = order.latest_attempt()
     if event["type"] == "payment_intent.payment_failed":
         if latest is not None and latest.live(int(now)):
@@ -77,6 +81,13 @@ def _decide(event: dict[str, Any], order: Order, now: float) -> tuple[str, Chang
         # order.payment_failed event); one no answer recorded is recorded now.
         declined = latest.id if latest is not None and latest.status == DECLINED else None
         return "payment_failed", order.record_decline(declined, {"reason": str(reason), "eventId": event["id"]}, now)
+    in_flight = latest.id if latest is not None and latest.live(int(now)) else None  # settled by this charge
+    return _charge(event, intent, order, in_flight, now)
+
+
+def _charge(
+    event: dict[str, Any], intent: dict[str, Any], order: Order, in_flight: str | None, now: float
+) -> tuple[str, Change | None]:
     amount, currency = intent.get("amount_received"), str(intent.get("currency", "")).lower()
     if currency != order.payment.currency or amount != minor_units(order.total, currency):
         _log.warning(  # safe: the event's and the order's ids only
@@ -84,8 +95,14 @@ def _decide(event: dict[str, Any], order: Order, now: float) -> tuple[str, Chang
         )
         return "amount_mismatch", None
     details = {"provider": "stripe", "reference": intent.get("id"), "eventId": event["id"]}
-    in_flight = latest.id if latest is not None and latest.live(int(now)) else None  # settled by this charge
-    return "paid", order.record_charge(in_flight, details, history.SYSTEM, now)
+    refund = "r" + hashlib.sha256(event["id"].encode()).hexdigest()[:15]  # one per event: a replay refunds once
+    try:
+        change = order.record_charge(in_flight, details, history.SYSTEM, now, refund_id=refund)
+    except Refused:  # paid by another payment, shipped...: nothing this event may change
+        return "not_pending", None
+    if change.order.status == "paid":
+        return "paid", change
+    return ("refunded_not_payable" if change.write is not None else "not_pending"), change
 
 
 def receive(store: Storage, raw: bytes, signature: str | None) -> dict[str, Any]:
@@ -114,5 +131,9 @@ def receive(store: Storage, raw: bytes, signature: str | None) -> dict[str, Any]
         except StatusChanged as changed:  # the order moved since it was read: decide again on it as found
             order = order_writes.as_order(changed.found) if changed.found else order_writes.read(store, order_id)
             continue
+        if change is not None and any(refund.status == "pending" for refund in change.order.refunds):
+            from . import refunds  # the provider: only when a late charge is given back
+
+            refunds.settle_pending(store, change.order)
         return {**answer, "outcome": outcome}
     raise ServiceUnavailable(retry_after=1)  # the provider retries the event later
