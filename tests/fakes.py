@@ -253,6 +253,10 @@ class FakeOrders:
         )
         yield from copy.deepcopy(found)
 
+    def refunds_due(self, limit: int) -> Iterator[str]:
+        due = [o for o in self.records.values() if any(r.get("status") == "pending" for r in o.get("refunds") or [])]
+        yield from [o["id"] for o in due]
+
     def save(self, write: Write) -> dict[str, Any]:
         return self.update_status(write.before, write.changes, restock=write.restock)
 

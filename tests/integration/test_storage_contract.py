@@ -470,3 +470,16 @@ def test_a_delivery_record_is_claimed_once_taken_over_only_when_stale_and_releas
     store.notifications.release(other)  # SES failed: the next delivery sends
     assert store.notifications.claim(other, now + 1, now + 1 - 120, now + 3600) == "claimed"
     store.notifications.release(uuid.uuid4().hex)  # nothing to release: no error
+
+
+def test_an_order_with_a_pending_refund_is_listed_as_due_until_none_is_left(store):
+    product = a_product(store, stock=5)
+    line = OrderLine(product["id"], 1, product["price"])
+    order = an_order("u-1", [line])
+    store.orders.create(order, [line], None)
+    pending = [{"id": "r1", "amount": Decimal("9.99"), "status": "pending", "reason": "x", "createdAt": "t1"}]
+    due = store.orders.save(Write(order, {"refunds": pending, "version": 1, "updatedAt": "t1"}))
+    assert order["id"] in list(store.orders.refunds_due(10))
+    settled = [{**pending[0], "status": "succeeded"}]
+    store.orders.save(Write(due, {"refunds": settled, "version": 2, "updatedAt": "t2"}))
+    assert order["id"] not in list(store.orders.refunds_due(10))

@@ -9,7 +9,7 @@ from ..errors import ServiceUnavailable
 from ..integrity import checked, intact
 from ..limits import MAX_STOCK
 from . import keys
-from .dynamo import Cancelled, ConditionFailed, Table, public, written_by
+from .dynamo import Cancelled, ConditionFailed, Table, deserialize, public, written_by
 from .failures import CartChanged, KeyClaimed, LinesRejected, Missing, Rejection, StatusChanged
 from .idempotency import DynamoIdempotency, claim_put
 from .protocol import CartVersion, IdempotencyClaim, OrderLine, Page, Write
@@ -100,7 +100,8 @@ class DynamoOrders:
         transaction."""
         moved = {**order, **changes}
         key, update = status_update(order, changes)
-        if not restock:
+        marker = refund_marker(order, changes)
+        if not restock and marker is None:
             try:
                 self.table.update(key, **update)
             except ConditionFailed as failed:
@@ -110,7 +111,8 @@ class DynamoOrders:
             return moved
         for _ in range(RESTOCK_ATTEMPTS):
             try:
-                self.table.transact([{"Update": {"Key": key, **update}}, *self._restock(order, moved["updatedAt"])])
+                restocked = self._restock(order, moved["updatedAt"]) if restock else []
+                self.table.transact([{"Update": {"Key": key, **update}}, *([marker] if marker else []), *restocked])
                 return moved
             except Cancelled as cancelled:
                 if cancelled.failed(0):
@@ -121,6 +123,22 @@ class DynamoOrders:
                     raise ServiceUnavailable(retry_after=1) from None
                 # A product was deleted after the read below: plan the restock again without it.
         raise ServiceUnavailable(retry_after=1)
+
+    def refunds_due(self, limit: int) -> Iterator[str]:
+        """The ids of the orders with a refund the provider has yet to confirm (their markers, one
+        partition, `limit` per Query)."""
+        request: dict[str, Any] = {
+            "TableName": self.table.name,
+            "KeyConditionExpression": "id = :due",
+            "ExpressionAttributeValues": {":due": {"S": keys.REFUNDS_DUE}},
+            "Limit": limit,
+        }
+        while True:
+            response = self.table.call("query", **request)
+            yield from (deserialize(item)["orderId"] for item in response.get("Items", []))
+            if "LastEvaluatedKey" not in response:
+                return
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def _restock(self, order: dict[str, Any], now: str) -> list[dict[str, Any]]:
         """Give each line's quantity back to its product, never past MAX_STOCK. Products
@@ -192,6 +210,23 @@ def status_update(order: dict[str, Any], changes: dict[str, Any]) -> tuple[dict[
         "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
     }
     return keys.key(order["id"], keys.ORDER), update
+
+
+def _refund_due(refunds: Any) -> bool:
+    return isinstance(refunds, list) and any(isinstance(r, dict) and r.get("status") == "pending" for r in refunds)
+
+
+def refund_marker(order: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any] | None:
+    """The transaction item that keeps the order's refund-due marker in step with the write: put
+    when a refund becomes pending, deleted when none is left (so the sweep finds them by Query)."""
+    if "refunds" not in changes:
+        return None
+    before, after = _refund_due(order.get("refunds")), _refund_due(changes["refunds"])
+    if after and not before:
+        return {"Put": {"Item": {**keys.refund_due(order["id"]), "orderId": order["id"]}}}
+    if before and not after:
+        return {"Delete": {"Key": keys.refund_due(order["id"])}}
+    return None
 
 
 def empty_cart(cart: CartVersion) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Any
 from . import keys
 from .dynamo import Cancelled, Table
 from .failures import EventSeen
-from .orders import status_failure, status_update
+from .orders import refund_marker, status_failure, status_update
 from .protocol import WebhookEvent, Write
 
 
@@ -28,6 +28,8 @@ class DynamoPayments:
         if write is not None:
             key, update = status_update(write.before, write.changes)
             items.append({"Update": {"Key": key, **update}})
+            marker = refund_marker(write.before, write.changes)
+            items.extend([marker] if marker else [])
         try:
             self.table.transact(items)
         except Cancelled as cancelled:

@@ -164,6 +164,10 @@ class Orders(Protocol):
         Raises Missing, or StatusChanged with the status found (the same one when only the
         version moved: the caller decides again from a fresh read)."""
 
+    def refunds_due(self, limit: int) -> Iterator[str]:
+        """The ids of the orders holding a `pending` refund (kept in step by save), read `limit`
+        at a time by Query (never a Scan)."""
+
     def pending_before(self, created_before: str, limit: int) -> Iterator[dict[str, Any]]:
         """Every pending order created before the ISO time `created_before`, oldest first,
         read `limit` at a time from the status index (never the whole table)."""
