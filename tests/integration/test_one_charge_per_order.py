@@ -133,3 +133,22 @@ def test_a_decline_and_the_providers_webhook_of_it_are_one_payment_failed_event(
 
     assert [e["type"] for e in published(path)] == ["order.payment_failed"]
     assert order_of(customer.token, order["id"])["payment"]["lastDecline"]["reason"] == "card_declined"
+
+
+def test_a_paid_orders_cancellation_email_names_its_refund_and_an_unpaid_ones_says_nothing_was_charged(
+    path, customer, admin, product, fake_provider
+):
+    from tests.integration.test_order_events import emails
+
+    paid = place(customer.token, product(price=12.5, stock=10)["id"], 2)
+    assert pay(customer.token, paid["id"]).status == 200
+    assert invoke("POST", f"/orders/{paid['id']}/cancel", token=admin.token).status == 200
+    unpaid = place(customer.token, product(price=12.5, stock=10)["id"], 1)
+    assert invoke("POST", f"/orders/{unpaid['id']}/cancel", token=customer.token).status == 200
+    job.tick()
+
+    cancelled = [m for m in emails(paid["id"]) if m["eventType"] == "order.cancelled"]
+    assert len(cancelled) == 1 and "A refund of 25.00 USD is issued" in cancelled[0]["text"]
+    assert "Nothing will be charged" not in cancelled[0]["text"]
+    [plain] = [m for m in emails(unpaid["id"]) if m["eventType"] == "order.cancelled"]
+    assert "Nothing will be charged or shipped" in plain["text"] and "refund" not in plain["text"]
