@@ -66,6 +66,9 @@ class StripeProvider:
             error = (declined.json_body or {}).get("error") or {}
             return Outcome(False, intent_id, error.get("decline_code") or declined.code or "card_declined")
         except stripe.InvalidRequestError as invalid:
+            paid = ((invalid.json_body or {}).get("error") or {}).get("payment_intent") or {}
+            if invalid.code == "payment_intent_unexpected_state" and paid.get("status") == "succeeded":
+                return Outcome(True, paid.get("id"))  # the order's one intent already took the money
             if invalid.param == "payment_method" or invalid.code == "resource_missing":
                 raise UnknownPaymentMethod(charge.payment_method) from None
             raise ProviderUnavailable(type(invalid).__name__) from None
