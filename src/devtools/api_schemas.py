@@ -200,6 +200,9 @@ class WebhookReceiptSchema(Schema):
                 "not_pending",
                 "amount_mismatch",
                 "refunded_not_payable",
+                "refund_succeeded",
+                "refund_failed",
+                "refund_recorded",
             )
         ),
     )

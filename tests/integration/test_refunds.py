@@ -141,3 +141,27 @@ def test_a_charge_that_lands_on_a_cancelled_order_is_refunded_automatically(
         (10, "order_not_payable", "succeeded")
     ]
     assert ledger_refunds(fake_provider, order["id"]) == [(Decimal("10"), "succeeded")]
+
+
+def test_the_providers_refund_webhooks_settle_the_refund_they_name(table, customer, admin, paid, webhook_secret):
+    import hashlib
+
+    given = refund(admin, paid, {"amount": 5})
+    assert given.status == 201 and given.data["status"] == "succeeded"
+    reference = "re_fake_" + hashlib.sha256(f"refund-{paid}-{given.data['id']}".encode()).hexdigest()[:24]
+    failed = {
+        "id": "evt_refund_failed_" + given.data["id"],
+        "object": "event",
+        "type": "refund.failed",
+        "data": {"object": {"id": reference, "object": "refund", "status": "failed", "metadata": {"orderId": paid}}},
+    }
+
+    result = deliver(failed)
+
+    assert result.status == 200 and result.data["outcome"] == "refund_failed", result.body
+    assert deliver(failed).data["outcome"] == "duplicate"
+    order = invoke("GET", f"/orders/{paid}", token=customer.token).data
+    assert [r["status"] for r in order["refunds"]] == ["failed"]
+    assert order["payment"]["status"] == "succeeded" and order["payment"]["refundedAmount"] == 0
+    again = refund(admin, paid)  # what failed to go back may be refunded again
+    assert again.status == 201 and again.data["amount"] == 20

@@ -78,8 +78,8 @@ def settle(store: Storage, order: Order, wanted: str, provider: PaymentProvider 
     except ProviderUnavailable:
         _log.warning("refund left pending", extra={"orderId": order.id, "refundId": refund.id})
         return order
-    if outcome.status == PENDING:
-        return order
+    if outcome.status == PENDING and outcome.reference in (None, refund.reference):
+        return order  # the provider's refund.updated webhook settles it (or the sweep asks again)
     answer = outcome.status, outcome.reference
     settle_it = lambda current: current.settle_refund(refund.id, *answer, time.time())  # noqa: E731
     return order_writes.apply(store, order.id, settle_it, order)  # the order as just written: no read

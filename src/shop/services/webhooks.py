@@ -27,7 +27,10 @@ from ..storage.protocol import Storage, WebhookEvent
 from . import history, order_writes
 
 EVENT_TTL_SECONDS = 30 * 24 * 3600  # longer than the provider retries an event (3 days)
-HANDLED = frozenset({"payment_intent.succeeded", "payment_intent.payment_failed"})
+PAYMENT_EVENTS = frozenset({"payment_intent.succeeded", "payment_intent.payment_failed"})
+REFUND_EVENTS = frozenset({"charge.refunded", "refund.updated", "refund.failed"})
+HANDLED = PAYMENT_EVENTS | REFUND_EVENTS
+REFUND_STATUSES = {"succeeded": "succeeded", "failed": "failed", "canceled": "failed"}
 
 _log = logging.getLogger(os.environ.get("POWERTOOLS_SERVICE_NAME", "shop-api"))
 
@@ -62,8 +65,34 @@ def _intent(event: dict[str, Any]) -> dict[str, Any]:
     return _object(_object(event, "data"), "object")
 
 
+def _refunds_of(event: dict[str, Any]) -> list[dict[str, Any]]:
+    """The provider's refund objects an event carries: the refund itself, or a charge's list."""
+    found = _intent(event)
+    if event["type"] == "charge.refunded":
+        listed = _object(found, "refunds").get("data")
+        return [r for r in listed if isinstance(r, dict)] if isinstance(listed, list) else []
+    return [found]
+
+
+def _decide_refund(event: dict[str, Any], order: Order, now: float) -> tuple[str, Change | None]:
+    """A refund's outcome, matched to the order's refund by the provider's refund id."""
+    for provider_refund in _refunds_of(event):
+        status = REFUND_STATUSES.get(str(provider_refund.get("status")))
+        mine = next((r for r in order.refunds if r.reference and r.reference == provider_refund.get("id")), None)
+        if status is None or mine is None:
+            continue
+        if status == "failed":  # money that did not go back: the operator must know (ids only)
+            _log.warning("refund failed", extra={"eventId": event["id"], "orderId": order.id, "refundId": mine.id})
+        change = order.settle_refund(mine.id, status, mine.reference, now)
+        if change.write is not None:
+            return "refund_" + status, change  # one refund per write; a charge lists at most a few
+    return "refund_recorded", None
+
+
 def _decide(event: dict[str, Any], order: Order, now: float) -> tuple[str, Change | None]:
     """What the event does to the order: (outcome, the aggregate's change or None)."""
+    if event["type"] in REFUND_EVENTS:
+        return _decide_refund(event, order, now)
     intent = _intent(event)
     if order.status in ("cancelled", "expired") and event["type"] == "payment_intent.succeeded":
         return _charge(event, intent, order, None, now)  # a late charge: recorded and refunded in full
