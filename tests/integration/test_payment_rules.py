@@ -113,3 +113,47 @@ def test_a_currency_whose_minor_unit_is_unknown_stops_the_configuration(monkeypa
     finally:
         monkeypatch.delenv("CURRENCY")
         config.reset()
+
+
+def test_a_card_that_needs_3d_secure_is_202_and_pays_once_approved_at_the_local_bank(
+    table, customer, product, fake_provider, monkeypatch
+):
+    import json as json_
+
+    from werkzeug.test import EnvironBuilder
+    from werkzeug.wrappers import Request
+
+    from devtools.local_routes import payments as bank
+    from tests.integration.test_webhook_and_expiry import WEBHOOK_SECRET
+
+    monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET)
+    from shop import config
+
+    config.reset()
+    sent = []
+    # the fake's webhook reaches the API through the real handler (make run: over HTTP)
+    monkeypatch.setattr(
+        bank,
+        "send",
+        lambda raw, signature: (
+            sent.append(invoke("POST", "/payments/webhook", raw_body=raw, headers={"Stripe-Signature": signature}))
+            or sent[-1].status
+        ),
+    )
+    approved, declined = (place(customer.token, product(price=10)["id"], 1) for _ in range(2))
+    for order, outcome in ((approved, "approve"), (declined, "decline")):
+        asked = pay(customer.token, order["id"], "pm_card_authenticationRequired")
+        assert asked.status == 202 and asked.data["status"] == "pending", asked.body
+        action = asked.data["payment"]["nextAction"]
+        assert asked.data["payment"]["status"] == "requires_action" and action["type"] == "redirect_to_url"
+        body = json_.dumps({"outcome": outcome})
+        environ = EnvironBuilder(path=action["url"], method="POST", data=body, content_type="application/json")
+        assert bank.handle(Request(environ.get_environ())).status_code == 200
+
+    assert [r.status for r in sent] == [200, 200]
+    paid = invoke("GET", f"/orders/{approved['id']}", token=customer.token).data
+    assert paid["status"] == "paid" and "nextAction" not in paid["payment"]
+    assert len(fake_provider.succeeded(approved["id"])) == 1
+    refused = invoke("GET", f"/orders/{declined['id']}", token=customer.token).data
+    assert refused["status"] == "pending" and refused["payment"]["lastDecline"]["reason"] == "authentication_required"
+    assert fake_provider.succeeded(declined["id"]) == []

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..clock import iso
 from . import refund as refunds_
-from .payment import DECLINED, FAILED, IN_FLIGHT, SUCCEEDED, Attempt, Payment
+from .payment import DECLINED, FAILED, IN_FLIGHT, REQUIRES_ACTION, SUCCEEDED, Attempt, Payment
 from .refund import PENDING, Refund
 from .refusals import AttemptInFlight, ExceedsPayment, KeyReused, NotAllowed, NothingLeft, WindowClosed
 
@@ -160,7 +160,7 @@ class Order:
                     now=now, **replace(self, payment=charged)._with_refund(refund)
                 )
             raise NotAllowed(f"Order is {self.status}; the charge cannot be recorded on it")
-        paid = replace(payment, status=SUCCEEDED, details=())
+        paid = replace(payment, status=SUCCEEDED, details=())  # no lastDecline, no nextAction
         paid = paid.with_details(paidAt=iso(now), **details)
         return self._moved("paid", by, now, payment=paid)
 
@@ -172,10 +172,20 @@ class Order:
             return Change(self, None)
         payment = self._settled(attempt_id, DECLINED)
         if self.status == PAYABLE:
-            payment = payment.with_details(lastDecline={**decline, "at": iso(now)})
+            payment = payment.with_details(drop=("nextAction",), lastDecline={**decline, "at": iso(now)})
+            payment = replace(payment, status="requires_payment")
         if payment == self.payment:
             return Change(self, None)
         return self._changed(payment=payment, now=now)
+
+    def require_action(self, attempt_id: str, url: str, now: float) -> Change:
+        """The provider wants the customer to authenticate (3-D Secure): the attempt stops holding
+        the order (it still expires at the end of its window); the provider's webhook settles it."""
+        payment = self._settled(attempt_id, REQUIRES_ACTION)
+        if self.status != PAYABLE or payment is self.payment:
+            return Change(self, None)
+        action = {"type": "redirect_to_url", "url": url}
+        return self._changed(payment=replace(payment, status=REQUIRES_ACTION).with_details(nextAction=action), now=now)
 
     def end_attempt(self, attempt_id: str, now: float) -> Change:
         """The attempt ended without an answer (the provider failed): only its marker goes."""

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 IN_FLIGHT, SUCCEEDED, DECLINED, FAILED = "in_flight", "succeeded", "declined", "failed"
+REQUIRES_ACTION = "requires_action"  # the customer authenticates at the bank (3-D Secure); no marker
 # The id given to the marker an order stored before attempts had ids may still carry.
 LEGACY_ATTEMPT = "legacy"
 ATTEMPTS_KEPT = 10  # the last attempts an order keeps; older ones are settled history

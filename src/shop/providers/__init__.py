@@ -32,7 +32,8 @@ class Charge:
 class Outcome:
     succeeded: bool
     reference: str | None  # the provider's id for the payment (a PaymentIntent id)
-    reason: str | None = None  # why it was declined: card_declined, insufficient_funds, ...
+    reason: str | None = None  # why it was declined: card_declined, insufficient_funds, ...; or requires_action
+    next_action_url: str | None = None  # requires_action (3-D Secure): where the customer authenticates
 
 
 @dataclass(frozen=True)

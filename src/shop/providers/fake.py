@@ -28,6 +28,7 @@ from ..money import from_minor_units
 from . import Charge, IdempotencyConflict, Outcome, RefundOutcome, RefundRequest, UnknownPaymentMethod
 
 SUCCEEDING = frozenset({"pm_card_visa", "pm_card_mastercard"})
+AUTHENTICATING = "pm_card_authenticationRequired"  # 3-D Secure: the bank's page decides (authenticate())
 DECLINING = {
     "pm_card_chargeDeclined": "card_declined",
     "pm_card_chargeDeclinedInsufficientFunds": "insufficient_funds",
@@ -49,6 +50,12 @@ CREATE TABLE IF NOT EXISTS ledger (
 );
 CREATE INDEX IF NOT EXISTS ledger_order ON ledger (order_id, kind, status);
 """
+
+
+def _outcome(status: str, reference: str, reason: str | None) -> Outcome:
+    if status == "requires_action":
+        return Outcome(False, reference, "requires_action", f"/_local/payments/{reference}/authenticate")
+    return Outcome(status == "succeeded", reference, reason)
 
 
 def ledger_path() -> str:
@@ -96,7 +103,8 @@ class FakeProvider:
             db.close()
 
     def charge(self, charge: Charge) -> Outcome:
-        if charge.payment_method not in SUCCEEDING and charge.payment_method not in DECLINING:
+        known = charge.payment_method in SUCCEEDING or charge.payment_method in DECLINING
+        if not known and charge.payment_method != AUTHENTICATING:
             raise UnknownPaymentMethod(charge.payment_method)
         params = json.dumps([charge.order_id, charge.amount_minor, charge.currency, charge.payment_method])
         reference = intent_reference(charge.order_id)
@@ -105,11 +113,14 @@ class FakeProvider:
             if seen is not None:
                 if seen["params"] != params:
                     raise IdempotencyConflict(charge.idempotency_key)
-                return Outcome(seen["status"] == "succeeded", seen["reference"], seen["reason"])
+                return _outcome(seen["status"], seen["reference"], seen["reason"])
             if self._paid(db, charge.order_id):  # the intent already succeeded: nothing is charged
                 return Outcome(True, reference)
             succeeded = charge.payment_method in SUCCEEDING
             reason = DECLINING.get(charge.payment_method)
+            status = "succeeded" if succeeded else "failed"
+            if charge.payment_method == AUTHENTICATING:
+                status, reason = "requires_action", "requires_action"
             db.execute(
                 "INSERT INTO ledger (idempotency_key, params, reference, order_id, kind, method, amount, currency,"
                 " status, reason, created_at) VALUES (?, ?, ?, ?, 'charge', ?, ?, ?, ?, ?, ?)",
@@ -121,12 +132,25 @@ class FakeProvider:
                     charge.payment_method,
                     charge.amount_minor,
                     charge.currency,
-                    "succeeded" if succeeded else "failed",
+                    status,
                     reason,
                     now_iso(),
                 ),
             )
-            return Outcome(succeeded, reference, reason)
+            return _outcome(status, reference, reason)
+
+    def authenticate(self, reference: str, approve: bool) -> dict[str, Any] | None:
+        """The bank's page: the charge awaiting authentication of this payment succeeds or fails.
+        Returns it ({orderId, amount, currency, status}), or None when none awaits."""
+        with self._transaction() as db:
+            query = "SELECT * FROM ledger WHERE reference = ? AND kind = 'charge' AND status = 'requires_action'"
+            row = db.execute(query, (reference,)).fetchone()
+            if row is None:
+                return None
+            status = "succeeded" if approve and not self._paid(db, row["order_id"]) else "failed"
+            reason = None if status == "succeeded" else "authentication_failed"
+            db.execute("UPDATE ledger SET status = ?, reason = ? WHERE seq = ?", (status, reason, row["seq"]))
+            return {"orderId": row["order_id"], "amount": row["amount"], "currency": row["currency"], "status": status}
 
     def refund(self, refund: RefundRequest) -> RefundOutcome:
         """Gives back part or all of the order's charge, never more than is left of it."""

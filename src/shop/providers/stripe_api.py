@@ -77,7 +77,9 @@ class StripeProvider:
         if confirmed.status == "succeeded":
             return Outcome(True, confirmed.id)
         # requires_action (3-D Secure), processing: not paid now; a webhook settles it later.
-        return Outcome(False, confirmed.id, confirmed.status)
+        action = getattr(confirmed, "next_action", None) or {}
+        url = (action.get("redirect_to_url") or {}).get("url") if isinstance(action, dict) else None
+        return Outcome(False, confirmed.id, confirmed.status, url)
 
     def refund(self, refund: RefundRequest) -> RefundOutcome:
         if self.client is None:

@@ -111,6 +111,10 @@ def pay(
     except ProviderUnavailable:
         order_writes.apply(store, order_id, lambda o: o.end_attempt(attempt, time.time()))
         raise ServiceUnavailable(retry_after=2) from None
+    if not outcome.succeeded and outcome.reason == "requires_action" and outcome.next_action_url:
+        url = outcome.next_action_url
+        awaiting = order_writes.apply(store, order_id, lambda o: o.require_action(attempt, url, time.time()))
+        return _shown(awaiting), False  # 202: the customer authenticates, the webhook settles it
     if not outcome.succeeded:
         reason = outcome.reason or "declined"
         _decline(store, order_id, attempt, {"reason": reason, "method": method})

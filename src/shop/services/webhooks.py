@@ -18,7 +18,7 @@ from typing import Any
 
 from .. import config, jsonio
 from ..domain.order import Change, Order
-from ..domain.payment import DECLINED
+from ..domain.payment import DECLINED, REQUIRES_ACTION
 from ..domain.refusals import Refused
 from ..errors import InvalidJson, InvalidSignature, ServiceUnavailable
 from ..money import minor_units
@@ -108,9 +108,10 @@ def _decide(event: dict[str, Any], order: Order, now: float) -> tuple[str, Chang
         reason = error.get("decline_code") or error.get("code") or "declined"
         # The decline its attempt's answer recorded already is no second decline (and no second
         # order.payment_failed event); one no answer recorded is recorded now.
-        declined = latest.id if latest is not None and latest.status == DECLINED else None
+        declined = latest.id if latest is not None and latest.status in (DECLINED, REQUIRES_ACTION) else None
         return "payment_failed", order.record_decline(declined, {"reason": str(reason), "eventId": event["id"]}, now)
-    in_flight = latest.id if latest is not None and latest.live(int(now)) else None  # settled by this charge
+    awaiting = latest is not None and (latest.live(int(now)) or latest.status == REQUIRES_ACTION)
+    in_flight = latest.id if latest is not None and awaiting else None  # settled by this charge
     return _charge(event, intent, order, in_flight, now)
 
 
