@@ -157,3 +157,19 @@ def test_a_card_that_needs_3d_secure_is_202_and_pays_once_approved_at_the_local_
     refused = invoke("GET", f"/orders/{declined['id']}", token=customer.token).data
     assert refused["status"] == "pending" and refused["payment"]["lastDecline"]["reason"] == "authentication_required"
     assert fake_provider.succeeded(declined["id"]) == []
+
+
+def test_payments_and_refunds_are_counted_as_embedded_metrics(table, customer, admin, product, fake_provider, capfd):
+    order = place(customer.token, product(price=10)["id"], 1)
+    assert pay(customer.token, order["id"], "pm_card_chargeDeclined").status == 402
+    assert pay(customer.token, order["id"], "pm_card_visa").status == 200
+    assert invoke("POST", f"/orders/{order['id']}/refunds", token=admin.token, body={"amount": 2}).status == 201
+
+    import json as json_
+
+    lines = [json_.loads(line) for line in capfd.readouterr().out.splitlines() if '"_aws"' in line]
+    counted = [
+        (m["Name"], line[m["Name"]]) for line in lines for d in line["_aws"]["CloudWatchMetrics"] for m in d["Metrics"]
+    ]
+    assert counted == [("PaymentDeclined", [1.0]), ("PaymentSucceeded", [1.0]), ("RefundSucceeded", [1.0])]
+    assert all(d["Namespace"] == "ShopApi" for line in lines for d in line["_aws"]["CloudWatchMetrics"])

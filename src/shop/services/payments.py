@@ -16,7 +16,7 @@ import time
 import uuid
 from typing import Any
 
-from .. import config, providers
+from .. import config, metrics, providers
 from ..domain.order import Order
 from ..errors import (
     IdempotencyKeyReused,
@@ -114,10 +114,12 @@ def pay(
     if not outcome.succeeded and outcome.reason == "requires_action" and outcome.next_action_url:
         url = outcome.next_action_url
         awaiting = order_writes.apply(store, order_id, lambda o: o.require_action(attempt, url, time.time()))
+        metrics.count(metrics.PAYMENT_REQUIRES_ACTION)
         return _shown(awaiting), False  # 202: the customer authenticates, the webhook settles it
     if not outcome.succeeded:
         reason = outcome.reason or "declined"
         _decline(store, order_id, attempt, {"reason": reason, "method": method})
+        metrics.count(metrics.PAYMENT_DECLINED)
         raise PaymentDeclined(details={"reason": [reason]})
 
     details = {"provider": provider.name, "reference": outcome.reference, **({"idempotencyKey": key} if key else {})}
@@ -139,8 +141,11 @@ def pay(
     if paid.status != "paid":
         from . import refunds
 
+        metrics.count(metrics.AUTOMATIC_REFUND)
         refunds.settle_pending(store, paid, provider)
         raise InvalidTransition(f"Order is {paid.status}; the payment is refunded in full")
+    if found_pending[-1]:
+        metrics.count(metrics.PAYMENT_SUCCEEDED)
     return _shown(paid), not found_pending[-1]
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from .. import metrics
 from ..domain import refund as refunds
 from ..domain.order import Order
 from ..storage.protocol import Storage
@@ -71,4 +72,5 @@ def compare(store: Storage, ledger: Iterable[dict[str, Any]]) -> list[Difference
         if net.get(order_id, Decimal("0")) != expected:
             status = order.status if order is not None else None
             differences.append(Difference(order_id, status, expected, net.get(order_id, Decimal("0"))))
+    metrics.count(metrics.RECONCILIATION_DIFFERENCES, len(differences))
     return differences

@@ -15,7 +15,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from .. import providers
+from .. import metrics, providers
 from ..domain.order import Order
 from ..domain.refund import PENDING
 from ..money import minor_units
@@ -80,6 +80,7 @@ def settle(store: Storage, order: Order, wanted: str, provider: PaymentProvider 
         return order
     if outcome.status == PENDING and outcome.reference in (None, refund.reference):
         return order  # the provider's refund.updated webhook settles it (or the sweep asks again)
+    metrics.count(metrics.REFUND_SUCCEEDED if outcome.status == "succeeded" else metrics.REFUND_FAILED)
     answer = outcome.status, outcome.reference
     settle_it = lambda current: current.settle_refund(refund.id, *answer, time.time())  # noqa: E731
     return order_writes.apply(store, order.id, settle_it, order)  # the order as just written: no read

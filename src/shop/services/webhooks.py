@@ -16,7 +16,7 @@ import os
 import time
 from typing import Any
 
-from .. import config, jsonio
+from .. import config, jsonio, metrics
 from ..domain.order import Change, Order
 from ..domain.payment import DECLINED, REQUIRES_ACTION
 from ..domain.refusals import Refused
@@ -83,6 +83,7 @@ def _decide_refund(event: dict[str, Any], order: Order, now: float) -> tuple[str
             continue
         if status == "failed":  # money that did not go back: the operator must know (ids only)
             _log.warning("refund failed", extra={"eventId": event["id"], "orderId": order.id, "refundId": mine.id})
+            metrics.count(metrics.REFUND_FAILED)
         change = order.settle_refund(mine.id, status, mine.reference, now)
         if change.write is not None:
             return "refund_" + status, change  # one refund per write; a charge lists at most a few
@@ -131,7 +132,11 @@ def _charge(
     except Refused:  # paid by another payment, shipped...: nothing this event may change
         return "not_pending", None
     if change.order.status == "paid":
+        if change.write is not None:
+            metrics.count(metrics.PAYMENT_SUCCEEDED)
         return "paid", change
+    if change.write is not None:
+        metrics.count(metrics.AUTOMATIC_REFUND)
     return ("refunded_not_payable" if change.write is not None else "not_pending"), change
 
 
