@@ -28,7 +28,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
 ROUNDS = int(os.environ.get("ROUNDS", "10"))
-READ_ONLY = {"getProduct", "listProducts", "health", "getOrder", "listOrders", "getCart"}
 SECRET = "cold-start-benchmark-secret-" + "x" * 40
 # What CloudFormation fills in at deploy time (Fn::Sub, Fn::GetAtt): the benchmark's values.
 MEDIA = {"MEDIA_BUCKET": "bench-media", "MEDIA_BASE_URL": "https://media.bench.example"}
@@ -183,78 +182,39 @@ class Seeded:
 
 
 def events(seeded: Seeded) -> dict[str, Callable[[], dict]]:
-    """A callable per function name that returns that function's next API Gateway event.
+    """A callable per function name that returns that function's next event: for an HTTP
+    function, the example its handler declares (`@endpoint(example=...)`, devtools.routes).
     tests/unit/test_cold_start_events.py fails when a function of serverless.yml has none."""
     from tests.deploy.lambda_probe import ADDRESS, PASSWORD, event
 
-    pid, oid, token, admin = seeded.pid, seeded.oid, seeded.token, seeded.admin
-    order_body = {"items": [{"productId": pid, "quantity": 1}], "shippingAddress": ADDRESS}
+    from devtools import routes
+
     counter = iter(range(10**6))
-    upload_body = {"contentType": "image/png", "contentLength": 2048}
-    image_route, image_path = "/products/{id}/images/{imageId}", f"/products/{pid}/images/{seeded.image}"
-    image_params = {"id": pid, "imageId": seeded.image}
 
-    def cancel() -> dict:
-        order_id = next(seeded.pending)
-        return event("POST", "/orders/{id}/cancel", f"/orders/{order_id}/cancel", None, token, {"id": order_id})
+    def ids(entry: routes.Declared) -> dict[str, str]:
+        """Every round finds the same state: a DELETE names records that are not there (404,
+        the same imports and round trips up to the read), another write a fresh pending order."""
+        method = entry.route.method  # type: ignore[union-attr]
+        if method == "DELETE":
+            return {"product": "gone", "order": "gone", "image": "gone"}
+        fresh = method != "GET" and "order" in entry.example.ids.values()
+        return {"product": seeded.pid, "order": next(seeded.pending) if fresh else seeded.oid, "image": seeded.image}
 
-    def pay() -> dict:
-        order_id = next(seeded.pending)
-        body = {"paymentMethod": "pm_card_visa"}
-        return event("POST", "/orders/{id}/payment", f"/orders/{order_id}/payment", body, token, {"id": order_id})
+    def http(entry: routes.Declared) -> Callable[[], dict]:
+        def build() -> dict:
+            values = {"<product>": seeded.pid, "<email>": f"new{next(counter)}@example.com", "<address>": ADDRESS}
+            values |= {"<customer>": "bench@example.com", "<password>": PASSWORD}
+            made = routes.request(entry, ids(entry), values)
+            token = {"customer": seeded.token, "admin": seeded.admin}.get(made.auth or "")
+            args = (made.method, made.resource, made.path, made.body, token, made.path_params, made.query)
+            return event(*args, made.headers)
 
-    def cart_line(method: str) -> dict:
-        body = {"quantity": 1} if method == "PUT" else None
-        return event(method, "/cart/items/{productId}", f"/cart/items/{pid}", body, token, {"productId": pid})
+        return build
 
-    def move() -> dict:
-        order_id = next(seeded.pending)
-        path = f"/orders/{order_id}/status"
-        return event("PUT", "/orders/{id}/status", path, {"status": "paid"}, admin, {"id": order_id})
-
-    return {
-        # register needs a new email every time: a callable
-        "register": lambda: event(
-            "POST",
-            "/auth/register",
-            "/auth/register",
-            {"email": f"new{next(counter)}@example.com", "password": PASSWORD, "name": "New Person"},
-        ),
-        "login": lambda: event(
-            "POST", "/auth/login", "/auth/login", {"email": "bench@example.com", "password": PASSWORD}
-        ),
-        "createProduct": lambda: event(
-            "POST", "/products", "/products", {"name": "K", "price": 2, "category": "Kitchen", "stock": 1}, admin
-        ),
-        "listProducts": lambda: event("GET", "/products", "/products", query={"limit": "20"}),
-        "getProduct": lambda: event("GET", "/products/{id}", f"/products/{pid}", path_params={"id": pid}),
-        "updateProduct": lambda: event("PUT", "/products/{id}", f"/products/{pid}", {"name": "L"}, admin, {"id": pid}),
-        "deleteProduct": lambda: event("DELETE", "/products/{id}", "/products/gone", None, admin, {"id": "gone"}),
-        "createOrder": lambda: event("POST", "/orders", "/orders", order_body, token),
-        "listOrders": lambda: event("GET", "/orders", "/orders", token=token),
-        "getOrder": lambda: event("GET", "/orders/{id}", f"/orders/{oid}", None, token, {"id": oid}),
-        "health": lambda: event("GET", "/health", "/health"),
+    built: dict[str, Callable[[], dict]] = {entry.function: http(entry) for entry in routes.http()}
+    return built | {
         "fallback": lambda: event("PATCH", "/products", "/products"),
-        "cancelOrder": cancel,
-        "updateOrderStatus": move,
-        "createImageUpload": lambda: event(
-            "POST", "/products/{id}/images", f"/products/{pid}/images", upload_body, admin, {"id": pid}
-        ),
-        "getImage": lambda: event("GET", image_route, image_path, None, admin, image_params),
-        # as deleteProduct: an image that is not there (404), so every round finds the same state
-        "deleteImage": lambda: event(
-            "DELETE", image_route, f"/products/{pid}/images/gone", None, admin, {"id": pid, "imageId": "gone"}
-        ),
         "processImage": lambda: s3_event(next(seeded.uploads, "uploads/p-1/i-1")),
-        "getCart": lambda: event("GET", "/cart", "/cart", token=token),
-        "putCartItem": lambda: cart_line("PUT"),
-        "deleteCartItem": lambda: cart_line("DELETE"),
-        "clearCart": lambda: event("DELETE", "/cart", "/cart", token=token),
-        # An empty cart: 409 CART_EMPTY, the same imports and round trips up to the cart read.
-        "checkout": lambda: event("POST", "/checkout", "/checkout", {"shippingAddress": ADDRESS}, token),
-        "payOrder": pay,
-        # No STRIPE_WEBHOOK_SECRET in the benchmark: 503 before the library loads (cold init only).
-        "paymentWebhook": lambda: event("POST", "/payments/webhook", "/payments/webhook", {"id": "evt", "type": "x"}),
         "expireOrders": lambda: {
             "version": "0",
             "detail-type": "Scheduled Event",
@@ -425,6 +385,9 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=10)
 
+    from devtools import routes
+
+    read_only_functions = {entry.function for entry in routes.http() if entry.route and entry.route.method == "GET"}
     base = statistics.median(samples["(bare boto3 client)"])
     base_cpu = statistics.median(cpu["(bare boto3 client)"])
     stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
@@ -438,7 +401,7 @@ def main() -> None:
     print(f'| (bare `import boto3; boto3.client("dynamodb")`) | | {row} | | |')
     for name, properties in functions.items():
         median, median_cpu = statistics.median(samples[name]), statistics.median(cpu[name])
-        read_only = "yes" if name in READ_ONLY else ""
+        read_only = "yes" if name in read_only_functions else ""
         status = ",".join(str(s) for s in sorted(statuses[name]))
         memory = properties["MemorySize"]
         row = f"{median * 1000:.0f} | {median / base:.2f} | {median_cpu * 1000:.0f} | {median_cpu / base_cpu:.2f}"

@@ -1,38 +1,23 @@
-"""Currencies and the amounts providers take: the currency table (ISO 4217 minor units) and the
-largest charge Stripe accepts. A currency not in the table is refused at start-up
+"""Currencies and the amounts providers take: the currency table (limits.MINOR_UNITS, next to
+the default currency) and the largest charge Stripe accepts. A currency not in the table is refused at start-up
 (config.payment_settings), never charged with a guessed number of decimals."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-# ISO 4217 minor units of the currencies this shop may be configured with (Stripe's lists:
-# zero-decimal currencies are charged in whole units, never x100).
-MINOR_UNITS = {
-    "usd": 2,
-    "eur": 2,
-    "gbp": 2,
-    "chf": 2,
-    "cad": 2,
-    "aud": 2,
-    "nzd": 2,
-    "sek": 2,
-    "nok": 2,
-    "dkk": 2,
-    "pln": 2,
-    "czk": 2,
-    "mxn": 2,
-    "brl": 2,
-    "sgd": 2,
-    "hkd": 2,
-    "inr": 2,
-    "jpy": 0,
-    "krw": 0,
-    "vnd": 0,
-    "clp": 0,
-    "pyg": 0,
-    "xof": 0,
-}
+from .limits import MINOR_UNITS
+
+__all__ = [
+    "MAX_CHARGE_MINOR",
+    "MINOR_UNITS",
+    "NotChargeable",
+    "chargeable",
+    "from_minor_units",
+    "max_charge",
+    "minor_units",
+]
+
 # Stripe's largest amount for one charge: 99,999,999 in the currency's minor unit
 # (999,999.99 in a two-decimal currency).
 MAX_CHARGE_MINOR = 99_999_999

@@ -483,3 +483,28 @@ def test_an_order_with_a_pending_refund_is_listed_as_due_until_none_is_left(stor
     settled = [{**pending[0], "status": "succeeded"}]
     store.orders.save(Write(due, {"refunds": settled, "version": 2, "updatedAt": "t2"}))
     assert order["id"] not in list(store.orders.refunds_due(10))
+
+
+def test_an_image_is_added_with_one_write_while_fewer_than_the_limit_count(store):
+    from shop.storage.failures import Full, VersionChanged
+
+    pid = a_product(store)["id"]
+    processing = {"status": "processing", "createdAt": "2026-01-01T00:00:00.000Z", "uploadExpiresAt": 1_900_000_000}
+    rejected = {"status": "rejected", "createdAt": processing["createdAt"], "reason": "not_an_image"}
+    with pytest.raises(VersionChanged):  # no image map yet: the first image is a replace
+        store.images.add(pid, "i-0", processing, 2)
+    with pytest.raises(Missing):
+        store.images.add("ghost", "i-0", processing, 2)
+    store.images.replace(pid, {"r-1": rejected, "i-1": processing}, 0)
+    assert store.images.read(pid).counting == {"i-1"}  # a rejected record does not count
+    store.images.add(pid, "i-2", processing, 2)
+    found = store.images.read(pid)
+    assert set(found.images) == {"r-1", "i-1", "i-2"} and found.counting == {"i-1", "i-2"} and found.version == 2
+    with pytest.raises(Full):
+        store.images.add(pid, "i-3", processing, 2)
+    store.images.settle(pid, "i-1", {**rejected, "reason": "too_large"})  # rejected: it stops counting
+    store.images.add(pid, "i-3", processing, 2)
+    store.images.remove(pid, "i-3")  # removed: it stops counting
+    store.images.remove(pid, "i-2")
+    found = store.images.read(pid)
+    assert found.counting == frozenset() and set(found.images) == {"r-1", "i-1"}

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..clock import iso
+from ..limits import DEFAULT_CURRENCY
 from . import refund as refunds_
 from .payment import DECLINED, FAILED, IN_FLIGHT, REQUIRES_ACTION, SUCCEEDED, Attempt, Payment
 from .refund import PENDING, Refund
@@ -74,7 +75,7 @@ class Order:
         return list(self.item.get("items") or [])
 
     @classmethod
-    def from_item(cls, item: dict[str, Any], currency: str = "usd") -> Order:
+    def from_item(cls, item: dict[str, Any], currency: str = DEFAULT_CURRENCY) -> Order:
         total = Decimal(item["totalAmount"])
         created = str(item.get("createdAt", ""))
         return cls(

@@ -6,7 +6,7 @@ payment (`payment.status: requires_payment`) and expires unpaid after the paymen
 `Idempotency-Key`, a retry returns the same order (201, `Idempotent-Replayed: true`).
 """
 
-from ..edge import Request, created, endpoint
+from ..edge import Example, Request, created, endpoint
 from ..schemas import CheckoutSchema
 from ..services import checkout
 from ..storage import storage
@@ -25,6 +25,13 @@ from ..storage import storage
         422: "The Idempotency-Key was used before for a different request (`IDEMPOTENCY_KEY_REUSED`), or the "
         "total is more than the payment provider can charge (`AMOUNT_NOT_CHARGEABLE`).",
     },
+    who="signed-in user: the cart becomes a pending order",
+    example=Example(
+        auth="customer",
+        body={"shippingAddress": "<address>"},
+        headers={"Idempotency-Key": "example-checkout"},
+        status=201,
+    ),
 )
 def handler(request: Request):
     order, replayed = checkout.checkout(storage(), request.user, request.data, request.idempotency_key())

@@ -7,7 +7,7 @@ refund (`Idempotent-Replayed: true`), never a second one. If the provider cannot
 refund is `pending` and is asked again until it succeeds.
 """
 
-from ..edge import Request, created, endpoint
+from ..edge import Example, Request, created, endpoint
 from ..schemas import RefundRequestSchema
 from ..services import refunds
 from ..storage import storage
@@ -24,6 +24,10 @@ from ..storage import storage
         409: "More than is left of the charge (`REFUND_EXCEEDS_PAYMENT`), or the order has no successful "
         "charge or nothing left of it (`NOTHING_TO_REFUND`).",
     },
+    who="admin: part or all of the order's charge back",
+    # The examples' world has the customer's order pending (src/shop/examples.py): nothing was
+    # charged yet, so the route reads the order and answers 409 NOTHING_TO_REFUND.
+    example=Example(auth="admin", ids={"id": "order"}, body={"amount": 1}, status=409),
 )
 def handler(request: Request):
     refund, replayed = refunds.create(storage(), request.path("id"), request.data, request.idempotency_key())

@@ -9,7 +9,7 @@ at a time: while one is in flight, another is a 409 `PAYMENT_IN_PROGRESS`; at mo
 order, whatever the methods.
 """
 
-from ..edge import Request, endpoint, ok
+from ..edge import Example, Request, endpoint, ok
 from ..schemas import PaymentRequestSchema
 from ..services import payments
 from ..storage import storage
@@ -28,6 +28,8 @@ from ..storage import storage
         "(`PAYMENT_IN_PROGRESS`, with `Retry-After`), or its payment window is over (`ORDER_EXPIRED`).",
         422: "The `Idempotency-Key` was used with another payment method (`IDEMPOTENCY_KEY_REUSED`).",
     },
+    who="the order's owner",
+    example=Example(auth="customer", ids={"id": "order"}, body={"paymentMethod": "pm_card_visa"}),
 )
 def handler(request: Request):
     order, replayed = payments.pay(storage(), request.user, request.path("id"), request.data, request.idempotency_key())

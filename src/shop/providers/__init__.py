@@ -1,5 +1,6 @@
 """Payment providers: one interface, two implementations (docs/ORDERS.md, "Payment").
 
+  base.py        the interface: Charge, Outcome, RefundRequest, RefundOutcome, PaymentProvider, its failures
   fake.py        the default locally and in tests: Stripe's test payment-method names, no network,
                  and a ledger of every charge that every local worker process shares
   stripe_api.py  the official `stripe` library: one PaymentIntent per order, confirmed with the method
@@ -11,81 +12,58 @@ this package, and only the stripe provider imports `stripe`, so no other functio
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
-from typing import Protocol
 
+# The interface, importable from here; defined in base.py so the implementations need not import
+# this package (which imports them).
 from ..money import minor_units
+from .base import (
+    Charge,
+    IdempotencyConflict,
+    Outcome,
+    PaymentProvider,
+    ProviderUnavailable,
+    RefundOutcome,
+    RefundRequest,
+    UnknownPaymentMethod,
+)
 
-__all__ = ["minor_units"]
-
-
-@dataclass(frozen=True)
-class Charge:
-    order_id: str
-    amount_minor: int  # in the currency's minor unit (cents; whole yen)
-    currency: str
-    payment_method: str
-    idempotency_key: str  # of this attempt of this order: a retry of the attempt never charges twice
-
-
-@dataclass(frozen=True)
-class Outcome:
-    succeeded: bool
-    reference: str | None  # the provider's id for the payment (a PaymentIntent id)
-    reason: str | None = None  # why it was declined: card_declined, insufficient_funds, ...; or requires_action
-    next_action_url: str | None = None  # requires_action (3-D Secure): where the customer authenticates
-
-
-@dataclass(frozen=True)
-class RefundRequest:
-    order_id: str
-    reference: str  # the charge's payment (a PaymentIntent id)
-    amount_minor: int
-    currency: str
-    idempotency_key: str  # of this refund of this order: a retry never refunds twice
+__all__ = [
+    "Charge",
+    "IdempotencyConflict",
+    "Outcome",
+    "PaymentProvider",
+    "ProviderUnavailable",
+    "RefundOutcome",
+    "RefundRequest",
+    "UnknownPaymentMethod",
+    "minor_units",
+    "provider",
+]
 
 
-@dataclass(frozen=True)
-class RefundOutcome:
-    status: str  # succeeded | pending | failed
-    reference: str | None  # the provider's refund id
-
-
-class UnknownPaymentMethod(Exception):
-    """The provider does not know the payment method the client sent."""
-
-
-class ProviderUnavailable(Exception):
-    """The provider could not be reached or failed; the charge may or may not have happened,
-    and a retry with the same idempotency key settles which."""
-
-
-class IdempotencyConflict(Exception):
-    """The provider already saw this idempotency key with other parameters (Stripe's
-    idempotency_error). Keys are per attempt of an order, so this is a bug, never a client's doing."""
-
-
-class PaymentProvider(Protocol):
-    name: str
-
-    def charge(self, charge: Charge) -> Outcome: ...
-
-    def refund(self, refund: RefundRequest) -> RefundOutcome: ...
-
-
-@functools.cache
 def provider() -> PaymentProvider:
     from .. import config
 
     settings = config.payment_settings()
-    if settings.provider == "stripe":
-        from .stripe_api import StripeProvider
+    if settings.provider == "stripe":  # its key may be created after a cold start (config.stripe_secret)
+        return _stripe(config.stripe_secret("STRIPE_SECRET_KEY"), settings.stripe_api_base)
+    return _fake()
 
-        return StripeProvider(config.stripe_secret("STRIPE_SECRET_KEY"), settings.stripe_api_base)
+
+@functools.cache
+def _stripe(api_key: str | None, api_base: str | None) -> PaymentProvider:
+    from .stripe_api import StripeProvider
+
+    return StripeProvider(api_key, api_base)
+
+
+@functools.cache
+def _fake() -> PaymentProvider:
     from .fake import FakeProvider
 
     return FakeProvider()
 
 
 def reset() -> None:
-    provider.cache_clear()
+    _stripe.cache_clear()
+    _fake.cache_clear()

@@ -25,7 +25,7 @@ from typing import Any
 
 from ..clock import now_iso
 from ..money import from_minor_units
-from . import Charge, IdempotencyConflict, Outcome, RefundOutcome, RefundRequest, UnknownPaymentMethod
+from .base import Charge, IdempotencyConflict, Outcome, RefundOutcome, RefundRequest, UnknownPaymentMethod
 
 SUCCEEDING = frozenset({"pm_card_visa", "pm_card_mastercard"})
 AUTHENTICATING = "pm_card_authenticationRequired"  # 3-D Secure: the bank's page decides (authenticate())

@@ -8,8 +8,6 @@ expiry sweep, and every request that finds one), never a second refund.
 from __future__ import annotations
 
 import hashlib
-import logging
-import os
 import time
 import uuid
 from decimal import Decimal
@@ -18,12 +16,11 @@ from typing import Any
 from .. import metrics, providers
 from ..domain.order import Order
 from ..domain.refund import PENDING
+from ..log import logger
 from ..money import minor_units
 from ..providers import PaymentProvider, ProviderUnavailable, RefundRequest
 from ..storage.protocol import Storage
 from . import order_writes
-
-_log = logging.getLogger(os.environ.get("POWERTOOLS_SERVICE_NAME", "shop-api"))
 
 
 def refund_id(key: str | None) -> str:
@@ -76,7 +73,7 @@ def settle(store: Storage, order: Order, wanted: str, provider: PaymentProvider 
     try:
         outcome = provider.refund(request)
     except ProviderUnavailable:
-        _log.warning("refund left pending", extra={"orderId": order.id, "refundId": refund.id})
+        logger.warning("refund left pending", extra={"orderId": order.id, "refundId": refund.id})
         return order
     if outcome.status == PENDING and outcome.reference in (None, refund.reference):
         return order  # the provider's refund.updated webhook settles it (or the sweep asks again)

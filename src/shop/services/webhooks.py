@@ -11,8 +11,7 @@ the provider would only send it again.
 from __future__ import annotations
 
 import hashlib
-import logging
-import os
+import re
 import time
 from typing import Any
 
@@ -21,6 +20,8 @@ from ..domain.order import Change, Order
 from ..domain.payment import DECLINED, REQUIRES_ACTION
 from ..domain.refusals import Refused
 from ..errors import InvalidJson, InvalidSignature, ServiceUnavailable
+from ..limits import PATH_ID
+from ..log import logger
 from ..money import minor_units
 from ..storage.failures import EventSeen, Missing, StatusChanged
 from ..storage.protocol import Storage, WebhookEvent
@@ -31,8 +32,10 @@ PAYMENT_EVENTS = frozenset({"payment_intent.succeeded", "payment_intent.payment_
 REFUND_EVENTS = frozenset({"charge.refunded", "refund.updated", "refund.failed"})
 HANDLED = PAYMENT_EVENTS | REFUND_EVENTS
 REFUND_STATUSES = {"succeeded": "succeeded", "failed": "failed", "canceled": "failed"}
-
-_log = logging.getLogger(os.environ.get("POWERTOOLS_SERVICE_NAME", "shop-api"))
+# An event id the table can key: Stripe's are `evt_` and 24 characters. Longer or empty ones
+# (DynamoDB keys hold 2,048 bytes) are not events; an order id no record can have (limits.PATH_ID)
+# is an unknown order, found without a read.
+EVENT_ID = re.compile(r"[A-Za-z0-9_.~-]{1,255}")
 
 
 def _verified(raw: bytes, signature: str | None) -> dict[str, Any]:
@@ -50,6 +53,8 @@ def _verified(raw: bytes, signature: str | None) -> dict[str, Any]:
     except (ValueError, RecursionError):
         raise InvalidJson() from None
     if not isinstance(event, dict) or not isinstance(event.get("id"), str) or not isinstance(event.get("type"), str):
+        raise InvalidJson("Not an event")
+    if not EVENT_ID.fullmatch(event["id"]):  # empty, or more than a key holds: nothing to record it under
         raise InvalidJson("Not an event")
     return event
 
@@ -82,7 +87,7 @@ def _decide_refund(event: dict[str, Any], order: Order, now: float) -> tuple[str
         if status is None or mine is None:
             continue
         if status == "failed":  # money that did not go back: the operator must know (ids only)
-            _log.warning("refund failed", extra={"eventId": event["id"], "orderId": order.id, "refundId": mine.id})
+            logger.warning("refund failed", extra={"eventId": event["id"], "orderId": order.id, "refundId": mine.id})
             metrics.count(metrics.REFUND_FAILED)
         change = order.settle_refund(mine.id, status, mine.reference, now)
         if change.write is not None:
@@ -121,7 +126,7 @@ def _charge(
 ) -> tuple[str, Change | None]:
     amount, currency = intent.get("amount_received"), str(intent.get("currency", "")).lower()
     if currency != order.payment.currency or amount != minor_units(order.total, currency):
-        _log.warning(  # safe: the event's and the order's ids only
+        logger.warning(  # safe: the event's and the order's ids only
             "webhook amount mismatch", extra={"eventId": event["id"], "orderId": order.id}
         )
         return "amount_mismatch", None
@@ -147,7 +152,9 @@ def receive(store: Storage, raw: bytes, signature: str | None) -> dict[str, Any]
         return {**answer, "outcome": "duplicate"}
     order_id = _object(_intent(event), "metadata").get("orderId") if event["type"] in HANDLED else None
     expires_at = int(time.time()) + EVENT_TTL_SECONDS
-    order = order_writes.read(store, order_id) if isinstance(order_id, str) and order_id else None
+    # An order id no record can have is an unknown order, found without a read.
+    key = order_id if isinstance(order_id, str) and PATH_ID.fullmatch(order_id) else None
+    order = order_writes.read(store, key) if key is not None else None
     for _ in range(order_writes.DECIDE_ROUNDS):
         if event["type"] not in HANDLED:
             outcome, change = "ignored", None
@@ -164,7 +171,8 @@ def receive(store: Storage, raw: bytes, signature: str | None) -> dict[str, Any]
             order = None
             continue
         except StatusChanged as changed:  # the order moved since it was read: decide again on it as found
-            order = order_writes.as_order(changed.found) if changed.found else order_writes.read(store, order_id)
+            found = order_writes.as_order(changed.found) if changed.found else None
+            order = found or (order_writes.read(store, key) if key is not None else None)
             continue
         if change is not None and any(refund.status == "pending" for refund in change.order.refunds):
             from . import refunds  # the provider: only when a late charge is given back
