@@ -41,12 +41,13 @@ DEPLOY_TEST_ENV := SHOP_PACKAGE_DIR=$(CURDIR)/.serverless SHOP_PACKAGE_LOG=$(CUR
 	SHOP_REGION_PACKAGES=$(PACKAGE_REGION)=$(CURDIR)/.serverless,$(OTHER_REGION)=$(CURDIR)/$(OTHER_REGION_PACKAGE)
 
 
-.PHONY: checkov workflow-lint smoke apigateway-logs-role soak soak-smoke audit remove deploy-policy package-other-region deploy-rehearsal
+.PHONY: checkov workflow-lint smoke apigateway-logs-role soak soak-smoke audit remove deploy-policy package-other-region deploy-rehearsal reconcile
 .PHONY: cost routes mutation run reset preflight test lint unit integration blackbox security test-iam test-dynamodb-local admin deploy clean help generate openapi test-api test-fuzz load load-smoke bench bench-servers package cfn-lint deploy-checks bench-cold
 
 help:
 	@echo "make run [FRESH=1]   the API on http://127.0.0.1:3000 (DynamoDB Local, data kept in .local/; reloads on changes)"
 	@echo "make reset           empty the data make run keeps"
+	@echo "make reconcile       the fake provider's ledger against the orders of a running make run, by order id"
 	@echo "make test    every suite CI runs"
 	@echo "make test-dynamodb-local   the dynamodb_local-marked tests on DynamoDB Local (part of make test)"
 	@echo "make test-iam          the integration suite under each function's compiled IAM policy (part of make test)"
@@ -120,6 +121,10 @@ $(NODE_DEPS): package.json package-lock.json
 LOCAL_DATA_DIR ?= $(CURDIR)/.local
 run: preflight $(RUN_DEPS) $(NODE_RUN_DEPS)
 	LOCAL_DATA_DIR="$(LOCAL_DATA_DIR)" FRESH="$(FRESH)" $(PY) -m devtools.runner
+
+# The fake provider's ledger against the orders of a running `make run` (PORT): each difference by order id.
+reconcile: $(RUN_DEPS)
+	PORT="$(or $(PORT),3000)" $(PY) -m devtools.reconcile
 
 # Empties what make run keeps (the table's data, the generated JWT secret, the image renditions).
 reset:

@@ -37,6 +37,7 @@ from shop.storage.protocol import (
     OrderLine,
     Page,
     WebhookEvent,
+    Write,
 )
 
 PAGE_KEY = ("createdAt", "id")
@@ -288,16 +289,19 @@ class FakeOrders:
         )
         yield from copy.deepcopy(found)
 
-    def update_status(
-        self, order: dict[str, Any], changes: dict[str, Any], restock: bool = False, idle_at: int | None = None
-    ) -> dict[str, Any]:
+    def refunds_due(self, limit: int) -> Iterator[str]:
+        due = [o for o in self.records.values() if any(r.get("status") == "pending" for r in o.get("refunds") or [])]
+        yield from [o["id"] for o in due]
+
+    def save(self, write: Write) -> dict[str, Any]:
+        return self.update_status(write.before, write.changes, restock=write.restock)
+
+    def update_status(self, order: dict[str, Any], changes: dict[str, Any], restock: bool = False) -> dict[str, Any]:
         stored = self.records.get(order["id"])
         if stored is None:
             raise Missing()
-        if stored["status"] != order["status"]:
-            raise StatusChanged(stored["status"])
-        if idle_at is not None and (stored.get("payment") or {}).get("attemptUntil", idle_at - 1) >= idle_at:
-            raise StatusChanged(stored["status"])
+        if stored["status"] != order["status"] or stored.get("version") != order.get("version"):
+            raise StatusChanged(stored["status"], copy.deepcopy(stored))
         stored.update(copy.deepcopy(changes))
         if restock:
             for line in stored["items"]:
@@ -312,32 +316,11 @@ class FakePayments:
         self.orders = orders
         self.events: dict[str, WebhookEvent] = {}
 
-    def _pending(self, order_id: str) -> dict[str, Any]:
-        stored = self.orders.records.get(order_id)
-        if stored is None:
-            raise Missing()
-        if stored["status"] != "pending":
-            raise StatusChanged(stored["status"])
-        return stored
-
-    def begin_attempt(self, order_id: str, until: int) -> None:
-        self._pending(order_id)["payment"]["attemptUntil"] = until
-
-    def record_decline(self, order_id: str, decline: dict[str, Any]) -> None:
-        try:
-            payment = self._pending(order_id)["payment"]
-        except (Missing, StatusChanged):
-            return
-        payment["lastDecline"] = copy.deepcopy(decline)
-        payment.pop("attemptUntil", None)
-
-    def record_event(
-        self, event: WebhookEvent, order: dict[str, Any] | None = None, changes: dict[str, Any] | None = None
-    ) -> None:
+    def record_event(self, event: WebhookEvent, write: Write | None = None) -> None:
         if event.event_id in self.events:
             raise EventSeen()
-        if order is not None:
-            self.orders.update_status(order, changes or {})
+        if write is not None:
+            self.orders.save(write)
         self.events[event.event_id] = event
 
     def event_seen(self, event_id: str) -> bool:

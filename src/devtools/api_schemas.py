@@ -121,7 +121,12 @@ class DeclineSchema(Schema):
 
 
 class PaymentSchema(Schema):
-    status = fields.String(required=True, validate=validate.OneOf(("requires_payment", "succeeded")))
+    status = fields.String(
+        required=True,
+        validate=validate.OneOf(
+            ("requires_payment", "requires_action", "processing", "succeeded", "partially_refunded", "refunded")
+        ),
+    )
     amount = _amount("The order's total.")
     currency = fields.String(required=True, metadata={"example": "usd"})
     provider = fields.String(validate=validate.OneOf(("fake", "stripe")))
@@ -130,7 +135,24 @@ class PaymentSchema(Schema):
     idempotencyKey = fields.String(metadata={"description": "The Idempotency-Key of the request that paid."})
     eventId = fields.String(metadata={"description": "The webhook event that recorded the payment."})
     lastDecline = fields.Nested(DeclineSchema)
-    attemptUntil = fields.Integer(metadata={"description": "Epoch seconds: a payment attempt is in flight until then."})
+    refundedAmount = fields.Decimal(as_string=False, metadata={"description": "What refunds have given back."})
+    attemptUntil = fields.Integer(
+        metadata={"description": "Older orders only: a payment attempt is in flight until then."}
+    )
+
+
+class OrderRefundSchema(Schema):
+    """A refund as an order lists it."""
+
+    id = fields.String(required=True)
+    amount = _amount("What is given back.")
+    status = fields.String(required=True, validate=validate.OneOf(("pending", "succeeded", "failed")))
+    reason = fields.String(required=True, metadata={"example": "order_cancelled"})
+    createdAt = _stamp()
+
+
+class RefundSchema(OrderRefundSchema):
+    orderId = fields.UUID(required=True)
 
 
 class TrackingSchema(Schema):
@@ -149,6 +171,7 @@ class OrderSchema(Schema):
     payment = fields.Nested(PaymentSchema, required=True)
     statusHistory = fields.List(fields.Nested(StatusChangeSchema), required=True)
     tracking = fields.Nested(TrackingSchema, metadata={"description": "Set when the order shipped with tracking."})
+    refunds = fields.List(fields.Nested(OrderRefundSchema))
     createdAt = _stamp()
     updatedAt = _stamp()
 
@@ -176,7 +199,19 @@ class WebhookReceiptSchema(Schema):
     outcome = fields.String(
         required=True,
         validate=validate.OneOf(
-            ("paid", "payment_failed", "duplicate", "ignored", "unknown_order", "not_pending", "amount_mismatch")
+            (
+                "paid",
+                "payment_failed",
+                "duplicate",
+                "ignored",
+                "unknown_order",
+                "not_pending",
+                "amount_mismatch",
+                "refunded_not_payable",
+                "refund_succeeded",
+                "refund_failed",
+                "refund_recorded",
+            )
         ),
     )
 
@@ -258,6 +293,7 @@ ENVELOPES: dict[str, type[Schema]] = {
     "ProductPage": envelope("ProductPage", fields.List(fields.Nested(ProductSchema), required=True), paginated=True),
     "DeletedEnvelope": envelope("DeletedEnvelope", fields.Nested(DeletedSchema, required=True)),
     "OrderEnvelope": envelope("OrderEnvelope", fields.Nested(OrderSchema, required=True)),
+    "RefundEnvelope": envelope("RefundEnvelope", fields.Nested(RefundSchema, required=True)),
     "OrderPage": envelope("OrderPage", fields.List(fields.Nested(OrderSchema), required=True), paginated=True),
     "SessionEnvelope": envelope("SessionEnvelope", fields.Nested(SessionSchema, required=True)),
     "ProfileEnvelope": envelope("ProfileEnvelope", fields.Nested(ProfileSchema, required=True)),

@@ -94,6 +94,7 @@ def seed_and_load(client: Any, notes: list[str]) -> str | None:
     config.reset()
     config.settings()
     config.signing_secrets()  # a bad secret stops the start-up here, not at the first request
+    config.payment_settings()  # so does a currency whose minor unit the shop does not know
     admin_line = None
     if os.environ.get("SEED", "1") != "0":
         from . import seed

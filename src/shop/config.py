@@ -161,6 +161,10 @@ def payment_settings() -> PaymentSettings:
     currency = os.environ.get("CURRENCY", "").strip().lower() or DEFAULT_CURRENCY
     if len(currency) != 3 or not currency.isalpha():
         raise ConfigError(f"CURRENCY must be a three-letter ISO code, got {currency!r}")
+    from .money import MINOR_UNITS
+
+    if currency not in MINOR_UNITS:  # its minor unit unknown: never charged with guessed decimals
+        raise ConfigError(f"CURRENCY {currency!r} is not one this shop knows the minor unit of")
     return PaymentSettings(
         provider=provider,
         currency=currency,

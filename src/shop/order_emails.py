@@ -46,6 +46,11 @@ def render(event: dict[str, Any], name: str) -> Email:
     subject, opening = WORDING[event["type"]]
     order = event["order"]
     currency = order["currency"]
+    if event["type"] == "order.cancelled" and order.get("refundedAmount"):  # a paid order: never "nothing charged"
+        opening = (
+            f"Your order was cancelled and will not be shipped. "
+            f"A refund of {_amount(order['refundedAmount'], currency)} is issued to your payment method."
+        )
     reference = order["id"]
     total = _amount(order["totalAmount"], currency)
     lines = [(line["name"], line["quantity"], _amount(line["lineTotal"], currency)) for line in order.get("items", [])]

@@ -280,6 +280,11 @@ class CheckoutSchema(Schema):
     )
 
 
+class RefundRequestSchema(Schema):
+    amount = Money(maximum=Decimal("999999.99"))
+    reason = _text(1, 200)
+
+
 class PaymentRequestSchema(Schema):
     paymentMethod = fields.String(
         required=True,

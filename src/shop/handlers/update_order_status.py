@@ -20,7 +20,7 @@ from ..storage import storage
         409: "The move is not allowed from the current status (`INVALID_TRANSITION`).",
     },
     who="admin",
-    example=Example(auth="admin", ids={"id": "order"}, body={"status": "paid"}),
+    example=Example(auth="admin", ids={"id": "order"}, body={"status": "cancelled"}),
 )
 def handler(request: Request):
     data = request.data

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from .. import jsonio
@@ -105,6 +106,9 @@ def event_of(change: OrderChange, currency: str = DEFAULT_CURRENCY) -> dict[str,
     if kind == PAYMENT_FAILED:
         decline = _decline(order) or {}
         event["payment"] = {"status": "failed", "reason": decline.get("reason"), "at": decline.get("at")}
+    refunds = [r for r in order.get("refunds") or [] if isinstance(r, dict) and r.get("status") != "failed"]
+    if refunds:  # what is given back (or on its way back): the customer's email says so
+        event["order"]["refundedAmount"] = _money(sum(Decimal(str(r["amount"])) for r in refunds))
     return event
 
 

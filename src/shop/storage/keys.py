@@ -81,6 +81,13 @@ def webhook_event(event_id: str) -> dict[str, str]:
     return key("event#" + event_id, WEBHOOK_EVENT)
 
 
+REFUNDS_DUE = "refunds-due"  # one partition: a marker per order with a refund the provider has yet to confirm
+
+
+def refund_due(order_id: str) -> dict[str, str]:
+    return {"id": REFUNDS_DUE, "type": f"refund_due#{order_id}"}
+
+
 def notification(event_id: str) -> dict[str, str]:
     """The record that one order event's email was (being) sent: at most one email per event."""
     return key("notified#" + event_id, NOTIFICATION)
