@@ -10,6 +10,8 @@ from pathlib import Path
 import boto3
 import pytest
 from moto import mock_aws
+from moto.cloudformation.models import cloudformation_backends
+from moto.s3.models import s3_backends
 
 from devtools import deploy_teardown
 
@@ -32,6 +34,10 @@ def stack(monkeypatch):
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("AWS_REGION", "us-east-1")
     with mock_aws():
+        # Inside the session's embedded moto (tests/conftest.py) mock_aws() resets nothing: start
+        # from an empty account here, as a test run of this file alone does.
+        cloudformation_backends.reset()
+        s3_backends.reset()
         cloudformation = boto3.client("cloudformation")
         cloudformation.create_stack(StackName="shop-api-dev", TemplateBody=json.dumps(TEMPLATE))
         yield cloudformation, boto3.client("s3")
