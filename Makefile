@@ -55,7 +55,7 @@ help:
 	@echo "make bench-cold  cold-start ratios of every packaged function (docs/BENCHMARKS.md)"
 	@echo "make mutation    mutmut over the core modules with the fast suites (docs/TESTING.md; not in make test)"
 
-$(DEPS): requirements.txt requirements-dev.txt deploy/layers/pillow/requirements.txt
+$(DEPS): requirements.txt requirements-dev.txt deploy/layers/pillow/requirements.txt deploy/layers/tantivy/requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
