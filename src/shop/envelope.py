@@ -51,11 +51,12 @@ class Reply:
     data: Any = None
     pagination: dict[str, Any] | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    extra: dict[str, Any] | None = None  # more top-level members (a search's facets and total)
 
     def body(self) -> str:
         if self.status == 204:
             return ""
-        envelope: dict[str, Any] = {"success": True, "data": self.data}
+        envelope: dict[str, Any] = {"success": True, "data": self.data, **(self.extra or {})}
         if self.pagination is not None:
             envelope["pagination"] = self.pagination
         return jsonio.dumps(envelope)

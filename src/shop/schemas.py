@@ -239,6 +239,23 @@ class ProductPageQuerySchema(PageQuerySchema):
     category = _text(1, 50)
 
 
+class SearchQuerySchema(PageQuerySchema):
+    q = fields.String(load_default="", validate=validate.Length(max=200))
+    category = _text(1, 50)
+    minPrice = fields.Decimal(allow_nan=False, validate=validate.Range(min=0, max=MAX_PRICE))
+    maxPrice = fields.Decimal(allow_nan=False, validate=validate.Range(min=0, max=MAX_PRICE))
+    inStock = fields.Boolean(load_default=False)
+    sort = fields.String(
+        load_default="relevance", validate=validate.OneOf(("relevance", "price_asc", "price_desc", "newest"))
+    )
+
+    @validates_schema
+    def _range(self, data: dict[str, Any], **kwargs: Any) -> None:
+        low, high = data.get("minPrice"), data.get("maxPrice")
+        if low is not None and high is not None and low > high:
+            raise ValidationError("Must not be below minPrice.", "maxPrice")
+
+
 class OrderPageQuerySchema(PageQuerySchema):
     status = fields.String(validate=validate.OneOf(ORDER_STATUSES))
 

@@ -12,6 +12,7 @@ more than a corrected one.
 from __future__ import annotations
 
 import json
+import os
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -29,12 +30,15 @@ WRITER_HEAP = 15_000_000  # bytes; tantivy's floor is 3 MB per thread
 CATEGORY_BUCKETS = 1_000  # the most categories a facet lists
 
 
-def _analyzer() -> tantivy.TextAnalyzer:
+MAX_WORD_BYTES = 40
+
+
+def _analyzer(longest: int = MAX_WORD_BYTES) -> tantivy.TextAnalyzer:
     # Words are runs of letters and digits, lowercased and folded to ASCII ("Café" = "cafe");
     # longer than 40 bytes is no word. The same analyzer splits the user's query.
     return (
         tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
-        .filter(tantivy.Filter.remove_long(40))
+        .filter(tantivy.Filter.remove_long(longest))
         .filter(tantivy.Filter.lowercase())
         .filter(tantivy.Filter.ascii_fold())
         .build()
@@ -64,6 +68,12 @@ def words(text: str) -> list[str]:
 
 
 _ANALYZER = _analyzer()
+_EVERY_WORD = _analyzer(1_000)
+
+
+def _unmatchable(text: str) -> bool:
+    """A query word longer than any indexed word can match nothing (rather than be dropped)."""
+    return any(len(word.encode()) > MAX_WORD_BYTES for word in _EVERY_WORD.analyze(text)[:MAX_WORDS])
 
 
 def distance(word: str) -> int:
@@ -122,6 +132,8 @@ def _word_query(word: str, last: bool) -> Query:
 
 def build_query(query: SearchQuery) -> Query:
     """Every word must match (in some field), and every filter."""
+    if _unmatchable(query.text):
+        return Query.empty_query()
     found = words(query.text)
     clauses = [(Occur.Must, _word_query(word, i == len(found) - 1)) for i, word in enumerate(found)]
     if query.category is not None:
@@ -155,11 +167,10 @@ def _categories(buckets: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _price_ranges(buckets: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    counts = [int(b["doc_count"]) for b in sorted(buckets, key=lambda b: b.get("from", float("-inf")))]
+    # tantivy adds a bucket below the first range; an empty index has none at all.
+    counts = {b.get("from"): int(b["doc_count"]) for b in buckets}
     return [
-        {"min": low, "max": high, "count": count}
-        for (low, high), count in zip(PRICE_RANGES, counts[-len(PRICE_RANGES) :], strict=True)
-        if count
+        {"min": low, "max": high, "count": counts[float(low)]} for low, high in PRICE_RANGES if counts.get(float(low))
     ]
 
 
@@ -169,6 +180,7 @@ class TantivyIndex:
 
     def __init__(self, path: str):
         self.path = path
+        os.makedirs(path, exist_ok=True)
         self.index = tantivy.Index(SCHEMA, path=path, reuse=True)
         self.index.register_tokenizer(ANALYZER, _analyzer())
         self._writer: Any = None

@@ -1,0 +1,18 @@
+"""Search products
+
+Full-text search over the catalogue's names, descriptions and categories, with typo
+tolerance (one edit for words of 4 to 7 characters, two for 8 or more) and the last word
+matched as a prefix; ranked by relevance (a name match above a description match) unless
+`sort` says otherwise. `facets` and `total` count the whole result, not the page. Answered
+from the search index, fed by the table's stream: a change shows within seconds.
+"""
+
+from ..edge import Request, endpoint
+from ..schemas import SearchQuerySchema
+from ..search import snapshots
+from ..services import search
+
+
+@endpoint(query=SearchQuerySchema, response="SearchPage")
+def handler(request: Request):
+    return search.search(snapshots.current(), request.params)
