@@ -239,11 +239,26 @@ class ProductPageQuerySchema(PageQuerySchema):
     category = _text(1, 50)
 
 
+class PriceBound(fields.Decimal):
+    """A price filter from a query string: a number from 0 to the highest price."""
+
+    default_error_messages = {"range": "Must be from 0 to {maximum}."}
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(allow_nan=False, metadata={"minimum": 0, "maximum": int(MAX_PRICE)}, **kwargs)
+
+    def _deserialize(self, value: Any, attr, data, **kwargs) -> Decimal:
+        amount = super()._deserialize(value, attr, data, **kwargs)
+        if not Decimal(0) <= amount <= MAX_PRICE:
+            raise self.make_error("range", maximum=MAX_PRICE)
+        return amount
+
+
 class SearchQuerySchema(PageQuerySchema):
     q = fields.String(load_default="", validate=validate.Length(max=200))
     category = _text(1, 50)
-    minPrice = fields.Decimal(allow_nan=False, validate=validate.Range(min=0, max=MAX_PRICE))
-    maxPrice = fields.Decimal(allow_nan=False, validate=validate.Range(min=0, max=MAX_PRICE))
+    minPrice = PriceBound()
+    maxPrice = PriceBound()
     inStock = fields.Boolean(load_default=False)
     sort = fields.String(
         load_default="relevance", validate=validate.OneOf(("relevance", "price_asc", "price_desc", "newest"))
