@@ -31,6 +31,8 @@ REQUESTS = {
     "login": {"body": {"email": "deadline@example.com", "password": factories.STRONG_PASSWORD}},
     "createProduct": {"body": factories.product_body(), "token": "admin"},
     "listProducts": {"query": {"limit": "5"}},
+    "searchProducts": {"query": {"q": "lamp", "limit": "5"}},
+    "listCategories": {},
     "getProduct": {"id": "product"},
     "updateProduct": {"id": "product", "body": {"stockDelta": 1}, "token": "admin"},
     "deleteProduct": {"id": "product", "token": "admin"},

@@ -16,7 +16,6 @@ The prefix `search/` of the media bucket is private: the bucket policy serves `i
 from __future__ import annotations
 
 import contextlib
-import functools
 import io
 import json
 import logging
@@ -29,9 +28,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from .. import config
 from ..deadline import DeadlineReached
 from ..errors import ServiceUnavailable
+from ..storage.media import media
 from .tantivy_index import TantivyIndex
 
 PREFIX = "search/"
@@ -46,22 +45,13 @@ def snapshot_key(version: int) -> str:
     return f"{PREFIX}snapshots/{version:012d}.tar.gz"
 
 
-@functools.cache
-def _s3(region: str) -> Any:
-    from .. import aws
-
-    return aws.client("s3", region, signature_version="s3v4")
-
-
 def _bucket() -> str:
-    bucket = config.media_settings().bucket
-    if not bucket:
-        raise config.ConfigError("MEDIA_BUCKET is not set")
-    return bucket
+    return media().bucket
 
 
 def s3() -> Any:
-    return _s3(config.settings().region)
+    """The media bucket's client (shop.storage.media): one configuration, one cache."""
+    return media().s3
 
 
 @contextlib.contextmanager
@@ -205,4 +195,3 @@ def reset() -> None:
     """Forget the reader (tests; a new bucket)."""
     global _reader
     _reader = None
-    _s3.cache_clear()
