@@ -7,20 +7,24 @@ category; a word of 4 to 7 characters may be one edit away (a typo, a transposit
 more two; the last word also matches as a prefix (as-you-type). A match in the name weighs
 more than one in the category, which weighs more than one in the description; an exact word
 more than a corrected one.
+
+tantivy is imported on first use: only the search functions' layer has it (every module of
+the package must import in every function, tests/deploy/lambda_probe.py).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
-
-import tantivy
-from tantivy import Occur, Query
+from typing import TYPE_CHECKING, Any
 
 from . import MAX_WORDS, PRICE_RANGES, Found, SearchQuery
+
+if TYPE_CHECKING:
+    import tantivy
 
 ANALYZER = "shop"
 # field -> weight of a match in it
@@ -33,7 +37,15 @@ CATEGORY_BUCKETS = 1_000  # the most categories a facet lists
 MAX_WORD_BYTES = 40
 
 
+@functools.cache
+def engine() -> Any:
+    import tantivy
+
+    return tantivy
+
+
 def _analyzer(longest: int = MAX_WORD_BYTES) -> tantivy.TextAnalyzer:
+    tantivy = engine()
     # Words are runs of letters and digits, lowercased and folded to ASCII ("Café" = "cafe");
     # longer than 40 bytes is no word. The same analyzer splits the user's query.
     return (
@@ -45,8 +57,9 @@ def _analyzer(longest: int = MAX_WORD_BYTES) -> tantivy.TextAnalyzer:
     )
 
 
-def _schema() -> tantivy.Schema:
-    builder = tantivy.SchemaBuilder()
+@functools.cache
+def schema() -> tantivy.Schema:
+    builder = engine().SchemaBuilder()
     builder.add_text_field("id", tokenizer_name="raw", index_option="basic")
     for name in WEIGHTS:
         builder.add_text_field(name, tokenizer_name=ANALYZER, index_option="freq")
@@ -59,21 +72,20 @@ def _schema() -> tantivy.Schema:
     return builder.build()
 
 
-SCHEMA = _schema()
+@functools.cache
+def _query_analyzer(longest: int) -> tantivy.TextAnalyzer:
+    return _analyzer(longest)
 
 
 def words(text: str) -> list[str]:
     """The words of a query, as the index sees them (at most MAX_WORDS)."""
-    return _ANALYZER.analyze(text)[:MAX_WORDS]
-
-
-_ANALYZER = _analyzer()
-_EVERY_WORD = _analyzer(1_000)
+    return _query_analyzer(MAX_WORD_BYTES).analyze(text)[:MAX_WORDS]
 
 
 def _unmatchable(text: str) -> bool:
     """A query word longer than any indexed word can match nothing (rather than be dropped)."""
-    return any(len(word.encode()) > MAX_WORD_BYTES for word in _EVERY_WORD.analyze(text)[:MAX_WORDS])
+    every_word = _query_analyzer(1_000).analyze(text)[:MAX_WORDS]
+    return any(len(word.encode()) > MAX_WORD_BYTES for word in every_word)
 
 
 def distance(word: str) -> int:
@@ -101,7 +113,7 @@ def _json_default(value: Any) -> Any:
 
 def document(product: dict[str, Any]) -> tantivy.Document:
     category = str(product.get("category", ""))
-    return tantivy.Document(
+    return engine().Document(
         id=str(product["id"]),
         name=str(product.get("name", "")),
         description=str(product.get("description", "")),
@@ -115,9 +127,10 @@ def document(product: dict[str, Any]) -> tantivy.Document:
     )
 
 
-def _word_query(word: str, last: bool) -> Query:
+def _word_query(word: str, last: bool) -> tantivy.Query:
+    Query, Occur, SCHEMA = engine().Query, engine().Occur, schema()  # noqa: N806
     edits = distance(word)
-    clauses: list[tuple[Occur, Query]] = []
+    clauses: list[tuple[Any, Any]] = []
     for field, weight in WEIGHTS.items():
         clauses.append((Occur.Should, Query.boost_query(Query.term_query(SCHEMA, field, word), weight * EXACT_BONUS)))
         if edits:
@@ -130,8 +143,10 @@ def _word_query(word: str, last: bool) -> Query:
     return Query.boolean_query(clauses)
 
 
-def build_query(query: SearchQuery) -> Query:
+def build_query(query: SearchQuery) -> tantivy.Query:
     """Every word must match (in some field), and every filter."""
+    tantivy = engine()
+    Query, Occur, SCHEMA = tantivy.Query, tantivy.Occur, schema()  # noqa: N806
     if _unmatchable(query.text):
         return Query.empty_query()
     found = words(query.text)
@@ -181,7 +196,7 @@ class TantivyIndex:
     def __init__(self, path: str):
         self.path = path
         os.makedirs(path, exist_ok=True)
-        self.index = tantivy.Index(SCHEMA, path=path, reuse=True)
+        self.index = engine().Index(schema(), path=path, reuse=True)
         self.index.register_tokenizer(ANALYZER, _analyzer())
         self._writer: Any = None
 
@@ -212,6 +227,7 @@ class TantivyIndex:
         return self.index.searcher().num_docs
 
     def search(self, query: SearchQuery) -> Found:
+        tantivy = engine()
         searcher = self.index.searcher()  # one consistent set of segments for the whole request
         built = build_query(query)
         sort = query.sort if words(query.text) or query.sort != "relevance" else "newest"
@@ -237,5 +253,5 @@ class TantivyIndex:
 
     def categories(self) -> list[dict[str, Any]]:
         searcher = self.index.searcher()
-        facets = searcher.aggregate(Query.all_query(), {"categories": _aggregations()["categories"]})
+        facets = searcher.aggregate(engine().Query.all_query(), {"categories": _aggregations()["categories"]})
         return _categories(facets["categories"]["buckets"])
