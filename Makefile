@@ -32,11 +32,13 @@ DEPLOY_TEST_ENV := SHOP_PACKAGE_DIR=$(CURDIR)/.serverless SHOP_PACKAGE_LOG=$(CUR
 
 
 .PHONY: checkov workflow-lint smoke apigateway-logs-role
+.PHONY: reindex
 .PHONY: mutation run reset preflight test lint unit integration blackbox security test-iam test-dynamodb-local admin deploy clean help openapi test-api test-fuzz load load-smoke bench bench-servers package cfn-lint deploy-checks bench-cold
 
 help:
 	@echo "make run [FRESH=1]   the API on http://127.0.0.1:3000 (DynamoDB Local, data kept in .local/; reloads on changes)"
 	@echo "make reset           empty the data make run keeps"
+	@echo "make reindex         rebuild the search index of the running make run from its table (docs/SEARCH.md)"
 	@echo "make test    every suite CI runs"
 	@echo "make test-dynamodb-local   the dynamodb_local-marked tests on DynamoDB Local (part of make test)"
 	@echo "make test-iam          the integration suite under each function's compiled IAM policy (part of make test)"
@@ -146,10 +148,20 @@ $(PILLOW_LAYER)/.installed: deploy/layers/pillow/requirements.txt $(DEPS)
 	rm -rf $(PILLOW_LAYER)/python/bin $(PILLOW_LAYER)/python/*.dist-info/RECORD
 	touch $@
 
+# The search functions' tantivy layer (serverless.yml `layers.tantivy`, docs/SEARCH.md), built the same way.
+TANTIVY_LAYER := .cache/layers/tantivy
+$(TANTIVY_LAYER)/.installed: deploy/layers/tantivy/requirements.txt $(DEPS)
+	rm -rf $(TANTIVY_LAYER) && mkdir -p $(TANTIVY_LAYER)
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-compile --no-deps --target $(TANTIVY_LAYER)/python \
+		--platform manylinux2014_x86_64 --platform manylinux_2_28_x86_64 --python-version 3.12 --implementation cp \
+		--only-binary=:all: -r $<
+	rm -rf $(TANTIVY_LAYER)/python/bin $(TANTIVY_LAYER)/python/*.dist-info/RECORD
+	touch $@
+
 # The CLI's output is kept in $(PACKAGE_LOG): tests/deploy/test_template.py fails on any
 # configuration warning that docs/DEPLOY.md does not explain.
 PACKAGE_LOG := .cache/serverless-package.log
-package: $(NODE_DEPS) $(DEPS) $(PILLOW_LAYER)/.installed
+package: $(NODE_DEPS) $(DEPS) $(PILLOW_LAYER)/.installed $(TANTIVY_LAYER)/.installed
 	rm -rf .serverless && mkdir -p $(dir $(PACKAGE_LOG))
 	$(SLS_OFFLINE) npx --no-install serverless package --stage $(PACKAGE_STAGE) > $(PACKAGE_LOG) 2>&1; \
 		status=$$?; cat $(PACKAGE_LOG); exit $$status
@@ -199,6 +211,10 @@ test-iam: $(DEPS)
 bench-cold: $(LAMBDA_SITES)
 	test -d .serverless || $(MAKE) package
 	$(DEPLOY_TEST_ENV) $(PY) scripts/cold_start.py
+
+# The search index rebuilt from the table of the running make run (docs/SEARCH.md).
+reindex: $(DEPS)
+	@LOCAL_DATA_DIR="$(LOCAL_DATA_DIR)" $(PY) -m devtools.reindex
 
 admin: $(DEPS)
 	@test -n "$(EMAIL)" || (echo "usage: make admin EMAIL=someone@example.com" && exit 2)

@@ -4,7 +4,8 @@ argv[1] is a JSON job: {"task": unzipped folder, "handler": "src/shop/handlers/x
 "runtime": boto3-only folder, "harness": moto folder, "environment": the function's
 variables from the generated template, "table": CreateTable arguments, "ttl": ...,
 "scenario": name, "layers": unzipped layer folders (Lambda's /opt)}. Prints one JSON line with
-what happened, including whether Pillow could be imported (only processImage's layer has it).
+what happened, including whether Pillow and tantivy could be imported (only processImage's
+layer has Pillow, only the search functions' layer has tantivy).
 
 Step 1 imports the handler the way Lambda's bootstrap does, with only the task folder and
 the runtime's boto3 on sys.path, then every module of the package (lazy imports included),
@@ -193,6 +194,8 @@ def scenario(name: str):
         return event(method, resource, path, None, token, {**params, "imageId": iid}), expected
     if name in ("publishOrderEvents", "notifyCustomers"):
         return order_events_scenario(name, repo, user, product)
+    if name in ("searchProducts", "listCategories", "indexProducts"):
+        return search_scenario(name, product)
     if name in ("getCart", "putCartItem", "deleteCartItem", "clearCart", "checkout"):
         from src.shop.services import carts
 
@@ -240,6 +243,46 @@ def scenario(name: str):
     if name == "fallback":
         return event("PATCH", "/products", "/products"), 405
     raise SystemExit(f"no scenario for function {name}")
+
+
+def search_scenario(name, product):
+    """indexProducts gets the stream batch of a product's creation (from the table's real
+    stream, moto); the readers find a product in a snapshot the artifact's own code published."""
+    if name == "indexProducts":
+        records = stream_records_of(lambda: product())
+        return {"Records": records}, {"batchItemFailures": []}
+    from src.shop.search import snapshots
+    from src.shop.services import search_indexing
+    from src.shop.storage import storage
+
+    lamp = product()
+    search_indexing.rebuild(storage())  # the layer's tantivy builds it, as indexProducts would
+    snapshots.reset()
+    if name == "listCategories":
+        return event("GET", "/categories", "/categories"), 200
+    return event("GET", "/search", "/search", query={"q": lamp["name"][:5]}), 200
+
+
+def stream_records_of(write):
+    """The Lambda stream records of what `write()` changes in the table."""
+    import boto3
+    from botocore.config import Config
+
+    streams = boto3.client("dynamodbstreams", config=Config(account_id_endpoint_mode="disabled"))
+    table = boto3.client("dynamodb").describe_table(TableName=os.environ["TABLE_NAME"])["Table"]
+    shard = streams.describe_stream(StreamArn=table["LatestStreamArn"])["StreamDescription"]["Shards"][0]
+    iterator = streams.get_shard_iterator(
+        StreamArn=table["LatestStreamArn"], ShardId=shard["ShardId"], ShardIteratorType="LATEST"
+    )["ShardIterator"]
+    write()
+    records = []
+    for record in streams.get_records(ShardIterator=iterator)["Records"]:
+        change = dict(record["dynamodb"])
+        change["ApproximateCreationDateTime"] = int(change["ApproximateCreationDateTime"].timestamp())
+        records.append(
+            {**record, "eventVersion": "1.1", "dynamodb": change, "eventSourceARN": table["LatestStreamArn"]}
+        )
+    return records
 
 
 def order_events_scenario(name, repo, user, product):
@@ -356,6 +399,12 @@ def main() -> None:
         pillow = PIL.__file__
     except ImportError:
         pillow = None
+    try:
+        import tantivy
+
+        tantivy_file = tantivy.__file__
+    except ImportError:
+        tantivy_file = None
 
     sys.path.append(job["harness"])
     import boto3
@@ -402,6 +451,7 @@ def main() -> None:
                 "status": response["statusCode"],
                 "body": response["body"],
                 "pillow": pillow,
+                "tantivy": tantivy_file,
             }
         )
     )
