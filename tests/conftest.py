@@ -33,6 +33,7 @@ os.environ.update(
         "AWS_DEFAULT_REGION": "us-east-1",
         "LOG_LEVEL": "INFO",
         "MEDIA_BUCKET": "shop-test-media",
+        "SEARCH_BUCKET": "shop-test-search",
         "MEDIA_BASE_URL": "https://media.shop.example",
     }
 )

@@ -429,8 +429,9 @@ def main() -> None:
                 value = secrets.get(variable) or "whsec_" + uuid.uuid4().hex * 2
                 ssm.put_parameter(Name=parameter, Type="SecureString", Value=value)
         event_resources(job["environment"])
-        if "MEDIA_BUCKET" in job["environment"]:
-            boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=job["environment"]["MEDIA_BUCKET"])
+        for bucket in ("MEDIA_BUCKET", "SEARCH_BUCKET"):
+            if bucket in job["environment"]:
+                boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=job["environment"][bucket])
         request, expected = scenario(job["scenario"])
         response = handler(request, None)
         if "batchItemFailures" in response:  # an event source's function: its reply and effects

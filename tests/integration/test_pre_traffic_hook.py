@@ -115,8 +115,8 @@ def run(hook, codedeploy, lambda_client):
 
 
 @pytest.fixture
-def media_bucket():
-    """The stack's media bucket, as deployed (the search functions read their index from it)."""
+def search_bucket():
+    """The stack's search index bucket, as deployed (the search functions read their index from it)."""
     import contextlib
 
     import boto3
@@ -128,14 +128,14 @@ def media_bucket():
     snapshots.reset()
     s3 = boto3.client("s3", region_name="us-east-1")
     with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
-        s3.create_bucket(Bucket="shop-test-media")
+        s3.create_bucket(Bucket="shop-test-search")
     yield
     snapshots.reset()
 
 
 @pytest.mark.parametrize("name", sorted(serverless_config.load()["functions"]))
 def test_every_function_answers_the_health_event_below_500_and_leaves_nothing_durable(
-    hook, table, ddb, media_bucket, name
+    hook, table, ddb, search_bucket, name
 ):
     fake = FakeLambda()
     result = run(hook, FakeCodeDeploy({PREFIX + name: "7"}), fake)

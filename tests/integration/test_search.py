@@ -18,7 +18,7 @@ from shop.services import search_indexing
 from tests.apigw import invoke, invoke_function
 from tests.conftest import LOCAL_ENDPOINT, reset_shop_caches
 
-BUCKET = "shop-test-media"
+BUCKET = "shop-test-search"
 
 
 @pytest.fixture
@@ -49,7 +49,7 @@ def feed(table, aws, s3, monkeypatch, tmp_path):
     search_indexing._working.clear()
     job.setup()
     yield job
-    for found in s3.list_objects_v2(Bucket=BUCKET, Prefix="search/").get("Contents", []):
+    for found in s3.list_objects_v2(Bucket=BUCKET, Prefix="").get("Contents", []):
         s3.delete_object(Bucket=BUCKET, Key=found["Key"])
     snapshots.reset()
     search_indexing._working.clear()
@@ -137,7 +137,7 @@ def test_the_rebuild_indexes_products_written_before_the_index_existed(
         assert invoke_function("indexProducts", {"rebuild": True}) == {"version": 1, "products": 1}
         assert [p["id"] for p in search(q="radoi")["data"]] == [older["id"]]
     finally:
-        for found in s3.list_objects_v2(Bucket=BUCKET, Prefix="search/").get("Contents", []):
+        for found in s3.list_objects_v2(Bucket=BUCKET, Prefix="").get("Contents", []):
             s3.delete_object(Bucket=BUCKET, Key=found["Key"])
         snapshots.reset()
 

@@ -31,6 +31,7 @@ from devtools import lambda_events, serverless_config
 NAME = "search-index"
 FUNCTION = "indexProducts"
 STATE_FILE = "search-index-stream.json"
+DEFAULT_BUCKET = "shop-api-local-search"  # as in devtools.local_server.LOCAL_DEFAULTS
 SHARDS_REFRESH_SECONDS = 5.0
 
 _state: dict[str, Any] = {}
@@ -182,7 +183,7 @@ def setup() -> None:
     snapshots.reset()
     s3 = _clients()[2]
     with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
-        s3.create_bucket(Bucket=config.media_settings().bucket)
+        s3.create_bucket(Bucket=os.environ.setdefault("SEARCH_BUCKET", DEFAULT_BUCKET))
     patterns = serverless_config.stream_filter_patterns(FUNCTION)
     lambda_events.check_filter_patterns(patterns)
     _state.clear()

@@ -1,7 +1,7 @@
 """Versioned snapshots of the search index in S3, and the pointer that names the current one.
 
-    s3://<MEDIA_BUCKET>/search/snapshots/<version, 12 digits>.tar.gz   the index directory
-    s3://<MEDIA_BUCKET>/search/current.json                           {"version": n, "key": ..., "products": n}
+    s3://<SEARCH_BUCKET>/snapshots/<version, 12 digits>.tar.gz   the index directory
+    s3://<SEARCH_BUCKET>/current.json                           {"version": n, "key": ..., "products": n}
 
 The indexer (one at a time: reserved concurrency 1) opens the current snapshot, applies a
 stream batch, and publishes the next version: the archive first, then the pointer, so a
@@ -10,7 +10,7 @@ snapshot under /tmp at init, look at the pointer at most every SEARCH_POINTER_SE
 swap to a NEWER version only: an older pointer (two publications out of order) never rolls
 them back. A swap is one assignment; a request keeps the index it started with.
 
-The prefix `search/` of the media bucket is private: the bucket policy serves `images/` only.
+SEARCH_BUCKET is a private bucket of its own (serverless.yml, SearchIndexBucket).
 """
 
 from __future__ import annotations
@@ -28,13 +28,14 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from ..config import ConfigError
 from ..deadline import DeadlineReached
 from ..errors import ServiceUnavailable
-from ..storage.media import media
+from ..storage.media import s3_client
 from .tantivy_index import TantivyIndex
 
-PREFIX = "search/"
-POINTER = PREFIX + "current.json"
+PREFIX = "snapshots/"
+POINTER = "current.json"
 KEPT_VERSIONS = 3  # snapshots kept behind the current one, for readers still downloading them
 LOCK_FILES = (".tantivy-writer.lock", ".tantivy-meta.lock")
 
@@ -42,16 +43,19 @@ _log = logging.getLogger(os.environ.get("POWERTOOLS_SERVICE_NAME", "shop-api"))
 
 
 def snapshot_key(version: int) -> str:
-    return f"{PREFIX}snapshots/{version:012d}.tar.gz"
+    return f"{PREFIX}{version:012d}.tar.gz"
 
 
 def _bucket() -> str:
-    return media().bucket
+    bucket = os.environ.get("SEARCH_BUCKET", "").strip()
+    if not bucket:
+        raise ConfigError("SEARCH_BUCKET is not set")
+    return bucket
 
 
 def s3() -> Any:
-    """The media bucket's client (shop.storage.media): one configuration, one cache."""
-    return media().s3
+    """The shop's S3 client (shop.storage.media): one configuration, one cache."""
+    return s3_client()
 
 
 @contextlib.contextmanager
