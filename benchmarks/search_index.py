@@ -23,7 +23,47 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from shop.search import SearchQuery, snapshots
 from shop.search.tantivy_index import TantivyIndex
 
-WORDS = ["lamp", "desk", "chair", "table", "brass", "copper", "oak", "walnut", "keyboard", "mouse", "cable", "usb", "book", "novel", "atlas", "garden", "hose", "kettle", "mug", "plate", "bowl", "candle", "soap", "towel", "pillow", "blanket", "shelf", "radio", "speaker", "headphones", "charger", "phone", "case", "bag", "shoe", "sock", "hat", "scarf", "glove"]
+WORDS = [
+    "lamp",
+    "desk",
+    "chair",
+    "table",
+    "brass",
+    "copper",
+    "oak",
+    "walnut",
+    "keyboard",
+    "mouse",
+    "cable",
+    "usb",
+    "book",
+    "novel",
+    "atlas",
+    "garden",
+    "hose",
+    "kettle",
+    "mug",
+    "plate",
+    "bowl",
+    "candle",
+    "soap",
+    "towel",
+    "pillow",
+    "blanket",
+    "shelf",
+    "radio",
+    "speaker",
+    "headphones",
+    "charger",
+    "phone",
+    "case",
+    "bag",
+    "shoe",
+    "sock",
+    "hat",
+    "scarf",
+    "glove",
+]
 CATEGORIES = ["Home", "Books", "Electronics", "Garden", "Kitchen", "Toys", "Clothing", "Sports"]
 QUERIES = [
     SearchQuery(text="lamp"),
