@@ -43,7 +43,7 @@ LOCAL_DEFAULTS = {
     "SEARCH_BUCKET": "shop-api-local-search",
     # The search functions look at the index's pointer this often (AWS: 5 s), so a product
     # change is found within a second of the search-index job publishing it (docs/SEARCH.md).
-    "SEARCH_POINTER_SECONDS": "0.5",
+    "SEARCH_POINTER_SECONDS": "0.25",
     "EVENTS_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:shop-api-local-events",
     # The order events path (devtools/local_jobs/order_events.py, docs/EVENTS.md).
     "ORDER_EMAILS_QUEUE": "shop-api-local-order-emails",
