@@ -91,10 +91,16 @@ export interface ImageUpload {
 interface RequestOptions {
   body?: unknown;
   headers?: Record<string, string>;
-  query?: Record<string, string | number | null | undefined>;
+  query?: Record<string, string | number | boolean | null | undefined>;
+  /** Aborting it cancels the request; the promise then rejects with the fetch's AbortError. */
+  signal?: AbortSignal;
 }
 
-async function call<T>(method: string, path: string, options: RequestOptions = {}): Promise<{ data: T; nextCursor: string | null }> {
+async function call<T>(
+  method: string,
+  path: string,
+  options: RequestOptions = {},
+): Promise<{ data: T; nextCursor: string | null; envelope: Record<string, unknown> }> {
   const url = new URL(API_URL + path);
   for (const [name, value] of Object.entries(options.query ?? {})) {
     if (value !== undefined && value !== null && value !== "") url.searchParams.set(name, String(value));
@@ -109,8 +115,10 @@ async function call<T>(method: string, path: string, options: RequestOptions = {
       method,
       headers,
       body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      signal: options.signal,
     });
-  } catch {
+  } catch (failure) {
+    if (options.signal?.aborted) throw failure; // cancelled by the caller: not an error to show
     throw new ApiError("The shop cannot be reached right now. Check your connection and try again.", 0, "NETWORK_ERROR");
   }
   let payload: {
@@ -138,7 +146,7 @@ async function call<T>(method: string, path: string, options: RequestOptions = {
       payload?.details,
     );
   }
-  return { data: payload.data as T, nextCursor: payload.pagination?.nextCursor ?? null };
+  return { data: payload.data as T, nextCursor: payload.pagination?.nextCursor ?? null, envelope: payload };
 }
 
 async function one<T>(method: string, path: string, options?: RequestOptions): Promise<T> {
@@ -152,11 +160,51 @@ async function page<T>(path: string, query: RequestOptions["query"]): Promise<Pa
 
 const id = encodeURIComponent;
 
+export type SearchSort = "relevance" | "price_asc" | "price_desc" | "newest";
+
+export interface SearchQuery {
+  q?: string;
+  category?: string;
+  minPrice?: number;
+  maxPrice?: number;
+  inStock?: boolean;
+  sort?: SearchSort;
+  limit?: number;
+  cursor?: string | null;
+}
+
+export interface CategoryCount {
+  value: string;
+  count: number;
+}
+
+export interface PriceRange {
+  min: number;
+  max: number | null;
+  count: number;
+}
+
+export interface SearchPage extends Page<Product> {
+  total: number;
+  facets: { categories: CategoryCount[]; priceRanges: PriceRange[] };
+}
+
+async function search(query: SearchQuery, signal?: AbortSignal): Promise<SearchPage> {
+  const { inStock, ...rest } = query;
+  const { data, nextCursor, envelope } = await call<Product[]>("GET", "/search", {
+    query: { ...rest, inStock: inStock ? "true" : undefined },
+    signal,
+  });
+  return { items: data, nextCursor, total: envelope.total as number, facets: envelope.facets as SearchPage["facets"] };
+}
+
 export const api = {
   register: (body: { email: string; password: string; name: string }) => one<Session>("POST", "/auth/register", { body }),
   login: (body: { email: string; password: string }) => one<Session>("POST", "/auth/login", { body }),
 
   products: (query: { category?: string; cursor?: string | null; limit?: number }) => page<Product>("/products", query),
+  search,
+  categories: () => one<CategoryCount[]>("GET", "/categories"),
   product: (productId: string) => one<Product>("GET", `/products/${id(productId)}`),
   createProduct: (body: Partial<Product>) => one<Product>("POST", "/products", { body }),
   updateProduct: (productId: string, body: Partial<Product>) => one<Product>("PUT", `/products/${id(productId)}`, { body }),

@@ -14,6 +14,23 @@ export function Catalogue({ category }: { category: string }) {
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<ApiError | null>(null);
   const [categories, setCategories] = useState<string[]>([]);
+  const [counts, setCounts] = useState<Record<string, number>>({});
+
+  useEffect(() => {
+    // Every category with its count (GET /categories); the ones on screen stay a fallback.
+    let live = true;
+    api.categories().then(
+      (list) => {
+        if (!live) return;
+        setCounts(Object.fromEntries(list.map((c) => [c.value, c.count])));
+        setCategories((known) => [...new Set([...known, ...list.map((c) => c.value)])].sort());
+      },
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
 
   const remember = (items: Product[]) =>
     setCategories((known) => [...new Set([...known, ...items.map((p) => p.category)])].sort());
@@ -81,7 +98,7 @@ export function Catalogue({ category }: { category: string }) {
               <option value="">All categories</option>
               {choices.map((name) => (
                 <option key={name} value={name}>
-                  {name}
+                  {counts[name] === undefined ? name : `${name} (${counts[name]})`}
                 </option>
               ))}
             </select>
