@@ -25,7 +25,11 @@ ELF_X86_64 = 62
 
 # Variables CloudFormation fills in at deploy time whose shape matters (a bucket's name): what
 # the probe gets instead. Any other is given a stand-in by _resolved.
-DEPLOY_TIME_VALUES = {"MEDIA_BUCKET": "probe-media-bucket", "MEDIA_BASE_URL": "https://media.probe.example"}
+DEPLOY_TIME_VALUES = {
+    "MEDIA_BUCKET": "probe-media-bucket",
+    "SEARCH_BUCKET": "probe-search-bucket",
+    "MEDIA_BASE_URL": "https://media.probe.example",
+}
 
 
 def _resolved(value) -> str:
