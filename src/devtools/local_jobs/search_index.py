@@ -7,7 +7,7 @@ The stream is read with the local DynamoDB's `dynamodbstreams` API every
 SEARCH_INDEX_POLL_SECONDS (0.2 s), and the records become the events Lambda would deliver;
 the real handler runs on them. The search functions (in the API workers) look at the pointer
 every SEARCH_POINTER_SECONDS (0.25 s locally), so a product change is found within about
-a second and a half (measured: p50 1.4 s, max 2.3 s over 10 writes, on a loaded machine).
+a second (measured: p50 0.41 s, max 1.04 s over 50 writes; docs/SEARCH.md).
 
 Persistence: the table (DynamoDB Local) survives a restart, the local S3 (moto) does not.
 setup() therefore rebuilds the index from the table (indexProducts with {"rebuild": true},
