@@ -31,9 +31,9 @@ DEPLOY_TEST_ENV := SHOP_PACKAGE_DIR=$(CURDIR)/.serverless SHOP_PACKAGE_LOG=$(CUR
 	LAMBDA_RUNTIME_SITE=$(CURDIR)/$(LAMBDA_RUNTIME_SITE) LAMBDA_HARNESS_SITE=$(CURDIR)/$(LAMBDA_HARNESS_SITE)
 
 
-.PHONY: checkov workflow-lint smoke apigateway-logs-role
+.PHONY: checkov workflow-lint smoke apigateway-logs-role soak soak-smoke audit
 .PHONY: reindex
-.PHONY: mutation run reset preflight test lint unit integration blackbox security test-iam test-dynamodb-local admin deploy clean help openapi test-api test-fuzz load load-smoke bench bench-servers package cfn-lint deploy-checks bench-cold
+.PHONY: routes mutation run reset preflight test lint unit integration blackbox security test-iam test-dynamodb-local admin deploy clean help generate openapi test-api test-fuzz load load-smoke bench bench-servers package cfn-lint deploy-checks bench-cold
 
 help:
 	@echo "make run [FRESH=1]   the API on http://127.0.0.1:3000 (DynamoDB Local, data kept in .local/; reloads on changes)"
@@ -42,7 +42,9 @@ help:
 	@echo "make test    every suite CI runs"
 	@echo "make test-dynamodb-local   the dynamodb_local-marked tests on DynamoDB Local (part of make test)"
 	@echo "make test-iam          the integration suite under each function's compiled IAM policy (part of make test)"
-	@echo "make openapi           regenerate docs/openapi.json from serverless.yml and the schemas"
+	@echo "make generate          regenerate what the handlers' declarations make: docs/openapi.json, the routes"
+	@echo "                       table in docs/API.md, postman/routes.postman_collection.json (git-ignored)"
+	@echo "make openapi           the same as make generate"
 	@echo "make test-api          the Postman collection (newman) against a fresh local server"
 	@echo "make test-fuzz         schemathesis against a fresh local server, from docs/openapi.json"
 	@echo "make admin EMAIL=...   promote a registered user to admin (the running make run; or TABLE_NAME [DYNAMODB_ENDPOINT_URL] / AWS)"
@@ -50,14 +52,28 @@ help:
 	@echo "make smoke HOST=https://...  health and the Postman collection's read-only folder against a deployed stage"
 	@echo "make apigateway-logs-role  create and set API Gateway's account-wide CloudWatch Logs role (once per account and region)"
 	@echo "make checkov / make workflow-lint  checkov on the generated template; actionlint on .github/workflows"
+	@echo "make soak [SOAK_SECONDS=600]   make run under load and faults, then the audit (load/reports/soak-*.md)"
+	@echo "make soak-smoke       a minute of make soak (part of make test)"
+	@echo "make audit            the audit alone against the running make run (ADMIN_PASSWORD=...)"
 	@echo "make load PROFILE=load|stress|spike|volume [HOST=https://...] [BACKEND=dynamodb-local]   Locust run (default: a fresh local server)"
 	@echo "make bench [BENCH_QUICK=1]   benchmarks, written into docs/BENCHMARKS.md (about 15 min; quick: a few, into .cache/bench/)"
 	@echo "make bench-servers [BENCH_QUICK=1]   make run against serverless-offline on the same DynamoDB Local"
 	@echo "make package [STAGE=prod]  build the Lambda zips and the CloudFormation template offline (.serverless/)"
 	@echo "make bench-cold  cold-start ratios of every packaged function (docs/BENCHMARKS.md)"
 	@echo "make mutation    mutmut over the core modules with the fast suites (docs/TESTING.md; not in make test)"
+	@echo "make routes      the route table (method, path, function) from serverless.yml"
+	@echo "make web / make test-web   build the storefront (web/dist) / its type check and unit tests (vitest)"
+	@echo "make test-e2e    the storefront in headless Chromium against its own API (make chromium installs it on Debian)"
+	@echo "make screenshots the e2e suite, writing the README's screenshots into docs/screenshots"
+	@echo "make unit / make integration / make blackbox   tests/unit; tests/integration (the real handlers on moto); tests/api"
+	@echo "make lint        ruff check and format check (.venv/bin/ruff format src tests load benchmarks scripts deploy fixes), mypy --strict on src/shop"
+	@echo "make security    bandit over src/ and pip-audit of the runtime dependencies"
+	@echo "make load-smoke  all four load profiles, scaled down, against local servers (part of make test)"
+	@echo "make load ... BACKEND=make-run   the load profile against make run itself (gunicorn, DynamoDB Local)"
+	@echo "make cfn-lint / make deploy-checks   cfn-lint on the generated template / package, cfn-lint and checkov together"
+	@echo "make clean / make clean-web   remove the virtualenv, node_modules, caches and build output / only the storefront's"
 
-$(DEPS): requirements.txt requirements-dev.txt deploy/layers/pillow/requirements.txt deploy/layers/tantivy/requirements.txt
+$(DEPS): requirements.txt requirements-dev.txt $(wildcard deploy/layers/*/requirements.txt)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
@@ -85,15 +101,19 @@ run: preflight $(DEPS) $(NODE_DEPS)
 reset:
 	@if [ -f "$(LOCAL_DATA_DIR)/run.json" ] && kill -0 $$(sed 's/.*"pid": *\([0-9]*\).*/\1/' "$(LOCAL_DATA_DIR)/run.json") 2>/dev/null; then \
 		echo "make run is running: stop it first (Ctrl-C)"; exit 1; fi
-	rm -rf "$(LOCAL_DATA_DIR)/dynamodb" "$(LOCAL_DATA_DIR)/jwt-secret" "$(LOCAL_DATA_DIR)/media"
+	rm -rf "$(LOCAL_DATA_DIR)/dynamodb" "$(LOCAL_DATA_DIR)/jwt-secret" "$(LOCAL_DATA_DIR)/media" "$(LOCAL_DATA_DIR)/outbox.json"
 	@echo "Cleared $(LOCAL_DATA_DIR): the next make run starts empty."
 
 # What make run needs, each named in one line with how to get it.
 preflight:
 	@scripts/preflight.sh
 
-openapi: $(DEPS)
-	$(PY) -m devtools.openapi
+# Every file made from the route registry: docs/openapi.json, the routes table in docs/API.md,
+# postman/routes.postman_collection.json (git-ignored) (devtools.generate).
+generate: $(DEPS)
+	$(PY) -m devtools.generate
+
+openapi: generate
 
 test-api: $(DEPS) $(NODE_DEPS)
 	$(PY) -m tests.contract.run newman
@@ -104,6 +124,7 @@ test-fuzz: $(DEPS)
 lint: $(DEPS)
 	$(PY) -m ruff check src tests load benchmarks scripts deploy
 	$(PY) -m ruff format --check src tests load benchmarks scripts deploy
+	$(PY) -m mypy
 
 unit: $(DEPS)
 	$(PY) -m pytest tests/unit
@@ -131,6 +152,7 @@ test: lint security workflow-lint $(DEPS) package cfn-lint checkov $(LAMBDA_SITE
 	$(MAKE) --no-print-directory test-dynamodb-local
 	$(MAKE) --no-print-directory test-fuzz
 	$(MAKE) --no-print-directory load-smoke
+	$(MAKE) --no-print-directory soak-smoke
 	$(MAKE) --no-print-directory test-api
 
 # The repository, order, idempotency and lifecycle tests again, on DynamoDB Local
@@ -138,30 +160,22 @@ test: lint security workflow-lint $(DEPS) package cfn-lint checkov $(LAMBDA_SITE
 test-dynamodb-local: $(DEPS) $(NODE_DEPS)
 	scripts/test-dynamodb-local.sh
 
-# processImage's Pillow layer (serverless.yml `layers.pillow`), wheels for the Lambda runtime.
-PILLOW_LAYER := .cache/layers/pillow
-$(PILLOW_LAYER)/.installed: deploy/layers/pillow/requirements.txt $(DEPS)
-	rm -rf $(PILLOW_LAYER) && mkdir -p $(PILLOW_LAYER)
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-compile --no-deps --target $(PILLOW_LAYER)/python \
+# Every layer of deploy/layers/<name> (serverless.yml `layers.<name>`: processImage's Pillow,
+# the search functions' tantivy, docs/SEARCH.md), wheels for the Lambda runtime in .cache/layers/<name>.
+LAYER_REQUIREMENTS := $(wildcard deploy/layers/*/requirements.txt)
+LAYERS := $(patsubst deploy/layers/%/requirements.txt,.cache/layers/%/.installed,$(LAYER_REQUIREMENTS))
+.cache/layers/%/.installed: deploy/layers/%/requirements.txt $(DEPS)
+	rm -rf .cache/layers/$* && mkdir -p .cache/layers/$*
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-compile --no-deps --target .cache/layers/$*/python \
 		--platform manylinux2014_x86_64 --platform manylinux_2_28_x86_64 --python-version 3.12 --implementation cp \
 		--only-binary=:all: -r $<
-	rm -rf $(PILLOW_LAYER)/python/bin $(PILLOW_LAYER)/python/*.dist-info/RECORD
-	touch $@
-
-# The search functions' tantivy layer (serverless.yml `layers.tantivy`, docs/SEARCH.md), built the same way.
-TANTIVY_LAYER := .cache/layers/tantivy
-$(TANTIVY_LAYER)/.installed: deploy/layers/tantivy/requirements.txt $(DEPS)
-	rm -rf $(TANTIVY_LAYER) && mkdir -p $(TANTIVY_LAYER)
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-compile --no-deps --target $(TANTIVY_LAYER)/python \
-		--platform manylinux2014_x86_64 --platform manylinux_2_28_x86_64 --python-version 3.12 --implementation cp \
-		--only-binary=:all: -r $<
-	rm -rf $(TANTIVY_LAYER)/python/bin $(TANTIVY_LAYER)/python/*.dist-info/RECORD
+	rm -rf .cache/layers/$*/python/bin .cache/layers/$*/python/*.dist-info/RECORD
 	touch $@
 
 # The CLI's output is kept in $(PACKAGE_LOG): tests/deploy/test_template.py fails on any
 # configuration warning that docs/DEPLOY.md does not explain.
 PACKAGE_LOG := .cache/serverless-package.log
-package: $(NODE_DEPS) $(DEPS) $(PILLOW_LAYER)/.installed $(TANTIVY_LAYER)/.installed
+package: $(NODE_DEPS) $(DEPS) $(LAYERS)
 	rm -rf .serverless && mkdir -p $(dir $(PACKAGE_LOG))
 	$(SLS_OFFLINE) npx --no-install serverless package --stage $(PACKAGE_STAGE) > $(PACKAGE_LOG) 2>&1; \
 		status=$$?; cat $(PACKAGE_LOG); exit $$status
@@ -216,6 +230,9 @@ bench-cold: $(LAMBDA_SITES)
 reindex: $(DEPS)
 	@LOCAL_DATA_DIR="$(LOCAL_DATA_DIR)" $(PY) -m devtools.reindex
 
+routes: $(DEPS)
+	@$(PY) -m devtools.runner --routes
+
 admin: $(DEPS)
 	@test -n "$(EMAIL)" || (echo "usage: make admin EMAIL=someone@example.com" && exit 2)
 	@LOCAL_DATA_DIR="$(LOCAL_DATA_DIR)" $(PY) -m devtools.admin promote "$(EMAIL)"
@@ -230,6 +247,21 @@ load: $(DEPS) $(NODE_DEPS)
 load-smoke: $(DEPS)
 	LOAD_TIME_SCALE=$(LOAD_SMOKE_SCALE) LOAD_USER_SCALE=0.1 VOLUME_PRODUCTS=$${VOLUME_PRODUCTS:-200} VOLUME_ORDERS=$${VOLUME_ORDERS:-200} \
 		$(PY) load/run.py load stress spike volume
+
+# The soak (load/soak.py): make run itself under the soak's users and a fault schedule (DynamoDB
+# throttles, 500s, timeouts and lost answers; SNS, SQS and SES failures; a worker SIGKILLed; a
+# restart), then the audit of stock, orders, events, money and answers. `make audit` runs the
+# audit alone against the running make run (ADMIN_PASSWORD: the one it printed).
+SOAK_SECONDS ?= 600
+soak: $(DEPS) $(NODE_DEPS)
+	SOAK_SECONDS=$(SOAK_SECONDS) $(PY) load/soak.py
+
+# CI's soak: a minute of it, faults and disruptions included.
+soak-smoke: $(DEPS) $(NODE_DEPS)
+	SOAK_SECONDS=60 SOAK_USERS=6 $(PY) load/soak.py
+
+audit: $(DEPS)
+	$(PY) load/audit.py
 
 OFFLINE_DEPS := benchmarks/offline/node_modules/.deps-installed
 # Full runs rewrite docs/BENCHMARKS.md; BENCH_QUICK=1 runs write .cache/bench/BENCHMARKS.md instead
@@ -280,4 +312,4 @@ smoke: $(NODE_DEPS)
 		--env-var "baseUrl=$(patsubst %/,%,$(HOST))" --timeout-request 15000 --reporter-cli-no-console
 
 clean:
-	rm -rf mutants $(VENV) .pytest_cache .ruff_cache .coverage .coverage.* .serverless node_modules .cache
+	rm -rf mutants $(VENV) .pytest_cache .ruff_cache .mypy_cache .coverage .coverage.* .serverless node_modules .cache

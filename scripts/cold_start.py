@@ -28,11 +28,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
 ROUNDS = int(os.environ.get("ROUNDS", "10"))
-READ_ONLY = {"getProduct", "listProducts", "health", "getOrder", "listOrders", "getCart"}
 SECRET = "cold-start-benchmark-secret-" + "x" * 40
 # What CloudFormation fills in at deploy time (Fn::Sub, Fn::GetAtt): the benchmark's values.
 MEDIA = {"MEDIA_BUCKET": "bench-media", "MEDIA_BASE_URL": "https://media.bench.example"}
-DEPLOY_TIME = {**MEDIA, "CORS_ALLOWED_ORIGINS": "https://site.bench.example"}
+SEARCH = {"SEARCH_BUCKET": "bench-search"}
+DEPLOY_TIME = {**MEDIA, **SEARCH, "CORS_ALLOWED_ORIGINS": "https://site.bench.example"}
 
 CHILD = """
 import json, sys, time
@@ -84,6 +84,7 @@ def _seed(endpoint: str, template: dict) -> dict[str, dict]:
             "JWT_SECRET": SECRET,
             "BCRYPT_ROUNDS": "12",
             **MEDIA,
+            **SEARCH,
         }
     )
     import boto3
@@ -121,6 +122,11 @@ def _seed(endpoint: str, template: dict) -> dict[str, dict]:
     boto3.client("s3").create_bucket(Bucket=MEDIA["MEDIA_BUCKET"])
     ready = {"status": "ready", "createdAt": "2026-01-01T00:00:00.000Z", "width": 640, "height": 480}
     repo.images.replace(pid, {"bench-ready": ready}, 0)  # every product read builds image URLs
+    # The search functions read a published snapshot of the catalogue (docs/SEARCH.md).
+    from shop.services import search_indexing
+
+    boto3.client("s3").create_bucket(Bucket=SEARCH["SEARCH_BUCKET"])
+    search_indexing.rebuild(repo)
     caller = Caller(customer["user"]["userId"], "bench@example.com", "customer")
     oid = orders.create(repo, caller, {"items": [{"productId": pid, "quantity": 1}], "shippingAddress": ADDRESS})[0][
         "id"
@@ -183,78 +189,39 @@ class Seeded:
 
 
 def events(seeded: Seeded) -> dict[str, Callable[[], dict]]:
-    """A callable per function name that returns that function's next API Gateway event.
+    """A callable per function name that returns that function's next event: for an HTTP
+    function, the example its handler declares (`@endpoint(example=...)`, devtools.routes).
     tests/unit/test_cold_start_events.py fails when a function of serverless.yml has none."""
     from tests.deploy.lambda_probe import ADDRESS, PASSWORD, event
 
-    pid, oid, token, admin = seeded.pid, seeded.oid, seeded.token, seeded.admin
-    order_body = {"items": [{"productId": pid, "quantity": 1}], "shippingAddress": ADDRESS}
+    from devtools import routes
+
     counter = iter(range(10**6))
-    upload_body = {"contentType": "image/png", "contentLength": 2048}
-    image_route, image_path = "/products/{id}/images/{imageId}", f"/products/{pid}/images/{seeded.image}"
-    image_params = {"id": pid, "imageId": seeded.image}
 
-    def cancel() -> dict:
-        order_id = next(seeded.pending)
-        return event("POST", "/orders/{id}/cancel", f"/orders/{order_id}/cancel", None, token, {"id": order_id})
+    def ids(entry: routes.Declared) -> dict[str, str]:
+        """Every round finds the same state: a DELETE names records that are not there (404,
+        the same imports and round trips up to the read), another write a fresh pending order."""
+        method = entry.route.method  # type: ignore[union-attr]
+        if method == "DELETE":
+            return {"product": "gone", "order": "gone", "image": "gone"}
+        fresh = method != "GET" and "order" in entry.example.ids.values()
+        return {"product": seeded.pid, "order": next(seeded.pending) if fresh else seeded.oid, "image": seeded.image}
 
-    def pay() -> dict:
-        order_id = next(seeded.pending)
-        body = {"paymentMethod": "pm_card_visa"}
-        return event("POST", "/orders/{id}/payment", f"/orders/{order_id}/payment", body, token, {"id": order_id})
+    def http(entry: routes.Declared) -> Callable[[], dict]:
+        def build() -> dict:
+            values = {"<product>": seeded.pid, "<email>": f"new{next(counter)}@example.com", "<address>": ADDRESS}
+            values |= {"<customer>": "bench@example.com", "<password>": PASSWORD}
+            made = routes.request(entry, ids(entry), values)
+            token = {"customer": seeded.token, "admin": seeded.admin}.get(made.auth or "")
+            args = (made.method, made.resource, made.path, made.body, token, made.path_params, made.query)
+            return event(*args, made.headers)
 
-    def cart_line(method: str) -> dict:
-        body = {"quantity": 1} if method == "PUT" else None
-        return event(method, "/cart/items/{productId}", f"/cart/items/{pid}", body, token, {"productId": pid})
+        return build
 
-    def move() -> dict:
-        order_id = next(seeded.pending)
-        path = f"/orders/{order_id}/status"
-        return event("PUT", "/orders/{id}/status", path, {"status": "paid"}, admin, {"id": order_id})
-
-    return {
-        # register needs a new email every time: a callable
-        "register": lambda: event(
-            "POST",
-            "/auth/register",
-            "/auth/register",
-            {"email": f"new{next(counter)}@example.com", "password": PASSWORD, "name": "New Person"},
-        ),
-        "login": lambda: event(
-            "POST", "/auth/login", "/auth/login", {"email": "bench@example.com", "password": PASSWORD}
-        ),
-        "createProduct": lambda: event(
-            "POST", "/products", "/products", {"name": "K", "price": 2, "category": "Kitchen", "stock": 1}, admin
-        ),
-        "listProducts": lambda: event("GET", "/products", "/products", query={"limit": "20"}),
-        "getProduct": lambda: event("GET", "/products/{id}", f"/products/{pid}", path_params={"id": pid}),
-        "updateProduct": lambda: event("PUT", "/products/{id}", f"/products/{pid}", {"name": "L"}, admin, {"id": pid}),
-        "deleteProduct": lambda: event("DELETE", "/products/{id}", "/products/gone", None, admin, {"id": "gone"}),
-        "createOrder": lambda: event("POST", "/orders", "/orders", order_body, token),
-        "listOrders": lambda: event("GET", "/orders", "/orders", token=token),
-        "getOrder": lambda: event("GET", "/orders/{id}", f"/orders/{oid}", None, token, {"id": oid}),
-        "health": lambda: event("GET", "/health", "/health"),
+    built: dict[str, Callable[[], dict]] = {entry.function: http(entry) for entry in routes.http()}
+    return built | {
         "fallback": lambda: event("PATCH", "/products", "/products"),
-        "cancelOrder": cancel,
-        "updateOrderStatus": move,
-        "createImageUpload": lambda: event(
-            "POST", "/products/{id}/images", f"/products/{pid}/images", upload_body, admin, {"id": pid}
-        ),
-        "getImage": lambda: event("GET", image_route, image_path, None, admin, image_params),
-        # as deleteProduct: an image that is not there (404), so every round finds the same state
-        "deleteImage": lambda: event(
-            "DELETE", image_route, f"/products/{pid}/images/gone", None, admin, {"id": pid, "imageId": "gone"}
-        ),
         "processImage": lambda: s3_event(next(seeded.uploads, "uploads/p-1/i-1")),
-        "getCart": lambda: event("GET", "/cart", "/cart", token=token),
-        "putCartItem": lambda: cart_line("PUT"),
-        "deleteCartItem": lambda: cart_line("DELETE"),
-        "clearCart": lambda: event("DELETE", "/cart", "/cart", token=token),
-        # An empty cart: 409 CART_EMPTY, the same imports and round trips up to the cart read.
-        "checkout": lambda: event("POST", "/checkout", "/checkout", {"shippingAddress": ADDRESS}, token),
-        "payOrder": pay,
-        # No STRIPE_WEBHOOK_SECRET in the benchmark: 503 before the library loads (cold init only).
-        "paymentWebhook": lambda: event("POST", "/payments/webhook", "/payments/webhook", {"id": "evt", "type": "x"}),
         "expireOrders": lambda: {
             "version": "0",
             "detail-type": "Scheduled Event",
@@ -262,6 +229,7 @@ def events(seeded: Seeded) -> dict[str, Callable[[], dict]]:
             "detail": {},
         },
         "publishOrderEvents": lambda: order_events_batch(seeded),
+        "indexProducts": lambda: product_change_batch(seeded),
         "notifyCustomers": lambda: order_email_batch(seeded),
     }
 
@@ -288,11 +256,25 @@ def _order(seeded: Seeded) -> dict:
 
 def order_events_batch(seeded: Seeded) -> dict:
     """A DynamoDB Streams batch as Lambda delivers it: the order's creation."""
-    from shop.storage.dynamo import serialize
-
     order = _order(seeded)
     item = {**order, "items": [{**line, "lineTotal": line["price"] * line["quantity"]} for line in order["items"]]}
-    keys = {"id": order["id"], "type": "order"}
+    return _stream_batch({**item, "id": order["id"], "type": "order"})
+
+
+def product_change_batch(seeded: Seeded) -> dict:
+    """A DynamoDB Streams batch as Lambda delivers it to indexProducts: the product's creation."""
+    from decimal import Decimal
+
+    product = {"id": seeded.pid, "type": "product", "name": "Lamp", "price": Decimal("24.50"), "category": "Home"}
+    stamp = "2026-12-01T00:00:00Z"
+    return _stream_batch({**product, "stock": 10**6, "version": 1, "createdAt": stamp, "updatedAt": stamp})
+
+
+def _stream_batch(item: dict) -> dict:
+    """One INSERT record of `item` (its keys `id` and `type`)."""
+    from shop.storage.dynamo import serialize
+
+    keys = {"id": item["id"], "type": item["type"]}
     return {
         "Records": [
             {
@@ -304,7 +286,7 @@ def order_events_batch(seeded: Seeded) -> dict:
                 "dynamodb": {
                     "ApproximateCreationDateTime": int(time.time()),
                     "Keys": serialize(keys),
-                    "NewImage": serialize({**item, **keys}),
+                    "NewImage": serialize(item),
                     "SequenceNumber": str(uuid.uuid4().int)[:21],
                     "SizeBytes": 512,
                     "StreamViewType": "NEW_AND_OLD_IMAGES",
@@ -425,6 +407,9 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=10)
 
+    from devtools import routes
+
+    read_only_functions = {entry.function for entry in routes.http() if entry.route and entry.route.method == "GET"}
     base = statistics.median(samples["(bare boto3 client)"])
     base_cpu = statistics.median(cpu["(bare boto3 client)"])
     stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
@@ -438,7 +423,7 @@ def main() -> None:
     print(f'| (bare `import boto3; boto3.client("dynamodb")`) | | {row} | | |')
     for name, properties in functions.items():
         median, median_cpu = statistics.median(samples[name]), statistics.median(cpu[name])
-        read_only = "yes" if name in READ_ONLY else ""
+        read_only = "yes" if name in read_only_functions else ""
         status = ",".join(str(s) for s in sorted(statuses[name]))
         memory = properties["MemorySize"]
         row = f"{median * 1000:.0f} | {median / base:.2f} | {median_cpu * 1000:.0f} | {median_cpu / base_cpu:.2f}"

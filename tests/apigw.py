@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from devtools import serverless_config
-from devtools.local_server import LambdaContext, import_handler
+from devtools.lambda_runtime import LambdaContext, import_handler
 from tests import iam
 
 ROUTES = serverless_config.routes()

@@ -127,7 +127,7 @@ class _Collect(logging.Handler):
 @pytest.fixture
 def log_lines():
     """The JSON log lines the handlers write during the test, exactly as formatted."""
-    from shop.edge import logger
+    from shop.log import logger
 
     collector = _Collect(logger.registered_formatter)
     logger.addHandler(collector)

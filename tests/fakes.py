@@ -19,6 +19,7 @@ from shop.storage.failures import (
     AlreadyExists,
     CartChanged,
     EventSeen,
+    Full,
     KeyClaimed,
     LinesRejected,
     Missing,
@@ -131,7 +132,20 @@ class FakeImages:
         product = self.products.records.get(product_id)
         if product is None:
             return None
-        return ImageSet(copy.deepcopy(product.get("images") or {}), product.get("imagesVersion", 0))
+        images = copy.deepcopy(product.get("images") or {})
+        return ImageSet(images, product.get("imagesVersion", 0), frozenset(product.get("countingImages") or ()))
+
+    def add(self, product_id: str, image_id: str, record: dict[str, Any], limit: int) -> None:
+        product = self.products.records.get(product_id)
+        if product is None:
+            raise Missing()
+        if "images" not in product or "imagesVersion" not in product or image_id in product["images"]:
+            raise VersionChanged()
+        if len(product.get("countingImages") or ()) >= limit:
+            raise Full()
+        product["images"][image_id] = copy.deepcopy(record)
+        product["imagesVersion"] += 1
+        product["countingImages"] = {*product.get("countingImages", ()), image_id}
 
     def replace(self, product_id: str, images: dict[str, dict[str, Any]], version: int) -> None:
         product = self.products.records.get(product_id)
@@ -140,6 +154,10 @@ class FakeImages:
         if product.get("imagesVersion", 0) != version:
             raise VersionChanged()
         product["images"], product["imagesVersion"] = copy.deepcopy(images), version + 1
+        counting = {i for i, r in images.items() if r.get("status") != "rejected"}
+        product["countingImages"] = counting
+        if not counting:
+            del product["countingImages"]
 
     def settle(self, product_id: str, image_id: str, record: dict[str, Any]) -> None:
         found = (self.products.records.get(product_id) or {}).get("images", {}).get(image_id)
@@ -150,6 +168,15 @@ class FakeImages:
         product = self.products.records[product_id]
         product["images"][image_id] = copy.deepcopy(record)
         product["imagesVersion"] += 1
+        if record.get("status") == "rejected":
+            self._uncount(product, image_id)
+
+    @staticmethod
+    def _uncount(product: dict[str, Any], image_id: str) -> None:
+        counting = set(product.get("countingImages") or ()) - {image_id}
+        product["countingImages"] = counting
+        if not counting:
+            del product["countingImages"]
 
     def remove(self, product_id: str, image_id: str) -> None:
         product = self.products.records.get(product_id)
@@ -157,6 +184,7 @@ class FakeImages:
             raise Missing()
         del product["images"][image_id]
         product["imagesVersion"] += 1
+        self._uncount(product, image_id)
 
 
 class FakeIdempotency:

@@ -1,10 +1,10 @@
-# The storefront (web/README.md): its own npm project, built by Vite for the API at SHOP_API_URL.
+# The storefront (web/README.md): its own npm project, built by Vite once for any API: the site
+# reads the API's address at start from config.json beside it (devtools.site_config).
 # Included by the top-level Makefile; paths are from the repository's root.
 WEB_DEPS := web/node_modules/.deps-installed
 WEB_SOURCES := $(shell find web/src -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json web/package.json
-SHOP_API_URL ?= http://127.0.0.1:3000
 CHROMIUM ?= /usr/bin/chromium
-.PHONY: web test-web test-e2e screenshots chromium clean-web FORCE
+.PHONY: web test-web test-e2e screenshots chromium clean-web
 
 # make run serves web/dist on its own origin: build it first when it is out of date. make test
 # runs the storefront's suites (after lint, security and the package checks it lists first);
@@ -18,12 +18,9 @@ $(WEB_DEPS): web/package.json web/package-lock.json
 	cd web && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Rebuilt when a source changed or SHOP_API_URL is not the one the last build was made for.
-web/.api-url: FORCE
-	@echo '$(SHOP_API_URL)' | cmp -s - $@ || echo '$(SHOP_API_URL)' > $@
-
-web/dist/index.html: $(WEB_DEPS) $(WEB_SOURCES) web/.api-url
-	cd web && SHOP_API_URL='$(SHOP_API_URL)' npm run build --silent
+# Rebuilt only when a source changed: no port, stage or address is in the build.
+web/dist/index.html: $(WEB_DEPS) $(WEB_SOURCES)
+	cd web && npm run build --silent
 
 web: web/dist/index.html
 
@@ -47,4 +44,4 @@ screenshots:
 	$(MAKE) --no-print-directory test-e2e SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots
 
 clean-web:
-	rm -rf web/node_modules web/dist web/.e2e web/.api-url
+	rm -rf web/node_modules web/dist web/.e2e web/.api-url  # .api-url: left by older builds

@@ -18,12 +18,12 @@ def _target() -> str | None:
     """Point the environment at the table to change; None, or a one-line reason why not."""
     if os.environ.get("TABLE_NAME"):
         return None
-    from .runner import running_state
+    from .run_files import running_state
 
     state = running_state()
     if state is None:
         return "no make run is running (start it, or set TABLE_NAME, and DYNAMODB_ENDPOINT_URL for a local table)"
-    from .local_server import DUMMY_AWS
+    from .local_env import DUMMY_AWS
 
     os.environ.update({"TABLE_NAME": state["table"], "DYNAMODB_ENDPOINT_URL": state["dynamodb"], **DUMMY_AWS})
     return None
@@ -41,11 +41,16 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from botocore.exceptions import BotoCoreError
 
+    from shop.email_addresses import normalize_for_lookup
     from shop.errors import DomainError
     from shop.services import auth
     from shop.storage import storage
 
     try:
+        found = storage().users.find_by_email(normalize_for_lookup(args.email))
+        if found is not None and found.get("role") == "admin":
+            print(f"{found['email']} ({found['userId']}) is already an admin of table {os.environ['TABLE_NAME']}.")
+            return 0
         user = auth.promote_to_admin(storage(), args.email)
     except DomainError as error:
         print(f"error: {error.message}", file=sys.stderr)
@@ -54,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: cannot reach table {os.environ['TABLE_NAME']}: {error}", file=sys.stderr)
         return 2
     print(f"{user['email']} ({user['userId']}) is now an admin of table {os.environ['TABLE_NAME']}.")
+    print("Their next sign-in carries the role: a token issued before it stays a customer's until it expires.")
     return 0
 
 

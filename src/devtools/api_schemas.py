@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from shop.examples import Shape
 from shop.schemas import ORDER_STATUSES, AddressSchema
 
 # The statuses an order can be in. A branch that adds a transition adds its status here.
@@ -269,3 +270,11 @@ ENVELOPES: dict[str, type[Schema]] = {
     "CartEnvelope": envelope("CartEnvelope", fields.Nested(CartSchema, required=True)),
     "WebhookEnvelope": envelope("WebhookEnvelope", fields.Nested(WebhookReceiptSchema, required=True)),
 }
+
+
+def projection(shape: Shape) -> type[Schema]:
+    """The envelope of `shape`: the fields it names of `<of>Schema` above, as that schema declares them."""
+    whole: type[Schema] = globals()[f"{shape.of}Schema"]
+    declared = whole._declared_fields
+    data = Schema.from_dict({name: declared[name] for name in shape.only}, name=f"{shape.name}Schema")
+    return envelope(f"{shape.name}Envelope", fields.Nested(data, required=True))

@@ -59,7 +59,7 @@ class LocalAwsEndpoint:
 
 def environment(aws_url: str | None, dynamodb_url: str | None) -> dict[str, str]:
     """The variables every process of the local server gets."""
-    from .local_server import DUMMY_AWS
+    from .local_env import DUMMY_AWS
 
     env = dict(DUMMY_AWS)
     if aws_url:

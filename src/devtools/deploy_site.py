@@ -1,5 +1,6 @@
-"""Publish the storefront after `serverless deploy`: build web/ for the stage's API, upload
-web/dist to the site bucket, invalidate the distribution.
+"""Publish the storefront after `serverless deploy`: build web/, write the stage's config.json
+(its API's address, devtools.site_config) beside it, upload it to the site bucket, invalidate
+the distribution.
 
     python -m devtools.deploy_site --stage dev
 
@@ -22,6 +23,7 @@ from typing import Any
 
 import boto3
 
+from . import site_config
 from .serverless_config import ROOT
 
 WEB = ROOT / "web"
@@ -34,11 +36,12 @@ def stack_outputs(stack_name: str, cloudformation: Any) -> dict[str, str]:
     return {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
 
 
-def build(api_url: str, out_dir: pathlib.Path) -> None:
+def build(out_dir: pathlib.Path) -> None:
+    """The one build: it names no API (config.json does, beside it)."""
     npm = shutil.which("npm")
     if npm is None:
         raise SystemExit("npm is needed to build the storefront")
-    env = {**os.environ, "SHOP_API_URL": api_url, "SHOP_WEB_OUT_DIR": str(out_dir)}
+    env = {**os.environ, "SHOP_WEB_OUT_DIR": str(out_dir)}
     subprocess.run([npm, "run", "build"], cwd=WEB, env=env, check=True)  # noqa: S603  # nosec B603  # fixed argv
 
 
@@ -79,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: the stack has no output {', '.join(sorted(missing))}: deploy the API first", file=sys.stderr)
         return 1
     dist = ROOT / ".build" / "site"
-    build(outputs["ServiceEndpoint"], dist)
+    build(dist)
+    site_config.write(dist, outputs["ServiceEndpoint"])  # uploaded with no-cache, as index.html
     keys = upload(dist, outputs["SiteBucketName"], boto3.client("s3"))
     invalidation = invalidate(outputs["SiteDistributionId"], boto3.client("cloudfront"))
     print(f"Uploaded {len(keys)} files to s3://{outputs['SiteBucketName']}; invalidation {invalidation}.")

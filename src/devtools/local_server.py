@@ -12,10 +12,8 @@ and the load runs start (devtools.server_process).
 from __future__ import annotations
 
 import base64
-import importlib
 import logging
 import os
-import secrets
 import signal
 import sys
 import threading
@@ -29,40 +27,11 @@ from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 from werkzeug.wrappers import Request, Response
 
 from . import docs_site, local_routes, serverless_config
+from .lambda_runtime import LambdaContext, import_handler
+from .local_env import DUMMY_AWS, configure_environment, prepare_table, seed_and_load
 from .serverless_config import Route
 
 API_GATEWAY_MAX_BODY = 10 * 1024 * 1024  # what API Gateway accepts before the Lambda sees anything
-WEB_PORT_DEFAULT = "5173"
-# Fixed names of the local resources (the deploy names them per stage). Each is a default:
-# a variable already set wins.
-LOCAL_DEFAULTS = {
-    "TABLE_NAME": "shop-api-local",
-    "BCRYPT_ROUNDS": "10",
-    "LOG_LEVEL": "INFO",
-    "MEDIA_BUCKET": "shop-api-local-media",
-    "SEARCH_BUCKET": "shop-api-local-search",
-    # The search functions look at the index's pointer this often (AWS: 5 s), so a product
-    # change is found within a second of the search-index job publishing it (docs/SEARCH.md).
-    "SEARCH_POINTER_SECONDS": "0.25",
-    "EVENTS_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:shop-api-local-events",
-    # The order events path (devtools/local_jobs/order_events.py, docs/EVENTS.md).
-    "ORDER_EMAILS_QUEUE": "shop-api-local-order-emails",
-    "ORDER_EVENTS_DLQ": "shop-api-local-order-events-dlq",
-    "SES_SENDER_ADDRESS": "orders@shop.example",
-}
-# What every process of the local server gets so that boto3 needs no account.
-DUMMY_AWS = {
-    "AWS_ACCESS_KEY_ID": "local",
-    "AWS_SECRET_ACCESS_KEY": "local",  # nosec B105  # a placeholder the local endpoints accept, not a secret
-    "AWS_REGION": "us-east-1",
-    "AWS_DEFAULT_REGION": "us-east-1",
-}
-
-
-def default_origins(host: str, port: int, web_port: int) -> str:
-    """The server's own origins (on whatever PORT) and the storefront's."""
-    names = ["127.0.0.1", "localhost"] + ([host] if host not in ("127.0.0.1", "localhost", "0.0.0.0") else [])  # noqa: S104  # nosec B104
-    return ",".join([f"http://{name}:{port}" for name in names] + [f"http://{name}:{web_port}" for name in names])
 
 
 def error_envelope(status: int) -> bytes:
@@ -133,32 +102,6 @@ class LocalHttpServer(ThreadedWSGIServer):
     connecting at once overflows the default 128 and they see connection resets."""
 
     request_queue_size = 1024
-
-
-class LambdaContext:
-    """The attributes of Lambda's context object that handlers and Powertools read."""
-
-    def __init__(self, function_name: str, request_id: str, timeout_s: int = 10):
-        self.function_name = function_name
-        self.function_version = "$LATEST"
-        self.invoked_function_arn = f"arn:aws:lambda:us-east-1:000000000000:function:{function_name}"
-        self.memory_limit_in_mb = 512
-        self.aws_request_id = request_id
-        self.log_group_name = f"/aws/lambda/{function_name}"
-        self.log_stream_name = "local"
-        self._deadline = time.monotonic() + timeout_s
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self._deadline - time.monotonic()) * 1000))
-
-
-def import_handler(handler: str) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
-    """`src/shop/handlers/get_product.handler` -> shop.handlers.get_product:handler.
-
-    src/ is the code root here, as the zip root is on Lambda."""
-    module_path, _, function = handler.rpartition(".")
-    module = module_path.removeprefix("src/").replace("/", ".")
-    return getattr(importlib.import_module(module), function)
 
 
 def _gateway_error(status: int, message: str, code: str) -> Response:
@@ -271,76 +214,11 @@ def to_response(result: dict[str, Any]) -> Response:
     return response
 
 
-def configure_environment(secret_file: Any = None) -> list[str]:
-    """Fill in local defaults; returns notes worth printing. Without JWT_SECRET, one is
-    generated: kept in `secret_file` (a pathlib.Path, mode 0600) when given, so that tokens
-    outlive a restart, else for this run only."""
-    notes = []
-    for name, value in LOCAL_DEFAULTS.items():
-        os.environ.setdefault(name, value)
-    host = os.environ.setdefault("HOST", "127.0.0.1")
-    port = int(os.environ.setdefault("PORT", "3000"))
-    web_port = int(os.environ.setdefault("WEB_PORT", WEB_PORT_DEFAULT))
-    os.environ.setdefault("CORS_ALLOWED_ORIGINS", default_origins(host, port, web_port))
-    own = os.environ.setdefault("LOCAL_API_URL", f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{port}")  # noqa: S104  # nosec B104
-    # Product images: S3's form endpoint and the CDN are played by the API's own address
-    # (devtools/local_routes/media.py), in every worker.
-    os.environ.setdefault("MEDIA_BASE_URL", own + "/media")
-    os.environ.setdefault("MEDIA_UPLOAD_ENDPOINT", own + "/_local/s3")
-    os.environ.update(serverless_config.function_environment())
-    if not os.environ.get("JWT_SECRET"):
-        if secret_file is not None:
-            if not secret_file.exists():
-                secret_file.parent.mkdir(parents=True, exist_ok=True)
-                descriptor = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-                with os.fdopen(descriptor, "w") as handle:
-                    handle.write(secrets.token_urlsafe(48))
-            os.environ["JWT_SECRET"] = secret_file.read_text().strip()
-        else:
-            os.environ["JWT_SECRET"] = secrets.token_urlsafe(48)
-            notes.append(
-                "JWT_SECRET was not set: generated a random one; its tokens stop working when the server stops."
-            )
-    return notes
-
-
-def prepare_table() -> Any:
-    import boto3
-
-    if not os.environ.get("DYNAMODB_ENDPOINT_URL"):
-        from . import embedded_dynamodb
-
-        embedded_dynamodb.start()
-    client = boto3.client("dynamodb", endpoint_url=os.environ.get("DYNAMODB_ENDPOINT_URL") or None)
-    serverless_config.create_table(client, os.environ["TABLE_NAME"])
-    return client
-
-
-def seed_and_load(client: Any, notes: list[str]) -> str | None:
-    """Demo data (SEED=0: none) and the bulk data of VOLUME_*; returns the admin's line."""
-    from shop import config
-
-    config.reset()
-    config.settings()
-    config.signing_secrets()  # a bad secret stops the start-up here, not at the first request
-    admin_line = None
-    if os.environ.get("SEED", "1") != "0":
-        from . import seed
-
-        admin = seed.seed_demo_data()
-        if admin.products:
-            notes.append(f"Seeded {admin.products} demo products.")
-        admin_line = admin.line()
-    from . import bulk_seed
-
-    volume = bulk_seed.seed_from_environment(client, os.environ["TABLE_NAME"])
-    if volume is not None:
-        notes.append(volume.line())
-    return admin_line
-
-
 def route_lines(routes: Iterable[Route]) -> list[str]:
-    return [f"  {route.method:<7}{route.path:<22}-> {route.function}" for route in routes if route.method != "ANY"]
+    """The route table, its columns as wide as the longest method and path."""
+    shown = [route for route in routes if route.method != "ANY"]
+    width = max((len(route.path) for route in shown), default=0) + 2
+    return [f"  {route.method:<7}{route.path:<{width}}-> {route.function}" for route in shown]
 
 
 def main() -> int:

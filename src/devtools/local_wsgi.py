@@ -18,15 +18,37 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from . import local_routes, serverless_config
+from . import local_routes, serverless_config, site_config
 from .serverless_config import ROOT
 
 WEB_DIST = Path(os.environ.get("WEB_DIST") or ROOT / "web" / "dist")
 
 
+def storefront_policy() -> str:
+    """The storefront's CSP: its own files, the API it calls, images from the media URL and any
+    https host (a product's imageUrl); no framing, no inline or evaluated script."""
+    from urllib.parse import urlsplit
+
+    def origin(url: str) -> str:
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+    api = origin(os.environ.get("LOCAL_API_URL", ""))
+    media = origin(os.environ.get("MEDIA_BASE_URL", ""))
+    return (
+        (
+            f"default-src 'self'; script-src 'self'; connect-src 'self' {api}; img-src 'self' data: https: {media}; "
+            "style-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+        )
+        .replace("  ", " ")
+        .replace(" ;", ";")
+    )
+
+
 class WebApp:
     """The storefront's built files; any other path that is not a file gets index.html (the
-    SPA routes in the browser). Nothing outside web/dist is served."""
+    SPA routes in the browser). Nothing outside web/dist is served; config.json names this
+    run's API (devtools.site_config)."""
 
     def __init__(self, root: Path = WEB_DIST):
         self.root = root.resolve()
@@ -39,6 +61,11 @@ class WebApp:
         if request.method not in ("GET", "HEAD"):
             return Response("Method not allowed\n", 405, {"Allow": "GET, HEAD"}, mimetype="text/plain")
         relative = request.path.lstrip("/")
+        if relative == site_config.NAME:  # this run's API address, never a built file's
+            response = Response(site_config.local_document(), mimetype="application/json")
+            response.headers["Cache-Control"] = "no-store"
+            response.headers["X-Content-Type-Options"] = "nosniff"
+            return response
         candidate = (self.root / relative).resolve() if relative else self.root / "index.html"
         inside = candidate == self.root or self.root in candidate.parents
         if not (inside and candidate.is_file()):
@@ -48,9 +75,9 @@ class WebApp:
         response = Response(
             candidate.read_bytes(), mimetype=mimetypes.guess_type(candidate.name)[0] or "application/octet-stream"
         )
-        response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Cache-Control"] = "no-cache" if candidate.name == "index.html" else "public, max-age=300"
-        return response
+        response.headers["Content-Security-Policy"] = storefront_policy()
+        return local_routes.with_security_headers(response)
 
 
 class LocalApp:

@@ -2,144 +2,38 @@
 
 Methods and paths come from serverless.yml; each route's handler declares its operation
 (`@endpoint(...)`: auth, body and query schemas, status, response envelope, errors) and its
-module docstring gives the summary (first line) and description; request rules come from
-shop.schemas and response shapes from devtools.api_schemas. Nothing here is written by hand
-twice, so the document cannot drift from the code:
+module docstring gives the summary (first line) and description (devtools.routes); request
+rules come from shop.schemas, response shapes from devtools.api_schemas, and what apispec
+cannot see from devtools.openapi_rules. Nothing here is written by hand twice, so the
+document cannot drift from the code:
 
-    python -m devtools.openapi            # writes docs/openapi.json (make openapi)
+    python -m devtools.generate           # writes docs/openapi.json and the other generated files
     python -m devtools.openapi --check    # exits 1 when docs/openapi.json is stale
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import re
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
-from marshmallow import fields
 
 from shop import inputs, schemas
 from shop.edge import Operation
 
 from . import serverless_config
-from .api_schemas import ENVELOPES, ErrorSchema
+from .api_schemas import ENVELOPES, ErrorSchema, projection
+from .openapi_rules import API_DESCRIPTION, ERRORS, PATH_ID_SCHEMA, TAG_DESCRIPTIONS, shop_field_properties
+from .routes import Declared, UndocumentedFunction, declared
 
+__all__ = ["UndocumentedFunction", "build", "main", "render"]
 OPENAPI_VERSION = "3.0.3"
 OUTPUT = serverless_config.ROOT / "docs" / "openapi.json"
-# Tags by the first segment of a path, in this order; a path under a new segment gets a tag
-# of that name (and no description until one is added here).
-TAG_DESCRIPTIONS = {
-    "auth": "Accounts and tokens",
-    "products": "The catalogue: anyone reads, admins write",
-    "orders": "Orders priced on the server",
-    "health": "Liveness and the table",
-}
-# (code(s), meaning) of each error status, for the response descriptions.
-ERRORS = {
-    400: "`INVALID_JSON`, `VALIDATION_ERROR` (with `details`) or `INVALID_CURSOR`",
-    401: "`UNAUTHORIZED`: missing, malformed, expired or forged bearer token",
-    403: "`FORBIDDEN`: signed in, but not an admin",
-    404: "`NOT_FOUND`",
-    409: "a conflict with the current state",
-    413: "`PAYLOAD_TOO_LARGE`: body over 64 KiB",
-    415: "`UNSUPPORTED_MEDIA_TYPE`: a body without `Content-Type: application/json`",
-    422: "`IDEMPOTENCY_KEY_REUSED`",
-    429: "`TOO_MANY_REQUESTS`: come back after `Retry-After` seconds",
-    500: "`INTERNAL_ERROR`: never reveals internals",
-    503: "`SERVICE_UNAVAILABLE`: DynamoDB throttled or unreachable; retry after `Retry-After` seconds",
-}
-API_DESCRIPTION = """\
-Every response is JSON (`application/json`) and carries `X-Request-Id`.
-
-* Success: `{"success": true, "data": ...}`; lists add `"pagination": {"nextCursor", "limit"}`.
-* Error: `{"success": false, "error": "<message>", "code": "<UPPER_SNAKE_CODE>"}`; validation errors
-  add `"details": {"<field path>": ["<message>", ...]}` naming every failing field.
-* A method a path does not have is a 405 `METHOD_NOT_ALLOWED`; an unknown path is a 404 `NOT_FOUND`.
-* `OPTIONS` on any path is a CORS preflight (204) that names the allowed methods and headers for listed
-  origins only.
-* Sign in with `POST /auth/login` (or register), then send `Authorization: Bearer <token>`.
-
-Generated from `serverless.yml` and the marshmallow schemas by `make openapi`; do not edit by hand.
-"""
-
-
-class UndocumentedFunction(RuntimeError):
-    """A routed function whose handler declares no operation, or has no docstring."""
-
-
-@dataclass(frozen=True)
-class Documented:
-    """One route's operation, as its handler declares it."""
-
-    operation: Operation
-    summary: str
-    description: str
-    tag: str
-
-
-# ---- custom marshmallow fields -> JSON Schema ------------------------------------------
-
-
-# inputs.PATH_ID: any other id is the route's 404, answered by the edge.
-PATH_ID_SCHEMA = {"type": "string", "minLength": 1, "maxLength": inputs.MAX_PATH_ID, "pattern": "^[A-Za-z0-9._~-]+$"}
-
-
-def _validators(field: fields.Field) -> list[Any]:
-    return list(getattr(field, "validators", []))
-
-
-# Python's str.strip() (and so Trimmed) removes more than ECMA-262's \s, which is what a JSON
-# Schema pattern's \S means to clients and to the fuzzer (U+001C to U+001F, U+0085): name every
-# character str.isspace() accepts, so both read "at least one character strip() keeps".
-_PY_WHITESPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
-NOT_ONLY_WHITESPACE = "[^" + "".join(f"\\u{ord(c):04x}" for c in _PY_WHITESPACE) + "]"
-
-
-def shop_field_properties(self: Any, field: fields.Field, ret: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-    """What apispec cannot see in shop.schemas: the rules inside custom fields and validators."""
-    extra: dict[str, Any] = {}
-    if isinstance(field, schemas.Money):
-        extra.update(
-            type="number",
-            minimum=0,
-            exclusiveMinimum=True,
-            maximum=float(field.maximum),
-            multipleOf=0.01,
-            description=f"A JSON number greater than 0 and at most {field.maximum}, with at most 2 decimal places "
-            '(a string such as "19.99" is refused).',
-        )
-    if isinstance(field, schemas.WholeNumber):
-        extra["description"] = 'A JSON integer (1.0, "1" and true are refused).'
-    if isinstance(field, schemas.Email | schemas.LoginEmail):
-        extra["description"] = (
-            "Trimmed, NFKC-normalized and lower-cased, with an internationalized domain in its IDNA "
-            "A-label form, before it is checked and stored (docs/API.md)."
-        )
-        if any(v.__class__.__name__ == "Email" for v in _validators(field)):
-            extra["format"] = "email"
-    elif isinstance(field, schemas.Trimmed) and ret.get("minLength", 0) >= 1:
-        # Surrounding whitespace is removed before the length check: blank is empty.
-        extra["pattern"] = NOT_ONLY_WHITESPACE
-        extra["description"] = "Surrounding whitespace is trimmed before the length is checked."
-    if schemas.strong_password in _validators(field):
-        extra.update(
-            minLength=8,
-            maxLength=72,
-            pattern=r"^(?=.*[a-z])(?=.*[A-Z])(?=.*[0-9])(?=.*[^A-Za-z0-9]).*$",
-            format="password",
-            description="8 to 72 bytes of UTF-8 with a lower-case letter, an upper-case letter, a digit and a "
-            "character that is neither; well-known passwords are refused.",
-        )
-    if schemas.https_url in _validators(field):
-        extra.update(format="uri", pattern=r"^https://[^\s]+$", description="An https URL.")
-    return extra
 
 
 # ---- building the document -----------------------------------------------------------------
@@ -185,8 +79,10 @@ def _errors_of(operation: Operation, path: str) -> dict[int, str]:
     return found
 
 
-def _operation(name: str, route: serverless_config.Route, documented: Documented) -> dict[str, Any]:
-    operation = documented.operation
+def _operation(documented: Declared) -> dict[str, Any]:
+    route, operation = documented.route, documented.operation
+    if route is None or operation is None:
+        raise UndocumentedFunction(f"{documented.function}: not an HTTP operation")
     success_headers: dict[str, Any] = {"X-Request-Id": _ref("X-Request-Id", "headers")}
     if operation.idempotency_key:
         success_headers["Idempotent-Replayed"] = _ref("Idempotent-Replayed", "headers")
@@ -194,7 +90,7 @@ def _operation(name: str, route: serverless_config.Route, documented: Documented
         str(operation.status): {
             "description": documented.summary,
             "headers": success_headers,
-            "content": {"application/json": {"schema": _ref(operation.response)}},
+            "content": {"application/json": {"schema": _ref(_envelope_name(operation))}},
         }
     }
     for status, when in sorted(_errors_of(operation, route.path).items()):
@@ -220,8 +116,8 @@ def _operation(name: str, route: serverless_config.Route, documented: Documented
         )
 
     spec: dict[str, Any] = {
-        "operationId": name,
-        "tags": [documented.tag],
+        "operationId": documented.function,
+        "tags": [_tag(route)],
         "summary": documented.summary,
         "responses": responses,
     }
@@ -244,28 +140,17 @@ def _operation(name: str, route: serverless_config.Route, documented: Documented
     return spec
 
 
-def describe(route: serverless_config.Route) -> Documented:
-    """The operation a route's handler declares, with the words of its module docstring."""
-    module_name, _, attribute = route.handler.rpartition(".")
-    module = importlib.import_module(module_name.removeprefix("src/").replace("/", "."))
-    operation = getattr(getattr(module, attribute, None), "operation", None)
-    text = (module.__doc__ or "").strip()
-    if not isinstance(operation, Operation) or not text:
-        raise UndocumentedFunction(
-            f"{route.function}: its handler ({route.handler}) must be an @endpoint(...) in a module whose "
-            "docstring gives the summary (first line) and the description"
-        )
-    summary, _, description = text.partition("\n")
-    return Documented(operation, summary.strip(), " ".join(description.split()), route.path.split("/")[1])
+def _tag(route: serverless_config.Route) -> str:
+    return route.path.split("/")[1]
 
 
-def _documented_routes(config: dict[str, Any] | None) -> list[tuple[serverless_config.Route, Documented]]:
-    return [(route, describe(route)) for route in serverless_config.routes(config) if route.method != "ANY"]
+def _envelope_name(operation: Operation) -> str:
+    return operation.response if isinstance(operation.response, str) else f"{operation.response.name}Envelope"
 
 
-def _tags(routes: list[tuple[serverless_config.Route, Documented]]) -> list[dict[str, str]]:
-    names = dict.fromkeys([*TAG_DESCRIPTIONS, *(documented.tag for _, documented in routes)])
-    used = {documented.tag for _, documented in routes}
+def _tags(routes: list[Declared]) -> list[dict[str, str]]:
+    used = {_tag(documented.route) for documented in routes if documented.route}
+    names = dict.fromkeys([*TAG_DESCRIPTIONS, *(_tag(d.route) for d in routes if d.route)])
     return [
         {"name": name, **({"description": TAG_DESCRIPTIONS[name]} if name in TAG_DESCRIPTIONS else {})}
         for name in names
@@ -274,7 +159,7 @@ def _tags(routes: list[tuple[serverless_config.Route, Documented]]) -> list[dict
 
 
 def build(config: dict[str, Any] | None = None) -> dict[str, Any]:
-    routes = _documented_routes(config)
+    routes = [documented for documented in declared(config) if documented.route is not None]
     marshmallow = MarshmallowPlugin()
     spec = APISpec(
         title="Shop API",
@@ -319,9 +204,14 @@ def build(config: dict[str, Any] | None = None) -> dict[str, Any]:
     )
     spec.components.schema("Error", schema=ErrorSchema)
     # Every request body under its class name without "Schema"; apispec names the nested ones alike.
-    for body in dict.fromkeys(documented.operation.body for _, documented in routes if documented.operation.body):
+    operations = [documented.operation for documented in routes if documented.operation]
+    for body in dict.fromkeys(operation.body for operation in operations if operation.body):
         spec.components.schema(body.__name__.removesuffix("Schema"), schema=body)
-    for name, schema in ENVELOPES.items():
+    envelopes = dict(ENVELOPES)
+    for operation in operations:  # a response declared as some fields of a documented shape
+        if not isinstance(operation.response, str):
+            envelopes[_envelope_name(operation)] = projection(operation.response)
+    for name, schema in envelopes.items():
         spec.components.schema(name, schema=schema)
     # Rules over a whole body that marshmallow states in a @validates_schema method.
     spec.components.schemas["ProductUpdate"]["minProperties"] = 1
@@ -329,8 +219,9 @@ def build(config: dict[str, Any] | None = None) -> dict[str, Any]:
     spec.components.schemas["ProductUpdate"]["properties"]["stockDelta"]["not"] = {"enum": [0]}
 
     by_path: dict[str, dict[str, Any]] = {}
-    for route, documented in routes:
-        by_path.setdefault(route.path, {})[route.method.lower()] = _operation(route.function, route, documented)
+    for documented in routes:
+        path, method = documented.route.path, documented.route.method  # type: ignore[union-attr]
+        by_path.setdefault(path, {})[method.lower()] = _operation(documented)
     for path, operations in by_path.items():
         spec.path(path=path, operations=operations)
     return spec.to_dict()

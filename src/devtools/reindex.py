@@ -17,8 +17,8 @@ import sys
 
 def main() -> int:
     from .aws_endpoint import environment
-    from .local_server import configure_environment
-    from .runner import data_dir, running_state
+    from .local_env import configure_environment
+    from .run_files import data_dir, running_state
 
     state = running_state()
     if state is None:

@@ -10,6 +10,9 @@ file under src/ (or to serverless.yml) reloads the workers and the jobs; the dat
     FRESH=1         start with an empty table (and a new JWT secret)
     WORKERS=N       API worker processes (default: the number of cores)
     DYNAMODB=moto   skip DynamoDB Local
+    LOG_TO_CONSOLE=1  the request and job log lines here too (default: LOCAL_DATA_DIR/server.log)
+
+`python -m devtools.runner --routes` (make routes) prints the route table and exits.
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import signal
 import subprocess  # nosec B404  # our own processes: fixed argv, no shell
 import sys
@@ -27,64 +29,29 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from . import aws_endpoint, dynamodb_local, local_server, serverless_config
+from . import aws_endpoint, dynamodb_local, fault_proxy, local_env, local_server, run_files, serverless_config
+from .run_files import data_dir, reset, running_state, snapshot, state_file
 from .serverless_config import ROOT
 
 WEB_DIST = Path(os.environ.get("WEB_DIST") or ROOT / "web" / "dist")
-WATCHED = (ROOT / "src", ROOT / "serverless.yml")
 
 
-def data_dir() -> Path:
-    return Path(os.environ.get("LOCAL_DATA_DIR") or ROOT / ".local").resolve()
-
-
-def state_file(folder: Path | None = None) -> Path:
-    return (folder or data_dir()) / "run.json"
-
-
-def running_state(folder: Path | None = None) -> dict[str, Any] | None:
-    """What a running `make run` wrote about itself (endpoints, table), or None."""
-    path = state_file(folder)
-    try:
-        state = json.loads(path.read_text())
-        os.kill(int(state["pid"]), 0)
-    except (OSError, ValueError, KeyError):
-        return None
-    return state
-
-
-def reset(folder: Path) -> None:
-    """Everything `make run` keeps: the table's data, the generated JWT secret and the image
-    renditions (devtools/local_jobs/images.py)."""
-    for name in ("dynamodb", "jwt-secret", "media"):
-        target = folder / name
-        if target.is_dir():
-            shutil.rmtree(target)
-        elif target.exists():
-            target.unlink()
-
-
-def _snapshot() -> dict[str, float]:
-    found = {}
-    for root in WATCHED:
-        paths = [root] if root.is_file() else root.rglob("*")
-        for path in paths:
-            if path.suffix in (".pyc",) or "__pycache__" in path.parts:
-                continue
-            with contextlib.suppress(OSError):
-                if path.is_file():
-                    found[str(path)] = path.stat().st_mtime_ns
-    return found
-
-
-def _changed(before: dict[str, float], after: dict[str, float]) -> list[str]:
-    return sorted(path for path in before.keys() | after.keys() if before.get(path) != after.get(path))
-
-
-def _forward(stream: Any) -> None:
+def _forward(stream: Any, to: Any) -> None:
     for line in iter(stream.readline, b""):
-        sys.stdout.buffer.write(line)
-        sys.stdout.flush()
+        to.write(line)
+        to.flush()
+
+
+def server_log(folder: Path) -> Path | None:
+    """Where the workers' and the jobs' log lines go: LOCAL_DATA_DIR/server.log, so the banner
+    stays readable; None (this terminal) with LOG_TO_CONSOLE=1."""
+    return None if os.environ.get("LOG_TO_CONSOLE", "") not in ("", "0") else folder / "server.log"
+
+
+def banner_box(lines: list[str]) -> str:
+    width = max(len(line) for line in lines)
+    rule = "─" * (width + 2)
+    return "\n".join([f"┌{rule}┐", *(f"│ {line:<{width}} │" for line in lines), f"└{rule}┘"])
 
 
 class Supervisor:
@@ -95,6 +62,12 @@ class Supervisor:
         self.jobs: subprocess.Popen | None = None
         self.api: subprocess.Popen | None = None
         self.stopping = threading.Event()
+        self.log_path = server_log(self.folder)
+        self.log_sink: Any = sys.stdout.buffer
+
+    def open_log(self) -> None:
+        if self.log_path is not None:
+            self.log_sink = self.log_path.open("ab", buffering=0)  # kept open until the stop
 
     # --- the parts --------------------------------------------------------------------------
     def start_backends(self, notes: list[str]) -> str:
@@ -113,6 +86,7 @@ class Supervisor:
             dynamodb_url = aws_url
             backend = "moto (fallback; data not kept)"
         os.environ.update(aws_endpoint.environment(aws_url, dynamodb_url))
+        os.environ.update(fault_proxy.wrap_environment(aws_url, dynamodb_url, self.folder))  # make soak only
         self.backend = backend
         return dynamodb_url
 
@@ -130,7 +104,7 @@ class Supervisor:
             text = line.decode(errors="replace").rstrip()
             if text.startswith("local-jobs: ready"):
                 self.job_names = json.loads(text.split(" ", 2)[2])
-                threading.Thread(target=_forward, args=(self.jobs.stdout,), daemon=True).start()
+                threading.Thread(target=_forward, args=(self.jobs.stdout, self.log_sink), daemon=True).start()
                 return
             print(text, flush=True)
         raise RuntimeError("the background jobs stopped during their set-up (see above)")
@@ -139,7 +113,7 @@ class Supervisor:
         if self.jobs is not None and self.jobs.poll() is None:
             self.jobs.terminate()
             try:
-                self.jobs.wait(timeout=10)
+                self.jobs.wait(timeout=30)  # its jobs drain first (local_jobs.DRAIN_SECONDS)
             except subprocess.TimeoutExpired:
                 self.jobs.kill()
                 self.jobs.wait()
@@ -177,7 +151,8 @@ class Supervisor:
             str(ROOT),
             "devtools.local_wsgi:app",
         ]
-        self.api = subprocess.Popen(command, cwd=ROOT)  # noqa: S603  # nosec B603
+        output = {} if self.log_path is None else {"stdout": self.log_sink, "stderr": subprocess.STDOUT}
+        self.api = subprocess.Popen(command, cwd=ROOT, **output)  # noqa: S603  # nosec B603
         self._wait_healthy(os.environ["LOCAL_API_URL"] + "/health")
 
     def _wait_healthy(self, url: str, timeout: float = 60) -> None:
@@ -201,6 +176,13 @@ class Supervisor:
             except subprocess.TimeoutExpired:
                 self.api.kill()
         self.stop_jobs()
+        if self.aws is not None:
+            from .local_routes import outbox
+
+            try:
+                outbox.keep(str(self.folder))  # moto forgets its emails at the stop; the outbox does not
+            except Exception as error:
+                print(f"The outbox was not kept ({type(error).__name__}).", flush=True)
         if self.dynamodb is not None:
             self.dynamodb.stop()
         if self.aws is not None:
@@ -224,22 +206,24 @@ class Supervisor:
         print(f"Reloaded after a change to {names} ({time.monotonic() - started:.1f} s).", flush=True)
 
     def watch(self) -> int:
-        before = _snapshot()
+        before = snapshot()
         while not self.stopping.wait(0.2):  # a scan costs about 3 ms
             if self.api is not None and self.api.poll() is not None:
                 print(f"The API workers stopped (status {self.api.returncode}).", flush=True)
                 return 1
-            after = _snapshot()
-            changed = _changed(before, after)
-            if changed:
+            after = snapshot()
+            if run_files.changed(before, after):
                 time.sleep(0.05)  # an editor writing several files at once
-                after = _snapshot()
-                self.reload(_changed(before, after))
+                after = snapshot()
+                self.reload(run_files.changed(before, after))
             before = after
         return 0
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    if "--routes" in (sys.argv[1:] if argv is None else argv):
+        print("\n".join(local_server.route_lines(serverless_config.routes())))
+        return 0
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[attr-defined]  # ordered with the children's lines
     supervisor = Supervisor()
     folder = supervisor.folder
@@ -248,11 +232,12 @@ def main() -> int:
         print(f"make run is already running (pid {already['pid']}, {already['url']}); stop it first.")
         return 1
     folder.mkdir(parents=True, exist_ok=True)
+    supervisor.open_log()
     if os.environ.get("FRESH", "") not in ("", "0"):
         reset(folder)
         print(f"FRESH=1: started empty ({supervisor._shown(folder)} cleared).")
-    notes = local_server.configure_environment(secret_file=folder / "jwt-secret")
-    os.environ.update(local_server.DUMMY_AWS)
+    notes = local_env.configure_environment(secret_file=folder / "jwt-secret")
+    os.environ.update(local_env.DUMMY_AWS)
 
     def stop(signum: int, frame: Any) -> None:
         supervisor.stopping.set()
@@ -265,7 +250,7 @@ def main() -> int:
 
         client = boto3.client("dynamodb", endpoint_url=dynamodb_url)
         serverless_config.create_table(client, os.environ["TABLE_NAME"])
-        admin_line = local_server.seed_and_load(client, notes)
+        admin_line = local_env.seed_and_load(client, notes)
         state = {
             "pid": os.getpid(),
             "url": os.environ["LOCAL_API_URL"],
@@ -287,22 +272,22 @@ def main() -> int:
 
     url = os.environ["LOCAL_API_URL"]
     workers = os.environ.get("WORKERS") or os.cpu_count() or 2
-    print(f"Shop API on {url}  ({workers} workers; table {os.environ['TABLE_NAME']} on {supervisor.backend})")
-    print("\n".join(local_server.route_lines(serverless_config.routes())))
-    print(f"  {url}/ links the API docs ({url}/docs), the spec (/openapi.json) and /health")
-    if web:
-        print(f"Storefront on {os.environ['LOCAL_WEB_URL']} (web/dist)")
-    print(f"Local AWS endpoint (S3, SNS, SQS, SES): {state['aws']}")
-    if supervisor.job_names:
-        print("Background jobs: " + ", ".join(supervisor.job_names))
-    for note in notes:
-        print(note)
-    if admin_line:
-        print(admin_line)
-    print(
-        "Editing a file under src/ reloads the workers. Ctrl-C stops; the data stays (make reset clears it).",
-        flush=True,
+    lines = [f"Shop API on {url}  ({workers} workers; table {os.environ['TABLE_NAME']} on {supervisor.backend})"]
+    lines.append(
+        f"  {url}/ links the API docs ({url}/docs), the spec (/openapi.json) and /health; make routes lists the routes"
     )
+    if web:
+        lines.append(f"Storefront on {os.environ['LOCAL_WEB_URL']} (web/dist)")
+    lines.append(f"Local AWS endpoint (S3, SNS, SQS, SES): {state['aws']}")
+    if supervisor.job_names:
+        lines.append("Background jobs: " + ", ".join(supervisor.job_names))
+    lines += notes
+    shown_log = supervisor._shown(supervisor.log_path) if supervisor.log_path else None
+    lines.append(f"Request logs: {shown_log} (LOG_TO_CONSOLE=1 shows them here)" if shown_log else "Request logs: here")
+    lines.append("Editing a file under src/ reloads the workers. Ctrl-C stops; the data stays (make reset clears it).")
+    if admin_line:  # last, where it is seen: the one thing a newcomer needs to sign in as the admin
+        lines.append(banner_box([admin_line, "Sign in with it on the storefront or POST /auth/login."]))
+    print("\n".join(lines), flush=True)  # one write: the banner is never split by a log line
     try:
         status = supervisor.watch()
     finally:

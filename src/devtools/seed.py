@@ -88,9 +88,15 @@ class SeededAdmin:
     created: bool  # False: the admin existed and its password was set to this one
     products: int  # demo products added (0: the table had some)
 
-    def line(self) -> str:
+    given: bool = False  # the password came from ADMIN_PASSWORD: the developer knows it
+
+    def line(self, on_terminal: bool = False) -> str:
+        """The banner's line. A password given by ADMIN_PASSWORD is shown on a terminal only,
+        never into a log file (make run > server.log, a CI job's output); a generated one is
+        shown, since nothing else tells it."""
         how = "created" if self.created else "already there, its password set to this one"
-        return f"Demo admin: {self.email} / {self.password}  ({how})"
+        password = self.password if on_terminal or not self.given else "(the password in ADMIN_PASSWORD)"
+        return f"Demo admin: {self.email} / {password}  ({how})"
 
 
 def seed_admin(email: str, password: str) -> bool:
@@ -109,10 +115,11 @@ def seed_admin(email: str, password: str) -> bool:
 
 def seed_demo_data() -> SeededAdmin:
     """ADMIN_PASSWORD, when set, always wins; otherwise a new one each start."""
-    from shop import emails
+    from shop import email_addresses
 
-    email = emails.normalize(os.environ.get("ADMIN_EMAIL", "admin@example.com"))
-    password = os.environ.get("ADMIN_PASSWORD") or generated_password()
+    email = email_addresses.normalize(os.environ.get("ADMIN_EMAIL", "admin@example.com"))
+    given = os.environ.get("ADMIN_PASSWORD") or ""
+    password = given or generated_password()
     count = seed_catalogue()
     created = seed_admin(email, password)
-    return SeededAdmin(email, password, created, count)
+    return SeededAdmin(email, password, created, count, given=bool(given))

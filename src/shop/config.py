@@ -7,9 +7,14 @@ default secret anywhere in this code base.
 from __future__ import annotations
 
 import functools
+import math
 import os
+import time
 from dataclasses import dataclass
 from typing import Any
+
+from . import aws
+from .limits import DEFAULT_CURRENCY
 
 MIN_SECRET_BYTES = 32
 
@@ -44,6 +49,14 @@ def _int(name: str, default: int, low: int, high: int) -> int:
     return value
 
 
+def required(name: str) -> str:
+    """A variable a function cannot run without (the topic's ARN, the mail sender)."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        raise ConfigError(f"{name} is not set")
+    return value
+
+
 @functools.cache
 def settings() -> Settings:
     table_name = os.environ.get("TABLE_NAME", "").strip()
@@ -56,7 +69,7 @@ def settings() -> Settings:
         raise ConfigError("CORS_ALLOWED_ORIGINS must list origins; '*' is not allowed")
     return Settings(
         table_name=table_name,
-        region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
+        region=aws.region(),
         dynamodb_endpoint_url=os.environ.get("DYNAMODB_ENDPOINT_URL") or None,
         cors_allowed_origins=origins,
         jwt_ttl_seconds=_int("JWT_TTL_SECONDS", 3600, 60, 7 * 24 * 3600),
@@ -124,7 +137,7 @@ def payment_settings() -> PaymentSettings:
     provider = os.environ.get("PAYMENT_PROVIDER", "fake").strip() or "fake"
     if provider not in ("fake", "stripe"):
         raise ConfigError(f"PAYMENT_PROVIDER must be fake or stripe, got {provider!r}")
-    currency = os.environ.get("CURRENCY", "usd").strip().lower() or "usd"
+    currency = os.environ.get("CURRENCY", "").strip().lower() or DEFAULT_CURRENCY
     if len(currency) != 3 or not currency.isalpha():
         raise ConfigError(f"CURRENCY must be a three-letter ISO code, got {currency!r}")
     return PaymentSettings(
@@ -135,15 +148,26 @@ def payment_settings() -> PaymentSettings:
     )
 
 
-@functools.cache
+# A secret found is kept for the container's life; "not configured" only this long, so that
+# creating the parameter heals warm containers within seconds, with no recycle.
+MISSING_SECRET_SECONDS = 10.0
+_monotonic = time.monotonic
+_secrets: dict[str, tuple[str | None, float]] = {}  # name -> (value, until); until inf when found
+
+
 def stripe_secret(name: str) -> str | None:
     """STRIPE_SECRET_KEY or STRIPE_WEBHOOK_SECRET: from the variable locally, on AWS from the
     SSM SecureString named by <name>_PARAMETER (read once per cold start, like the JWT secret).
-    None when neither is set: the routes that need it answer 503, nothing falls back."""
+    None when neither is set: the routes that need it answer 503, nothing falls back; that
+    answer is remembered for MISSING_SECRET_SECONDS only."""
+    cached = _secrets.get(name)
+    if cached is not None and _monotonic() < cached[1]:
+        return cached[0]
     value = os.environ.get(name, "")
     parameter = os.environ.get(name + "_PARAMETER", "")
     if not value and parameter:
         value = _read_secure_parameter(parameter, missing_ok=True) or ""
+    _secrets[name] = (value or None, math.inf if value else _monotonic() + MISSING_SECRET_SECONDS)
     return value or None
 
 
@@ -179,44 +203,68 @@ def signing_secrets() -> tuple[str, str | None]:
 
 @functools.cache
 def _ssm() -> Any:
-    from . import aws  # only functions that sign or verify ever reach this
-
     return aws.client("ssm", settings().region)
+
+
+# A role without ssm:GetParameter (or kms:Decrypt) on the parameter: a deployment error that no
+# retry heals, so a 500, an ERROR line and a metric for the alarm, not a 503.
+ACCESS_DENIED = frozenset({"AccessDeniedException", "AccessDenied", "UnauthorizedOperation"})
+METRICS_NAMESPACE = "Shop"
+
+
+def _denied(error: BaseException, names: tuple[str, ...]) -> Exception | None:
+    """For an SSM ClientError that is an access denial: logged loudly, counted as the metric
+    SsmAccessDenied (CloudWatch embedded metric format), and returned as a ConfigError."""
+    response = getattr(error, "response", None)
+    code = aws.error_code(error) if isinstance(response, dict) else ""
+    if code not in ACCESS_DENIED:
+        return None
+    from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+    from .log import logger
+
+    logger.error(
+        "SSM access denied",  # the names and the code only: never a value
+        extra={"parameter": ",".join(names), "errorCode": code},
+    )
+    with single_metric(name="SsmAccessDenied", unit=MetricUnit.Count, value=1, namespace=METRICS_NAMESPACE) as metric:
+        metric.add_dimension(name="service", value=os.environ.get("POWERTOOLS_SERVICE_NAME", "shop-api"))
+    return ConfigError(f"SSM access denied to {', '.join(names)} ({code})")
 
 
 def _read_secure_parameter(name: str, missing_ok: bool = False) -> str | None:
     """The SecureString's value (the Stripe secrets). A missing parameter is a deployment error;
-    SSM failing or throttling (a burst of cold starts) is a 503 with Retry-After, retried at
-    the next request, since nothing is cached until the read succeeds."""
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    from .deadline import DeadlineReached
-    from .errors import ServiceUnavailable
-
+    SSM failing or throttling (a burst of cold starts) is a 503 with Retry-After
+    (aws.translated), retried at the next request, since nothing is cached until the read
+    succeeds; a role denied the read is a 500 with a loud log line and a metric (_denied)."""
     client = _ssm()
-    try:
-        return client.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
-    except client.exceptions.ParameterNotFound:
-        if missing_ok:
-            return None
-        raise ConfigError(f"SSM parameter {name} does not exist") from None
-    except (ClientError, BotoCoreError, DeadlineReached):
-        raise ServiceUnavailable(retry_after=1) from None
+    with aws.translated(refusals=True):
+        try:
+            return str(client.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"])
+        except client.exceptions.ParameterNotFound:
+            if missing_ok:
+                return None
+            raise ConfigError(f"SSM parameter {name} does not exist") from None
+        except Exception as error:
+            denied = _denied(error, (name,))
+            if denied is None:
+                raise
+            raise denied from None
 
 
 def _read_secure_parameters(*names: str) -> dict[str, str]:
     """The SecureStrings' values by name, in one GetParameters call; a name that does not exist
-    is left out. SSM failing or throttling (a burst of cold starts) is a 503 with Retry-After,
-    retried at the next request, since nothing is cached until the read succeeds."""
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    from .deadline import DeadlineReached
-    from .errors import ServiceUnavailable
-
-    try:
-        found = _ssm().get_parameters(Names=list(names), WithDecryption=True)["Parameters"]
-    except (ClientError, BotoCoreError, DeadlineReached):
-        raise ServiceUnavailable(retry_after=1) from None
+    is left out. SSM failing or throttling is a 503 with Retry-After (aws.translated), retried at
+    the next request, since nothing is cached until the read succeeds; a denied read is a 500
+    (_denied)."""
+    with aws.translated(refusals=True):
+        try:
+            found = _ssm().get_parameters(Names=list(names), WithDecryption=True)["Parameters"]
+        except Exception as error:
+            denied = _denied(error, names)
+            if denied is None:
+                raise
+            raise denied from None
     return {parameter["Name"]: parameter["Value"] for parameter in found}
 
 
@@ -228,4 +276,4 @@ def reset() -> None:
     media_settings.cache_clear()
     _ssm.cache_clear()
     payment_settings.cache_clear()
-    stripe_secret.cache_clear()
+    _secrets.clear()

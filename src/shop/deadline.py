@@ -31,13 +31,13 @@ class DeadlineReached(Exception):
     """Not enough of the invocation's time is left to start another AWS attempt."""
 
 
-def start(context: Any) -> contextvars.Token:
+def start(context: Any) -> contextvars.Token[float | None]:
     """Set the deadline from the Lambda context (none without one: tools, scripts)."""
     remaining = getattr(context, "get_remaining_time_in_millis", None)
     return _deadline.set(None if remaining is None else _now() + remaining() / 1000)
 
 
-def end(token: contextvars.Token) -> None:
+def end(token: contextvars.Token[float | None]) -> None:
     _deadline.reset(token)
 
 

@@ -19,12 +19,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Logger
-
 from . import config, deadline, errors
 from .envelope import INTERNAL_ERROR, SECURITY_HEADERS, ErrorReply, Reply, created, error_reply, ok, page
 from .errors import NotFound
+from .examples import Example as Example  # re-exported: handlers declare with it
+from .examples import Shape as Shape
 from .inputs import Request, validate
+from .log import logger
 
 if TYPE_CHECKING:  # imported where used, so that a cold start only pays for what its route needs
     from marshmallow import Schema
@@ -38,12 +39,6 @@ ALLOWED_METHODS = "GET, POST, PUT, DELETE, OPTIONS"
 ALLOWED_HEADERS = "Content-Type, Authorization, Idempotency-Key, X-Request-Id"
 EXPOSED_HEADERS = "X-Request-Id, Retry-After, Idempotent-Replayed"
 
-logger = Logger(
-    service=os.environ.get("POWERTOOLS_SERVICE_NAME", "shop-api"),
-    level=os.environ.get("LOG_LEVEL", "INFO"),
-    use_rfc3339=True,
-)
-logger.remove_keys(["location"])
 _cold_start = True
 
 
@@ -57,7 +52,7 @@ class Operation:
     body: type[Schema] | None = None
     query: type[Schema] | None = None
     status: int = 200
-    response: str = ""  # an envelope name in devtools.api_schemas.ENVELOPES
+    response: str | Shape = ""  # an envelope name in devtools.api_schemas.ENVELOPES, or some fields of one
     errors: dict[int, str] = field(default_factory=dict)
     idempotency_key: bool = False
     rate_limit: str | None = None  # a per-source-address limit ("login", "register")
@@ -67,6 +62,10 @@ class Operation:
     # and the request header that signs it.
     raw_body: str = ""
     signature_header: str = ""
+    # For the generated docs and harnesses (devtools.routes): who may call it, in words, and
+    # a request that passes validation (shop.examples).
+    who: str = ""
+    example: Example | None = None
 
 
 def endpoint(**declared: Any) -> Callable[[Callable[[Request], Any]], Callable[..., dict[str, Any]]]:

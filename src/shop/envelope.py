@@ -70,8 +70,9 @@ def created(data: Any, headers: dict[str, str] | None = None) -> Reply:
     return Reply(201, data, headers=headers or {})
 
 
-def page(result: Any, limit: int) -> Reply:
-    return Reply(200, result.items, pagination={"nextCursor": result.next_cursor, "limit": limit})
+def page(result: Any, limit: int, extra: dict[str, Any] | None = None) -> Reply:
+    """A list's page; `extra`: more top-level members (a search's facets and total)."""
+    return Reply(200, result.items, pagination={"nextCursor": result.next_cursor, "limit": limit}, extra=extra)
 
 
 class ErrorReply(Reply):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class DomainError(Exception):
     message = "Request failed"
@@ -107,7 +109,7 @@ class IdempotencyKeyReused(DomainError):
 class RetryLater(DomainError):
     """Base for errors that tell the client when to come back."""
 
-    def __init__(self, message: str | None = None, retry_after: int = 1, details=None):
+    def __init__(self, message: str | None = None, retry_after: int = 1, details: Any = None):
         super().__init__(message, details)
         self.retry_after = retry_after
 

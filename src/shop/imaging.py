@@ -60,7 +60,7 @@ def _png_end(data: bytes) -> int | None:
         kind = data[offset + 4 : offset + 8]
         offset += 12 + length
         if kind == b"IEND":
-            return offset
+            return int(offset)
     return None
 
 
@@ -74,7 +74,7 @@ def _ends_where_the_image_ends(data: bytes, fmt: str) -> bool:
         return data.rstrip(b"\x00\r\n \t").endswith(b"\xff\xd9")
     if fmt == "WEBP":
         (riff_size,) = struct.unpack("<I", data[4:8])
-        return 8 + riff_size == len(data)
+        return bool(8 + riff_size == len(data))
     return False
 
 
@@ -106,8 +106,14 @@ def process(data: bytes) -> Processed:
         if width * height > MAX_PIXELS:
             raise Refused("too_many_pixels")
         try:
-            if fmt == "JPEG":  # decode at the smallest scale that still covers the large size
-                image.draft("RGB", _size_of(width, height, WIDTHS["large"]))
+            # EXIF orientation 5 to 8 turns the stored image a quarter: read before decoding.
+            turned = image.getexif().get(0x0112, 1) in (5, 6, 7, 8)
+            if fmt == "JPEG":  # decode at the smallest scale that still covers the large size, upright
+                if turned:
+                    upright_width, upright_height = _size_of(height, width, WIDTHS["large"])
+                    image.draft("RGB", (upright_height, upright_width))
+                else:
+                    image.draft("RGB", _size_of(width, height, WIDTHS["large"]))
             image.load()
             upright = ops.exif_transpose(image)
         except pil.DecompressionBombError:
@@ -116,8 +122,7 @@ def process(data: bytes) -> Processed:
             raise Refused("corrupt_image") from None
         if not _ends_where_the_image_ends(data, fmt):
             raise Refused("trailing_data")
-        orientation = image.getexif().get(0x0112, 1)
-        if orientation in (5, 6, 7, 8):
+        if turned:
             width, height = height, width
         has_alpha = upright.mode in ("RGBA", "LA", "PA") or "transparency" in upright.info
         pixels = upright.convert("RGBA" if has_alpha else "RGB")

@@ -10,6 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 from . import errors, jsonio
 
+# What an id in a path may be (limits.PATH_ID): RFC 3986's unreserved characters, far below
+# DynamoDB's 2,048-byte key limit once prefixed. The ids this API makes are UUIDs.
+from .limits import MAX_PATH_ID as MAX_PATH_ID
+from .limits import PATH_ID as PATH_ID
+
 if TYPE_CHECKING:  # imported where used, so that a cold start only pays for what its route needs
     from marshmallow import Schema
 
@@ -17,10 +22,6 @@ if TYPE_CHECKING:  # imported where used, so that a cold start only pays for wha
 
 MAX_BODY_BYTES = 64 * 1024
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-# What an id in a path may be: RFC 3986's unreserved characters, far below DynamoDB's
-# 2,048-byte key limit once prefixed. The ids this API makes are UUIDs.
-MAX_PATH_ID = 128
-PATH_ID = re.compile(rf"[A-Za-z0-9._~-]{{1,{MAX_PATH_ID}}}")
 
 
 def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -47,7 +48,8 @@ def validate(schema: Schema, data: Any) -> dict[str, Any]:
     from marshmallow import ValidationError  # loaded by the handler's schemas module already
 
     try:
-        return schema.load(data)
+        loaded: dict[str, Any] = schema.load(data)
+        return loaded
     except ValidationError as error:
         raise errors.ValidationFailed(details=flatten_messages(error.messages)) from None
 
@@ -114,6 +116,8 @@ class Request:
             raise errors.UnsupportedMediaType()
         try:
             parsed = jsonio.loads(data)
+        except jsonio.DuplicateKey as duplicate:
+            raise errors.InvalidJson(str(duplicate)) from None
         except (ValueError, RecursionError):  # UnicodeDecodeError and UnicodeEncodeError are ValueErrors
             raise errors.InvalidJson() from None
         if not isinstance(parsed, dict):

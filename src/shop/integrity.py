@@ -8,13 +8,11 @@ it, and both log the item's id and the failing field names (never the values).
 
 from __future__ import annotations
 
-import logging
-import os
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-_log = logging.getLogger(os.environ.get("POWERTOOLS_SERVICE_NAME", "shop-api"))
+from .log import logger
 
 
 class CorruptItem(Exception):
@@ -62,7 +60,7 @@ def problems(kind: str, item: dict[str, Any]) -> list[str]:
 
 
 def _report(kind: str, item: dict[str, Any], fields: list[str]) -> None:
-    _log.warning("malformed item", extra={"itemType": kind, "itemId": str(item.get("id")), "fields": fields})
+    logger.warning("malformed item", extra={"itemType": kind, "itemId": str(item.get("id")), "fields": fields})
 
 
 def checked(kind: str, item: dict[str, Any]) -> dict[str, Any]:

@@ -7,6 +7,17 @@ from decimal import Decimal
 from typing import Any
 
 
+class DuplicateKey(ValueError):
+    """An object names the same key twice: `{"name": "a", "name": "b"}`."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    parsed = dict(pairs)
+    if len(parsed) != len(pairs):  # json.loads would keep the last one silently
+        raise DuplicateKey("Duplicate key in a JSON object")
+    return parsed
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
@@ -25,7 +36,7 @@ def _require_text(value: Any) -> None:
 
 
 def loads(text: str | bytes) -> Any:
-    parsed = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+    parsed = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
     _require_text(parsed)
     return parsed
 

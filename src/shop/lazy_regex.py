@@ -28,7 +28,7 @@ class LazyPattern:
 
     def __init__(self, compile_: Any, pattern: Any, flags: int):
         self._compile, self._pattern, self._flags = compile_, pattern, flags
-        self._compiled: re.Pattern | None = None
+        self._compiled: re.Pattern[Any] | None = None
 
     @property
     def compiled(self) -> bool:

@@ -12,6 +12,7 @@ import re
 import time
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from . import config
 from .errors import Unauthorized
@@ -75,13 +76,13 @@ def _canonical(token: str) -> bool:
     )
 
 
-def _times_allowed(claims: dict, ttl_seconds: int, now: int) -> bool:
+def _times_allowed(claims: dict[str, Any], ttl_seconds: int, now: int) -> bool:
     """JSON integers only (PyJWT also takes "1700000000" and 1.5), and no lifetime past the
     one this service issues: a token minted with a leaked key cannot last until 9999."""
     if not all(type(claims[name]) is int for name in TIME_CLAIMS if name in claims):
         return False
     longest = ttl_seconds + LEEWAY_SECONDS
-    return claims["exp"] - claims["iat"] <= longest and claims["exp"] <= now + longest
+    return bool(claims["exp"] - claims["iat"] <= longest and claims["exp"] <= now + longest)
 
 
 def verify(token: str) -> Caller:
@@ -93,7 +94,7 @@ def verify(token: str) -> Caller:
         raise Unauthorized("Invalid token")
     try:
         header = jwt.get_unverified_header(token)
-        secret = keys.get(header.get("kid"))
+        secret = keys.get(str(header.get("kid")))
         if secret is None or header.get("alg") != ALGORITHM:
             raise Unauthorized("Invalid token")
         claims = jwt.decode(

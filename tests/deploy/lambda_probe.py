@@ -3,16 +3,19 @@
 argv[1] is a JSON job: {"task": unzipped folder, "handler": "src/shop/handlers/x.handler",
 "runtime": boto3-only folder, "harness": moto folder, "environment": the function's
 variables from the generated template, "table": CreateTable arguments, "ttl": ...,
-"scenario": name, "layers": unzipped layer folders (Lambda's /opt)}. Prints one JSON line with
-what happened, including whether Pillow and tantivy could be imported (only processImage's
-layer has Pillow, only the search functions' layer has tantivy).
+"scenario": name, "route": [METHOD, resource] for an HTTP function, "layers": unzipped layer
+folders (Lambda's /opt)}. Prints one JSON line with what happened, including whether Pillow and
+tantivy could be imported (only processImage's layer has Pillow, only the search functions'
+layer has tantivy).
 
 Step 1 imports the handler the way Lambda's bootstrap does, with only the task folder and
 the runtime's boto3 on sys.path, then every module of the package (lazy imports included),
 so a module or wheel missing from the zip fails here. Step 2 adds moto, builds the table
 and the SSM SecureString, seeds what the scenario needs with the artifact's own code, and
-invokes the handler with an API Gateway REST proxy event (the event functions: a stream or
-SQS batch, as Lambda builds it; their "status" is their reply and what reached SNS or SES).
+invokes the handler with an API Gateway REST proxy event: for an HTTP function, the example
+its handler declares (`@endpoint(example=...)`), so a new route needs nothing here; the event
+functions get a stream or SQS batch, as Lambda builds it; their "status" is their reply and
+what reached SNS or SES.
 """
 
 from __future__ import annotations
@@ -59,12 +62,13 @@ def import_everything(task: str) -> list[str]:
     return names
 
 
-def event(method, resource, path, body=None, token=None, path_params=None, query=None):
+def event(method, resource, path, body=None, token=None, path_params=None, query=None, extra_headers=None):
     headers = {"Host": "api.example", "User-Agent": "artifact-test"}
     if body is not None:
         headers["Content-Type"] = "application/json"
     if token:
         headers["Authorization"] = f"Bearer {token}"
+    headers.update(extra_headers or {})
     return {
         "resource": resource,
         "path": path,
@@ -94,9 +98,8 @@ ADDRESS = {"street": "1 Main St", "city": "Springfield", "state": "IL", "zipCode
 
 def scenario(name: str):
     """(event, expected status) for one function, seeding with the artifact's own services."""
-    from src.shop.services import auth, orders, products
+    from src.shop.services import auth, products
     from src.shop.storage import storage
-    from src.shop.tokens import Caller
 
     repo = storage()
 
@@ -124,143 +127,49 @@ def scenario(name: str):
         repo.images.replace(pid, {**found.images, iid: record}, found.version)
         return iid
 
-    if name == "register":
-        body = {"email": "new@example.com", "password": PASSWORD, "name": "New"}
-        return event("POST", "/auth/register", "/auth/register", body), 201
-    if name == "login":
-        account = user()
-        body = {"email": account["user"]["email"], "password": PASSWORD}
-        return event("POST", "/auth/login", "/auth/login", body), 200
-    if name == "createProduct":
-        token = user(admin=True)["token"]
-        body = {"name": "Kettle", "price": 19.9, "category": "Kitchen", "stock": 3}
-        return event("POST", "/products", "/products", body, token), 201
-    if name == "listProducts":
-        product()
-        return event("GET", "/products", "/products", query={"limit": "1"}), 200
-    if name == "getProduct":
+    if name == "processImage":
         pid = product()["id"]
-        return event("GET", "/products/{id}", f"/products/{pid}", path_params={"id": pid}), 200
-    if name == "updateProduct":
-        token, pid = user(admin=True)["token"], product()["id"]
-        return event("PUT", "/products/{id}", f"/products/{pid}", {"stock": 9}, token, {"id": pid}), 200
-    if name == "deleteProduct":
-        token, pid = user(admin=True)["token"], product()["id"]
-        return event("DELETE", "/products/{id}", f"/products/{pid}", None, token, {"id": pid}), 200
-    if name == "createOrder":
-        token, pid = user()["token"], product()["id"]
-        body = {"items": [{"productId": pid, "quantity": 2}], "shippingAddress": ADDRESS}
-        return event("POST", "/orders", "/orders", body, token), 201
-    if name in ("listOrders", "getOrder", "cancelOrder", "updateOrderStatus"):
-        account, pid = user(), product()["id"]
-        caller = Caller(account["user"]["userId"], account["user"]["email"], "customer")
-        payload = {"items": [{"productId": pid, "quantity": 1}], "shippingAddress": ADDRESS}
-        order, _ = orders.create(repo, caller, payload, None)
-        oid = order["id"]
-        if name == "listOrders":
-            return event("GET", "/orders", "/orders", token=account["token"]), 200
-        if name == "cancelOrder":
-            path = f"/orders/{oid}/cancel"
-            return event("POST", "/orders/{id}/cancel", path, None, account["token"], {"id": oid}), 200
-        if name == "updateOrderStatus":
-            admin = user(admin=True)["token"]
-            path = f"/orders/{oid}/status"
-            return event("PUT", "/orders/{id}/status", path, {"status": "paid"}, admin, {"id": oid}), 200
-        return event("GET", "/orders/{id}", f"/orders/{oid}", None, account["token"], {"id": oid}), 200
-    if name in ("createImageUpload", "getImage", "deleteImage", "processImage"):
-        token, pid = user(admin=True)["token"], product()["id"]
-        params = {"id": pid}
-        if name == "createImageUpload":
-            body = {"contentType": "image/png", "contentLength": 2048}
-            return event("POST", "/products/{id}/images", f"/products/{pid}/images", body, token, params), 201
         iid = processing_image(pid)
-        if name == "processImage":
-            import io
+        import io
 
-            from PIL import Image  # from the layer
-            from src.shop.storage.media import media
+        from PIL import Image  # from the layer
+        from src.shop.storage.media import media
 
-            out = io.BytesIO()
-            Image.new("RGBA", (400, 300), (0, 0, 255, 128)).save(out, "PNG")
-            key = f"uploads/{pid}/{iid}"
-            media().s3.put_object(Bucket=media().bucket, Key=key, Body=out.getvalue(), ContentType="image/png")
-            record = {
-                "eventName": "ObjectCreated:Post",
-                "s3": {"bucket": {"name": media().bucket}, "object": {"key": key}},
-            }
-            return {"Records": [record]}, {"processed": ["ready"]}
-        resource, path = "/products/{id}/images/{imageId}", f"/products/{pid}/images/{iid}"
-        method, expected = ("GET", 200) if name == "getImage" else ("DELETE", 200)
-        return event(method, resource, path, None, token, {**params, "imageId": iid}), expected
+        out = io.BytesIO()
+        Image.new("RGBA", (400, 300), (0, 0, 255, 128)).save(out, "PNG")
+        key = f"uploads/{pid}/{iid}"
+        media().s3.put_object(Bucket=media().bucket, Key=key, Body=out.getvalue(), ContentType="image/png")
+        record = {
+            "eventName": "ObjectCreated:Post",
+            "s3": {"bucket": {"name": media().bucket}, "object": {"key": key}},
+        }
+        return {"Records": [record]}, {"processed": ["ready"]}
     if name in ("publishOrderEvents", "notifyCustomers"):
         return order_events_scenario(name, repo, user, product)
-    if name in ("searchProducts", "listCategories", "indexProducts"):
-        return search_scenario(name, product)
-    if name in ("getCart", "putCartItem", "deleteCartItem", "clearCart", "checkout"):
-        from src.shop.services import carts
-
-        account, pid = user(), product()["id"]
-        token = account["token"]
-        caller = Caller(account["user"]["userId"], account["user"]["email"], "customer")
-        carts.put_line(repo, caller, pid, 2)
-        if name == "getCart":
-            return event("GET", "/cart", "/cart", token=token), 200
-        if name == "clearCart":
-            return event("DELETE", "/cart", "/cart", token=token), 200
-        if name == "checkout":
-            return event("POST", "/checkout", "/checkout", {"shippingAddress": ADDRESS}, token), 201
-        path = f"/cart/items/{pid}"
-        method, body = ("PUT", {"quantity": 3}) if name == "putCartItem" else ("DELETE", None)
-        return event(method, "/cart/items/{productId}", path, body, token, {"productId": pid}), 200
-    if name == "payOrder":
-        account, pid = user(), product()["id"]
-        caller = Caller(account["user"]["userId"], account["user"]["email"], "customer")
-        payload = {"items": [{"productId": pid, "quantity": 1}], "shippingAddress": ADDRESS}
-        oid = orders.create(repo, caller, payload, None)[0]["id"]
-        body = {"paymentMethod": "pm_card_visa"}
-        return event("POST", "/orders/{id}/payment", f"/orders/{oid}/payment", body, account["token"], {"id": oid}), 200
-    if name == "paymentWebhook":
-        import hashlib
-        import hmac
-        import time
-
-        import boto3
-
-        secret = boto3.client("ssm", region_name="us-east-1").get_parameter(
-            Name=os.environ["STRIPE_WEBHOOK_SECRET_PARAMETER"], WithDecryption=True
-        )["Parameter"]["Value"]
-        raw = json.dumps({"id": "evt_probe", "type": "charge.refunded", "data": {"object": {}}})
-        at = int(time.time())
-        mac = hmac.new(secret.encode(), f"{at}.{raw}".encode(), hashlib.sha256).hexdigest()
-        request = event("POST", "/payments/webhook", "/payments/webhook")
-        request.update(body=raw, headers={**request["headers"], "Content-Type": "application/json"})
-        request["headers"]["Stripe-Signature"] = f"t={at},v1={mac}"
-        return request, 200
+    if name == "indexProducts":
+        return search_scenario(product)
     if name == "expireOrders":
         return {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events"}, 200
-    if name == "health":
-        return event("GET", "/health", "/health"), 200
     if name == "fallback":
         return event("PATCH", "/products", "/products"), 405
     raise SystemExit(f"no scenario for function {name}")
 
 
-def search_scenario(name, product):
+def search_scenario(product):
     """indexProducts gets the stream batch of a product's creation (from the table's real
-    stream, moto); the readers find a product in a snapshot the artifact's own code published."""
-    if name == "indexProducts":
-        records = stream_records_of(lambda: product())
-        return {"Records": records}, {"batchItemFailures": []}
+    stream, moto)."""
+    records = stream_records_of(lambda: product())
+    return {"Records": records}, {"batchItemFailures": []}
+
+
+def publish_search_index(repo):
+    """A function reading the search index (SEARCH_BUCKET) finds the seeded world in a snapshot
+    the artifact's own code published, with the layer's tantivy, as indexProducts would."""
     from src.shop.search import snapshots
     from src.shop.services import search_indexing
-    from src.shop.storage import storage
 
-    lamp = product()
-    search_indexing.rebuild(storage())  # the layer's tantivy builds it, as indexProducts would
+    search_indexing.rebuild(repo)
     snapshots.reset()
-    if name == "listCategories":
-        return event("GET", "/categories", "/categories"), 200
-    return event("GET", "/search", "/search", query={"q": lamp["name"][:5]}), 200
 
 
 def stream_records_of(write):
@@ -283,6 +192,77 @@ def stream_records_of(write):
             {**record, "eventVersion": "1.1", "dynamodb": change, "eventSourceARN": table["LatestStreamArn"]}
         )
     return records
+
+
+def http_scenario(route, operation):
+    """(event, expected status) of an HTTP function: its handler's declared example
+    (src/shop/examples.py) in the world every example assumes, seeded with the artifact's code."""
+    from src.shop.examples import fill, path_of
+    from src.shop.services import auth, carts, orders, products
+    from src.shop.storage import storage
+    from src.shop.tokens import Caller
+
+    repo = storage()
+    method, resource = route
+    example = operation.example
+    if example is None:
+        raise SystemExit(f"{resource}: its @endpoint declares no example")
+    email = f"{uuid.uuid4().hex[:10]}@example.com"
+    customer = auth.register(repo, email=email, password=PASSWORD, name="Probe")
+    admin_email = f"{uuid.uuid4().hex[:10]}@example.com"
+    auth.register(repo, email=admin_email, password=PASSWORD, name="Probe Admin")
+    auth.promote_to_admin(repo, admin_email)
+    tokens = {
+        "customer": customer["token"],
+        "admin": auth.login(repo, email=admin_email, password=PASSWORD, source_ip="192.0.2.1")["token"],
+    }
+    # A product in stock with a ready image (every function that shows products builds image
+    # URLs) and a processing one; the customer's pending order of it, and the product in the cart.
+    pid = products.create(repo, {"name": "Desk Lamp", "price": Decimal("24.50"), "category": "Home", "stock": 5})["id"]
+    iid = str(uuid.uuid4())
+    ready = {"status": "ready", "createdAt": "2026-01-01T00:00:00.000Z", "width": 640, "height": 480}
+    processing = {"status": "processing", "createdAt": "2026-01-01T00:00:00.000Z", "uploadExpiresAt": 4_000_000_000}
+    repo.images.replace(pid, {str(uuid.uuid4()): ready, iid: processing}, 0)
+    caller = Caller(customer["user"]["userId"], email, "customer")
+    payload = {"items": [{"productId": pid, "quantity": 1}], "shippingAddress": ADDRESS}
+    oid = orders.create(repo, caller, payload, None)[0]["id"]
+    carts.put_line(repo, caller, pid, 2)
+    if "SEARCH_BUCKET" in os.environ:
+        publish_search_index(repo)
+
+    ids = {"product": pid, "order": oid, "image": iid}
+    values = {"<product>": pid, "<email>": "new@example.com", "<customer>": email, "<password>": PASSWORD}
+    values["<address>"] = ADDRESS
+    params = {name: ids[record] for name, record in example.ids.items()}
+    body, headers = fill(example.body, values), dict(example.headers)
+    request = event(
+        method,
+        resource,
+        path_of(resource, params),
+        body,
+        tokens.get(example.auth),
+        params or None,
+        fill(example.query, values),
+        headers,
+    )
+    if operation.signature_header:  # signed with the function's own secret, read from SSM as it does
+        request["body"] = json.dumps(body)
+        request["headers"][operation.signature_header] = _signature(request["body"])
+    return request, example.status
+
+
+def _signature(raw):
+    import hashlib
+    import hmac
+    import time
+
+    import boto3
+
+    parameter = next(v for k, v in os.environ.items() if k.endswith("WEBHOOK_SECRET_PARAMETER"))
+    secret = boto3.client("ssm", region_name="us-east-1").get_parameter(Name=parameter, WithDecryption=True)
+    at = int(time.time())
+    mac = hmac.new(secret["Parameter"]["Value"].encode(), f"{at}.{raw}".encode(), hashlib.sha256).hexdigest()
+    return f"t={at},v1={mac}"
 
 
 def order_events_scenario(name, repo, user, product):
@@ -432,7 +412,11 @@ def main() -> None:
         for bucket in ("MEDIA_BUCKET", "SEARCH_BUCKET"):
             if bucket in job["environment"]:
                 boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=job["environment"][bucket])
-        request, expected = scenario(job["scenario"])
+        operation = getattr(handler, "operation", None)
+        if job.get("route") and operation is not None:
+            request, expected = http_scenario(job["route"], operation)
+        else:
+            request, expected = scenario(job["scenario"])
         response = handler(request, None)
         if "batchItemFailures" in response:  # an event source's function: its reply and effects
             response = {"statusCode": event_outcome(response), "body": "{}"}

@@ -17,6 +17,11 @@ from tests.deploy.conftest import MAX_PAYMENT_ZIP_BYTES, MAX_ZIP_BYTES, function
 
 PROBE = Path(__file__).with_name("lambda_probe.py")
 FUNCTIONS = sorted(functions())
+ROUTES = {
+    r.function: [r.method, r.path]
+    for r in serverless_config.routes()
+    if r.method != "ANY" and r.function != serverless_config.fallback_function()
+}
 # What the Lambda runtime has besides the standard library; nothing else may come from outside the zip.
 RUNTIME_PACKAGES = {"boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six", "urllib3"}
 NEVER_IN_A_ZIP = ("boto3/", "botocore/", "s3transfer/", "tests/", "node_modules/", ".venv/", "devtools/")
@@ -82,6 +87,8 @@ def _probe(name: str, zip_path: Path, properties: dict, table: dict, ttl: dict |
         "table": table,
         "ttl": ttl,
         "scenario": name,
+        # An HTTP function's request is its handler's declared example, on this route.
+        "route": ROUTES.get(name),
     }
     # -I: no environment variables, no user site, no script folder; -S: no site-packages.
     done = subprocess.run(  # noqa: S603 - our own interpreter and script

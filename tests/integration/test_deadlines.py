@@ -6,16 +6,14 @@ storage's jitter take their longest, and bcrypt the time it takes at cost 12 on 
 The time the request took must fit the function's timeout: the deadline the edge derives
 from the Lambda context (shop.deadline) stops retrying in time, however many calls the
 request makes. Without it one DynamoDB call could take 3 x (0.5 + 1.5) s + 1 s + 2 s = 9 s,
-in functions with a 6 s timeout. A new function needs a request in REQUESTS (or is an event
-function, covered by the budget check below)."""
+in functions with a 6 s timeout. A new function's request is its handler's declared example
+(`@endpoint(example=...)`); an event function is covered by the budget check below."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
-from devtools import serverless_config
+from devtools import routes, serverless_config
 from shop import deadline
 from tests import factories
 from tests.apigw import FUNCTIONS, invoke, make_event, timeout_of
@@ -25,43 +23,9 @@ BCRYPT_SECONDS = 0.5  # cost 12 on 1,024 MB is about a quarter second (docs/BENC
 API_GATEWAY_LIMIT = 29  # seconds: the REST API's integration timeout
 LAMBDA_LIMIT = 900  # seconds: the longest a Lambda function may run
 ROUTES = {r.function: r for r in serverless_config.routes() if r.method not in ("ANY",)}
-# A request per HTTP function that passes validation, so it goes as far into the backends as it can.
-REQUESTS = {
-    "register": {"body": {"email": "deadline@example.com", "password": factories.STRONG_PASSWORD, "name": "Dee"}},
-    "login": {"body": {"email": "deadline@example.com", "password": factories.STRONG_PASSWORD}},
-    "createProduct": {"body": factories.product_body(), "token": "admin"},
-    "listProducts": {"query": {"limit": "5"}},
-    "searchProducts": {"query": {"q": "lamp", "limit": "5"}},
-    "listCategories": {},
-    "getProduct": {"id": "product"},
-    "updateProduct": {"id": "product", "body": {"stockDelta": 1}, "token": "admin"},
-    "deleteProduct": {"id": "product", "token": "admin"},
-    "createOrder": {"body": "order", "token": "customer", "headers": {"Idempotency-Key": "deadline"}},
-    "listOrders": {"query": {"status": "pending"}, "token": "admin"},
-    "getOrder": {"id": "order", "token": "admin"},
-    "cancelOrder": {"id": "order", "token": "admin"},
-    "updateOrderStatus": {"id": "order", "body": {"status": "cancelled"}, "token": "admin"},
-    "health": {},
-    "createImageUpload": {
-        "id": "product",
-        "body": {"contentType": "image/png", "contentLength": 2048},
-        "token": "admin",
-    },
-    "getImage": {"id": "product", "token": "admin"},
-    "deleteImage": {"id": "product", "token": "admin"},
-    "getCart": {"token": "customer"},
-    "putCartItem": {"id": "product", "body": {"quantity": 1}, "token": "customer"},
-    "deleteCartItem": {"id": "product", "token": "customer"},
-    "clearCart": {"token": "customer"},
-    "checkout": {
-        "body": {"shippingAddress": factories.ADDRESS},
-        "token": "customer",
-        "headers": {"Idempotency-Key": "d"},
-    },
-    "payOrder": {"id": "order", "body": {"paymentMethod": "pm_card_visa"}, "token": "customer"},
-    # Signed in request_of (the signature must be fresh); its secret comes from SSM, as on AWS.
-    "paymentWebhook": {"body": {"id": "evt_deadline", "type": "payment_intent.succeeded"}, "signed": True},
-}
+# A request per HTTP function that passes validation, so it goes as far into the backends as it
+# can: each route's declared example (devtools.routes), filled in with the world below.
+DECLARED = {entry.function: entry for entry in routes.http()}
 WEBHOOK_SECRET = "whsec_deadline_" + "s" * 32
 
 
@@ -160,33 +124,36 @@ def world(table, admin, customer, product, monkeypatch):
 
 
 def request_of(function: str, world: dict) -> dict:
-    spec, route = REQUESTS[function], ROUTES[function]
-    ids = {"product": world["product"]["id"], "order": world["order"]["id"]}
-    path = route.path.replace("{imageId}", world["image"])
-    path = re.sub(r"\{[^}]+\}", lambda _: ids[spec["id"]], path)
-    body = spec.get("body")
-    if body == "order":
-        body = factories.order_body((world["product"]["id"], 1))
-    token = world[spec["token"]].token if "token" in spec else None
-    headers = dict(spec.get("headers") or {})
-    if spec.get("signed"):
+    ids = {"product": world["product"]["id"], "order": world["order"]["id"], "image": world["image"]}
+    values = {
+        "<product>": world["product"]["id"],
+        "<email>": "deadline@example.com",
+        "<customer>": world["customer"].email,
+        "<password>": world["customer"].password,
+        "<address>": factories.ADDRESS,
+    }
+    made = routes.request(DECLARED[function], ids, values)
+    token = world[made.auth].token if made.auth else None
+    headers = dict(made.headers)
+    if DECLARED[function].operation.signature_header:  # signed here: the signature must be fresh
         import hashlib
         import hmac
         import json
         import time
 
         at = int(time.time())
-        mac = hmac.new(WEBHOOK_SECRET.encode(), f"{at}.{json.dumps(body)}".encode(), hashlib.sha256).hexdigest()
-        headers["Stripe-Signature"] = f"t={at},v1={mac}"
-    event, _ = make_event(route.method, path, body=body, token=token, query=spec.get("query"), headers=headers)
+        raw = json.dumps(made.body)
+        mac = hmac.new(WEBHOOK_SECRET.encode(), f"{at}.{raw}".encode(), hashlib.sha256).hexdigest()
+        headers[DECLARED[function].operation.signature_header] = f"t={at},v1={mac}"
+    event, _ = make_event(made.method, made.path, body=made.body, token=token, query=made.query, headers=headers)
     return event
 
 
 HTTP_FUNCTIONS = sorted(f for f in FUNCTIONS if f in ROUTES and f != serverless_config.fallback_function())
 
 
-def test_every_http_function_has_a_request_here():
-    assert sorted(REQUESTS) == HTTP_FUNCTIONS
+def test_every_http_function_has_a_declared_request():
+    assert sorted(DECLARED) == HTTP_FUNCTIONS
 
 
 @pytest.mark.parametrize("backend", ["hanging", "slow"])

@@ -9,7 +9,7 @@ import time
 import types
 import uuid
 
-from devtools.local_server import LambdaContext
+from devtools.lambda_runtime import LambdaContext
 from shop.services import expiry
 from tests import factories
 from tests.apigw import invoke, invoke_function

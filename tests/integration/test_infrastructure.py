@@ -6,7 +6,7 @@ import pathlib
 import re
 
 from devtools import serverless_config
-from devtools.local_server import import_handler
+from devtools.lambda_runtime import import_handler
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 CONTRACT_ROUTES = {

@@ -353,3 +353,29 @@ def test_a_declined_payment_is_order_payment_failed_and_a_paid_one_mails_once(pa
     assert [e["type"] for e in events] == ["order.created", "order.payment_failed", "order.paid"]
     assert events[1]["payment"]["reason"] == "card_declined"
     assert [m["eventType"] for m in emails(order["id"])] == ["order.paid", "order.created"]
+
+
+def test_sns_unreachable_fails_the_batch_from_its_first_event_and_the_retry_publishes_it(
+    path, customer, product, backoff_delays, log_lines
+):
+    from shop import events_topic
+    from tests.faults import DynamoFaults, connect_timeout
+
+    order = place_order(customer, product)
+    event = _stream_batch()
+    first_order_record = next(r for r in event["Records"] if r["dynamodb"]["Keys"]["type"]["S"] == "order")
+    publish_order_events._topic.cache_clear()
+
+    with DynamoFaults(events_topic._sns("us-east-1"), service="sns") as sns:
+        sns.fail("PublishBatch", connect_timeout)
+        refused = invoke_function("publishOrderEvents", event)
+        assert sns.attempts["PublishBatch"] == 3  # botocore's retries, as every AWS client has
+        sns.heal()
+        retried = invoke_function("publishOrderEvents", event)
+
+    assert refused == {"batchItemFailures": [{"itemIdentifier": first_order_record["dynamodb"]["SequenceNumber"]}]}
+    assert any(
+        '"order events not published"' in line and '"errorType":"ConnectTimeoutError"' in line for line in log_lines
+    )
+    assert retried == {"batchItemFailures": []}
+    assert [(e["type"], e["order"]["id"]) for e in published(path)] == [("order.created", order["id"])]

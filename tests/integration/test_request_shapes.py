@@ -1,21 +1,23 @@
 """What API Gateway may hand a handler, beyond what the other tests send: events from two
 source addresses, a body without a Content-Type, a base64-encoded body, and the CORS
 headers browser code depends on. Each test here was written against a mutant that no
-other fast test noticed (docs/TESTING.md)."""
+other fast test noticed (docs/TESTING.md). Like every test, they go through tests.apigw, so the
+IAM-enforced run sees each call as the function's own."""
 
 from __future__ import annotations
 
 import base64
 import json
 
-from devtools.local_server import LambdaContext, import_handler
 from tests import factories
-from tests.apigw import make_event
+from tests.apigw import invoke, invoke_function, make_event
 from tests.conftest import ALLOWED_ORIGIN
 
 
 def call(event, route):
-    response = import_handler(route.handler)(event, LambdaContext(route.function, event["requestContext"]["requestId"]))
+    """An event edited after make_event (a header dropped, the body re-encoded), sent to its route's
+    function as API Gateway would send it."""
+    response = invoke_function(route.function, event)
     return response["statusCode"], response["headers"], json.loads(response["body"]) if response["body"] else None
 
 
@@ -28,10 +30,10 @@ def test_each_source_address_has_its_own_rate_limit_bucket(table, monkeypatch):
 
     monkeypatch.setenv("REGISTER_IP_LIMIT", "2")
     config.reset()
-    first = [call(*make_event("POST", "/auth/register", body={}, source_ip="198.51.100.1"))[0] for _ in range(3)]
+    first = [invoke("POST", "/auth/register", body={}, source_ip="198.51.100.1").status for _ in range(3)]
     assert first == [400, 400, 429]
     # Another address is not held back by the first one's count, and is counted on its own.
-    second = [call(*make_event("POST", "/auth/register", body={}, source_ip="198.51.100.2"))[0] for _ in range(3)]
+    second = [invoke("POST", "/auth/register", body={}, source_ip="198.51.100.2").status for _ in range(3)]
     assert second == [400, 400, 429]
 
 
@@ -62,7 +64,8 @@ def test_base64_text_not_flagged_as_encoded_is_not_json(table):
 
 
 def test_browser_code_may_read_the_request_id_retry_after_and_replay_headers(table):
-    status, headers, _ = call(*make_event("GET", "/products", headers={"Origin": ALLOWED_ORIGIN}))
+    result = invoke("GET", "/products", headers={"Origin": ALLOWED_ORIGIN})
+    status, headers = result.status, result.headers
     assert status == 200
     assert headers["Access-Control-Allow-Origin"] == ALLOWED_ORIGIN
     exposed = {name.strip() for name in headers["Access-Control-Expose-Headers"].split(",")}
@@ -70,5 +73,5 @@ def test_browser_code_may_read_the_request_id_retry_after_and_replay_headers(tab
 
 
 def test_a_foreign_origin_gets_no_cors_headers_at_all(table):
-    _, headers, _ = call(*make_event("GET", "/products", headers={"Origin": "https://evil.example"}))
+    headers = invoke("GET", "/products", headers={"Origin": "https://evil.example"}).headers
     assert not [name for name in headers if name.lower().startswith("access-control-")]

@@ -473,3 +473,28 @@ def test_a_delivery_record_is_claimed_once_taken_over_only_when_stale_and_releas
     store.notifications.release(other)  # SES failed: the next delivery sends
     assert store.notifications.claim(other, now + 1, now + 1 - 120, now + 3600) == "claimed"
     store.notifications.release(uuid.uuid4().hex)  # nothing to release: no error
+
+
+def test_an_image_is_added_with_one_write_while_fewer_than_the_limit_count(store):
+    from shop.storage.failures import Full, VersionChanged
+
+    pid = a_product(store)["id"]
+    processing = {"status": "processing", "createdAt": "2026-01-01T00:00:00.000Z", "uploadExpiresAt": 1_900_000_000}
+    rejected = {"status": "rejected", "createdAt": processing["createdAt"], "reason": "not_an_image"}
+    with pytest.raises(VersionChanged):  # no image map yet: the first image is a replace
+        store.images.add(pid, "i-0", processing, 2)
+    with pytest.raises(Missing):
+        store.images.add("ghost", "i-0", processing, 2)
+    store.images.replace(pid, {"r-1": rejected, "i-1": processing}, 0)
+    assert store.images.read(pid).counting == {"i-1"}  # a rejected record does not count
+    store.images.add(pid, "i-2", processing, 2)
+    found = store.images.read(pid)
+    assert set(found.images) == {"r-1", "i-1", "i-2"} and found.counting == {"i-1", "i-2"} and found.version == 2
+    with pytest.raises(Full):
+        store.images.add(pid, "i-3", processing, 2)
+    store.images.settle(pid, "i-1", {**rejected, "reason": "too_large"})  # rejected: it stops counting
+    store.images.add(pid, "i-3", processing, 2)
+    store.images.remove(pid, "i-3")  # removed: it stops counting
+    store.images.remove(pid, "i-2")
+    found = store.images.read(pid)
+    assert found.counting == frozenset() and set(found.images) == {"r-1", "i-1"}

@@ -53,6 +53,7 @@ def runner_env(data_dir: pathlib.Path, **overrides: str) -> dict[str, str]:
 @contextmanager
 def running(env: dict[str, str], log: pathlib.Path):
     leak_guard.watch_file(log)
+    leak_guard.watch_file(pathlib.Path(env["LOCAL_DATA_DIR"]) / "server.log")  # the request and job lines
     process = server_process.launch(env, log, timeout=120, module="devtools.runner")
     deadline = time.monotonic() + 30
     while "Ctrl-C stops" not in log.read_text() and time.monotonic() < deadline:
@@ -91,7 +92,7 @@ def moto_run(tmp_path_factory):
 
 
 def banner_admin_password(log: pathlib.Path) -> str:
-    line = next(line for line in log.read_text().splitlines() if line.startswith("Demo admin: "))
+    line = next(line for line in log.read_text().splitlines() if line.startswith("│ Demo admin: "))
     return line.split(" / ", 1)[1].split()[0]
 
 
@@ -118,6 +119,8 @@ def test_data_tokens_and_the_admin_password_survive_a_restart_on_dynamodb_local(
         token = register(url, "keeps@example.com")["token"]
         products = requests.get(f"{url}/products?limit=100", timeout=30).json()["data"]
         first_password = banner_admin_password(first_log)
+        order_id = place_order(url, token, products[0]["id"])
+        assert wait_for_email(url, order_id), "the order's email reached the outbox"
     with running(env | {"PORT": str(free_port())}, second_log) as url:
         output = second_log.read_text()
         assert "Seeded" not in output  # the catalogue is still there
@@ -131,6 +134,8 @@ def test_data_tokens_and_the_admin_password_survive_a_restart_on_dynamodb_local(
         assert "already there, its password set to this one" in output
         assert login(url, "admin@example.com", second_password).status_code == 200
         assert login(url, "admin@example.com", first_password).status_code == 401
+        kept = requests.get(f"{url}/_local/outbox", params={"orderId": order_id}, timeout=30).json()["data"]
+        assert [mail["eventType"] for mail in kept] == ["order.created"]  # the first run's email, kept once
     # FRESH=1 starts empty: the user is gone, the old token no longer verifies.
     with running(env | {"FRESH": "1", "ADMIN_PASSWORD": "Admin-Wins-123"}, tmp_path / "fresh.log") as url:
         assert login(url, "keeps@example.com", PASSWORD).status_code == 401
@@ -138,6 +143,24 @@ def test_data_tokens_and_the_admin_password_survive_a_restart_on_dynamodb_local(
             requests.get(f"{url}/orders", headers={"Authorization": f"Bearer {token}"}, timeout=30).status_code == 401
         )
         assert login(url, "admin@example.com", "Admin-Wins-123").status_code == 200
+        assert requests.get(f"{url}/_local/outbox", timeout=30).json()["data"] == []
+
+
+def place_order(url: str, token: str, product_id: str) -> str:
+    address = {"street": "1 Main St", "city": "Springfield", "state": "IL", "zipCode": "62701", "country": "US"}
+    body = {"items": [{"productId": product_id, "quantity": 1}], "shippingAddress": address}
+    reply = requests.post(f"{url}/orders", json=body, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    assert reply.status_code == 201, reply.text
+    return reply.json()["data"]["id"]
+
+
+def wait_for_email(url: str, order_id: str, seconds: float = 30) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if requests.get(f"{url}/_local/outbox", params={"orderId": order_id}, timeout=30).json()["data"]:
+            return True
+        time.sleep(0.5)
+    return False
 
 
 def assert_private(data: pathlib.Path) -> None:
@@ -180,8 +203,18 @@ def test_make_admin_promotes_a_user_of_the_running_server_in_one_command(moto_ru
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert "is now an admin" in done.stdout
+    assert "is now an admin" in done.stdout and "next sign-in carries the role" in done.stdout
     assert login(url, "promote.me@example.com", PASSWORD).json()["data"]["user"]["role"] == "admin"
+    again = subprocess.run(
+        [sys.executable, "-m", "devtools.admin", "promote", "promote.me@example.com"],
+        env={k: v for k, v in env.items() if k not in ("PORT", "WEB_PORT")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert again.returncode == 0, again.stderr
+    assert "is already an admin" in again.stdout and "now an admin" not in again.stdout
     done = subprocess.run(
         [sys.executable, "-m", "devtools.admin", "promote", "promote.me@example.com"],
         env=env | {"LOCAL_DATA_DIR": str(tmp_path)},  # where no make run runs
@@ -247,7 +280,7 @@ def test_a_change_under_src_reloads_the_workers_within_seconds_and_keeps_the_dat
 
 
 def test_http_level_errors_are_envelopes_with_the_security_headers_and_json_logs(moto_run):
-    log = moto_run.log
+    log = pathlib.Path(moto_run.env["LOCAL_DATA_DIR"]) / "server.log"  # the workers' lines
     secret_path = "/" + secrets.token_hex(12)
     port = int(moto_run.env["PORT"])
     for payload, status in (
@@ -304,6 +337,10 @@ def test_the_storefront_is_served_on_its_own_port_with_spa_fallback(moto_run):
     for path in ("/", "/products/abc", "/orders"):
         reply = requests.get(web + path, timeout=10)
         assert reply.status_code == 200 and "<title>shop</title>" in reply.text
+    # one build for any PORT: the site learns this run's API from config.json (web/src/config.ts)
+    config = requests.get(f"{web}/config.json", timeout=10)
+    assert config.status_code == 200 and config.json() == {"apiUrl": moto_run.url}
+    assert config.headers["Content-Type"] == "application/json" and config.headers["Cache-Control"] == "no-store"
     escaped = raw(int(env["WEB_PORT"]), b"GET /../secret.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     assert b"outside" not in escaped
     assert b"<title>shop</title>" in escaped or b" 404 " in escaped.split(b"\r\n")[0]
@@ -382,3 +419,32 @@ def test_a_posted_jpeg_is_two_webps_from_the_workers_within_five_seconds(moto_ru
         assert served.status_code == 200 and served.headers["Content-Type"] == "image/webp"
         assert images[0]["urls"][size].startswith(f"{url}/media/")
         assert Image.open(io.BytesIO(served.content)).size == (width, width * 3 // 4)
+
+
+def test_the_banner_ends_with_the_admin_in_a_box_and_request_logs_go_to_server_log(moto_run):
+    assert requests.get(f"{moto_run.url}/products?limit=1", timeout=10).status_code == 200
+    time.sleep(0.2)
+    console = moto_run.log.read_text()
+    banner = console.split("Editing a file under src/ reloads the workers.", 1)[1].splitlines()
+    assert banner[1].startswith("┌") and banner[2].startswith("│ Demo admin: admin@example.com / ")
+    assert banner[-1].startswith("└") or "Stopped." not in console  # nothing after the box but the stop
+    assert "Request logs: " in console and "server.log (LOG_TO_CONSOLE=1 shows them here)" in console
+    assert "-> getProduct" not in console  # the route table is `make routes`, not the banner
+    server_log = (pathlib.Path(moto_run.env["LOCAL_DATA_DIR"]) / "server.log").read_text()
+    requests_logged = [json.loads(line) for line in server_log.splitlines() if '"message":"request"' in line]
+    assert any(entry["route"] == "/products" for entry in requests_logged)
+    assert '"message":"request"' not in console
+
+
+def test_routes_prints_the_route_table_aligned_on_the_longest_path():
+    done = subprocess.run(
+        [sys.executable, "-m", "devtools.runner", "--routes"],
+        env={"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT / "src")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    lines = done.stdout.splitlines()
+    assert any(line.split() == ["GET", "/products/{id}", "->", "getProduct"] for line in lines)
+    assert len({line.index("->") for line in lines}) == 1  # one column, however long a path

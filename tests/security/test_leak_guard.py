@@ -12,7 +12,7 @@ PLANTED = """
 import json
 
 from shop import passwords, tokens
-from shop.edge import logger
+from shop.log import logger
 from tests.apigw import invoke
 
 

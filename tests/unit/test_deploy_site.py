@@ -3,6 +3,8 @@ invalidation, and the stack outputs it reads."""
 
 from __future__ import annotations
 
+import json
+
 import boto3
 from moto import mock_aws
 
@@ -85,8 +87,8 @@ def test_main_builds_for_the_stacks_api_uploads_and_invalidates(tmp_path, monkey
     monkeypatch.setattr(deploy_site, "stack_outputs", lambda name, client: outputs if name == "shop-api-dev" else {})
     built = {}
 
-    def fake_build(api_url, out_dir):  # npm itself is exercised by make web
-        built["api"] = api_url
+    def fake_build(out_dir):  # npm itself is exercised by make web
+        built["out"] = out_dir
         dist = _dist(tmp_path)
         out_dir.mkdir(parents=True, exist_ok=True)
         for path in dist.rglob("*"):
@@ -98,10 +100,15 @@ def test_main_builds_for_the_stacks_api_uploads_and_invalidates(tmp_path, monkey
     monkeypatch.setattr(deploy_site, "build", fake_build)
     monkeypatch.setattr(deploy_site, "ROOT", tmp_path)
     assert deploy_site.main(["--stage", "dev"]) == 0
-    assert built["api"] == "https://api.example/dev"
+    assert built["out"] == tmp_path / ".build" / "site"
     assert s3.head_object(Bucket="site-bucket", Key="index.html")["CacheControl"] == "no-cache"
+    # the one build learns the stage's API from config.json, never cached (a redeploy may move it)
+    config = s3.get_object(Bucket="site-bucket", Key="config.json")
+    assert json.loads(config["Body"].read()) == {"apiUrl": "https://api.example/dev"}
+    assert config["CacheControl"] == "no-cache"
+    assert config["ContentType"] == "application/json; charset=utf-8"
     assert cloudfront.list_invalidations(DistributionId=distribution)["InvalidationList"]["Quantity"] == 1
-    assert "Uploaded 3 files to s3://site-bucket" in capsys.readouterr().out
+    assert "Uploaded 4 files to s3://site-bucket" in capsys.readouterr().out
 
 
 def test_main_refuses_a_stack_without_the_site_outputs(monkeypatch, capsys):

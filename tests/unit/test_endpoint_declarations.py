@@ -97,7 +97,7 @@ def test_an_operation_without_body_or_query_takes_a_bodyless_get():
 
 def test_the_handler_carries_its_declaration_for_the_openapi_document():
     handler, _, declaration = declared_with_schemas()
-    # devtools.openapi.describe reads a route's operation from here.
+    # devtools.routes.declared reads a route's operation from here.
     assert handler.operation == Operation(**declaration)
 
 

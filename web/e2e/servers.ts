@@ -1,9 +1,11 @@
-// Starts what `make run` starts, on free loopback ports: the API (python -m devtools.local_server,
-// its demo data and admin) and the storefront built for that API, served with SPA fallback on
-// its own origin. The tests get the addresses through vitest's provide/inject.
+// Starts what `make run` starts, on free loopback ports: the API (python -m devtools.runner, its
+// demo data and admin) and ONE production build of the storefront, which names no API: it is
+// served twice, by a Vite preview with the deployed headers and a config.json written beside
+// it (as `make deploy` does), and by the runner itself on its WEB_PORT (which answers
+// config.json for its own API). The tests get the addresses through vitest's provide/inject.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createWriteStream, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,6 +19,8 @@ export const WORK = path.join(WEB, ".e2e");
 export interface Servers {
   apiUrl: string;
   siteUrl: string;
+  /** The same build as `make run` serves it: the runner's own storefront port. */
+  runSiteUrl: string;
   adminEmail: string;
   adminPassword: string;
 }
@@ -83,6 +87,23 @@ export default async function setup(project: TestProject) {
   const python = process.env.SHOP_PYTHON || path.join(ROOT, ".venv", "bin", "python");
   if (!existsSync(python)) throw new Error(`no Python at ${python}: run make .venv/.deps-installed, or set SHOP_PYTHON`);
 
+  // One build, before the runner starts (it serves WEB_DIST on WEB_PORT when index.html is
+  // there). Vitest runs with NODE_ENV=test, which would give React's development build: the
+  // site under test is the production one, exactly as `make web` builds it, with no API in it.
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = "production";
+  const outDir = path.join(WORK, "dist");
+  try {
+    await build({ root: WEB, mode: "production", configFile: path.join(WEB, "vite.config.ts"), logLevel: "warn", build: { outDir, emptyOutDir: true } });
+  } finally {
+    process.env.NODE_ENV = nodeEnv;
+  }
+  // What `make deploy` uploads beside the build (devtools/site_config.py); the runner answers
+  // its own instead of this file.
+  writeFileSync(path.join(outDir, "config.json"), JSON.stringify({ apiUrl }));
+  const runWebPort = await freePort();
+  const runSiteUrl = `http://127.0.0.1:${runWebPort}`;
+
   // What `make run` starts: the supervisor (devtools.runner: background jobs, local routes such
   // as the outbox and the media endpoints, the workers) where the repository has it, else the
   // one-process local server.
@@ -98,16 +119,16 @@ export default async function setup(project: TestProject) {
       ADMIN_EMAIL: "admin@example.com",
       ADMIN_PASSWORD: adminPassword,
       BCRYPT_ROUNDS: "4",
-      // The site's origin only: the CORS test checks that another one is refused.
-      CORS_ALLOWED_ORIGINS: siteUrl,
+      // The two sites' origins only: the CORS test checks that another one is refused.
+      CORS_ALLOWED_ORIGINS: `${siteUrl},${runSiteUrl}`,
       // Every browser here comes from 127.0.0.1; the per-address limits have their own tests.
       REGISTER_IP_LIMIT: "100000",
       LOGIN_IP_LIMIT: "100000",
       TABLE_NAME: "shop-e2e",
-      // The runner's own storefront port is not used (this run serves its build with the
-      // deployed headers), and its data is thrown away.
-      WEB_PORT: String(await freePort()),
-      WEB_DIST: path.join(WORK, "dist"),
+      // The runner serves the same build on its own storefront port (runtime-config.e2e.ts);
+      // its data is thrown away.
+      WEB_PORT: String(runWebPort),
+      WEB_DIST: outDir,
       FRESH: "1",
       LOCAL_DATA_DIR: path.join(WORK, "local"),
     },
@@ -116,18 +137,6 @@ export default async function setup(project: TestProject) {
   api.stdout?.pipe(log);
   api.stderr?.pipe(log);
 
-  // The site is built for this run's API address, as the deployed one is for its API.
-  // Vitest runs with NODE_ENV=test, which would give React's development build: the site
-  // under test is the production one, exactly as `make web` builds it.
-  process.env.SHOP_API_URL = apiUrl;
-  const nodeEnv = process.env.NODE_ENV;
-  process.env.NODE_ENV = "production";
-  const outDir = path.join(WORK, "dist");
-  try {
-    await build({ root: WEB, mode: "production", configFile: path.join(WEB, "vite.config.ts"), logLevel: "warn", build: { outDir, emptyOutDir: true } });
-  } finally {
-    process.env.NODE_ENV = nodeEnv;
-  }
   site = await preview({
     root: WEB,
     configFile: path.join(WEB, "vite.config.ts"),
@@ -143,8 +152,19 @@ export default async function setup(project: TestProject) {
       headers: { "Content-Security-Policy": deployedCsp(apiUrl), "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff" },
     },
   });
-  await waitForHealth(apiUrl, api, 90_000);
-  project.provide("servers", { apiUrl, siteUrl, adminEmail: "admin@example.com", adminPassword });
+  try {
+    // DynamoDB Local, the jobs and the workers start in about 20 s, but far slower on a busy machine.
+    await waitForHealth(apiUrl, api, 180_000);
+  } catch (error) {
+    // No teardown runs for a setup that failed: stop what was started (the runner stops its parts).
+    await site?.close();
+    if (api.exitCode === null) {
+      api.kill("SIGINT");
+      await new Promise((resolve) => api!.once("exit", resolve));
+    }
+    throw error;
+  }
+  project.provide("servers", { apiUrl, siteUrl, runSiteUrl, adminEmail: "admin@example.com", adminPassword });
 
   return async () => {
     await site?.close();

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { api, API_URL, ApiError, money } from "./api";
+import { api, ApiError, money } from "./api";
+import { apiUrl } from "./config";
 import { getSession, reloadSession, signIn, signOut } from "./session";
 import { fail, fakeApi, ok } from "./test-utils";
 
@@ -18,7 +19,7 @@ describe("the API client", () => {
     signIn(SESSION);
     const order = await api.order("o1");
     expect(order).toEqual({ id: "o1", status: "pending" });
-    expect(calls[0].url.origin + calls[0].url.pathname).toBe(`${API_URL}/orders/o1`);
+    expect(calls[0].url.origin + calls[0].url.pathname).toBe(`${apiUrl()}/orders/o1`);
     expect((calls[0].init.headers as Record<string, string>).Authorization).toBe("Bearer tok-123");
   });
 

@@ -1,6 +1,5 @@
+import { apiUrl } from "./config";
 import { getSession, signOut, type Session } from "./session";
-
-export const API_URL: string = __API_URL__;
 
 /** An error response of the API (or a failure to reach it), with the message to show. */
 export class ApiError extends Error {
@@ -77,9 +76,25 @@ export interface Order {
   totalAmount: number;
   shippingAddress: Address;
   statusHistory?: { status: OrderStatus; at: string; by?: string }[];
-  payment?: { status: string; amount?: number; currency?: string; provider?: string; reference?: string; paidAt?: string };
+  payment?: {
+    status: string;
+    amount?: number;
+    currency?: string;
+    provider?: string;
+    reference?: string;
+    paidAt?: string;
+    refundedAmount?: number;
+  };
+  /** Set when an admin ships it with tracking (API.md, "Shipping details"). */
+  tracking?: Tracking;
   createdAt: string;
   updatedAt: string;
+}
+
+export interface Tracking {
+  carrier: string;
+  number: string;
+  url?: string;
 }
 
 export interface ImageUpload {
@@ -92,7 +107,8 @@ interface RequestOptions {
   body?: unknown;
   headers?: Record<string, string>;
   query?: Record<string, string | number | boolean | null | undefined>;
-  /** Aborting it cancels the request; the promise then rejects with the fetch's AbortError. */
+  /** Aborts the request (a list that moved on, a search typed further); the promise then
+   * rejects with the fetch's AbortError. */
   signal?: AbortSignal;
 }
 
@@ -101,7 +117,7 @@ async function call<T>(
   path: string,
   options: RequestOptions = {},
 ): Promise<{ data: T; nextCursor: string | null; envelope: Record<string, unknown> }> {
-  const url = new URL(API_URL + path);
+  const url = new URL(apiUrl() + path);
   for (const [name, value] of Object.entries(options.query ?? {})) {
     if (value !== undefined && value !== null && value !== "") url.searchParams.set(name, String(value));
   }
@@ -118,7 +134,7 @@ async function call<T>(
       signal: options.signal,
     });
   } catch (failure) {
-    if (options.signal?.aborted) throw failure; // cancelled by the caller: not an error to show
+    if (options.signal?.aborted) throw failure; // asked for: nobody waits for this answer
     throw new ApiError("The shop cannot be reached right now. Check your connection and try again.", 0, "NETWORK_ERROR");
   }
   let payload: {
@@ -153,8 +169,8 @@ async function one<T>(method: string, path: string, options?: RequestOptions): P
   return (await call<T>(method, path, options)).data;
 }
 
-async function page<T>(path: string, query: RequestOptions["query"]): Promise<Page<T>> {
-  const { data, nextCursor } = await call<T[]>("GET", path, { query });
+async function page<T>(path: string, query: RequestOptions["query"], signal?: AbortSignal): Promise<Page<T>> {
+  const { data, nextCursor } = await call<T[]>("GET", path, { query, signal });
   return { items: data, nextCursor };
 }
 
@@ -202,7 +218,8 @@ export const api = {
   register: (body: { email: string; password: string; name: string }) => one<Session>("POST", "/auth/register", { body }),
   login: (body: { email: string; password: string }) => one<Session>("POST", "/auth/login", { body }),
 
-  products: (query: { category?: string; cursor?: string | null; limit?: number }) => page<Product>("/products", query),
+  products: (query: { category?: string; cursor?: string | null; limit?: number }, signal?: AbortSignal) =>
+    page<Product>("/products", query, signal),
   search,
   categories: () => one<CategoryCount[]>("GET", "/categories"),
   product: (productId: string) => one<Product>("GET", `/products/${id(productId)}`),
@@ -223,10 +240,12 @@ export const api = {
   pay: (orderId: string, paymentMethod: string, idempotencyKey: string) =>
     one<Order>("POST", `/orders/${id(orderId)}/payment`, { body: { paymentMethod }, headers: { "Idempotency-Key": idempotencyKey } }),
 
-  orders: (query: { status?: string; cursor?: string | null; limit?: number }) => page<Order>("/orders", query),
+  orders: (query: { status?: string; cursor?: string | null; limit?: number }, signal?: AbortSignal) =>
+    page<Order>("/orders", query, signal),
   order: (orderId: string) => one<Order>("GET", `/orders/${id(orderId)}`),
   cancelOrder: (orderId: string) => one<Order>("POST", `/orders/${id(orderId)}/cancel`),
-  moveOrder: (orderId: string, status: OrderStatus) => one<Order>("PUT", `/orders/${id(orderId)}/status`, { body: { status } }),
+  moveOrder: (orderId: string, status: OrderStatus, tracking?: Tracking) =>
+    one<Order>("PUT", `/orders/${id(orderId)}/status`, { body: tracking ? { status, tracking } : { status } }),
 };
 
 /** A fresh key per attempt: a retried request with the same key never takes stock or money twice. */

@@ -1,5 +1,5 @@
-import { useCallback, useEffect, useState, useSyncExternalStore } from "react";
-import { ApiError } from "./api";
+import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from "react";
+import { ApiError, type Page } from "./api";
 import { getSession, subscribe } from "./session";
 
 export function useSession() {
@@ -41,4 +41,78 @@ export function useLoad<T>(load: () => Promise<T>, key: unknown[]): Loaded<T> {
 export function asApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   return new ApiError(error instanceof Error ? error.message : "Something went wrong.", 0, "CLIENT_ERROR");
+}
+
+export interface PagedList<T> {
+  items: T[];
+  error: ApiError | null;
+  loading: boolean;
+  /** The API gave a cursor: there is a next page. */
+  hasMore: boolean;
+  loadMore: () => void;
+  reload: () => void;
+  /** Local edits to what is shown (a deleted product, a moved order). */
+  update: (change: (items: T[]) => T[]) => void;
+}
+
+/** Every paged list of the site: the first page per `key`, then "Load more" on the API's
+ * cursor. When `key` changes (another tab, another category), on reload and on unmount, the
+ * request in flight is aborted and its answer dropped even if it still arrives: a list never
+ * shows the previous key's items or appends them. */
+export function usePagedList<T>(
+  fetchPage: (cursor: string | null, signal: AbortSignal) => Promise<Page<T>>,
+  key: unknown[],
+): PagedList<T> {
+  const [state, setState] = useState<{ items: T[]; cursor: string | null; error: ApiError | null; loading: boolean }>({
+    items: [],
+    cursor: null,
+    error: null,
+    loading: true,
+  });
+  const [round, setRound] = useState(0);
+  const generation = useRef(0);
+  const inFlight = useRef<AbortController | null>(null);
+  const fetchRef = useRef(fetchPage);
+  fetchRef.current = fetchPage;
+
+  const request = useCallback((cursor: string | null) => {
+    inFlight.current?.abort();
+    const controller = new AbortController();
+    inFlight.current = controller;
+    const mine = generation.current;
+    setState((previous) => ({ ...previous, loading: true, error: null }));
+    fetchRef.current(cursor, controller.signal).then(
+      (page) => {
+        if (mine !== generation.current || controller.signal.aborted) return; // a stale answer
+        setState((previous) => ({
+          items: cursor ? [...previous.items, ...page.items] : page.items,
+          cursor: page.nextCursor,
+          error: null,
+          loading: false,
+        }));
+      },
+      (failure) => {
+        if (mine !== generation.current || controller.signal.aborted) return;
+        setState((previous) => ({ ...previous, error: asApiError(failure), loading: false }));
+      },
+    );
+  }, []);
+
+  useEffect(() => {
+    generation.current += 1;
+    setState({ items: [], cursor: null, error: null, loading: true });
+    request(null);
+    return () => {
+      generation.current += 1;
+      inFlight.current?.abort();
+    };
+  }, [...key, round]); // the caller names what the list depends on
+
+  const cursor = state.cursor;
+  const loadMore = useCallback(() => {
+    if (cursor) request(cursor);
+  }, [cursor, request]);
+  const reload = useCallback(() => setRound((n) => n + 1), []);
+  const update = useCallback((change: (items: T[]) => T[]) => setState((previous) => ({ ...previous, items: change(previous.items) })), []);
+  return { items: state.items, error: state.error, loading: state.loading, hasMore: Boolean(cursor), loadMore, reload, update };
 }

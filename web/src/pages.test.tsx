@@ -8,7 +8,8 @@ import { Checkout } from "./pages/Checkout";
 import { Payment } from "./pages/Payment";
 import { safeNext } from "./pages/Auth";
 import { Catalogue } from "./pages/Catalogue";
-import { toBody } from "./admin/ProductForm";
+import { ProductPage } from "./pages/ProductPage";
+import ProductForm, { parsePrice, toBody } from "./admin/ProductForm";
 import { match } from "./router";
 import { signIn, signOut } from "./session";
 import { fail, fakeApi, ok } from "./test-utils";
@@ -82,6 +83,29 @@ describe("the catalogue", () => {
   });
 });
 
+describe("catalogue cards", () => {
+  test("show the first picture's thumb, lazily, in a fixed box; a product without one gets the placeholder", async () => {
+    const image = (id: string) => ({ id, urls: { thumb: `https://media.test/${id}-thumb.webp`, large: `https://media.test/${id}.webp` }, width: 1280, height: 960 });
+    fakeApi({
+      "GET /products": ok(
+        [
+          { id: "a", name: "Pictured", price: 1, category: "Books", stock: 1, images: [image("i1"), image("i2")] },
+          { id: "b", name: "Plain", price: 2, category: "Books", stock: 1, images: [] },
+        ],
+        { nextCursor: null },
+      ),
+    });
+    render(<Catalogue category="" />);
+    const cards = await screen.findAllByRole("listitem");
+    const picture = cards[0].querySelector(".thumb img")!;
+    expect(picture.getAttribute("src")).toBe("https://media.test/i1-thumb.webp");
+    expect(picture.getAttribute("loading")).toBe("lazy");
+    expect([picture.getAttribute("width"), picture.getAttribute("height")]).toEqual(["320", "240"]);
+    expect(cards[1].querySelector(".thumb img")).toBeNull();
+    expect(cards[1].querySelector(".thumb .placeholder")).not.toBeNull();
+  });
+});
+
 describe("the cart", () => {
   test("shows each line's status, the server's total, and blocks checkout while a line is not ok", async () => {
     fakeApi({ "GET /cart": ok(CART) });
@@ -119,13 +143,67 @@ describe("the cart", () => {
   test("the API's refusal of a quantity is shown", async () => {
     fakeApi({
       "GET /cart": ok({ items: [CART.items[0]], totalAmount: 8.5, itemCount: 2 }),
+      "PUT /cart/items/p1": fail(400, "Request validation failed", "VALIDATION_ERROR", { quantity: ["Must be at most 1000."] }),
+    });
+    render(<CartPage />);
+    const input = await screen.findByLabelText("Quantity of Green Tea");
+    await userEvent.clear(input);
+    await userEvent.type(input, "1001{Enter}");
+    expect((await screen.findByRole("alert")).textContent).toContain("quantity: Must be at most 1000.");
+    await waitFor(() => expect((screen.getByLabelText("Quantity of Green Tea") as HTMLInputElement).value).toBe("2"));
+  });
+
+  test("more than in stock: the product by name with the units left, the line set to them", async () => {
+    const calls = fakeApi({
+      "GET /cart": ok({ items: [CART.items[0]], totalAmount: 8.5, itemCount: 2 }),
+      "GET /products/p1": ok({ id: "p1", name: "Green Tea", price: 4.25, category: "Tea", stock: 3 }),
+      "PUT /cart/items/p1": (init) =>
+        JSON.parse(init.body as string).quantity > 3
+          ? fail(409, "Not enough stock", "OUT_OF_STOCK", { quantity: ["Only 3 of p1 left in stock."] })
+          : ok({ items: [{ ...CART.items[0], quantity: 3, lineTotal: 12.75 }], totalAmount: 12.75, itemCount: 3 }),
+    });
+    render(<CartPage />);
+    const input = await screen.findByLabelText("Quantity of Green Tea");
+    await userEvent.clear(input);
+    await userEvent.type(input, "999{Enter}");
+    expect((await screen.findByRole("alert")).textContent).toBe("Only 3 of Green Tea left in stock: your cart now holds 3.");
+    await waitFor(() => expect((screen.getByLabelText("Quantity of Green Tea") as HTMLInputElement).value).toBe("3"));
+    expect(screen.getByText(/items, total/).textContent).toBe("3 items, total $12.75");
+    expect(calls.filter((c) => c.method === "PUT").map((c) => JSON.parse(c.init.body as string).quantity)).toEqual([999, 3]);
+  });
+
+  test("none left: said by name, and the box shows the cart's quantity again", async () => {
+    fakeApi({
+      "GET /cart": ok({ items: [CART.items[0]], totalAmount: 8.5, itemCount: 2 }),
+      "GET /products/p1": ok({ id: "p1", name: "Green Tea", price: 4.25, category: "Tea", stock: 0 }),
       "PUT /cart/items/p1": fail(409, "Not enough stock", "OUT_OF_STOCK"),
     });
     render(<CartPage />);
     const input = await screen.findByLabelText("Quantity of Green Tea");
     await userEvent.clear(input);
-    await userEvent.type(input, "99{Enter}");
-    expect((await screen.findByRole("alert")).textContent).toContain("Not enough stock");
+    await userEvent.type(input, "999{Enter}");
+    expect((await screen.findByRole("alert")).textContent).toBe("Green Tea is out of stock.");
+    await waitFor(() => expect((screen.getByLabelText("Quantity of Green Tea") as HTMLInputElement).value).toBe("2"));
+    expect(screen.getByText(/items, total/).textContent).toBe("2 items, total $8.50");
+  });
+});
+
+describe("the product page", () => {
+  test("adding more than in stock names the product with the units left and sets the box to what fits", async () => {
+    const product = { id: "p1", name: "Green Tea", price: 4.25, category: "Tea", stock: 3, images: [], createdAt: "", updatedAt: "" };
+    const calls = fakeApi({
+      "GET /products/p1": ok(product),
+      "GET /cart": ok({ items: [{ ...CART.items[0], quantity: 2 }], totalAmount: 8.5, itemCount: 2 }),
+      "PUT /cart/items/p1": fail(409, "Not enough stock", "OUT_OF_STOCK", { quantity: ["Only 3 of p1 left in stock."] }),
+    });
+    render(<ProductPage productId="p1" />);
+    const box = (await screen.findByLabelText("Quantity")) as HTMLInputElement;
+    await userEvent.clear(box);
+    await userEvent.type(box, "5");
+    await userEvent.click(screen.getByRole("button", { name: "Add to cart" }));
+    expect((await screen.findByRole("alert")).textContent).toBe("Only 3 of Green Tea left in stock (2 already in your cart).");
+    expect(box.value).toBe("1");
+    expect(JSON.parse(calls.find((c) => c.method === "PUT")!.init.body as string)).toEqual({ quantity: 7 });
   });
 });
 
@@ -195,6 +273,42 @@ describe("payment", () => {
     await userEvent.click(screen.getByRole("button", { name: /^Pay/ }));
     await waitFor(() => expect(window.location.pathname + window.location.search).toBe("/orders/o1?paid=1"));
     expect(methods).toEqual(["pm_card_chargeDeclined", "pm_card_visa"]);
+  });
+});
+
+describe("the admin's product form", () => {
+  const PRODUCT = { id: "p9", name: "Can", price: 12.5, category: "Garden", stock: 7, images: [], createdAt: "", updatedAt: "" };
+
+  test("a price with a decimal comma or dot is the same number; nonsense is never sent", async () => {
+    expect([parsePrice("39,90"), parsePrice("39.90"), parsePrice(" 39 "), parsePrice("1 234,5")]).toEqual([39.9, 39.9, 39, 1234.5]);
+    expect([parsePrice(""), parsePrice("12.345"), parsePrice("1,2,3"), parsePrice("-4"), parsePrice("4e2"), parsePrice("abc")]).toEqual([null, null, null, null, null, null]);
+    const calls = fakeApi({ "GET /products/p9": ok(PRODUCT), "PUT /products/p9": (init) => ok({ ...PRODUCT, ...JSON.parse(init.body as string) }) });
+    render(<ProductForm productId="p9" />);
+    const price = await screen.findByLabelText("Price");
+    await userEvent.clear(price);
+    await userEvent.type(price, "12,3x");
+    await userEvent.click(screen.getByRole("button", { name: "Save changes" }));
+    expect((await screen.findByRole("alert")).textContent).toContain("price: Enter a price such as 39.90 or 39,90.");
+    expect(calls.filter((c) => c.method === "PUT")).toHaveLength(0);
+    await userEvent.clear(price);
+    await userEvent.type(price, "39,90");
+    await userEvent.click(screen.getByRole("button", { name: "Save changes" }));
+    await screen.findByText("Saved.");
+    expect(JSON.parse(calls.find((c) => c.method === "PUT")!.init.body as string)).toEqual({ price: 39.9 });
+  });
+
+  test("the created and saved notices go at the next action", async () => {
+    window.history.replaceState(null, "", "/admin/products/p9?created=1");
+    fakeApi({ "GET /products/p9": ok(PRODUCT), "PUT /products/p9": (init) => ok({ ...PRODUCT, ...JSON.parse(init.body as string) }) });
+    render(<ProductForm productId="p9" />);
+    await screen.findByText(/Product created/);
+    await userEvent.type(screen.getByLabelText("Name"), "s");
+    expect(screen.queryByText(/Product created/)).toBeNull();
+    expect(window.location.search).toBe(""); // nor again on reload
+    await userEvent.click(screen.getByRole("button", { name: "Save changes" }));
+    await screen.findByText("Saved.");
+    await userEvent.type(screen.getByLabelText("Stock"), "1");
+    expect(screen.queryByText("Saved.")).toBeNull();
   });
 });
 

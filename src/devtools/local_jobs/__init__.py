@@ -7,6 +7,7 @@ Every module in this package is a job (CONTRIBUTING.md, "Local server: jobs and 
                                           # workers accept requests (and again after a reload)
     def interval_seconds() -> float: ...  # pause between ticks
     def tick() -> None: ...               # one idempotent round of work
+    def drain(seconds: float) -> None: ... # optional; at the stop, finish what is in flight
 
 `make run` runs them in one dedicated process (`python -m devtools.local_jobs`), the
 in-process server (`python -m devtools.local_server`) in threads of its own process. A tick
@@ -26,6 +27,7 @@ import time
 from types import ModuleType
 
 READY_LINE = "local-jobs: ready"
+DRAIN_SECONDS = 20
 
 
 def discover() -> list[ModuleType]:
@@ -94,6 +96,13 @@ def main() -> int:
     deadline = time.monotonic() + 5
     for thread in threads:
         thread.join(max(0.0, deadline - time.monotonic()))
+    for job in jobs:
+        drain = getattr(job, "drain", None)
+        if drain is not None:
+            try:
+                drain(DRAIN_SECONDS)
+            except Exception as error:
+                _log("ERROR", "job drain failed", job=job.NAME, error=type(error).__name__)
     return 0
 
 

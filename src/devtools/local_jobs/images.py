@@ -128,7 +128,7 @@ def tick() -> None:
 def invoke(event: dict[str, Any]) -> dict[str, Any]:
     """The real handler, imported as the local server imports every function's handler."""
     from devtools import serverless_config
-    from devtools.local_server import LambdaContext, import_handler
+    from devtools.lambda_runtime import LambdaContext, import_handler
 
     function = serverless_config.load()["functions"]["processImage"]
     context = LambdaContext("processImage", str(uuid.uuid4()), timeout_s=int(function.get("timeout", 60)))

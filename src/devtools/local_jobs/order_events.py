@@ -11,7 +11,8 @@ filter policy and raw delivery, and SQS's redrive policy, are theirs, configured
 serverless.yml's resources. Emails stay in moto's SES: GET /_local/outbox shows them.
 
 Where the stream has been read is kept in LOCAL_DATA_DIR, so a restart neither loses
-nor replays changes; a stream it has not seen before is read from its newest record.
+nor replays changes; a stream it has not seen before is read from its newest record
+(the stream reader: _table_stream.py).
 """
 
 from __future__ import annotations
@@ -21,15 +22,16 @@ import json
 import os
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
 from devtools import lambda_events, serverless_config
+from devtools.local_jobs._table_stream import TableStream, streams_client
+from devtools.local_jobs._table_stream import region as _region
 
 NAME = "order-events"
 PUBLISHER = "publishOrderEvents"
 NOTIFIER = "notifyCustomers"
-# As in devtools.local_server.LOCAL_DEFAULTS (make run sets them); for a job run on its own.
+# As in devtools.local_env.LOCAL_DEFAULTS (make run sets them); for a job run on its own.
 DEFAULTS = {
     "EVENTS_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:shop-api-local-events",
     "ORDER_EMAILS_QUEUE": "shop-api-local-order-emails",
@@ -40,8 +42,6 @@ DEFAULTS = {
 # VisibilityTimeout, 150 s), so the retries and the move to the DLQ can be watched.
 RETRY_SECONDS_DEFAULT = "5"
 RECEIVE_ROUNDS = 10  # queue batches per tick at most, so one tick cannot starve the next stream read
-STATE_FILE = "order-events-stream.json"
-SHARDS_REFRESH_SECONDS = 5.0  # DynamoDB rolls a stream's shards over every few hours
 QUEUE_IDLE_POLL_SECONDS = 1.0
 
 _state: dict[str, Any] = {}
@@ -49,10 +49,6 @@ _state: dict[str, Any] = {}
 
 def interval_seconds() -> float:
     return float(os.environ.get("ORDER_EVENTS_POLL_SECONDS", "0.25"))
-
-
-def _region() -> str:
-    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
 
 
 @functools.cache
@@ -63,32 +59,6 @@ def _client(service: str) -> Any:
     # Account-based endpoints (<account>.streams-ddb...) are for AWS; an endpoint variable
     # (AWS_ENDPOINT_URL_DYNAMODB_STREAMS, ...) or moto in this process serves the rest.
     return boto3.client(service, region_name=_region(), config=Config(account_id_endpoint_mode="disabled"))
-
-
-@functools.cache
-def _streams_client() -> Any:
-    import boto3
-    from botocore.config import Config
-
-    # Without its own endpoint variable, the stream is where the table is.
-    endpoint = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB_STREAMS") or os.environ.get("DYNAMODB_ENDPOINT_URL") or None
-    return boto3.client(
-        "dynamodbstreams",
-        region_name=_region(),
-        endpoint_url=endpoint,
-        config=Config(account_id_endpoint_mode="disabled"),
-    )
-
-
-def _dynamodb_client() -> Any:
-    import boto3
-
-    return boto3.client("dynamodb", region_name=_region(), endpoint_url=os.environ.get("DYNAMODB_ENDPOINT_URL") or None)
-
-
-def _state_path() -> Path | None:
-    folder = os.environ.get("LOCAL_DATA_DIR")
-    return Path(folder) / STATE_FILE if folder else None
 
 
 # --- set-up: the topic, the queues, the subscription and the sender, from serverless.yml ---------
@@ -104,7 +74,7 @@ def setup() -> None:
     for name, value in DEFAULTS.items():
         os.environ.setdefault(name, value)
     _client.cache_clear()
-    _streams_client.cache_clear()
+    streams_client.cache_clear()
     sqs, sns = _client("sqs"), _client("sns")
     queue_props = serverless_config.resource("OrderEventsQueue")
     dlq_props = serverless_config.resource("OrderEventsDeadLetterQueue")
@@ -139,134 +109,29 @@ def setup() -> None:
     _client("ses").verify_email_identity(EmailAddress=os.environ["SES_SENDER_ADDRESS"])
     patterns = serverless_config.stream_filter_patterns(PUBLISHER)
     lambda_events.check_filter_patterns(patterns)
-    from shop import config, messaging
+    from shop import config, events_topic, mail
 
     config.reset()
-    messaging.reset()
+    events_topic.reset()
+    mail.reset()
     for function in (PUBLISHER, NOTIFIER):  # imported now: the first event pays no import (a cold start)
         _handler(function)
-    for service in ("sns", "ses"):  # and the handlers' clients exist
-        messaging._client(service, _region())
+    events_topic._sns(_region())  # and the handlers' clients exist
+    mail._ses(_region())
     _state.clear()
-    _state.update(queue_url=queue_url, queue_arn=queue_arn, dlq_url=dlq_url, patterns=patterns, stream=_Stream.open())
-
-
-# --- the stream, read as Lambda's event source mapping reads it ----------------------------------
-
-
-class _Stream:
-    """Every shard of the table's stream, each read in order from where it was left."""
-
-    def __init__(self, client: Any, arn: str, positions: dict[str, str | None], finished: set[str]):
-        self.client, self.arn = client, arn
-        self.positions = positions  # shard -> last sequence number handled (None: none yet)
-        self.finished = finished  # closed shards read to their end
-        self.iterators: dict[str, str] = {}
-        self.shards: list[dict[str, Any]] | None = None
-        self.shards_until = 0.0
-
-    @classmethod
-    def open(cls) -> _Stream:
-        from shop import config
-
-        table = _dynamodb_client().describe_table(TableName=config.settings().table_name)["Table"]
-        arn = table.get("LatestStreamArn")
-        if not arn:
-            raise RuntimeError("the table has no stream: serverless.yml's StreamSpecification was not applied")
-        client = _streams_client()
-        path = _state_path()
-        saved = json.loads(path.read_text()) if path and path.is_file() else {}
-        if saved.get("streamArn") == arn:
-            return cls(client, arn, saved["positions"], set(saved["finished"]))
-        stream = cls(client, arn, {}, set())
-        for shard in stream._shards():  # a stream not seen before: from now on
-            if "EndingSequenceNumber" in shard["SequenceNumberRange"]:
-                stream.finished.add(shard["ShardId"])
-            else:
-                stream.iterators[shard["ShardId"]] = client.get_shard_iterator(
-                    StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="LATEST"
-                )["ShardIterator"]
-                stream.positions[shard["ShardId"]] = None
-        stream.save()
-        return stream
-
-    def _shards(self) -> list[dict[str, Any]]:
-        shards, start = [], None
-        while True:
-            request = {"StreamArn": self.arn, **({"ExclusiveStartShardId": start} if start else {})}
-            description = self.client.describe_stream(**request)["StreamDescription"]
-            shards += description["Shards"]
-            start = description.get("LastEvaluatedShardId")
-            if not start:
-                return shards
-
-    def save(self) -> None:
-        path = _state_path()
-        if path:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            state = {"streamArn": self.arn, "positions": self.positions, "finished": sorted(self.finished)}
-            path.write_text(json.dumps(state))
-
-    def _iterator(self, shard_id: str) -> str:
-        if shard_id not in self.iterators:
-            last = self.positions.get(shard_id)
-            position = (
-                {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": last}
-                if last
-                else {"ShardIteratorType": "TRIM_HORIZON"}
-            )
-            self.iterators[shard_id] = self.client.get_shard_iterator(StreamArn=self.arn, ShardId=shard_id, **position)[
-                "ShardIterator"
-            ]
-        return self.iterators[shard_id]
-
-    def batches(self) -> list[tuple[str, list[dict[str, Any]], bool]]:
-        """(shard, records, shard ended) for every shard with something new; parents first.
-        The shard list is read again every SHARDS_REFRESH_SECONDS, or when a shard ended."""
-        found = []
-        if self.shards is None or time.monotonic() >= self.shards_until:
-            self.shards = self._shards()
-            self.shards_until = time.monotonic() + SHARDS_REFRESH_SECONDS
-        shards = self.shards
-        known = {shard["ShardId"] for shard in shards}
-        for shard in shards:
-            shard_id, parent = shard["ShardId"], shard.get("ParentShardId")
-            if shard_id in self.finished or (parent in known and parent not in self.finished):
-                continue
-            response = self.client.get_records(ShardIterator=self._iterator(shard_id), Limit=100)
-            following = response.get("NextShardIterator")
-            if following:
-                self.iterators[shard_id] = following
-            else:
-                self.iterators.pop(shard_id, None)
-            if response["Records"] or not following:
-                found.append((shard_id, response["Records"], not following))
-            if not following:
-                self.shards = None  # its children are new shards
-        return found
-
-    def handled(self, shard_id: str, last_sequence: str | None, ended: bool) -> None:
-        if last_sequence:
-            self.positions[shard_id] = last_sequence
-        if ended:
-            self.finished.add(shard_id)
-        self.save()
-
-    def retry_from(self, shard_id: str, sequence: str) -> None:
-        """Read the shard again from `sequence`, as Lambda does after a partial batch failure."""
-        self.iterators[shard_id] = self.client.get_shard_iterator(
-            StreamArn=self.arn, ShardId=shard_id, ShardIteratorType="AT_SEQUENCE_NUMBER", SequenceNumber=sequence
-        )["ShardIterator"]
+    _state.update(
+        queue_url=queue_url, queue_arn=queue_arn, dlq_url=dlq_url, patterns=patterns, stream=TableStream.open()
+    )
 
 
 def _handler(function: str) -> Any:
-    from devtools.local_server import import_handler
+    from devtools.lambda_runtime import import_handler
 
     return import_handler(serverless_config.load()["functions"][function]["handler"])
 
 
 def _invoke(function: str, event: dict[str, Any]) -> dict[str, Any]:
-    from devtools.local_server import LambdaContext
+    from devtools.lambda_runtime import LambdaContext
 
     timeout = int(serverless_config.load()["functions"][function].get("timeout", 10))
     return _handler(function)(event, LambdaContext(function, str(uuid.uuid4()), timeout)) or {}
@@ -274,7 +139,7 @@ def _invoke(function: str, event: dict[str, Any]) -> dict[str, Any]:
 
 def deliver_stream() -> int:
     """Run the publisher on every new stream record of the table; returns how many it saw."""
-    stream: _Stream = _state["stream"]
+    stream: TableStream = _state["stream"]
     seen = 0
     for shard_id, records, ended in stream.batches():
         batch = [lambda_events.stream_record(r, stream.arn, _region()) for r in records]
@@ -330,3 +195,21 @@ def tick() -> None:
     if published or time.monotonic() >= _state.get("queue_poll_at", 0.0):
         deliver_queue()
         _state["queue_poll_at"] = time.monotonic() + QUEUE_IDLE_POLL_SECONDS
+
+
+def drain(seconds: float) -> None:
+    """At make run's stop: what the stream and the queue still hold is delivered first, bounded
+    by `seconds`. The local queue lives in memory (SQS keeps it on AWS): a message left in it
+    at the stop would be an email lost across a restart."""
+    if not _state:
+        return
+    deadline = time.monotonic() + seconds
+    sqs = _client("sqs")
+    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    while time.monotonic() < deadline:
+        deliver_stream()
+        deliver_queue()
+        counts = sqs.get_queue_attributes(QueueUrl=_state["queue_url"], AttributeNames=names)["Attributes"]
+        if not any(int(counts.get(name, "0")) for name in names):
+            return
+        time.sleep(0.25)

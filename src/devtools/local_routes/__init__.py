@@ -43,5 +43,15 @@ def dispatch(request: Request) -> Response | None:
     path = request.path
     for prefix, handle in table():
         if path == prefix or path.startswith(prefix + "/"):
-            return handle(request)
+            return with_security_headers(handle(request))
     return None
+
+
+def with_security_headers(response: Response) -> Response:
+    """The API's security headers (shop.envelope.SECURITY_HEADERS) on a local answer, where the
+    route has not set its own (the media's caching and CSP)."""
+    from shop.envelope import SECURITY_HEADERS
+
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response

@@ -6,6 +6,10 @@ AWS_ENDPOINT_URL_SES (`/moto-api/data.json`, so it works from any process), or d
 when moto runs in this process (the tests). Each is parsed back from its MIME source:
   200 {"success": true, "data": [{to, subject, text, orderId, eventType, sentAt}, ...]}
 `?to=` and `?orderId=` narrow the list.
+
+moto keeps them in memory only, so `make run` keeps them across a restart as it keeps the table:
+at its stop, `keep()` adds the messages of that run to LOCAL_DATA_DIR/outbox.json, which this
+route reads before the live ones (`make reset` and FRESH=1 clear it).
 """
 
 from __future__ import annotations
@@ -23,8 +27,38 @@ from werkzeug.wrappers import Request, Response
 PREFIXES = ("/_local/outbox",)
 
 
+KEPT = "outbox.json"
+
+
+def _kept() -> list[str]:
+    folder = os.environ.get("LOCAL_DATA_DIR")
+    path = os.path.join(folder, KEPT) if folder else None
+    if path and os.path.exists(path):
+        with open(path) as kept:
+            return list(json.load(kept))
+    return []
+
+
+def keep(folder: str) -> int:
+    """Add this run's messages to the kept ones (at make run's stop); how many were added."""
+    live = _live_messages()
+    if live:
+        path = os.path.join(folder, KEPT)
+        os.environ.setdefault("LOCAL_DATA_DIR", folder)
+        merged = _kept() + live
+        with open(path + ".tmp", "w") as out:
+            json.dump(merged, out)
+        os.replace(path + ".tmp", path)
+    return len(live)
+
+
 def _raw_messages() -> list[str]:
-    """The MIME source of every message sent through moto's SES, oldest first."""
+    """The MIME source of every message sent, oldest first: the kept runs', then this one's."""
+    return _kept() + _live_messages()
+
+
+def _live_messages() -> list[str]:
+    """The MIME source of every message sent through moto's SES since it started, oldest first."""
     endpoint = os.environ.get("AWS_ENDPOINT_URL_SES") or os.environ.get("AWS_ENDPOINT_URL")
     if endpoint:
         url = endpoint.rstrip("/") + "/moto-api/data.json"

@@ -6,7 +6,7 @@ payment (`payment.status: requires_payment`) and expires unpaid after the paymen
 `Idempotency-Key`, a retry returns the same order (201, `Idempotent-Replayed: true`).
 """
 
-from ..edge import Request, created, endpoint
+from ..edge import Example, Request, created, endpoint
 from ..schemas import CheckoutSchema
 from ..services import checkout
 from ..storage import storage
@@ -24,6 +24,13 @@ from ..storage import storage
         "or its total is not `expectedTotal` (`PRICE_CHANGED`, `details.totalAmount`).",
         422: "The Idempotency-Key was used before for a different request (`IDEMPOTENCY_KEY_REUSED`).",
     },
+    who="signed-in user: the cart becomes a pending order",
+    example=Example(
+        auth="customer",
+        body={"shippingAddress": "<address>"},
+        headers={"Idempotency-Key": "example-checkout"},
+        status=201,
+    ),
 )
 def handler(request: Request):
     order, replayed = checkout.checkout(storage(), request.user, request.data, request.idempotency_key())

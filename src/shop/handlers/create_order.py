@@ -5,7 +5,7 @@ taken and the order written in one transaction. With an `Idempotency-Key`, a ret
 returns the same order (201, `Idempotent-Replayed: true`) and takes stock once.
 """
 
-from ..edge import Request, created, endpoint
+from ..edge import Example, Request, created, endpoint
 from ..schemas import OrderCreateSchema
 from ..services import orders
 from ..storage import storage
@@ -23,6 +23,13 @@ from ..storage import storage
         "(`OUT_OF_STOCK`); `details` names every such line.",
         422: "The Idempotency-Key was used before for a different request (`IDEMPOTENCY_KEY_REUSED`).",
     },
+    who="signed-in user",
+    example=Example(
+        auth="customer",
+        body={"items": [{"productId": "<product>", "quantity": 1}], "shippingAddress": "<address>"},
+        headers={"Idempotency-Key": "example-order"},
+        status=201,
+    ),
 )
 def handler(request: Request):
     order, replayed = orders.create(storage(), request.user, request.data, request.idempotency_key())

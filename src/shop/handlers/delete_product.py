@@ -3,7 +3,7 @@
 Orders keep their own copy of the name and price. The product's image files are deleted too.
 """
 
-from ..edge import Request, endpoint
+from ..edge import Example, Request, endpoint
 from ..errors import ProductNotFound
 from ..services import products
 from ..storage import storage
@@ -15,6 +15,8 @@ from ..storage.media import media
     auth="admin",
     response="DeletedEnvelope",
     errors={404: "No product with this id (`PRODUCT_NOT_FOUND`)."},
+    who="admin",
+    example=Example(auth="admin", ids={"id": "product"}),
 )
 def handler(request: Request):
     return products.delete(storage(), request.path("id"), media)

@@ -11,6 +11,10 @@ from typing import Any
 from ..services import expiry
 from ..storage import storage
 
+# Its row in the generated routes tables (devtools.routes): it has no HTTP route of its own.
+TRIGGER = "no route: EventBridge, every 5 minutes (locally a background job)"
+WHO = "nobody: expires unpaid orders"
+
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return expiry.scheduled(storage(), context)

@@ -8,6 +8,10 @@ import os
 from ..edge import Request, endpoint
 from ..errors import MethodNotAllowed
 
+# Its row in the generated routes tables (devtools.routes).
+TRIGGER = "`ANY` on every path above"
+WHO = "CORS preflight (204) and 405 for methods a path lacks"
+
 # The order an Allow header lists methods in, whatever order serverless.yml routes them in.
 METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
@@ -16,7 +20,8 @@ METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 def route_methods() -> dict[str, list[str]]:
     """Each path's methods, derived from serverless.yml's routes at package time
     (deploy/plugins/route-fallback.js), for the Allow header a 405 must carry (RFC 9110)."""
-    return json.loads(os.environ.get("ROUTE_METHODS") or "{}")
+    methods: dict[str, list[str]] = json.loads(os.environ.get("ROUTE_METHODS") or "{}")
+    return methods
 
 
 @endpoint()

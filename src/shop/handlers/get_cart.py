@@ -5,11 +5,16 @@ Names, prices and stock are the catalogue's current ones, joined at read time. A
 known name and price, `lineTotal` 0). `totalAmount` sums the lines that are not unavailable.
 """
 
-from ..edge import Request, endpoint
+from ..edge import Example, Request, endpoint
 from ..services import carts
 from ..storage import storage
 
 
-@endpoint(auth="user", response="CartEnvelope")
+@endpoint(
+    auth="user",
+    response="CartEnvelope",
+    who="signed-in user, own cart (live prices and stock)",
+    example=Example(auth="customer"),
+)
 def handler(request: Request):
     return carts.get(storage(), request.user)

@@ -5,7 +5,7 @@
 `too_large`, `empty_file`, `not_uploaded`, ...).
 """
 
-from ..edge import Request, endpoint
+from ..edge import Example, Request, endpoint
 from ..errors import ProductNotFound
 from ..services import images
 from ..storage import storage
@@ -16,6 +16,8 @@ from ..storage import storage
     not_found=ProductNotFound,
     response="ImageEnvelope",
     errors={404: "No product with this id (`PRODUCT_NOT_FOUND`), or no such image on it (`NOT_FOUND`)."},
+    who="admin: processing, ready or rejected",
+    example=Example(auth="admin", ids={"id": "product", "imageId": "image"}),
 )
 def handler(request: Request):
     return images.get(storage(), request.path("id"), request.path("imageId"))

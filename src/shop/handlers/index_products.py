@@ -14,6 +14,10 @@ from typing import Any
 
 from ..services import search_indexing
 
+# Its row in the generated routes tables (devtools.routes): it has no HTTP route of its own.
+TRIGGER = "no route: the table's stream, product items (docs/SEARCH.md)"
+WHO = "nobody: applies product changes to the search index"
+
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if event.get("rebuild") is True:

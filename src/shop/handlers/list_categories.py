@@ -5,11 +5,11 @@ Categories differing only in case are one (as in `GET /products?category=`). Ans
 the search index, never a Scan of the table.
 """
 
-from ..edge import Request, endpoint
+from ..edge import Example, Request, endpoint
 from ..search import snapshots
 from ..services import search
 
 
-@endpoint(response="CategoryList")
+@endpoint(response="CategoryList", who="anyone: every category with its product count", example=Example())
 def handler(request: Request):
     return search.categories(snapshots.current())

@@ -4,13 +4,19 @@ A customer gets their own orders, optionally only those in `status`. An admin wi
 order in that status; without it, their own. Served by one Query on an index.
 """
 
-from ..edge import Request, endpoint, page
+from ..edge import Example, Request, endpoint, page
 from ..schemas import OrderPageQuerySchema
 from ..services import orders
 from ..storage import storage
 
 
-@endpoint(auth="user", query=OrderPageQuerySchema, response="OrderPage")
+@endpoint(
+    auth="user",
+    query=OrderPageQuerySchema,
+    response="OrderPage",
+    who="signed-in user, own orders; an admin with `status` sees every order in it",
+    example=Example(auth="admin", query={"status": "pending"}),
+)
 def handler(request: Request):
     query = request.params
     result = orders.list_page(storage(), request.user, query["limit"], query.get("cursor"), query.get("status"))

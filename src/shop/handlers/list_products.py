@@ -4,13 +4,13 @@ One DynamoDB Query on an index per page, never a Scan. `category` matches case-i
 Unknown query parameters are ignored.
 """
 
-from ..edge import Request, endpoint, page
+from ..edge import Example, Request, endpoint, page
 from ..schemas import ProductPageQuerySchema
 from ..services import products
 from ..storage import storage
 
 
-@endpoint(query=ProductPageQuerySchema, response="ProductPage")
+@endpoint(query=ProductPageQuerySchema, response="ProductPage", who="anyone", example=Example(query={"limit": "5"}))
 def handler(request: Request):
     query = request.params
     return page(

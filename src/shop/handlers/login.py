@@ -3,7 +3,7 @@
 Unknown email and wrong password get the same 401, in about the same time.
 """
 
-from ..edge import Request, endpoint
+from ..edge import Example, Request, endpoint
 from ..schemas import LoginSchema
 from ..services import auth
 from ..storage import storage
@@ -19,6 +19,8 @@ from ..storage import storage
         "everywhere, unless a login for it succeeded from this address lately; or too many logins from "
         "this address (`TOO_MANY_REQUESTS`); `Retry-After` says when to try again.",
     },
+    who="anyone",
+    example=Example(body={"email": "<customer>", "password": "<password>"}),
 )
 def handler(request: Request):
     return auth.login(storage(), source_ip=request.source_ip, **request.data)

@@ -15,10 +15,14 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from ..edge import logger
-from ..messaging import Mailer
+from ..log import logger
+from ..mail import Mailer
 from ..services import notifications
 from ..storage import storage
+
+# Its row in the generated routes tables (devtools.routes): it has no HTTP route of its own.
+TRIGGER = "no route: the order emails queue (docs/EVENTS.md)"
+WHO = "nobody: emails customers about their orders"
 
 FUNCTION = "notifyCustomers"
 
@@ -48,4 +52,4 @@ def _one(record: SQSRecord) -> str:
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return process_partial_response(event=event, record_handler=_one, processor=processor, context=context)
+    return dict(process_partial_response(event=event, record_handler=_one, processor=processor, context=context))

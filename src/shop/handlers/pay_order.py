@@ -6,7 +6,7 @@ stays `pending`, to be paid with another method. A retry, with the same `Idempot
 the first request, never charges twice.
 """
 
-from ..edge import Request, endpoint, ok
+from ..edge import Example, Request, endpoint, ok
 from ..schemas import PaymentRequestSchema
 from ..services import payments
 from ..storage import storage
@@ -23,6 +23,8 @@ from ..storage import storage
         404: "No such order, or someone else's (`NOT_FOUND`).",
         409: "The order is not pending (`INVALID_TRANSITION`).",
     },
+    who="the order's owner",
+    example=Example(auth="customer", ids={"id": "order"}, body={"paymentMethod": "pm_card_visa"}),
 )
 def handler(request: Request):
     order, replayed = payments.pay(storage(), request.user, request.path("id"), request.data, request.idempotency_key())

@@ -6,7 +6,7 @@ right amount marks it paid; `payment_intent.payment_failed` records the decline.
 handled once per id; the `outcome` says what it did.
 """
 
-from ..edge import Request, endpoint
+from ..edge import Example, Request, endpoint
 from ..services import webhooks
 from ..storage import storage
 
@@ -18,6 +18,8 @@ from ..storage import storage
     errors={
         400: "The signature does not verify (`INVALID_SIGNATURE`), or the body is not an event (`INVALID_JSON`).",
     },
+    who="the payment provider (Stripe's `Stripe-Signature`, no token)",
+    example=Example(body={"id": "evt_example", "type": "charge.refunded", "data": {"object": {}}}),
 )
 def handler(request: Request):
     return webhooks.receive(storage(), request.raw_body(), request.headers.get("stripe-signature"))

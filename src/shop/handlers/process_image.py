@@ -8,17 +8,15 @@ the event.
 
 from __future__ import annotations
 
-import os
 from typing import Any
-
-from aws_lambda_powertools import Logger
 
 from ..services import images
 from ..storage import storage
 from ..storage.media import media
 
-# The services log through the standard logger of this name; Powertools makes its lines JSON.
-Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "shop-api"), use_rfc3339=True)
+# Its row in the generated routes tables (devtools.routes): it has no HTTP route of its own.
+TRIGGER = "S3 `ObjectCreated` on `uploads/` (not HTTP)"
+WHO = "nobody: decodes with Pillow, writes WebP thumb and large"
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

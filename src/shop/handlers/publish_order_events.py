@@ -9,11 +9,15 @@ Lambda retries the batch from it (docs/EVENTS.md).
 from __future__ import annotations
 
 import functools
-import os
 from typing import Any
 
-from ..messaging import Topic
+from .. import config
+from ..events_topic import Topic
 from ..services import order_events
+
+# Its row in the generated routes tables (devtools.routes): it has no HTTP route of its own.
+TRIGGER = "no route: the table's stream (docs/EVENTS.md)"
+WHO = "nobody: publishes order events to SNS"
 
 
 @functools.cache
@@ -22,5 +26,5 @@ def _topic() -> Topic:
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    failed = order_events.publish_records(event.get("Records") or [], _topic(), os.environ.get("CURRENCY", "usd"))
+    failed = order_events.publish_records(event.get("Records") or [], _topic(), config.payment_settings().currency)
     return {"batchItemFailures": [{"itemIdentifier": sequence} for sequence in failed]}

@@ -5,7 +5,7 @@ needs 8 to 72 bytes (UTF-8) with a lower-case letter, an upper-case letter, a di
 that is neither, and must not be a well-known password. Admins are never self-registered.
 """
 
-from ..edge import Request, endpoint
+from ..edge import Example, Request, endpoint
 from ..schemas import RegisterSchema
 from ..services import auth
 from ..storage import storage
@@ -20,6 +20,8 @@ from ..storage import storage
         409: "The email is already registered (`EMAIL_TAKEN`), compared case-insensitively.",
         429: "Too many registrations from this address in the window (`TOO_MANY_REQUESTS`).",
     },
+    who="anyone",
+    example=Example(body={"email": "<email>", "password": "<password>", "name": "New Person"}, status=201),
 )
 def handler(request: Request):
     return auth.register(storage(), **request.data)

@@ -7,12 +7,18 @@ matched as a prefix; ranked by relevance (a name match above a description match
 from the search index, fed by the table's stream: a change shows within seconds.
 """
 
-from ..edge import Request, endpoint
-from ..schemas import SearchQuerySchema
+from ..edge import Example, Request, endpoint, page
+from ..schemas.search import SearchQuerySchema
 from ..search import snapshots
 from ..services import search
 
 
-@endpoint(query=SearchQuerySchema, response="SearchPage")
+@endpoint(
+    query=SearchQuerySchema,
+    response="SearchPage",
+    who="anyone: full text with typos, facets (docs/SEARCH.md)",
+    example=Example(query={"q": "lamp", "limit": "5"}),
+)
 def handler(request: Request):
-    return search.search(snapshots.current(), request.params)
+    found = search.search(snapshots.current(), request.params)
+    return page(found, request.params["limit"], extra={"facets": found.facets, "total": found.total})

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import threading
 
-from . import Charge, Outcome, UnknownPaymentMethod
+from .base import Charge, Outcome, UnknownPaymentMethod
 
 SUCCEEDING = frozenset({"pm_card_visa", "pm_card_mastercard"})
 DECLINING = {

@@ -11,11 +11,12 @@ API (tests/stripe_standin.py) through STRIPE_API_BASE.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import stripe
 
-from . import Charge, Outcome, ProviderUnavailable, UnknownPaymentMethod
+from .base import Charge, Outcome, ProviderUnavailable, UnknownPaymentMethod
 
 # Two calls of at most 2 s to connect and 5 s to read stay inside the function's 20 s timeout;
 # the client's own retry (same idempotency keys) is the retry, not the library's.
@@ -52,7 +53,9 @@ class StripeProvider:
                     "amount": charge.amount_cents,
                     "currency": charge.currency,
                     "metadata": {"orderId": charge.order_id},
-                    "payment_method_types": ["card"],
+                    # Not in stripe 16's typed params (it lists allowed_payment_method_types): sent as
+                    # before; whether the API version still takes it is the payments owner's call.
+                    "payment_method_types": ["card"],  # type: ignore[typeddict-unknown-key]
                 },
                 options={"idempotency_key": f"order-{charge.order_id}"},
             )
@@ -63,7 +66,8 @@ class StripeProvider:
                 options={"idempotency_key": charge.idempotency_key},
             )
         except stripe.CardError as declined:
-            error = (declined.json_body or {}).get("error") or {}
+            body: Any = declined.json_body or {}  # the parsed JSON body Stripe answered
+            error = body.get("error") or {}
             return Outcome(False, intent_id, error.get("decline_code") or declined.code or "card_declined")
         except stripe.InvalidRequestError as invalid:
             if invalid.param == "payment_method" or invalid.code == "resource_missing":
@@ -78,8 +82,14 @@ class StripeProvider:
 
 
 def verify(payload: bytes, header: str | None, secret: str) -> None:
-    """Stripe's own check: t=<unix>,v1=<HMAC-SHA256 of "<t>.<payload>">, at most 300 s old."""
+    """Stripe's own check: t=<unix>,v1=<HMAC-SHA256 of "<t>.<payload>">, at most 300 s old;
+    and, which the library does not check, at most 300 s ahead of this clock."""
     try:
         stripe.WebhookSignature.verify_header(payload, header, secret, tolerance=WEBHOOK_TOLERANCE_SECONDS)
     except (stripe.SignatureVerificationError, UnicodeDecodeError):
         raise SignatureRejected() from None
+    stamps = [item.split("=", 1)[1] for item in (header or "").split(",") if item.strip().startswith("t=")]
+    if not stamps or not stamps[0].strip().isdigit():  # verify_header read one: it cannot be missing
+        raise SignatureRejected()
+    if int(stamps[0]) > time.time() + WEBHOOK_TOLERANCE_SECONDS:
+        raise SignatureRejected()

@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import logging
 import os
 import shutil
 import tarfile
@@ -28,9 +27,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from .. import aws
 from ..config import ConfigError
-from ..deadline import DeadlineReached
 from ..errors import ServiceUnavailable
+from ..log import logger
 from ..storage.media import s3_client
 from .tantivy_index import TantivyIndex
 
@@ -38,8 +38,6 @@ PREFIX = "snapshots/"
 POINTER = "current.json"
 KEPT_VERSIONS = 3  # snapshots kept behind the current one, for readers still downloading them
 LOCK_FILES = (".tantivy-writer.lock", ".tantivy-meta.lock")
-
-_log = logging.getLogger(os.environ.get("POWERTOOLS_SERVICE_NAME", "shop-api"))
 
 
 def snapshot_key(version: int) -> str:
@@ -58,15 +56,10 @@ def s3() -> Any:
     return s3_client()
 
 
-@contextlib.contextmanager
-def _unavailable_on_failure():
-    """S3 failing, unreachable, or the invocation's time running out: a 503 (retry later)."""
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    try:
-        yield
-    except (ClientError, BotoCoreError, DeadlineReached):
-        raise ServiceUnavailable(retry_after=1) from None
+def _unavailable_on_failure() -> contextlib.AbstractContextManager[None]:
+    """S3 failing, unreachable, refusing, or the invocation's time running out: a 503 (retry
+    later), by the shop's one translation of AWS failures (aws.py)."""
+    return aws.translated(refusals=True)
 
 
 def read_pointer() -> dict[str, Any] | None:
@@ -165,7 +158,7 @@ class Reader:
         except ServiceUnavailable:
             if current is None:
                 raise
-            _log.warning("search snapshot check failed", extra={"version": current.version})
+            logger.warning("search snapshot check failed", extra={"version": current.version})
         self.checked_at = time.monotonic()
         return self.loaded  # type: ignore[return-value]
 

@@ -19,12 +19,14 @@ import json
 import os
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from . import MAX_WORDS, PRICE_RANGES, Found, SearchQuery
 
 if TYPE_CHECKING:
     import tantivy
+    from tantivy import Query as _Query  # for casts where a local `tantivy` is the engine
+    from tantivy import TextAnalyzer as _TextAnalyzer
 
 ANALYZER = "shop"
 # field -> weight of a match in it
@@ -48,13 +50,14 @@ def _analyzer(longest: int = MAX_WORD_BYTES) -> tantivy.TextAnalyzer:
     tantivy = engine()
     # Words are runs of letters and digits, lowercased and folded to ASCII ("Café" = "cafe");
     # longer than 40 bytes is no word. The same analyzer splits the user's query.
-    return (
+    built = (
         tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
         .filter(tantivy.Filter.remove_long(longest))
         .filter(tantivy.Filter.lowercase())
         .filter(tantivy.Filter.ascii_fold())
         .build()
     )
+    return cast("_TextAnalyzer", built)
 
 
 @functools.cache
@@ -69,7 +72,7 @@ def schema() -> tantivy.Schema:
     builder.add_integer_field("stock", indexed=True, fast=True)
     builder.add_integer_field("created", indexed=True, fast=True)  # epoch microseconds
     builder.add_bytes_field("doc", stored=True)  # the product as given to upsert, JSON
-    return builder.build()
+    return cast("tantivy.Schema", builder.build())
 
 
 @functools.cache
@@ -113,7 +116,7 @@ def _json_default(value: Any) -> Any:
 
 def document(product: dict[str, Any]) -> tantivy.Document:
     category = str(product.get("category", ""))
-    return engine().Document(
+    made = engine().Document(
         id=str(product["id"]),
         name=str(product.get("name", "")),
         description=str(product.get("description", "")),
@@ -125,6 +128,7 @@ def document(product: dict[str, Any]) -> tantivy.Document:
         created=_created(product),
         doc=json.dumps(product, default=_json_default, separators=(",", ":")).encode(),
     )
+    return cast("tantivy.Document", made)
 
 
 def _word_query(word: str, last: bool) -> tantivy.Query:
@@ -140,7 +144,7 @@ def _word_query(word: str, last: bool) -> tantivy.Query:
         if last:
             prefix = Query.fuzzy_term_query(SCHEMA, field, word, edits, prefix=True)
             clauses.append((Occur.Should, Query.boost_query(prefix, weight)))
-    return Query.boolean_query(clauses)
+    return cast("tantivy.Query", Query.boolean_query(clauses))
 
 
 def build_query(query: SearchQuery) -> tantivy.Query:
@@ -148,7 +152,7 @@ def build_query(query: SearchQuery) -> tantivy.Query:
     tantivy = engine()
     Query, Occur, SCHEMA = tantivy.Query, tantivy.Occur, schema()  # noqa: N806
     if _unmatchable(query.text):
-        return Query.empty_query()
+        return cast("_Query", Query.empty_query())
     found = words(query.text)
     clauses = [(Occur.Must, _word_query(word, i == len(found) - 1)) for i, word in enumerate(found)]
     if query.category is not None:
@@ -159,7 +163,7 @@ def build_query(query: SearchQuery) -> tantivy.Query:
         clauses.append((Occur.Must, Query.range_query(SCHEMA, "price", tantivy.FieldType.Float, low, high)))
     if query.in_stock:
         clauses.append((Occur.Must, Query.range_query(SCHEMA, "stock", tantivy.FieldType.Integer, 1, None)))
-    return Query.boolean_query(clauses) if clauses else Query.all_query()
+    return cast("_Query", Query.boolean_query(clauses) if clauses else Query.all_query())
 
 
 def _aggregations() -> dict[str, Any]:
@@ -224,7 +228,7 @@ class TantivyIndex:
         self.index.reload()
 
     def count(self) -> int:
-        return self.index.searcher().num_docs
+        return int(self.index.searcher().num_docs)
 
     def search(self, query: SearchQuery) -> Found:
         tantivy = engine()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from .. import emails, passwords, tokens
+from .. import config, email_addresses, passwords, tokens
 from ..clock import now_iso
 from ..errors import EmailTaken, InvalidCredentials, NotFound
 from ..storage.failures import AlreadyExists, Missing
@@ -22,6 +22,9 @@ def _session(user: dict[str, Any]) -> dict[str, Any]:
 
 
 def register(store: Storage, email: str, password: str, name: str) -> dict[str, Any]:
+    # The signing secret first (on a cold start, from SSM): an SSM outage is a 503 that wrote
+    # nothing, so the client's retry registers; after the write, issuing the token cannot fail.
+    config.signing_secrets()
     now = now_iso()
     user = {
         "userId": str(uuid.uuid4()),
@@ -54,7 +57,7 @@ def login(store: Storage, email: str, password: str, source_ip: str) -> dict[str
 
 
 def promote_to_admin(store: Storage, email: str) -> dict[str, Any]:
-    user = store.users.find_by_email(emails.normalize_for_lookup(email))
+    user = store.users.find_by_email(email_addresses.normalize_for_lookup(email))
     if user is None:
         raise NotFound(f"No user registered with {email}")
     try:
@@ -66,7 +69,7 @@ def promote_to_admin(store: Storage, email: str) -> dict[str, Any]:
 
 def set_password(store: Storage, email: str, password: str) -> dict[str, Any]:
     """A new password for a registered user (the local server's seeded admin; an operator's tool)."""
-    user = store.users.find_by_email(emails.normalize_for_lookup(email))
+    user = store.users.find_by_email(email_addresses.normalize_for_lookup(email))
     if user is None:
         raise NotFound(f"No user registered with {email}")
     try:

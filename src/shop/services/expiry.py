@@ -16,6 +16,7 @@ from typing import Any
 
 from .. import config, deadline
 from ..clock import iso
+from ..log import logger
 from ..storage.failures import Missing, StatusChanged
 from ..storage.protocol import Storage
 from . import history, orders
@@ -43,8 +44,6 @@ def scheduled(store: Storage, context: Any) -> dict[str, Any]:
         result = sweep(store)
     finally:
         deadline.end(time_limit)
-    from ..edge import logger  # the functions' one JSON logger (Powertools), as every route logs
-
     logger.info("expiry sweep", extra={**result.as_dict(), "more": result.more})
     return result.as_dict()
 

@@ -16,9 +16,9 @@ def entry(status: str, at: str, by: str) -> dict[str, str]:
     return {"status": status, "at": at, "by": by}
 
 
-def _role(by: Any, owner_id: str) -> str:
+def _role(by: Any, owner_id: str | None) -> str:
     if by in ACTORS:
-        return by
+        return str(by)
     # Orders written before `by` held a role carry the actor's user id: the owner, or an admin.
     return CUSTOMER if by == owner_id else ADMIN
 

@@ -3,13 +3,13 @@
 An image is a record on its product: `processing` from the moment an upload is signed,
 then `ready` (with its renditions) or `rejected` (with a reason). At most MAX_IMAGES
 records that count (ready ones, and processing ones whose upload may still arrive) per
-product, enforced by one conditional write of the whole set.
+product, enforced by one conditional write on the size of the set of those ids (concurrent
+uploads do not contend); the whole set is rewritten under a version check only for a product's
+first image, to prune it, or to start counting on an item written before the count existed.
 """
 
 from __future__ import annotations
 
-import logging
-import os
 import time
 import uuid
 from datetime import UTC, datetime
@@ -17,12 +17,13 @@ from typing import Any
 
 from ..clock import now_iso
 from ..errors import NotFound, ProductNotFound, ServiceUnavailable, TooManyImages
+from ..limits import MAX_IMAGE_BYTES
+from ..log import logger
 from ..storage import keys
-from ..storage.failures import Missing, StatusChanged, VersionChanged
+from ..storage.failures import Full, Missing, StatusChanged, VersionChanged
 from ..storage.protocol import Storage
 
 MAX_IMAGES = 10
-MAX_BYTES = 5 * 1024 * 1024
 UPLOAD_SECONDS = 10 * 60
 # An upload still unprocessed this long after its form expired never will be (processImage's
 # timeout and retries have long passed): it stops counting and is pruned.
@@ -30,11 +31,9 @@ ABANDONED_GRACE_SECONDS = 15 * 60
 REJECTED_KEPT = 10  # the newest rejections stay readable; older ones are pruned on the next upload
 WRITE_ATTEMPTS = 5
 
-_log = logging.getLogger(os.environ.get("POWERTOOLS_SERVICE_NAME", "shop-api"))
-
 
 def _abandoned(record: dict[str, Any], now: int) -> bool:
-    return record["status"] == "processing" and now > record["uploadExpiresAt"] + ABANDONED_GRACE_SECONDS
+    return bool(record["status"] == "processing" and now > record["uploadExpiresAt"] + ABANDONED_GRACE_SECONDS)
 
 
 def _ordered(images: dict[str, dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
@@ -58,24 +57,30 @@ def create_upload(store: Storage, media: Any, product_id: str, content_type: str
             raise ProductNotFound()
         now = int(time.time())
         images, dropped = _pruned(found.images, now)
-        if sum(1 for r in images.values() if r["status"] != "rejected") >= MAX_IMAGES:
-            raise TooManyImages(details={"images": [f"A product has at most {MAX_IMAGES} images."]})
+        counting = {i for i, r in images.items() if r["status"] != "rejected"}
+        if len(counting) >= MAX_IMAGES:
+            raise _too_many()
         expires = now + UPLOAD_SECONDS
-        images[image_id] = {
+        record = {
             "status": "processing",
             "createdAt": now_iso(),
             "contentType": content_type,
             "uploadExpiresAt": expires,
         }
         try:
-            store.images.replace(product_id, images, found.version)
+            if dropped or not found.images or found.counting != counting:
+                store.images.replace(product_id, {**images, image_id: record}, found.version)
+            else:
+                store.images.add(product_id, image_id, record, MAX_IMAGES)
         except Missing:
             raise ProductNotFound() from None
+        except Full:
+            raise _too_many() from None
         except VersionChanged:
             continue  # another upload, or a processed image, changed the set: count again
         if dropped:
             media.delete([f for image in dropped for f in keys.image_files(product_id, image)])
-        upload = media.presign_upload(keys.upload(product_id, image_id), content_type, MAX_BYTES, UPLOAD_SECONDS)
+        upload = media.presign_upload(keys.upload(product_id, image_id), content_type, MAX_IMAGE_BYTES, UPLOAD_SECONDS)
         return {
             "imageId": image_id,
             "upload": {"url": upload.url, "fields": upload.fields},
@@ -84,13 +89,17 @@ def create_upload(store: Storage, media: Any, product_id: str, content_type: str
     raise ServiceUnavailable(retry_after=1)
 
 
+def _too_many() -> TooManyImages:
+    return TooManyImages(details={"images": [f"A product has at most {MAX_IMAGES} images."]})
+
+
 def urls(product_id: str, image_id: str, base_url: str) -> dict[str, str]:
     return {size: f"{base_url}/{keys.rendition(product_id, image_id, size)}" for size in keys.RENDITION_SIZES}
 
 
 def present(product: dict[str, Any]) -> dict[str, Any]:
     """A product as clients see it: `images` lists the ready ones in upload order, with absolute URLs."""
-    shown = {k: v for k, v in product.items() if k not in ("images", "imagesVersion")}
+    shown = {k: v for k, v in product.items() if k not in ("images", "imagesVersion", "countingImages")}
     ready = [(i, r) for i, r in _ordered(product.get("images") or {}) if r["status"] == "ready"]
     base_url = _base_url() if ready else ""
     shown["images"] = [
@@ -158,7 +167,7 @@ def process_event(store: Storage, media: Any, records: list[dict[str, Any]]) -> 
         ours = created and (s3.get("bucket") or {}).get("name") == media.bucket
         outcome = process_upload(store, media, key) if ours else "ignored"
         duration = round((time.perf_counter() - started) * 1000, 2)
-        _log.info("upload", extra={"key": key, "outcome": outcome, "durationMs": duration})
+        logger.info("upload", extra={"key": key, "outcome": outcome, "durationMs": duration})
         outcomes.append(outcome)
     return outcomes
 
@@ -180,8 +189,9 @@ def process_upload(store: Storage, media: Any, object_key: str) -> str:
         if record is None:
             media.delete(keys.image_files(product_id, image_id))
         return "stale"
+    refusal: str | None
     try:
-        data = media.read(object_key, MAX_BYTES)
+        data = media.read(object_key, MAX_IMAGE_BYTES)
     except TooLarge:
         data, refusal = None, "too_large"
     else:
@@ -215,4 +225,4 @@ def process_upload(store: Storage, media: Any, object_key: str) -> str:
     except StatusChanged:
         pass  # a concurrent run of the same event settled it first, with the same files
     media.delete([keys.upload(product_id, image_id)])
-    return outcome["status"]
+    return str(outcome["status"])

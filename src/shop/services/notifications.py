@@ -45,7 +45,8 @@ def _checked(event: Any) -> dict[str, Any]:
         ok = False
     if not ok:
         raise UnusableEvent("not a mailed order event")
-    return event
+    checked: dict[str, Any] = event
+    return checked
 
 
 def notify(store: Storage, mailer: Any, event: Any, now: int | None = None) -> str:

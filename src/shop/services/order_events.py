@@ -11,7 +11,10 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from ..edge import logger
+from .. import jsonio
+from ..events_topic import PUBLISH_BATCH_LIMIT
+from ..limits import DEFAULT_CURRENCY
+from ..log import logger
 from ..storage.changes import OrderChange, order_change
 
 CREATED = "order.created"
@@ -25,7 +28,9 @@ ALL = (CREATED, PAID, PAYMENT_FAILED, CANCELLED, EXPIRED, SHIPPED, DELIVERED)
 # The status an order enters -> the event. `pending` is only ever entered on creation.
 ENTERED = {"paid": PAID, "cancelled": CANCELLED, "expired": EXPIRED, "shipped": SHIPPED, "delivered": DELIVERED}
 SCHEMA_VERSION = 1
-PUBLISH_BATCH = 10  # SNS PublishBatch's limit
+# SNS takes 256 KiB in one message and in one PublishBatch, counting each message's body and
+# attributes. A batch over it is refused whole, on every retry: chunk by size as well.
+PUBLISH_BYTES = 256 * 1024
 # uuid5 namespace of event ids: a fixed, arbitrary value (changing it re-sends every email).
 EVENT_NAMESPACE = uuid.UUID("6f0d3a52-5a43-4b0e-9d43-6f7a0c1e2b11")
 
@@ -60,14 +65,14 @@ def _money(value: Any) -> str:
     return f"{value:.2f}" if value is not None else "0.00"
 
 
-def event_of(change: OrderChange, currency: str = "usd") -> dict[str, Any] | None:
+def event_of(change: OrderChange, currency: str = DEFAULT_CURRENCY) -> dict[str, Any] | None:
     """The event (the SNS message body) a change is: the order's summary, no address, no
     payment secrets (only the payment's status and decline reason)."""
     kind = event_type(change)
     if kind is None:
         return None
     order = change.new
-    payment = order.get("payment") if isinstance(order.get("payment"), dict) else {}
+    payment: dict[str, Any] = order["payment"] if isinstance(order.get("payment"), dict) else {}
     event: dict[str, Any] = {
         "eventId": str(uuid.uuid5(EVENT_NAMESPACE, change.record_id or change.sequence)),
         "type": kind,
@@ -100,7 +105,7 @@ def event_of(change: OrderChange, currency: str = "usd") -> dict[str, Any] | Non
     return event
 
 
-def publish(changes: list[OrderChange | None], topic: Any, currency: str = "usd") -> list[str]:
+def publish(changes: list[OrderChange | None], topic: Any, currency: str = DEFAULT_CURRENCY) -> list[str]:
     """Publish the events of a stream batch's records (None: a record that is not an order's
     change), in stream order. Returns the sequence numbers to report as failed: the first
     record whose event could not be published, so that Lambda retries from it and no event
@@ -111,15 +116,36 @@ def publish(changes: list[OrderChange | None], topic: Any, currency: str = "usd"
         event = event_of(change, currency) if change is not None else None
         if event is not None:
             pending.append((change, event))  # type: ignore[arg-type]
-    for start in range(0, len(pending), PUBLISH_BATCH):
-        chunk = pending[start : start + PUBLISH_BATCH]
+    for chunk in _chunks(pending):
         failed = topic.publish([event for _, event in chunk])
         if failed:
             return [chunk[failed[0]][0].sequence]
     return []
 
 
-def publish_records(records: list[dict[str, Any]], topic: Any, currency: str = "usd") -> list[str]:
+def message_bytes(event: dict[str, Any]) -> int:
+    """What SNS counts of one event's message: its JSON body and its `eventType` attribute
+    (name, data type, value), in UTF-8 bytes, as the topic sends them."""
+    return len(jsonio.dumps(event).encode()) + len("eventType") + len("String") + len(event["type"].encode())
+
+
+def _chunks(pending: list[tuple[OrderChange, dict[str, Any]]]) -> list[list[tuple[OrderChange, dict[str, Any]]]]:
+    """The events in order, in batches of at most PUBLISH_BATCH_LIMIT events and PUBLISH_BYTES bytes.
+    An event over PUBLISH_BYTES alone (the schemas keep an order far below: 50 lines of
+    200-character names are ~40 KB) goes alone: SNS refuses it and the shard stops there, loudly."""
+    chunks: list[list[tuple[OrderChange, dict[str, Any]]]] = []
+    size = 0
+    for change, event in pending:
+        event_size = message_bytes(event)
+        if not chunks or len(chunks[-1]) == PUBLISH_BATCH_LIMIT or size + event_size > PUBLISH_BYTES:
+            chunks.append([])
+            size = 0
+        chunks[-1].append((change, event))
+        size += event_size
+    return chunks
+
+
+def publish_records(records: list[dict[str, Any]], topic: Any, currency: str = DEFAULT_CURRENCY) -> list[str]:
     """A Lambda DynamoDB Streams batch: publish its order events; the sequence numbers to
     report as failed (see `publish`)."""
     changes = [order_change(record) for record in records]

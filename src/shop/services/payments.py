@@ -15,6 +15,7 @@ from typing import Any
 from .. import providers
 from ..clock import now_iso
 from ..errors import InvalidTransition, NotFound, PaymentDeclined, ServiceUnavailable, ValidationFailed
+from ..limits import DEFAULT_CURRENCY
 from ..providers import Charge, PaymentProvider, ProviderUnavailable, UnknownPaymentMethod, cents
 from ..storage.failures import Missing, StatusChanged
 from ..storage.protocol import Storage
@@ -32,7 +33,7 @@ def succeeded(provider: str, reference: str | None, order: dict[str, Any], **als
         "provider": provider,
         "reference": reference,
         "amount": order["totalAmount"],
-        "currency": payment.get("currency", "usd"),
+        "currency": payment.get("currency", DEFAULT_CURRENCY),
         "paidAt": now_iso(),
         **also,
     }
@@ -84,7 +85,7 @@ def pay(
     charge = Charge(
         order_id=order_id,
         amount_cents=cents(order["totalAmount"]),
-        currency=payment.get("currency", "usd"),
+        currency=payment.get("currency", DEFAULT_CURRENCY),
         payment_method=method,
         idempotency_key=f"order-{order_id}-{method}",
     )

@@ -7,13 +7,24 @@ filters and sort): a cursor replayed on another query is a 400, like any other l
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from .. import cursors
-from ..envelope import Reply
 from ..errors import InvalidCursor
 from ..search import MAX_OFFSET, SearchIndex, SearchQuery
 from .images import present
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """A page of a search: its products, the cursor of the next, and over the whole result
+    the facets and the total."""
+
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+    facets: dict[str, Any]
+    total: int
 
 
 def _scope(params: dict[str, Any]) -> str:
@@ -30,8 +41,8 @@ def _offset(cursor: str | None, scope: str) -> int:
     return int(key["offset"])
 
 
-def search(index: SearchIndex, params: dict[str, Any]) -> Reply:
-    """`params`: the validated query string (schemas.SearchQuerySchema)."""
+def search(index: SearchIndex, params: dict[str, Any]) -> SearchPage:
+    """`params`: the validated query string (schemas.search.SearchQuerySchema)."""
     scope = _scope(params)
     offset, limit = _offset(params.get("cursor"), scope), params["limit"]
     found = index.search(
@@ -48,11 +59,11 @@ def search(index: SearchIndex, params: dict[str, Any]) -> Reply:
     )
     following = offset + limit
     next_cursor = cursors.encode({"offset": str(following)}, scope) if found.more and following < MAX_OFFSET else None
-    return Reply(
-        200,
+    return SearchPage(
         [present(product) for product in found.products],
-        pagination={"nextCursor": next_cursor, "limit": limit},
-        extra={"facets": {"categories": found.categories, "priceRanges": found.price_ranges}, "total": found.total},
+        next_cursor,
+        {"categories": found.categories, "priceRanges": found.price_ranges},
+        found.total,
     )
 
 

@@ -13,8 +13,8 @@ import shutil
 import tempfile
 from typing import Any
 
-from ..edge import logger
 from ..errors import ServiceUnavailable
+from ..log import logger
 from ..search import snapshots
 from ..search.tantivy_index import TantivyIndex
 from ..storage.changes import ProductChange, product_change

@@ -9,18 +9,14 @@ its reasons are in docs/SECURITY.md ("Login abuse").
 
 from __future__ import annotations
 
-import logging
-import os
 import time
 from dataclasses import dataclass
 
 from .. import config
 from ..errors import TooManyRequests
+from ..log import logger
 from ..storage import keys
 from ..storage.protocol import Attempt, FailureCount, Storage
-
-# The edge's Powertools logger, reached by name so this module does not import the edge.
-_log = logging.getLogger(os.environ.get("POWERTOOLS_SERVICE_NAME", "shop-api"))
 
 
 def mask_email(email: str) -> str:
@@ -59,7 +55,7 @@ def _locked(count: FailureCount, limit: int, now: int) -> bool:
 
 
 def _locked_out(email: str, scope: str, window_ends: int, now: int) -> TooManyRequests:
-    _log.warning("login locked", extra={"email": mask_email(email), "scope": scope})
+    logger.warning("login locked", extra={"email": mask_email(email), "scope": scope})
     return TooManyRequests("Too many failed logins; try again later", retry_after=max(1, window_ends - now))
 
 

@@ -9,14 +9,15 @@ the provider would only send it again.
 
 from __future__ import annotations
 
-import logging
-import os
+import re
 import time
 from typing import Any
 
 from .. import config, jsonio
 from ..clock import now_iso
 from ..errors import InvalidJson, InvalidSignature, ServiceUnavailable
+from ..limits import DEFAULT_CURRENCY, PATH_ID
+from ..log import logger
 from ..providers import cents
 from ..storage.failures import EventSeen, Missing, StatusChanged
 from ..storage.protocol import Storage, WebhookEvent
@@ -25,8 +26,10 @@ from .payments import succeeded
 
 EVENT_TTL_SECONDS = 30 * 24 * 3600  # longer than the provider retries an event (3 days)
 HANDLED = frozenset({"payment_intent.succeeded", "payment_intent.payment_failed"})
-
-_log = logging.getLogger(os.environ.get("POWERTOOLS_SERVICE_NAME", "shop-api"))
+# An event id the table can key: Stripe's are `evt_` and 24 characters. Longer or empty ones
+# (DynamoDB keys hold 2,048 bytes) are not events; an order id no record can have (limits.PATH_ID)
+# is an unknown order, found without a read.
+EVENT_ID = re.compile(r"[A-Za-z0-9_.~-]{1,255}")
 
 
 def _verified(raw: bytes, signature: str | None) -> dict[str, Any]:
@@ -44,6 +47,8 @@ def _verified(raw: bytes, signature: str | None) -> dict[str, Any]:
     except (ValueError, RecursionError):
         raise InvalidJson() from None
     if not isinstance(event, dict) or not isinstance(event.get("id"), str) or not isinstance(event.get("type"), str):
+        raise InvalidJson("Not an event")
+    if not EVENT_ID.fullmatch(event["id"]):  # empty, or more than a key holds: nothing to record it under
         raise InvalidJson("Not an event")
     return event
 
@@ -69,8 +74,8 @@ def _order_change(event: dict[str, Any], order: dict[str, Any]) -> tuple[str, di
         decline = {"reason": str(reason), "at": now_iso(), "eventId": event["id"]}
         return "payment_failed", {"payment": {**payment, "lastDecline": decline}}
     amount, currency = intent.get("amount_received"), str(intent.get("currency", "")).lower()
-    if amount != cents(order["totalAmount"]) or currency != payment.get("currency", "usd"):
-        _log.warning(  # safe: the event's and the order's ids only
+    if amount != cents(order["totalAmount"]) or currency != payment.get("currency", DEFAULT_CURRENCY):
+        logger.warning(  # safe: the event's and the order's ids only
             "webhook amount mismatch", extra={"eventId": event["id"], "orderId": order["id"]}
         )
         return "amount_mismatch", None
@@ -86,7 +91,8 @@ def receive(store: Storage, raw: bytes, signature: str | None) -> dict[str, Any]
     if store.payments.event_seen(event["id"]):
         return {**answer, "outcome": "duplicate"}
     order_id = _object(_intent(event), "metadata").get("orderId") if event["type"] in HANDLED else None
-    order = store.orders.get(order_id, consistent=True) if isinstance(order_id, str) and order_id else None
+    keyable = isinstance(order_id, str) and PATH_ID.fullmatch(order_id) is not None
+    order = store.orders.get(order_id, consistent=True) if keyable and isinstance(order_id, str) else None
     if event["type"] not in HANDLED:
         outcome, changes = "ignored", None
     elif order is None:

@@ -1,11 +1,13 @@
 """Storage: the only code that speaks DynamoDB (docs/DATA_MODEL.md, CONTRIBUTING.md).
 
   keys.py         every key format and index key, defined once
-  dynamo.py       the client, calls, error translation, transactions, batch reads, paging
+  dynamo.py       the client, calls, DynamoDB's answers, transactions, batch reads, paging
+                  (throttles and failures become ServiceUnavailable in shop/aws.py)
   protocol.py     what the services need: one protocol per aggregate, and the Storage that holds them
   failures.py     neutral failures (which line, which condition, the item as found)
   users.py, products.py, images.py, orders.py, idempotency.py, throttles.py, carts.py,
                   payments.py, notifications.py: one module per aggregate
+  stock.py        the stock an order takes and a cancel or an expiry returns (orders.py's transactions)
   media.py        the media bucket (S3): presigned uploads, bounded reads, renditions
 
 `storage()` is the process-wide Storage on DynamoDB, created on first use and kept for
@@ -15,7 +17,10 @@ warm invocations; boto3 is imported only then.
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the protocols the attributes keep to (their types for the type checker)
+    from . import protocol
 
 
 class DynamoStorage:
@@ -33,15 +38,15 @@ class DynamoStorage:
         from .users import DynamoUsers
 
         self.table = table
-        self.users = DynamoUsers(table)
-        self.products = DynamoProducts(table)
-        self.images = DynamoImages(table)
-        self.orders = DynamoOrders(table)
-        self.idempotency = DynamoIdempotency(table)
-        self.throttles = DynamoThrottles(table)
-        self.carts = DynamoCarts(table)
-        self.payments = DynamoPayments(table)
-        self.notifications = DynamoNotifications(table)
+        self.users: protocol.Users = DynamoUsers(table)
+        self.products: protocol.Products = DynamoProducts(table)
+        self.images: protocol.Images = DynamoImages(table)
+        self.orders: protocol.Orders = DynamoOrders(table)
+        self.idempotency: protocol.IdempotencyRecords = DynamoIdempotency(table)
+        self.throttles: protocol.Throttles = DynamoThrottles(table)
+        self.carts: protocol.Carts = DynamoCarts(table)
+        self.payments: protocol.Payments = DynamoPayments(table)
+        self.notifications: protocol.Notifications = DynamoNotifications(table)
 
     @property
     def client(self) -> Any:

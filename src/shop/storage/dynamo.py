@@ -2,9 +2,10 @@
 reads, paging and (de)serialization. The aggregate modules (users, products, orders,
 idempotency, throttles) build requests; only this module sends them.
 
-DynamoDB's error codes are translated here and nowhere else: a failed condition becomes
-ConditionFailed (with the item as found), a cancelled transaction Cancelled (with the
-reasons per item), throttling and DynamoDB's own failures ServiceUnavailable.
+DynamoDB's answers are read here and nowhere else: a failed condition becomes ConditionFailed
+(with the item as found), a cancelled transaction Cancelled (with the reasons per item);
+throttling and DynamoDB's own failures become ServiceUnavailable through aws.translated, as
+for every AWS client.
 """
 
 from __future__ import annotations
@@ -18,28 +19,14 @@ from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
 from .. import aws, config, cursors
-from ..deadline import DeadlineReached
 from ..errors import InvalidCursor, ServiceUnavailable
 from ..integrity import intact
 from . import keys
 from .protocol import Page
 
-UNAVAILABLE_CODES = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "ThrottlingException",
-        "RequestLimitExceeded",
-        "InternalServerError",
-        "ServiceUnavailable",
-        "ResourceNotFoundException",
-        "TransactionInProgressException",
-        # A single-item write that meets a running transaction on the same item.
-        "TransactionConflictException",
-    }
-)
 RETRYABLE_CANCELLATIONS = frozenset({"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"})
 TRANSACTION_ATTEMPTS = 6
 BATCH_GET_LIMIT = 100
@@ -87,7 +74,8 @@ def serialize(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def deserialize(item: dict[str, Any]) -> dict[str, Any]:
-    return _normalize({k: _deserializer.deserialize(v) for k, v in item.items()})
+    normalized: dict[str, Any] = _normalize({k: _deserializer.deserialize(v) for k, v in item.items()})
+    return normalized
 
 
 def _normalize(value: Any) -> Any:
@@ -145,25 +133,20 @@ class Table:
         self.client = dynamodb
 
     def call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
-        try:
-            return getattr(self.client, operation)(**kwargs)
-        except ClientError as error:
-            code = error.response.get("Error", {}).get("Code", "")
-            if code == "ConditionalCheckFailedException":
-                raw = error.response.get("Item")
-                raise ConditionFailed(deserialize(raw) if raw else None) from None
-            if code == "TransactionCanceledException":
-                raise Cancelled(error.response.get("CancellationReasons", [])) from None
-            status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-            # Any 5xx left after botocore's retries is DynamoDB's trouble, not the request's.
-            if code in UNAVAILABLE_CODES or status >= 500:
-                raise ServiceUnavailable(retry_after=1) from None
-            raise
-        except BotoCoreError:
-            # Connection refused, timeouts, retries exhausted at the transport level.
-            raise ServiceUnavailable(retry_after=2) from None
-        except DeadlineReached:  # too little of the invocation left for another attempt
-            raise ServiceUnavailable(retry_after=1) from None
+        # DynamoDB's answers about the request (a failed condition, a cancelled transaction) are
+        # storage's to read; what says DynamoDB could not serve it is every AWS client's (aws.py).
+        with aws.translated():
+            try:
+                answer: dict[str, Any] = getattr(self.client, operation)(**kwargs)
+                return answer
+            except ClientError as error:
+                code = aws.error_code(error)
+                if code == "ConditionalCheckFailedException":
+                    raw = error.response.get("Item")
+                    raise ConditionFailed(deserialize(raw) if raw else None) from None
+                if code == "TransactionCanceledException":
+                    raise Cancelled(error.response.get("CancellationReasons", [])) from None
+                raise
 
     def transact(self, items: list[dict[str, Any]]) -> None:
         """TransactWriteItems of plain-valued operations ({"Put": {"Item": ..., ...}}) on this

@@ -46,6 +46,10 @@ class VersionChanged(StorageFailure):
     """Someone changed the item since it was read (an optimistic-concurrency check failed)."""
 
 
+class Full(StorageFailure):
+    """A bounded collection on the item holds its limit already (a conditional add refused)."""
+
+
 class KeyClaimed(StorageFailure):
     """The idempotency key is claimed already; `record` is the claim (None if it just expired)."""
 

@@ -1,10 +1,13 @@
 """Product images: records on the product item itself, so that reading a product (one GetItem,
 or one page of a list) brings its images along with no extra reads.
 
-`images` maps imageId -> {status, createdAt, ...}; `imagesVersion` counts every change to it.
-Adding an image rewrites the whole map under a version check (the service has counted and
-pruned it); settling and removing one change a single entry and bump the version, so a
-concurrent add that read the older map fails its check and reads again.
+`images` maps imageId -> {status, createdAt, ...}; `imagesVersion` counts every change to it;
+`countingImages` is the string set of the ids whose record is not rejected (absent when empty).
+Adding an image is one UpdateItem whose condition is the set's size (`add`): concurrent adds
+never contend, DynamoDB applies them one after the other and refuses the one past the limit.
+Rewriting the whole map (`replace`, when the service prunes it, or the first image of a product)
+goes under a version check and rewrites the set with it; settling and removing one change a
+single entry, the set and the version.
 """
 
 from __future__ import annotations
@@ -13,10 +16,15 @@ from typing import Any
 
 from . import keys
 from .dynamo import ConditionFailed, Table
-from .failures import Missing, StatusChanged, VersionChanged
+from .failures import Full, Missing, StatusChanged, VersionChanged
 from .protocol import ImageSet
 
 PROCESSING = "processing"
+REJECTED = "rejected"
+
+
+def _counting(images: dict[str, dict[str, Any]]) -> set[str]:
+    return {image_id for image_id, record in images.items() if record.get("status") != REJECTED}
 
 
 class DynamoImages:
@@ -27,10 +35,39 @@ class DynamoImages:
         found = self.table.get(keys.key(product_id, keys.PRODUCT), consistent=True)
         if found is None:
             return None
-        return ImageSet(dict(found.get("images") or {}), int(found.get("imagesVersion", 0)))
+        counting = frozenset(found.get("countingImages") or ())
+        return ImageSet(dict(found.get("images") or {}), int(found.get("imagesVersion", 0)), counting)
+
+    def add(self, product_id: str, image_id: str, record: dict[str, Any], limit: int) -> None:
+        try:
+            self.table.update(
+                keys.key(product_id, keys.PRODUCT),
+                UpdateExpression="SET images.#image = :record, imagesVersion = imagesVersion + :one"
+                " ADD countingImages :ids",
+                ConditionExpression="attribute_exists(images) AND attribute_exists(imagesVersion)"
+                " AND attribute_not_exists(images.#image)"
+                " AND (attribute_not_exists(countingImages) OR size(countingImages) < :limit)",
+                ExpressionAttributeNames={"#image": image_id},
+                ExpressionAttributeValues={":record": record, ":one": 1, ":ids": {image_id}, ":limit": limit},
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ConditionFailed as failed:
+            found = failed.item
+            if found is None:
+                raise Missing() from None
+            if len(found.get("countingImages") or ()) >= limit:
+                raise Full() from None
+            raise VersionChanged() from None
 
     def replace(self, product_id: str, images: dict[str, dict[str, Any]], version: int) -> None:
+        counting = _counting(images)
         values: dict[str, Any] = {":images": images, ":next": version + 1}
+        update = "SET images = :images, imagesVersion = :next"
+        if counting:
+            update += ", countingImages = :counting"
+            values[":counting"] = counting
+        else:
+            update += " REMOVE countingImages"
         if version == 0:
             condition = "attribute_exists(id) AND attribute_not_exists(imagesVersion)"
         else:
@@ -39,7 +76,7 @@ class DynamoImages:
         try:
             self.table.update(
                 keys.key(product_id, keys.PRODUCT),
-                UpdateExpression="SET images = :images, imagesVersion = :next",
+                UpdateExpression=update,
                 ConditionExpression=condition,
                 ExpressionAttributeValues=values,
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
@@ -50,13 +87,18 @@ class DynamoImages:
             raise VersionChanged() from None
 
     def settle(self, product_id: str, image_id: str, record: dict[str, Any]) -> None:
+        update = "SET images.#image = :record, imagesVersion = imagesVersion + :one"
+        values: dict[str, Any] = {":record": record, ":one": 1, ":processing": PROCESSING}
+        if record.get("status") == REJECTED:  # it no longer counts
+            update += " DELETE countingImages :ids"
+            values[":ids"] = {image_id}
         try:
             self.table.update(
                 keys.key(product_id, keys.PRODUCT),
-                UpdateExpression="SET images.#image = :record, imagesVersion = imagesVersion + :one",
+                UpdateExpression=update,
                 ConditionExpression="images.#image.#status = :processing",
                 ExpressionAttributeNames={"#image": image_id, "#status": "status"},
-                ExpressionAttributeValues={":record": record, ":one": 1, ":processing": PROCESSING},
+                ExpressionAttributeValues=values,
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ConditionFailed as failed:
@@ -69,10 +111,11 @@ class DynamoImages:
         try:
             self.table.update(
                 keys.key(product_id, keys.PRODUCT),
-                UpdateExpression="REMOVE images.#image SET imagesVersion = imagesVersion + :one",
+                UpdateExpression="REMOVE images.#image SET imagesVersion = imagesVersion + :one"
+                " DELETE countingImages :ids",
                 ConditionExpression="attribute_exists(images.#image)",
                 ExpressionAttributeNames={"#image": image_id},
-                ExpressionAttributeValues={":one": 1},
+                ExpressionAttributeValues={":one": 1, ":ids": {image_id}},
             )
         except ConditionFailed:
             raise Missing() from None

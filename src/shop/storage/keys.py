@@ -44,8 +44,12 @@ NOTIFICATION = "notification"
 KEY_FIELDS = ("id", "type")
 INDEXES = {"gsi1": ("gsi1pk", "gsi1sk"), "gsi2": ("gsi2pk", "gsi2sk"), "gsi3": ("gsi3pk", "gsi3sk")}
 TTL_FIELD = "expiresAt"
+# The token of the last counter write (an ADD) on an item: its condition refuses a request that
+# carries the token already there, so botocore resending a write whose answer was lost finds its
+# own write instead of applying it twice (dynamo.new_token, products.update, throttles).
+LAST_WRITE = "lastWrite"
 # Attributes that exist for the table's sake only: never shown to the services.
-STORAGE_FIELDS = frozenset({*KEY_FIELDS, *(f for pair in INDEXES.values() for f in pair), TTL_FIELD})
+STORAGE_FIELDS = frozenset({*KEY_FIELDS, *(f for pair in INDEXES.values() for f in pair), TTL_FIELD, LAST_WRITE})
 
 ALL_PRODUCTS = "product"
 

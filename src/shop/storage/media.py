@@ -12,9 +12,7 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
-from .. import config
-from ..deadline import DeadlineReached
-from ..errors import ServiceUnavailable
+from .. import aws, config
 
 RENDITION_CACHE = "public, max-age=31536000, immutable"  # a rendition's key never gets new content
 
@@ -36,8 +34,6 @@ class DeleteRefused(Exception):
 
 @functools.cache
 def _client(endpoint_url: str | None, region: str) -> Any:
-    from .. import aws
-
     # SigV4 (s3v4): what S3 requires of new buckets. The timeouts, retries and the request's
     # deadline are every AWS client's (shop.aws).
     return aws.client("s3", region, endpoint_url, signature_version="s3v4")
@@ -72,7 +68,7 @@ class Media:
         try:
             response = self._call("get_object", Bucket=self.bucket, Key=key, Range=f"bytes=0-{limit}")
         except ClientError as error:
-            code = error.response.get("Error", {}).get("Code")
+            code = aws.error_code(error)
             if code in ("NoSuchKey", "404"):
                 return None
             if code == "InvalidRange":  # S3's answer to a ranged GET of an empty object
@@ -86,7 +82,8 @@ class Media:
             body.close()
         if len(data) > limit or (total is not None and total > limit):
             raise TooLarge()
-        return data
+        read: bytes = data
+        return read
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
         self._call(
@@ -109,19 +106,9 @@ class Media:
                     raise DeleteRefused(refused)
 
     def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        try:
-            return getattr(self.s3, operation)(**kwargs)
-        except ClientError as error:
-            status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-            if status >= 500 or error.response.get("Error", {}).get("Code") == "SlowDown":
-                raise ServiceUnavailable(retry_after=1) from None
-            raise
-        except BotoCoreError:
-            raise ServiceUnavailable(retry_after=2) from None
-        except DeadlineReached:  # too little of the invocation left for another attempt
-            raise ServiceUnavailable(retry_after=1) from None
+        with aws.translated():  # S3 throttling or failing, or no time left: a 503 (aws.py)
+            answer: dict[str, Any] = getattr(self.s3, operation)(**kwargs)
+            return answer
 
 
 def _total_size(response: dict[str, Any]) -> int | None:

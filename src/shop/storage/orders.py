@@ -1,4 +1,5 @@
-"""Orders: placed with their stock in one transaction, moved by conditional writes."""
+"""Orders: placed with their stock in one transaction, moved by conditional writes (the stock
+items themselves: storage/stock.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,7 @@ from typing import Any
 
 from ..errors import ServiceUnavailable
 from ..integrity import checked, intact
-from ..limits import MAX_STOCK
-from . import keys
+from . import keys, stock
 from .dynamo import Cancelled, ConditionFailed, Table, public, written_by
 from .failures import CartChanged, KeyClaimed, LinesRejected, Missing, Rejection, StatusChanged
 from .idempotency import DynamoIdempotency, claim_put
@@ -44,7 +44,7 @@ class DynamoOrders:
             }
         )
         first_line = len(items)
-        items.extend(_take_stock(line, order["createdAt"]) for line in lines)
+        items.extend(stock.take(line, order["createdAt"]) for line in lines)
         if cart is not None:
             items.append(empty_cart(cart))
         try:
@@ -106,7 +106,9 @@ class DynamoOrders:
             return moved
         for _ in range(RESTOCK_ATTEMPTS):
             try:
-                self.table.transact([{"Update": {"Key": key, **update}}, *self._restock(order, moved["updatedAt"])])
+                self.table.transact(
+                    [{"Update": {"Key": key, **update}}, *stock.give_back(self.table, order, moved["updatedAt"])]
+                )
                 return moved
             except Cancelled as cancelled:
                 if cancelled.failed(0):
@@ -117,41 +119,6 @@ class DynamoOrders:
                     raise ServiceUnavailable(retry_after=1) from None
                 # A product was deleted after the read below: plan the restock again without it.
         raise ServiceUnavailable(retry_after=1)
-
-    def _restock(self, order: dict[str, Any], now: str) -> list[dict[str, Any]]:
-        """Give each line's quantity back to its product, never past MAX_STOCK. Products
-        deleted since the order are skipped (found by a consistent read), and
-        `attribute_exists` guards the rest, so a restock can never recreate a deleted product
-        as a stock-only stub. The plan follows the stock as read: ADD the quantity while the
-        sum fits (on condition it still does), else SET the limit (on condition the sum still
-        reaches it); a stock that moved across the line in between fails the condition, and
-        update_status plans again."""
-        product_keys = [keys.key(line["productId"], keys.PRODUCT) for line in order["items"]]
-        stock = {item["id"]: int(item.get("stock", 0)) for item in self.table.get_many(product_keys)}
-        plan = []
-        for line in order["items"]:
-            if line["productId"] not in stock:
-                continue
-            ceiling = MAX_STOCK - line["quantity"]
-            fits = stock[line["productId"]] <= ceiling
-            plan.append(
-                {
-                    "Update": {
-                        "Key": keys.key(line["productId"], keys.PRODUCT),
-                        "UpdateExpression": "ADD stock :qty SET updatedAt = :now"
-                        if fits
-                        else "SET stock = :max, updatedAt = :now",
-                        "ConditionExpression": "attribute_exists(id) AND stock "
-                        + ("<= :ceiling" if fits else "> :ceiling"),
-                        "ExpressionAttributeValues": {
-                            **({":qty": line["quantity"]} if fits else {":max": MAX_STOCK}),
-                            ":ceiling": ceiling,
-                            ":now": now,
-                        },
-                    }
-                }
-            )
-        return plan
 
     def _status_failure(self, order_id: str, current: dict[str, Any] | None) -> Exception:
         return status_failure(self.table, order_id, current)
@@ -204,17 +171,7 @@ def empty_cart(cart: CartVersion) -> dict[str, Any]:
 def _moved_by(found: dict[str, Any] | None, moved: dict[str, Any]) -> bool:
     """Whether the order as found is already `moved`: this very move, recognised by the history
     entry it appended (its status, time and author)."""
-    history = (found or {}).get("statusHistory") or []
+    if found is None:
+        return False
+    history = found.get("statusHistory") or []
     return bool(history) and found["status"] == moved["status"] and history[-1] == moved["statusHistory"][-1]
-
-
-def _take_stock(line: OrderLine, now: str) -> dict[str, Any]:
-    return {
-        "Update": {
-            "Key": keys.key(line.product_id, keys.PRODUCT),
-            "UpdateExpression": "SET stock = stock - :qty, updatedAt = :now",
-            "ConditionExpression": "attribute_exists(id) AND stock >= :qty AND price = :price",
-            "ExpressionAttributeValues": {":qty": line.quantity, ":price": line.price, ":now": now},
-            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-        }
-    }

@@ -10,6 +10,7 @@ from . import keys
 from .dynamo import ConditionFailed, Table, public, written_by
 from .failures import AlreadyExists, Missing, StockOutOfBounds
 from .protocol import Page
+from .write_marks import NOT_MINE, mine, new_token
 
 
 class DynamoProducts:
@@ -37,7 +38,8 @@ class DynamoProducts:
 
     def update(self, product_id: str, changes: dict[str, Any], stock_delta: int = 0) -> dict[str, Any]:
         """SET the given fields; a non-zero `stock_delta` is applied with ADD, so it composes
-        with concurrent orders' decrements instead of overwriting them."""
+        with concurrent orders' decrements instead of overwriting them, under a fresh write
+        token: a resent request whose first answer was lost is not added twice."""
         values = dict(changes)
         if "category" in values:
             values["gsi2pk"] = keys.category(values["category"])
@@ -47,9 +49,12 @@ class DynamoProducts:
         expression = f"SET {assignments}"
         # attribute_exists: a PUT racing a DELETE can never bring the product back.
         condition = "attribute_exists(id)"
+        token = new_token()
         if stock_delta:
-            expression += " ADD stock :delta"
+            expression += f", {keys.LAST_WRITE} = :token ADD stock :delta"
             placeholders[":delta"] = stock_delta
+            placeholders[":token"] = token
+            condition += f" AND {NOT_MINE}"
             if stock_delta < 0:
                 condition += " AND stock >= :floor"
                 placeholders[":floor"] = -stock_delta
@@ -71,6 +76,8 @@ class DynamoProducts:
             current = failed.item or self.table.get(key, consistent=True)
             if current is None:
                 raise Missing() from None
+            if stock_delta and mine(current, token):
+                return public(current)  # this very update, applied by an attempt whose answer was lost
             raise StockOutOfBounds(int(current["stock"])) from None
         return public(response["Attributes"])
 

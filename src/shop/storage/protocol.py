@@ -112,10 +112,13 @@ class Products(Protocol):
 
 @dataclass(frozen=True)
 class ImageSet:
-    """A product's image records (imageId -> record) and the version they were read at."""
+    """A product's image records (imageId -> record), the version they were read at, and the ids
+    the item counts against the limit (its records not rejected; empty on an item written before
+    the count existed, which the service then rewrites with `replace`)."""
 
     images: dict[str, dict[str, Any]]
     version: int
+    counting: frozenset[str] = frozenset()
 
 
 class Images(Protocol):
@@ -124,8 +127,13 @@ class Images(Protocol):
     def read(self, product_id: str) -> ImageSet | None:
         """A consistent read; None when the product does not exist."""
 
+    def add(self, product_id: str, image_id: str, record: dict[str, Any], limit: int) -> None:
+        """Adds one record with one conditional write, if fewer than `limit` records count (are
+        not rejected). Raises Missing, Full, or VersionChanged when the item has no image map
+        yet (`replace` writes the first)."""
+
     def replace(self, product_id: str, images: dict[str, dict[str, Any]], version: int) -> None:
-        """Writes the whole set if it is still at `version`. Raises Missing, or VersionChanged."""
+        """Writes the whole set (and its count) if it is still at `version`. Raises Missing, or VersionChanged."""
 
     def settle(self, product_id: str, image_id: str, record: dict[str, Any]) -> None:
         """Replaces a `processing` record (ready or rejected). Raises Missing when the product or

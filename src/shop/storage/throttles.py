@@ -3,16 +3,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..errors import ServiceUnavailable
 from . import keys
 from .dynamo import ConditionFailed, Table
 from .protocol import Attempt, FailureCount
+from .write_marks import NOT_MINE, mine, new_token
 
 # A failure counter's TTL: the end of its window, or its trustedUntil when a login succeeded
 # from there (always later than a fresh window). A trust that has lapsed may let TTL remove
 # the item mid-window, which resets a count only where the right password was once used.
 _KEEP_UNTIL = "expiresAt = if_not_exists(trustedUntil, :ends)"
 _WINDOW = "windowEnds = if_not_exists(windowEnds, :ends)"
+_MARK = f"{keys.LAST_WRITE} = :token"  # see keys.LAST_WRITE
 
 
 class DynamoThrottles:
@@ -29,13 +33,21 @@ class DynamoThrottles:
         """
         key = keys.key(counter_id, keys.THROTTLE)
         window_ends = now + window_seconds
+        token = new_token()
         for _ in range(3):
             try:
                 response = self.table.update(
                     key,
-                    UpdateExpression="ADD attempts :one SET expiresAt = if_not_exists(expiresAt, :ends)",
-                    ConditionExpression="attribute_not_exists(id) OR (expiresAt > :now AND attempts < :limit)",
-                    ExpressionAttributeValues={":one": 1, ":ends": window_ends, ":now": now, ":limit": limit},
+                    UpdateExpression=f"ADD attempts :one SET expiresAt = if_not_exists(expiresAt, :ends), {_MARK}",
+                    ConditionExpression="(attribute_not_exists(id) OR (expiresAt > :now AND attempts < :limit))"
+                    f" AND {NOT_MINE}",
+                    ExpressionAttributeValues={
+                        ":one": 1,
+                        ":ends": window_ends,
+                        ":now": now,
+                        ":limit": limit,
+                        ":token": token,
+                    },
                     ReturnValues="ALL_NEW",
                     ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 )
@@ -43,6 +55,8 @@ class DynamoThrottles:
                 return Attempt(True, int(counter["attempts"]), int(counter["expiresAt"]))
             except ConditionFailed as failed:
                 old = failed.item or {}
+                if mine(old, token):  # this attempt, applied already: its answer was lost
+                    return Attempt(True, int(old["attempts"]), int(old["expiresAt"]))
                 if int(old.get("expiresAt", 0)) > now:
                     return Attempt(False, int(old.get("attempts", limit)), int(old["expiresAt"]))
             # The window is over but TTL has not removed the item yet (TTL deletes lazily,
@@ -50,12 +64,15 @@ class DynamoThrottles:
             # racing requests do it; the others loop and count against the new window.
             try:
                 self.table.put(
-                    {**key, "attempts": 1, keys.TTL_FIELD: window_ends},
+                    {**key, "attempts": 1, keys.TTL_FIELD: window_ends, keys.LAST_WRITE: token},
                     ConditionExpression="attribute_not_exists(id) OR expiresAt <= :now",
                     ExpressionAttributeValues={":now": now},
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 )
                 return Attempt(True, 1, window_ends)
-            except ConditionFailed:
+            except ConditionFailed as failed:
+                if mine(failed.item, token):  # the new window, opened by this attempt already
+                    return Attempt(True, 1, window_ends)
                 continue
         raise ServiceUnavailable(retry_after=1)
 
@@ -72,31 +89,39 @@ class DynamoThrottles:
         so the counter's trustedUntil survives."""
         key = keys.key(counter_id, keys.THROTTLE)
         ends = now + window_seconds
+        token = new_token()
         values = {":one": 1, ":ends": ends, ":now": now}
         for _ in range(3):
             try:
                 counter = self.table.update(
                     key,
-                    UpdateExpression=f"ADD failures :one SET {_WINDOW}, {_KEEP_UNTIL}",
-                    ConditionExpression="attribute_not_exists(windowEnds) OR (windowEnds > :now AND failures < :limit)",
-                    ExpressionAttributeValues={**values, ":limit": limit},
+                    UpdateExpression=f"ADD failures :one SET {_WINDOW}, {_KEEP_UNTIL}, {_MARK}",
+                    ConditionExpression="(attribute_not_exists(windowEnds)"
+                    f" OR (windowEnds > :now AND failures < :limit)) AND {NOT_MINE}",
+                    ExpressionAttributeValues={**values, ":limit": limit, ":token": token},
                     ReturnValues="ALL_NEW",
                     ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 )["Attributes"]
                 return Attempt(True, int(counter["failures"]), int(counter["windowEnds"]))
             except ConditionFailed as failed:
+                if mine(failed.item, token):  # this attempt, applied already: its answer was lost
+                    found = _failure_count(failed.item)
+                    return Attempt(True, found.failures, found.window_ends)
                 old = _failure_count(failed.item)
                 if old.window_ends > now:
                     return Attempt(False, old.failures, old.window_ends)
             try:  # the window is over: open a new one (only one of several racing requests does)
                 self.table.update(
                     key,
-                    UpdateExpression=f"SET failures = :one, windowEnds = :ends, {_KEEP_UNTIL}",
+                    UpdateExpression=f"SET failures = :one, windowEnds = :ends, {_KEEP_UNTIL}, {_MARK}",
                     ConditionExpression="windowEnds <= :now",
-                    ExpressionAttributeValues=values,
+                    ExpressionAttributeValues={**values, ":token": token},
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 )
                 return Attempt(True, 1, ends)
-            except ConditionFailed:
+            except ConditionFailed as failed:
+                if mine(failed.item, token):  # the new window, opened by this attempt already
+                    return Attempt(True, 1, ends)
                 continue
         raise ServiceUnavailable(retry_after=1)
 
@@ -117,7 +142,7 @@ class DynamoThrottles:
             return Attempt(False, old.failures, old.window_ends)
 
 
-def _failure_count(item: dict | None) -> FailureCount:
+def _failure_count(item: dict[str, Any] | None) -> FailureCount:
     if not item:
         return FailureCount()
     return FailureCount(int(item.get("failures", 0)), int(item.get("windowEnds", 0)), int(item.get("trustedUntil", 0)))

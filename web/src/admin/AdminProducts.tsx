@@ -1,43 +1,27 @@
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { api, type ApiError, type Product } from "../api";
 import { ErrorMessage, Loading, Money, Notice, PageHeading } from "../components";
-import { asApiError } from "../hooks";
+import { asApiError, usePagedList } from "../hooks";
 import { Link, usePageTitle } from "../router";
 
 export default function AdminProducts() {
   usePageTitle("Admin: products");
-  const [products, setProducts] = useState<Product[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<ApiError | null>(null);
+  const list = usePagedList<Product>((cursor, signal) => api.products({ cursor, limit: 50 }, signal), []);
+  const { items: products, loading } = list;
+  const [actionError, setActionError] = useState<ApiError | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-
-  const load = async (from: string | null) => {
-    setLoading(true);
-    setError(null);
-    try {
-      const page = await api.products({ cursor: from, limit: 50 });
-      setProducts((shown) => (from ? [...shown, ...page.items] : page.items));
-      setCursor(page.nextCursor);
-    } catch (failure) {
-      setError(asApiError(failure));
-    } finally {
-      setLoading(false);
-    }
-  };
-  useEffect(() => {
-    load(null);
-  }, []);
+  const error = actionError ?? list.error;
 
   const remove = async (product: Product) => {
     if (!window.confirm(`Delete “${product.name}”? Orders keep their own copy.`)) return;
-    setError(null);
+    setActionError(null);
+    setNotice(null);
     try {
       await api.deleteProduct(product.id);
-      setProducts((shown) => shown.filter((p) => p.id !== product.id));
+      list.update((shown) => shown.filter((p) => p.id !== product.id));
       setNotice(`Deleted ${product.name}.`);
     } catch (failure) {
-      setError(asApiError(failure));
+      setActionError(asApiError(failure));
     }
   };
 
@@ -70,11 +54,11 @@ export default function AdminProducts() {
               <th scope="row">
                 <Link href={`/admin/products/${encodeURIComponent(product.id)}`}>{product.name}</Link>
               </th>
-              <td>{product.category}</td>
-              <td>
+              <td data-label="Category">{product.category}</td>
+              <td data-label="Price">
                 <Money amount={product.price} />
               </td>
-              <td>{product.stock}</td>
+              <td data-label="Stock">{product.stock}</td>
               <td>
                 <button type="button" className="link" onClick={() => remove(product)}>
                   Delete<span className="visually-hidden"> {product.name}</span>
@@ -85,8 +69,8 @@ export default function AdminProducts() {
         </tbody>
       </table>
       {loading && <Loading />}
-      {cursor && !loading && (
-        <button type="button" onClick={() => load(cursor)}>
+      {list.hasMore && !loading && (
+        <button type="button" onClick={list.loadMore}>
           Load more
         </button>
       )}

@@ -13,7 +13,16 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Ask the API for a presigned POST, send the file straight to storage with a progress bar,
  * then wait for the processing to say ready or rejected. */
-export function ImageManager({ product, onChange }: { product: Product; onChange: (product: Product) => void }) {
+export function ImageManager({
+  product,
+  onChange,
+  onAction = () => {},
+}: {
+  product: Product;
+  onChange: (product: Product) => void;
+  /** Called when an upload or a delete starts: the form's own notice is then out of date. */
+  onAction?: () => void;
+}) {
   const input = useRef<HTMLInputElement>(null);
   const [progress, setProgress] = useState<number | null>(null);
   const [state, setState] = useState<string | null>(null);
@@ -21,6 +30,7 @@ export function ImageManager({ product, onChange }: { product: Product; onChange
 
   const upload = async () => {
     const file = input.current?.files?.[0];
+    onAction();
     setError(null);
     setState(null);
     if (!file) return;
@@ -52,8 +62,11 @@ export function ImageManager({ product, onChange }: { product: Product; onChange
     }
   };
 
-  const remove = async (imageId: string) => {
+  const remove = async (imageId: string, index: number) => {
+    if (!window.confirm(`Delete picture ${index + 1} of “${product.name}”? This cannot be undone.`)) return;
+    onAction();
     setError(null);
+    setState(null);
     try {
       await api.deleteImage(product.id, imageId);
       onChange(await api.product(product.id));
@@ -73,7 +86,7 @@ export function ImageManager({ product, onChange }: { product: Product; onChange
           {images.map((image, index) => (
             <li key={image.id}>
               <img src={image.urls.thumb} alt={`Picture ${index + 1} of ${product.name}`} />
-              <button type="button" className="link" onClick={() => remove(image.id)}>
+              <button type="button" className="link" onClick={() => remove(image.id, index)}>
                 Delete picture {index + 1}
               </button>
             </li>

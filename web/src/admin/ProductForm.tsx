@@ -1,5 +1,5 @@
 import { useEffect, useState, type FormEvent } from "react";
-import { api, type ApiError, type Product } from "../api";
+import { api, ApiError, type Product } from "../api";
 import { ErrorMessage, Loading, Notice, PageHeading } from "../components";
 import { asApiError } from "../hooks";
 import { navigate, usePageTitle } from "../router";
@@ -15,12 +15,20 @@ interface Draft {
 
 const EMPTY: Draft = { name: "", description: "", price: "", category: "", stock: "0" };
 
-/** The API takes price as a JSON number with at most two decimals; the text is checked by the
- * API, which answers with field messages. */
+/** A price as an operator types it: "39.90", "39,90", "39", " 1 234,50 " (spaces dropped; one
+ * comma or dot before at most two decimals). Anything else is null (not sent: the API would
+ * only say "may not be null"); the API still checks the number's range. */
+export function parsePrice(text: string): number | null {
+  const compact = text.replace(/[\s\u00a0]/g, "");
+  if (!/^\d+([.,]\d{1,2})?$/.test(compact)) return null;
+  return Number(compact.replace(",", "."));
+}
+
+/** The API takes price as a JSON number with at most two decimals. */
 export function toBody(draft: Draft, original?: Product): Partial<Product> {
   const body: Partial<Product> = {
     name: draft.name.trim(),
-    price: Number(draft.price),
+    price: parsePrice(draft.price) ?? undefined,
     category: draft.category.trim(),
     stock: Number(draft.stock),
   };
@@ -64,11 +72,25 @@ export default function ProductForm({ productId }: { productId: string | null })
     );
   }, [productId]);
 
+  // "Product created", "Saved.": each says what the last action did, and goes at the next one.
+  const [created, setCreated] = useState(() => new URLSearchParams(window.location.search).has("created"));
+  const nextAction = () => {
+    setNotice(null);
+    if (created) {
+      setCreated(false);
+      window.history.replaceState(window.history.state, "", window.location.pathname); // not again on reload
+    }
+  };
+
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
+    nextAction();
     setError(null);
-    setNotice(null);
+    if (parsePrice(draft.price) === null) {
+      setError(new ApiError("Check the price.", 400, "VALIDATION_ERROR", { price: ["Enter a price such as 39.90 or 39,90."] }));
+      return;
+    }
+    setBusy(true);
     try {
       if (original) {
         const changes = toBody(draft, original);
@@ -93,13 +115,15 @@ export default function ProductForm({ productId }: { productId: string | null })
   const field = (name: keyof Draft) => ({
     name,
     value: draft[name],
-    onChange: (event: { target: { value: string } }) => setDraft({ ...draft, [name]: event.target.value }),
+    onChange: (event: { target: { value: string } }) => {
+      nextAction();
+      setDraft({ ...draft, [name]: event.target.value });
+    },
   });
-  const created = new URLSearchParams(window.location.search).has("created");
   return (
     <section className="narrow">
       <PageHeading>{productId ? "Edit product" : "New product"}</PageHeading>
-      {created && !notice && <Notice>Product created. Add its pictures below.</Notice>}
+      {created && <Notice>Product created. Add its pictures below.</Notice>}
       {notice && <Notice>{notice}</Notice>}
       {productId && !original ? (
         <ErrorMessage error={error} />
@@ -131,7 +155,7 @@ export default function ProductForm({ productId }: { productId: string | null })
           </button>
         </form>
       )}
-      {original && <ImageManager product={original} onChange={setOriginal} />}
+      {original && <ImageManager product={original} onChange={setOriginal} onAction={nextAction} />}
     </section>
   );
 }

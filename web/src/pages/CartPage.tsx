@@ -1,19 +1,25 @@
 import { useState } from "react";
-import { api, type ApiError, type Cart } from "../api";
+import { api, type ApiError, type Cart, type CartLine } from "../api";
 import { ErrorMessage, LineStatusBadge, Loading, Money, PageHeading } from "../components";
 import { asApiError, useLoad } from "../hooks";
 import { Link, usePageTitle } from "../router";
+import { isOutOfStock, shortStock, unitsLeft } from "../stock";
 
 export function CartPage() {
   usePageTitle("Your cart");
   const cart = useLoad(() => api.cart(), []);
   const [error, setError] = useState<ApiError | null>(null);
+  const [notice, setNotice] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
+  // Bumped after every change, so each quantity box shows the cart's quantity again (never
+  // the refused 999 beside the old total).
+  const [revision, setRevision] = useState(0);
 
   // Every change answers with the whole cart: totals and line statuses are the server's.
   const change = async (productId: string, action: () => Promise<Cart>) => {
     setBusy(productId);
     setError(null);
+    setNotice(null);
     try {
       cart.setData(await action());
     } catch (failure) {
@@ -21,8 +27,24 @@ export function CartPage() {
       cart.reload();
     } finally {
       setBusy(null);
+      setRevision((n) => n + 1);
     }
   };
+
+  // More than in stock: say so by name with the units left, and set the line to what is left.
+  const setQuantity = (line: CartLine, wanted: number) =>
+    change(line.productId, async () => {
+      try {
+        return await api.setCartLine(line.productId, wanted);
+      } catch (failure) {
+        if (!isOutOfStock(failure)) throw failure;
+        const left = await unitsLeft(line.productId);
+        if (left < 1 || left === line.quantity) throw shortStock(line.name, left, left > 0 ? `: your cart holds ${left}` : "");
+        const updated = await api.setCartLine(line.productId, left);
+        setNotice(shortStock(line.name, left, `: your cart now holds ${left}`));
+        return updated;
+      }
+    });
 
   if (cart.loading && !cart.data) return <Loading label="Loading your cart…" />;
   if (!cart.data) {
@@ -38,7 +60,7 @@ export function CartPage() {
   return (
     <section>
       <PageHeading>Your cart</PageHeading>
-      <ErrorMessage error={error} />
+      <ErrorMessage error={error ?? notice} />
       {items.length === 0 ? (
         <p>
           Your cart is empty. <Link href="/">Browse the catalogue</Link>
@@ -65,31 +87,32 @@ export function CartPage() {
                   <th scope="row">
                     {line.status === "unavailable" ? line.name : <Link href={`/products/${encodeURIComponent(line.productId)}`}>{line.name}</Link>}
                   </th>
-                  <td>
+                  <td data-label="Price">
                     <Money amount={line.price} />
                   </td>
-                  <td>
+                  <td data-label="Quantity">
                     <input
                       type="number"
                       min={1}
                       max={1000}
                       aria-label={`Quantity of ${line.name}`}
                       defaultValue={line.quantity}
-                      key={`${line.productId}-${line.quantity}`}
+                      key={`${line.productId}-${line.quantity}-${revision}`}
                       disabled={line.status === "unavailable" || busy === line.productId}
                       onBlur={(event) => {
                         const wanted = Math.floor(Number(event.target.value));
-                        if (wanted >= 1 && wanted !== line.quantity) change(line.productId, () => api.setCartLine(line.productId, wanted));
+                        if (wanted >= 1 && wanted !== line.quantity) setQuantity(line, wanted);
+                        else event.target.value = String(line.quantity);
                       }}
                       onKeyDown={(event) => {
                         if (event.key === "Enter") event.currentTarget.blur();
                       }}
                     />
                   </td>
-                  <td>
+                  <td data-label="Line total">
                     <Money amount={line.lineTotal} />
                   </td>
-                  <td>
+                  <td data-label="Status">
                     <LineStatusBadge status={line.status} availableStock={line.availableStock} />
                   </td>
                   <td>

@@ -1,18 +1,28 @@
 import { useEffect, useState } from "react";
 import { api, type Product } from "../api";
 import { ErrorMessage, Loading, Money, PageHeading } from "../components";
-import { asApiError } from "../hooks";
+import { usePagedList } from "../hooks";
 import { Link, navigate, usePageTitle } from "../router";
-import type { ApiError } from "../api";
 
 export const PAGE_SIZE = 12;
 
+/** The card's picture: the first ready image's thumb (else the product's imageUrl), loaded
+ * lazily in a fixed 4:3 box, so the grid never jumps when a picture arrives. The name beside it
+ * says what it shows (alt=""). */
+export function Thumbnail({ product }: { product: Product }) {
+  const first = product.images?.[0];
+  const src = first?.urls.thumb ?? product.imageUrl;
+  return (
+    <div className="thumb">
+      {src ? <img src={src} alt="" loading="lazy" decoding="async" width={320} height={240} /> : <div className="placeholder" aria-hidden="true" />}
+    </div>
+  );
+}
+
 export function Catalogue({ category }: { category: string }) {
   usePageTitle(category ? `${category} products` : "Catalogue");
-  const [products, setProducts] = useState<Product[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<ApiError | null>(null);
+  const list = usePagedList<Product>((cursor, signal) => api.products({ category, limit: PAGE_SIZE, cursor }, signal), [category]);
+  const { items: products, loading, error } = list;
   const [categories, setCategories] = useState<string[]>([]);
   const [counts, setCounts] = useState<Record<string, number>>({});
 
@@ -20,10 +30,10 @@ export function Catalogue({ category }: { category: string }) {
     // Every category with its count (GET /categories); the ones on screen stay a fallback.
     let live = true;
     api.categories().then(
-      (list) => {
+      (found) => {
         if (!live) return;
-        setCounts(Object.fromEntries(list.map((c) => [c.value, c.count])));
-        setCategories((known) => [...new Set([...known, ...list.map((c) => c.value)])].sort());
+        setCounts(Object.fromEntries(found.map((c) => [c.value, c.count])));
+        setCategories((known) => [...new Set([...known, ...found.map((c) => c.value)])].sort());
       },
       () => undefined,
     );
@@ -32,47 +42,10 @@ export function Catalogue({ category }: { category: string }) {
     };
   }, []);
 
-  const remember = (items: Product[]) =>
-    setCategories((known) => [...new Set([...known, ...items.map((p) => p.category)])].sort());
-
+  // The categories seen so far stay in the filter when one is chosen.
   useEffect(() => {
-    let live = true;
-    setLoading(true);
-    setError(null);
-    setProducts([]);
-    api.products({ category, limit: PAGE_SIZE }).then(
-      (page) => {
-        if (!live) return;
-        setProducts(page.items);
-        setCursor(page.nextCursor);
-        remember(page.items);
-        setLoading(false);
-      },
-      (failure) => {
-        if (!live) return;
-        setError(asApiError(failure));
-        setLoading(false);
-      },
-    );
-    return () => {
-      live = false;
-    };
-  }, [category]);
-
-  const loadMore = async () => {
-    setLoading(true);
-    setError(null);
-    try {
-      const page = await api.products({ category, limit: PAGE_SIZE, cursor });
-      setProducts((shown) => [...shown, ...page.items]);
-      setCursor(page.nextCursor);
-      remember(page.items);
-    } catch (failure) {
-      setError(asApiError(failure));
-    } finally {
-      setLoading(false);
-    }
-  };
+    setCategories((known) => [...new Set([...known, ...products.map((p) => p.category)])].sort());
+  }, [products]);
 
   const choices = category && !categories.includes(category) ? [...categories, category].sort() : categories;
   return (
@@ -110,6 +83,7 @@ export function Catalogue({ category }: { category: string }) {
       <ul className="grid" aria-label="Products" aria-busy={loading}>
         {products.map((product) => (
           <li key={product.id} className="card">
+            <Thumbnail product={product} />
             <h2>
               <Link href={`/products/${encodeURIComponent(product.id)}`}>{product.name}</Link>
             </h2>
@@ -123,8 +97,8 @@ export function Catalogue({ category }: { category: string }) {
       </ul>
       {loading && <Loading label="Loading products…" />}
       {!loading && !error && products.length === 0 && <p>No products here yet.</p>}
-      {cursor && !loading && (
-        <button type="button" onClick={loadMore}>
+      {list.hasMore && !loading && (
+        <button type="button" onClick={list.loadMore}>
           Load more
         </button>
       )}

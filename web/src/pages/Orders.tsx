@@ -1,32 +1,14 @@
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { api, type ApiError, type Order } from "../api";
 import { dateTime, ErrorMessage, Loading, Money, Notice, PageHeading, StatusBadge } from "../components";
-import { asApiError, useLoad } from "../hooks";
+import { asApiError, useLoad, usePagedList } from "../hooks";
+import { AddressLines, PaymentState, TrackingInfo } from "../orderParts";
 import { Link, usePageTitle } from "../router";
 
 export function OrderList() {
   usePageTitle("My orders");
-  const [orders, setOrders] = useState<Order[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<ApiError | null>(null);
-
-  const load = async (from: string | null) => {
-    setLoading(true);
-    setError(null);
-    try {
-      const page = await api.orders({ cursor: from, limit: 20 });
-      setOrders((shown) => (from ? [...shown, ...page.items] : page.items));
-      setCursor(page.nextCursor);
-    } catch (failure) {
-      setError(asApiError(failure));
-    } finally {
-      setLoading(false);
-    }
-  };
-  useEffect(() => {
-    load(null);
-  }, []);
+  const list = usePagedList<Order>((cursor, signal) => api.orders({ cursor, limit: 20 }, signal), []);
+  const { items: orders, loading, error } = list;
 
   return (
     <section>
@@ -49,11 +31,11 @@ export function OrderList() {
                 <th scope="row">
                   <Link href={`/orders/${encodeURIComponent(order.id)}`}>{order.items.map((line) => line.name).join(", ")}</Link>
                 </th>
-                <td>{dateTime(order.createdAt)}</td>
-                <td>
+                <td data-label="Placed">{dateTime(order.createdAt)}</td>
+                <td data-label="Status">
                   <StatusBadge status={order.status} />
                 </td>
-                <td>
+                <td data-label="Total">
                   <Money amount={order.totalAmount} />
                 </td>
               </tr>
@@ -67,8 +49,8 @@ export function OrderList() {
           No orders yet. <Link href="/">Browse the catalogue</Link>
         </p>
       )}
-      {cursor && !loading && (
-        <button type="button" onClick={() => load(cursor)}>
+      {list.hasMore && !loading && (
+        <button type="button" onClick={list.loadMore}>
           Load more
         </button>
       )}
@@ -93,6 +75,7 @@ export function OrderDetail({ orderId, justPaid }: { orderId: string; justPaid: 
   }
   const current = order.data;
   const cancel = async () => {
+    if (!window.confirm("Cancel this order? Its items go back on sale and it cannot be paid any more. This cannot be undone.")) return;
     setBusy(true);
     setError(null);
     try {
@@ -125,11 +108,11 @@ export function OrderDetail({ orderId, justPaid }: { orderId: string; justPaid: 
           {current.items.map((line) => (
             <tr key={line.productId}>
               <th scope="row">{line.name}</th>
-              <td>
+              <td data-label="Price">
                 <Money amount={line.price} />
               </td>
-              <td>{line.quantity}</td>
-              <td>
+              <td data-label="Quantity">{line.quantity}</td>
+              <td data-label="Line total">
                 <Money amount={line.lineTotal} />
               </td>
             </tr>
@@ -139,14 +122,12 @@ export function OrderDetail({ orderId, justPaid }: { orderId: string; justPaid: 
       <p className="total">
         Total <Money amount={current.totalAmount} />
       </p>
+      <p>
+        Payment: <PaymentState order={current} />
+      </p>
       <h2>Shipping to</h2>
-      <address>
-        {current.shippingAddress.street}
-        <br />
-        {current.shippingAddress.zipCode} {current.shippingAddress.city}, {current.shippingAddress.state}
-        <br />
-        {current.shippingAddress.country}
-      </address>
+      <AddressLines address={current.shippingAddress} />
+      <TrackingInfo order={current} />
       <h2>Status history</h2>
       <ol className="history">
         {(current.statusHistory ?? [{ status: current.status, at: current.updatedAt }]).map((step) => (

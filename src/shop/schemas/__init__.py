@@ -1,15 +1,18 @@
-"""Request schemas (marshmallow). Unknown fields are errors; every failing field is reported."""
+"""Request schemas (marshmallow). Unknown fields are errors; every failing field is reported.
+
+The search query string's schema is in schemas/search.py (this module is at its size limit)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
-from . import emails
-from .lazy_regex import compiled_on_use
-from .limits import MAX_PRICE, MAX_STOCK
+from .. import email_addresses
+from ..lazy_regex import compiled_on_use
+from ..limits import MAX_IMAGE_BYTES, MAX_PRICE, MAX_STOCK
 
 with compiled_on_use("marshmallow"):  # its Email regex: 80 ms at import, needed by register only
     from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -47,44 +50,64 @@ COMMON_PASSWORDS = frozenset(
 )
 
 
-class Trimmed(fields.String):
-    """A string with surrounding whitespace removed before length checks."""
+# What no free text may hold: the C0 and C1 controls (NUL, ESC, DEL, NEL, ...) and the
+# bidirectional embeddings, overrides and isolates that make "exe.jpg" display as "gpj.exe".
+# A multi-line field (a description) may still break lines and tab.
+CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+LINE_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
-    def _deserialize(self, value: Any, attr, data, **kwargs) -> str:
-        return super()._deserialize(value, attr, data, **kwargs).strip()
+
+class Trimmed(fields.String):
+    """Free text: surrounding whitespace removed before length checks, and refused when it
+    holds a control or bidi-override character (CONTROLS; LINE_CONTROLS when `multiline`).
+    Every free-text field of every schema is one of these, so the rule lives here only."""
+
+    checks_controls = True
+
+    def __init__(self, *, multiline: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.refused = LINE_CONTROLS if multiline else CONTROLS
+
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> str:
+        text: str = super()._deserialize(value, attr, data, **kwargs)
+        if self.checks_controls and self.refused.search(text):
+            raise ValidationError("Must not contain control or bidirectional-override characters.")
+        return text.strip()
 
 
 class Email(Trimmed):
-    """An address in its one spelling (shop.emails): NFKC, lower case, an IDNA domain;
+    """An address in its one spelling (shop.email_addresses): NFKC, lower case, an IDNA domain;
     look-alikes that have none are refused."""
 
-    def _deserialize(self, value: Any, attr, data, **kwargs) -> str:
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> str:
         try:
-            return emails.normalize(super()._deserialize(value, attr, data, **kwargs))
-        except emails.LookAlike as refused:
+            return email_addresses.normalize(super()._deserialize(value, attr, data, **kwargs))
+        except email_addresses.LookAlike as refused:
             raise ValidationError(str(refused)) from None
 
 
 class LoginEmail(Trimmed):
     """At login nothing is refused: an address with no spelling matches no account (401)."""
 
-    def _deserialize(self, value: Any, attr, data, **kwargs) -> str:
-        return emails.normalize_for_lookup(super()._deserialize(value, attr, data, **kwargs))
+    checks_controls = False
+
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> str:
+        return email_addresses.normalize_for_lookup(super()._deserialize(value, attr, data, **kwargs))
 
 
 class WholeNumber(fields.Integer):
     """An integer that must arrive as a JSON integer (not 1.0, "1" or true)."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(strict=True, **kwargs)
 
-    def _deserialize(self, value: Any, attr, data, **kwargs) -> int:
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> int:
         if isinstance(value, bool | Decimal):  # JSON 1.0 parses to Decimal, true to bool
             raise self.make_error("invalid")
         return super()._deserialize(value, attr, data, **kwargs)
 
 
-class Money(fields.Field):
+class Money(fields.Field[Decimal]):
     """A JSON number > 0 and <= 1,000,000 with at most two decimals, kept as Decimal."""
 
     default_error_messages = {
@@ -93,11 +116,11 @@ class Money(fields.Field):
         "range": "Must be greater than 0 and at most {maximum}.",
     }
 
-    def __init__(self, maximum: Decimal = MAX_PRICE, **kwargs):
+    def __init__(self, maximum: Decimal = MAX_PRICE, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.maximum = maximum
 
-    def _deserialize(self, value: Any, attr, data, **kwargs) -> Decimal:
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> Decimal:
         if isinstance(value, bool) or not isinstance(value, int | Decimal):
             raise self.make_error("invalid")
         amount = Decimal(value)
@@ -107,7 +130,8 @@ class Money(fields.Field):
         # which an amount in range always does (10**27 + 0.001 would raise InvalidOperation).
         if not Decimal(0) < amount <= self.maximum:
             raise self.make_error("range", maximum=self.maximum)
-        if amount.as_tuple().exponent < -2 and amount != amount.quantize(CENT):
+        exponent = amount.as_tuple().exponent  # an int: the amount is finite
+        if isinstance(exponent, int) and exponent < -2 and amount != amount.quantize(CENT):
             raise self.make_error("places")
         return amount.quantize(CENT)
 
@@ -143,8 +167,8 @@ def strong_password(value: str) -> None:
         raise ValidationError(problems)
 
 
-def _text(low: int, high: int, **kwargs) -> Trimmed:
-    return Trimmed(validate=validate.Length(min=low, max=high), **kwargs)
+def _text(low: int, high: int, multiline: bool = False, **kwargs: Any) -> Trimmed:
+    return Trimmed(validate=validate.Length(min=low, max=high), multiline=multiline, **kwargs)
 
 
 class RegisterSchema(Schema):
@@ -160,7 +184,7 @@ class LoginSchema(Schema):
 
 class ProductCreateSchema(Schema):
     name = _text(1, 200, required=True)
-    description = _text(0, 2000)
+    description = _text(0, 2000, multiline=True)
     price = Money(required=True)
     category = _text(1, 50, required=True)
     stock = WholeNumber(required=True, validate=validate.Range(min=0, max=MAX_STOCK))
@@ -169,7 +193,7 @@ class ProductCreateSchema(Schema):
 
 class ProductUpdateSchema(Schema):
     name = _text(1, 200)
-    description = _text(0, 2000)
+    description = _text(0, 2000, multiline=True)
     price = Money()
     category = _text(1, 50)
     stock = WholeNumber(validate=validate.Range(min=0, max=MAX_STOCK))
@@ -177,18 +201,17 @@ class ProductUpdateSchema(Schema):
     imageUrl = fields.String(validate=[validate.Length(max=2048), https_url])
 
     @validates_schema
-    def _not_empty(self, data: dict, **kwargs) -> None:
+    def _not_empty(self, data: dict[str, Any], **kwargs: Any) -> None:
         if not data:
             raise ValidationError("Send at least one field to change.", "_schema")
 
     @validates_schema
-    def _one_way_to_change_stock(self, data: dict, **kwargs) -> None:
+    def _one_way_to_change_stock(self, data: dict[str, Any], **kwargs: Any) -> None:
         if "stock" in data and "stockDelta" in data:
             raise ValidationError("Send either stock or stockDelta, not both.", "stockDelta")
 
 
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp")
-MAX_IMAGE_BYTES = 5 * 1024 * 1024
 
 
 class ImageUploadSchema(Schema):
@@ -215,7 +238,7 @@ class OrderCreateSchema(Schema):
     shippingAddress = fields.Nested(AddressSchema, required=True)
 
     @validates_schema
-    def _distinct_products(self, data: dict, **kwargs) -> None:
+    def _distinct_products(self, data: dict[str, Any], **kwargs: Any) -> None:
         seen: set[str] = set()
         errors: dict[str, list[str]] = {}
         for index, line in enumerate(data.get("items", [])):
@@ -237,38 +260,6 @@ class PageQuerySchema(Schema):
 
 class ProductPageQuerySchema(PageQuerySchema):
     category = _text(1, 50)
-
-
-class PriceBound(fields.Decimal):
-    """A price filter from a query string: a number from 0 to the highest price."""
-
-    default_error_messages = {"range": "Must be from 0 to {maximum}."}
-
-    def __init__(self, **kwargs: Any):
-        super().__init__(allow_nan=False, metadata={"minimum": 0, "maximum": int(MAX_PRICE)}, **kwargs)
-
-    def _deserialize(self, value: Any, attr, data, **kwargs) -> Decimal:
-        amount = super()._deserialize(value, attr, data, **kwargs)
-        if not Decimal(0) <= amount <= MAX_PRICE:
-            raise self.make_error("range", maximum=MAX_PRICE)
-        return amount
-
-
-class SearchQuerySchema(PageQuerySchema):
-    q = fields.String(load_default="", validate=validate.Length(max=200))
-    category = _text(1, 50)
-    minPrice = PriceBound()
-    maxPrice = PriceBound()
-    inStock = fields.Boolean(load_default=False)
-    sort = fields.String(
-        load_default="relevance", validate=validate.OneOf(("relevance", "price_asc", "price_desc", "newest"))
-    )
-
-    @validates_schema
-    def _range(self, data: dict[str, Any], **kwargs: Any) -> None:
-        low, high = data.get("minPrice"), data.get("maxPrice")
-        if low is not None and high is not None and low > high:
-            raise ValidationError("Must not be below minPrice.", "maxPrice")
 
 
 class OrderPageQuerySchema(PageQuerySchema):

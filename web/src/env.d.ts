@@ -1,1 +1,0 @@
-declare const __API_URL__: string;
