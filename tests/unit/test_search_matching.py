@@ -158,3 +158,14 @@ def test_upsert_replaces_and_delete_removes(tmp_path):
     assert index.count() == 1
     assert [p["name"] for p in index.search(SearchQuery(text="floor")).products] == ["Floor lamp"]
     assert index.categories() == [{"value": "Home", "count": 1}]
+
+
+def test_a_product_item_with_a_string_set_is_indexed_and_found(tmp_path):
+    """A product with images carries `countingImages`, a DynamoDB string set (storage/images.py):
+    the stream's image of it is indexed like any other product."""
+    built = TantivyIndex(str(tmp_path))
+    built.upsert([{**PRODUCTS[0], "countingImages": {"i-2", "i-1"}}])
+    built.commit()
+    found = built.search(SearchQuery(text="lamp")).products
+    assert [p["id"] for p in found] == ["lamp"]
+    assert found[0]["countingImages"] == ["i-1", "i-2"]  # kept in the index; present() leaves it out of answers

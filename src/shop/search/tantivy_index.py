@@ -111,6 +111,8 @@ def _created(product: dict[str, Any]) -> int:
 def _json_default(value: Any) -> Any:
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, set | frozenset):  # a DynamoDB set on the item (countingImages, storage/images.py)
+        return sorted(value)
     raise TypeError(type(value).__name__)
 
 
