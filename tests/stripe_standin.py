@@ -37,6 +37,7 @@ class Seen:
 class StripeStandIn:
     requests: list[Seen] = field(default_factory=list)
     intents: dict[str, dict[str, Any]] = field(default_factory=dict)
+    refunds: dict[str, dict[str, Any]] = field(default_factory=dict)
     replies: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)  # by Idempotency-Key
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -83,6 +84,14 @@ class StripeStandIn:
             if intent is None:
                 return 404, {"error": {"type": "invalid_request_error", "code": "resource_missing", "param": "intent"}}
             method = form.get("payment_method", "")
+            if intent["status"] == "succeeded":  # Stripe: a succeeded intent cannot be confirmed again
+                error = {
+                    "type": "invalid_request_error",
+                    "code": "payment_intent_unexpected_state",
+                    "message": "This PaymentIntent's status is succeeded.",
+                    "payment_intent": intent,
+                }
+                return 400, {"error": error}
             if method in DECLINES:
                 code, decline = DECLINES[method]
                 error = {
@@ -107,6 +116,26 @@ class StripeStandIn:
                 status="succeeded", amount_received=intent["amount"], payment_method="pm_" + uuid.uuid4().hex[:14]
             )
             return 200, intent
+        if seen.method == "POST" and parts == ["v1", "refunds"]:
+            intent = self.intents.get(form.get("payment_intent", ""))
+            if intent is None:
+                return 404, {"error": {"type": "invalid_request_error", "code": "resource_missing", "param": "id"}}
+            amount = int(form.get("amount", intent["amount_received"]))
+            left = intent["amount_received"] - intent.get("amount_refunded", 0)
+            if intent["status"] != "succeeded" or not 0 < amount <= left:
+                return 400, {"error": {"type": "invalid_request_error", "code": "charge_already_refunded"}}
+            intent["amount_refunded"] = intent.get("amount_refunded", 0) + amount
+            refund = {
+                "id": "re_" + uuid.uuid4().hex[:24],
+                "object": "refund",
+                "amount": amount,
+                "currency": intent["currency"],
+                "payment_intent": intent["id"],
+                "metadata": {k[len("metadata[") : -1]: v for k, v in form.items() if k.startswith("metadata[")},
+                "status": "succeeded",
+            }
+            self.refunds[refund["id"]] = refund
+            return 200, refund
         return 404, {"error": {"type": "invalid_request_error", "message": "Unrecognized request URL"}}
 
 

@@ -8,7 +8,10 @@
 // - a CodeDeploy deployment group per function that shifts the alias to the new version
 //   (`custom.canary.deploymentConfig`, e.g. CodeDeployDefault.LambdaCanary10Percent5Minutes) and
 //   rolls back automatically when an alarm on the *new version's* errors or p95 duration fires
-//   (Lambda publishes both per alias and executed version);
+//   (Lambda publishes both per alias and executed version; the duration threshold is each
+//   function's own budget, durationBudget), on an HTTP function's 5xx answers counted by the edge
+//   per function and executed version (ShopApi/Http5xx: the edge answers an exception with a 500,
+//   so Lambda's Errors stay 0), or on any of custom.canary.stackAlarms (Api5xxRateAlarm);
 // - one pre-traffic hook (deploy/hooks/pre_traffic.py, inline code) that invokes the new version
 //   with a health event before any traffic reaches it: an HTTP function gets a request for its
 //   first route without credentials or body, which must come back below 500 without a crash; a
@@ -42,7 +45,7 @@ class CanaryPlugin {
         properties: {
           canary: {
             type: 'object',
-            properties: { healthEvent: { type: 'object' } },
+            properties: { healthEvent: { type: 'object' }, p95Ms: { type: 'number' } },
             additionalProperties: false,
           },
         },
@@ -68,6 +71,11 @@ class CanaryPlugin {
     const durationMs = Number(settings.durationAlarmMs);
     const topic = settings.alarmTopic; // told when a canary is rolled back
     if (topic && !resources[topic]) this.fail(`custom.canary.alarmTopic names no resource (${topic})`);
+    // Stack alarms every deployment group also watches (Api5xxRateAlarm): a release that breaks
+    // the API as a whole is rolled back even where no single version's alarm fires.
+    const stackAlarms = settings.stackAlarms || [];
+    for (const id of stackAlarms) if (!resources[id]) this.fail(`custom.canary.stackAlarms names no resource (${id})`);
+    const metrics = settings.metricsNamespace || 'ShopApi';
     if (!deploymentConfig || !(durationMs > 0)) {
       this.fail('custom.canary needs deploymentConfig and durationAlarmMs');
     }
@@ -112,14 +120,35 @@ class CanaryPlugin {
         Threshold: 1,
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       });
-      resources[ids.duration] = alarm(`the new version's p95 duration above ${durationMs} ms`, {
+      const budgetMs = durationBudget(fn, service.provider, durationMs);
+      resources[ids.duration] = alarm(`the new version's p95 duration above ${budgetMs} ms`, {
         MetricName: 'Duration',
         ExtendedStatistic: 'p95',
         EvaluationPeriods: 2,
         DatapointsToAlarm: 2,
-        Threshold: durationMs,
+        Threshold: budgetMs,
         ComparisonOperator: 'GreaterThanThreshold',
       });
+      // The edge's own count of 5xx answers by function and executed version (src/shop/edge.py):
+      // an HTTP function answers an exception with a 500, so Errors above stays 0.
+      const groupAlarms = [{ Name: { Ref: ids.errors } }, { Name: { Ref: ids.duration } }];
+      if (isHttp(fn)) {
+        ids.http5xx = `${base}Canary5xxAlarm`;
+        resources[ids.http5xx] = alarm('the new version answered 5xx', {
+          Namespace: metrics,
+          MetricName: 'Http5xx',
+          Dimensions: [
+            { Name: 'function', Value: { Ref: fnId } },
+            { Name: 'version', Value: { 'Fn::GetAtt': [versionId, 'Version'] } },
+          ],
+          Statistic: 'Sum',
+          EvaluationPeriods: 1,
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        });
+        groupAlarms.push({ Name: { Ref: ids.http5xx } });
+      }
+      for (const id of stackAlarms) groupAlarms.push({ Name: { Ref: id } });
       resources[ids.group] = {
         Type: 'AWS::CodeDeploy::DeploymentGroup',
         Properties: {
@@ -131,7 +160,7 @@ class CanaryPlugin {
             Enabled: true,
             Events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM', 'DEPLOYMENT_STOP_ON_REQUEST'],
           },
-          AlarmConfiguration: { Enabled: true, Alarms: [{ Name: { Ref: ids.errors } }, { Name: { Ref: ids.duration } }] },
+          AlarmConfiguration: { Enabled: true, Alarms: groupAlarms },
         },
       };
       resources[ids.alias] = {
@@ -265,6 +294,19 @@ function trust(principal) {
 
 function policy(name, statements) {
   return { PolicyName: name, PolicyDocument: { Version: '2012-10-17', Statement: statements } };
+}
+
+const isHttp = (fn) => (fn.events || []).some((event) => event && event.http);
+
+// The p95 a new version may take before it is rolled back: `canary.p95Ms` when the function
+// declares it; an HTTP function, the stage's latency threshold (custom.canary.durationAlarmMs) but
+// never over half its timeout; any other function (a queue, a stream, an upload, a schedule) half
+// its timeout, its own budget, so a burst of uploads during a canary does not roll back processImage.
+function durationBudget(fn, provider, stageMs) {
+  const declared = Number((fn.canary || {}).p95Ms);
+  if (declared > 0) return declared;
+  const halfTimeout = (1000 * Number(fn.timeout || provider.timeout || 6)) / 2;
+  return isHttp(fn) ? Math.min(stageMs, halfTimeout) : halfTimeout;
 }
 
 // What the hook sends the new version: an HTTP function's first route, or a declared event.

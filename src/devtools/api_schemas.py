@@ -121,7 +121,12 @@ class DeclineSchema(Schema):
 
 
 class PaymentSchema(Schema):
-    status = fields.String(required=True, validate=validate.OneOf(("requires_payment", "succeeded")))
+    status = fields.String(
+        required=True,
+        validate=validate.OneOf(
+            ("requires_payment", "requires_action", "processing", "succeeded", "partially_refunded", "refunded")
+        ),
+    )
     amount = _amount("The order's total.")
     currency = fields.String(required=True, metadata={"example": "usd"})
     provider = fields.String(validate=validate.OneOf(("fake", "stripe")))
@@ -130,7 +135,30 @@ class PaymentSchema(Schema):
     idempotencyKey = fields.String(metadata={"description": "The Idempotency-Key of the request that paid."})
     eventId = fields.String(metadata={"description": "The webhook event that recorded the payment."})
     lastDecline = fields.Nested(DeclineSchema)
-    attemptUntil = fields.Integer(metadata={"description": "Epoch seconds: a payment attempt is in flight until then."})
+    refundedAmount = fields.Decimal(as_string=False, metadata={"description": "What refunds have given back."})
+    attemptUntil = fields.Integer(
+        metadata={"description": "Older orders only: a payment attempt is in flight until then."}
+    )
+
+
+class OrderRefundSchema(Schema):
+    """A refund as an order lists it."""
+
+    id = fields.String(required=True)
+    amount = _amount("What is given back.")
+    status = fields.String(required=True, validate=validate.OneOf(("pending", "succeeded", "failed")))
+    reason = fields.String(required=True, metadata={"example": "order_cancelled"})
+    createdAt = _stamp()
+
+
+class RefundSchema(OrderRefundSchema):
+    orderId = fields.UUID(required=True)
+
+
+class TrackingSchema(Schema):
+    carrier = fields.String(required=True, metadata={"example": "UPS"})
+    number = fields.String(required=True, metadata={"example": "1Z999AA10123456784"})
+    url = fields.String(metadata={"format": "uri", "example": "https://www.ups.com/track?tracknum=1Z999AA10123456784"})
 
 
 class OrderSchema(Schema):
@@ -142,6 +170,8 @@ class OrderSchema(Schema):
     shippingAddress = fields.Nested(AddressSchema, required=True)
     payment = fields.Nested(PaymentSchema, required=True)
     statusHistory = fields.List(fields.Nested(StatusChangeSchema), required=True)
+    tracking = fields.Nested(TrackingSchema, metadata={"description": "Set when the order shipped with tracking."})
+    refunds = fields.List(fields.Nested(OrderRefundSchema))
     createdAt = _stamp()
     updatedAt = _stamp()
 
@@ -169,7 +199,19 @@ class WebhookReceiptSchema(Schema):
     outcome = fields.String(
         required=True,
         validate=validate.OneOf(
-            ("paid", "payment_failed", "duplicate", "ignored", "unknown_order", "not_pending", "amount_mismatch")
+            (
+                "paid",
+                "payment_failed",
+                "duplicate",
+                "ignored",
+                "unknown_order",
+                "not_pending",
+                "amount_mismatch",
+                "refunded_not_payable",
+                "refund_succeeded",
+                "refund_failed",
+                "refund_recorded",
+            )
         ),
     )
 
@@ -184,6 +226,22 @@ class UserSchema(Schema):
 class SessionSchema(Schema):
     token = fields.String(required=True, metadata={"description": "JWT (HS256); send as `Authorization: Bearer`."})
     user = fields.Nested(UserSchema, required=True)
+
+
+class ProfileSchema(Schema):
+    id = fields.UUID(required=True)
+    email = fields.String(required=True, metadata={"example": "ann@example.com"})
+    name = fields.String(required=True, metadata={"example": "Ann"})
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    createdAt = _stamp()
+
+
+class AcceptedSchema(Schema):
+    accepted = _true()
+
+
+class PasswordResetDoneSchema(Schema):
+    passwordReset = _true()
 
 
 class HealthChecksSchema(Schema):
@@ -262,8 +320,12 @@ ENVELOPES: dict[str, type[Schema]] = {
     "ProductPage": envelope("ProductPage", fields.List(fields.Nested(ProductSchema), required=True), paginated=True),
     "DeletedEnvelope": envelope("DeletedEnvelope", fields.Nested(DeletedSchema, required=True)),
     "OrderEnvelope": envelope("OrderEnvelope", fields.Nested(OrderSchema, required=True)),
+    "RefundEnvelope": envelope("RefundEnvelope", fields.Nested(RefundSchema, required=True)),
     "OrderPage": envelope("OrderPage", fields.List(fields.Nested(OrderSchema), required=True), paginated=True),
     "SessionEnvelope": envelope("SessionEnvelope", fields.Nested(SessionSchema, required=True)),
+    "ProfileEnvelope": envelope("ProfileEnvelope", fields.Nested(ProfileSchema, required=True)),
+    "AcceptedEnvelope": envelope("AcceptedEnvelope", fields.Nested(AcceptedSchema, required=True)),
+    "PasswordResetEnvelope": envelope("PasswordResetEnvelope", fields.Nested(PasswordResetDoneSchema, required=True)),
     "ImageUploadEnvelope": envelope("ImageUploadEnvelope", fields.Nested(ImageUploadStartedSchema, required=True)),
     "ImageEnvelope": envelope("ImageEnvelope", fields.Nested(ImageStateSchema, required=True)),
     "HealthEnvelope": envelope("HealthEnvelope", fields.Nested(HealthSchema, required=True)),

@@ -55,6 +55,8 @@ def configure_environment(secret_file: Any = None) -> list[str]:
     port = int(os.environ.setdefault("PORT", "3000"))
     web_port = int(os.environ.setdefault("WEB_PORT", WEB_PORT_DEFAULT))
     os.environ.setdefault("CORS_ALLOWED_ORIGINS", default_origins(host, port, web_port))
+    # The storefront's address: password-reset emails link to its reset page.
+    os.environ.setdefault("STOREFRONT_URL", f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{web_port}")  # noqa: S104  # nosec B104
     own = os.environ.setdefault("LOCAL_API_URL", f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{port}")  # noqa: S104  # nosec B104
     # Product images: S3's form endpoint and the CDN are played by the API's own address
     # (devtools/local_routes/media.py), in every worker.
@@ -96,6 +98,7 @@ def seed_and_load(client: Any, notes: list[str]) -> str | None:
     config.reset()
     config.settings()
     config.signing_secrets()  # a bad secret stops the start-up here, not at the first request
+    config.payment_settings()  # so does a currency whose minor unit the shop does not know
     admin_line = None
     if os.environ.get("SEED", "1") != "0":
         from . import seed

@@ -89,6 +89,9 @@ class ThrottleSettings:
     login_ip_limit: int
     register_ip_limit: int
     ip_window_seconds: int
+    reset_ip_limit: int  # password-reset requests per source address per ip window
+    reset_email_limit: int  # reset emails per address (known or not) per reset window
+    reset_email_window_seconds: int
 
 
 @functools.cache
@@ -103,7 +106,25 @@ def throttle_settings() -> ThrottleSettings:
         login_ip_limit=_int("LOGIN_IP_LIMIT", 60, 1, 100_000),
         register_ip_limit=_int("REGISTER_IP_LIMIT", 20, 1, 100_000),
         ip_window_seconds=_int("IP_LIMIT_WINDOW_SECONDS", 5 * 60, 1, 24 * 3600),
+        reset_ip_limit=_int("PASSWORD_RESET_IP_LIMIT", 20, 1, 100_000),
+        reset_email_limit=_int("PASSWORD_RESET_EMAIL_LIMIT", 3, 1, 1_000),
+        reset_email_window_seconds=_int("PASSWORD_RESET_EMAIL_WINDOW_SECONDS", 3600, 60, 24 * 3600),
     )
+
+
+@dataclass(frozen=True)
+class ResetSettings:
+    storefront_url: str  # the reset link points at its /reset-password page
+    min_seconds: float  # every reset request takes at least this long, known email or not
+
+
+def reset_settings() -> ResetSettings:
+    """Only the password-reset request reads these (two variables, at each request: no cache to
+    forget); a missing storefront is a deployment error."""
+    url = os.environ.get("STOREFRONT_URL", "").strip().rstrip("/")
+    if not url.startswith(("https://", "http://")):
+        raise ConfigError("STOREFRONT_URL must be the storefront's http(s) address")
+    return ResetSettings(url, _int("PASSWORD_RESET_MIN_MS", 800, 0, 5_000) / 1000)
 
 
 @dataclass(frozen=True)
@@ -140,6 +161,10 @@ def payment_settings() -> PaymentSettings:
     currency = os.environ.get("CURRENCY", "").strip().lower() or DEFAULT_CURRENCY
     if len(currency) != 3 or not currency.isalpha():
         raise ConfigError(f"CURRENCY must be a three-letter ISO code, got {currency!r}")
+    from .money import MINOR_UNITS
+
+    if currency not in MINOR_UNITS:  # its minor unit unknown: never charged with guessed decimals
+        raise ConfigError(f"CURRENCY {currency!r} is not one this shop knows the minor unit of")
     return PaymentSettings(
         provider=provider,
         currency=currency,

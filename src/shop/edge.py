@@ -40,6 +40,10 @@ ALLOWED_HEADERS = "Content-Type, Authorization, Idempotency-Key, X-Request-Id"
 EXPOSED_HEADERS = "X-Request-Id, Retry-After, Idempotent-Replayed"
 
 _cold_start = True
+# The canary's per-version signal (deploy/plugins/canary.js): the edge answers an exception with
+# a 500 instead of raising, so Lambda's own Errors metric never sees it.
+METRICS_NAMESPACE = "ShopApi"
+HTTP_5XX_METRIC = "Http5xx"
 
 
 @dataclass(frozen=True)
@@ -121,15 +125,15 @@ def _authenticate(headers: dict[str, str], role: str) -> tokens.Caller:
         raise errors.Unauthorized("Malformed Authorization header")
     from . import tokens  # PyJWT: only routes that authenticate load it
 
-    caller = tokens.verify(match.group(1))
-    if role == "admin":
-        # Imported here so that functions without admin routes never load the
-        # storage (and boto3) just for this check.
-        from .services.access import is_admin
-        from .storage import storage
+    # Imported here, like PyJWT: a route without auth never loads the storage for this.
+    from .services.access import current
+    from .storage import storage
 
-        if not is_admin(storage(), caller):
-            raise errors.Forbidden("Admin role required")
+    # The token's session against the account's (a password change ends older tokens), and
+    # the admin claim against its role: one read of the user.
+    caller = current(storage(), tokens.verify(match.group(1)))
+    if role == "admin" and not caller.confirmed_admin:
+        raise errors.Forbidden("Admin role required")
     return caller
 
 
@@ -194,6 +198,7 @@ def _handle(
         "method": method,
         "route": event.get("resource"),
         "coldStart": cold,
+        "version": getattr(context, "function_version", None),
     }
     cors: dict[str, str] = {}
     time_limit = deadline.start(context)
@@ -220,7 +225,22 @@ def _handle(
     log["status"] = reply.status
     log["durationMs"] = round((time.perf_counter() - started) * 1000, 2)
     if reply.status >= 500:
+        _count_5xx(context)
         logger.error("request failed", extra=log)
     else:
         logger.info("request", extra=log)
     return _response(reply, request_id, cors)
+
+
+def _count_5xx(context: Any) -> None:
+    """One EMF datapoint, dimensioned by function and executed version (imported only here)."""
+    from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+    dimensions = {
+        "function": str(getattr(context, "function_name", None) or "unknown"),
+        "version": str(getattr(context, "function_version", None) or "$LATEST"),
+    }
+    with single_metric(
+        name=HTTP_5XX_METRIC, unit=MetricUnit.Count, value=1, namespace=METRICS_NAMESPACE, default_dimensions=dimensions
+    ):
+        pass

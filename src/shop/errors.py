@@ -26,6 +26,10 @@ class InvalidCursor(DomainError):
     message = "Invalid pagination cursor"
 
 
+class InvalidResetToken(DomainError):
+    message = "This password reset link is used, expired or not valid; ask for a new one"
+
+
 class Unauthorized(DomainError):
     message = "Authentication required"
 
@@ -120,3 +124,23 @@ class TooManyRequests(RetryLater):
 
 class ServiceUnavailable(RetryLater):
     message = "Service temporarily unavailable"
+
+
+class PaymentInProgress(RetryLater):
+    message = "A payment of this order is in progress; try again shortly"
+
+
+class OrderExpired(DomainError):
+    message = "The order's payment window is over"
+
+
+class AmountNotChargeable(DomainError):
+    message = "The order's total is more than the payment provider can charge"
+
+
+class RefundExceedsPayment(DomainError):
+    message = "The refund is more than what is left of the charge"
+
+
+class NothingToRefund(DomainError):
+    message = "The order has nothing left to refund"

@@ -1,5 +1,6 @@
 """Mail: the one way the shop sends an email (SES, as the configured sender), used by
-notifyCustomers for the order emails (their wording: order_emails.py). The client is made on
+notifyCustomers for the order emails (their wording: order_emails.py) and by the password-reset
+request for its link. The client is made on
 first use by shop.aws and kept for warm invocations."""
 
 from __future__ import annotations
@@ -20,8 +21,11 @@ def _ses(region: str) -> Any:
 class Mailer:
     """SES, sending as the configured address: plain text and HTML in one message."""
 
-    def __init__(self, sender: str | None = None):
+    def __init__(self, sender: str | None = None, client: Any = None):
+        """`client`: an SES client of the caller's (an HTTP route's, with the request's
+        deadline, shop.aws); by default this module's own."""
         self.sender = sender or config.required("SES_SENDER_ADDRESS")
+        self.client = client
 
     def send(self, to: str, subject: str, text: str, html: str, headers: dict[str, str]) -> str:
         """Returns SES's message id."""
@@ -35,7 +39,7 @@ class Mailer:
             message[name] = value
         message.set_content(text)
         message.add_alternative(html, subtype="html")
-        response = _ses(aws.region()).send_raw_email(
+        response = (self.client or _ses(aws.region())).send_raw_email(
             Source=self.sender, Destinations=[to], RawMessage={"Data": message.as_bytes()}
         )
         return str(response["MessageId"])

@@ -33,14 +33,28 @@ def _amount(value: str, currency: str) -> str:
     return f"{value} {currency.upper()}"
 
 
+def _tracking(tracking: Any) -> list[str]:
+    """The parcel's lines of a shipped order's email (none without tracking)."""
+    if not isinstance(tracking, dict) or not tracking.get("number"):
+        return []
+    lines = [f"Tracking: {tracking.get('carrier') or 'parcel'} {tracking['number']}"]
+    return lines + ([f"Track it at {tracking['url']}"] if tracking.get("url") else [])
+
+
 def render(event: dict[str, Any], name: str) -> Email:
     """Raises KeyError for an event type that sends no email."""
     subject, opening = WORDING[event["type"]]
     order = event["order"]
     currency = order["currency"]
+    if event["type"] == "order.cancelled" and order.get("refundedAmount"):  # a paid order: never "nothing charged"
+        opening = (
+            f"Your order was cancelled and will not be shipped. "
+            f"A refund of {_amount(order['refundedAmount'], currency)} is issued to your payment method."
+        )
     reference = order["id"]
     total = _amount(order["totalAmount"], currency)
     lines = [(line["name"], line["quantity"], _amount(line["lineTotal"], currency)) for line in order.get("items", [])]
+    parcel = _tracking(order.get("tracking"))
     text = "\n".join(
         [
             f"Hello {name},",
@@ -50,6 +64,7 @@ def render(event: dict[str, Any], name: str) -> Email:
             f"Order {reference}",
             *(f"  {quantity} x {title}: {amount}" for title, quantity, amount in lines),
             f"Total: {total}",
+            *(["", *parcel] if parcel else []),
             "",
             "Thank you for shopping with us.",
         ]
@@ -64,6 +79,7 @@ def render(event: dict[str, Any], name: str) -> Email:
         f"<h2>Order {escape(reference)}</h2>"
         f"<table><thead><tr><th>Item</th><th>Qty</th><th>Amount</th></tr></thead><tbody>{rows}</tbody>"
         f'<tfoot><tr><th colspan="2">Total</th><th>{escape(total)}</th></tr></tfoot></table>'
-        "<p>Thank you for shopping with us.</p></body></html>"
+        + "".join(f"<p>{escape(line)}</p>" for line in parcel)
+        + "<p>Thank you for shopping with us.</p></body></html>"
     )
     return Email(subject=f"{subject} ({reference[:8]})", text=text, html=html)

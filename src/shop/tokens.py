@@ -11,7 +11,7 @@ import hashlib
 import re
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from . import config
@@ -30,6 +30,15 @@ class Caller:
     user_id: str
     email: str
     role: str
+    # The user's session version when the token was issued (claim `sv`; 0 for tokens from
+    # before it existed): a password change or reset moves it on, and older tokens stop working.
+    session: int = 0
+    # Whether the table confirmed the admin claim (services.access), once the edge read the
+    # user; None until then.
+    confirmed_admin: bool | None = None
+    # The account as that read found it (no hash: userId, email, name, role, createdAt), so
+    # GET /me answers without reading it again.
+    account: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
     @property
     def claims_admin(self) -> bool:
@@ -41,7 +50,7 @@ def key_id(secret: str) -> str:
     return hashlib.sha256(b"kid:" + secret.encode()).hexdigest()[:16]
 
 
-def issue(user_id: str, email: str, role: str) -> str:
+def issue(user_id: str, email: str, role: str, session: int = 0) -> str:
     current, _ = config.signing_secrets()
     cfg = config.settings()
     now = int(time.time())
@@ -54,6 +63,7 @@ def issue(user_id: str, email: str, role: str) -> str:
         "iss": cfg.jwt_issuer,
         "aud": cfg.jwt_audience,
         "jti": str(uuid.uuid4()),
+        "sv": session,
     }
     import jwt
 
@@ -113,6 +123,9 @@ def verify(token: str) -> Caller:
     if not _times_allowed(claims, cfg.jwt_ttl_seconds, int(time.time())):
         raise Unauthorized("Invalid token")
     user_id, email, role = claims.get("sub"), claims.get("email"), claims.get("role")
+    session = claims.get("sv", 0)
     if not isinstance(user_id, str) or not isinstance(email, str) or role not in ROLES:
         raise Unauthorized("Invalid token")
-    return Caller(user_id=user_id, email=email, role=role)
+    if type(session) is not int or session < 0:
+        raise Unauthorized("Invalid token")
+    return Caller(user_id=user_id, email=email, role=role, session=session)

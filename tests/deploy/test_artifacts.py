@@ -34,6 +34,7 @@ DEPLOY_TIME_VALUES = {
     "MEDIA_BUCKET": "probe-media-bucket",
     "SEARCH_BUCKET": "probe-search-bucket",
     "MEDIA_BASE_URL": "https://media.probe.example",
+    "STOREFRONT_URL": "https://shop.probe.example",
 }
 
 

@@ -58,6 +58,12 @@ def _version(template: dict, function_id: str) -> str:
     return version
 
 
+def _is_http(name: str) -> bool:
+    """Its own http events, or the fallback's ANY events (deploy/plugins/route-fallback.js adds them)."""
+    events = functions()[name].get("events", [])
+    return name == serverless_config.fallback_function() or any("http" in e for e in events if isinstance(e, dict))
+
+
 @pytest.mark.parametrize("name", sorted(functions()))
 def test_each_function_is_shifted_by_codedeploy_and_rolled_back_by_its_new_versions_alarms(template, name):
     resources = template["Resources"]
@@ -80,7 +86,22 @@ def test_each_function_is_shifted_by_codedeploy_and_rolled_back_by_its_new_versi
     assert group["AutoRollbackConfiguration"]["Enabled"] is True
     assert {"DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"} <= set(group["AutoRollbackConfiguration"]["Events"])
     assert group["AlarmConfiguration"]["Enabled"] is True
-    alarms = [resources[a["Name"]["Ref"]]["Properties"] for a in group["AlarmConfiguration"]["Alarms"]]
+    named = {a["Name"]["Ref"]: resources[a["Name"]["Ref"]]["Properties"] for a in group["AlarmConfiguration"]["Alarms"]}
+    http = _is_http(name)
+    # the API's 5xx rate as a whole, in every group; the edge's per-version 5xx count where it answers HTTP
+    assert "Api5xxRateAlarm" in named
+    assert {a["MetricName"] for a in named.values()} == {"Errors", "Duration", "5XXError"} | (
+        {"Http5xx"} if http else set()
+    )
+    if http:
+        (http5xx,) = [a for a in named.values() if a["MetricName"] == "Http5xx"]
+        assert http5xx["Namespace"] == "ShopApi"
+        assert http5xx["Dimensions"] == [
+            {"Name": "function", "Value": {"Ref": function_id}},  # as src/shop/edge.py names them
+            {"Name": "version", "Value": {"Fn::GetAtt": [version, "Version"]}},
+        ]
+        assert (http5xx["Statistic"], http5xx["Threshold"], http5xx["Period"]) == ("Sum", 1, 60)
+    alarms = [a for a in named.values() if a["Namespace"] == "AWS/Lambda"]
     assert {a["MetricName"] for a in alarms} == {"Errors", "Duration"}
     for alarm in alarms:  # the new version behind the alias, not the function as a whole
         assert alarm["Namespace"] == "AWS/Lambda"
@@ -98,7 +119,14 @@ def test_each_function_is_shifted_by_codedeploy_and_rolled_back_by_its_new_versi
         "GreaterThanOrEqualToThreshold",
     )
     duration = next(a for a in alarms if a["MetricName"] == "Duration")
-    assert duration["ExtendedStatistic"] == "p95" and duration["Threshold"] > 0
+    assert duration["ExtendedStatistic"] == "p95"
+    # each function's own budget: an HTTP function the stage's latency threshold (never over half its
+    # timeout), any other function half its timeout (processImage's 60 s upload work is not an API call)
+    config = functions()[name]
+    half_timeout = 1000 * config.get("timeout", serverless_config.load()["provider"]["timeout"]) / 2
+    stage_ms = int(serverless_config.load()["params"]["prod"]["latencyP95AlarmMs"])
+    expected = config.get("canary", {}).get("p95Ms") or (min(stage_ms, half_timeout) if http else half_timeout)
+    assert duration["Threshold"] == expected
     assert alias_id in json.dumps(template["Resources"])  # something invokes the alias
 
 

@@ -73,12 +73,19 @@ def placed(customer, product):
     return order.data["id"], lamp["id"]
 
 
+def pay_order(token: str, order_id: str, method: str = "pm_card_visa"):
+    """The owner pays the order through the payment route (the configured provider, `fake` in
+    tests): the only way an order becomes paid."""
+    paid = invoke("POST", f"/orders/{order_id}/payment", body={"paymentMethod": method}, token=token)
+    assert paid.status == 200, paid.body
+    return paid
+
+
 def place_paid_order(customer: Account, admin: Account, product_id: str) -> str:
-    """An order of 2 of `product_id`, moved to paid by the admin; its id."""
+    """An order of 2 of `product_id`, paid by its owner; its id."""
     placed = invoke("POST", "/orders", body=factories.order_body((product_id, 2)), token=customer.token)
     assert placed.status == 201, placed.body
-    paid = invoke("PUT", f"/orders/{placed.data['id']}/status", body={"status": "paid"}, token=admin.token)
-    assert paid.status == 200, paid.body
+    pay_order(customer.token, placed.data["id"])
     return placed.data["id"]
 
 

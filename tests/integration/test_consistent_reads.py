@@ -11,6 +11,7 @@ import pytest
 from tests import factories
 from tests.apigw import invoke
 from tests.faults import stale_unless_consistent
+from tests.integration.conftest import pay_order
 
 pytestmark = pytest.mark.dynamodb_local
 
@@ -29,14 +30,15 @@ def test_an_order_is_readable_right_after_it_is_placed(table, customer, product,
 
 def test_an_admin_reads_the_order_they_just_moved(table, customer, admin, product, faults):
     placed = invoke("POST", "/orders", body=factories.order_body((product()["id"], 1)), token=customer.token)
-    moved = invoke("PUT", f"/orders/{placed.data['id']}/status", body={"status": "paid"}, token=admin.token)
+    pay_order(customer.token, placed.data["id"])
+    moved = invoke("PUT", f"/orders/{placed.data['id']}/status", body={"status": "shipped"}, token=admin.token)
     assert moved.status == 200, moved.body
     faults.fail("GetItem", stale_unless_consistent)
 
     read = invoke("GET", f"/orders/{placed.data['id']}", token=admin.token)
 
     assert read.status == 200, read.body
-    assert read.data["status"] == "paid"
+    assert read.data["status"] == "shipped"
 
 
 def test_the_catalogue_and_the_health_probe_read_eventually_consistent_at_half_the_cost(table, product, faults):

@@ -142,13 +142,26 @@ BAD_HEADERS = {
 }
 
 
-def test_the_token_the_bad_ones_are_made_from_is_accepted(table):
+@pytest.fixture
+def u1(table, ddb):
+    """The account token_with() names: every signed-in request reads its user (its session),
+    so without it even a good token is a 401."""
+    item = {"id": "u1", "type": "user", "email": "a@example.com", "name": "A", "role": "customer"}
+    ddb.put_item(TableName=table, Item={k: {"S": v} for k, v in (item | {"passwordHash": "x"}).items()})
+
+
+def test_the_token_the_bad_ones_are_made_from_is_accepted(u1):
     # The control for the cases below: with nothing changed, token_with() signs a good token.
     assert invoke("GET", "/orders", headers={"Authorization": "Bearer " + token_with()}).status == 200
 
 
+def test_a_good_token_of_an_account_that_does_not_exist_is_a_401(table):
+    result = invoke("GET", "/orders", headers={"Authorization": "Bearer " + token_with()})
+    assert (result.status, result.code) == (401, "UNAUTHORIZED")
+
+
 @pytest.mark.parametrize("make_header", BAD_HEADERS.values(), ids=BAD_HEADERS.keys())
-def test_bad_tokens_are_401_with_www_authenticate(table, make_header):
+def test_bad_tokens_are_401_with_www_authenticate(u1, make_header):
     header = make_header()
     result = invoke("GET", "/orders", headers={"Authorization": header} if header else {})
     assert result.status == 401 and result.code == "UNAUTHORIZED"
@@ -199,6 +212,32 @@ def test_unexpected_errors_are_a_generic_500_and_logged_by_type(table, monkeypat
     assert line["errorAt"] == f"test_edge.py:{explode.__code__.co_firstlineno + 1}"
 
 
+def _emf(text: str) -> list[dict]:
+    lines = [json.loads(line) for line in text.splitlines() if line.startswith('{"_aws"')]
+    return [line for line in lines if line["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "ShopApi"]
+
+
+def test_a_500_is_counted_for_the_canary_by_function_and_executed_version(table, monkeypatch, capsys):
+    """Lambda's Errors metric stays 0 when the edge answers 500: the edge's own EMF datapoint is
+    what deploy/plugins/canary.js's per-version 5xx alarm watches (issue 30, defect 7)."""
+    from shop.storage.products import DynamoProducts
+
+    def explode(self, *args, **kwargs):
+        raise KeyError("a bad release")
+
+    capsys.readouterr()
+    assert invoke("GET", "/products").status == 200
+    assert _emf(capsys.readouterr().out) == []  # a good answer counts nothing
+    monkeypatch.setattr(DynamoProducts, "list_page", explode)
+    assert invoke("GET", "/products").status == 500
+    (metric,) = _emf(capsys.readouterr().out)
+    (declared,) = metric["_aws"]["CloudWatchMetrics"]
+    assert declared["Dimensions"] == [["function", "version"]]
+    assert declared["Metrics"] == [{"Name": "Http5xx", "Unit": "Count"}]
+    assert metric["function"].endswith("listProducts") and metric["version"] == "$LATEST"
+    assert metric["Http5xx"] == [1.0]
+
+
 def test_dynamodb_unreachable_is_503_with_retry_after(table, monkeypatch):
     from shop.storage import storage
 
@@ -233,6 +272,7 @@ def test_one_json_log_line_per_request_without_secrets(table, log_lines):
             "status",
             "durationMs",
             "coldStart",
+            "version",  # the executed version: which release answered (canary)
         } <= set(line)
         text = json.dumps(line)
         assert password not in text and token not in text and email not in text and "$2b$" not in text

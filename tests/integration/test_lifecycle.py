@@ -7,6 +7,7 @@ import pytest
 
 from tests import factories
 from tests.apigw import invoke
+from tests.integration.conftest import pay_order
 
 pytestmark = pytest.mark.dynamodb_local
 
@@ -36,7 +37,7 @@ def test_an_admin_walks_an_order_to_delivered_and_every_step_is_recorded(table, 
     order = place(customer.token, (lamp["id"], 2))
     assert order["statusHistory"] == [{"status": "pending", "at": order["createdAt"], "by": "customer"}]
     for status in ("paid", "shipped", "delivered"):
-        result = move(order["id"], status, admin.token)
+        result = pay_order(customer.token, order["id"]) if status == "paid" else move(order["id"], status, admin.token)
         assert result.status == 200, result.body
         assert result.data["status"] == status and result.data["updatedAt"] >= order["updatedAt"]
         item = stored_order(ddb, table, order["id"])
@@ -47,7 +48,7 @@ def test_an_admin_walks_an_order_to_delivered_and_every_step_is_recorded(table, 
     fetched = invoke("GET", f"/orders/{order['id']}", token=customer.token).data
     assert [(h["status"], h["by"]) for h in fetched["statusHistory"]] == [
         ("pending", "customer"),
-        ("paid", "admin"),
+        ("paid", "customer"),
         ("shipped", "admin"),
         ("delivered", "admin"),
     ]
@@ -56,7 +57,7 @@ def test_an_admin_walks_an_order_to_delivered_and_every_step_is_recorded(table, 
     for seen in (fetched, listed.body, result.body):
         assert admin.user_id not in str(seen)
     history = stored_order(ddb, table, order["id"])["statusHistory"]["L"]
-    assert [entry["M"]["by"]["S"] for entry in history] == ["customer", "admin", "admin", "admin"]
+    assert [entry["M"]["by"]["S"] for entry in history] == ["customer", "customer", "admin", "admin"]
     assert "gsi2pk" not in fetched and "gsi3pk" not in fetched
     assert stock_of(lamp["id"]) == 3  # delivering returns nothing
 
@@ -67,6 +68,7 @@ def test_an_admin_walks_an_order_to_delivered_and_every_step_is_recorded(table, 
         ([], "shipped"),
         ([], "delivered"),
         ([], "pending"),
+        ([], "paid"),  # only a payment marks an order paid
         (["paid"], "paid"),
         (["paid"], "pending"),
         (["paid", "shipped"], "cancelled"),
@@ -77,7 +79,8 @@ def test_an_admin_walks_an_order_to_delivered_and_every_step_is_recorded(table, 
 def test_illegal_moves_are_409_and_change_nothing(table, ddb, customer, admin, product, path, target):
     order = place(customer.token, (product(stock=5)["id"], 1))
     for status in path:
-        assert move(order["id"], status, admin.token).status == 200
+        moved = pay_order(customer.token, order["id"]) if status == "paid" else move(order["id"], status, admin.token)
+        assert moved.status == 200
     before = stored_order(ddb, table, order["id"])
     result = move(order["id"], target, admin.token)
     assert result.status == 409 and result.code == "INVALID_TRANSITION", result.body
@@ -117,7 +120,7 @@ def test_customers_cannot_cancel_others_orders_or_move_statuses(table, customer,
 def test_only_an_admin_cancels_a_paid_order(table, customer, admin, product):
     lamp = product(stock=5)
     order = place(customer.token, (lamp["id"], 4))
-    assert move(order["id"], "paid", admin.token).status == 200
+    pay_order(customer.token, order["id"])
     late = invoke("POST", f"/orders/{order['id']}/cancel", token=customer.token)
     assert late.status == 409 and late.code == "INVALID_TRANSITION"
     assert stock_of(lamp["id"]) == 1
@@ -184,7 +187,7 @@ def test_a_transition_on_a_stale_read_fails_its_condition_and_returns_no_stock(
     lamp = product(stock=5)
     order = place(customer.token, (lamp["id"], 2))
     stale = invoke("GET", f"/orders/{order['id']}", token=customer.token).data
-    assert move(order["id"], "paid", admin.token).status == 200
+    pay_order(customer.token, order["id"])
     real_get_order = DynamoOrders.get
 
     def stale_read(self, order_id, consistent=False):
@@ -212,7 +215,7 @@ def test_admins_list_every_order_in_a_status_newest_first(table, customer, other
     lamp = product(stock=50)
     mine = [place(customer.token, (lamp["id"], 1))["id"] for _ in range(2)]
     theirs = [place(other_customer.token, (lamp["id"], 1))["id"] for _ in range(2)]
-    assert move(mine[0], "paid", admin.token).status == 200
+    pay_order(customer.token, mine[0])
     pending = [mine[1], *theirs]  # oldest first
     first = invoke("GET", "/orders", token=admin.token, query={"status": "pending", "limit": "2"})
     assert [o["id"] for o in first.data] == pending[::-1][:2]
@@ -230,7 +233,7 @@ def test_customers_filter_their_own_orders_by_status(table, customer, other_cust
     lamp = product(stock=50)
     paid, pending = (place(customer.token, (lamp["id"], 1))["id"] for _ in range(2))
     place(other_customer.token, (lamp["id"], 1))
-    assert move(paid, "paid", admin.token).status == 200
+    pay_order(customer.token, paid)
     own_pending = invoke("GET", "/orders", token=customer.token, query={"status": "pending"})
     assert [o["id"] for o in own_pending.data] == [pending]
     own_paid = invoke("GET", "/orders", token=customer.token, query={"status": "paid"})
@@ -250,7 +253,7 @@ def test_lifecycle_paths_answer_405_with_allow_and_preflight(table):
 def test_a_history_written_with_user_ids_is_shown_with_roles(table, ddb, customer, admin, product):
     """Orders recorded before `by` held a role carry the actor's userId: shown as a role too."""
     order = place(customer.token, (product(stock=5)["id"], 1))
-    assert move(order["id"], "paid", admin.token).status == 200
+    pay_order(customer.token, order["id"])
     legacy = [
         {"M": {"status": {"S": "pending"}, "at": {"S": order["createdAt"]}, "by": {"S": customer.user_id}}},
         {"M": {"status": {"S": "paid"}, "at": {"S": order["createdAt"]}, "by": {"S": admin.user_id}}},

@@ -16,6 +16,7 @@ import pytest
 from tests import factories
 from tests.apigw import invoke
 from tests.faults import error_response, lost_response
+from tests.integration.conftest import pay_order
 
 pytestmark = pytest.mark.dynamodb_local
 
@@ -73,15 +74,16 @@ def test_a_registration_whose_answer_was_lost_is_201_and_the_account_works(table
 
 def test_a_status_move_whose_answer_was_lost_is_200_and_recorded_once(table, customer, admin, product, faults):
     order = invoke("POST", "/orders", body=factories.order_body((product()["id"], 1)), token=customer.token).data
+    pay_order(customer.token, order["id"])
     faults.fail("UpdateItem", lost_response, times=1)
 
-    moved = invoke("PUT", f"/orders/{order['id']}/status", body={"status": "paid"}, token=admin.token)
+    moved = invoke("PUT", f"/orders/{order['id']}/status", body={"status": "shipped"}, token=admin.token)
 
     assert moved.status == 200, moved.body
     assert faults.attempts["UpdateItem"] == 2
     faults.heal()
     history = invoke("GET", f"/orders/{order['id']}", token=customer.token).data["statusHistory"]
-    assert [step["status"] for step in history] == ["pending", "paid"]
+    assert [step["status"] for step in history] == ["pending", "paid", "shipped"]
 
 
 def test_a_cancel_whose_answer_was_lost_is_200_and_returns_the_stock_once(table, customer, product, faults):

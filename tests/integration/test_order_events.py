@@ -24,7 +24,7 @@ from shop.handlers import notify_customers, publish_order_events
 from tests import factories, iam
 from tests.apigw import invoke, invoke_function
 from tests.conftest import LOCAL_ENDPOINT
-from tests.integration.conftest import Account, register
+from tests.integration.conftest import Account, pay_order, register
 
 
 @pytest.fixture
@@ -122,7 +122,7 @@ def test_each_lifecycle_move_is_one_event_and_one_email_to_the_owner(path, custo
     expected = [("order.created", None)]
     job.tick()
     for status in ("paid", "shipped", "delivered"):
-        move(admin, order["id"], status)
+        pay_order(customer.token, order["id"]) if status == "paid" else move(admin, order["id"], status)
         job.tick()
         expected.append((f"order.{status}", None))
 
@@ -216,7 +216,7 @@ def test_the_publisher_ignores_other_items_and_order_changes_that_are_not_status
 @pytest.mark.dynamodb_local
 def test_a_stream_batch_delivered_twice_still_sends_one_email_per_event(path, customer, admin, product):
     order = place_order(customer, product)
-    move(admin, order["id"], "paid")
+    pay_order(customer.token, order["id"])
     event = _stream_batch()
 
     invoke_function("publishOrderEvents", event)
@@ -327,7 +327,7 @@ def test_a_restarted_job_resumes_where_it_stopped_neither_losing_nor_repeating_c
     job.tick()
     job._state.clear()  # make run stops...
     while_down = place_order(customer, product)
-    move(admin, before["id"], "paid")
+    pay_order(customer.token, before["id"])
     job.setup()  # ...and starts again, from the position kept in LOCAL_DATA_DIR
     job.tick()
 

@@ -62,8 +62,9 @@ def test_stock_taken_after_the_read_is_a_409_told_from_the_refused_write_alone(
     assert placed.status == 409, placed.body
     assert placed.code == "OUT_OF_STOCK"
     assert placed.json["details"] == {"items.0.quantity": [f"Only 1 of {lamp['id']} left in stock."]}
-    # The cancellation carries the product as found (ALL_OLD): no read after the write.
-    assert log.operations == ["BatchGetItem", "TransactWriteItems"]
+    # The cancellation carries the product as found (ALL_OLD): no read after the write (the
+    # GetItem first is the edge's session check of the caller).
+    assert log.operations == ["GetItem", "BatchGetItem", "TransactWriteItems"]
 
 
 def test_a_product_deleted_after_the_read_is_a_404_while_a_replica_still_holds_it(

@@ -50,7 +50,7 @@ def test_a_payment_marks_the_order_paid_with_its_payment(table, customer, produc
         "currency": "usd",
     }
     assert payment["reference"].startswith("pi_fake_") and payment["paidAt"] >= order["createdAt"]
-    assert [c.amount_cents for c in fake_provider.succeeded(order["id"])] == [4900]
+    assert [c.amount_minor for c in fake_provider.succeeded(order["id"])] == [4900]
     assert invoke("GET", f"/orders/{order['id']}", token=customer.token).data == paid.data
     assert [h["status"] for h in paid.data["statusHistory"]] == ["pending", "paid"]
 
@@ -136,14 +136,15 @@ def test_a_payment_in_flight_holds_off_the_expiry_sweep_and_a_cancel(
     """The marker written before the provider is called: while it lasts, the order stays pending,
     so money is never taken for an order that expired or was cancelled during the charge."""
     from shop import config
-    from shop.services import expiry
+    from shop.services import expiry, order_writes
     from shop.storage import storage
 
     monkeypatch.setenv("PAYMENT_WINDOW_SECONDS", "1")
     config.reset()
     lamp = product(stock=5)
     order = place(customer.token, lamp["id"], quantity=1)
-    storage().payments.begin_attempt(order["id"], int(time.time()) + 60)
+    begin = lambda o: o.begin_attempt("a1", "pm_card_visa", None, time.time(), int(time.time()) + 60, 1)  # noqa: E731
+    order_writes.apply(storage(), order["id"], begin)
     time.sleep(1.1)
     assert expiry.sweep(storage()).as_dict() == {"expired": 0, "skipped": 1}
     cancel = invoke("POST", f"/orders/{order['id']}/cancel", token=customer.token)

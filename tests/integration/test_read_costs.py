@@ -10,6 +10,7 @@ import pytest
 
 from tests import factories
 from tests.apigw import invoke
+from tests.integration.conftest import pay_order
 
 
 @pytest.fixture
@@ -45,9 +46,10 @@ def test_round_trips_per_route(table, dynamodb_calls, product, customer, admin):
     item = product(stock=5)
     cases = {
         ("GET", f"/products/{item['id']}", None, None): ["GetItem"],
-        ("GET", "/orders", customer.token, None): ["Query"],
-        ("POST", "/orders", customer.token, "order"): ["BatchGetItem", "TransactWriteItems"],
-        ("PUT", f"/products/{item['id']}", admin.token, "update"): ["GetItem", "UpdateItem"],  # role re-check + write
+        # A signed-in request first reads its user: the token's session and role (docs/SECURITY.md).
+        ("GET", "/orders", customer.token, None): ["GetItem", "Query"],
+        ("POST", "/orders", customer.token, "order"): ["GetItem", "BatchGetItem", "TransactWriteItems"],
+        ("PUT", f"/products/{item['id']}", admin.token, "update"): ["GetItem", "UpdateItem"],  # session/role + write
         ("GET", "/health", None, None): ["GetItem"],
     }
     bodies = {"order": factories.order_body((item["id"], 1)), "update": {"stock": 7}, None: None}
@@ -130,7 +132,7 @@ def test_every_access_pattern_reads_the_same_with_5000_unrelated_items(
         for _ in range(4)
     ]
     for order in orders[:3]:
-        assert invoke("PUT", f"/orders/{order['id']}/status", body={"status": "paid"}, token=admin.token).status == 200
+        pay_order(customer.token, order["id"])
     page = {"limit": "2"}
     patterns = {
         "list products": ("GET", "/products", None, page),
@@ -155,11 +157,12 @@ def test_every_access_pattern_reads_the_same_with_5000_unrelated_items(
     assert small == {
         "list products": [("Query", 3)],
         "by category": [("Query", 3)],
-        "own orders": [("Query", 3)],
-        "own orders by status": [("Query", 3)],
-        "orders by status": [("GetItem", None), ("Query", 3)],  # the admin role re-check, then the page
+        # A signed-in request's first GetItem is its session check (and an admin's role re-check).
+        "own orders": [("GetItem", None), ("Query", 3)],
+        "own orders by status": [("GetItem", None), ("Query", 3)],
+        "orders by status": [("GetItem", None), ("Query", 3)],
         "product by id": [("GetItem", None)],
-        "order by id": [("GetItem", None)],
+        "order by id": [("GetItem", None), ("GetItem", None)],
     }
     _load(ddb, table, _noise(customer.user_id, 5000))
     assert measure() == small

@@ -1,5 +1,5 @@
 """What an order refused by the catalogue check costs (docs/BENCHMARKS.md, round trips per
-request): the batch read of its products and nothing else when it carries no
+request): the caller's session check and the batch read of its products and nothing else when it carries no
 `Idempotency-Key`; with one, the key's record is read again (a concurrent retry may be what
 took the stock, docs/API.md) and the refusal stands when no order holds the key."""
 
@@ -22,7 +22,8 @@ def calls(table):
 
 @pytest.mark.parametrize(
     ("key", "operations"),
-    [(None, ["BatchGetItem"]), ("refused-1", ["GetItem", "BatchGetItem", "GetItem"])],
+    # The first GetItem of each is the edge's session check of the caller (docs/SECURITY.md).
+    [(None, ["GetItem", "BatchGetItem"]), ("refused-1", ["GetItem", "GetItem", "BatchGetItem", "GetItem"])],
 )
 def test_an_order_short_of_stock_reads_the_key_record_only_when_it_has_a_key(
     table, calls, customer, product, key, operations

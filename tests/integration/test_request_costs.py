@@ -35,7 +35,8 @@ def test_every_endpoint_makes_the_documented_round_trips_and_reads(table, calls,
         product(category="Books")
     order_body = factories.order_body((item["id"], 1))
     placed, ops, read = costs(calls, "POST", "/orders", token=customer.token, body=order_body)
-    assert (placed.status, ops, read) == (201, ["BatchGetItem", "TransactWriteItems"], 1)
+    # Every signed-in request first reads its user (1 item): the token's session and role.
+    assert (placed.status, ops, read) == (201, ["GetItem", "BatchGetItem", "TransactWriteItems"], 2)
     order_id = placed.data["id"]
 
     login = {"email": customer.email, "password": customer.password}
@@ -51,9 +52,9 @@ def test_every_endpoint_makes_the_documented_round_trips_and_reads(table, calls,
             {"token": admin.token, "body": {"stock": 60}},
             (200, ["GetItem", "UpdateItem"], 1),
         ),
-        ("GET", "/orders", {"token": customer.token}, (200, ["Query"], 1)),
-        ("GET", f"/orders/{order_id}", {"token": customer.token}, (200, ["GetItem"], 1)),
-        # An admin reading someone else's order: the role is re-read from the table.
+        ("GET", "/orders", {"token": customer.token}, (200, ["GetItem", "Query"], 2)),
+        ("GET", f"/orders/{order_id}", {"token": customer.token}, (200, ["GetItem", "GetItem"], 2)),
+        # An admin reading someone else's order: the role was confirmed by the same first read.
         ("GET", f"/orders/{order_id}", {"token": admin.token}, (200, ["GetItem", "GetItem"], 2)),
         # The per-address limit (one conditional write), one read of both failed-login counters
         # (none yet), the email guard and the user; a successful login then writes its trust mark.
@@ -77,11 +78,11 @@ def test_every_endpoint_makes_the_documented_round_trips_and_reads(table, calls,
     # An idempotent retry is answered from the record: no stock taken, no transaction.
     keyed = factories.order_body((item["id"], 2))
     first, ops, _ = costs(calls, "POST", "/orders", token=customer.token, body=keyed, headers={"Idempotency-Key": "k1"})
-    assert (first.status, ops) == (201, ["GetItem", "BatchGetItem", "TransactWriteItems"])
+    assert (first.status, ops) == (201, ["GetItem", "GetItem", "BatchGetItem", "TransactWriteItems"])
     again, ops, read = costs(
         calls, "POST", "/orders", token=customer.token, body=keyed, headers={"Idempotency-Key": "k1"}
     )
-    assert (again.status, again.data["id"], ops, read) == (201, first.data["id"], ["GetItem", "GetItem"], 2)
+    assert (again.status, again.data["id"], ops, read) == (201, first.data["id"], ["GetItem"] * 3, 3)
 
     deleted, ops, read = costs(calls, "DELETE", f"/products/{item['id']}", token=admin.token)
     assert (deleted.status, ops, read) == (200, ["GetItem", "DeleteItem"], 1)
@@ -105,7 +106,8 @@ def test_list_reads_do_not_grow_with_the_table(table, ddb, calls):
             assert result.status == 200 and len(result.data) == 20, result.body
             reads.append((path, tuple(query), ops, read))
     assert reads[:3] == reads[3:]
-    assert {read for *_, read in reads} == {21}
+    # A page of products reads 21 items; of orders, also the caller's user (its session check).
+    assert {(path, read) for path, _, _, read in reads} == {("/products", 21), ("/orders", 22)}
 
 
 def test_bulk_seeded_items_are_what_the_api_serves(table, ddb):
@@ -176,22 +178,23 @@ def test_the_cart_checkout_and_payment_routes_make_the_documented_round_trips(ta
     lamp, mug = product(stock=50), product(stock=50)
     token = customer.token
     expected = [
-        ("GET", "/cart", {}, (200, ["GetItem"], 0)),  # no cart yet: nothing to price
+        # Each starts with the caller's session check: one GetItem of the user, 1 item read.
+        ("GET", "/cart", {}, (200, ["GetItem", "GetItem"], 1)),  # no cart yet: nothing to price
         (
             "PUT",
             f"/cart/items/{lamp['id']}",
             {"body": {"quantity": 2}},
-            (200, ["GetItem", "BatchGetItem", "PutItem"], 1),
+            (200, ["GetItem", "GetItem", "BatchGetItem", "PutItem"], 2),
         ),
         (
             "PUT",
             f"/cart/items/{mug['id']}",
             {"body": {"quantity": 1}},
-            (200, ["GetItem", "BatchGetItem", "PutItem"], 3),
+            (200, ["GetItem", "GetItem", "BatchGetItem", "PutItem"], 4),
         ),
-        ("GET", "/cart", {}, (200, ["GetItem", "BatchGetItem"], 3)),
-        ("DELETE", f"/cart/items/{mug['id']}", {}, (200, ["GetItem", "PutItem", "BatchGetItem"], 2)),
-        ("DELETE", "/cart/items/not-in-cart", {}, (200, ["GetItem", "BatchGetItem"], 2)),
+        ("GET", "/cart", {}, (200, ["GetItem", "GetItem", "BatchGetItem"], 4)),
+        ("DELETE", f"/cart/items/{mug['id']}", {}, (200, ["GetItem", "GetItem", "PutItem", "BatchGetItem"], 3)),
+        ("DELETE", "/cart/items/not-in-cart", {}, (200, ["GetItem", "GetItem", "BatchGetItem"], 3)),
     ]
     for method, path, kwargs, want in expected:
         result, ops, read = costs(calls, method, path, token=token, **kwargs)
@@ -199,13 +202,13 @@ def test_the_cart_checkout_and_payment_routes_make_the_documented_round_trips(ta
 
     body = {"shippingAddress": factories.ADDRESS}
     placed, ops, read = costs(calls, "POST", "/checkout", token=token, body=body)
-    assert (placed.status, ops, read) == (201, ["GetItem", "BatchGetItem", "TransactWriteItems"], 2)
+    assert (placed.status, ops, read) == (201, ["GetItem", "GetItem", "BatchGetItem", "TransactWriteItems"], 3)
     keyed, ops, _ = costs(calls, "POST", "/checkout", token=token, body=body, headers={"Idempotency-Key": "c1"})
-    assert (keyed.status, ops) == (409, ["GetItem", "GetItem", "GetItem"])  # record, empty cart, record again
+    assert (keyed.status, ops) == (409, ["GetItem"] * 4)  # session, record, empty cart, record again
 
     order_id = placed.data["id"]
     pay = {"paymentMethod": "pm_card_visa"}
     paid, ops, read = costs(calls, "POST", f"/orders/{order_id}/payment", token=token, body=pay)
-    assert (paid.status, ops, read) == (200, ["GetItem", "UpdateItem", "UpdateItem"], 1)
+    assert (paid.status, ops, read) == (200, ["GetItem", "GetItem", "UpdateItem", "UpdateItem"], 2)
     cleared, ops, read = costs(calls, "DELETE", "/cart", token=token)
-    assert (cleared.status, ops, read) == (200, ["DeleteItem"], 0)
+    assert (cleared.status, ops, read) == (200, ["GetItem", "DeleteItem"], 1)

@@ -38,7 +38,7 @@ def webhook_secret_in_ssm_later(table, monkeypatch):
 
 
 def deliver():
-    body = json.dumps(event("charge.refunded", "o-1", 100))
+    body = json.dumps(event("customer.created", "o-1", 100))
     return invoke("POST", "/payments/webhook", raw_body=body, headers={"Stripe-Signature": signed(body)})
 
 

@@ -6,7 +6,6 @@ still holds an order deleted meanwhile cannot turn the 404 into a 409."""
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 from botocore.awsrequest import AWSResponse
@@ -14,10 +13,11 @@ from botocore.awsrequest import AWSResponse
 from tests import factories
 from tests.apigw import invoke
 from tests.faults import RequestFault
+from tests.integration.conftest import pay_order
 
 MOVES = {
     "update": lambda order_id, admin: invoke(
-        "PUT", f"/orders/{order_id}/status", body={"status": "paid"}, token=admin.token
+        "PUT", f"/orders/{order_id}/status", body={"status": "shipped"}, token=admin.token
     ),
     "restock": lambda order_id, admin: invoke("POST", f"/orders/{order_id}/cancel", token=admin.token),
 }
@@ -51,22 +51,29 @@ def dynamodb_calls(table):
 def order_id(customer, product):
     placed = invoke("POST", "/orders", body=factories.order_body((product(stock=5)["id"], 2)), token=customer.token)
     assert placed.status == 201, placed.body
+    pay_order(customer.token, placed.data["id"])
     return placed.data["id"]
 
 
 @pytest.mark.parametrize("route", sorted(MOVES))
-def test_a_refused_move_reads_nothing_after_its_write(table, ddb, admin, order_id, dynamodb_calls, route):
-    ddb.update_item(  # a payment attempt in flight: leaving pending is refused
-        TableName=table,
-        Key=_order_key(order_id),
-        UpdateExpression="SET payment.attemptUntil = :until",
-        ExpressionAttributeValues={":until": {"N": str(int(time.time()) + 60)}},
-    )
+def test_a_refused_move_reads_nothing_after_its_write(table, ddb, admin, order_id, dynamodb_calls, faults, route):
+    def delivered_just_before(request, deliver):  # another admin's moves land first
+        ddb.update_item(
+            TableName=table,
+            Key=_order_key(order_id),
+            UpdateExpression="SET #s = :s, version = version + :one",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={":s": {"S": "delivered"}, ":one": {"N": "1"}},
+        )
+        return deliver()
+
+    faults.fail(WRITE[route], RequestFault(delivered_just_before), times=1)
     dynamodb_calls.clear()
 
     refused = MOVES[route](order_id, admin)
 
     assert refused.status == 409 and refused.code == "INVALID_TRANSITION", refused.body
+    assert "delivered" in refused.json["error"]  # decided again on the order the failed write found
     assert dynamodb_calls[-1] == WRITE[route]
 
 

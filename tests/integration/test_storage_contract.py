@@ -14,7 +14,7 @@ import pytest
 
 from shop.errors import InvalidCursor
 from shop.storage.failures import AlreadyExists, KeyClaimed, LinesRejected, Missing, StatusChanged, StockOutOfBounds
-from shop.storage.protocol import IdempotencyClaim, OrderLine
+from shop.storage.protocol import IdempotencyClaim, OrderLine, Write
 
 pytestmark = pytest.mark.dynamodb_local
 
@@ -79,14 +79,57 @@ def test_a_password_hash_changes_only_for_an_existing_user(store):
     user = {"userId": "u-9", "email": "p@example.com", "name": "P", "role": "customer", "passwordHash": "old"}
     user |= {"updatedAt": "2026-01-01T00:00:00Z"}
     store.users.create(user)
-    store.users.set_password_hash("u-9", "new", "2026-02-02T00:00:00Z")
+    assert store.users.set_password_hash("u-9", "new", "2026-02-02T00:00:00Z") == 1
     assert store.users.find_by_email("p@example.com") == user | {
         "passwordHash": "new",
         "updatedAt": "2026-02-02T00:00:00Z",
+        "sessionVersion": 1,
     }
+    # Each change moves the session version on: tokens issued before it stop working.
+    assert store.users.set_password_hash("u-9", "newer", "2026-02-03T00:00:00Z") == 2
     with pytest.raises(Missing):
         store.users.set_password_hash("ghost", "new", "2026-02-02T00:00:00Z")
     assert store.users.get("ghost") is None
+
+
+def test_a_name_changes_only_for_an_existing_user_and_the_user_as_changed_comes_back(store):
+    user = {"userId": "u-8", "email": "n@example.com", "name": "Old", "role": "customer", "passwordHash": "h"}
+    store.users.create(user | {"updatedAt": "2026-01-01T00:00:00Z"})
+    changed = store.users.set_name("u-8", "New Name", "2026-02-02T00:00:00Z")
+    assert changed == user | {"name": "New Name", "updatedAt": "2026-02-02T00:00:00Z"}
+    assert store.users.get("u-8") == changed
+    with pytest.raises(Missing):
+        store.users.set_name("ghost", "New Name", "2026-02-02T00:00:00Z")
+    assert store.users.get("ghost") is None
+
+
+def test_a_reset_token_is_redeemed_once_unexpired_for_its_user_in_its_session(store):
+    user = {"userId": "u-r", "email": "r@example.com", "name": "R", "role": "customer", "passwordHash": "old"}
+    store.users.create(user)
+    now = int(time.time())
+    record = {"userId": "u-r", "sessionVersion": 0, "createdAt": "2026-01-01T00:00:00Z"}
+    store.resets.create("h1", record, now + 1800)
+    assert store.resets.get("h1") == {"id": "reset#h1", **record, "expiresAt": now + 1800}
+    with pytest.raises(AlreadyExists):
+        store.resets.create("h1", record, now + 1800)
+    with pytest.raises(Missing):  # another user's name on it
+        store.resets.redeem("h1", "u-other", 0, "new", "2026-01-02T00:00:00Z", now)
+    store.resets.redeem("h1", "u-r", 0, "new", "2026-01-02T00:00:00Z", now)
+    assert store.resets.get("h1") is None
+    assert store.users.get("u-r") | {} == user | {"passwordHash": "new", "updatedAt": "2026-01-02T00:00:00Z"} | {
+        "sessionVersion": 1
+    }
+    with pytest.raises(Missing):  # used
+        store.resets.redeem("h1", "u-r", 0, "newer", "2026-01-03T00:00:00Z", now)
+    # Issued in session 0: the session moved on, so it is void; expired; or one that mails nobody.
+    store.resets.create("h2", record, now + 1800)
+    store.resets.create("h3", {**record, "sessionVersion": 1}, now - 1)
+    store.resets.create("h4", {**record, "userId": None, "sessionVersion": 0}, now + 1800)
+    assert "userId" not in store.resets.get("h4")
+    for token_hash, session in (("h2", 0), ("h3", 1), ("h4", 0)):
+        with pytest.raises(Missing):
+            store.resets.redeem(token_hash, "u-r", session, "x", "2026-01-03T00:00:00Z", now)
+    assert store.users.get("u-r")["passwordHash"] == "new" and store.resets.get("h2") is not None
 
 
 def test_products_round_trip_and_a_second_create_of_one_id_fails(store):
@@ -307,28 +350,25 @@ def test_pending_orders_before_a_time_are_listed_oldest_first_across_pages(store
     assert found == [made[0]["id"], made[2]["id"], made[3]["id"], made[4]["id"]]
 
 
-def test_a_payment_attempt_holds_off_idle_only_status_changes(store):
+def test_a_save_is_conditional_on_the_version_read_and_hands_back_the_order_it_lost_to(store):
     product = a_product(store, stock=5)
     line = OrderLine(product["id"], 2, product["price"])
-    order = {**an_order("u-1", [line]), "payment": {"status": "requires_payment", "amount": Decimal("19.98")}}
+    order = an_order("u-1", [line])  # as stored before versions: none yet
     store.orders.create(order, [line], None)
-    now = int(time.time())
-    store.payments.begin_attempt(order["id"], now + 60)
-    expire = {"status": "expired", "updatedAt": "2026-02-09T00:00:00.000Z"}
-    with pytest.raises(StatusChanged) as held:
-        store.orders.update_status(order, expire, restock=True, idle_at=now)
-    assert held.value.status == "pending" and store.products.get(product["id"])["stock"] == 3
-    store.payments.record_decline(order["id"], {"reason": "card_declined", "at": "2026-02-09T00:00:00.000Z"})
-    declined = store.orders.get(order["id"], consistent=True)
-    assert declined["payment"]["lastDecline"]["reason"] == "card_declined" and "attemptUntil" not in declined["payment"]
-    store.orders.update_status(order, expire, restock=True, idle_at=now)
+    attempt = {"payment": {"status": "requires_payment", "attempts": [{"id": "a1"}]}, "version": 1, "updatedAt": "t1"}
+    assert store.orders.save(Write(order, attempt))["version"] == 1
+    assert store.orders.get(order["id"], consistent=True)["version"] == 1
+    expire = {"status": "expired", "version": 1, "updatedAt": "t2"}
+    with pytest.raises(StatusChanged) as lost:  # read before the attempt: the same status, another version
+        store.orders.save(Write(order, expire, restock=True))
+    assert lost.value.status == "pending" and lost.value.found["version"] == 1
+    assert lost.value.found["payment"]["attempts"] == [{"id": "a1"}]
+    assert store.products.get(product["id"])["stock"] == 3  # nothing written, no stock back
+    store.orders.save(Write(lost.value.found, {**expire, "version": 2}, restock=True))
     assert store.products.get(product["id"])["stock"] == 5
-    with pytest.raises(StatusChanged):
-        store.payments.begin_attempt(order["id"], now + 60)
+    assert store.orders.get(order["id"], consistent=True)["status"] == "expired"
     with pytest.raises(Missing):
-        store.payments.begin_attempt("ghost", now + 60)
-    store.payments.record_decline(order["id"], {"reason": "late"})  # not pending: left as it is
-    assert store.orders.get(order["id"], consistent=True)["payment"]["lastDecline"]["reason"] == "card_declined"
+        store.orders.save(Write({**order, "id": "ghost"}, expire))
 
 
 def test_webhook_events_are_recorded_once_with_their_order_change_or_not_at_all(store):
@@ -344,11 +384,11 @@ def test_webhook_events_are_recorded_once_with_their_order_change_or_not_at_all(
     stale = {**order, "status": "cancelled"}
     with pytest.raises(StatusChanged):
         store.payments.record_event(
-            WebhookEvent("evt_1", "payment_intent.succeeded", order["id"], "paid", expires), stale, paid
+            WebhookEvent("evt_1", "payment_intent.succeeded", order["id"], "paid", expires), Write(stale, paid)
         )
     assert not store.payments.event_seen("evt_1")  # the failed change recorded nothing
     store.payments.record_event(
-        WebhookEvent("evt_1", "payment_intent.succeeded", order["id"], "paid", expires), order, paid
+        WebhookEvent("evt_1", "payment_intent.succeeded", order["id"], "paid", expires), Write(order, paid)
     )
     assert store.payments.event_seen("evt_1")
     assert store.orders.get(order["id"], consistent=True)["status"] == "paid"
@@ -473,6 +513,19 @@ def test_a_delivery_record_is_claimed_once_taken_over_only_when_stale_and_releas
     store.notifications.release(other)  # SES failed: the next delivery sends
     assert store.notifications.claim(other, now + 1, now + 1 - 120, now + 3600) == "claimed"
     store.notifications.release(uuid.uuid4().hex)  # nothing to release: no error
+
+
+def test_an_order_with_a_pending_refund_is_listed_as_due_until_none_is_left(store):
+    product = a_product(store, stock=5)
+    line = OrderLine(product["id"], 1, product["price"])
+    order = an_order("u-1", [line])
+    store.orders.create(order, [line], None)
+    pending = [{"id": "r1", "amount": Decimal("9.99"), "status": "pending", "reason": "x", "createdAt": "t1"}]
+    due = store.orders.save(Write(order, {"refunds": pending, "version": 1, "updatedAt": "t1"}))
+    assert order["id"] in list(store.orders.refunds_due(10))
+    settled = [{**pending[0], "status": "succeeded"}]
+    store.orders.save(Write(due, {"refunds": settled, "version": 2, "updatedAt": "t2"}))
+    assert order["id"] not in list(store.orders.refunds_due(10))
 
 
 def test_an_image_is_added_with_one_write_while_fewer_than_the_limit_count(store):

@@ -55,7 +55,7 @@ def test_a_payment_creates_one_intent_in_cents_and_confirms_it(table, customer, 
     intent_id = paid.data["payment"]["reference"]
     assert intent_id.startswith("pi_") and confirm.path == f"/v1/payment_intents/{intent_id}/confirm"
     assert confirm.form == {"payment_method": ["pm_card_visa"]}
-    assert confirm.headers["idempotency-key"] == f"order-{order['id']}-pm_card_visa"
+    assert confirm.headers["idempotency-key"].startswith(f"order-{order['id']}-attempt-")  # one key per attempt
     assert paid.data["status"] == "paid" and paid.data["payment"]["provider"] == "stripe"
     assert standin.intents[intent_id]["status"] == "succeeded"
 
@@ -106,3 +106,43 @@ def test_a_retried_confirm_is_replayed_by_its_idempotency_key_and_charges_once(t
     assert len(standin.intents) == 1
     confirms = [r for r in standin.requests if r.path.endswith("/confirm")]
     assert len({r.headers["idempotency-key"] for r in confirms}) == 1
+
+
+def test_a_second_attempt_on_a_paid_intent_charges_nothing_and_answers_that_payment(table, customer, product, standin):
+    from shop.providers import Charge, provider
+
+    order = place(customer.token, product(price=12)["id"], 1)
+    first = provider().charge(Charge(order["id"], 1200, "usd", "pm_card_visa", f"order-{order['id']}-attempt-a"))
+    second = provider().charge(Charge(order["id"], 1200, "usd", "pm_card_mastercard", f"order-{order['id']}-attempt-b"))
+    assert first.succeeded and second.succeeded and second.reference == first.reference
+    assert len(standin.intents) == 1 and standin.intents[first.reference]["amount_received"] == 1200
+
+
+def test_refunds_go_to_the_orders_intent_under_their_own_key_partial_full_and_refused(
+    table, customer, admin, product, standin
+):
+    order = place(customer.token, product(price=10)["id"], 1)
+    assert (
+        invoke(
+            "POST", f"/orders/{order['id']}/payment", token=customer.token, body={"paymentMethod": "pm_card_visa"}
+        ).status
+        == 200
+    )
+    intent_id = next(iter(standin.intents))
+    partial = invoke(
+        "POST",
+        f"/orders/{order['id']}/refunds",
+        token=admin.token,
+        body={"amount": 4},
+        headers={"Idempotency-Key": "rk"},
+    )
+    assert partial.status == 201 and partial.data["status"] == "succeeded", partial.body
+    created = [r for r in standin.requests if r.path == "/v1/refunds"]
+    assert created[0].form == {"payment_intent": [intent_id], "amount": ["400"], "metadata[orderId]": [order["id"]]}
+    assert created[0].headers["idempotency-key"].startswith(f"refund-{order['id']}-")
+    rest = invoke("POST", f"/orders/{order['id']}/cancel", token=admin.token)  # the rest, in full
+    assert rest.status == 200 and [r["status"] for r in rest.data["refunds"]] == ["succeeded", "succeeded"]
+    assert [r["amount"] for r in standin.refunds.values()] == [400, 600]
+    refused = invoke("POST", f"/orders/{order['id']}/refunds", token=admin.token, body={"amount": 1})
+    assert (refused.status, refused.code) == (409, "NOTHING_TO_REFUND")  # decided on the order: no call
+    assert len([r for r in standin.requests if r.path == "/v1/refunds"]) == 2

@@ -64,3 +64,15 @@ def test_each_record_is_logged_with_its_key_outcome_and_duration_in_ms(bucket, a
     assert outcomes == {"processed": ["ignored", "stale", "ignored"]}
     lines = [(r.key, r.outcome, r.durationMs) for r in caplog.records if hasattr(r, "durationMs") and hasattr(r, "key")]
     assert lines == [("uploads/p/i", "ignored", 12.35), ("uploads/a+b/c d", "stale", 500.0), ("", "ignored", 1.0)]
+
+
+def test_an_event_whose_upload_is_gone_is_missing_and_leaves_the_image_processing(bucket, admin, product):  # noqa: F811
+    """Issue 32, defect 8: S3 answers a missing key 404 only to a role that may list the bucket
+    (403 otherwise, modelled under IAM enforcement, make test-iam): processImage's role can, so
+    the "missing" branch fires on AWS too."""
+    product_id = product()["id"]
+    image_id = m.start_upload(admin.token, product_id).data["imageId"]  # signed, never sent
+    key = f"uploads/{product_id}/{image_id}"
+
+    assert invoke_function("processImage", {"Records": [_record(MEDIA_BUCKET, key)]}) == {"processed": ["missing"]}
+    assert m.image_of(admin.token, product_id, image_id).data["status"] == "processing"

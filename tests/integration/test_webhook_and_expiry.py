@@ -127,11 +127,11 @@ def test_unknown_orders_and_unhandled_types_are_acknowledged_and_change_nothing(
     order = place(customer.token, product(price=10)["id"], 1)
     unknown = deliver(event("payment_intent.succeeded", str(uuid.uuid4()), 1000))
     assert unknown.status == 200 and unknown.data["outcome"] == "unknown_order"
-    other = event("charge.refunded", order["id"], 1000)
+    other = event("customer.created", order["id"], 1000)
     ignored = deliver(other)
     assert ignored.status == 200 and ignored.data == {
         "eventId": other["id"],
-        "type": "charge.refunded",
+        "type": "customer.created",
         "outcome": "ignored",
     }
     assert deliver(other).data["outcome"] == "duplicate"
@@ -148,12 +148,21 @@ def test_a_failed_payment_is_recorded_on_the_order_which_stays_pending(table, cu
     assert after["status"] == "pending" and after["payment"]["lastDecline"]["reason"] == "stolen_card"
 
 
-def test_a_success_for_an_order_no_longer_pending_is_acknowledged_only(table, customer, product, webhook_secret):
+def test_a_success_for_a_cancelled_order_is_recorded_with_its_refund_and_a_shipped_one_acknowledged_only(
+    table, customer, admin, product, webhook_secret
+):
     order = place(customer.token, product(price=10)["id"], 1)
     invoke("POST", f"/orders/{order['id']}/cancel", token=customer.token)
     result = deliver(event("payment_intent.succeeded", order["id"], 1000))
-    assert result.status == 200 and result.data["outcome"] == "not_pending"
-    assert order_of(customer.token, order["id"])["status"] == "cancelled"
+    assert result.status == 200 and result.data["outcome"] == "refunded_not_payable"
+    cancelled = order_of(customer.token, order["id"])
+    assert cancelled["status"] == "cancelled" and [r["reason"] for r in cancelled["refunds"]] == ["order_not_payable"]
+    shipped = place(customer.token, product(price=10)["id"], 1)
+    invoke("POST", f"/orders/{shipped['id']}/payment", token=customer.token, body={"paymentMethod": "pm_card_visa"})
+    invoke("PUT", f"/orders/{shipped['id']}/status", body={"status": "shipped"}, token=admin.token)
+    other = deliver(event("payment_intent.succeeded", shipped["id"], 1000))  # another payment: not this order's
+    assert other.status == 200 and other.data["outcome"] == "not_pending"
+    assert order_of(customer.token, shipped["id"])["status"] == "shipped"
 
 
 def test_without_a_webhook_secret_the_endpoint_is_503(table, monkeypatch):
@@ -204,7 +213,11 @@ def test_an_order_past_the_window_expires_and_its_stock_returns(table, customer,
     assert [(h["status"], h["by"]) for h in history] == [("pending", "customer"), ("expired", "system")]
 
 
-def test_a_paid_order_is_never_expired(table, customer, product, short_window):
+def test_a_paid_order_is_never_expired(table, customer, product, short_window, monkeypatch):
+    from shop import config
+
+    monkeypatch.setenv("PAYMENT_WINDOW_SECONDS", "3")  # time to pay it (a late payment is ORDER_EXPIRED)
+    config.reset()
     lamp = product(stock=5)
     order = place(customer.token, lamp["id"], 2)
     assert (
@@ -213,7 +226,7 @@ def test_a_paid_order_is_never_expired(table, customer, product, short_window):
         ).status
         == 200
     )
-    time.sleep(1.1)
+    time.sleep(3.1)
     assert sweep() == {"expired": 0, "skipped": 0}
     assert order_of(customer.token, order["id"])["status"] == "paid" and stock_of(lamp["id"]) == 3
 
@@ -275,7 +288,7 @@ def test_the_sweep_reads_only_old_pending_orders_and_pages(table, customer, prod
     with counting(storage().client) as log:
         assert sweep() == {"expired": 5, "skipped": 0}
     queries = [op for op in log.operations if op == "Query"]
-    assert len(queries) == 3  # 5 candidates, 2 a page
+    assert len(queries) == 3 + 1  # 5 candidates, 2 a page; then the one partition of refunds due
     assert log.operations.count("TransactWriteItems") == 5
     assert {order_of(customer.token, o["id"])["status"] for o in old} == {"expired"}
 

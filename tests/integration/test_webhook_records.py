@@ -42,7 +42,7 @@ def test_each_event_is_recorded_with_its_type_order_outcome_and_a_thirty_day_ttl
     order = place(customer.token, product(price=10)["id"], 1)
     paid = event("payment_intent.succeeded", order["id"], 1000)
     unknown = event("payment_intent.succeeded", str(uuid.uuid4()), 1000)
-    other = event("charge.refunded", order["id"], 1000)  # names a real order, but is not handled
+    other = event("customer.created", order["id"], 1000)  # names a real order, but is not handled
     before = int(time.time())
     assert [deliver(e).data["outcome"] for e in (paid, unknown, other)] == ["paid", "unknown_order", "ignored"]
     after = int(time.time())
@@ -50,7 +50,7 @@ def test_each_event_is_recorded_with_its_type_order_outcome_and_a_thirty_day_ttl
     expected = {
         paid["id"]: ("payment_intent.succeeded", order["id"], "paid"),
         unknown["id"]: ("payment_intent.succeeded", None, "unknown_order"),
-        other["id"]: ("charge.refunded", None, "ignored"),
+        other["id"]: ("customer.created", None, "ignored"),
     }
     for event_id, (kind, order_id, outcome) in expected.items():
         record = recorded(ddb, table, event_id)
@@ -228,7 +228,7 @@ def stale_order_read(table, monkeypatch):
     return lambda order: kept.update({order["id"]: order})
 
 
-def test_a_success_for_an_order_cancelled_since_it_was_read_records_the_event_as_not_pending(
+def test_a_success_for_an_order_cancelled_since_it_was_read_is_decided_again_on_the_order_found_and_refunded(
     table, ddb, customer, product, webhook_secret, stale_order_read, faults
 ):
     from shop.storage import storage
@@ -243,13 +243,15 @@ def test_a_success_for_an_order_cancelled_since_it_was_read_records_the_event_as
     result = deliver(paid)
 
     assert result.status == 200, result.body
-    assert result.data == {"eventId": paid["id"], "type": paid["type"], "outcome": "not_pending"}
+    assert result.data == {"eventId": paid["id"], "type": paid["type"], "outcome": "refunded_not_payable"}
     record = recorded(ddb, table, paid["id"])
-    assert (record["eventType"], record["orderId"], record["outcome"]) == (paid["type"], order["id"], "not_pending")
+    outcome = "refunded_not_payable"
+    assert (record["eventType"], record["orderId"], record["outcome"]) == (paid["type"], order["id"], outcome)
     assert int(time.time()) + THIRTY_DAYS - 60 <= record["expiresAt"] <= int(time.time()) + THIRTY_DAYS
     # why the write failed comes with the cancelled transaction: no read of the order after it
     assert [call["Key"]["id"]["S"] for call in faults.sent["GetItem"]] == [f"event#{paid['id']}"]
-    assert order_of(customer.token, order["id"])["status"] == "cancelled"
+    cancelled = order_of(customer.token, order["id"])
+    assert cancelled["status"] == "cancelled" and [r["reason"] for r in cancelled["refunds"]] == ["order_not_payable"]
     assert deliver(paid).data["outcome"] == "duplicate"
 
 

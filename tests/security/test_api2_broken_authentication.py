@@ -282,4 +282,5 @@ def test_a_deleted_admins_token_stops_working_for_admin_actions_at_once(admin, d
 
     ddb.delete_item(TableName=table, Key={"id": {"S": admin.user_id}, "type": {"S": "user"}})
     result = invoke("POST", "/products", body=factories.product_body(), token=admin.token)
-    assert result.status == 403 and result.code == "FORBIDDEN"
+    # No account, no session: every signed-in request reads the user (docs/SECURITY.md).
+    assert result.status == 401 and result.code == "UNAUTHORIZED"

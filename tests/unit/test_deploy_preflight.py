@@ -71,7 +71,9 @@ def test_a_role_that_was_deleted_is_refused(aws):
         deploy_preflight.check_logs_role(apigateway, iam)
 
 
-def test_creating_the_role_sets_it_and_the_check_then_passes_with_a_secret_warning(aws_with_managed_policies, capsys):
+def test_creating_the_role_sets_it_and_the_check_then_passes_with_a_secret_warning(
+    aws_with_managed_policies, capsys, monkeypatch
+):
     apigateway, iam = aws_with_managed_policies
     assert deploy_preflight.main(["--create-logs-role"]) == 0
     arn = apigateway.get_account()["cloudwatchRoleArn"]
@@ -80,13 +82,85 @@ def test_creating_the_role_sets_it_and_the_check_then_passes_with_a_secret_warni
     assert [p["PolicyArn"].rsplit("/", 1)[-1] for p in attached] == ["AmazonAPIGatewayPushToCloudWatchLogs"]
     assert deploy_preflight.main(["--create-logs-role"]) == 0  # a second run reuses the role
     capsys.readouterr()
+    _ses_identity(monkeypatch)
     assert deploy_preflight.main(["--stage", "dev"]) == 0
     out = capsys.readouterr()
-    assert arn in out.out
+    assert arn in out.out and "SES identity shop.test-domain.com" in out.out
     assert "/shop-api/dev/jwt-secret is not set" in out.err
     boto3.client("ssm").put_parameter(Name="/shop-api/dev/jwt-secret", Type="SecureString", Value="x" * 48)
     assert deploy_preflight.main(["--stage", "dev"]) == 0
     assert "not set" not in capsys.readouterr().err
+
+
+def _ses_identity(monkeypatch, identity: str = "shop.test-domain.com") -> None:
+    boto3.client("ses").verify_domain_identity(Domain=identity)  # moto: verified at once
+    monkeypatch.setenv("SES_SENDER_IDENTITY", identity)
+    monkeypatch.setenv("SES_SENDER_ADDRESS", f"orders@{identity}")
+
+
+def _with_logs_role(apigateway, iam) -> None:
+    arn = iam.create_role(RoleName="logs", AssumeRolePolicyDocument=json.dumps(deploy_preflight.TRUST))["Role"]["Arn"]
+    apigateway.update_account(patchOperations=[{"op": "replace", "path": "/cloudwatchRoleArn", "value": arn}])
+
+
+@pytest.mark.parametrize(
+    ("identity", "address", "why"),
+    [
+        ("", "", "must both be set"),
+        ("shop.example", "orders@shop.example", "reserved placeholder"),
+        ("unverified.test-domain.com", "orders@unverified.test-domain.com", "not verified in this region"),
+        ("shop.test-domain.com", "orders@elsewhere.test-domain.com", "not within the identity"),
+    ],
+)
+def test_a_stage_without_a_verified_ses_identity_of_its_own_stops_before_deploying(
+    aws, capsys, monkeypatch, identity, address, why
+):
+    """Defect 8: the sender was a placeholder under params.default; each stage now names its own."""
+    _with_logs_role(*aws)
+    boto3.client("ses").verify_domain_identity(Domain="shop.test-domain.com")
+    monkeypatch.setenv("SES_SENDER_IDENTITY", identity)
+    monkeypatch.setenv("SES_SENDER_ADDRESS", address)
+    assert deploy_preflight.main(["--stage", "dev"]) == 1
+    assert why in capsys.readouterr().err
+
+
+def test_prod_is_warned_about_each_of_stripes_secrets_and_dev_only_about_the_jwt_secret(aws, capsys, monkeypatch):
+    _with_logs_role(*aws)
+    _ses_identity(monkeypatch)
+    assert deploy_preflight.main(["--stage", "prod"]) == 0
+    err = capsys.readouterr().err
+    for name in ("jwt-secret", "stripe-secret-key", "stripe-webhook-secret"):
+        assert f"/shop-api/prod/{name} is not set" in err
+    assert deploy_preflight.main(["--stage", "dev"]) == 0
+    assert "stripe" not in capsys.readouterr().err
+    boto3.client("ssm").put_parameter(Name="/shop-api/prod/stripe-secret-key", Type="SecureString", Value="sk")
+    assert deploy_preflight.main(["--stage", "prod"]) == 0
+    assert "stripe-secret-key" not in capsys.readouterr().err
+
+
+def test_outside_us_east_1_the_site_without_a_web_acl_is_announced_loudly(aws, capsys, monkeypatch):
+    """Defect 3: a CLOUDFRONT web ACL exists only in us-east-1; elsewhere it is SITE_WEB_ACL_ARN or none."""
+    monkeypatch.delenv("SITE_WEB_ACL_ARN", raising=False)
+    assert deploy_preflight.site_waf_warning("us-east-1", {}) is None
+    assert "NO web ACL" in deploy_preflight.site_waf_warning("eu-west-1", {})
+    acl = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/shop/0b1c"
+    assert deploy_preflight.site_waf_warning("eu-west-1", {"SITE_WEB_ACL_ARN": acl}) is None
+    regional = "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/shop/0b1c"
+    with pytest.raises(deploy_preflight.PreflightFailed, match="not a CLOUDFRONT web ACL"):
+        deploy_preflight.site_waf_warning("eu-west-1", {"SITE_WEB_ACL_ARN": regional})
+    _with_logs_role(*aws)
+    _ses_identity(monkeypatch)
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    boto3.client("ses", region_name="eu-west-1").verify_domain_identity(Domain="shop.test-domain.com")
+    apigateway = boto3.client("apigateway", region_name="eu-west-1")
+    apigateway.update_account(
+        patchOperations=[
+            {"op": "replace", "path": "/cloudwatchRoleArn", "value": aws[0].get_account()["cloudwatchRoleArn"]}
+        ]
+    )
+    assert deploy_preflight.main(["--stage", "dev"]) == 0
+    assert "the storefront's CloudFront distribution will have NO web ACL" in capsys.readouterr().err
 
 
 def test_make_deploy_runs_the_preflight_before_the_pinned_cli():

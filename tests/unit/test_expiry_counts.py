@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from shop.services import expiry, orders
+from shop.services import expiry, order_writes, orders
 from tests.factories import add_product, caller
 from tests.fakes import FakeStorage
 from tests.unit.test_shopping_services import ADDRESS
@@ -20,7 +20,8 @@ def test_a_sweep_counts_each_expired_and_each_skipped_order():
     placed = [orders.create(store, caller(), line)[0] for _ in range(5)]
     later = time.time() + WINDOW + 1
     for order in placed[:2]:  # a payment attempt in flight holds these two off
-        store.payments.begin_attempt(order["id"], int(later) + 60)
+        begin = lambda o: o.begin_attempt("a1", "pm_card_visa", None, time.time(), int(later) + 60, WINDOW)  # noqa: E731
+        order_writes.apply(store, order["id"], begin)
 
     assert expiry.sweep(store, now=later).as_dict() == {"expired": 3, "skipped": 2}
     assert [store.orders.get(o["id"])["status"] for o in placed] == ["pending"] * 2 + ["expired"] * 3

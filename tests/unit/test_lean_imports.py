@@ -24,8 +24,8 @@ from devtools import serverless_config
 from devtools.serverless_config import ROOT
 from shop.lazy_regex import LazyPattern, compiled_on_use
 
-ISSUES_TOKENS = {"register", "login"}
-HASHES_PASSWORDS = {"register", "login"}
+ISSUES_TOKENS = {"register", "login", "changePassword"}
+HASHES_PASSWORDS = {"register", "login", "changePassword", "confirmPasswordReset"}
 
 # cryptography is in this virtualenv (moto's) but not in requirements.txt, so not in the zips;
 # PyJWT imports it when it is there. Hidden, as in the package.

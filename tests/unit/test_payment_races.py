@@ -35,7 +35,6 @@ class PaidMeanwhile:
         stored["payment"] = {**stored["payment"], "status": "succeeded", "reference": self.recorded}
         if self.key:
             stored["payment"]["idempotencyKey"] = self.key
-        stored["payment"].pop("attemptUntil", None)
         return Outcome(succeeded=True, reference="pi_mine")
 
 
@@ -96,14 +95,15 @@ def test_a_cancel_while_the_provider_is_charging_is_refused(order):
 
 
 def before_the_marker(store, meanwhile):
-    real = store.payments.begin_attempt
+    """Runs `meanwhile` just before the order's first write (the attempt's marker) lands."""
+    real = store.orders.save
 
-    def begin_attempt(*args):
-        store.payments.begin_attempt = real
+    def save(write):
+        store.orders.save = real
         meanwhile()
-        return real(*args)
+        return real(write)
 
-    store.payments.begin_attempt = begin_attempt
+    store.orders.save = save
 
 
 def test_a_twin_request_that_pays_first_is_answered_with_its_payment(order):

@@ -20,7 +20,7 @@ from shop.errors import (
     PriceChanged,
     ValidationFailed,
 )
-from shop.providers import cents
+from shop.money import NotChargeable, minor_units
 from shop.providers.fake import FakeProvider
 from shop.services import carts, checkout, expiry, orders, payments, webhooks
 from shop.tokens import Caller
@@ -36,10 +36,14 @@ def store():
     return FakeStorage()
 
 
-def test_cents_are_exact_and_refuse_fractions():
-    assert cents(Decimal("19.99")) == 1999 and cents(Decimal("0.10")) == 10 and cents(Decimal("1000000")) == 100000000
-    with pytest.raises(ValueError):
-        cents(Decimal("0.001"))
+def test_minor_units_are_exact_per_currency_and_refuse_fractions():
+    assert minor_units(Decimal("19.99"), "usd") == 1999 and minor_units(Decimal("0.10"), "eur") == 10
+    assert minor_units(Decimal("1000000"), "usd") == 100000000
+    assert minor_units(Decimal("1500"), "jpy") == 1500  # a zero-decimal currency: whole units, never x100
+    with pytest.raises(NotChargeable):
+        minor_units(Decimal("0.001"), "usd")
+    with pytest.raises(NotChargeable):
+        minor_units(Decimal("0.5"), "jpy")
 
 
 def test_a_cart_view_prices_live_and_skips_unavailable_lines_in_the_total(store):
@@ -95,7 +99,7 @@ def test_payments_charge_once_decline_with_a_reason_and_refuse_others_orders(sto
         payments.pay(store, caller(), order["id"], {"paymentMethod": "pm_card_nope"}, provider=provider)
     paid, replayed = payments.pay(store, caller(), order["id"], {"paymentMethod": "pm_card_visa"}, "k", provider)
     assert paid["status"] == "paid" and not replayed and paid["payment"]["amount"] == Decimal("12.34")
-    assert [c.amount_cents for c in provider.succeeded(order["id"])] == [1234]
+    assert [c.amount_minor for c in provider.succeeded(order["id"])] == [1234]
     assert payments.pay(store, caller(), order["id"], {"paymentMethod": "pm_card_visa"}, "k", provider)[1] is True
     with pytest.raises(InvalidTransition):
         payments.pay(store, caller(), order["id"], {"paymentMethod": "pm_card_visa"}, None, provider)

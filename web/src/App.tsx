@@ -16,8 +16,11 @@ const OrderList = lazy(() => import("./pages/Orders").then((m) => ({ default: m.
 const OrderDetail = lazy(() => import("./pages/Orders").then((m) => ({ default: m.OrderDetail })));
 const AdminArea = lazy(() => import("./admin/AdminArea"));
 const SearchPage = lazy(() => import("./pages/Search").then((m) => ({ default: m.SearchPage })));
+const AccountPage = lazy(() => import("./pages/Account").then((m) => ({ default: m.AccountPage })));
+const ForgotPasswordPage = lazy(() => import("./pages/Account").then((m) => ({ default: m.ForgotPasswordPage })));
+const ResetPasswordPage = lazy(() => import("./pages/Account").then((m) => ({ default: m.ResetPasswordPage })));
 
-const SIGNED_IN_ONLY = ["/cart", "/checkout", "/orders", "/admin"];
+const SIGNED_IN_ONLY = ["/cart", "/checkout", "/orders", "/admin", "/account"];
 
 export function App() {
   const url = useLocation();
@@ -38,6 +41,9 @@ export function App() {
   else if (path === "/search") page = <SearchPage params={url.searchParams} />;
   else if (path === "/signin") page = <AuthPage mode="signin" next={url.searchParams.get("next")} key="signin" />;
   else if (path === "/signup") page = <AuthPage mode="signup" next={url.searchParams.get("next")} key="signup" />;
+  else if (path === "/forgot-password") page = <ForgotPasswordPage />;
+  else if (path === "/reset-password") page = <ResetPasswordPage token={url.searchParams.get("token")} />;
+  else if (path === "/account") page = <AccountPage />;
   else if (path === "/cart") page = <CartPage />;
   else if (path === "/checkout") page = <Checkout />;
   else if (path === "/orders") page = <OrderList />;
@@ -69,6 +75,9 @@ export function App() {
                 </li>
                 <li>
                   <Link href="/orders">My orders</Link>
+                </li>
+                <li>
+                  <Link href="/account">Account</Link>
                 </li>
               </>
             )}

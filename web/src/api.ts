@@ -91,6 +91,14 @@ export interface Order {
   updatedAt: string;
 }
 
+export interface Account {
+  id: string;
+  email: string;
+  name: string;
+  role: "customer" | "admin";
+  createdAt: string;
+}
+
 export interface Tracking {
   carrier: string;
   number: string;
@@ -217,6 +225,12 @@ async function search(query: SearchQuery, signal?: AbortSignal): Promise<SearchP
 export const api = {
   register: (body: { email: string; password: string; name: string }) => one<Session>("POST", "/auth/register", { body }),
   login: (body: { email: string; password: string }) => one<Session>("POST", "/auth/login", { body }),
+  me: () => one<Account>("GET", "/me"),
+  rename: (name: string) => one<Account>("PUT", "/me", { body: { name } }),
+  changePassword: (body: { currentPassword: string; newPassword: string }) => one<Session>("PUT", "/me/password", { body }),
+  requestPasswordReset: (email: string) => one<{ accepted: boolean }>("POST", "/auth/password-reset", { body: { email } }),
+  resetPassword: (body: { token: string; password: string }) =>
+    one<{ passwordReset: boolean }>("POST", "/auth/password-reset/confirm", { body }),
 
   products: (query: { category?: string; cursor?: string | null; limit?: number }, signal?: AbortSignal) =>
     page<Product>("/products", query, signal),

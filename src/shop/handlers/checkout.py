@@ -22,7 +22,8 @@ from ..storage import storage
         404: "A product in the cart was deleted (`PRODUCT_NOT_FOUND`; `details` names the lines).",
         409: "The cart is empty (`CART_EMPTY`), short of stock (`OUT_OF_STOCK`, `details` names the lines), "
         "or its total is not `expectedTotal` (`PRICE_CHANGED`, `details.totalAmount`).",
-        422: "The Idempotency-Key was used before for a different request (`IDEMPOTENCY_KEY_REUSED`).",
+        422: "The Idempotency-Key was used before for a different request (`IDEMPOTENCY_KEY_REUSED`), or the "
+        "total is more than the payment provider can charge (`AMOUNT_NOT_CHARGEABLE`).",
     },
     who="signed-in user: the cart becomes a pending order",
     example=Example(

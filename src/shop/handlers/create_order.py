@@ -21,7 +21,8 @@ from ..storage import storage
         404: "A product does not exist (`PRODUCT_NOT_FOUND`; `details` names every such line).",
         409: "A line's `price` differs from the catalogue (`PRICE_CHANGED`), or there is not enough stock "
         "(`OUT_OF_STOCK`); `details` names every such line.",
-        422: "The Idempotency-Key was used before for a different request (`IDEMPOTENCY_KEY_REUSED`).",
+        422: "The Idempotency-Key was used before for a different request (`IDEMPOTENCY_KEY_REUSED`), or the "
+        "total is more than the payment provider can charge (`AMOUNT_NOT_CHARGEABLE`).",
     },
     who="signed-in user",
     example=Example(

@@ -1,8 +1,8 @@
 """Payment providers: one interface, two implementations (docs/ORDERS.md, "Payment").
 
-  base.py        the interface: Charge, Outcome, PaymentProvider, the provider's failures, cents
+  base.py        the interface: Charge, Outcome, RefundRequest, RefundOutcome, PaymentProvider, its failures
   fake.py        the default locally and in tests: Stripe's test payment-method names, no network,
-                 and a ledger of every charge so tests can count them
+                 and a ledger of every charge that every local worker process shares
   stripe_api.py  the official `stripe` library: one PaymentIntent per order, confirmed with the method
 
 `provider()` is the process-wide one named by PAYMENT_PROVIDER. Only the payment route imports
@@ -15,9 +15,30 @@ import functools
 
 # The interface, importable from here; defined in base.py so the implementations need not import
 # this package (which imports them).
-from .base import Charge, Outcome, PaymentProvider, ProviderUnavailable, UnknownPaymentMethod, cents
+from ..money import minor_units
+from .base import (
+    Charge,
+    IdempotencyConflict,
+    Outcome,
+    PaymentProvider,
+    ProviderUnavailable,
+    RefundOutcome,
+    RefundRequest,
+    UnknownPaymentMethod,
+)
 
-__all__ = ["Charge", "Outcome", "PaymentProvider", "ProviderUnavailable", "UnknownPaymentMethod", "cents", "provider"]
+__all__ = [
+    "Charge",
+    "IdempotencyConflict",
+    "Outcome",
+    "PaymentProvider",
+    "ProviderUnavailable",
+    "RefundOutcome",
+    "RefundRequest",
+    "UnknownPaymentMethod",
+    "minor_units",
+    "provider",
+]
 
 
 def provider() -> PaymentProvider:

@@ -1,27 +1,42 @@
-"""The payment provider interface (re-exported by shop.providers): what a charge is, what comes
-back, and what a provider raises."""
+"""The payment provider interface (re-exported by shop.providers): what a charge and a refund
+are, what comes back, and what a provider raises."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Protocol
 
 
 @dataclass(frozen=True)
 class Charge:
     order_id: str
-    amount_cents: int
+    amount_minor: int  # in the currency's minor unit (cents; whole yen)
     currency: str
     payment_method: str
-    idempotency_key: str  # derived from the order and the method: a retry never charges twice
+    idempotency_key: str  # of this attempt of this order: a retry of the attempt never charges twice
 
 
 @dataclass(frozen=True)
 class Outcome:
     succeeded: bool
     reference: str | None  # the provider's id for the payment (a PaymentIntent id)
-    reason: str | None = None  # why it was declined: card_declined, insufficient_funds, ...
+    reason: str | None = None  # why it was declined: card_declined, insufficient_funds, ...; or requires_action
+    next_action_url: str | None = None  # requires_action (3-D Secure): where the customer authenticates
+
+
+@dataclass(frozen=True)
+class RefundRequest:
+    order_id: str
+    reference: str  # the charge's payment (a PaymentIntent id)
+    amount_minor: int
+    currency: str
+    idempotency_key: str  # of this refund of this order: a retry never refunds twice
+
+
+@dataclass(frozen=True)
+class RefundOutcome:
+    status: str  # succeeded | pending | failed
+    reference: str | None  # the provider's refund id
 
 
 class UnknownPaymentMethod(Exception):
@@ -33,15 +48,14 @@ class ProviderUnavailable(Exception):
     and a retry with the same idempotency key settles which."""
 
 
+class IdempotencyConflict(Exception):
+    """The provider already saw this idempotency key with other parameters (Stripe's
+    idempotency_error). Keys are per attempt of an order, so this is a bug, never a client's doing."""
+
+
 class PaymentProvider(Protocol):
     name: str
 
     def charge(self, charge: Charge) -> Outcome: ...
 
-
-def cents(amount: Decimal) -> int:
-    """An exact amount to the cent as the integer number of cents providers take."""
-    scaled = amount * 100
-    if scaled != scaled.to_integral_value():
-        raise ValueError(f"{amount} is not exact to the cent")
-    return int(scaled)
+    def refund(self, refund: RefundRequest) -> RefundOutcome: ...

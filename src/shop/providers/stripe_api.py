@@ -3,7 +3,7 @@
 One PaymentIntent per order: it is created with an idempotency key derived from the order alone
 (so every attempt finds the same intent) and confirmed with the method under a key derived from
 the order and the method (so a retry of one attempt never charges twice, while a declined order
-can still be paid with another method). Amounts go in cents, with `metadata.orderId`.
+can still be paid with another method). Amounts go in the currency's minor unit, with `metadata.orderId`.
 
 Nothing in this project talks to Stripe: the tests point the library at a local stand-in for its
 API (tests/stripe_standin.py) through STRIPE_API_BASE.
@@ -16,7 +16,7 @@ from typing import Any
 
 import stripe
 
-from .base import Charge, Outcome, ProviderUnavailable, UnknownPaymentMethod
+from .base import Charge, Outcome, ProviderUnavailable, RefundOutcome, RefundRequest, UnknownPaymentMethod
 
 # Two calls of at most 2 s to connect and 5 s to read stay inside the function's 20 s timeout;
 # the client's own retry (same idempotency keys) is the retry, not the library's.
@@ -50,7 +50,7 @@ class StripeProvider:
         try:
             intent = self.client.v1.payment_intents.create(
                 params={
-                    "amount": charge.amount_cents,
+                    "amount": charge.amount_minor,
                     "currency": charge.currency,
                     "metadata": {"orderId": charge.order_id},
                     # Not in stripe 16's typed params (it lists allowed_payment_method_types): sent as
@@ -70,6 +70,10 @@ class StripeProvider:
             error = body.get("error") or {}
             return Outcome(False, intent_id, error.get("decline_code") or declined.code or "card_declined")
         except stripe.InvalidRequestError as invalid:
+            answered: Any = invalid.json_body or {}  # the parsed JSON body Stripe answered
+            paid = (answered.get("error") or {}).get("payment_intent") or {}
+            if invalid.code == "payment_intent_unexpected_state" and paid.get("status") == "succeeded":
+                return Outcome(True, paid.get("id"))  # the order's one intent already took the money
             if invalid.param == "payment_method" or invalid.code == "resource_missing":
                 raise UnknownPaymentMethod(charge.payment_method) from None
             raise ProviderUnavailable(type(invalid).__name__) from None
@@ -78,7 +82,39 @@ class StripeProvider:
         if confirmed.status == "succeeded":
             return Outcome(True, confirmed.id)
         # requires_action (3-D Secure), processing: not paid now; a webhook settles it later.
-        return Outcome(False, confirmed.id, confirmed.status)
+        action = getattr(confirmed, "next_action", None) or {}
+        url = (action.get("redirect_to_url") or {}).get("url") if isinstance(action, dict) else None
+        return Outcome(False, confirmed.id, confirmed.status, url)
+
+    def refund(self, refund: RefundRequest) -> RefundOutcome:
+        if self.client is None:
+            raise ProviderUnavailable("stripe secret key is not configured")
+        return _refund(self.client, refund)
+
+
+REFUND_STATUSES = {"succeeded": "succeeded", "pending": "pending", "requires_action": "pending"}
+
+
+def _refund(client: Any, refund: RefundRequest) -> RefundOutcome:
+    """Stripe's Refund.create on the order's PaymentIntent, under the refund's own key."""
+    try:
+        created = client.v1.refunds.create(
+            params={
+                "payment_intent": refund.reference,
+                "amount": refund.amount_minor,
+                "metadata": {"orderId": refund.order_id},
+            },
+            options={"idempotency_key": refund.idempotency_key},
+        )
+    except stripe.InvalidRequestError as refused:  # already refunded, more than charged: Stripe says no
+        return RefundOutcome("failed", None) if refused.http_status == 400 else _unavailable(refused)
+    except stripe.StripeError as failed:
+        _unavailable(failed)
+    return RefundOutcome(REFUND_STATUSES.get(str(created.status), "failed"), created.id)
+
+
+def _unavailable(error: Exception) -> RefundOutcome:
+    raise ProviderUnavailable(type(error).__name__) from None
 
 
 def verify(payload: bytes, header: str | None, secret: str) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .. import email_addresses
+from ..common_passwords import COMMON_PASSWORDS
 from ..lazy_regex import compiled_on_use
 from ..limits import MAX_IMAGE_BYTES, MAX_PRICE, MAX_STOCK
 
@@ -19,35 +20,6 @@ with compiled_on_use("marshmallow"):  # its Email regex: 80 ms at import, needed
 
 CENT = Decimal("0.01")
 ORDER_STATUSES = ("pending", "paid", "shipped", "delivered", "cancelled", "expired")
-COMMON_PASSWORDS = frozenset(
-    p.lower()
-    for p in (
-        "Password1!",
-        "Passw0rd!",
-        "P@ssw0rd",
-        "P@ssword1",
-        "Password123!",
-        "Welcome1!",
-        "Qwerty123!",
-        "Admin123!",
-        "Letmein1!",
-        "Abcd1234!",
-        "Aa123456!",
-        "Iloveyou1!",
-        "Summer2024!",
-        "Winter2024!",
-        "Spring2025!",
-        "Autumn2025!",
-        "Changeme1!",
-        "Football1!",
-        "Monkey123!",
-        "Dragon123!",
-        "Sunshine1!",
-        "Princess1!",
-        "Master123!",
-        "Trustno1!",
-    )
-)
 
 
 # What no free text may hold: the C0 and C1 controls (NUL, ESC, DEL, NEL, ...) and the
@@ -182,6 +154,25 @@ class LoginSchema(Schema):
     password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
 
 
+class ProfileUpdateSchema(Schema):
+    name = _text(2, 50, required=True)
+
+
+class PasswordChangeSchema(Schema):
+    currentPassword = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+    newPassword = fields.String(required=True, validate=[validate.Length(max=1024), strong_password])
+
+
+class PasswordResetRequestSchema(Schema):
+    # As at login: an address with no spelling is refused nothing and matches no account.
+    email = LoginEmail(required=True, validate=validate.Length(min=1, max=254))
+
+
+class PasswordResetConfirmSchema(Schema):
+    token = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    password = fields.String(required=True, validate=[validate.Length(max=1024), strong_password])
+
+
 class ProductCreateSchema(Schema):
     name = _text(1, 200, required=True)
     description = _text(0, 2000, multiline=True)
@@ -249,8 +240,20 @@ class OrderCreateSchema(Schema):
             raise ValidationError(errors)
 
 
+class TrackingSchema(Schema):
+    carrier = _text(1, 200, required=True)
+    number = _text(1, 200, required=True)
+    url = fields.String(validate=[validate.Length(min=1, max=200), https_url])
+
+
 class OrderStatusSchema(Schema):
     status = fields.String(required=True, validate=validate.OneOf(ORDER_STATUSES))
+    tracking = fields.Nested(TrackingSchema, metadata={"description": "Only with `shipped`: the parcel's tracking."})
+
+    @validates_schema
+    def _tracking_when_shipped(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if "tracking" in data and data.get("status") != "shipped":
+            raise ValidationError("Only a move to shipped carries tracking.", "tracking")
 
 
 class PageQuerySchema(Schema):
@@ -277,6 +280,11 @@ class CheckoutSchema(Schema):
         maximum=MAX_PRICE * 50 * 1000,
         metadata={"description": "The total the client showed; 409 PRICE_CHANGED if it moved."},
     )
+
+
+class RefundRequestSchema(Schema):
+    amount = Money(maximum=Decimal("999999.99"))
+    reason = _text(1, 200)
 
 
 class PaymentRequestSchema(Schema):

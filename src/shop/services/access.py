@@ -1,14 +1,37 @@
-"""Role checks that must not trust the token alone."""
+"""Checks that must not trust the token alone: that its session is still the account's
+current one, and an admin claim."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from ..errors import Unauthorized
 from ..storage.protocol import Storage
 from ..tokens import Caller
 
+ACCOUNT_FIELDS = ("userId", "email", "name", "role", "createdAt")  # never the hash
+
+
+def current(store: Storage, caller: Caller) -> Caller:
+    """The caller as the table sees it, one consistent GetItem of the user per authenticated
+    request (docs/SECURITY.md, "Sessions after a password change"): a token of a deleted
+    account, or issued before the account's password last changed (its session version is
+    older), is a 401. The admin claim is confirmed in the same read."""
+    user = store.users.get(caller.user_id)
+    if user is None:
+        raise Unauthorized("The account no longer exists")
+    if user.get("sessionVersion", 0) != caller.session:
+        raise Unauthorized("The password changed since this token was issued; sign in again")
+    account = {name: user.get(name) for name in ACCOUNT_FIELDS}
+    return replace(caller, confirmed_admin=caller.claims_admin and user.get("role") == "admin", account=account)
+
 
 def is_admin(store: Storage, caller: Caller) -> bool:
-    """An admin claim is re-checked against the table, so a demoted or deleted
-    admin's unexpired token stops working for admin actions at once."""
+    """An admin claim is re-checked against the table, so a demoted or deleted admin's
+    unexpired token stops working for admin actions at once (by the edge's read when it
+    made the request's Caller, else by a read here)."""
+    if caller.confirmed_admin is not None:
+        return caller.confirmed_admin
     if not caller.claims_admin:
         return False
     user = store.users.get(caller.user_id)

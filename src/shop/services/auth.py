@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any
 
 from .. import config, email_addresses, passwords, tokens
 from ..clock import now_iso
-from ..errors import EmailTaken, InvalidCredentials, NotFound
+from ..errors import EmailTaken, InvalidCredentials, InvalidResetToken, NotFound, Unauthorized
 from ..storage.failures import AlreadyExists, Missing
 from ..storage.protocol import Storage
-from . import throttle
+from ..tokens import Caller
+from . import password_reset, throttle
 
 
 def _public_user(user: dict[str, Any]) -> dict[str, Any]:
@@ -18,7 +20,8 @@ def _public_user(user: dict[str, Any]) -> dict[str, Any]:
 
 
 def _session(user: dict[str, Any]) -> dict[str, Any]:
-    return {"token": tokens.issue(user["userId"], user["email"], user["role"]), "user": _public_user(user)}
+    token = tokens.issue(user["userId"], user["email"], user["role"], user.get("sessionVersion", 0))
+    return {"token": token, "user": _public_user(user)}
 
 
 def register(store: Storage, email: str, password: str, name: str) -> dict[str, Any]:
@@ -54,6 +57,45 @@ def login(store: Storage, email: str, password: str, source_ip: str) -> dict[str
         raise InvalidCredentials()
     throttle.login_succeeded(store, gate)
     return _session(user)
+
+
+def change_password(
+    store: Storage, caller: Caller, current_password: str, new_password: str, source_ip: str
+) -> dict[str, Any]:
+    """The current password is checked as a login checks it: a wrong one is a 401 counted
+    towards the same lockout (429 while locked), so this route cannot be used to guess
+    around it. The change moves the session version on: every token issued before it stops
+    working, and the caller gets a new one."""
+    user = store.users.get(caller.user_id)
+    if user is None:
+        raise Unauthorized("The account no longer exists")
+    gate = throttle.open_login(store, user["email"], source_ip)
+    if not passwords.verify_password(current_password, user["passwordHash"]):
+        throttle.login_failed(store, gate)
+        raise InvalidCredentials("The current password is not right")
+    throttle.login_succeeded(store, gate)
+    try:
+        session = store.users.set_password_hash(user["userId"], passwords.hash_password(new_password), now_iso())
+    except Missing:
+        raise Unauthorized("The account no longer exists") from None
+    return _session(user | {"sessionVersion": session})
+
+
+def confirm_reset(store: Storage, token: str, password: str) -> dict[str, Any]:
+    """Set the password of a reset token's account and spend the token, in one transaction
+    (services.password_reset issued it); every token issued before, sessions and other reset
+    links alike, stops working. Used, expired, void or unknown: 400 INVALID_RESET_TOKEN."""
+    digest = password_reset.token_hash(token)
+    record = store.resets.get(digest)
+    now = int(time.time())
+    if record is None or "userId" not in record or record["expiresAt"] <= now:
+        raise InvalidResetToken()
+    new_hash = passwords.hash_password(password)
+    try:
+        store.resets.redeem(digest, record["userId"], record["sessionVersion"], new_hash, now_iso(), now)
+    except Missing:
+        raise InvalidResetToken() from None
+    return {"passwordReset": True}
 
 
 def promote_to_admin(store: Storage, email: str) -> dict[str, Any]:

@@ -3,7 +3,8 @@ and its stock returns, by a scheduled sweep (every 5 minutes on AWS; a backgroun
 local server every EXPIRY_SWEEP_SECONDS).
 
 The sweep reads only the orders it may expire: a Query on the status index, bounded by time,
-paged. Each expiry is the same conditional transaction as a cancel (status still pending, no
+paged. Then it asks the provider again for every refund left pending (retry_refunds). Each
+expiry is the same conditional transaction as a cancel (status still pending, no
 payment attempt in flight, stock returned with it), so two sweeps running at once, or a sweep
 racing a cancel or a payment, give exactly one outcome per order and return stock once.
 """
@@ -16,10 +17,11 @@ from typing import Any
 
 from .. import config, deadline
 from ..clock import iso
+from ..domain.refusals import Refused
 from ..log import logger
 from ..storage.failures import Missing, StatusChanged
 from ..storage.protocol import Storage
-from . import history, orders
+from . import order_writes
 
 PAGE_SIZE = 100
 # An expiry is two round trips (the products, the transaction): stop while both still fit.
@@ -58,10 +60,31 @@ def sweep(store: Storage, now: float | None = None) -> SweepResult:
             return SweepResult(expired, skipped, more=True)
         if order["status"] != "pending":
             continue
-        changes = orders.transition_changes(order, "expired", history.SYSTEM)
         try:
-            store.orders.update_status(order, changes, restock=True, idle_at=int(now))
+            change = order_writes.as_order(order).expire(now)
+            if change.write is not None:
+                store.orders.save(change.write)
             expired += 1
-        except (StatusChanged, Missing):
+        except (Refused, StatusChanged, Missing):  # an attempt in flight; moved since the index read
             skipped += 1
+    retry_refunds(store)
     return SweepResult(expired, skipped)
+
+
+def retry_refunds(store: Storage) -> int:
+    """Asks the provider again for every refund left pending (it failed or could not be reached
+    when first asked): a refund is retried until it succeeds, never forgotten. Returns how many
+    orders still have one due."""
+    due = 0
+    for order_id in store.orders.refunds_due(PAGE_SIZE):
+        left = deadline.left()
+        if left is not None and left < STOP_MARGIN:
+            return due
+        order = order_writes.read(store, order_id)
+        if order is None:
+            continue
+        from . import refunds  # the provider: only when a refund is due
+
+        settled = refunds.settle_pending(store, order)
+        due += any(refund.status == "pending" for refund in settled.refunds)
+    return due

@@ -23,7 +23,19 @@ def _role(by: Any, owner_id: str | None) -> str:
     return CUSTOMER if by == owner_id else ADMIN
 
 
+INTERNAL = ("version",)  # the aggregate's own bookkeeping (shop.domain.order)
+
+
 def shown(order: dict[str, Any]) -> dict[str, Any]:
+    """The order as a client sees it: roles in its history, no version, no attempt records (the
+    in-flight markers; the client sees their effect, 409 PAYMENT_IN_PROGRESS)."""
+    order = {k: v for k, v in order.items() if k not in INTERNAL}
+    payment = order.get("payment")
+    if isinstance(payment, dict) and "attempts" in payment:
+        order["payment"] = {k: v for k, v in payment.items() if k != "attempts"}
+    if isinstance(order.get("refunds"), list):  # the provider's ids and the admin's keys are the back office's
+        hidden = ("reference", "idempotencyKey")
+        order["refunds"] = [{k: v for k, v in r.items() if k not in hidden} for r in order["refunds"]]
     history = order.get("statusHistory")
     if not history:
         return order

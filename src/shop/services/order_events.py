@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from .. import jsonio
@@ -28,6 +29,7 @@ ALL = (CREATED, PAID, PAYMENT_FAILED, CANCELLED, EXPIRED, SHIPPED, DELIVERED)
 # The status an order enters -> the event. `pending` is only ever entered on creation.
 ENTERED = {"paid": PAID, "cancelled": CANCELLED, "expired": EXPIRED, "shipped": SHIPPED, "delivered": DELIVERED}
 SCHEMA_VERSION = 1
+TRACKING_FIELDS = ("carrier", "number", "url")
 # SNS takes 256 KiB in one message and in one PublishBatch, counting each message's body and
 # attributes. A batch over it is refused whole, on every retry: chunk by size as well.
 PUBLISH_BYTES = 256 * 1024
@@ -99,9 +101,14 @@ def event_of(change: OrderChange, currency: str = DEFAULT_CURRENCY) -> dict[str,
             "updatedAt": order.get("updatedAt"),
         },
     }
+    if isinstance(order.get("tracking"), dict):  # the shipped email tells it
+        event["order"]["tracking"] = {k: str(v) for k, v in order["tracking"].items() if k in TRACKING_FIELDS}
     if kind == PAYMENT_FAILED:
         decline = _decline(order) or {}
         event["payment"] = {"status": "failed", "reason": decline.get("reason"), "at": decline.get("at")}
+    refunds = [r for r in order.get("refunds") or [] if isinstance(r, dict) and r.get("status") != "failed"]
+    if refunds:  # what is given back (or on its way back): the customer's email says so
+        event["order"]["refundedAmount"] = _money(sum(Decimal(str(r["amount"])) for r in refunds))
     return event
 
 

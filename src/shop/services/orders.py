@@ -10,9 +10,11 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from .. import config
+from .. import config, money
 from ..clock import now_iso
+from ..domain import order as aggregate
 from ..errors import (
+    AmountNotChargeable,
     IdempotencyKeyReused,
     InvalidTransition,
     NotFound,
@@ -21,24 +23,14 @@ from ..errors import (
     ProductNotFound,
     ServiceUnavailable,
 )
-from ..storage.failures import KeyClaimed, LinesRejected, Missing, StatusChanged
+from ..storage.failures import KeyClaimed, LinesRejected
 from ..storage.protocol import IdempotencyClaim, OrderLine, Page, Storage
 from ..tokens import Caller
-from . import history
+from . import history, order_writes
 from .access import is_admin
 
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
-HISTORY_LIMIT = 20  # an order keeps its last 20 transitions; the lifecycle has at most 4
-# The lifecycle: no status is ever entered twice, which the conditional writes rely on.
-TRANSITIONS = {
-    "pending": frozenset({"paid", "cancelled", "expired"}),
-    "paid": frozenset({"shipped", "cancelled"}),
-    "shipped": frozenset({"delivered"}),
-    "delivered": frozenset(),
-    "cancelled": frozenset(),
-    "expired": frozenset(),
-}
-RESTOCKING = frozenset({"cancelled", "expired"})
+TRANSITIONS = aggregate.TRANSITIONS  # the lifecycle lives in the aggregate (shop.domain.order)
 OWNER_CANCELLABLE = frozenset({"pending"})
 
 
@@ -128,9 +120,13 @@ def replay(store: Storage, record: dict[str, Any] | None, digest: str) -> tuple[
 
 
 def new_order(caller: Caller, items: list[dict[str, Any]], address: dict[str, Any]) -> dict[str, Any]:
-    """A pending order of priced lines, waiting for its payment."""
+    """A pending order of priced lines, waiting for its payment. A total the provider could never
+    charge (Stripe: at most 99,999,999 minor units) is refused now, not at payment time."""
     now = now_iso()
     total = sum((item["lineTotal"] for item in items), Decimal("0.00"))
+    currency = config.payment_settings().currency
+    if not money.chargeable(total, currency):
+        raise AmountNotChargeable(details={"totalAmount": [f"At most {money.max_charge(currency)} {currency}."]})
     return {
         "id": str(uuid.uuid4()),
         "userId": caller.user_id,
@@ -138,7 +134,7 @@ def new_order(caller: Caller, items: list[dict[str, Any]], address: dict[str, An
         "items": items,
         "totalAmount": total,
         "shippingAddress": address,
-        "payment": {"status": "requires_payment", "amount": total, "currency": config.payment_settings().currency},
+        "payment": {"status": "requires_payment", "amount": total, "currency": currency},
         "statusHistory": [history.entry("pending", now, history.CUSTOMER)],
         "createdAt": now,
         "updatedAt": now,
@@ -202,29 +198,14 @@ def list_page(store: Storage, caller: Caller, limit: int, cursor: str | None, st
     return Page(items=[history.shown(order) for order in found.items], next_cursor=found.next_cursor)
 
 
-def transition_changes(order: dict[str, Any], status: str, by: str, **also: Any) -> dict[str, Any]:
-    """The attributes a move to `status` writes: the status, its history entry (`by` is the role
-    the move was made in, services.history), the time."""
-    if status not in TRANSITIONS[order["status"]]:
-        raise InvalidTransition(f"Order is {order['status']}; it cannot become {status}")
-    now = now_iso()
-    steps = [*history.shown(order).get("statusHistory", []), history.entry(status, now, by)]
-    return {"status": status, "statusHistory": steps[-HISTORY_LIMIT:], "updatedAt": now, **also}
+def _move(store: Storage, order_id: str, decide: Any, read: dict[str, Any] | None = None) -> dict[str, Any]:
+    first = order_writes.as_order(read) if read is not None else None
+    moved = order_writes.apply(store, order_id, decide, first)
+    if any(refund.status == "pending" for refund in moved.refunds):  # a paid order's cancel
+        from . import refunds  # the provider: only for the moves that give money back
 
-
-def _transition(store: Storage, order: dict[str, Any], status: str, by: str) -> dict[str, Any]:
-    changes = transition_changes(order, status, by)
-    # Leaving `pending` while a payment attempt is in flight could strand a charge.
-    idle_at = int(time.time()) if order["status"] == "pending" else None
-    try:
-        moved = store.orders.update_status(order, changes, restock=status in RESTOCKING, idle_at=idle_at)
-        return history.shown(moved)
-    except Missing:
-        raise NotFound("Order not found") from None
-    except StatusChanged as changed:
-        if changed.status == order["status"]:
-            raise InvalidTransition("A payment of this order is in progress; try again shortly") from None
-        raise InvalidTransition(f"Order is {changed.status} now") from None
+        moved = refunds.settle_pending(store, moved)
+    return history.shown(moved.to_item())
 
 
 def cancel(store: Storage, caller: Caller, order_id: str) -> dict[str, Any]:
@@ -232,17 +213,31 @@ def cancel(store: Storage, caller: Caller, order_id: str) -> dict[str, Any]:
     order = store.orders.get(order_id, consistent=True)
     if order is None:
         raise NotFound("Order not found")
-    owner_may = order["userId"] == caller.user_id and order["status"] in OWNER_CANCELLABLE
-    if not owner_may and not is_admin(store, caller):
+    admin = order["userId"] != caller.user_id or order["status"] not in OWNER_CANCELLABLE
+    if admin and not is_admin(store, caller):
         if order["userId"] != caller.user_id:  # someone else's order is indistinguishable from a missing one
             raise NotFound("Order not found")
         raise InvalidTransition(f"Order is {order['status']}; only an admin can cancel it now")
-    return _transition(store, order, "cancelled", history.CUSTOMER if owner_may else history.ADMIN)
+
+    refund = "r" + uuid.uuid4().hex[:15]  # a paid order's cancel refunds it in full
+
+    def decide(current: aggregate.Order) -> aggregate.Change:
+        if not admin and current.status not in OWNER_CANCELLABLE:  # moved on since the first read
+            raise InvalidTransition(f"Order is {current.status}; only an admin can cancel it now")
+        return current.cancel(history.ADMIN if admin else history.CUSTOMER, time.time(), refund)
+
+    return _move(store, order_id, decide, order)
 
 
-def update_status(store: Storage, caller: Caller, order_id: str, status: str) -> dict[str, Any]:
-    """Admin only (checked at the edge). Cancelling this way returns the stock too."""
-    order = store.orders.get(order_id, consistent=True)
-    if order is None:
-        raise NotFound("Order not found")
-    return _transition(store, order, status, history.ADMIN)
+def update_status(
+    store: Storage, caller: Caller, order_id: str, status: str, tracking: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Admin only (checked at the edge). Cancelling this way returns the stock too; `paid` is
+    refused (only a payment marks an order paid). A move to shipped may record the parcel's
+    `tracking`, in the same conditional write."""
+    refund = "r" + uuid.uuid4().hex[:15]  # a paid order's cancel refunds it in full
+
+    def decide(current: aggregate.Order) -> aggregate.Change:
+        return current.move(status, history.ADMIN, time.time(), refund, tracking=tracking)
+
+    return _move(store, order_id, decide)

@@ -33,7 +33,9 @@ def _refuse(attempt: Attempt, now: int, message: str) -> TooManyRequests:
 def limit_source(store: Storage, action: str, source_ip: str) -> None:
     """At most N `action` requests per source address per window (429 past it)."""
     cfg = config.throttle_settings()
-    limit = {"login": cfg.login_ip_limit, "register": cfg.register_ip_limit}[action]
+    limit = {"login": cfg.login_ip_limit, "register": cfg.register_ip_limit, "password-reset": cfg.reset_ip_limit}[
+        action
+    ]
     now = int(time.time())
     attempt = store.throttles.take(keys.address_counter(action, source_ip), limit, cfg.ip_window_seconds, now)
     if not attempt.allowed:

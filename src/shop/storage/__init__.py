@@ -6,7 +6,7 @@
   protocol.py     what the services need: one protocol per aggregate, and the Storage that holds them
   failures.py     neutral failures (which line, which condition, the item as found)
   users.py, products.py, images.py, orders.py, idempotency.py, throttles.py, carts.py,
-                  payments.py, notifications.py: one module per aggregate
+                  payments.py, notifications.py, resets.py: one module per aggregate
   stock.py        the stock an order takes and a cancel or an expiry returns (orders.py's transactions)
   media.py        the media bucket (S3): presigned uploads, bounded reads, renditions
 
@@ -34,6 +34,7 @@ class DynamoStorage:
         from .orders import DynamoOrders
         from .payments import DynamoPayments
         from .products import DynamoProducts
+        from .resets import DynamoResets
         from .throttles import DynamoThrottles
         from .users import DynamoUsers
 
@@ -47,6 +48,7 @@ class DynamoStorage:
         self.carts: protocol.Carts = DynamoCarts(table)
         self.payments: protocol.Payments = DynamoPayments(table)
         self.notifications: protocol.Notifications = DynamoNotifications(table)
+        self.resets: protocol.PasswordResets = DynamoResets(table)
 
     @property
     def client(self) -> Any:

@@ -34,7 +34,9 @@ BATCH_GET_ATTEMPTS = 5
 # Reads one list page may take when DynamoDB stops at 1 MB: 3 MB at most, within Lambda's
 # 6 MB response.
 QUERY_PAGES = 3
-INTEGER_FIELDS = frozenset({"stock", "quantity", "width", "height", "uploadExpiresAt", "imagesVersion"})
+INTEGER_FIELDS = frozenset(
+    {"stock", "quantity", "width", "height", "uploadExpiresAt", "imagesVersion", "sessionVersion"}
+)
 CONDITION_FAILED = "ConditionalCheckFailed"
 
 _serializer = TypeSerializer()

@@ -35,11 +35,13 @@ class StockOutOfBounds(StorageFailure):
 
 
 class StatusChanged(StorageFailure):
-    """The order is no longer in the status it was read in; `status` is the one found."""
+    """The order is no longer in the status (or at the version) it was read in; `status` is the
+    one found, `found` the order as found when the failed write returned it (else None)."""
 
-    def __init__(self, status: str):
+    def __init__(self, status: str, found: dict[str, Any] | None = None):
         super().__init__(f"status is {status}")
         self.status = status
+        self.found = found
 
 
 class VersionChanged(StorageFailure):

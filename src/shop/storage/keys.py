@@ -17,6 +17,8 @@ One table, key `id` (HASH) + `type` (RANGE), three overloaded indexes (docs/DATA
   cart            id=cart#<userId>           type=cart          lines, version, expiresAt (TTL: last edit + 30 days)
   webhook event   id=event#<eventId>         type=webhook       eventType, orderId, outcome, expiresAt (TTL)
   delivery        id=notified#<eventId>      type=notification  state (sending | sent), expiresAt (TTL)
+  password reset  id=reset#<sha256 of token> type=reset         userId, sessionVersion, createdAt, expiresAt (TTL)
+  reset emails    id=reset#<email>           type=throttle      attempts, expiresAt (TTL, end of the window)
 
 Product images live on the product item (`images`: imageId -> record, `imagesVersion`), and
 their files in the media bucket:
@@ -40,6 +42,7 @@ HEALTH = "health"
 CART = "cart"
 WEBHOOK_EVENT = "webhook"
 NOTIFICATION = "notification"
+RESET = "reset"
 
 KEY_FIELDS = ("id", "type")
 INDEXES = {"gsi1": ("gsi1pk", "gsi1sk"), "gsi2": ("gsi2pk", "gsi2sk"), "gsi3": ("gsi3pk", "gsi3sk")}
@@ -78,9 +81,25 @@ def webhook_event(event_id: str) -> dict[str, str]:
     return key("event#" + event_id, WEBHOOK_EVENT)
 
 
+REFUNDS_DUE = "refunds-due"  # one partition: a marker per order with a refund the provider has yet to confirm
+
+
+def refund_due(order_id: str) -> dict[str, str]:
+    return {"id": REFUNDS_DUE, "type": f"refund_due#{order_id}"}
+
+
 def notification(event_id: str) -> dict[str, str]:
     """The record that one order event's email was (being) sent: at most one email per event."""
     return key("notified#" + event_id, NOTIFICATION)
+
+
+def password_reset(token_hash: str) -> dict[str, str]:
+    """A reset token's record, keyed by the token's hash: the token itself is never stored."""
+    return key("reset#" + token_hash, RESET)
+
+
+def reset_email_counter(email: str) -> str:
+    return "reset#" + email
 
 
 def login_counter(email: str) -> str:

@@ -9,10 +9,10 @@ from typing import Any
 from ..errors import ServiceUnavailable
 from ..integrity import checked, intact
 from . import keys, stock
-from .dynamo import Cancelled, ConditionFailed, Table, public, written_by
+from .dynamo import Cancelled, ConditionFailed, Table, deserialize, public, written_by
 from .failures import CartChanged, KeyClaimed, LinesRejected, Missing, Rejection, StatusChanged
 from .idempotency import DynamoIdempotency, claim_put
-from .protocol import CartVersion, IdempotencyClaim, OrderLine, Page
+from .protocol import CartVersion, IdempotencyClaim, OrderLine, Page, Write
 
 # A cancel re-plans its restock when a product vanishes between the read and the write.
 RESTOCK_ATTEMPTS = 3
@@ -87,38 +87,58 @@ class DynamoOrders:
             if intact(keys.ORDER, item):
                 yield public(item)
 
-    def update_status(
-        self, order: dict[str, Any], changes: dict[str, Any], restock: bool = False, idle_at: int | None = None
-    ) -> dict[str, Any]:
-        """Move `order` (as read) to `changes["status"]`, on condition that its status is still
-        the one read. Statuses never repeat along the lifecycle, so that condition also proves
-        nothing else (history, keys) changed in between. With `restock`, every line's quantity
-        goes back to its product in the same transaction."""
+    def save(self, write: Write) -> dict[str, Any]:
+        """Store an aggregate's change (shop.domain.order): one conditional write on the version
+        and status the order was read at, or one transaction with its restock. Returns the item
+        as stored. Raises Missing, or StatusChanged (with the status found, the same one when
+        only the version moved)."""
+        return self.update_status(write.before, write.changes, restock=write.restock)
+
+    def update_status(self, order: dict[str, Any], changes: dict[str, Any], restock: bool = False) -> dict[str, Any]:
+        """Apply `changes` to `order` (as read) on condition that it is still at the version and
+        status read. With `restock`, every line's quantity goes back to its product in the same
+        transaction."""
         moved = {**order, **changes}
-        key, update = status_update(order, changes, idle_at)
-        if not restock:
+        key, update = status_update(order, changes)
+        marker = refund_marker(order, changes)
+        if not restock and marker is None:
             try:
                 self.table.update(key, **update)
             except ConditionFailed as failed:
-                if _moved_by(failed.item, moved):
-                    return moved  # this move, applied by an attempt whose answer was lost
+                if _written(failed.item, changes):
+                    return moved  # this write, applied by an attempt whose answer was lost
                 raise self._status_failure(order["id"], failed.item) from None
             return moved
         for _ in range(RESTOCK_ATTEMPTS):
             try:
-                self.table.transact(
-                    [{"Update": {"Key": key, **update}}, *stock.give_back(self.table, order, moved["updatedAt"])]
-                )
+                restocked = stock.give_back(self.table, order, moved["updatedAt"]) if restock else []
+                self.table.transact([{"Update": {"Key": key, **update}}, *([marker] if marker else []), *restocked])
                 return moved
             except Cancelled as cancelled:
                 if cancelled.failed(0):
-                    if _moved_by(cancelled.old_item(0), moved):
+                    if _written(cancelled.old_item(0), changes):
                         return moved  # committed, stock returned, by an attempt whose answer was lost
                     raise self._status_failure(order["id"], cancelled.old_item(0)) from None
                 if not cancelled.any_failed():
                     raise ServiceUnavailable(retry_after=1) from None
                 # A product was deleted after the read below: plan the restock again without it.
         raise ServiceUnavailable(retry_after=1)
+
+    def refunds_due(self, limit: int) -> Iterator[str]:
+        """The ids of the orders with a refund the provider has yet to confirm (their markers, one
+        partition, `limit` per Query)."""
+        request: dict[str, Any] = {
+            "TableName": self.table.name,
+            "KeyConditionExpression": "id = :due",
+            "ExpressionAttributeValues": {":due": {"S": keys.REFUNDS_DUE}},
+            "Limit": limit,
+        }
+        while True:
+            response = self.table.call("query", **request)
+            yield from (deserialize(item)["orderId"] for item in response.get("Items", []))
+            if "LastEvaluatedKey" not in response:
+                return
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def _status_failure(self, order_id: str, current: dict[str, Any] | None) -> Exception:
         return status_failure(self.table, order_id, current)
@@ -129,32 +149,49 @@ def status_failure(table: Table, order_id: str, current: dict[str, Any] | None) 
     current = current or table.get(keys.key(order_id, keys.ORDER), consistent=True)
     if current is None:
         return Missing()
-    return StatusChanged(current["status"])
+    return StatusChanged(current["status"], public(checked(keys.ORDER, current)))
 
 
-def status_update(
-    order: dict[str, Any], changes: dict[str, Any], idle_at: int | None = None
-) -> tuple[dict[str, str], dict[str, Any]]:
+def status_update(order: dict[str, Any], changes: dict[str, Any]) -> tuple[dict[str, str], dict[str, Any]]:
     """The key and UpdateItem arguments that SET `changes` (and the status index keys) on
-    condition that the order is still in the status it was read in; with `idle_at`, also
-    that no payment attempt is in flight at that time."""
+    condition that the order is still at the version and in the status it was read in (an item
+    stored before versions: still without one)."""
     index_keys = keys.order_index_keys({**order, **changes})
     values = {**changes, "gsi2pk": index_keys["gsi2pk"], "gsi3pk": index_keys["gsi3pk"]}
     names = {f"#f{i}": field for i, field in enumerate(values)}
     expression_values: dict[str, Any] = {f":v{i}": value for i, value in enumerate(values.values())}
     expression_values[":expected"] = order["status"]
-    condition = "#status = :expected"
-    if idle_at is not None:
-        condition += " AND (attribute_not_exists(payment.attemptUntil) OR payment.attemptUntil < :idle)"
-        expression_values[":idle"] = idle_at
+    condition = "#status = :expected AND "
+    if "version" in order:
+        condition += "#version = :version"
+        expression_values[":version"] = order["version"]
+    else:
+        condition += "attribute_not_exists(#version)"
     update = {
         "ConditionExpression": condition,
         "UpdateExpression": "SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(values))),
-        "ExpressionAttributeNames": {**names, "#status": "status"},
+        "ExpressionAttributeNames": {**names, "#status": "status", "#version": "version"},
         "ExpressionAttributeValues": expression_values,
         "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
     }
     return keys.key(order["id"], keys.ORDER), update
+
+
+def _refund_due(refunds: Any) -> bool:
+    return isinstance(refunds, list) and any(isinstance(r, dict) and r.get("status") == "pending" for r in refunds)
+
+
+def refund_marker(order: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any] | None:
+    """The transaction item that keeps the order's refund-due marker in step with the write: put
+    when a refund becomes pending, deleted when none is left (so the sweep finds them by Query)."""
+    if "refunds" not in changes:
+        return None
+    before, after = _refund_due(order.get("refunds")), _refund_due(changes["refunds"])
+    if after and not before:
+        return {"Put": {"Item": {**keys.refund_due(order["id"]), "orderId": order["id"]}}}
+    if before and not after:
+        return {"Delete": {"Key": keys.refund_due(order["id"])}}
+    return None
 
 
 def empty_cart(cart: CartVersion) -> dict[str, Any]:
@@ -168,10 +205,7 @@ def empty_cart(cart: CartVersion) -> dict[str, Any]:
     }
 
 
-def _moved_by(found: dict[str, Any] | None, moved: dict[str, Any]) -> bool:
-    """Whether the order as found is already `moved`: this very move, recognised by the history
-    entry it appended (its status, time and author)."""
-    if found is None:
-        return False
-    history = found.get("statusHistory") or []
-    return bool(history) and found["status"] == moved["status"] and history[-1] == moved["statusHistory"][-1]
+def _written(found: dict[str, Any] | None, changes: dict[str, Any]) -> bool:
+    """Whether the order as found already holds exactly these changes: this very write (its
+    version, history entry and time are its own), applied by an attempt whose answer was lost."""
+    return found is not None and all(found.get(name) == value for name, value in changes.items())

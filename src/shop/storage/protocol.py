@@ -14,6 +14,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol
 
+from ..domain.order import Write
+
+__all__ = ["Write"]  # storage takes the aggregate's writes (shop.domain.order)
+
 
 @dataclass(frozen=True)
 class Page:
@@ -87,8 +91,12 @@ class Users(Protocol):
     def set_role(self, user_id: str, role: str) -> None:
         """Raises Missing when there is no such user."""
 
-    def set_password_hash(self, user_id: str, password_hash: str, updated_at: str) -> None:
-        """Raises Missing when there is no such user."""
+    def set_name(self, user_id: str, name: str, updated_at: str) -> dict[str, Any]:
+        """The user as changed. Raises Missing when there is no such user."""
+
+    def set_password_hash(self, user_id: str, password_hash: str, updated_at: str) -> int:
+        """Also moves the user's `sessionVersion` on by one, in the same write; returns it.
+        Raises Missing when there is no such user."""
 
 
 class Products(Protocol):
@@ -161,14 +169,16 @@ class Orders(Protocol):
 
     def list_in_status(self, status: str, limit: int, cursor: str | None) -> Page: ...
 
-    def update_status(
-        self, order: dict[str, Any], changes: dict[str, Any], restock: bool = False, idle_at: int | None = None
-    ) -> dict[str, Any]:
-        """Applies `changes` (top-level attributes) if the order's status is still
-        `order["status"]`; with `restock`, returns every line's units to its product (if it
-        still exists) in the same write; with `idle_at` (epoch seconds), only if no payment
-        attempt is in flight then (`payment.attemptUntil` absent or earlier).
-        Raises Missing, or StatusChanged with the status found."""
+    def save(self, write: Write) -> dict[str, Any]:
+        """Stores an order aggregate's change: `write.changes` if the order is still at the
+        version and status of `write.before`; with `write.restock`, every line's units go back to
+        its product (if it still exists) in the same transaction. Returns the item as stored.
+        Raises Missing, or StatusChanged with the status found (the same one when only the
+        version moved: the caller decides again from a fresh read)."""
+
+    def refunds_due(self, limit: int) -> Iterator[str]:
+        """The ids of the orders holding a `pending` refund (kept in step by save), read `limit`
+        at a time by Query (never a Scan)."""
 
     def pending_before(self, created_before: str, limit: int) -> Iterator[dict[str, Any]]:
         """Every pending order created before the ISO time `created_before`, oldest first,
@@ -188,19 +198,9 @@ class Carts(Protocol):
 
 
 class Payments(Protocol):
-    def begin_attempt(self, order_id: str, until: int) -> None:
-        """Marks a payment attempt in flight (`payment.attemptUntil`) while the order is
-        pending, so the expiry sweep leaves it alone. Raises Missing, or StatusChanged."""
-
-    def record_decline(self, order_id: str, decline: dict[str, Any]) -> None:
-        """Sets `payment.lastDecline` and ends the attempt while the order is pending;
-        an order no longer pending is left as it is."""
-
-    def record_event(
-        self, event: WebhookEvent, order: dict[str, Any] | None = None, changes: dict[str, Any] | None = None
-    ) -> None:
-        """Records the event once and, with `order`, applies `changes` to it as update_status
-        does (on condition that its status is still the one read), in one transaction.
+    def record_event(self, event: WebhookEvent, write: Write | None = None) -> None:
+        """Records the event once and, with `write`, stores that order change as Orders.save
+        does (on condition that the order is still at the version read), in one transaction.
         Raises EventSeen, or StatusChanged / Missing for the order (then nothing is recorded)."""
 
     def event_seen(self, event_id: str) -> bool: ...
@@ -243,6 +243,20 @@ class Notifications(Protocol):
         """Forget a claim whose email could not be sent, so a retry may send it."""
 
 
+class PasswordResets(Protocol):
+    def create(self, token_hash: str, record: dict[str, Any], expires_at: int) -> None: ...
+
+    def get(self, token_hash: str) -> dict[str, Any] | None:
+        """The record (userId, sessionVersion, createdAt, expiresAt), consistent; None if absent."""
+
+    def redeem(
+        self, token_hash: str, user_id: str, session: int, password_hash: str, updated_at: str, now: int
+    ) -> None:
+        """Delete the record and set the user's hash (moving sessionVersion on) in one atomic
+        step, on condition that the record is there, unexpired at `now`, for `user_id`, and the
+        user's sessionVersion is still `session`. Raises Missing otherwise (nothing changes)."""
+
+
 class Storage(Protocol):
     users: Users
     products: Products
@@ -253,6 +267,7 @@ class Storage(Protocol):
     carts: Carts
     payments: Payments
     notifications: Notifications
+    resets: PasswordResets
 
     def ping(self) -> None:
         """Raises ServiceUnavailable when the table cannot be reached."""

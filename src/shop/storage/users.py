@@ -65,13 +65,32 @@ class DynamoUsers:
         except ConditionFailed:
             raise Missing() from None
 
-    def set_password_hash(self, user_id: str, password_hash: str, updated_at: str) -> None:
+    def set_name(self, user_id: str, name: str, updated_at: str) -> dict[str, Any]:
+        """The user as it is after the change."""
         try:
-            self.table.update(
+            response = self.table.update(
                 keys.key(user_id, keys.USER),
-                UpdateExpression="SET passwordHash = :hash, updatedAt = :now",
+                UpdateExpression="SET #name = :name, updatedAt = :now",
                 ConditionExpression="attribute_exists(id)",
-                ExpressionAttributeValues={":hash": password_hash, ":now": updated_at},
+                ExpressionAttributeNames={"#name": "name"},
+                ExpressionAttributeValues={":name": name, ":now": updated_at},
+                ReturnValues="ALL_NEW",
             )
         except ConditionFailed:
             raise Missing() from None
+        return public(checked(keys.USER, response["Attributes"]), "userId")
+
+    def set_password_hash(self, user_id: str, password_hash: str, updated_at: str) -> int:
+        """The new hash, and the session version moved on (tokens issued before stop
+        working, services.access) in the same write; returns the new version."""
+        try:
+            response = self.table.update(
+                keys.key(user_id, keys.USER),
+                UpdateExpression="SET passwordHash = :hash, updatedAt = :now ADD sessionVersion :one",
+                ConditionExpression="attribute_exists(id)",
+                ExpressionAttributeValues={":hash": password_hash, ":now": updated_at, ":one": 1},
+                ReturnValues="UPDATED_NEW",
+            )
+        except ConditionFailed:
+            raise Missing() from None
+        return int(response["Attributes"]["sessionVersion"])

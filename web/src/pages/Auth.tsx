@@ -81,6 +81,11 @@ export function AuthPage({ mode, next }: { mode: "signin" | "signup"; next: stri
           </>
         )}
       </p>
+      {!signingUp && (
+        <p>
+          <Link href="/forgot-password">Forgot your password?</Link>
+        </p>
+      )}
     </section>
   );
 }

@@ -1,0 +1,100 @@
+"""GET /_local/payments: the `fake` payment provider's ledger on `make run`, oldest first; and
+POST /_local/payments/{reference}/authenticate {outcome: "approve" | "decline"}: the bank's 3-D
+Secure page, after which the fake sends the API the signed webhook Stripe would send
+(payment_intent.succeeded or payment_intent.payment_failed, signed with STRIPE_WEBHOOK_SECRET,
+to LOCAL_API_URL/payments/webhook).
+
+The ledger is the SQLite file every API worker shares ($LOCAL_DATA_DIR/payments.sqlite3,
+shop.providers.fake), so this lists every charge (and, later, refund) whichever worker made it:
+  200 {"success": true, "data": [{reference, orderId, kind, amount, currency, status, createdAt}, ...]}
+`?orderId=` narrows the list. With PAYMENT_PROVIDER=stripe there is no local ledger: 404.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import time
+import urllib.request
+import uuid
+from typing import Any
+
+from werkzeug.wrappers import Request, Response
+
+PREFIXES = ("/_local/payments",)
+
+
+def _reply(status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
+    from shop import jsonio
+
+    return Response(jsonio.dumps(payload), status=status, mimetype="application/json", headers=headers)
+
+
+def _event(reference: str, settled: dict[str, Any]) -> dict[str, Any]:
+    succeeded = settled["status"] == "succeeded"
+    intent: dict[str, Any] = {
+        "id": reference,
+        "object": "payment_intent",
+        "amount": settled["amount"],
+        "amount_received": settled["amount"] if succeeded else 0,
+        "currency": settled["currency"],
+        "metadata": {"orderId": settled["orderId"]},
+        "status": "succeeded" if succeeded else "requires_payment_method",
+    }
+    if not succeeded:
+        intent["last_payment_error"] = {"type": "card_error", "code": "authentication_required"}
+    kind = "payment_intent.succeeded" if succeeded else "payment_intent.payment_failed"
+    return {"id": "evt_" + uuid.uuid4().hex[:24], "object": "event", "type": kind, "data": {"object": intent}}
+
+
+def send(raw: str, signature: str) -> int:
+    """POSTs the signed event to the running API, as Stripe would."""
+    url = (os.environ.get("LOCAL_API_URL") or "http://127.0.0.1:3000").rstrip("/") + "/payments/webhook"
+    headers = {"Content-Type": "application/json", "Stripe-Signature": signature}
+    posted = urllib.request.Request(url, data=raw.encode(), headers=headers, method="POST")  # noqa: S310
+    with urllib.request.urlopen(posted, timeout=10) as response:  # noqa: S310  # nosec B310  # the local API
+        return int(response.status)
+
+
+def _authenticate(provider: Any, request: Request) -> Response:
+    reference = request.path.split("/")[3]
+    body = request.get_json(silent=True) or {}
+    if body.get("outcome") not in ("approve", "decline"):
+        error = {"success": False, "error": "outcome must be approve or decline", "code": "VALIDATION_ERROR"}
+        return _reply(400, error)
+    settled = provider.authenticate(reference, body["outcome"] == "approve")
+    if settled is None:
+        return _reply(404, {"success": False, "error": "No payment awaits authentication", "code": "NOT_FOUND"})
+    raw = json.dumps(_event(reference, settled))
+    secret = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+    at = int(time.time())
+    mac = hmac.new(secret.encode(), f"{at}.{raw}".encode(), hashlib.sha256).hexdigest()
+    delivered = send(raw, f"t={at},v1={mac}")
+    return _reply(200, {"success": True, "data": {**settled, "webhookStatus": delivered}})
+
+
+def handle(request: Request) -> Response:
+    from shop import providers
+
+    if request.method == "POST" and request.path.endswith("/authenticate") and request.path.count("/") == 4:
+        provider = providers.provider()
+        if not hasattr(provider, "authenticate"):
+            return _reply(
+                404, {"success": False, "error": "The stripe provider has no local bank", "code": "NOT_FOUND"}
+            )
+        return _authenticate(provider, request)
+    if request.method != "GET":
+        body = {"success": False, "error": "Method not allowed", "code": "METHOD_NOT_ALLOWED"}
+        return _reply(405, body, {"Allow": "GET"})
+    provider = providers.provider()
+    if not hasattr(provider, "ledger"):
+        return _reply(
+            404, {"success": False, "error": "The stripe provider keeps no local ledger", "code": "NOT_FOUND"}
+        )
+    entries = provider.ledger()
+    wanted = request.args.get("orderId")
+    if wanted:
+        entries = [entry for entry in entries if entry["orderId"] == wanted]
+    return _reply(200, {"success": True, "data": entries})

@@ -1,0 +1,42 @@
+"""The signed-in user's own account: what it holds, and its name. (Its password is changed
+in services.auth, which hashes; this module does not load bcrypt.)"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..clock import now_iso
+from ..errors import Unauthorized
+from ..storage.failures import Missing
+from ..storage.protocol import Storage
+from ..tokens import Caller
+
+
+def profile(user: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": user["userId"],
+        "email": user["email"],
+        "name": user["name"],
+        "role": user["role"],
+        "createdAt": user.get("createdAt"),
+    }
+
+
+def gone() -> Unauthorized:
+    """A valid token of an account that no longer exists: signed out, like a revoked token."""
+    return Unauthorized("The account no longer exists")
+
+
+def me(store: Storage, caller: Caller) -> dict[str, Any]:
+    """As the edge read it for this request's session check, else read now."""
+    user = caller.account if caller.account is not None else store.users.get(caller.user_id)
+    if user is None:
+        raise gone()
+    return profile(user)
+
+
+def rename(store: Storage, caller: Caller, name: str) -> dict[str, Any]:
+    try:
+        return profile(store.users.set_name(caller.user_id, name, now_iso()))
+    except Missing:
+        raise gone() from None

@@ -1,0 +1,128 @@
+"""The order aggregate (shop.domain.order) on its own: each method's decision and the one write it
+returns. No storage: what a method refuses, what it changes, and what it leaves alone."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from shop.domain.order import Order
+from shop.domain.refusals import AttemptInFlight, ExceedsPayment, KeyReused, NotAllowed, NothingLeft, WindowClosed
+
+NOW = 1_900_000_000.0
+WINDOW = 1800
+
+
+def stored(**also):
+    item = {
+        "id": "o1",
+        "userId": "u1",
+        "status": "pending",
+        "items": [
+            {"productId": "p1", "name": "Lamp", "price": Decimal("20"), "quantity": 1, "lineTotal": Decimal("20")}
+        ],
+        "totalAmount": Decimal("20"),
+        "statusHistory": [{"status": "pending", "at": "2030-03-17T17:46:00.000Z", "by": "customer"}],
+        "createdAt": "2030-03-17T17:46:00.000Z",  # 40 s before NOW
+        "updatedAt": "2030-03-17T17:46:00.000Z",
+        **also,
+    }
+    return Order.from_item(item)
+
+
+def begun(order, attempt="a1", method="pm_card_visa", key=None, now=NOW):
+    change = order.begin_attempt(attempt, method, key, now, int(now) + 60, WINDOW)
+    return Order.from_item(change.write.before | change.write.changes)
+
+
+def paid(order=None):
+    order = begun(order or stored())
+    change = order.record_charge("a1", {"provider": "fake", "reference": "pi_1"}, "customer", NOW)
+    return Order.from_item(change.write.before | change.write.changes)
+
+
+def test_an_attempt_is_one_write_on_the_version_read_and_blocks_every_other_attempt_cancel_and_expiry():
+    order = stored()
+    change = order.begin_attempt("a1", "pm_card_visa", None, NOW, int(NOW) + 60, WINDOW)
+    assert change.write.before.get("version") is None and change.write.changes["version"] == 1
+    assert set(change.write.changes) == {"payment", "version", "updatedAt"} and not change.write.restock
+    held = Order.from_item(change.write.before | change.write.changes)
+    for refused in (
+        lambda: held.begin_attempt("a2", "pm_card_mastercard", None, NOW, int(NOW) + 60, WINDOW),
+        lambda: held.cancel("customer", NOW),
+        lambda: held.expire(NOW),
+    ):
+        with pytest.raises(AttemptInFlight) as blocked:
+            refused()
+        assert blocked.value.until == int(NOW) + 60
+    assert held.expire(NOW + 61).write.restock  # a marker that passed no longer holds the order
+
+
+def test_a_decline_clears_only_its_own_attempts_marker():
+    order = begun(stored(), "a1")
+    other = Order.from_item(order.to_item())
+    declined = other.record_decline("a-stale", {"reason": "card_declined"}, NOW)  # another attempt's answer
+    assert declined.write is not None
+    after = Order.from_item(declined.write.before | declined.write.changes)
+    assert after.payment.live_attempt(int(NOW)) is not None
+    mine = after.record_decline("a1", {"reason": "card_declined"}, NOW)
+    settled = Order.from_item(mine.write.before | mine.write.changes)
+    assert settled.payment.live_attempt(int(NOW)) is None
+    assert settled.record_decline("a1", {"reason": "card_declined"}, NOW).write is None  # recorded once
+
+
+def test_refusals_name_why():
+    with pytest.raises(WindowClosed):
+        stored().begin_attempt("a1", "pm_card_visa", None, NOW + WINDOW, int(NOW) + WINDOW + 60, WINDOW)
+    keyed = begun(stored(), "a1", key="k")
+    keyed = Order.from_item(keyed.to_item() | keyed.record_decline("a1", {"reason": "x"}, NOW).write.changes)
+    assert keyed.payment.live_attempt(int(NOW)) is None  # refused for the key, not for an attempt in flight
+    with pytest.raises(KeyReused):
+        keyed.begin_attempt("a2", "pm_card_mastercard", "k", NOW, int(NOW) + 60, WINDOW)
+    with pytest.raises(NotAllowed):
+        stored().move("paid", "admin", NOW)
+    with pytest.raises(NotAllowed):
+        paid().begin_attempt("a2", "pm_card_visa", None, NOW, int(NOW) + 60, WINDOW)
+
+
+def test_older_shapes_read_with_defaults():
+    bare = Order.from_item({"id": "o", "userId": "u", "status": "paid", "totalAmount": Decimal("5"), "items": []})
+    assert (bare.version, bare.payment.status, bare.payment.amount, bare.refunds) == (0, "requires_payment", 5, ())
+    marked = stored(payment={"status": "requires_payment", "amount": Decimal("20"), "attemptUntil": int(NOW) + 5})
+    with pytest.raises(AttemptInFlight):
+        marked.cancel("customer", NOW)
+    assert "attemptUntil" not in marked.expire(NOW + 6).write.changes.get("payment", {})
+
+
+def test_refunds_never_exceed_the_charge_and_a_failed_one_frees_its_amount():
+    order = paid()
+    with pytest.raises(NothingLeft):
+        stored().refund("r0", None, "x", None, NOW)
+    with pytest.raises(ExceedsPayment):
+        order.refund("r1", Decimal("20.01"), "x", None, NOW)
+    first = order.refund("r1", Decimal("15"), "x", "k1", NOW)
+    order = Order.from_item(first.write.before | first.write.changes)
+    assert order.refund("r-other-id", Decimal("15"), "x", "k1", NOW).write is None  # the same key: the same refund
+    with pytest.raises(ExceedsPayment):
+        order.refund("r2", Decimal("6"), "x", None, NOW)  # 15 is reserved while pending
+    failed = order.settle_refund("r1", "failed", "re_1", NOW)
+    order = Order.from_item(failed.write.before | failed.write.changes)
+    assert order.left_to_refund() == 20 and order.payment.status == "succeeded"
+    rest = order.refund("r2", None, "x", None, NOW)
+    order = Order.from_item(rest.write.before | rest.write.changes)
+    done = order.settle_refund("r2", "succeeded", "re_2", NOW)
+    order = Order.from_item(done.write.before | done.write.changes)
+    assert (order.payment.status, order.payment.get("refundedAmount"), order.left_to_refund()) == ("refunded", 20, 0)
+
+
+def test_a_paid_orders_cancel_refunds_it_and_a_late_charge_on_a_cancelled_one_is_given_back():
+    cancel = paid().cancel("admin", NOW, "r1")
+    assert cancel.write.restock and [(r.amount, r.reason) for r in cancel.order.refunds] == [(20, "order_cancelled")]
+    gone = stored().cancel("customer", NOW)
+    cancelled = Order.from_item(gone.write.before | gone.write.changes)
+    late = cancelled.record_charge(None, {"provider": "stripe", "reference": "pi_9"}, "system", NOW, refund_id="r9")
+    assert late.order.status == "cancelled" and late.order.payment.get("reference") == "pi_9"
+    assert [(r.amount, r.reason, r.status) for r in late.order.refunds] == [(20, "order_not_payable", "pending")]
+    again = Order.from_item(late.write.before | late.write.changes)
+    assert again.record_charge(None, {"reference": "pi_9"}, "system", NOW, refund_id="r9").write is None
