@@ -43,10 +43,12 @@ DEPLOY_TEST_ENV := SHOP_PACKAGE_DIR=$(CURDIR)/.serverless SHOP_PACKAGE_LOG=$(CUR
 
 .PHONY: checkov workflow-lint smoke apigateway-logs-role soak soak-smoke audit remove deploy-policy package-other-region deploy-rehearsal reconcile
 .PHONY: cost routes mutation run reset preflight test lint unit integration blackbox security test-iam test-dynamodb-local admin deploy clean help generate openapi test-api test-fuzz load load-smoke bench bench-servers package cfn-lint deploy-checks bench-cold
+.PHONY: reindex
 
 help:
 	@echo "make run [FRESH=1]   the API on http://127.0.0.1:3000 (DynamoDB Local, data kept in .local/; reloads on changes)"
 	@echo "make reset           empty the data make run keeps"
+	@echo "make reindex         rebuild the search index of the running make run from its table (docs/SEARCH.md)"
 	@echo "make reconcile       the fake provider's ledger against the orders of a running make run, by order id"
 	@echo "make test    every suite CI runs"
 	@echo "make test-dynamodb-local   the dynamodb_local-marked tests on DynamoDB Local (part of make test)"
@@ -281,6 +283,10 @@ cost: $(DEPS) $(NODE_DEPS)
 bench-cold: $(LAMBDA_SITES)
 	test -d .serverless || $(MAKE) package
 	$(DEPLOY_TEST_ENV) $(PY) scripts/cold_start.py
+
+# The search index rebuilt from the table of the running make run (docs/SEARCH.md).
+reindex: $(RUN_DEPS)
+	@LOCAL_DATA_DIR="$(LOCAL_DATA_DIR)" $(PY) -m devtools.reindex
 
 routes: $(RUN_DEPS)
 	@$(PY) -m devtools.runner --routes

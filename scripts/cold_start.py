@@ -31,7 +31,8 @@ ROUNDS = int(os.environ.get("ROUNDS", "10"))
 SECRET = "cold-start-benchmark-secret-" + "x" * 40
 # What CloudFormation fills in at deploy time (Fn::Sub, Fn::GetAtt): the benchmark's values.
 MEDIA = {"MEDIA_BUCKET": "bench-media", "MEDIA_BASE_URL": "https://media.bench.example"}
-DEPLOY_TIME = {**MEDIA, "CORS_ALLOWED_ORIGINS": "https://site.bench.example"}
+SEARCH = {"SEARCH_BUCKET": "bench-search"}
+DEPLOY_TIME = {**MEDIA, **SEARCH, "CORS_ALLOWED_ORIGINS": "https://site.bench.example"}
 
 CHILD = """
 import json, sys, time
@@ -83,6 +84,7 @@ def _seed(endpoint: str, template: dict) -> dict[str, dict]:
             "JWT_SECRET": SECRET,
             "BCRYPT_ROUNDS": "12",
             **MEDIA,
+            **SEARCH,
         }
     )
     import boto3
@@ -120,6 +122,11 @@ def _seed(endpoint: str, template: dict) -> dict[str, dict]:
     boto3.client("s3").create_bucket(Bucket=MEDIA["MEDIA_BUCKET"])
     ready = {"status": "ready", "createdAt": "2026-01-01T00:00:00.000Z", "width": 640, "height": 480}
     repo.images.replace(pid, {"bench-ready": ready}, 0)  # every product read builds image URLs
+    # The search functions read a published snapshot of the catalogue (docs/SEARCH.md).
+    from shop.services import search_indexing
+
+    boto3.client("s3").create_bucket(Bucket=SEARCH["SEARCH_BUCKET"])
+    search_indexing.rebuild(repo)
     caller = Caller(customer["user"]["userId"], "bench@example.com", "customer")
     oid = orders.create(repo, caller, {"items": [{"productId": pid, "quantity": 1}], "shippingAddress": ADDRESS})[0][
         "id"
@@ -241,6 +248,7 @@ def events(seeded: Seeded) -> dict[str, Callable[[], dict]]:
             "detail": {},
         },
         "publishOrderEvents": lambda: order_events_batch(seeded),
+        "indexProducts": lambda: product_change_batch(seeded),
         "notifyCustomers": lambda: order_email_batch(seeded),
     }
 
@@ -267,11 +275,25 @@ def _order(seeded: Seeded) -> dict:
 
 def order_events_batch(seeded: Seeded) -> dict:
     """A DynamoDB Streams batch as Lambda delivers it: the order's creation."""
-    from shop.storage.dynamo import serialize
-
     order = _order(seeded)
     item = {**order, "items": [{**line, "lineTotal": line["price"] * line["quantity"]} for line in order["items"]]}
-    keys = {"id": order["id"], "type": "order"}
+    return _stream_batch({**item, "id": order["id"], "type": "order"})
+
+
+def product_change_batch(seeded: Seeded) -> dict:
+    """A DynamoDB Streams batch as Lambda delivers it to indexProducts: the product's creation."""
+    from decimal import Decimal
+
+    product = {"id": seeded.pid, "type": "product", "name": "Lamp", "price": Decimal("24.50"), "category": "Home"}
+    stamp = "2026-12-01T00:00:00Z"
+    return _stream_batch({**product, "stock": 10**6, "version": 1, "createdAt": stamp, "updatedAt": stamp})
+
+
+def _stream_batch(item: dict) -> dict:
+    """One INSERT record of `item` (its keys `id` and `type`)."""
+    from shop.storage.dynamo import serialize
+
+    keys = {"id": item["id"], "type": item["type"]}
     return {
         "Records": [
             {
@@ -283,7 +305,7 @@ def order_events_batch(seeded: Seeded) -> dict:
                 "dynamodb": {
                     "ApproximateCreationDateTime": int(time.time()),
                     "Keys": serialize(keys),
-                    "NewImage": serialize({**item, **keys}),
+                    "NewImage": serialize(item),
                     "SequenceNumber": str(uuid.uuid4().int)[:21],
                     "SizeBytes": 512,
                     "StreamViewType": "NEW_AND_OLD_IMAGES",

@@ -33,6 +33,7 @@ os.environ.update(
         "AWS_DEFAULT_REGION": "us-east-1",
         "LOG_LEVEL": "INFO",
         "MEDIA_BUCKET": "shop-test-media",
+        "SEARCH_BUCKET": "shop-test-search",
         "MEDIA_BASE_URL": "https://media.shop.example",
         # The password-reset emails' sender and link, and a short floor for their answers.
         "SES_SENDER_ADDRESS": "orders@shop.example",
@@ -74,11 +75,13 @@ def dynamodb_client():
 
 def reset_shop_caches() -> None:
     from shop import config, passwords, storage
+    from shop.search import snapshots
     from shop.storage import media
 
     config.reset()
     storage.reset()
     media.reset()
+    snapshots.reset()  # the search reader's index of an earlier test's bucket
     passwords._dummy_hash.cache_clear()
 
 

@@ -288,7 +288,34 @@ def envelope(name: str, data: fields.Field, paginated: bool = False) -> type[Sch
     return Schema.from_dict(attributes, name=name)
 
 
+class CategoryCountSchema(Schema):
+    value = fields.String(required=True, metadata={"example": "Home"})
+    count = fields.Integer(required=True, validate=validate.Range(min=1), metadata={"example": 12})
+
+
+class PriceRangeSchema(Schema):
+    min = fields.Integer(required=True, metadata={"example": 10})
+    max = fields.Integer(required=True, allow_none=True, metadata={"description": "null: no upper bound"})
+    count = fields.Integer(required=True, validate=validate.Range(min=1))
+
+
+class SearchFacetsSchema(Schema):
+    categories = fields.List(fields.Nested(CategoryCountSchema), required=True)
+    priceRanges = fields.List(fields.Nested(PriceRangeSchema), required=True)
+
+
+def _search_page() -> type[Schema]:
+    page = envelope("SearchPage", fields.List(fields.Nested(ProductSchema), required=True), paginated=True)
+    facets = {
+        "facets": fields.Nested(SearchFacetsSchema, required=True, metadata={"description": "Over the whole result."}),
+        "total": fields.Integer(required=True, metadata={"description": "Products in the whole result."}),
+    }
+    return Schema.from_dict({**page._declared_fields, **facets}, name="SearchPage")
+
+
 ENVELOPES: dict[str, type[Schema]] = {
+    "SearchPage": _search_page(),
+    "CategoryList": envelope("CategoryList", fields.List(fields.Nested(CategoryCountSchema), required=True)),
     "ProductEnvelope": envelope("ProductEnvelope", fields.Nested(ProductSchema, required=True)),
     "ProductPage": envelope("ProductPage", fields.List(fields.Nested(ProductSchema), required=True), paginated=True),
     "DeletedEnvelope": envelope("DeletedEnvelope", fields.Nested(DeletedSchema, required=True)),

@@ -19,6 +19,10 @@ LOCAL_DEFAULTS = {
     "BCRYPT_ROUNDS": "10",
     "LOG_LEVEL": "INFO",
     "MEDIA_BUCKET": "shop-api-local-media",
+    "SEARCH_BUCKET": "shop-api-local-search",
+    # The search functions look at the index's pointer this often (AWS: 5 s), so a product
+    # change is found within a second of the search-index job publishing it (docs/SEARCH.md).
+    "SEARCH_POINTER_SECONDS": "0.25",
     "EVENTS_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:shop-api-local-events",
     # The order events path (devtools/local_jobs/order_events.py, docs/EVENTS.md).
     "ORDER_EMAILS_QUEUE": "shop-api-local-order-emails",

@@ -57,11 +57,12 @@ class Reply:
     data: Any = None
     pagination: dict[str, Any] | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    extra: dict[str, Any] | None = None  # more top-level members (a search's facets and total)
 
     def body(self) -> str:
         if self.status == 204:
             return ""
-        envelope: dict[str, Any] = {"success": True, "data": self.data}
+        envelope: dict[str, Any] = {"success": True, "data": self.data, **(self.extra or {})}
         if self.pagination is not None:
             envelope["pagination"] = self.pagination
         return jsonio.dumps(envelope)
@@ -75,8 +76,9 @@ def created(data: Any, headers: dict[str, str] | None = None) -> Reply:
     return Reply(201, data, headers=headers or {})
 
 
-def page(result: Any, limit: int) -> Reply:
-    return Reply(200, result.items, pagination={"nextCursor": result.next_cursor, "limit": limit})
+def page(result: Any, limit: int, extra: dict[str, Any] | None = None) -> Reply:
+    """A list's page; `extra`: more top-level members (a search's facets and total)."""
+    return Reply(200, result.items, pagination={"nextCursor": result.next_cursor, "limit": limit}, extra=extra)
 
 
 class ErrorReply(Reply):

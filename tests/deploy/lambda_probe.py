@@ -4,8 +4,9 @@ argv[1] is a JSON job: {"task": unzipped folder, "handler": "src/shop/handlers/x
 "runtime": boto3-only folder, "harness": moto folder, "environment": the function's
 variables from the generated template, "table": CreateTable arguments, "ttl": ...,
 "scenario": name, "route": [METHOD, resource] for an HTTP function, "layers": unzipped layer
-folders (Lambda's /opt)}. Prints one JSON line with
-what happened, including whether Pillow could be imported (only processImage's layer has it).
+folders (Lambda's /opt)}. Prints one JSON line with what happened, including whether Pillow and
+tantivy could be imported (only processImage's layer has Pillow, only the search functions'
+layer has tantivy).
 
 Step 1 imports the handler the way Lambda's bootstrap does, with only the task folder and
 the runtime's boto3 on sys.path, then every module of the package (lazy imports included),
@@ -145,11 +146,52 @@ def scenario(name: str):
         return {"Records": [record]}, {"processed": ["ready"]}
     if name in ("publishOrderEvents", "notifyCustomers"):
         return order_events_scenario(name, repo, user, product)
+    if name == "indexProducts":
+        return search_scenario(product)
     if name == "expireOrders":
         return {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events"}, 200
     if name == "fallback":
         return event("PATCH", "/products", "/products"), 405
     raise SystemExit(f"no scenario for function {name}")
+
+
+def search_scenario(product):
+    """indexProducts gets the stream batch of a product's creation (from the table's real
+    stream, moto)."""
+    records = stream_records_of(lambda: product())
+    return {"Records": records}, {"batchItemFailures": []}
+
+
+def publish_search_index(repo):
+    """A function reading the search index (SEARCH_BUCKET) finds the seeded world in a snapshot
+    the artifact's own code published, with the layer's tantivy, as indexProducts would."""
+    from src.shop.search import snapshots
+    from src.shop.services import search_indexing
+
+    search_indexing.rebuild(repo)
+    snapshots.reset()
+
+
+def stream_records_of(write):
+    """The Lambda stream records of what `write()` changes in the table."""
+    import boto3
+    from botocore.config import Config
+
+    streams = boto3.client("dynamodbstreams", config=Config(account_id_endpoint_mode="disabled"))
+    table = boto3.client("dynamodb").describe_table(TableName=os.environ["TABLE_NAME"])["Table"]
+    shard = streams.describe_stream(StreamArn=table["LatestStreamArn"])["StreamDescription"]["Shards"][0]
+    iterator = streams.get_shard_iterator(
+        StreamArn=table["LatestStreamArn"], ShardId=shard["ShardId"], ShardIteratorType="LATEST"
+    )["ShardIterator"]
+    write()
+    records = []
+    for record in streams.get_records(ShardIterator=iterator)["Records"]:
+        change = dict(record["dynamodb"])
+        change["ApproximateCreationDateTime"] = int(change["ApproximateCreationDateTime"].timestamp())
+        records.append(
+            {**record, "eventVersion": "1.1", "dynamodb": change, "eventSourceARN": table["LatestStreamArn"]}
+        )
+    return records
 
 
 def http_scenario(route, operation):
@@ -185,6 +227,8 @@ def http_scenario(route, operation):
     payload = {"items": [{"productId": pid, "quantity": 1}], "shippingAddress": ADDRESS}
     oid = orders.create(repo, caller, payload, None)[0]["id"]
     carts.put_line(repo, caller, pid, 2)
+    if "SEARCH_BUCKET" in os.environ:
+        publish_search_index(repo)
     if os.environ.get("SES_SENDER_ADDRESS"):  # a function that mails sends as a verified identity, as on AWS
         import boto3
 
@@ -339,6 +383,12 @@ def main() -> None:
         pillow = PIL.__file__
     except ImportError:
         pillow = None
+    try:
+        import tantivy
+
+        tantivy_file = tantivy.__file__
+    except ImportError:
+        tantivy_file = None
 
     sys.path.append(job["harness"])
     import boto3
@@ -363,8 +413,9 @@ def main() -> None:
                 value = secrets.get(variable) or "whsec_" + uuid.uuid4().hex * 2
                 ssm.put_parameter(Name=parameter, Type="SecureString", Value=value)
         event_resources(job["environment"])
-        if "MEDIA_BUCKET" in job["environment"]:
-            boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=job["environment"]["MEDIA_BUCKET"])
+        for bucket in ("MEDIA_BUCKET", "SEARCH_BUCKET"):
+            if bucket in job["environment"]:
+                boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=job["environment"][bucket])
         operation = getattr(handler, "operation", None)
         if job.get("route") and operation is not None:
             request, expected = http_scenario(job["route"], operation)
@@ -389,6 +440,7 @@ def main() -> None:
                 "status": response["statusCode"],
                 "body": response["body"],
                 "pillow": pillow,
+                "tantivy": tantivy_file,
             }
         )
     )

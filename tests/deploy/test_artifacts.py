@@ -32,6 +32,7 @@ ELF_X86_64 = 62
 # the probe gets instead. Any other is given a stand-in by _resolved.
 DEPLOY_TIME_VALUES = {
     "MEDIA_BUCKET": "probe-media-bucket",
+    "SEARCH_BUCKET": "probe-search-bucket",
     "MEDIA_BASE_URL": "https://media.probe.example",
     "STOREFRONT_URL": "https://shop.probe.example",
 }
@@ -203,7 +204,34 @@ def test_only_process_image_has_pillow(package_dir, template, probes, name):
         assert layers == [{"Ref": "PillowLambdaLayer"}]
         assert "/python/PIL/" in probes[name]["pillow"], probes[name]
     else:
-        assert layers == [] and probes[name]["pillow"] is None, name
+        assert {"Ref": "PillowLambdaLayer"} not in layers and probes[name]["pillow"] is None, name
+
+
+TANTIVY_FUNCTIONS = {"searchProducts", "listCategories", "indexProducts"}
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_only_the_search_functions_have_tantivy(package_dir, template, probes, name):
+    """tantivy comes in the search functions' layer only (docs/SEARCH.md): no zip holds it, and
+    only they can import it (the probe tried, on CPython 3.12 with Lambda's path)."""
+    with zipfile.ZipFile(package_dir / f"{name}.zip") as archive:
+        assert not [e for e in archive.namelist() if e.startswith("tantivy")], name
+    layers = lambda_resources(template)[name].get("Layers", [])
+    if name in TANTIVY_FUNCTIONS:
+        assert layers == [{"Ref": "TantivyLambdaLayer"}]
+        assert "/python/tantivy/" in probes[name]["tantivy"], probes[name]
+    else:
+        assert {"Ref": "TantivyLambdaLayer"} not in layers and probes[name]["tantivy"] is None, name
+
+
+def test_the_tantivy_layer_is_built_for_the_lambda_runtime(package_dir):
+    with zipfile.ZipFile(package_dir / "tantivy.zip") as archive:
+        names = archive.namelist()
+        native = [e for e in names if e.endswith(".so") and e.startswith("python/tantivy/")]
+        assert native, names
+        for entry in native:
+            header = archive.read(entry)[:20]
+            assert header[:4] == b"\x7fELF" and struct.unpack("<H", header[18:20])[0] == ELF_X86_64, entry
 
 
 def test_the_pillow_layer_is_built_for_the_lambda_runtime(package_dir):

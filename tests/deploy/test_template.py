@@ -249,11 +249,8 @@ def test_only_cloudfront_reads_the_bucket_and_only_images(template):
     assert headers["SecurityHeadersConfig"]["ContentTypeOptions"]["Override"] is True
 
 
-def test_only_process_image_reads_uploads_and_writes_images_and_the_api_only_signs(template):
-    """The S3 actions of every role, by prefix: the API functions sign uploads (PutObject on
-    uploads/, which a presigned POST is authorised by) and delete files; processImage alone reads
-    uploads and writes renditions, and alone may list the bucket (so that S3 answers it a missing
-    upload with 404, not 403); nothing can list or read the bucket through the API."""
+def _s3_grants(template, bucket: str) -> dict[str, set[tuple[str, str]]]:
+    """function -> its S3 (action, key prefix) pairs on the bucket whose name holds `bucket`."""
     granted: dict[str, set[tuple[str, str]]] = {}
     for name, properties in lambda_resources(template).items():
         for statement in _statements(template, properties):
@@ -261,8 +258,26 @@ def test_only_process_image_reads_uploads_and_writes_images_and_the_api_only_sig
             for action in _actions(statement):
                 if action.startswith("s3:"):
                     for resource in resources:
+                        if bucket not in json.dumps(resource):
+                            continue
                         prefix = json.dumps(resource).rsplit("/", 1)[0].rsplit("}", 1)[-1] or json.dumps(resource)
                         granted.setdefault(name, set()).add((action, prefix.strip('/"')))
+    return granted
+
+
+def test_only_the_search_functions_reach_the_search_bucket_and_only_the_indexer_writes_it(template):
+    granted = _s3_grants(template, "-search-")
+    assert set(granted) == {"searchProducts", "listCategories", "indexProducts"}
+    writers = {n for n, g in granted.items() if any(a in ("s3:PutObject", "s3:DeleteObject") for a, _ in g)}
+    assert writers == {"indexProducts"}
+
+
+def test_only_process_image_reads_uploads_and_writes_images_and_the_api_only_signs(template):
+    """The S3 actions of every role, by prefix: the API functions sign uploads (PutObject on
+    uploads/, which a presigned POST is authorised by) and delete files; processImage alone reads
+    uploads and writes renditions, and alone may list the bucket (so that S3 answers it a missing
+    upload with 404, not 403); nothing can list or read the bucket through the API."""
+    granted = _s3_grants(template, "-media-")
     readers = {n for n, g in granted.items() if any(a == "s3:GetObject" for a, _ in g)}
     writers = {n for n, g in granted.items() if ("s3:PutObject", "images") in g}
     assert readers == writers == {"processImage"}

@@ -114,8 +114,29 @@ def run(hook, codedeploy, lambda_client):
     return result
 
 
+@pytest.fixture
+def search_bucket():
+    """The stack's search index bucket, as deployed (the search functions read their index from it)."""
+    import contextlib
+
+    import boto3
+
+    from shop.search import snapshots
+    from tests.conftest import reset_shop_caches
+
+    reset_shop_caches()
+    snapshots.reset()
+    s3 = boto3.client("s3", region_name="us-east-1")
+    with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
+        s3.create_bucket(Bucket="shop-test-search")
+    yield
+    snapshots.reset()
+
+
 @pytest.mark.parametrize("name", sorted(serverless_config.load()["functions"]))
-def test_every_function_answers_the_health_event_below_500_and_leaves_nothing_durable(hook, table, ddb, name):
+def test_every_function_answers_the_health_event_below_500_and_leaves_nothing_durable(
+    hook, table, ddb, search_bucket, name
+):
     fake = FakeLambda()
     result = run(hook, FakeCodeDeploy({PREFIX + name: "7"}), fake)
     assert result == {"status": "Succeeded", "failures": []}

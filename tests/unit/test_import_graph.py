@@ -8,7 +8,7 @@ dependency). The layers of src/shop, top to bottom:
   handlers                     one Lambda function each
   edge                         HTTP: edge.py, envelope.py, inputs.py, schemas.py
   services                     the rules
-  adapters                     what speaks to the outside: storage/, providers/, events_topic.py, mail.py
+  adapters                     what speaks to the outside: storage/, providers/, search/, events_topic.py, mail.py
   base                         everything else: config, aws, log, errors, deadline, tokens, limits, ...
 
 src/devtools sits above all of them (it runs the shop locally and may import any of it); the
@@ -46,7 +46,7 @@ def layer(module: str) -> str:
         return below
     if below in ("edge", "envelope", "inputs", "schemas"):
         return "edge"
-    if below in ("storage", "providers", "events_topic", "mail"):
+    if below in ("storage", "providers", "search", "events_topic", "mail"):
         return "adapters"
     return "base"
 

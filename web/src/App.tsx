@@ -4,6 +4,7 @@ import { useSession } from "./hooks";
 import { AuthPage } from "./pages/Auth";
 import { Catalogue } from "./pages/Catalogue";
 import { ProductPage } from "./pages/ProductPage";
+import { SearchBox } from "./pages/Search";
 import { Link, match, navigate, useLocation } from "./router";
 import { signOut } from "./session";
 
@@ -14,6 +15,7 @@ const Payment = lazy(() => import("./pages/Payment").then((m) => ({ default: m.P
 const OrderList = lazy(() => import("./pages/Orders").then((m) => ({ default: m.OrderList })));
 const OrderDetail = lazy(() => import("./pages/Orders").then((m) => ({ default: m.OrderDetail })));
 const AdminArea = lazy(() => import("./admin/AdminArea"));
+const SearchPage = lazy(() => import("./pages/Search").then((m) => ({ default: m.SearchPage })));
 const AccountPage = lazy(() => import("./pages/Account").then((m) => ({ default: m.AccountPage })));
 const ForgotPasswordPage = lazy(() => import("./pages/Account").then((m) => ({ default: m.ForgotPasswordPage })));
 const ResetPasswordPage = lazy(() => import("./pages/Account").then((m) => ({ default: m.ResetPasswordPage })));
@@ -36,6 +38,7 @@ export function App() {
   if (needsSignIn) page = null;
   else if (path === "/") page = <Catalogue category={url.searchParams.get("category") ?? ""} key={url.search} />;
   else if ((params = match("/products/:id", path))) page = <ProductPage productId={params.id} key={params.id} />;
+  else if (path === "/search") page = <SearchPage params={url.searchParams} />;
   else if (path === "/signin") page = <AuthPage mode="signin" next={url.searchParams.get("next")} key="signin" />;
   else if (path === "/signup") page = <AuthPage mode="signup" next={url.searchParams.get("next")} key="signup" />;
   else if (path === "/forgot-password") page = <ForgotPasswordPage />;
@@ -59,6 +62,7 @@ export function App() {
         <Link href="/" className="brand">
           Shop
         </Link>
+        <SearchBox />
         <nav aria-label="Main">
           <ul>
             <li>

@@ -114,12 +114,17 @@ export interface ImageUpload {
 interface RequestOptions {
   body?: unknown;
   headers?: Record<string, string>;
-  query?: Record<string, string | number | null | undefined>;
-  /** Aborts the request (a list that moved on to another tab or category). */
+  query?: Record<string, string | number | boolean | null | undefined>;
+  /** Aborts the request (a list that moved on, a search typed further); the promise then
+   * rejects with the fetch's AbortError. */
   signal?: AbortSignal;
 }
 
-async function call<T>(method: string, path: string, options: RequestOptions = {}): Promise<{ data: T; nextCursor: string | null }> {
+async function call<T>(
+  method: string,
+  path: string,
+  options: RequestOptions = {},
+): Promise<{ data: T; nextCursor: string | null; envelope: Record<string, unknown> }> {
   const url = new URL(apiUrl() + path);
   for (const [name, value] of Object.entries(options.query ?? {})) {
     if (value !== undefined && value !== null && value !== "") url.searchParams.set(name, String(value));
@@ -165,7 +170,7 @@ async function call<T>(method: string, path: string, options: RequestOptions = {
       payload?.details,
     );
   }
-  return { data: payload.data as T, nextCursor: payload.pagination?.nextCursor ?? null };
+  return { data: payload.data as T, nextCursor: payload.pagination?.nextCursor ?? null, envelope: payload };
 }
 
 async function one<T>(method: string, path: string, options?: RequestOptions): Promise<T> {
@@ -179,6 +184,44 @@ async function page<T>(path: string, query: RequestOptions["query"], signal?: Ab
 
 const id = encodeURIComponent;
 
+export type SearchSort = "relevance" | "price_asc" | "price_desc" | "newest";
+
+export interface SearchQuery {
+  q?: string;
+  category?: string;
+  minPrice?: number;
+  maxPrice?: number;
+  inStock?: boolean;
+  sort?: SearchSort;
+  limit?: number;
+  cursor?: string | null;
+}
+
+export interface CategoryCount {
+  value: string;
+  count: number;
+}
+
+export interface PriceRange {
+  min: number;
+  max: number | null;
+  count: number;
+}
+
+export interface SearchPage extends Page<Product> {
+  total: number;
+  facets: { categories: CategoryCount[]; priceRanges: PriceRange[] };
+}
+
+async function search(query: SearchQuery, signal?: AbortSignal): Promise<SearchPage> {
+  const { inStock, ...rest } = query;
+  const { data, nextCursor, envelope } = await call<Product[]>("GET", "/search", {
+    query: { ...rest, inStock: inStock ? "true" : undefined },
+    signal,
+  });
+  return { items: data, nextCursor, total: envelope.total as number, facets: envelope.facets as SearchPage["facets"] };
+}
+
 export const api = {
   register: (body: { email: string; password: string; name: string }) => one<Session>("POST", "/auth/register", { body }),
   login: (body: { email: string; password: string }) => one<Session>("POST", "/auth/login", { body }),
@@ -191,6 +234,8 @@ export const api = {
 
   products: (query: { category?: string; cursor?: string | null; limit?: number }, signal?: AbortSignal) =>
     page<Product>("/products", query, signal),
+  search,
+  categories: () => one<CategoryCount[]>("GET", "/categories"),
   product: (productId: string) => one<Product>("GET", `/products/${id(productId)}`),
   createProduct: (body: Partial<Product>) => one<Product>("POST", "/products", { body }),
   updateProduct: (productId: string, body: Partial<Product>) => one<Product>("PUT", `/products/${id(productId)}`, { body }),

@@ -1,7 +1,8 @@
 """The table's stream, read as Lambda's DynamoDB Streams event source mapping reads it: every
 shard in order, parents before children, from where it was left (kept in LOCAL_DATA_DIR, so a
 restart neither loses nor replays changes), again from a failed record after a partial batch
-failure. Used by the order events job (order_events.py); skipped by job discovery (the `_`).
+failure. Used by the order events job (order_events.py) and the search index job
+(search_index.py), each with its own state file; skipped by job discovery (the `_`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-STATE_FILE = "order-events-stream.json"
+STATE_FILE = "order-events-stream.json"  # the order events job's; other jobs name their own
 SHARDS_REFRESH_SECONDS = 5.0  # DynamoDB rolls a stream's shards over every few hours
 
 
@@ -42,16 +43,23 @@ def dynamodb_client() -> Any:
     return boto3.client("dynamodb", region_name=region(), endpoint_url=os.environ.get("DYNAMODB_ENDPOINT_URL") or None)
 
 
-def state_path() -> Path | None:
+def state_path(state_file: str = STATE_FILE) -> Path | None:
     folder = os.environ.get("LOCAL_DATA_DIR")
-    return Path(folder) / STATE_FILE if folder else None
+    return Path(folder) / state_file if folder else None
 
 
 class TableStream:
     """Every shard of the table's stream, each read in order from where it was left."""
 
-    def __init__(self, client: Any, arn: str, positions: dict[str, str | None], finished: set[str]):
-        self.client, self.arn = client, arn
+    def __init__(
+        self,
+        client: Any,
+        arn: str,
+        positions: dict[str, str | None],
+        finished: set[str],
+        state_file: str = STATE_FILE,
+    ):
+        self.client, self.arn, self.state_file = client, arn, state_file
         self.positions = positions  # shard -> last sequence number handled (None: none yet)
         self.finished = finished  # closed shards read to their end
         self.iterators: dict[str, str] = {}
@@ -59,7 +67,7 @@ class TableStream:
         self.shards_until = 0.0
 
     @classmethod
-    def open(cls) -> TableStream:
+    def open(cls, state_file: str = STATE_FILE) -> TableStream:
         from shop import config
 
         table = dynamodb_client().describe_table(TableName=config.settings().table_name)["Table"]
@@ -67,11 +75,11 @@ class TableStream:
         if not arn:
             raise RuntimeError("the table has no stream: serverless.yml's StreamSpecification was not applied")
         client = streams_client()
-        path = state_path()
+        path = state_path(state_file)
         saved = json.loads(path.read_text()) if path and path.is_file() else {}
         if saved.get("streamArn") == arn:
-            return cls(client, arn, saved["positions"], set(saved["finished"]))
-        stream = cls(client, arn, {}, set())
+            return cls(client, arn, saved["positions"], set(saved["finished"]), state_file)
+        stream = cls(client, arn, {}, set(), state_file)
         for shard in stream._shards():  # a stream not seen before: from now on
             if "EndingSequenceNumber" in shard["SequenceNumberRange"]:
                 stream.finished.add(shard["ShardId"])
@@ -94,7 +102,7 @@ class TableStream:
                 return shards
 
     def save(self) -> None:
-        path = state_path()
+        path = state_path(self.state_file)
         if path:
             path.parent.mkdir(parents=True, exist_ok=True)
             state = {"streamArn": self.arn, "positions": self.positions, "finished": sorted(self.finished)}

@@ -37,3 +37,25 @@ def order_change(record: dict[str, Any]) -> OrderChange | None:
         new=public(deserialize(change["NewImage"])),
         at=float(created) if created is not None else None,
     )
+
+
+@dataclass(frozen=True)
+class ProductChange:
+    product_id: str
+    sequence: str  # the stream record's SequenceNumber
+    product: dict[str, Any] | None  # the product as stored now; None: deleted
+
+
+def product_change(record: dict[str, Any]) -> ProductChange | None:
+    """The change of a product item in a Lambda DynamoDB Streams record; None for any other
+    item (or a record without the image it needs)."""
+    change = record.get("dynamodb") or {}
+    item_keys = change.get("Keys") or {}
+    if (item_keys.get("type") or {}).get("S") != keys.PRODUCT or "S" not in (item_keys.get("id") or {}):
+        return None
+    sequence = str(change.get("SequenceNumber", ""))
+    if record.get("eventName") == "REMOVE":
+        return ProductChange(item_keys["id"]["S"], sequence, None)
+    if record.get("eventName") not in ("INSERT", "MODIFY") or "NewImage" not in change:
+        return None
+    return ProductChange(item_keys["id"]["S"], sequence, public(deserialize(change["NewImage"])))

@@ -126,6 +126,11 @@ def media() -> Media:
     return Media(settings.bucket, config.settings().region, settings.upload_endpoint)
 
 
+def s3_client() -> Any:
+    """The S3 client every bucket of the shop is reached with (the search index's too)."""
+    return _client(None, config.settings().region)
+
+
 def reset() -> None:
     media.cache_clear()
     _client.cache_clear()

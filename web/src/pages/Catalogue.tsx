@@ -24,6 +24,24 @@ export function Catalogue({ category }: { category: string }) {
   const list = usePagedList<Product>((cursor, signal) => api.products({ category, limit: PAGE_SIZE, cursor }, signal), [category]);
   const { items: products, loading, error } = list;
   const [categories, setCategories] = useState<string[]>([]);
+  const [counts, setCounts] = useState<Record<string, number>>({});
+
+  useEffect(() => {
+    // Every category with its count (GET /categories); the ones on screen stay a fallback.
+    let live = true;
+    api.categories().then(
+      (found) => {
+        if (!live) return;
+        setCounts(Object.fromEntries(found.map((c) => [c.value, c.count])));
+        setCategories((known) => [...new Set([...known, ...found.map((c) => c.value)])].sort());
+      },
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
+
   // The categories seen so far stay in the filter when one is chosen.
   useEffect(() => {
     setCategories((known) => [...new Set([...known, ...products.map((p) => p.category)])].sort());
@@ -53,7 +71,7 @@ export function Catalogue({ category }: { category: string }) {
               <option value="">All categories</option>
               {choices.map((name) => (
                 <option key={name} value={name}>
-                  {name}
+                  {counts[name] === undefined ? name : `${name} (${counts[name]})`}
                 </option>
               ))}
             </select>

@@ -1,4 +1,6 @@
-"""Request schemas (marshmallow). Unknown fields are errors; every failing field is reported."""
+"""Request schemas (marshmallow). Unknown fields are errors; every failing field is reported.
+
+The search query string's schema is in schemas/search.py (this module is at its size limit)."""
 
 from __future__ import annotations
 
@@ -8,10 +10,10 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
-from . import email_addresses
-from .common_passwords import COMMON_PASSWORDS
-from .lazy_regex import compiled_on_use
-from .limits import MAX_IMAGE_BYTES, MAX_PRICE, MAX_STOCK
+from .. import email_addresses
+from ..common_passwords import COMMON_PASSWORDS
+from ..lazy_regex import compiled_on_use
+from ..limits import MAX_IMAGE_BYTES, MAX_PRICE, MAX_STOCK
 
 with compiled_on_use("marshmallow"):  # its Email regex: 80 ms at import, needed by register only
     from marshmallow import Schema, ValidationError, fields, validate, validates_schema
