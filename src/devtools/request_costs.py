@@ -15,7 +15,7 @@ from typing import Any
 
 # What DynamoDB bills as reads (RCU/RRU) and as writes (WCU/WRU); a TransactWriteItems'
 # condition checks are billed as writes too.
-READS = frozenset({"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"})
+READS = frozenset({"GetItem", "Query", "BatchGetItem", "TransactGetItems"})  # no Scan: the code has none
 WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"})
 
 

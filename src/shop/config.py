@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from . import aws
+from . import access_denials, aws
 from .limits import DEFAULT_CURRENCY
 
 MIN_SECRET_BYTES = 32
@@ -231,30 +231,9 @@ def _ssm() -> Any:
     return aws.client("ssm", settings().region)
 
 
-# A role without ssm:GetParameter (or kms:Decrypt) on the parameter: a deployment error that no
-# retry heals, so a 500, an ERROR line and a metric for the alarm, not a 503.
-ACCESS_DENIED = frozenset({"AccessDeniedException", "AccessDenied", "UnauthorizedOperation"})
-METRICS_NAMESPACE = "Shop"
-
-
-def _denied(error: BaseException, names: tuple[str, ...]) -> Exception | None:
-    """For an SSM ClientError that is an access denial: logged loudly, counted as the metric
-    SsmAccessDenied (CloudWatch embedded metric format), and returned as a ConfigError."""
-    response = getattr(error, "response", None)
-    code = aws.error_code(error) if isinstance(response, dict) else ""
-    if code not in ACCESS_DENIED:
-        return None
-    from aws_lambda_powertools.metrics import MetricUnit, single_metric
-
-    from .log import logger
-
-    logger.error(
-        "SSM access denied",  # the names and the code only: never a value
-        extra={"parameter": ",".join(names), "errorCode": code},
-    )
-    with single_metric(name="SsmAccessDenied", unit=MetricUnit.Count, value=1, namespace=METRICS_NAMESPACE) as metric:
-        metric.add_dimension(name="service", value=os.environ.get("POWERTOOLS_SERVICE_NAME", "shop-api"))
-    return ConfigError(f"SSM access denied to {', '.join(names)} ({code})")
+def _denied(error: BaseException, names: tuple[str, ...]) -> ConfigError | None:
+    code = access_denials.reported(error, names)
+    return ConfigError(f"SSM access denied to {', '.join(names)} ({code})") if code else None
 
 
 def _read_secure_parameter(name: str, missing_ok: bool = False) -> str | None:

@@ -34,5 +34,6 @@ def test_an_order_cancelled_after_the_payment_read_it_is_409_and_charged_nothing
     assert (paid.status, paid.code) == (409, "INVALID_TRANSITION") and "cancelled" in paid.json["error"]
     assert fake_provider.charges == []
     # the failed marker write returns the order as found; only the service's own re-read follows
-    assert len(faults.sent["GetItem"]) == 1
+    # (the edge's read of the caller, for its session version, is the user's item)
+    assert [call["Key"]["type"]["S"] for call in faults.sent["GetItem"]] == ["user", "order"]
     assert invoke("GET", f"/orders/{order['id']}", token=customer.token).data["status"] == "cancelled"

@@ -11,6 +11,9 @@ import pytest
 
 from devtools import serverless_config
 from tests.apigw import invoke, route_for
+from tests.integration.test_pre_traffic_hook import search_bucket
+
+__all__ = ["search_bucket"]
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SPEC = ROOT / "docs" / "openapi.json"
@@ -51,7 +54,8 @@ def test_every_deployed_route_is_exercised_by_a_test():
     assert deployed - exercised == set(), "routes no test calls"
 
 
-def test_every_deployed_route_answers_in_the_envelope(table):
+def test_every_deployed_route_answers_in_the_envelope(table, search_bucket):
+    """With the stack's table and search bucket, as deployed."""
     for route in ROUTES:
         method = "PATCH" if route.method == "ANY" else route.method
         result = invoke(method, route.path.replace("{id}", "no-such-id"))

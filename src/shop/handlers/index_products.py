@@ -20,10 +20,4 @@ WHO = "nobody: applies product changes to the search index"
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    if event.get("rebuild") is True:
-        from ..storage import storage
-
-        pointer = search_indexing.rebuild(storage())
-        return {"version": pointer["version"], "products": pointer["products"]}
-    failed = search_indexing.apply_records(event.get("Records") or [])
-    return {"batchItemFailures": [{"itemIdentifier": sequence} for sequence in failed]}
+    return search_indexing.invoked(event)

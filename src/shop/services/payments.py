@@ -131,7 +131,9 @@ def pay(
         return current.record_charge(attempt, details, "customer", time.time(), refund_id=f"r{attempt[:15]}")
 
     try:
-        paid = order_writes.apply(store, order_id, record)
+        # Decided on the order as the attempt's own write left it: a writer that moved it meanwhile
+        # (a cancel, a webhook) fails the version condition, and the order as found is decided again.
+        paid = order_writes.apply(store, order_id, record, order)
     except InvalidTransition:
         # Paid meanwhile by this same payment (the provider's webhook) is this request's success.
         current = order_writes.read(store, order_id)

@@ -113,3 +113,15 @@ def rebuild(store: Storage) -> dict[str, Any]:
     published = snapshots.publish(index, version + 1)
     logger.info("search index rebuilt", extra={"version": published["version"], "products": published["products"]})
     return published
+
+
+def invoked(event: dict[str, Any]) -> dict[str, Any]:
+    """What indexProducts answers: a stream batch's failures (from the first record not
+    published), or, for a one-off `{"rebuild": true}`, the rebuilt index's version and size."""
+    if event.get("rebuild") is True:
+        from ..storage import storage
+
+        pointer = rebuild(storage())
+        return {"version": pointer["version"], "products": pointer["products"]}
+    failed = apply_records(event.get("Records") or [])
+    return {"batchItemFailures": [{"itemIdentifier": sequence} for sequence in failed]}
