@@ -150,7 +150,7 @@ def rehearse(keep: bool = False, makefile_from: str | None = None) -> None:
         endpoint = f"http://localhost:{port}"  # serverless-localstack wants a host name
         aws = {
             "AWS_ACCESS_KEY_ID": "rehearsal",
-            "AWS_SECRET_ACCESS_KEY": "rehearsal",
+            "AWS_SECRET_ACCESS_KEY": "rehearsal",  # nosec B105  # the local emulator's dummy key
             "AWS_REGION": REGION,
             "AWS_DEFAULT_REGION": REGION,
             "AWS_ENDPOINT_URL": endpoint,

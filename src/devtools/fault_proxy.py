@@ -41,7 +41,7 @@ class Schedule:
 
     def __init__(self, path: Path, rng: random.Random | None = None):
         self.path = path
-        self._rng = rng or random.Random()  # noqa: S311  # fault sampling, not security
+        self._rng = rng or random.Random()  # noqa: S311  # nosec B311  # fault sampling, not security
         self._lock = threading.Lock()
         self._stamp: float | None = None
         self._faults: list[dict[str, Any]] = []

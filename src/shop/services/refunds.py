@@ -49,7 +49,8 @@ def create(
 
     order = order_writes.apply(store, order_id, decide)
     refund = order.find_refund(wanted, key)
-    assert refund is not None  # the write above stored it, or found it stored  # noqa: S101
+    if refund is None:  # the write above stored it, or found it stored: never None
+        raise RuntimeError("the refund just stored is not on the order")
     order = settle(store, order, refund.id, provider)
     settled = order.find_refund(refund.id)
     return (settled or refund).shown(order_id), seen[-1]
