@@ -194,25 +194,22 @@ def _cmdline(proc: pathlib.Path) -> str:
 def test_make_admin_promotes_a_user_of_the_running_server_in_one_command(moto_run, tmp_path):
     url, env = moto_run.url, moto_run.env
     register(url, "promote.me@example.com")
-    done = subprocess.run(
-        [sys.executable, "-m", "devtools.admin", "promote", "promote.me@example.com"],
-        env={k: v for k, v in env.items() if k not in ("PORT", "WEB_PORT")},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+
+    def promote() -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "devtools.admin", "promote", "promote.me@example.com"],
+            env={k: v for k, v in env.items() if k not in ("PORT", "WEB_PORT")},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    done = promote()
     assert done.returncode == 0, done.stderr
     assert "is now an admin" in done.stdout and "next sign-in carries the role" in done.stdout
     assert login(url, "promote.me@example.com", PASSWORD).json()["data"]["user"]["role"] == "admin"
-    again = subprocess.run(
-        [sys.executable, "-m", "devtools.admin", "promote", "promote.me@example.com"],
-        env={k: v for k, v in env.items() if k not in ("PORT", "WEB_PORT")},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    again = promote()
     assert again.returncode == 0, again.stderr
     assert "is already an admin" in again.stdout and "now an admin" not in again.stdout
     done = subprocess.run(

@@ -163,17 +163,21 @@ def test_outside_us_east_1_the_site_without_a_web_acl_is_announced_loudly(aws, c
     assert "the storefront's CloudFront distribution will have NO web ACL" in capsys.readouterr().err
 
 
-def test_make_deploy_runs_the_preflight_before_the_pinned_cli():
-    root = Path(__file__).resolve().parents[2]
-    done = subprocess.run(
-        ["make", "-n", "--no-print-directory", "deploy", "STAGE=qa"],  # noqa: S607
-        cwd=root,
+def make_dry_run(*arguments: str) -> list[str]:
+    """The commands `make -n ARGUMENTS` would run, one a line (nothing is run)."""
+    done = subprocess.run(  # noqa: S603  # the tests' own make targets
+        ["make", "-n", "--no-print-directory", *arguments],  # noqa: S607
+        cwd=Path(__file__).resolve().parents[2],
         capture_output=True,
         text=True,
         timeout=60,
         check=True,
     )
-    lines = done.stdout.splitlines()
+    return done.stdout.splitlines()
+
+
+def test_make_deploy_runs_the_preflight_before_the_pinned_cli():
+    lines = make_dry_run("deploy", "STAGE=qa")
     preflight = next(i for i, line in enumerate(lines) if "devtools.deploy_preflight --stage qa" in line)
     deploy = next(i for i, line in enumerate(lines) if "serverless deploy" in line)
     assert preflight < deploy and "npx --no-install serverless deploy --stage qa" in lines[deploy]

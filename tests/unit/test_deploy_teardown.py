@@ -4,8 +4,6 @@ CloudFormation cannot delete a bucket that holds objects or versions (moto's Clo
 from __future__ import annotations
 
 import json
-import subprocess
-from pathlib import Path
 
 import boto3
 import pytest
@@ -14,6 +12,7 @@ from moto.cloudformation.models import cloudformation_backends
 from moto.s3.models import s3_backends
 
 from devtools import deploy_teardown
+from tests.unit.test_deploy_preflight import make_dry_run
 
 TEMPLATE = {
     "Resources": {
@@ -68,16 +67,7 @@ def test_a_stage_that_does_not_exist_is_nothing_to_empty(stack, capsys):
 
 
 def test_make_remove_empties_the_buckets_before_the_pinned_cli_removes_the_stack():
-    root = Path(__file__).resolve().parents[2]
-    done = subprocess.run(
-        ["make", "-n", "--no-print-directory", "remove", "STAGE=qa"],  # noqa: S607
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    lines = done.stdout.splitlines()
+    lines = make_dry_run("remove", "STAGE=qa")
     empty = next(i for i, line in enumerate(lines) if "devtools.deploy_teardown --stage qa" in line)
     remove = next(i for i, line in enumerate(lines) if "npx --no-install serverless remove --stage qa" in line)
     assert empty < remove
