@@ -273,15 +273,15 @@ def main(argv: list[str] | None = None) -> int:
     url = os.environ["LOCAL_API_URL"]
     workers = os.environ.get("WORKERS") or os.cpu_count() or 2
     lines = [f"Shop API on {url}  ({workers} workers; table {os.environ['TABLE_NAME']} on {supervisor.backend})"]
-    lines.append(
-        f"  {url}/ links the API docs ({url}/docs), the spec (/openapi.json) and /health; make routes lists the routes"
-    )
+    lines.append(f"  {url}/ links the API docs ({url}/docs), the spec (/openapi.json) and /health")
     if web:
         lines.append(f"Storefront on {os.environ['LOCAL_WEB_URL']} (web/dist)")
     lines.append(f"Local AWS endpoint (S3, SNS, SQS, SES): {state['aws']}")
     if supervisor.job_names:
         lines.append("Background jobs: " + ", ".join(supervisor.job_names))
     lines += notes
+    lines.append("Routes (make routes prints them again):")
+    lines += local_server.route_lines(serverless_config.routes())
     shown_log = supervisor._shown(supervisor.log_path) if supervisor.log_path else None
     lines.append(f"Request logs: {shown_log} (LOG_TO_CONSOLE=1 shows them here)" if shown_log else "Request logs: here")
     lines.append("Editing a file under src/ reloads the workers. Ctrl-C stops; the data stays (make reset clears it).")

@@ -418,7 +418,7 @@ def test_a_posted_jpeg_is_two_webps_from_the_workers_within_five_seconds(moto_ru
         assert Image.open(io.BytesIO(served.content)).size == (width, width * 3 // 4)
 
 
-def test_the_banner_ends_with_the_admin_in_a_box_and_request_logs_go_to_server_log(moto_run):
+def test_the_banner_lists_the_routes_ends_with_the_admin_in_a_box_and_request_logs_go_to_server_log(moto_run):
     assert requests.get(f"{moto_run.url}/products?limit=1", timeout=10).status_code == 200
     time.sleep(0.2)
     console = moto_run.log.read_text()
@@ -426,7 +426,8 @@ def test_the_banner_ends_with_the_admin_in_a_box_and_request_logs_go_to_server_l
     assert banner[1].startswith("┌") and banner[2].startswith("│ Demo admin: admin@example.com / ")
     assert banner[-1].startswith("└") or "Stopped." not in console  # nothing after the box but the stop
     assert "Request logs: " in console and "server.log (LOG_TO_CONSOLE=1 shows them here)" in console
-    assert "-> getProduct" not in console  # the route table is `make routes`, not the banner
+    before_the_box = console.split("Editing a file under src/ reloads the workers.", 1)[0]
+    assert "-> getProduct" in before_the_box  # the routes are printed, above the admin's box
     server_log = (pathlib.Path(moto_run.env["LOCAL_DATA_DIR"]) / "server.log").read_text()
     requests_logged = [json.loads(line) for line in server_log.splitlines() if '"message":"request"' in line]
     assert any(entry["route"] == "/products" for entry in requests_logged)
