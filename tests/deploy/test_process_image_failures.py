@@ -19,11 +19,11 @@ def test_a_failed_upload_event_goes_to_a_queue_with_an_alarm(template):
         if "ProcessImage" in str(r["Properties"]["FunctionName"])
     ]
     target = config["DestinationConfig"]["OnFailure"]["Destination"]
-    assert target == {"Fn::GetAtt": ["ImageFailuresQueue", "Arn"]}
-    queue = template["Resources"]["ImageFailuresQueue"]["Properties"]
+    assert target == {"Fn::GetAtt": ["FunctionFailuresQueue", "Arn"]}
+    queue = template["Resources"]["FunctionFailuresQueue"]["Properties"]
     assert queue["SqsManagedSseEnabled"] is True
     alarms = resources_of(template, "AWS::CloudWatch::Alarm").values()
-    watched = [a for a in alarms if "ImageFailuresQueue" in str(a["Properties"].get("Dimensions"))]
+    watched = [a for a in alarms if "FunctionFailuresQueue" in str(a["Properties"].get("Dimensions"))]
     assert len(watched) == 1 and watched[0]["Properties"]["AlarmActions"]
 
 
@@ -37,4 +37,4 @@ def test_process_image_may_list_the_uploads_and_send_its_failures(template):
         listing[0]["Resource"]
     )
     sending = [s for s in statements if "sqs:SendMessage" in s["Action"]]
-    assert sending and sending[0]["Resource"] == {"Fn::GetAtt": ["ImageFailuresQueue", "Arn"]}
+    assert sending and sending[0]["Resource"] == {"Fn::GetAtt": ["FunctionFailuresQueue", "Arn"]}
