@@ -567,9 +567,7 @@ def test_order_events_path_streams_filters_retries_and_dead_letters(template):
     assert stream["EventSourceArn"] == {"Fn::GetAtt": ["ShopTable", "StreamArn"]}
     (pattern,) = stream["FilterCriteria"]["Filters"]
     assert json.loads(pattern["Pattern"])["dynamodb"]["Keys"]["type"] == {"S": ["order"]}
-    assert stream["DestinationConfig"]["OnFailure"]["Destination"] == {
-        "Fn::GetAtt": ["FunctionFailuresQueue", "Arn"]
-    }
+    assert stream["DestinationConfig"]["OnFailure"]["Destination"] == {"Fn::GetAtt": ["FunctionFailuresQueue", "Arn"]}
     for mapping in (stream, mappings["NotifyCustomers"]):
         assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     watched = {
