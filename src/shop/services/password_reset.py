@@ -88,7 +88,7 @@ def request(store: Storage, mailer: Any, email: str) -> dict[str, Any]:
                 "password reset email not sent", extra={"email": mask_email(email), "errorType": type(error).__name__}
             )
     elif user is not None:
-        logger.info("password reset email limit reached", extra={"email": mask_email(email)})
+        logger.info("password reset email limit reached", extra={"email": mask_email(email)})  # safe: masked
     left = cfg.min_seconds - (time.monotonic() - started)
     if left > 0:
         time.sleep(left)
