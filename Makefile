@@ -20,6 +20,10 @@ PACKAGE_STAGE := $(or $(STAGE),prod)
 # identity a deploy takes from its environment (docs/DEPLOY.md) gets a reserved `.invalid`
 # name offline, when none is given: the template needs one, no mail is sent from it.
 PACKAGE_REGION ?= us-east-1
+# The second region the template tests package for (make package-other-region). Defined before
+# DEPLOY_TEST_ENV, which expands it at once (:=).
+OTHER_REGION := eu-west-1
+OTHER_REGION_PACKAGE := .cache/package-$(OTHER_REGION)
 TEMPLATE := .serverless/cloudformation-template-update-stack.json
 SLS_OFFLINE := SLS_PACKAGE_OFFLINE=1 SLS_TELEMETRY_DISABLED=1 SLS_TRACKING_DISABLED=1 SLS_NOTIFICATIONS_MODE=off \
 	AWS_ACCESS_KEY_ID=offline AWS_SECRET_ACCESS_KEY=offline AWS_SESSION_TOKEN= AWS_PROFILE= \
@@ -220,8 +224,6 @@ package: $(NODE_DEPS) $(DEPS) $(LAYER_BUILDS)
 # The same stage packaged for a region other than us-east-1 (CloudFront's region), so the
 # template tests see both (tests/deploy/test_regions.py): no placeholder, nothing of CloudFront's
 # us-east-1-only resources elsewhere, the region in every global name.
-OTHER_REGION := eu-west-1
-OTHER_REGION_PACKAGE := .cache/package-$(OTHER_REGION)
 # The CLI empties .serverless whatever --package says: the main package is moved aside meanwhile.
 package-other-region: $(NODE_DEPS) $(DEPS) $(LAYER_BUILDS)
 	rm -rf $(OTHER_REGION_PACKAGE) .serverless-main && mkdir -p .cache
