@@ -17,8 +17,9 @@ export PYTHONDONTWRITEBYTECODE := 1
 # (CPython 3.12, manylinux x86_64; see custom.pythonRequirements), whatever runs pip here.
 PACKAGE_STAGE := $(or $(STAGE),prod)
 # The region the template is packaged for (a deploy packages for its own AWS_REGION). The SES
-# identity a deploy takes from its environment (docs/DEPLOY.md) gets a reserved `.invalid`
-# name offline, when none is given: the template needs one, no mail is sent from it.
+# identity a deploy takes from its environment (docs/DEPLOY.md) gets the reserved `shop.example`
+# offline, when none is given: the template needs one, no mail is sent from it, and it is the
+# sender the tests use, so `make test-iam` runs the notifier under the policy it grants.
 PACKAGE_REGION ?= us-east-1
 # The second region the template tests package for (make package-other-region). Defined before
 # DEPLOY_TEST_ENV, which expands it at once (:=).
@@ -28,7 +29,7 @@ TEMPLATE := .serverless/cloudformation-template-update-stack.json
 SLS_OFFLINE := SLS_PACKAGE_OFFLINE=1 SLS_TELEMETRY_DISABLED=1 SLS_TRACKING_DISABLED=1 SLS_NOTIFICATIONS_MODE=off \
 	AWS_ACCESS_KEY_ID=offline AWS_SECRET_ACCESS_KEY=offline AWS_SESSION_TOKEN= AWS_PROFILE= \
 	AWS_REGION=$(PACKAGE_REGION) SLS_PYTHON_BIN=$(CURDIR)/$(PY) \
-	SES_SENDER_IDENTITY=$(or $(SES_SENDER_IDENTITY),offline.invalid) SES_SENDER_ADDRESS=$(or $(SES_SENDER_ADDRESS),orders@offline.invalid)
+	SES_SENDER_IDENTITY=$(or $(SES_SENDER_IDENTITY),shop.example) SES_SENDER_ADDRESS=$(or $(SES_SENDER_ADDRESS),orders@shop.example)
 
 # The artifact test imports each zip on CPython 3.12 (the wheels are built for it) with
 # only what the Lambda runtime has (boto3) beside it; moto comes from a separate folder,
