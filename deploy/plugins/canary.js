@@ -7,11 +7,13 @@
 //   subscriptions, bucket notifications...) points at the alias instead of the unqualified function;
 // - a CodeDeploy deployment group per function that shifts the alias to the new version
 //   (`custom.canary.deploymentConfig`, e.g. CodeDeployDefault.LambdaCanary10Percent5Minutes) and
-//   rolls back automatically when an alarm on the *new version's* errors or p95 duration fires
-//   (Lambda publishes both per alias and executed version; the duration threshold is each
-//   function's own budget, durationBudget), on an HTTP function's 5xx answers counted by the edge
-//   per function and executed version (ShopApi/Http5xx: the edge answers an exception with a 500,
-//   so Lambda's Errors stay 0), or on any of custom.canary.stackAlarms (Api5xxRateAlarm);
+//   rolls back automatically when the function's one canary alarm fires: CloudWatch metric math
+//   over the *new version's* Lambda errors, its p95 duration against the function's own budget
+//   (durationBudget; Lambda publishes both per alias and executed version), and, for an HTTP
+//   function, its 5xx answers counted by the edge per function and executed version
+//   (ShopApi/Http5xx: the edge answers an exception with a 500, so Lambda's Errors stay 0); or
+//   when any of custom.canary.stackAlarms (Api5xxRateAlarm) fires. One alarm a function, not one
+//   a metric: the stack is at CloudFormation's 500-resource limit;
 // - one pre-traffic hook (deploy/hooks/pre_traffic.py, inline code) that invokes the new version
 //   with a health event before any traffic reaches it: an HTTP function gets a request for its
 //   first route without credentials or body, which must come back below 500 without a crash; a
@@ -93,61 +95,36 @@ class CanaryPlugin {
       const ids = {
         alias: `${base}LambdaAlias`,
         group: `${base}DeploymentGroup`,
-        errors: `${base}CanaryErrorsAlarm`,
-        duration: `${base}CanaryDurationAlarm`,
+        alarm: `${base}CanaryAlarm`,
       };
-      const dimensions = [
-        { Name: 'FunctionName', Value: { Ref: fnId } },
-        { Name: 'Resource', Value: { 'Fn::Join': [':', [{ Ref: fnId }, aliasName]] } },
-        { Name: 'ExecutedVersion', Value: { 'Fn::GetAtt': [versionId, 'Version'] } },
-      ];
-      const alarm = (description, extra) => ({
-        Type: 'AWS::CloudWatch::Alarm',
-        Properties: {
-          AlarmDescription: `${name}: ${description} (CodeDeploy rolls the ${aliasName} alias back)`,
-          Namespace: 'AWS/Lambda',
-          Dimensions: dimensions,
-          Period: 60,
-          TreatMissingData: 'notBreaching',
-          ...(topic ? { AlarmActions: [{ Ref: topic }] } : {}),
-          ...extra,
-        },
-      });
-      resources[ids.errors] = alarm('the new version failed an invocation', {
-        MetricName: 'Errors',
-        Statistic: 'Sum',
-        EvaluationPeriods: 1,
-        Threshold: 1,
-        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      });
+      const version = { 'Fn::GetAtt': [versionId, 'Version'] };
       const budgetMs = durationBudget(fn, service.provider, durationMs);
-      resources[ids.duration] = alarm(`the new version's p95 duration above ${budgetMs} ms`, {
-        MetricName: 'Duration',
-        ExtendedStatistic: 'p95',
-        EvaluationPeriods: 2,
-        DatapointsToAlarm: 2,
-        Threshold: budgetMs,
-        ComparisonOperator: 'GreaterThanThreshold',
+      resources[ids.alarm] = canaryAlarm({
+        name,
+        aliasName,
+        topic,
+        budgetMs,
+        lambdaDimensions: [
+          { Name: 'FunctionName', Value: { Ref: fnId } },
+          { Name: 'Resource', Value: { 'Fn::Join': [':', [{ Ref: fnId }, aliasName]] } },
+          { Name: 'ExecutedVersion', Value: version },
+        ],
+        // The edge's own count of 5xx answers by function and executed version (src/shop/edge.py):
+        // an HTTP function answers an exception with a 500, so its Lambda Errors stay 0.
+        own: isHttp(fn)
+          ? [
+              {
+                Namespace: metrics,
+                MetricName: 'Http5xx',
+                Dimensions: [
+                  { Name: 'function', Value: { Ref: fnId } },
+                  { Name: 'version', Value: version },
+                ],
+              },
+            ]
+          : [],
       });
-      // The edge's own count of 5xx answers by function and executed version (src/shop/edge.py):
-      // an HTTP function answers an exception with a 500, so Errors above stays 0.
-      const groupAlarms = [{ Name: { Ref: ids.errors } }, { Name: { Ref: ids.duration } }];
-      if (isHttp(fn)) {
-        ids.http5xx = `${base}Canary5xxAlarm`;
-        resources[ids.http5xx] = alarm('the new version answered 5xx', {
-          Namespace: metrics,
-          MetricName: 'Http5xx',
-          Dimensions: [
-            { Name: 'function', Value: { Ref: fnId } },
-            { Name: 'version', Value: { 'Fn::GetAtt': [versionId, 'Version'] } },
-          ],
-          Statistic: 'Sum',
-          EvaluationPeriods: 1,
-          Threshold: 1,
-          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-        });
-        groupAlarms.push({ Name: { Ref: ids.http5xx } });
-      }
+      const groupAlarms = [{ Name: { Ref: ids.alarm } }];
       for (const id of stackAlarms) groupAlarms.push({ Name: { Ref: id } });
       resources[ids.group] = {
         Type: 'AWS::CodeDeploy::DeploymentGroup',
@@ -294,6 +271,44 @@ function trust(principal) {
 
 function policy(name, statements) {
   return { PolicyName: name, PolicyDocument: { Version: '2012-10-17', Statement: statements } };
+}
+
+const CANARY_PERIOD_S = 120; // one evaluation of two minutes: decides well within a 5-minute canary
+
+// One alarm per function on its new version (the template's resource limit: three alarms a
+// function did not fit, issue 30): CloudWatch metric math over the version's Lambda Errors, its
+// p95 duration against the function's budget, and the function's own failure counts (`own`: an
+// HTTP function's per-version 5xx answers). Each failure counts 1, a p95 above budget counts 1;
+// the alarm fires at 1. FILL(..., 0): a metric the version has not published yet is no failure.
+function canaryAlarm({ name, aliasName, topic, budgetMs, lambdaDimensions, own }) {
+  const stat = (id, metric, statistic) => ({
+    Id: id,
+    ReturnData: false,
+    MetricStat: { Metric: metric, Period: CANARY_PERIOD_S, Stat: statistic },
+  });
+  const lambda = (metricName) => ({ Namespace: 'AWS/Lambda', MetricName: metricName, Dimensions: lambdaDimensions });
+  const failures = ['errors', ...own.map((_, index) => `own${index}`)];
+  const expression = [...failures.map((id) => `FILL(${id}, 0)`), `IF(FILL(p95, 0) > ${budgetMs}, 1, 0)`].join(' + ');
+  const watched = ['Lambda errors', ...own.map((metric) => metric.MetricName)].join(', ');
+  return {
+    Type: 'AWS::CloudWatch::Alarm',
+    Properties: {
+      AlarmDescription:
+        `${name}: the new version failed (${watched}) or its p95 duration was above ${budgetMs} ms ` +
+        `(CodeDeploy rolls the ${aliasName} alias back)`,
+      Metrics: [
+        stat('errors', lambda('Errors'), 'Sum'),
+        stat('p95', lambda('Duration'), 'p95'),
+        ...own.map((metric, index) => stat(`own${index}`, metric, 'Sum')),
+        { Id: 'failed', Label: `${name} new version: failures + slow`, Expression: expression, ReturnData: true },
+      ],
+      EvaluationPeriods: 1,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      ...(topic ? { AlarmActions: [{ Ref: topic }] } : {}),
+    },
+  };
 }
 
 const isHttp = (fn) => (fn.events || []).some((event) => event && event.http);

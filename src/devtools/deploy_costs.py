@@ -4,8 +4,9 @@
 
 The fixed monthly costs of a stage are per resource: a web ACL and its rules, each metric an
 alarm watches, a customer-managed key, a dashboard. Counting them from the template keeps the
-table true when functions (two canary alarms each), alarms or ACLs are added. us-east-1 list
-prices; the storefront's CLOUDFRONT web ACL is in the stack only in us-east-1 (docs/DEPLOY.md).
+table true when functions (one canary alarm each, reading two or three metrics), alarms or ACLs
+are added. us-east-1 list prices; the storefront's CLOUDFRONT web ACL is in the stack only in
+us-east-1 (docs/DEPLOY.md).
 """
 
 from __future__ import annotations
