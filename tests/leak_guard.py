@@ -164,10 +164,14 @@ class LeakGuard:
         self.files.append((where or self.where, pathlib.Path(path)))
 
     # -- judging --------------------------------------------------------------------
-    def leaks(self) -> list[tuple[str, str, str]]:
+    def read_files(self) -> None:
         for where, path in self.files:
             if path.exists():
                 self.capture(path.read_text(errors="replace"), f"{where} ({path.name})")
+        self.files = []
+
+    def leaks(self) -> list[tuple[str, str, str]]:
+        self.read_files()
         self.learn(os.environ.get("JWT_SECRET"), "JWT signing key")
         self.learn(os.environ.get("JWT_SECRET_PREVIOUS"), "JWT signing key")
         texts = {value: kind for value, kind in self.secrets.items() if not JWT_SHAPE.fullmatch(value)}
@@ -235,9 +239,32 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
             _guard.capture(text, report.nodeid)
 
 
+def _is_xdist_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """Under pytest-xdist (make test runs two workers): a worker's lines and secrets join the
+    controller's, which judges them all together, so a secret learned in one worker is found
+    in a line another worker printed too."""
+    output = getattr(node, "workeroutput", {}).get("leak_guard")
+    if output:
+        _guard.lines.extend((where, line) for where, line in output["lines"])
+        for value, kind in output["secrets"].items():
+            _guard.secrets.setdefault(value, kind)
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     logging.getLogger().removeHandler(_handler)
     _guard.uninstall()
+    if _is_xdist_worker(session.config):
+        _guard.read_files()
+        session.config.workeroutput["leak_guard"] = {  # type: ignore[attr-defined]
+            "lines": [list(entry) for entry in _guard.lines],
+            "secrets": dict(_guard.secrets),
+        }
+        return
     leaks = _guard.leaks()
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import pathlib
 
+import pytest
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 PLANTED = """
@@ -45,12 +47,33 @@ def test_a_masked_email_is_fine():
 """
 
 
-def test_the_guard_fails_a_passing_suite_that_leaks(pytester, monkeypatch):
+# Under pytest-xdist (make test runs two workers) a secret learned in one worker's test and
+# printed by a test in the other is still found: the controller judges every worker's lines
+# against every worker's secrets.
+LEARNED_HERE = """
+from shop import passwords
+
+
+def test_a_password_is_hashed_here():
+    passwords.hash_password("Cross-Worker-Passw0rd!")
+"""
+
+PRINTED_THERE = """
+from shop.log import logger
+
+
+def test_and_printed_there():
+    logger.info("debugging", extra={"typed": "Cross-Worker-Passw0rd!"})
+"""
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2", "--dist", "loadfile"]], ids=["one process", "two xdist workers"])
+def test_the_guard_fails_a_passing_suite_that_leaks(pytester, monkeypatch, workers):
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(ROOT), str(ROOT / "src")]))
     pytester.makeconftest('pytest_plugins = ["tests.leak_guard"]\n')
-    pytester.makepyfile(test_planted=PLANTED)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
-    result.assert_outcomes(passed=6)  # every test passes, yet the session fails
+    pytester.makepyfile(test_planted=PLANTED, test_learned=LEARNED_HERE, test_printed=PRINTED_THERE)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", *workers)
+    result.assert_outcomes(passed=8)  # every test passes, yet the session fails
     assert result.ret == 1
     report = "\n".join(line for line in result.outlines if line.startswith("LEAK "))
     expected = {
@@ -59,6 +82,7 @@ def test_the_guard_fails_a_passing_suite_that_leaks(pytester, monkeypatch):
         "test_a_password_hash_is_logged": "password hash",
         "test_a_password_given_to_bcrypt_is_logged": "password",
         "test_an_email_is_logged_unmasked": "unmasked email",
+        "test_and_printed_there": "password",
     }
     for test, kind in expected.items():
         assert any(f"LEAK {kind}" in line and test in line for line in report.splitlines()), (test, report)
