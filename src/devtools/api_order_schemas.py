@@ -87,7 +87,7 @@ class RefundSchema(OrderRefundSchema):
     orderId = fields.UUID(required=True)
 
 
-class TrackingSchema(Schema):
+class ShipmentTrackingSchema(Schema):
     carrier = fields.String(required=True, metadata={"example": "UPS"})
     number = fields.String(required=True, metadata={"example": "1Z999AA10123456784"})
     url = fields.String(metadata={"format": "uri", "example": "https://www.ups.com/track?tracknum=1Z999AA10123456784"})
@@ -102,7 +102,9 @@ class OrderSchema(Schema):
     shippingAddress = fields.Nested(AddressSchema, required=True)
     payment = fields.Nested(PaymentSchema, required=True)
     statusHistory = fields.List(fields.Nested(StatusChangeSchema), required=True)
-    tracking = fields.Nested(TrackingSchema, metadata={"description": "Set when the order shipped with tracking."})
+    tracking = fields.Nested(
+        ShipmentTrackingSchema, metadata={"description": "Set when the order shipped with tracking."}
+    )
     refunds = fields.List(fields.Nested(OrderRefundSchema))
     createdAt = _stamp()
     updatedAt = _stamp()

@@ -4,6 +4,7 @@ custom fields and validators (devtools.openapi registers shop_field_properties w
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from marshmallow import fields
@@ -62,6 +63,34 @@ _PY_WHITESPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
 NOT_ONLY_WHITESPACE = "[^" + "".join(f"\\u{ord(c):04x}" for c in _PY_WHITESPACE) + "]"
 
 
+def _ranges(chars: list[str]) -> str:
+    """`chars` as the inside of a JSON Schema (ECMA-262) character class, in \\uXXXX ranges."""
+    codes = sorted(ord(c) for c in chars)
+    spans: list[list[int]] = []
+    for code in codes:
+        if spans and code == spans[-1][1] + 1:
+            spans[-1][1] = code
+        else:
+            spans.append([code, code])
+    return "".join(f"\\u{a:04x}" if a == b else f"\\u{a:04x}-\\u{b:04x}" for a, b in spans)
+
+
+def _refused_class(refused: re.Pattern[str]) -> str:
+    """The characters a Trimmed field refuses (schemas.CONTROLS or LINE_CONTROLS), as a class body."""
+    return _ranges([chr(c) for c in range(0x3000) if refused.match(chr(c))])
+
+
+def free_text_pattern(refused: re.Pattern[str], non_blank: bool) -> str:
+    """The pattern of a Trimmed field: none of the characters it refuses and, when it must not be
+    blank, at least one that is neither refused nor whitespace. One pattern without lookaheads,
+    so clients and generators read it alike."""
+    allowed = f"[^{_refused_class(refused)}]"
+    if not non_blank:
+        return f"^{allowed}*$"
+    visible = "[^" + _refused_class(refused) + NOT_ONLY_WHITESPACE[2:]
+    return f"^{allowed}*{visible}{allowed}*$"
+
+
 def shop_field_properties(self: Any, field: fields.Field, ret: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     """What apispec cannot see in shop.schemas: the rules inside custom fields and validators."""
     extra: dict[str, Any] = {}
@@ -84,10 +113,14 @@ def shop_field_properties(self: Any, field: fields.Field, ret: dict[str, Any], *
         )
         if any(v.__class__.__name__ == "Email" for v in _validators(field)):
             extra["format"] = "email"
-    elif isinstance(field, schemas.Trimmed) and ret.get("minLength", 0) >= 1:
-        # Surrounding whitespace is removed before the length check: blank is empty.
-        extra["pattern"] = NOT_ONLY_WHITESPACE
-        extra["description"] = "Surrounding whitespace is trimmed before the length is checked."
+    elif isinstance(field, schemas.Trimmed) and "pattern" not in ret:
+        # Control and bidi-override characters are refused (schemas.Trimmed); surrounding
+        # whitespace is removed before the length check: blank is empty.
+        non_blank = ret.get("minLength", 0) >= 1
+        extra["pattern"] = free_text_pattern(field.refused, non_blank)
+        extra["description"] = "Control and bidirectional-override characters are refused." + (
+            " Surrounding whitespace is trimmed before the length is checked." if non_blank else ""
+        )
     if schemas.strong_password in _validators(field):
         extra.update(
             minLength=8,

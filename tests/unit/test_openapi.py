@@ -107,3 +107,21 @@ def test_custom_fields_carry_their_rules(document):
     assert schemas["ProductUpdate"]["minProperties"] == 1
     assert schemas["Pagination"]["properties"]["nextCursor"]["nullable"] is True
     assert set(schemas["Error"]["required"]) == {"success", "error", "code"}
+
+
+@pytest.mark.parametrize(
+    ("schema", "field", "multiline"),
+    [("ProductCreate", "name", False), ("ProductCreate", "description", True), ("Register", "name", False)],
+)
+def test_free_text_patterns_refuse_exactly_what_the_server_refuses(document, schema, field, multiline):
+    """A client (or the fuzzer) reading the contract learns the control-character rule of
+    schemas.Trimmed: every character up to U+3000 is allowed by the pattern exactly when the
+    server's own rule lets it through."""
+    from shop.schemas import CONTROLS, LINE_CONTROLS
+
+    refused = LINE_CONTROLS if multiline else CONTROLS
+    pattern = re.compile(document["components"]["schemas"][schema]["properties"][field]["pattern"])
+    disagreements = [
+        hex(code) for code in range(0x3000) if bool(pattern.search(f"a{chr(code)}b")) == bool(refused.search(chr(code)))
+    ]
+    assert disagreements == []
