@@ -20,10 +20,20 @@ def limits() -> tuple[float, float]:
     )
 
 
+def failures_only() -> bool:
+    """LOAD_JUDGE=failures: a smoke run (make load-smoke, part of make test on a shared CI
+    runner) judges failures only; latency, spike recovery and the users stress held are
+    printed but not judged, because on a busy machine they measure the machine. The full
+    profiles (make load) judge everything."""
+    return os.environ.get("LOAD_JUDGE", "all") == "failures"
+
+
 def judged(profile: str) -> list[str]:
     """What the verdict of `profile` judges, in words, with today's limits."""
     p95_limit, failure_limit = limits()
     failures = f"failures < {failure_limit:.0%} per request type and in total"
+    if failures_only():
+        return [failures, "latency, recovery and users held: printed, not judged (LOAD_JUDGE=failures, a smoke run)"]
     if profile in ("load", "volume"):
         return [f"p95 < {p95_limit:.0f} ms per request type and in total", failures]
     if profile == "stress":

@@ -34,3 +34,12 @@ def test_spike_judges_failures_and_recovery_not_latency_per_request_type():
     assert judged[0] == "failures < 2% per request type and in total"
     assert judged[1].startswith("recovery: a 5 s window after the drop") and "not judged" in judged[1]
     assert not any(line.startswith("p95 <") for line in judged)
+
+
+@pytest.mark.parametrize("profile", ["load", "stress", "spike", "volume"])
+def test_a_smoke_run_judges_failures_only_and_says_so(profile, monkeypatch):
+    """make load-smoke (in make test, on a shared runner) sets LOAD_JUDGE=failures."""
+    monkeypatch.setenv("LOAD_JUDGE", "failures")
+    judged = thresholds.judged(profile)
+    assert judged[0] == "failures < 2% per request type and in total"
+    assert "not judged" in judged[1] and len(judged) == 2
