@@ -192,13 +192,13 @@ describe("issue 31, done when", () => {
     await result.waitFor({ timeout: 20_000 });
     await check(shopper, "search results");
     const thumb = result.locator(".thumb img");
-    await expect.poll(() => thumb.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBeGreaterThan(0);
+    await expect.poll(() => thumb.evaluate((img: HTMLImageElement) => (img.complete ? img.naturalWidth : 0)), { timeout: 20_000 }).toBeGreaterThan(0);
     expect(await thumb.getAttribute("src")).toMatch(/\.webp($|\?)/);
     await screenshot(shopper, "search-typo");
     await result.getByRole("link", { name: productName }).click();
     await shopper.getByRole("heading", { level: 1, name: productName }).waitFor();
     const picture = shopper.locator(".gallery img").first();
-    await expect.poll(() => picture.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBeGreaterThan(0);
+    await expect.poll(() => picture.evaluate((img: HTMLImageElement) => (img.complete ? img.naturalWidth : 0)), { timeout: 20_000 }).toBeGreaterThan(0);
     expect(await picture.getAttribute("alt")).toBe(`${productName}, picture 1 of 1`);
     expect(await shopper.locator(".price").textContent()).toBe("$89.90");
     await check(shopper, "product");
@@ -234,6 +234,9 @@ describe("issue 31, done when", () => {
     const card = admin.locator(`[data-order-id="${orderId}"]`);
     await card.waitFor();
     expect(await card.textContent()).toContain(`2 × ${productName}`);
+    // Who to write to, on the card: the customer's name and email as they were at the order.
+    expect(await card.textContent()).toContain(`CustomerNadia Newcomer${email}account`);
+    expect(await card.getByRole("link", { name: email }).getAttribute("href")).toBe(`mailto:${email}`);
     await check(admin, "admin orders, paid");
     await card.getByRole("button", { name: /Mark shipped/ }).click();
     await card.getByLabel("Carrier").fill("DHL");
@@ -264,5 +267,5 @@ describe("issue 31, done when", () => {
     expect(visited.length).toBeGreaterThanOrEqual(20);
     await shopper.close();
     await admin.close();
-  });
+  }, 240_000); // one long walk, on a machine that may be busy
 });
