@@ -23,6 +23,7 @@ import hmac
 import json
 import os
 import time
+import urllib.error
 import urllib.request
 import uuid
 from html import escape
@@ -119,7 +120,16 @@ def _authenticate(provider: Any, request: Request) -> Response:
     secret = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
     at = int(time.time())
     mac = hmac.new(secret.encode(), f"{at}.{raw}".encode(), hashlib.sha256).hexdigest()
-    delivered = send(raw, f"t={at},v1={mac}")
+    try:
+        delivered = send(raw, f"t={at},v1={mac}")
+    except urllib.error.HTTPError as refused:  # say why, rather than drop the connection
+        error = {
+            "success": False,
+            "error": f"The API answered the bank's webhook with HTTP {refused.code}"
+            + (": is STRIPE_WEBHOOK_SECRET set?" if refused.code == 503 else ""),
+            "code": "WEBHOOK_REFUSED",
+        }
+        return _reply(502, error)
     back = _return_url(body.get("return_url")) if form else None
     if back is not None:
         return Response(status=303, headers={"Location": back})

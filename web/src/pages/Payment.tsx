@@ -14,6 +14,9 @@ export const TEST_METHODS = [
   { id: "pm_card_authenticationRequired", label: "Test card that asks your bank to confirm (3-D Secure)" },
 ];
 
+/** Leaves the site for another page (the bank's): one place, so a test can watch it. */
+export const leave = { to: (url: string) => window.location.assign(url) };
+
 /** Where to send the customer for their bank's check (the API's `nextAction.url`). The local
  * fake bank's page is a path on the API, told where to send the customer back; a provider's own
  * page (Stripe) is absolute and returns the customer to the return_url the API gave it. */
@@ -55,7 +58,7 @@ export function Payment({ orderId }: { orderId: string }) {
       const action = paid.payment?.status === "requires_action" ? paid.payment.nextAction?.url : undefined;
       if (action) {
         // 3-D Secure: the bank's page, then back to the order, which waits for the bank's answer.
-        window.location.assign(bankPage(action, current.id));
+        leave.to(bankPage(action, current.id));
         return;
       }
       navigate(`/orders/${encodeURIComponent(current.id)}?paid=1`);
