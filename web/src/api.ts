@@ -91,6 +91,8 @@ export interface Order {
   };
   /** What was given back, oldest first (API.md, "Refunds"). */
   refunds?: Refund[];
+  /** Returns of a delivered order (API.md, "Returns"). */
+  returns?: OrderReturn[];
   /** Set when an admin ships it with tracking (API.md, "Shipping details"). */
   tracking?: Tracking;
   /** Who placed it, as the account was then; both null on orders placed before it was kept. */
@@ -105,6 +107,18 @@ export interface Refund {
   status: "succeeded" | "pending" | "failed";
   reason: string;
   createdAt: string;
+}
+
+export interface OrderReturn {
+  id: string;
+  items: { productId: string; quantity: number; price: number }[];
+  amount: number;
+  reason: string;
+  status: "requested" | "received" | "rejected";
+  createdAt: string;
+  decidedAt?: string;
+  restocked?: boolean;
+  rejectionReason?: string;
 }
 
 export interface Account {
@@ -276,6 +290,12 @@ export const api = {
   cancelOrder: (orderId: string) => one<Order>("POST", `/orders/${id(orderId)}/cancel`),
   refund: (orderId: string, body: { amount?: number; reason?: string }, idempotencyKey: string) =>
     one<Refund & { orderId: string }>("POST", `/orders/${id(orderId)}/refunds`, { body, headers: { "Idempotency-Key": idempotencyKey } }),
+  requestReturn: (orderId: string, body: { items: { productId: string; quantity: number }[]; reason: string }) =>
+    one<OrderReturn>("POST", `/orders/${id(orderId)}/returns`, { body }),
+  receiveReturn: (orderId: string, returnId: string, restock: boolean) =>
+    one<OrderReturn>("POST", `/orders/${id(orderId)}/returns/${id(returnId)}/receive`, { body: { restock } }),
+  rejectReturn: (orderId: string, returnId: string, reason: string) =>
+    one<OrderReturn>("POST", `/orders/${id(orderId)}/returns/${id(returnId)}/reject`, { body: { reason } }),
   moveOrder: (orderId: string, status: OrderStatus, tracking?: Tracking) =>
     one<Order>("PUT", `/orders/${id(orderId)}/status`, { body: tracking ? { status, tracking } : { status } }),
 };

@@ -3,6 +3,7 @@ import { money, type Order, type OrderStatus, type Tracking } from "../api";
 import { dateTime, Money, StatusBadge } from "../components";
 import { AddressLines, CustomerLines, PaymentState } from "../orderParts";
 import { Link } from "../router";
+import { ReturnDecision, ReturnList } from "../returns";
 import { parsePrice } from "./ProductForm";
 
 // The lifecycle's moves an admin makes here (docs/ORDERS.md); paying is the customer's.
@@ -41,10 +42,12 @@ export function AdminOrderCard({
   order,
   onMove,
   onRefund,
+  onReturnDecided,
 }: {
   order: Order;
   onMove: (order: Order, to: OrderStatus, tracking?: Tracking) => void;
   onRefund: (order: Order, refund: RefundAsked) => void;
+  onReturnDecided?: (order: Order, message: string) => void;
 }) {
   const [shipping, setShipping] = useState(false);
   const [refunding, setRefunding] = useState(false);
@@ -121,6 +124,7 @@ export function AdminOrderCard({
           </li>
         ))}
       </ul>
+      <ReturnList order={order} admin={(made) => <ReturnDecision order={order} made={made} onDecided={(message) => onReturnDecided?.(order, message)} />} />
       {refunding && (
         <form className="refund" onSubmit={refund} aria-label={`Refund order ${order.id.slice(0, 8)}`} noValidate>
           <label>

@@ -48,6 +48,17 @@ export default function AdminOrders({ status }: { status: OrderStatus }) {
     }
   };
 
+  const returnDecided = async (order: Order, message: string) => {
+    setActionError(null);
+    setNotice(message);
+    try {
+      const fresh = await api.order(order.id);
+      list.update((shown) => shown.map((o) => (o.id === order.id ? fresh : o)));
+    } catch (failure) {
+      setActionError(asApiError(failure));
+    }
+  };
+
   return (
     <section>
       <PageHeading>Orders</PageHeading>
@@ -67,7 +78,7 @@ export default function AdminOrders({ status }: { status: OrderStatus }) {
       {orders.length > 0 && (
         <ul className="order-cards" aria-label={`Orders in status ${status}, newest first`}>
           {orders.map((order) => (
-            <AdminOrderCard key={order.id} order={order} onMove={move} onRefund={refund} />
+            <AdminOrderCard key={order.id} order={order} onMove={move} onRefund={refund} onReturnDecided={returnDecided} />
           ))}
         </ul>
       )}

@@ -3,6 +3,7 @@ import { api, type ApiError, type Order } from "../api";
 import { dateTime, ErrorMessage, Loading, Money, Notice, PageHeading, StatusBadge } from "../components";
 import { asApiError, useLoad, usePagedList, useSession } from "../hooks";
 import { AddressLines, CustomerLines, PaymentState, RefundList, TrackingInfo } from "../orderParts";
+import { ReturnList, ReturnRequestForm } from "../returns";
 import { Link, usePageTitle } from "../router";
 
 export function OrderList() {
@@ -171,6 +172,8 @@ export function OrderDetail({ orderId, justPaid, authenticating = false }: { ord
       <AddressLines address={current.shippingAddress} />
       <TrackingInfo order={current} />
       <RefundList order={current} />
+      <ReturnList order={current} />
+      <ReturnRequestForm order={current} onDone={order.reload} />
       <h2>Status history</h2>
       <ol className="history">
         {(current.statusHistory ?? [{ status: current.status, at: current.updatedAt }]).map((step) => (
