@@ -100,6 +100,7 @@ describe("money pages", () => {
     await amount.fill("5,00");
     await card.getByLabel("Reason (optional)").fill("Scratched lid");
     await check(admin, "admin orders, refund form");
+    await screenshot(admin, "admin-refund");
     await card.getByRole("button", { name: "Refund", exact: true }).click();
     await admin.getByText(`Order ${orderId}: $5.00 refunded.`).waitFor();
     expect(adminAsked).toEqual([`Refund $5.00 of order ${orderId.slice(0, 8)} to the customer's card? This cannot be undone.`]);
