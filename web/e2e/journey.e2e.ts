@@ -194,6 +194,7 @@ describe("issue 31, done when", () => {
     const thumb = result.locator(".thumb img");
     await expect.poll(() => thumb.evaluate((img: HTMLImageElement) => (img.complete ? img.naturalWidth : 0)), { timeout: 20_000 }).toBeGreaterThan(0);
     expect(await thumb.getAttribute("src")).toMatch(/\.webp($|\?)/);
+    await result.evaluate((card) => card.scrollIntoView({ block: "start" }));
     await screenshot(shopper, "search-typo");
     await result.getByRole("link", { name: productName }).click();
     await shopper.getByRole("heading", { level: 1, name: productName }).waitFor();
@@ -258,6 +259,7 @@ describe("issue 31, done when", () => {
     expect(await shopper.locator(".tracking").textContent()).toContain("DHL: JD014600006281");
     expect(await shopper.getByRole("link", { name: /Follow the parcel/ }).getAttribute("href")).toBe("https://track.example/JD014600006281");
     await check(shopper, "order, shipped");
+    await shopper.getByRole("heading", { name: "Shipping to" }).evaluate((heading) => heading.scrollIntoView({ block: "start" }));
     await screenshot(shopper, "order-tracking");
     const shipped = await waitForMail(email, (mail) => mail.orderId === orderId && mail.eventType === "order.shipped");
     expect(shipped.subject).toBe(`Your order has shipped (${orderId.slice(0, 8)})`);

@@ -100,6 +100,7 @@ describe("money pages", () => {
     await amount.fill("5,00");
     await card.getByLabel("Reason (optional)").fill("Scratched lid");
     await check(admin, "admin orders, refund form");
+    await card.evaluate((element) => element.scrollIntoView({ block: "start" }));
     await screenshot(admin, "admin-refund");
     await card.getByRole("button", { name: "Refund", exact: true }).click();
     await admin.getByText(`Order ${orderId}: $5.00 refunded.`).waitFor();
@@ -124,6 +125,7 @@ describe("money pages", () => {
     expect(refunds[1]).toMatch(/^\$20\.00 (refunded|on its way \(the payment provider has not confirmed it yet\)) \(the order was cancelled\)/);
     expect(await shopper.locator(".history li .badge").allTextContents()).toEqual(["pending", "paid", "cancelled"]);
     await check(shopper, "cancelled order with its refunds");
+    await shopper.getByRole("heading", { name: "Refunds" }).evaluate((heading) => heading.scrollIntoView({ block: "start" }));
     await screenshot(shopper, "order-refunds");
     const given = await apiCall<{ kind: string; status: string; amount: number }[]>("GET", `/_local/payments?orderId=${orderId}`);
     const back = given.body.data.filter((e) => e.kind === "refund" && e.status === "succeeded").reduce((sum, e) => sum + Math.round(e.amount * 100), 0);
