@@ -93,9 +93,21 @@ class ShipmentTrackingSchema(Schema):
     url = fields.String(metadata={"format": "uri", "example": "https://www.ups.com/track?tracknum=1Z999AA10123456784"})
 
 
+class CustomerSchema(Schema):
+    """Who placed the order, as the account was then; both null on orders placed before it was kept."""
+
+    email = fields.String(required=True, allow_none=True, metadata={"example": "ada@example.com"})
+    name = fields.String(required=True, allow_none=True, metadata={"example": "Ada Lovelace"})
+
+
 class OrderSchema(Schema):
     id = fields.UUID(required=True)
     userId = fields.UUID(required=True)
+    customer = fields.Nested(
+        CustomerSchema,
+        required=True,
+        metadata={"description": "The customer's email and name when the order was placed."},
+    )
     status = fields.String(required=True, validate=validate.OneOf(ORDER_STATUSES))
     items = fields.List(fields.Nested(OrderItemSchema), required=True, validate=validate.Length(min=1, max=50))
     totalAmount = _amount("Sum of the line totals.")

@@ -63,6 +63,11 @@ def configure_environment(secret_file: Any = None) -> list[str]:
     os.environ.setdefault("MEDIA_BASE_URL", own + "/media")
     os.environ.setdefault("MEDIA_UPLOAD_ENDPOINT", own + "/_local/s3")
     os.environ.update(serverless_config.function_environment())
+    if os.environ.get("PAYMENT_PROVIDER", "fake") == "fake" and not os.environ.get("STRIPE_WEBHOOK_SECRET"):
+        # The fake's bank page signs its webhook with this (devtools/local_routes/payments.py) and
+        # the API checks it: one value for this run, shared by every worker. With the stripe
+        # provider the secret is Stripe's (`stripe listen` prints it) and stays the user's to set.
+        os.environ["STRIPE_WEBHOOK_SECRET"] = secrets.token_urlsafe(32)
     if not os.environ.get("JWT_SECRET"):
         if secret_file is not None:
             if not secret_file.exists():

@@ -48,7 +48,9 @@ export function App() {
   else if (path === "/checkout") page = <Checkout />;
   else if (path === "/orders") page = <OrderList />;
   else if ((params = match("/orders/:id/pay", path))) page = <Payment orderId={params.id} key={params.id} />;
-  else if ((params = match("/orders/:id", path))) page = <OrderDetail orderId={params.id} justPaid={url.searchParams.has("paid")} key={params.id} />;
+  else if ((params = match("/orders/:id", path))) page = (
+      <OrderDetail orderId={params.id} justPaid={url.searchParams.has("paid")} authenticating={url.searchParams.has("authenticating")} key={params.id} />
+    );
   else if (path === "/admin" || path.startsWith("/admin/")) {
     page = session?.user.role === "admin" ? <AdminArea url={url} /> : <PageHeading>Admins only</PageHeading>;
   } else page = <PageHeading>Page not found</PageHeading>;

@@ -84,11 +84,41 @@ export interface Order {
     reference?: string;
     paidAt?: string;
     refundedAmount?: number;
+    /** 3-D Secure: where the customer's bank asks them to confirm (API.md, "Payment, stricter"). */
+    nextAction?: { type: string; url: string };
+    /** The last attempt's decline, while the order can still be paid. */
+    lastDecline?: { reason: string; at?: string };
   };
+  /** What was given back, oldest first (API.md, "Refunds"). */
+  refunds?: Refund[];
+  /** Returns of a delivered order (API.md, "Returns"). */
+  returns?: OrderReturn[];
   /** Set when an admin ships it with tracking (API.md, "Shipping details"). */
   tracking?: Tracking;
+  /** Who placed it, as the account was then; both null on orders placed before it was kept. */
+  customer?: { email: string | null; name: string | null };
   createdAt: string;
   updatedAt: string;
+}
+
+export interface Refund {
+  id: string;
+  amount: number;
+  status: "succeeded" | "pending" | "failed";
+  reason: string;
+  createdAt: string;
+}
+
+export interface OrderReturn {
+  id: string;
+  items: { productId: string; quantity: number; price: number }[];
+  amount: number;
+  reason: string;
+  status: "requested" | "received" | "rejected";
+  createdAt: string;
+  decidedAt?: string;
+  restocked?: boolean;
+  rejectionReason?: string;
 }
 
 export interface Account {
@@ -258,6 +288,14 @@ export const api = {
     page<Order>("/orders", query, signal),
   order: (orderId: string) => one<Order>("GET", `/orders/${id(orderId)}`),
   cancelOrder: (orderId: string) => one<Order>("POST", `/orders/${id(orderId)}/cancel`),
+  refund: (orderId: string, body: { amount?: number; reason?: string }, idempotencyKey: string) =>
+    one<Refund & { orderId: string }>("POST", `/orders/${id(orderId)}/refunds`, { body, headers: { "Idempotency-Key": idempotencyKey } }),
+  requestReturn: (orderId: string, body: { items: { productId: string; quantity: number }[]; reason: string }) =>
+    one<OrderReturn>("POST", `/orders/${id(orderId)}/returns`, { body }),
+  receiveReturn: (orderId: string, returnId: string, restock: boolean) =>
+    one<OrderReturn>("POST", `/orders/${id(orderId)}/returns/${id(returnId)}/receive`, { body: { restock } }),
+  rejectReturn: (orderId: string, returnId: string, reason: string) =>
+    one<OrderReturn>("POST", `/orders/${id(orderId)}/returns/${id(returnId)}/reject`, { body: { reason } }),
   moveOrder: (orderId: string, status: OrderStatus, tracking?: Tracking) =>
     one<Order>("PUT", `/orders/${id(orderId)}/status`, { body: tracking ? { status, tracking } : { status } }),
 };

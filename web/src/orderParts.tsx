@@ -1,4 +1,5 @@
 import type { Address, Order } from "./api";
+import { dateTime, Money } from "./components";
 import { money } from "./api";
 
 export function AddressLines({ address }: { address: Address }) {
@@ -56,6 +57,56 @@ export function TrackingInfo({ order }: { order: Order }) {
           </>
         )}
       </p>
+    </>
+  );
+}
+
+/** Who placed the order (its name and email when it was placed), and the account it belongs to:
+ * the admin's orders page and an admin reading an order work from it. Older orders know only
+ * the account. */
+export function CustomerLines({ order }: { order: Order }) {
+  const { email, name } = order.customer ?? { email: null, name: null };
+  return (
+    <span className="customer">
+      {name && <span className="customer-name">{name}</span>}
+      {name && email && <br />}
+      {email && <a href={`mailto:${email}`}>{email}</a>}
+      {(name || email) && <br />}
+      <span className="muted">
+        account <code>{order.userId}</code>
+      </span>
+    </span>
+  );
+}
+
+const REFUND_STATES: Record<string, string> = {
+  succeeded: "refunded",
+  pending: "on its way (the payment provider has not confirmed it yet)",
+  failed: "failed: we are looking into it",
+};
+const REFUND_REASONS: Record<string, string> = {
+  order_cancelled: "the order was cancelled",
+  order_not_payable: "the payment came after the order was closed",
+  requested_by_admin: "issued by the shop",
+};
+
+/** Every refund of the order (API.md, "Refunds"), oldest first, as its customer reads it. */
+export function RefundList({ order }: { order: Order }) {
+  const refunds = order.refunds ?? [];
+  if (refunds.length === 0) return null;
+  const currency = order.payment?.currency;
+  return (
+    <>
+      <h2>Refunds</h2>
+      <ul className="refunds">
+        {refunds.map((refund) => (
+          <li key={refund.id} data-refund-status={refund.status}>
+            <Money amount={refund.amount} currency={currency} /> {REFUND_STATES[refund.status] ?? refund.status}
+            {refund.reason && <> ({REFUND_REASONS[refund.reason] ?? refund.reason})</>},{" "}
+            <time dateTime={refund.createdAt}>{dateTime(refund.createdAt)}</time>
+          </li>
+        ))}
+      </ul>
     </>
   );
 }

@@ -3,6 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { Catalogue } from "./pages/Catalogue";
 import { SearchBox, SearchPage, SUGGEST_DELAY_MS } from "./pages/Search";
+import { navigate } from "./router";
 import { fakeApi, ok } from "./test-utils";
 
 const LAMP = { id: "l1", name: "Desk lamp", price: 12.5, category: "Home", stock: 3, createdAt: "", updatedAt: "" };
@@ -62,9 +63,42 @@ describe("the search box", () => {
     await userEvent.type(screen.getByRole("searchbox", { name: "Search products" }), "desk lmap{Enter}");
     expect(window.location.pathname + window.location.search).toBe("/search?q=desk%20lmap");
   });
+  test("a submit before the pause ends closes the suggestions for good: none open over the results page", async () => {
+    vi.useFakeTimers();
+    const calls = fakeApi({ "GET /search": searchReply([LAMP], null, 1) });
+    render(<SearchBox />);
+    const box = screen.getByRole("searchbox", { name: "Search products" });
+    fireEvent.change(box, { target: { value: "lmap" } });
+    fireEvent.submit(box.closest("form")!);
+    expect(window.location.pathname + window.location.search).toBe("/search?q=lmap");
+    await act(async () => vi.advanceTimersByTime(SUGGEST_DELAY_MS * 4));
+    expect(calls).toHaveLength(0); // the pending suggestion was dropped, not sent
+    expect(screen.queryByRole("list", { name: "Suggestions" })).toBeNull();
+  });
+
+  test("moving to another page closes the suggestions", async () => {
+    fakeApi({ "GET /search": searchReply([LAMP], null, 1) });
+    render(<SearchBox />);
+    await userEvent.type(screen.getByRole("searchbox", { name: "Search products" }), "lamp");
+    await screen.findByRole("list", { name: "Suggestions" });
+    act(() => navigate("/orders"));
+    expect(screen.queryByRole("list", { name: "Suggestions" })).toBeNull();
+  });
 });
 
 describe("the results page", () => {
+  test("each result shows its picture's thumbnail in the fixed box", async () => {
+    const pictured = { ...LAMP, images: [{ id: "i1", width: 800, height: 600, urls: { thumb: "https://media.example/l1/thumb.webp", large: "https://media.example/l1/large.webp" } }] };
+    fakeApi({ "GET /search": searchReply([pictured, SHADE], null, 2) });
+    const { container } = render(<SearchPage params={new URLSearchParams("q=lamp")} />);
+    await screen.findByRole("link", { name: "Desk lamp" });
+    const thumbs = container.querySelectorAll(".card .thumb");
+    expect(thumbs).toHaveLength(2);
+    expect(thumbs[0].querySelector("img")?.getAttribute("src")).toBe("https://media.example/l1/thumb.webp");
+    expect(thumbs[0].querySelector("img")?.getAttribute("loading")).toBe("lazy");
+    expect(thumbs[1].querySelector(".placeholder")).not.toBeNull(); // no picture: the box keeps its place
+  });
+
   test("shows the total, facets with counts for the whole result, and loads more on the cursor", async () => {
     const calls = fakeApi({
       "GET /search": (_init, url) =>

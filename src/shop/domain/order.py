@@ -15,6 +15,7 @@ from typing import Any
 from ..clock import iso
 from ..limits import DEFAULT_CURRENCY
 from . import refund as refunds_
+from .customer import Customer
 from .payment import DECLINED, FAILED, IN_FLIGHT, REQUIRES_ACTION, SUCCEEDED, Attempt, Payment
 from .refund import PENDING, Refund
 from .refusals import AttemptInFlight, ExceedsPayment, KeyReused, NotAllowed, NothingLeft, WindowClosed
@@ -69,6 +70,7 @@ class Order:
     version: int = 0
     refunds: tuple[Refund, ...] = ()
     tracking: dict[str, Any] | None = None  # the parcel's carrier, number and url, set when shipped
+    customer: Customer = field(default_factory=Customer)  # who placed it; unknown on older orders
     item: dict[str, Any] = field(default_factory=dict, compare=False)  # as read, for the write
 
     @property
@@ -91,6 +93,7 @@ class Order:
             version=int(item.get("version", 0)),
             refunds=tuple(Refund.from_item(r) for r in item.get("refunds") or [] if isinstance(r, dict) and "id" in r),
             tracking=item["tracking"] if isinstance(item.get("tracking"), dict) else None,
+            customer=Customer.from_item(item.get("customer")),
             item=item,
         )
 

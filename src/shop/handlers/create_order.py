@@ -8,6 +8,7 @@ returns the same order (201, `Idempotent-Replayed: true`) and takes stock once.
 from ..edge import Example, Request, created, endpoint
 from ..schemas import OrderCreateSchema
 from ..services import orders
+from ..services.history import shown
 from ..storage import storage
 
 
@@ -34,4 +35,5 @@ from ..storage import storage
 )
 def handler(request: Request):
     order, replayed = orders.create(storage(), request.user, request.data, request.idempotency_key())
-    return created(order, headers={"Idempotent-Replayed": "true"} if replayed else None)
+    # As every other answer shows an order (a replay reads the stored item).
+    return created(shown(order), headers={"Idempotent-Replayed": "true"} if replayed else None)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..domain.customer import Customer
+
 CUSTOMER, ADMIN, SYSTEM = "customer", "admin", "system"
 ACTORS = frozenset({CUSTOMER, ADMIN, SYSTEM})
 
@@ -27,9 +29,11 @@ INTERNAL = ("version",)  # the aggregate's own bookkeeping (shop.domain.order)
 
 
 def shown(order: dict[str, Any]) -> dict[str, Any]:
-    """The order as a client sees it: roles in its history, no version, no attempt records (the
-    in-flight markers; the client sees their effect, 409 PAYMENT_IN_PROGRESS)."""
+    """The order as a client sees it: roles in its history, who placed it (null when an older
+    order does not say), no version, no attempt records (the in-flight markers; the client sees
+    their effect, 409 PAYMENT_IN_PROGRESS)."""
     order = {k: v for k, v in order.items() if k not in INTERNAL}
+    order["customer"] = Customer.from_item(order.get("customer")).shown()  # older orders: unknown
     payment = order.get("payment")
     if isinstance(payment, dict) and "attempts" in payment:
         order["payment"] = {k: v for k, v in payment.items() if k != "attempts"}

@@ -13,6 +13,7 @@ from typing import Any
 from .. import config, money
 from ..clock import now_iso
 from ..domain import order as aggregate
+from ..domain.customer import Customer
 from ..errors import (
     AmountNotChargeable,
     IdempotencyKeyReused,
@@ -130,6 +131,7 @@ def new_order(caller: Caller, items: list[dict[str, Any]], address: dict[str, An
     return {
         "id": str(uuid.uuid4()),
         "userId": caller.user_id,
+        "customer": Customer.of(caller.account, caller.email).to_item(),
         "status": "pending",
         "items": items,
         "totalAmount": total,

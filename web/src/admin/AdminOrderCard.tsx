@@ -1,8 +1,10 @@
 import { useState, type ChangeEvent, type FormEvent } from "react";
-import type { Order, OrderStatus, Tracking } from "../api";
+import { money, type Order, type OrderStatus, type Tracking } from "../api";
 import { dateTime, Money, StatusBadge } from "../components";
-import { AddressLines, PaymentState } from "../orderParts";
+import { AddressLines, CustomerLines, PaymentState } from "../orderParts";
 import { Link } from "../router";
+import { ReturnDecision, ReturnList } from "../returns";
+import { parsePrice } from "./ProductForm";
 
 // The lifecycle's moves an admin makes here (docs/ORDERS.md); paying is the customer's.
 export const MOVES: Partial<Record<OrderStatus, OrderStatus[]>> = {
@@ -21,10 +23,36 @@ export function confirmation(order: Order, to: OrderStatus): string {
   return `Mark order ${short} ${to}? This cannot be undone.`;
 }
 
+/** What is left to refund of an order's charge (nothing when nothing was charged). */
+export function refundable(order: Order): number {
+  const payment = order.payment;
+  if (!payment || !["succeeded", "partially_refunded"].includes(payment.status)) return 0;
+  const charged = Math.round((payment.amount ?? order.totalAmount) * 100);
+  return Math.max(0, charged - Math.round((payment.refundedAmount ?? 0) * 100)) / 100;
+}
+
+export interface RefundAsked {
+  amount: number;
+  reason?: string;
+}
+
 /** One order as an operator works from it: who and where, what, the payment, and its moves
  * (each asks first; "ship" takes the tracking). A card, not a table row: it reads on a phone. */
-export function AdminOrderCard({ order, onMove }: { order: Order; onMove: (order: Order, to: OrderStatus, tracking?: Tracking) => void }) {
+export function AdminOrderCard({
+  order,
+  onMove,
+  onRefund,
+  onReturnDecided,
+}: {
+  order: Order;
+  onMove: (order: Order, to: OrderStatus, tracking?: Tracking) => void;
+  onRefund: (order: Order, refund: RefundAsked) => void;
+  onReturnDecided?: (order: Order, message: string) => void;
+}) {
   const [shipping, setShipping] = useState(false);
+  const [refunding, setRefunding] = useState(false);
+  const [refundProblem, setRefundProblem] = useState<string | null>(null);
+  const left = refundable(order);
   // Either field given makes both needed (the browser says which is missing).
   const [tracked, setTracked] = useState(false);
   const track = (event: ChangeEvent<HTMLInputElement>) => {
@@ -48,6 +76,19 @@ export function AdminOrderCard({ order, onMove }: { order: Order; onMove: (order
     if (!window.confirm(`${confirmation(order, "shipped")}${said}`)) return;
     onMove(order, "shipped", tracking);
   };
+  const refund = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const amount = parsePrice(String(form.get("amount") ?? ""));
+    const reason = String(form.get("reason") ?? "").trim();
+    if (amount === null || amount <= 0) return setRefundProblem("Type an amount such as 12.50 or 12,50.");
+    if (amount > left) return setRefundProblem(`At most ${money(left)} is left to refund.`);
+    setRefundProblem(null);
+    const currency = order.payment?.currency;
+    if (!window.confirm(`Refund ${money(amount, currency)} of order ${order.id.slice(0, 8)} to the customer's card? This cannot be undone.`)) return;
+    setRefunding(false);
+    onRefund(order, reason ? { amount, reason } : { amount });
+  };
   return (
     <li className="order-card" data-order-id={order.id} aria-labelledby={headingId}>
       <h2 id={headingId}>
@@ -61,7 +102,7 @@ export function AdminOrderCard({ order, onMove }: { order: Order; onMove: (order
         <dd>{dateTime(order.createdAt)}</dd>
         <dt>Customer</dt>
         <dd>
-          account <code>{order.userId}</code>
+          <CustomerLines order={order} />
         </dd>
         <dt>Ship to</dt>
         <dd>
@@ -83,6 +124,39 @@ export function AdminOrderCard({ order, onMove }: { order: Order; onMove: (order
           </li>
         ))}
       </ul>
+      <ReturnList order={order} admin={(made) => <ReturnDecision order={order} made={made} onDecided={(message) => onReturnDecided?.(order, message)} />} />
+      {refunding && (
+        <form className="refund" onSubmit={refund} aria-label={`Refund order ${order.id.slice(0, 8)}`} noValidate>
+          <label>
+            Amount to refund
+            <input
+              name="amount"
+              inputMode="decimal"
+              autoComplete="off"
+              required
+              defaultValue={left.toFixed(2)}
+              aria-describedby={`refund-left-${order.id}`}
+              aria-invalid={refundProblem ? true : undefined}
+            />
+          </label>
+          <p id={`refund-left-${order.id}`} className="muted">
+            {money(left, order.payment?.currency)} left to refund.
+          </p>
+          <label>
+            Reason (optional)
+            <input name="reason" maxLength={200} autoComplete="off" />
+          </label>
+          {refundProblem && (
+            <p className="error" role="alert">
+              {refundProblem}
+            </p>
+          )}
+          <button type="submit">Refund</button>
+          <button type="button" className="secondary" onClick={() => setRefunding(false)}>
+            Not now
+          </button>
+        </form>
+      )}
       {shipping ? (
         <form className="ship" onSubmit={ship} aria-label={`Ship order ${order.id.slice(0, 8)}`}>
           <label>
@@ -110,6 +184,11 @@ export function AdminOrderCard({ order, onMove }: { order: Order; onMove: (order
               <span className="visually-hidden"> order {order.id}</span>
             </button>
           ))}
+          {left > 0 && !refunding && (
+            <button type="button" className="secondary" onClick={() => setRefunding(true)}>
+              Refund…<span className="visually-hidden"> order {order.id}</span>
+            </button>
+          )}
         </div>
       )}
     </li>

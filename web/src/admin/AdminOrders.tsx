@@ -1,9 +1,9 @@
 import { useEffect, useState } from "react";
-import { api, type ApiError, type Order, type OrderStatus, type Tracking } from "../api";
+import { api, money, newIdempotencyKey, type ApiError, type Order, type OrderStatus, type Tracking } from "../api";
 import { ErrorMessage, Loading, Notice, PageHeading } from "../components";
 import { asApiError, usePagedList } from "../hooks";
 import { Link, usePageTitle } from "../router";
-import { AdminOrderCard } from "./AdminOrderCard";
+import { AdminOrderCard, type RefundAsked } from "./AdminOrderCard";
 
 export const STATUSES: OrderStatus[] = ["pending", "paid", "shipped", "delivered", "cancelled", "expired"];
 
@@ -33,6 +33,32 @@ export default function AdminOrders({ status }: { status: OrderStatus }) {
     }
   };
 
+  const refund = async (order: Order, asked: RefundAsked) => {
+    setActionError(null);
+    setNotice(null);
+    try {
+      // One key per confirmed refund: a retry of this request can never refund twice.
+      const made = await api.refund(order.id, asked, newIdempotencyKey());
+      const fresh = await api.order(order.id);
+      list.update((shown) => shown.map((o) => (o.id === order.id ? fresh : o)));
+      const state = made.status === "succeeded" ? "refunded" : made.status === "pending" ? "refund pending (retried until the provider accepts it)" : "refund failed";
+      setNotice(`Order ${order.id}: ${money(made.amount, order.payment?.currency)} ${state}.`);
+    } catch (failure) {
+      setActionError(asApiError(failure));
+    }
+  };
+
+  const returnDecided = async (order: Order, message: string) => {
+    setActionError(null);
+    setNotice(message);
+    try {
+      const fresh = await api.order(order.id);
+      list.update((shown) => shown.map((o) => (o.id === order.id ? fresh : o)));
+    } catch (failure) {
+      setActionError(asApiError(failure));
+    }
+  };
+
   return (
     <section>
       <PageHeading>Orders</PageHeading>
@@ -52,7 +78,7 @@ export default function AdminOrders({ status }: { status: OrderStatus }) {
       {orders.length > 0 && (
         <ul className="order-cards" aria-label={`Orders in status ${status}, newest first`}>
           {orders.map((order) => (
-            <AdminOrderCard key={order.id} order={order} onMove={move} />
+            <AdminOrderCard key={order.id} order={order} onMove={move} onRefund={refund} onReturnDecided={returnDecided} />
           ))}
         </ul>
       )}

@@ -1,8 +1,9 @@
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { api, type ApiError, type Order } from "../api";
 import { dateTime, ErrorMessage, Loading, Money, Notice, PageHeading, StatusBadge } from "../components";
-import { asApiError, useLoad, usePagedList } from "../hooks";
-import { AddressLines, PaymentState, TrackingInfo } from "../orderParts";
+import { asApiError, useLoad, usePagedList, useSession } from "../hooks";
+import { AddressLines, CustomerLines, PaymentState, RefundList, TrackingInfo } from "../orderParts";
+import { ReturnList, ReturnRequestForm } from "../returns";
 import { Link, usePageTitle } from "../router";
 
 export function OrderList() {
@@ -58,9 +59,31 @@ export function OrderList() {
   );
 }
 
-export function OrderDetail({ orderId, justPaid }: { orderId: string; justPaid: boolean }) {
+/** How long the order page waits for the bank's answer after 3-D Secure (the webhook). */
+export const AUTHENTICATION_WAIT_MS = 30_000;
+export const AUTHENTICATION_POLL_MS = 1_000;
+
+export function OrderDetail({ orderId, justPaid, authenticating = false }: { orderId: string; justPaid: boolean; authenticating?: boolean }) {
   usePageTitle("Order");
   const order = useLoad(() => api.order(orderId), [orderId]);
+  const session = useSession();
+  const awaitingBank = order.data?.status === "pending" && order.data.payment?.status === "requires_action";
+  const [gaveUp, setGaveUp] = useState(false);
+  const { setData } = order;
+  useEffect(() => {
+    // Back from the bank's page: its answer reaches the API as a webhook, a moment later.
+    if (!authenticating || !awaitingBank) return;
+    const started = Date.now();
+    const timer = setInterval(() => {
+      if (Date.now() - started > AUTHENTICATION_WAIT_MS) {
+        clearInterval(timer);
+        setGaveUp(true);
+        return;
+      }
+      api.order(orderId).then(setData, () => undefined);
+    }, AUTHENTICATION_POLL_MS);
+    return () => clearInterval(timer);
+  }, [authenticating, awaitingBank, orderId, setData]);
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -90,7 +113,19 @@ export function OrderDetail({ orderId, justPaid }: { orderId: string; justPaid: 
   return (
     <section>
       <PageHeading>Order</PageHeading>
-      {justPaid && current.status === "paid" && <Notice>Payment received: thank you. A confirmation email is on its way.</Notice>}
+      {(justPaid || authenticating) && current.status === "paid" && <Notice>Payment received: thank you. A confirmation email is on its way.</Notice>}
+      {authenticating && awaitingBank && (
+        <p className="notice" role="status">
+          {gaveUp ? "Your bank has not answered yet. Reload this page in a moment." : "Waiting for your bank's answer…"}
+        </p>
+      )}
+      {authenticating && current.status === "pending" && current.payment?.status === "requires_payment" && current.payment.lastDecline && (
+        <div className="error declined" role="alert">
+          <p>
+            <strong>Your bank did not confirm the payment.</strong> Nothing was charged. Pay again, with this card or another.
+          </p>
+        </div>
+      )}
       <p>
         <code>{current.id}</code>, placed {dateTime(current.createdAt)}: <StatusBadge status={current.status} />
       </p>
@@ -125,9 +160,20 @@ export function OrderDetail({ orderId, justPaid }: { orderId: string; justPaid: 
       <p>
         Payment: <PaymentState order={current} />
       </p>
+      {session && session.user.userId !== current.userId && (
+        <>
+          <h2>Customer</h2>
+          <p>
+            <CustomerLines order={current} />
+          </p>
+        </>
+      )}
       <h2>Shipping to</h2>
       <AddressLines address={current.shippingAddress} />
       <TrackingInfo order={current} />
+      <RefundList order={current} />
+      <ReturnList order={current} />
+      <ReturnRequestForm order={current} onDone={order.reload} />
       <h2>Status history</h2>
       <ol className="history">
         {(current.statusHistory ?? [{ status: current.status, at: current.updatedAt }]).map((step) => (

@@ -1,5 +1,6 @@
 import { useRef, useState, type FormEvent } from "react";
 import { api, type ApiError, newIdempotencyKey } from "../api";
+import { apiUrl } from "../config";
 import { ErrorMessage, Loading, Money, PageHeading, StatusBadge } from "../components";
 import { asApiError, useLoad } from "../hooks";
 import { Link, navigate, usePageTitle } from "../router";
@@ -10,7 +11,22 @@ export const TEST_METHODS = [
   { id: "pm_card_mastercard", label: "Mastercard test card (succeeds)" },
   { id: "pm_card_chargeDeclined", label: "Test card that is declined" },
   { id: "pm_card_chargeDeclinedInsufficientFunds", label: "Test card with insufficient funds" },
+  { id: "pm_card_authenticationRequired", label: "Test card that asks your bank to confirm (3-D Secure)" },
 ];
+
+/** Leaves the site for another page (the bank's): one place, so a test can watch it. */
+export const leave = { to: (url: string) => window.location.assign(url) };
+
+/** Where to send the customer for their bank's check (the API's `nextAction.url`). The local
+ * fake bank's page is a path on the API, told where to send the customer back; a provider's own
+ * page (Stripe) is absolute and returns the customer to the return_url the API gave it. */
+export function bankPage(nextAction: string, orderId: string, origin = window.location.origin): string {
+  const back = `${origin}/orders/${encodeURIComponent(orderId)}?authenticating=1`;
+  if (/^https?:\/\//.test(nextAction)) return nextAction;
+  const url = new URL(apiUrl() + nextAction);
+  url.searchParams.set("return_url", back);
+  return url.toString();
+}
 
 const REASONS: Record<string, string> = {
   card_declined: "The card was declined.",
@@ -39,6 +55,12 @@ export function Payment({ orderId }: { orderId: string }) {
       const paid = await api.pay(current.id, method, attemptKey.current.key);
       attemptKey.current = null;
       order.setData(paid);
+      const action = paid.payment?.status === "requires_action" ? paid.payment.nextAction?.url : undefined;
+      if (action) {
+        // 3-D Secure: the bank's page, then back to the order, which waits for the bank's answer.
+        leave.to(bankPage(action, current.id));
+        return;
+      }
       navigate(`/orders/${encodeURIComponent(current.id)}?paid=1`);
     } catch (failure) {
       const apiError = asApiError(failure);

@@ -1,8 +1,9 @@
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { api, money, type Product, type SearchPage as Results, type SearchQuery, type SearchSort } from "../api";
 import { ErrorMessage, Loading, Money, PageHeading } from "../components";
 import { asApiError } from "../hooks";
-import { Link, navigate, usePageTitle } from "../router";
+import { Link, navigate, useLocation, usePageTitle } from "../router";
+import { Thumbnail } from "./Catalogue";
 import type { ApiError } from "../api";
 
 export const SUGGEST_DELAY_MS = 250;
@@ -19,6 +20,10 @@ const SORTS: { value: SearchSort; label: string }[] = [
 export function SearchBox() {
   const [text, setText] = useState("");
   const [suggestions, setSuggestions] = useState<Product[]>([]);
+  // Stops the suggestion on its way (the pause timer, or the request): submitting or moving to
+  // another page closes the list, and a late answer must not open it again over the new page.
+  const stopSuggesting = useRef<() => void>(() => undefined);
+  const here = useLocation().href;
 
   useEffect(() => {
     const q = text.trim();
@@ -29,15 +34,22 @@ export function SearchBox() {
     const controller = new AbortController();
     const timer = setTimeout(() => {
       api.search({ q, limit: 5 }, controller.signal).then(
-        (page) => setSuggestions(page.items),
+        (page) => controller.signal.aborted || setSuggestions(page.items),
         () => controller.signal.aborted || setSuggestions([]),
       );
     }, SUGGEST_DELAY_MS);
-    return () => {
+    const stop = () => {
       clearTimeout(timer);
       controller.abort();
     };
+    stopSuggesting.current = stop;
+    return stop;
   }, [text]);
+
+  useEffect(() => {
+    stopSuggesting.current();
+    setSuggestions([]);
+  }, [here]);
 
   return (
     <form
@@ -46,6 +58,7 @@ export function SearchBox() {
       aria-label="Search products"
       onSubmit={(event) => {
         event.preventDefault();
+        stopSuggesting.current();
         setSuggestions([]);
         navigate(`/search?q=${encodeURIComponent(text.trim())}`);
       }}
@@ -228,6 +241,7 @@ export function SearchPage({ params }: { params: URLSearchParams }) {
         <ul className="grid" aria-label="Results" aria-busy={loading}>
           {results?.items.map((product) => (
             <li key={product.id} className="card">
+              <Thumbnail product={product} />
               <h2>
                 <Link href={`/products/${encodeURIComponent(product.id)}`}>{product.name}</Link>
               </h2>
