@@ -39,7 +39,9 @@ def payload(*lines, **line_extra):
 
 
 def add_product(repo, price="10.00", stock=5, name="Thing"):
-    return products.create(repo, {"name": name, "price": Decimal(price), "category": "C", "stock": stock})
+    return factories.shown(
+        products.create(repo, {"name": name, "price": Decimal(price), "category": "C", "stock": stock})
+    )
 
 
 def test_register_then_login_issues_verifiable_tokens(repo):
@@ -130,8 +132,8 @@ def test_orders_are_hidden_from_other_customers_but_not_admins(repo):
 
 def test_product_lifecycle(repo):
     created = add_product(repo, name="Lamp")
-    assert products.get(repo, created["id"])["name"] == "Lamp"
-    updated = products.update(repo, created["id"], {"stock": 9})
+    assert products.get(repo, created["id"]).name == "Lamp"
+    updated = factories.shown(products.update(repo, created["id"], {"stock": 9}))
     assert updated["stock"] == 9 and updated["updatedAt"] >= created["updatedAt"]
     assert products.delete(repo, created["id"]) == {"id": created["id"], "deleted": True}
     with pytest.raises(ProductNotFound):

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import cursors
+from ..domain.product import Product
 from ..errors import InvalidCursor
 from ..search import MAX_OFFSET, SearchIndex, SearchQuery
-from .images import present
+from .images import shown
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,7 @@ class SearchPage:
     """A page of a search: its products, the cursor of the next, and over the whole result
     the facets and the total."""
 
-    items: list[dict[str, Any]]
+    items: list[Product]
     next_cursor: str | None
     facets: dict[str, Any]
     total: int
@@ -60,7 +61,7 @@ def search(index: SearchIndex, params: dict[str, Any]) -> SearchPage:
     following = offset + limit
     next_cursor = cursors.encode({"offset": str(following)}, scope) if found.more and following < MAX_OFFSET else None
     return SearchPage(
-        [present(product) for product in found.products],
+        [shown(Product.from_item(product)) for product in found.products],
         next_cursor,
         {"categories": found.categories, "priceRanges": found.price_ranges},
         found.total,

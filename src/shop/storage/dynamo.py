@@ -212,7 +212,7 @@ class Table:
         old = response.get("Attributes")
         return deserialize(old) if old else None
 
-    def query_page(self, kind: str, index: str, partition: str, limit: int, cursor: str | None) -> Page:
+    def query_page(self, kind: str, index: str, partition: str, limit: int, cursor: str | None) -> Page[dict[str, Any]]:
         """One page of `partition` in `index`, newest first; items of the wrong shape are left out."""
         pk_field, sk_field = keys.INDEXES[index]
         scope = f"{index}|{partition}"
