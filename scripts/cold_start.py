@@ -117,8 +117,8 @@ def _seed(endpoint: str, template: dict) -> dict[str, dict]:
     customer = auth.register(repo, email="bench@example.com", password=PASSWORD, name="Bench")
     auth.register(repo, email="admin@example.com", password=PASSWORD, name="Admin")
     auth.promote_to_admin(repo, "admin@example.com")
-    admin = auth.login(repo, email="admin@example.com", password=PASSWORD, source_ip="203.0.113.9")["token"]
-    token = customer["token"]
+    admin = auth.login(repo, email="admin@example.com", password=PASSWORD, source_ip="203.0.113.9").token
+    token = customer.token
     pid = products.create(repo, {"name": "Lamp", "price": Decimal("24.50"), "category": "Home", "stock": 10**6}).id
     boto3.client("s3").create_bucket(Bucket=MEDIA["MEDIA_BUCKET"])
     ready = Image("bench-ready", "ready", "2026-01-01T00:00:00.000Z", width=640, height=480)
@@ -128,7 +128,7 @@ def _seed(endpoint: str, template: dict) -> dict[str, dict]:
 
     boto3.client("s3").create_bucket(Bucket=SEARCH["SEARCH_BUCKET"])
     search_indexing.rebuild(repo)
-    caller = Caller(customer["user"]["userId"], "bench@example.com", "customer")
+    caller = Caller(customer.user.id, "bench@example.com", "customer")
     oid = orders.create(repo, caller, {"items": [{"productId": pid, "quantity": 1}], "shippingAddress": ADDRESS})[0][
         "id"
     ]
@@ -138,7 +138,7 @@ def _seed(endpoint: str, template: dict) -> dict[str, dict]:
         for _ in range(3 * ROUNDS)
     ]
     sessions = [
-        auth.register(repo, email=f"session{n}@example.com", password=PASSWORD, name="Bench")["token"]
+        auth.register(repo, email=f"session{n}@example.com", password=PASSWORD, name="Bench").token
         for n in range(ROUNDS)
     ]
     # The event functions' resources: the topic the publisher's environment names by Ref, the sender.

@@ -16,6 +16,7 @@ from shop import cursors
 from shop.domain.cart import Cart
 from shop.domain.image import Image
 from shop.domain.product import Product
+from shop.domain.user import Credentials, User
 from shop.limits import MAX_STOCK
 from shop.storage.failures import (
     AlreadyExists,
@@ -58,33 +59,46 @@ def _page(records: list[dict[str, Any]], scope: str, limit: int, cursor: str | N
 
 
 class FakeUsers:
+    """Keeps the stored items (with their hash, as the table does); hands out User records, and
+    Credentials only where the protocol does."""
+
     def __init__(self) -> None:
         self.records: dict[str, dict[str, Any]] = {}
         self.emails: dict[str, str] = {}
 
-    def create(self, user: dict[str, Any]) -> None:
-        if user["email"] in self.emails or user["userId"] in self.records:
+    def create(self, credentials: Credentials) -> None:
+        user = credentials.user
+        if user.email in self.emails or user.id in self.records:
             raise AlreadyExists()
-        self.emails[user["email"]] = user["userId"]
-        self.records[user["userId"]] = copy.deepcopy(user)
+        self.emails[user.email] = user.id
+        self.records[user.id] = credentials.to_item()
 
-    def get(self, user_id: str) -> dict[str, Any] | None:
-        return copy.deepcopy(self.records.get(user_id))
+    def get(self, user_id: str) -> User | None:
+        found = self.records.get(user_id)
+        return User.from_item(copy.deepcopy(found)) if found is not None else None
 
-    def find_by_email(self, email: str) -> dict[str, Any] | None:
+    def find_by_email(self, email: str) -> User | None:
         user_id = self.emails.get(email)
         return self.get(user_id) if user_id else None
+
+    def credentials(self, email: str) -> Credentials | None:
+        user_id = self.emails.get(email)
+        return self.credentials_of(user_id) if user_id else None
+
+    def credentials_of(self, user_id: str) -> Credentials | None:
+        found = self.records.get(user_id)
+        return Credentials.from_item(copy.deepcopy(found)) if found is not None else None
 
     def set_role(self, user_id: str, role: str) -> None:
         if user_id not in self.records:
             raise Missing()
         self.records[user_id]["role"] = role
 
-    def set_name(self, user_id: str, name: str, updated_at: str) -> dict[str, Any]:
+    def set_name(self, user_id: str, name: str, updated_at: str) -> User:
         if user_id not in self.records:
             raise Missing()
         self.records[user_id] |= {"name": name, "updatedAt": updated_at}
-        return self.get(user_id)
+        return User.from_item(copy.deepcopy(self.records[user_id]))
 
     def set_password_hash(self, user_id: str, password_hash: str, updated_at: str) -> int:
         if user_id not in self.records:

@@ -215,8 +215,8 @@ def http_scenario(route, operation):
     auth.register(repo, email=admin_email, password=PASSWORD, name="Probe Admin")
     auth.promote_to_admin(repo, admin_email)
     tokens = {
-        "customer": customer["token"],
-        "admin": auth.login(repo, email=admin_email, password=PASSWORD, source_ip="192.0.2.1")["token"],
+        "customer": customer.token,
+        "admin": auth.login(repo, email=admin_email, password=PASSWORD, source_ip="192.0.2.1").token,
     }
     # A product in stock with a ready image (every function that shows products builds image
     # URLs) and a processing one; the customer's pending order of it, and the product in the cart.
@@ -225,7 +225,7 @@ def http_scenario(route, operation):
     ready = Image(str(uuid.uuid4()), "ready", "2026-01-01T00:00:00.000Z", width=640, height=480)
     processing = Image(iid, "processing", "2026-01-01T00:00:00.000Z", upload_expires_at=4_000_000_000)
     repo.images.replace(pid, {ready.id: ready, iid: processing}, 0)
-    caller = Caller(customer["user"]["userId"], email, "customer")
+    caller = Caller(customer.user.id, email, "customer")
     payload = {"items": [{"productId": pid, "quantity": 1}], "shippingAddress": ADDRESS}
     oid = orders.create(repo, caller, payload, None)[0]["id"]
     carts.put_line(repo, caller, pid, 2)
@@ -281,7 +281,7 @@ def order_events_scenario(name, repo, user, product):
     from src.shop.tokens import Caller
 
     account, pid = user(), product().id
-    caller = Caller(account["user"]["userId"], account["user"]["email"], "customer")
+    caller = Caller(account.user.id, account.user.email, "customer")
     if name == "publishOrderEvents":
         streams = boto3.client("dynamodbstreams", config=Config(account_id_endpoint_mode="disabled"))
         table = boto3.client("dynamodb").describe_table(TableName=os.environ["TABLE_NAME"])["Table"]

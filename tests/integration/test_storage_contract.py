@@ -15,6 +15,7 @@ import pytest
 from shop.domain.cart import Cart
 from shop.domain.image import Image
 from shop.domain.product import Product
+from shop.domain.user import Credentials, User
 from shop.errors import InvalidCursor
 from shop.storage.failures import AlreadyExists, KeyClaimed, LinesRejected, Missing, StatusChanged, StockOutOfBounds
 from shop.storage.protocol import IdempotencyClaim, OrderLine, Write
@@ -74,15 +75,23 @@ def an_order(user_id, lines, status="pending", created="2026-01-02T00:00:00.000Z
     }
 
 
+def credentials(user):
+    """A user's stored shape (with `userId` for its id) as the record storage takes."""
+    return Credentials.from_item({"id": user["userId"], **{k: v for k, v in user.items() if k != "userId"}})
+
+
 def test_users_are_unique_by_email_and_roles_change_only_for_existing_users(store):
     user = {"userId": "u-1", "email": "a@example.com", "name": "A", "role": "customer", "passwordHash": "h"}
-    store.users.create(user)
+    store.users.create(credentials(user))
     with pytest.raises(AlreadyExists):
-        store.users.create({**user, "userId": "u-2"})
-    assert store.users.find_by_email("a@example.com") == user
+        store.users.create(credentials({**user, "userId": "u-2"}))
+    found = store.users.find_by_email("a@example.com")
+    assert found == User("u-1", "a@example.com", "A", "customer") and not hasattr(found, "password_hash")
+    assert store.users.credentials("a@example.com") == credentials(user) == store.users.credentials_of("u-1")
     assert store.users.get("u-2") is None and store.users.find_by_email("b@example.com") is None
+    assert store.users.credentials("b@example.com") is None and store.users.credentials_of("u-2") is None
     store.users.set_role("u-1", "admin")
-    assert store.users.get("u-1")["role"] == "admin"
+    assert store.users.get("u-1").role == "admin"
     with pytest.raises(Missing):
         store.users.set_role("ghost", "admin")
     assert store.users.get("ghost") is None
@@ -91,13 +100,11 @@ def test_users_are_unique_by_email_and_roles_change_only_for_existing_users(stor
 def test_a_password_hash_changes_only_for_an_existing_user(store):
     user = {"userId": "u-9", "email": "p@example.com", "name": "P", "role": "customer", "passwordHash": "old"}
     user |= {"updatedAt": "2026-01-01T00:00:00Z"}
-    store.users.create(user)
+    store.users.create(credentials(user))
     assert store.users.set_password_hash("u-9", "new", "2026-02-02T00:00:00Z") == 1
-    assert store.users.find_by_email("p@example.com") == user | {
-        "passwordHash": "new",
-        "updatedAt": "2026-02-02T00:00:00Z",
-        "sessionVersion": 1,
-    }
+    assert store.users.credentials("p@example.com") == credentials(
+        user | {"passwordHash": "new", "updatedAt": "2026-02-02T00:00:00Z", "sessionVersion": 1}
+    )
     # Each change moves the session version on: tokens issued before it stop working.
     assert store.users.set_password_hash("u-9", "newer", "2026-02-03T00:00:00Z") == 2
     with pytest.raises(Missing):
@@ -107,9 +114,9 @@ def test_a_password_hash_changes_only_for_an_existing_user(store):
 
 def test_a_name_changes_only_for_an_existing_user_and_the_user_as_changed_comes_back(store):
     user = {"userId": "u-8", "email": "n@example.com", "name": "Old", "role": "customer", "passwordHash": "h"}
-    store.users.create(user | {"updatedAt": "2026-01-01T00:00:00Z"})
+    store.users.create(credentials(user | {"updatedAt": "2026-01-01T00:00:00Z"}))
     changed = store.users.set_name("u-8", "New Name", "2026-02-02T00:00:00Z")
-    assert changed == user | {"name": "New Name", "updatedAt": "2026-02-02T00:00:00Z"}
+    assert changed == credentials(user | {"name": "New Name", "updatedAt": "2026-02-02T00:00:00Z"}).user
     assert store.users.get("u-8") == changed
     with pytest.raises(Missing):
         store.users.set_name("ghost", "New Name", "2026-02-02T00:00:00Z")
@@ -118,7 +125,7 @@ def test_a_name_changes_only_for_an_existing_user_and_the_user_as_changed_comes_
 
 def test_a_reset_token_is_redeemed_once_unexpired_for_its_user_in_its_session(store):
     user = {"userId": "u-r", "email": "r@example.com", "name": "R", "role": "customer", "passwordHash": "old"}
-    store.users.create(user)
+    store.users.create(credentials(user))
     now = int(time.time())
     record = {"userId": "u-r", "sessionVersion": 0, "createdAt": "2026-01-01T00:00:00Z"}
     store.resets.create("h1", record, now + 1800)
@@ -129,9 +136,9 @@ def test_a_reset_token_is_redeemed_once_unexpired_for_its_user_in_its_session(st
         store.resets.redeem("h1", "u-other", 0, "new", "2026-01-02T00:00:00Z", now)
     store.resets.redeem("h1", "u-r", 0, "new", "2026-01-02T00:00:00Z", now)
     assert store.resets.get("h1") is None
-    assert store.users.get("u-r") | {} == user | {"passwordHash": "new", "updatedAt": "2026-01-02T00:00:00Z"} | {
-        "sessionVersion": 1
-    }
+    assert store.users.credentials_of("u-r") == credentials(
+        user | {"passwordHash": "new", "updatedAt": "2026-01-02T00:00:00Z", "sessionVersion": 1}
+    )
     with pytest.raises(Missing):  # used
         store.resets.redeem("h1", "u-r", 0, "newer", "2026-01-03T00:00:00Z", now)
     # Issued in session 0: the session moved on, so it is void; expired; or one that mails nobody.
@@ -142,7 +149,7 @@ def test_a_reset_token_is_redeemed_once_unexpired_for_its_user_in_its_session(st
     for token_hash, session in (("h2", 0), ("h3", 1), ("h4", 0)):
         with pytest.raises(Missing):
             store.resets.redeem(token_hash, "u-r", session, "x", "2026-01-03T00:00:00Z", now)
-    assert store.users.get("u-r")["passwordHash"] == "new" and store.resets.get("h2") is not None
+    assert store.users.credentials_of("u-r").password_hash == "new" and store.resets.get("h2") is not None
 
 
 def test_products_round_trip_and_a_second_create_of_one_id_fails(store):

@@ -18,6 +18,7 @@ from ..domain.cart import Cart
 from ..domain.image import Image
 from ..domain.order import Write
 from ..domain.product import Product
+from ..domain.user import Credentials, User
 
 __all__ = ["Write"]  # storage takes the aggregate's writes (shop.domain.order)
 
@@ -88,17 +89,24 @@ class WebhookEvent:
 
 
 class Users(Protocol):
-    def create(self, user: dict[str, Any]) -> None:
+    def create(self, credentials: Credentials) -> None:
         """Raises AlreadyExists when the email is registered."""
 
-    def get(self, user_id: str) -> dict[str, Any] | None: ...
+    def get(self, user_id: str) -> User | None: ...
 
-    def find_by_email(self, email: str) -> dict[str, Any] | None: ...
+    def find_by_email(self, email: str) -> User | None: ...
+
+    def credentials(self, email: str) -> Credentials | None:
+        """The user and their password hash (for signing in only), with the same reads whether
+        or not the email is registered."""
+
+    def credentials_of(self, user_id: str) -> Credentials | None:
+        """The user and their password hash (for a password change only)."""
 
     def set_role(self, user_id: str, role: str) -> None:
         """Raises Missing when there is no such user."""
 
-    def set_name(self, user_id: str, name: str, updated_at: str) -> dict[str, Any]:
+    def set_name(self, user_id: str, name: str, updated_at: str) -> User:
         """The user as changed. Raises Missing when there is no such user."""
 
     def set_password_hash(self, user_id: str, password_hash: str, updated_at: str) -> int:
