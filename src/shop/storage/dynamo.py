@@ -105,7 +105,7 @@ def written_by(found: dict[str, Any] | None, record: dict[str, Any], id_field: s
 
 
 def public(item: dict[str, Any], id_field: str = "id") -> dict[str, Any]:
-    """Strip storage-only attributes; the services see plain records."""
+    """Strip storage-only attributes: the item a record of shop.domain is read from (`from_item`)."""
     return {id_field: item["id"], **{k: v for k, v in item.items() if k not in keys.STORAGE_FIELDS}}
 
 
