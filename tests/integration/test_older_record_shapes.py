@@ -8,7 +8,9 @@ from the history of services/products.py, images.py, auth.py and carts.py):
   a user from before sessions had versions (no `sessionVersion`);
   a cart as every version of the code wrote it.
 
-Each is written to the table as it was (not through today's storage code), then used over HTTP."""
+Each is written to the table as it was (not through today's storage code), then used over HTTP.
+The user and cart tests also run on DynamoDB Local; the product tests need the media bucket,
+which only the moto run has."""
 
 from __future__ import annotations
 
@@ -20,8 +22,6 @@ import pytest
 from tests import factories
 from tests.apigw import invoke
 from tests.integration.test_images import bucket
-
-pytestmark = pytest.mark.dynamodb_local
 
 __all__ = ["bucket"]
 
@@ -133,6 +133,7 @@ def test_a_product_with_images_from_before_the_count_shows_them_and_starts_count
     }
 
 
+@pytest.mark.dynamodb_local
 def test_a_user_from_before_session_versions_signs_in_and_reads_and_renames_the_account(table):
     from shop import passwords
     from shop.storage import keys, storage
@@ -168,6 +169,7 @@ def test_a_user_from_before_session_versions_signs_in_and_reads_and_renames_the_
     assert item["name"] == "Late Bird" and "sessionVersion" not in item
 
 
+@pytest.mark.dynamodb_local
 def test_a_cart_as_first_written_is_shown_edited_and_checked_out(customer):
     from shop.storage import keys, storage
 
@@ -197,3 +199,22 @@ def test_a_cart_as_first_written_is_shown_edited_and_checked_out(customer):
     placed = invoke("POST", "/checkout", body={"shippingAddress": factories.ADDRESS}, token=customer.token)
     assert placed.status == 201, placed.body
     assert placed.data["totalAmount"] == 37.5 and stored(keys.cart(customer.user_id)) is None
+
+
+@pytest.mark.dynamodb_local
+def test_older_products_are_read_listed_and_changed_on_every_backend(admin):
+    """The product reads of the tests above without the media bucket, so they run on DynamoDB
+    Local too (its own item encoding: the `images` map, numbers, no `countingImages` set)."""
+    ready = str(uuid.uuid4())
+    record = {"status": "ready", "createdAt": CREATED, "width": 640, "height": 480, "readyAt": CREATED}
+    bare = put_product(category="Older")
+    with_images = put_product(category="Older", updatedAt=CREATED, imagesVersion=1, images={ready: record})
+    listed = invoke("GET", "/products", query={"category": "Older", "limit": "100"})
+    assert listed.status == 200, listed.body
+    shown = {p["id"]: p for p in listed.data}
+    assert shown[bare]["images"] == [] and shown[bare]["updatedAt"] == CREATED
+    assert [image["id"] for image in shown[with_images]["images"]] == [ready]
+    for pid in (bare, with_images):
+        changed = invoke("PUT", f"/products/{pid}", body={"stockDelta": -1}, token=admin.token)
+        assert (changed.status, changed.data["stock"]) == (200, 3), changed.body
+        assert changed.data | {"stock": 4, "updatedAt": CREATED} == shown[pid]
