@@ -85,7 +85,7 @@ def seed(clients: int) -> dict:
     accounts = []
     for index in range(clients):
         email = f"bench{index}-{secrets.token_hex(3)}@example.com"
-        accounts.append({"email": email, "token": auth.register(store, email, PASSWORD, "Bench")["token"]})
+        accounts.append({"email": email, "token": auth.register(store, email, PASSWORD, "Bench").token})
     return {"product": ids[0], "accounts": accounts}
 
 

@@ -108,6 +108,7 @@ def _seed(endpoint: str, template: dict) -> dict[str, dict]:
 
     from decimal import Decimal
 
+    from shop.domain.image import Image
     from shop.services import auth, orders, products
     from shop.storage import storage
     from shop.tokens import Caller
@@ -116,18 +117,18 @@ def _seed(endpoint: str, template: dict) -> dict[str, dict]:
     customer = auth.register(repo, email="bench@example.com", password=PASSWORD, name="Bench")
     auth.register(repo, email="admin@example.com", password=PASSWORD, name="Admin")
     auth.promote_to_admin(repo, "admin@example.com")
-    admin = auth.login(repo, email="admin@example.com", password=PASSWORD, source_ip="203.0.113.9")["token"]
-    token = customer["token"]
-    pid = products.create(repo, {"name": "Lamp", "price": Decimal("24.50"), "category": "Home", "stock": 10**6})["id"]
+    admin = auth.login(repo, email="admin@example.com", password=PASSWORD, source_ip="203.0.113.9").token
+    token = customer.token
+    pid = products.create(repo, {"name": "Lamp", "price": Decimal("24.50"), "category": "Home", "stock": 10**6}).id
     boto3.client("s3").create_bucket(Bucket=MEDIA["MEDIA_BUCKET"])
-    ready = {"status": "ready", "createdAt": "2026-01-01T00:00:00.000Z", "width": 640, "height": 480}
-    repo.images.replace(pid, {"bench-ready": ready}, 0)  # every product read builds image URLs
+    ready = Image("bench-ready", "ready", "2026-01-01T00:00:00.000Z", width=640, height=480)
+    repo.images.replace(pid, {ready.id: ready}, 0)  # every product read builds image URLs
     # The search functions read a published snapshot of the catalogue (docs/SEARCH.md).
     from shop.services import search_indexing
 
     boto3.client("s3").create_bucket(Bucket=SEARCH["SEARCH_BUCKET"])
     search_indexing.rebuild(repo)
-    caller = Caller(customer["user"]["userId"], "bench@example.com", "customer")
+    caller = Caller(customer.user.id, "bench@example.com", "customer")
     oid = orders.create(repo, caller, {"items": [{"productId": pid, "quantity": 1}], "shippingAddress": ADDRESS})[0][
         "id"
     ]
@@ -137,7 +138,7 @@ def _seed(endpoint: str, template: dict) -> dict[str, dict]:
         for _ in range(3 * ROUNDS)
     ]
     sessions = [
-        auth.register(repo, email=f"session{n}@example.com", password=PASSWORD, name="Bench")["token"]
+        auth.register(repo, email=f"session{n}@example.com", password=PASSWORD, name="Bench").token
         for n in range(ROUNDS)
     ]
     # The event functions' resources: the topic the publisher's environment names by Ref, the sender.
@@ -172,6 +173,7 @@ def _uploads(repo: object) -> Iterator[str]:
 
     from PIL import Image
 
+    from shop.domain.image import Image as ImageRecord
     from shop.services import products
     from shop.storage.media import media
 
@@ -179,9 +181,9 @@ def _uploads(repo: object) -> Iterator[str]:
     Image.new("RGB", (1600, 1200), (200, 120, 40)).save(out, "PNG")
     keys = []
     for _ in range(ROUNDS):
-        pid = products.create(repo, {"name": "Vase", "price": Decimal("9.50"), "category": "Home", "stock": 1})["id"]
+        pid = products.create(repo, {"name": "Vase", "price": Decimal("9.50"), "category": "Home", "stock": 1}).id
         image_id = f"bench-{len(keys)}"
-        record = {"status": "processing", "createdAt": "2026-01-01T00:00:00.000Z", "uploadExpiresAt": 4_000_000_000}
+        record = ImageRecord(image_id, "processing", "2026-01-01T00:00:00.000Z", upload_expires_at=4_000_000_000)
         repo.images.replace(pid, {image_id: record}, 0)
         key = f"uploads/{pid}/{image_id}"
         media().s3.put_object(Bucket=media().bucket, Key=key, Body=out.getvalue(), ContentType="image/png")

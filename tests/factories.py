@@ -54,7 +54,9 @@ def add_product(store: Any, product_id: str, price: str = "10.00", stock: int = 
         "createdAt": "2026-01-01T00:00:00.000Z",
         "updatedAt": "2026-01-01T00:00:00.000Z",
     }
-    store.products.create(product)
+    from shop.domain.product import Product
+
+    store.products.create(Product.from_item(product))
     return product
 
 
@@ -80,3 +82,16 @@ def stored_order(user_id: str, lines: list[Any]) -> dict[str, Any]:
         "createdAt": created,
         "updatedAt": created,
     }
+
+
+def shown(value: Any) -> Any:
+    """What a service's answer shows a client: records through their `as_api()` (the one way a
+    record becomes JSON, shop.jsonio), Decimals kept exact."""
+    as_api = getattr(value, "as_api", None)
+    if callable(as_api):
+        return shown(as_api())
+    if isinstance(value, dict):
+        return {k: shown(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [shown(v) for v in value]
+    return value

@@ -10,10 +10,13 @@ from __future__ import annotations
 import copy
 import time
 from collections.abc import Iterator
-from decimal import Decimal
 from typing import Any
 
 from shop import cursors
+from shop.domain.cart import Cart
+from shop.domain.image import Image
+from shop.domain.product import Product
+from shop.domain.user import Credentials, User
 from shop.limits import MAX_STOCK
 from shop.storage.failures import (
     AlreadyExists,
@@ -43,7 +46,7 @@ from shop.storage.protocol import (
 PAGE_KEY = ("createdAt", "id")
 
 
-def _page(records: list[dict[str, Any]], scope: str, limit: int, cursor: str | None) -> Page:
+def _page(records: list[dict[str, Any]], scope: str, limit: int, cursor: str | None) -> Page[dict[str, Any]]:
     """Newest first, `limit` at a time, with cursors signed and scoped like the real ones."""
     ordered = sorted(records, key=lambda r: (r["createdAt"], r["id"]), reverse=True)
     start = cursors.decode(cursor, scope, PAGE_KEY)
@@ -56,33 +59,46 @@ def _page(records: list[dict[str, Any]], scope: str, limit: int, cursor: str | N
 
 
 class FakeUsers:
+    """Keeps the stored items (with their hash, as the table does); hands out User records, and
+    Credentials only where the protocol does."""
+
     def __init__(self) -> None:
         self.records: dict[str, dict[str, Any]] = {}
         self.emails: dict[str, str] = {}
 
-    def create(self, user: dict[str, Any]) -> None:
-        if user["email"] in self.emails or user["userId"] in self.records:
+    def create(self, credentials: Credentials) -> None:
+        user = credentials.user
+        if user.email in self.emails or user.id in self.records:
             raise AlreadyExists()
-        self.emails[user["email"]] = user["userId"]
-        self.records[user["userId"]] = copy.deepcopy(user)
+        self.emails[user.email] = user.id
+        self.records[user.id] = credentials.to_item()
 
-    def get(self, user_id: str) -> dict[str, Any] | None:
-        return copy.deepcopy(self.records.get(user_id))
+    def get(self, user_id: str) -> User | None:
+        found = self.records.get(user_id)
+        return User.from_item(copy.deepcopy(found)) if found is not None else None
 
-    def find_by_email(self, email: str) -> dict[str, Any] | None:
+    def find_by_email(self, email: str) -> User | None:
         user_id = self.emails.get(email)
         return self.get(user_id) if user_id else None
+
+    def credentials(self, email: str) -> Credentials | None:
+        user_id = self.emails.get(email)
+        return self.credentials_of(user_id) if user_id else None
+
+    def credentials_of(self, user_id: str) -> Credentials | None:
+        found = self.records.get(user_id)
+        return Credentials.from_item(copy.deepcopy(found)) if found is not None else None
 
     def set_role(self, user_id: str, role: str) -> None:
         if user_id not in self.records:
             raise Missing()
         self.records[user_id]["role"] = role
 
-    def set_name(self, user_id: str, name: str, updated_at: str) -> dict[str, Any]:
+    def set_name(self, user_id: str, name: str, updated_at: str) -> User:
         if user_id not in self.records:
             raise Missing()
         self.records[user_id] |= {"name": name, "updatedAt": updated_at}
-        return self.get(user_id)
+        return User.from_item(copy.deepcopy(self.records[user_id]))
 
     def set_password_hash(self, user_id: str, password_hash: str, updated_at: str) -> int:
         if user_id not in self.records:
@@ -93,21 +109,24 @@ class FakeUsers:
 
 
 class FakeProducts:
+    """Keeps the stored shape (dicts, as a test may seed them); hands out Product records."""
+
     def __init__(self) -> None:
         self.records: dict[str, dict[str, Any]] = {}
 
-    def create(self, product: dict[str, Any]) -> None:
-        if product["id"] in self.records:
+    def create(self, product: Product) -> None:
+        if product.id in self.records:
             raise AlreadyExists()
-        self.records[product["id"]] = copy.deepcopy(product)
+        self.records[product.id] = product.to_item()
 
-    def get(self, product_id: str) -> dict[str, Any] | None:
-        return copy.deepcopy(self.records.get(product_id))
+    def get(self, product_id: str) -> Product | None:
+        found = self.records.get(product_id)
+        return Product.from_item(copy.deepcopy(found)) if found is not None else None
 
-    def get_many(self, product_ids: list[str]) -> dict[str, dict[str, Any]]:
-        return {pid: copy.deepcopy(self.records[pid]) for pid in product_ids if pid in self.records}
+    def get_many(self, product_ids: list[str]) -> dict[str, Product]:
+        return {pid: Product.from_item(copy.deepcopy(self.records[pid])) for pid in product_ids if pid in self.records}
 
-    def update(self, product_id: str, changes: dict[str, Any], stock_delta: int = 0) -> dict[str, Any]:
+    def update(self, product_id: str, changes: dict[str, Any], stock_delta: int = 0) -> Product:
         product = self.records.get(product_id)
         if product is None:
             raise Missing()
@@ -115,20 +134,21 @@ class FakeProducts:
             raise StockOutOfBounds(product["stock"])
         product.update(copy.deepcopy(changes))
         product["stock"] += stock_delta
-        return copy.deepcopy(product)
+        return Product.from_item(copy.deepcopy(product))
 
-    def delete(self, product_id: str) -> dict[str, Any]:
+    def delete(self, product_id: str) -> Product | None:
         old = self.records.pop(product_id, None)
         if old is None:
             raise Missing()
-        return old
+        return Product.from_item(old)
 
-    def list_page(self, category: str | None, limit: int, cursor: str | None) -> Page:
+    def list_page(self, category: str | None, limit: int, cursor: str | None) -> Page[Product]:
         scope = "products" if category is None else "category#" + category.casefold()
         found = [
             p for p in self.records.values() if category is None or p["category"].casefold() == category.casefold()
         ]
-        return _page(found, scope, limit, cursor)
+        page = _page(found, scope, limit, cursor)
+        return Page([Product.from_item(item) for item in page.items], page.next_cursor)
 
 
 class FakeImages:
@@ -141,10 +161,11 @@ class FakeImages:
         product = self.products.records.get(product_id)
         if product is None:
             return None
-        images = copy.deepcopy(product.get("images") or {})
+        images = {i: Image.from_item(i, r) for i, r in (product.get("images") or {}).items()}
         return ImageSet(images, product.get("imagesVersion", 0), frozenset(product.get("countingImages") or ()))
 
-    def add(self, product_id: str, image_id: str, record: dict[str, Any], limit: int) -> None:
+    def add(self, product_id: str, image: Image, limit: int) -> None:
+        image_id, record = image.id, image.to_item()
         product = self.products.records.get(product_id)
         if product is None:
             raise Missing()
@@ -156,19 +177,20 @@ class FakeImages:
         product["imagesVersion"] += 1
         product["countingImages"] = {*product.get("countingImages", ()), image_id}
 
-    def replace(self, product_id: str, images: dict[str, dict[str, Any]], version: int) -> None:
+    def replace(self, product_id: str, images: dict[str, Image], version: int) -> None:
         product = self.products.records.get(product_id)
         if product is None:
             raise Missing()
         if product.get("imagesVersion", 0) != version:
             raise VersionChanged()
-        product["images"], product["imagesVersion"] = copy.deepcopy(images), version + 1
-        counting = {i for i, r in images.items() if r.get("status") != "rejected"}
+        product["images"], product["imagesVersion"] = {i: r.to_item() for i, r in images.items()}, version + 1
+        counting = {i for i, r in images.items() if r.status != "rejected"}
         product["countingImages"] = counting
         if not counting:
             del product["countingImages"]
 
-    def settle(self, product_id: str, image_id: str, record: dict[str, Any]) -> None:
+    def settle(self, product_id: str, image: Image) -> None:
+        image_id, record = image.id, image.to_item()
         found = (self.products.records.get(product_id) or {}).get("images", {}).get(image_id)
         if found is None:
             raise Missing()
@@ -223,15 +245,16 @@ class FakeCarts:
         self.records: dict[str, dict[str, Any]] = {}
         self.expiry: dict[str, int] = {}
 
-    def get(self, user_id: str) -> dict[str, Any] | None:
-        return copy.deepcopy(self.records.get(user_id))
+    def get(self, user_id: str) -> Cart | None:
+        found = self.records.get(user_id)
+        return Cart.from_item(copy.deepcopy(found)) if found is not None else None
 
-    def save(self, cart: dict[str, Any], expected_version: str | None, expires_at: int) -> None:
-        stored = self.records.get(cart["userId"])
+    def save(self, cart: Cart, expected_version: str | None, expires_at: int) -> None:
+        stored = self.records.get(cart.user_id)
         if (stored["version"] if stored else None) != expected_version:
             raise CartChanged()
-        self.records[cart["userId"]] = copy.deepcopy(cart)
-        self.expiry[cart["userId"]] = expires_at
+        self.records[cart.user_id] = cart.to_item()
+        self.expiry[cart.user_id] = expires_at
 
     def clear(self, user_id: str) -> None:
         self.records.pop(user_id, None)
@@ -259,7 +282,7 @@ class FakeOrders:
         rejections = []
         for index, line in enumerate(lines):
             product = self.products.get(line.product_id)
-            if product is None or Decimal(product["price"]) != line.price or product["stock"] < line.quantity:
+            if product is None or product.price != line.price or product.stock < line.quantity:
                 rejections.append(Rejection(index, line, product))
         if rejections:
             raise LinesRejected(rejections)
@@ -275,11 +298,13 @@ class FakeOrders:
         self.reads.append((order_id, consistent))
         return copy.deepcopy(self.records.get(order_id))
 
-    def list_for_user(self, user_id: str, limit: int, cursor: str | None, status: str | None = None) -> Page:
+    def list_for_user(
+        self, user_id: str, limit: int, cursor: str | None, status: str | None = None
+    ) -> Page[dict[str, Any]]:
         mine = [o for o in self.records.values() if o["userId"] == user_id and status in (None, o["status"])]
         return _page(mine, f"user#{user_id}#{status}", limit, cursor)
 
-    def list_in_status(self, status: str, limit: int, cursor: str | None) -> Page:
+    def list_in_status(self, status: str, limit: int, cursor: str | None) -> Page[dict[str, Any]]:
         return _page([o for o in self.records.values() if o["status"] == status], f"status#{status}", limit, cursor)
 
     def pending_before(self, created_before: str, limit: int) -> Iterator[dict[str, Any]]:

@@ -48,8 +48,8 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         found = storage().users.find_by_email(normalize_for_lookup(args.email))
-        if found is not None and found.get("role") == "admin":
-            print(f"{found['email']} ({found['userId']}) is already an admin of table {os.environ['TABLE_NAME']}.")
+        if found is not None and found.role == "admin":
+            print(f"{found.email} ({found.id}) is already an admin of table {os.environ['TABLE_NAME']}.")
             return 0
         user = auth.promote_to_admin(storage(), args.email)
     except DomainError as error:
@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     except BotoCoreError as error:  # no credentials, no endpoint: one line, not a traceback
         print(f"error: cannot reach table {os.environ['TABLE_NAME']}: {error}", file=sys.stderr)
         return 2
-    print(f"{user['email']} ({user['userId']}) is now an admin of table {os.environ['TABLE_NAME']}.")
+    print(f"{user.email} ({user.id}) is now an admin of table {os.environ['TABLE_NAME']}.")
     print("Their next sign-in carries the role: a token issued before it stays a customer's until it expires.")
     return 0
 

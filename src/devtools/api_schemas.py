@@ -1,6 +1,6 @@
 """Response schemas (marshmallow) for the OpenAPI document only.
 
-The handlers build their responses as plain dicts; these schemas describe them so that
+The handlers answer with records (rendered by their as_api()) and plain dicts; these schemas describe them so that
 apispec can render them and schemathesis can hold the server to them. They live in
 devtools, not in the Lambda package, so no function loads them at cold start.
 Every schema forbids unknown fields, so a leaked attribute (a hash, an index key)

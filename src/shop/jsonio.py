@@ -42,10 +42,15 @@ def loads(text: str | bytes) -> Any:
 
 
 def _default(value: Any) -> Any:
+    """Decimals as numbers; a typed record (shop.domain) as it shows itself to the API: the one
+    way a record becomes JSON (its `as_api()`)."""
     if isinstance(value, Decimal):
         # Integral values print as ints; cent amounts (at most 15 significant digits)
         # round-trip exactly through the shortest float repr, so 19.99 prints as 19.99.
         return int(value) if value == value.to_integral_value() else float(value)
+    shown = getattr(value, "as_api", None)
+    if callable(shown):
+        return shown()
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import config
+from .domain.user import User
 from .errors import Unauthorized
 
 ALGORITHM = "HS256"
@@ -36,9 +37,9 @@ class Caller:
     # Whether the table confirmed the admin claim (services.access), once the edge read the
     # user; None until then.
     confirmed_admin: bool | None = None
-    # The account as that read found it (no hash: userId, email, name, role, createdAt), so
-    # GET /me answers without reading it again.
-    account: dict[str, Any] | None = field(default=None, compare=False, repr=False)
+    # The account as that read found it (a User: it has no hash), so GET /me answers without
+    # reading it again.
+    account: User | None = field(default=None, compare=False, repr=False)
 
     @property
     def claims_admin(self) -> bool:

@@ -98,6 +98,7 @@ ADDRESS = {"street": "1 Main St", "city": "Springfield", "state": "IL", "zipCode
 
 def scenario(name: str):
     """(event, expected status) for one function, seeding with the artifact's own services."""
+    from src.shop.domain.image import Image
     from src.shop.services import auth, products
     from src.shop.storage import storage
 
@@ -116,19 +117,19 @@ def scenario(name: str):
         created = products.create(
             repo, {"name": "Desk Lamp", "price": Decimal("24.50"), "category": "Home", "stock": 5}
         )
-        ready = {"status": "ready", "createdAt": created["createdAt"], "width": 640, "height": 480}
-        repo.images.replace(created["id"], {str(uuid.uuid4()): ready}, 0)
+        ready = Image(str(uuid.uuid4()), "ready", created.created_at, width=640, height=480)
+        repo.images.replace(created.id, {ready.id: ready}, 0)
         return created
 
     def processing_image(pid):
         iid = str(uuid.uuid4())
         found = repo.images.read(pid)
-        record = {"status": "processing", "createdAt": "2026-01-01T00:00:00.000Z", "uploadExpiresAt": 4_000_000_000}
+        record = Image(iid, "processing", "2026-01-01T00:00:00.000Z", upload_expires_at=4_000_000_000)
         repo.images.replace(pid, {**found.images, iid: record}, found.version)
         return iid
 
     if name == "processImage":
-        pid = product()["id"]
+        pid = product().id
         iid = processing_image(pid)
         import io
 
@@ -197,6 +198,7 @@ def stream_records_of(write):
 def http_scenario(route, operation):
     """(event, expected status) of an HTTP function: its handler's declared example
     (src/shop/examples.py) in the world every example assumes, seeded with the artifact's code."""
+    from src.shop.domain.image import Image
     from src.shop.examples import fill, path_of
     from src.shop.services import auth, carts, orders, products
     from src.shop.storage import storage
@@ -213,17 +215,17 @@ def http_scenario(route, operation):
     auth.register(repo, email=admin_email, password=PASSWORD, name="Probe Admin")
     auth.promote_to_admin(repo, admin_email)
     tokens = {
-        "customer": customer["token"],
-        "admin": auth.login(repo, email=admin_email, password=PASSWORD, source_ip="192.0.2.1")["token"],
+        "customer": customer.token,
+        "admin": auth.login(repo, email=admin_email, password=PASSWORD, source_ip="192.0.2.1").token,
     }
     # A product in stock with a ready image (every function that shows products builds image
     # URLs) and a processing one; the customer's pending order of it, and the product in the cart.
-    pid = products.create(repo, {"name": "Desk Lamp", "price": Decimal("24.50"), "category": "Home", "stock": 5})["id"]
+    pid = products.create(repo, {"name": "Desk Lamp", "price": Decimal("24.50"), "category": "Home", "stock": 5}).id
     iid = str(uuid.uuid4())
-    ready = {"status": "ready", "createdAt": "2026-01-01T00:00:00.000Z", "width": 640, "height": 480}
-    processing = {"status": "processing", "createdAt": "2026-01-01T00:00:00.000Z", "uploadExpiresAt": 4_000_000_000}
-    repo.images.replace(pid, {str(uuid.uuid4()): ready, iid: processing}, 0)
-    caller = Caller(customer["user"]["userId"], email, "customer")
+    ready = Image(str(uuid.uuid4()), "ready", "2026-01-01T00:00:00.000Z", width=640, height=480)
+    processing = Image(iid, "processing", "2026-01-01T00:00:00.000Z", upload_expires_at=4_000_000_000)
+    repo.images.replace(pid, {ready.id: ready, iid: processing}, 0)
+    caller = Caller(customer.user.id, email, "customer")
     payload = {"items": [{"productId": pid, "quantity": 1}], "shippingAddress": ADDRESS}
     oid = orders.create(repo, caller, payload, None)[0]["id"]
     carts.put_line(repo, caller, pid, 2)
@@ -278,8 +280,8 @@ def order_events_scenario(name, repo, user, product):
     from src.shop.services import orders
     from src.shop.tokens import Caller
 
-    account, pid = user(), product()["id"]
-    caller = Caller(account["user"]["userId"], account["user"]["email"], "customer")
+    account, pid = user(), product().id
+    caller = Caller(account.user.id, account.user.email, "customer")
     if name == "publishOrderEvents":
         streams = boto3.client("dynamodbstreams", config=Config(account_id_endpoint_mode="disabled"))
         table = boto3.client("dynamodb").describe_table(TableName=os.environ["TABLE_NAME"])["Table"]

@@ -102,7 +102,7 @@ def test_a_cart_holds_fifty_products_and_the_fifty_first_is_cart_full(table, ddb
     import time
 
     assert 29 * 86400 < int(raw["expiresAt"]["N"]) - time.time() <= 30 * 86400  # the TTL: 30 days
-    assert storage().carts.get(customer.user_id)["userId"] == customer.user_id
+    assert storage().carts.get(customer.user_id).user_id == customer.user_id
 
 
 def test_carts_are_private_to_their_owner(table, customer, other_customer, product):

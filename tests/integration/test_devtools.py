@@ -15,7 +15,7 @@ def test_admin_cli_promotes_a_registered_user(table, capsys):
     assert "is now an admin" in capsys.readouterr().out
     from shop.storage import storage
 
-    assert storage().users.get(account.user_id)["role"] == "admin"
+    assert storage().users.get(account.user_id).role == "admin"
     assert admin.main(["promote", "nobody@example.com"]) == 1
     assert "No user registered" in capsys.readouterr().err
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 
+from shop.domain.product import Product
 from tests.apigw import invoke
 
 pytestmark = pytest.mark.dynamodb_local
@@ -31,7 +32,7 @@ def big_products(count: int, size: int, category: str = "Bulky") -> list[str]:
             "createdAt": created,
             "updatedAt": created,
         }
-        storage().products.create(product)
+        storage().products.create(Product.from_item(product))
         ids.append(product["id"])
     return ids[::-1]  # newest first
 

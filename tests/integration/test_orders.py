@@ -77,6 +77,8 @@ def test_out_of_stock_and_missing_products_write_nothing(table, ddb, customer, p
 def test_transaction_rolls_back_when_stock_goes_between_check_and_write(table, ddb, customer, product, monkeypatch):
     """The pre-check passes, then another buyer takes the stock: the transaction's condition
     fails, and neither the order nor the other line's decrement is written."""
+    from dataclasses import replace
+
     from shop.storage.products import DynamoProducts
 
     plenty, scarce = product(stock=50), product(stock=2)
@@ -84,7 +86,7 @@ def test_transaction_rolls_back_when_stock_goes_between_check_and_write(table, d
 
     def stale_read(self, ids):
         found = real_get_many(self, ids)
-        found[scarce["id"]]["stock"] = 99  # what a read just before a competing order saw
+        found[scarce["id"]] = replace(found[scarce["id"]], stock=99)  # what a read just before a competing order saw
         return found
 
     monkeypatch.setattr(DynamoProducts, "get_many", stale_read)

@@ -145,7 +145,10 @@ def test_the_rebuild_indexes_products_written_before_the_index_existed(
 def _index_of(tmp_path, *product_names: str) -> TantivyIndex:
     index = TantivyIndex(str(tmp_path / uuid.uuid4().hex))
     index.upsert(
-        [{"id": str(uuid.uuid4()), "name": n, "category": "Test", "price": 1, "stock": 1} for n in product_names]
+        [
+            {"id": str(uuid.uuid4()), "name": n, "category": "Test", "price": 1, "stock": 1, "createdAt": "2026-01-01"}
+            for n in product_names
+        ]
     )
     index.commit()
     return index

@@ -12,6 +12,10 @@ from decimal import Decimal
 
 import pytest
 
+from shop.domain.cart import Cart
+from shop.domain.image import Image
+from shop.domain.product import Product
+from shop.domain.user import Credentials, User
 from shop.errors import InvalidCursor
 from shop.storage.failures import AlreadyExists, KeyClaimed, LinesRejected, Missing, StatusChanged, StockOutOfBounds
 from shop.storage.protocol import IdempotencyClaim, OrderLine, Write
@@ -41,8 +45,18 @@ def a_product(store, stock=5, price="9.99", category="Tools", created="2026-01-0
         "createdAt": created,
         "updatedAt": created,
     }
-    store.products.create(product)
+    store.products.create(Product.from_item(product))
     return product
+
+
+def records(images):
+    """Image records as storage takes them, from their stored shapes."""
+    return {image_id: Image.from_item(image_id, record) for image_id, record in images.items()}
+
+
+def stored(images):
+    """Image records in their stored shapes."""
+    return {image_id: image.to_item() for image_id, image in images.items()}
 
 
 def an_order(user_id, lines, status="pending", created="2026-01-02T00:00:00.000Z"):
@@ -61,15 +75,23 @@ def an_order(user_id, lines, status="pending", created="2026-01-02T00:00:00.000Z
     }
 
 
+def credentials(user):
+    """A user's stored shape (with `userId` for its id) as the record storage takes."""
+    return Credentials.from_item({"id": user["userId"], **{k: v for k, v in user.items() if k != "userId"}})
+
+
 def test_users_are_unique_by_email_and_roles_change_only_for_existing_users(store):
     user = {"userId": "u-1", "email": "a@example.com", "name": "A", "role": "customer", "passwordHash": "h"}
-    store.users.create(user)
+    store.users.create(credentials(user))
     with pytest.raises(AlreadyExists):
-        store.users.create({**user, "userId": "u-2"})
-    assert store.users.find_by_email("a@example.com") == user
+        store.users.create(credentials({**user, "userId": "u-2"}))
+    found = store.users.find_by_email("a@example.com")
+    assert found == User("u-1", "a@example.com", "A", "customer") and not hasattr(found, "password_hash")
+    assert store.users.credentials("a@example.com") == credentials(user) == store.users.credentials_of("u-1")
     assert store.users.get("u-2") is None and store.users.find_by_email("b@example.com") is None
+    assert store.users.credentials("b@example.com") is None and store.users.credentials_of("u-2") is None
     store.users.set_role("u-1", "admin")
-    assert store.users.get("u-1")["role"] == "admin"
+    assert store.users.get("u-1").role == "admin"
     with pytest.raises(Missing):
         store.users.set_role("ghost", "admin")
     assert store.users.get("ghost") is None
@@ -78,13 +100,11 @@ def test_users_are_unique_by_email_and_roles_change_only_for_existing_users(stor
 def test_a_password_hash_changes_only_for_an_existing_user(store):
     user = {"userId": "u-9", "email": "p@example.com", "name": "P", "role": "customer", "passwordHash": "old"}
     user |= {"updatedAt": "2026-01-01T00:00:00Z"}
-    store.users.create(user)
+    store.users.create(credentials(user))
     assert store.users.set_password_hash("u-9", "new", "2026-02-02T00:00:00Z") == 1
-    assert store.users.find_by_email("p@example.com") == user | {
-        "passwordHash": "new",
-        "updatedAt": "2026-02-02T00:00:00Z",
-        "sessionVersion": 1,
-    }
+    assert store.users.credentials("p@example.com") == credentials(
+        user | {"passwordHash": "new", "updatedAt": "2026-02-02T00:00:00Z", "sessionVersion": 1}
+    )
     # Each change moves the session version on: tokens issued before it stop working.
     assert store.users.set_password_hash("u-9", "newer", "2026-02-03T00:00:00Z") == 2
     with pytest.raises(Missing):
@@ -94,9 +114,9 @@ def test_a_password_hash_changes_only_for_an_existing_user(store):
 
 def test_a_name_changes_only_for_an_existing_user_and_the_user_as_changed_comes_back(store):
     user = {"userId": "u-8", "email": "n@example.com", "name": "Old", "role": "customer", "passwordHash": "h"}
-    store.users.create(user | {"updatedAt": "2026-01-01T00:00:00Z"})
+    store.users.create(credentials(user | {"updatedAt": "2026-01-01T00:00:00Z"}))
     changed = store.users.set_name("u-8", "New Name", "2026-02-02T00:00:00Z")
-    assert changed == user | {"name": "New Name", "updatedAt": "2026-02-02T00:00:00Z"}
+    assert changed == credentials(user | {"name": "New Name", "updatedAt": "2026-02-02T00:00:00Z"}).user
     assert store.users.get("u-8") == changed
     with pytest.raises(Missing):
         store.users.set_name("ghost", "New Name", "2026-02-02T00:00:00Z")
@@ -105,7 +125,7 @@ def test_a_name_changes_only_for_an_existing_user_and_the_user_as_changed_comes_
 
 def test_a_reset_token_is_redeemed_once_unexpired_for_its_user_in_its_session(store):
     user = {"userId": "u-r", "email": "r@example.com", "name": "R", "role": "customer", "passwordHash": "old"}
-    store.users.create(user)
+    store.users.create(credentials(user))
     now = int(time.time())
     record = {"userId": "u-r", "sessionVersion": 0, "createdAt": "2026-01-01T00:00:00Z"}
     store.resets.create("h1", record, now + 1800)
@@ -116,9 +136,9 @@ def test_a_reset_token_is_redeemed_once_unexpired_for_its_user_in_its_session(st
         store.resets.redeem("h1", "u-other", 0, "new", "2026-01-02T00:00:00Z", now)
     store.resets.redeem("h1", "u-r", 0, "new", "2026-01-02T00:00:00Z", now)
     assert store.resets.get("h1") is None
-    assert store.users.get("u-r") | {} == user | {"passwordHash": "new", "updatedAt": "2026-01-02T00:00:00Z"} | {
-        "sessionVersion": 1
-    }
+    assert store.users.credentials_of("u-r") == credentials(
+        user | {"passwordHash": "new", "updatedAt": "2026-01-02T00:00:00Z", "sessionVersion": 1}
+    )
     with pytest.raises(Missing):  # used
         store.resets.redeem("h1", "u-r", 0, "newer", "2026-01-03T00:00:00Z", now)
     # Issued in session 0: the session moved on, so it is void; expired; or one that mails nobody.
@@ -129,23 +149,24 @@ def test_a_reset_token_is_redeemed_once_unexpired_for_its_user_in_its_session(st
     for token_hash, session in (("h2", 0), ("h3", 1), ("h4", 0)):
         with pytest.raises(Missing):
             store.resets.redeem(token_hash, "u-r", session, "x", "2026-01-03T00:00:00Z", now)
-    assert store.users.get("u-r")["passwordHash"] == "new" and store.resets.get("h2") is not None
+    assert store.users.credentials_of("u-r").password_hash == "new" and store.resets.get("h2") is not None
 
 
 def test_products_round_trip_and_a_second_create_of_one_id_fails(store):
     product = a_product(store)
-    assert store.products.get(product["id"]) == product
+    assert store.products.get(product["id"]) == Product.from_item(product)
     with pytest.raises(AlreadyExists):
-        store.products.create({**product, "name": "Other"})
-    assert store.products.get(product["id"])["name"] == "Thing"
-    assert store.products.get_many([product["id"], "ghost", product["id"]]) == {product["id"]: product}
+        store.products.create(Product.from_item({**product, "name": "Other"}))
+    assert store.products.get(product["id"]).name == "Thing"
+    found = store.products.get_many([product["id"], "ghost", product["id"]])
+    assert found == {product["id"]: Product.from_item(product)}
 
 
 def test_stock_changes_stay_within_bounds_and_report_the_stock_found(store):
     product = a_product(store)
     updated = store.products.update(product["id"], {"name": "New", "category": "Other"}, stock_delta=-2)
-    assert updated == {**product, "name": "New", "category": "Other", "stock": 3}
-    assert [p["id"] for p in store.products.list_page("other", 10, None).items] == [product["id"]]
+    assert updated == Product.from_item({**product, "name": "New", "category": "Other", "stock": 3})
+    assert [p.id for p in store.products.list_page("other", 10, None).items] == [product["id"]]
     assert store.products.list_page("tools", 10, None).items == []
     with pytest.raises(StockOutOfBounds) as below:
         store.products.update(product["id"], {"name": "X"}, stock_delta=-4)
@@ -153,9 +174,9 @@ def test_stock_changes_stay_within_bounds_and_report_the_stock_found(store):
     with pytest.raises(StockOutOfBounds) as above:
         store.products.update(product["id"], {"name": "X"}, stock_delta=1_000_000)
     assert above.value.stock == 3
-    assert store.products.get(product["id"])["name"] == "New"  # a refused change changes nothing
-    assert store.products.update(product["id"], {"stock": 1_000_000})["stock"] == 1_000_000
-    assert store.products.update(product["id"], {"name": "Y"}, stock_delta=-1_000_000)["stock"] == 0
+    assert store.products.get(product["id"]).name == "New"  # a refused change changes nothing
+    assert store.products.update(product["id"], {"stock": 1_000_000}).stock == 1_000_000
+    assert store.products.update(product["id"], {"name": "Y"}, stock_delta=-1_000_000).stock == 0
 
 
 def test_writes_to_a_deleted_product_fail_and_create_nothing(store):
@@ -175,10 +196,10 @@ def test_writes_to_a_deleted_product_fail_and_create_nothing(store):
 def test_list_pages_are_newest_first_bounded_and_cursor_scoped(store):
     made = [a_product(store, created=f"2026-01-0{day}T00:00:00.000Z") for day in range(1, 6)]
     first = store.products.list_page(None, 2, None)
-    assert [p["id"] for p in first.items] == [made[4]["id"], made[3]["id"]]
+    assert [p.id for p in first.items] == [made[4]["id"], made[3]["id"]]
     second = store.products.list_page(None, 2, first.next_cursor)
     third = store.products.list_page(None, 2, second.next_cursor)
-    assert [p["id"] for p in second.items + third.items] == [made[2]["id"], made[1]["id"], made[0]["id"]]
+    assert [p.id for p in second.items + third.items] == [made[2]["id"], made[1]["id"], made[0]["id"]]
     assert third.next_cursor is None
     exact = store.products.list_page(None, 5, None)
     assert len(exact.items) == 5 and exact.next_cursor is None  # no cursor to an empty page
@@ -200,17 +221,17 @@ def test_an_order_takes_its_stock_all_or_nothing_and_names_every_rejected_line(s
         store.orders.create(an_order("u-1", lines), lines, None)
     found = {r.index: r for r in rejected.value.rejections}
     assert sorted(found) == [1, 2, 3]
-    assert found[1].line == lines[1] and found[1].product["stock"] == 1
+    assert found[1].line == lines[1] and found[1].product.stock == 1
     assert found[2].product is None
-    assert found[3].product["price"] == Decimal("5.00")
-    assert store.products.get(plenty["id"])["stock"] == 10
+    assert found[3].product.price == Decimal("5.00")
+    assert store.products.get(plenty["id"]).stock == 10
     assert store.orders.list_for_user("u-1", 10, None).items == []
 
     good = [OrderLine(plenty["id"], 3, Decimal("9.99")), OrderLine(scarce["id"], 1, Decimal("9.99"))]
     order = an_order("u-1", good)
     store.orders.create(order, good, None)
     assert store.orders.get(order["id"], consistent=True) == order
-    assert store.products.get(plenty["id"])["stock"] == 7 and store.products.get(scarce["id"])["stock"] == 0
+    assert store.products.get(plenty["id"]).stock == 7 and store.products.get(scarce["id"]).stock == 0
 
 
 def test_an_idempotency_claim_is_taken_once_and_reports_the_winner(store):
@@ -223,7 +244,7 @@ def test_an_idempotency_claim_is_taken_once_and_reports_the_winner(store):
     with pytest.raises(KeyClaimed) as claimed:
         store.orders.create(loser, lines, claim)
     assert claimed.value.record["orderId"] == first["id"] and claimed.value.record["requestHash"] == "hash-1"
-    assert store.products.get(product["id"])["stock"] == 9
+    assert store.products.get(product["id"]).stock == 9
     assert store.orders.get(loser["id"], consistent=True) is None
     assert store.idempotency.get("u-1", "key-1")["orderId"] == first["id"]
     assert store.idempotency.get("u-2", "key-1") is None
@@ -256,10 +277,10 @@ def test_status_changes_are_conditional_keep_lists_in_step_and_restock(store):
     with pytest.raises(StatusChanged) as stale:  # `order` still says pending: a stale read
         store.orders.update_status(order, {**paid, "status": "cancelled"}, restock=True)
     assert stale.value.status == "paid"
-    assert store.products.get(product["id"])["stock"] == 6
+    assert store.products.get(product["id"]).stock == 6
     cancelled = {**paid, "status": "cancelled", "updatedAt": "t2"}
     store.orders.update_status(store.orders.get(order["id"], consistent=True), cancelled, restock=True)
-    assert store.products.get(product["id"])["stock"] == 10
+    assert store.products.get(product["id"]).stock == 10
     assert store.orders.get(order["id"], consistent=True)["status"] == "cancelled"
     with pytest.raises(Missing):
         store.orders.update_status({**order, "id": "ghost"}, paid)
@@ -274,7 +295,7 @@ def test_a_restock_skips_products_deleted_since_the_order(store):
     store.orders.create(order, lines, None)
     store.products.delete(gone["id"])
     store.orders.update_status(order, {"status": "cancelled", "statusHistory": [], "updatedAt": "t1"}, restock=True)
-    assert store.products.get(kept["id"])["stock"] == 5
+    assert store.products.get(kept["id"]).stock == 5
     assert store.products.get(gone["id"]) is None  # never recreated as a stock-only stub
 
 
@@ -292,12 +313,14 @@ def test_attempts_are_counted_in_a_window_and_refused_past_the_limit(store):
 
 
 def a_cart(user_id, product, quantity=1, version=None):
-    return {
-        "userId": user_id,
-        "lines": [{"productId": product["id"], "quantity": quantity, "name": "Thing", "price": product["price"]}],
-        "version": version or uuid.uuid4().hex,
-        "updatedAt": "2026-01-03T00:00:00.000Z",
-    }
+    return Cart.from_item(
+        {
+            "userId": user_id,
+            "lines": [{"productId": product["id"], "quantity": quantity, "name": "Thing", "price": product["price"]}],
+            "version": version or uuid.uuid4().hex,
+            "updatedAt": "2026-01-03T00:00:00.000Z",
+        }
+    )
 
 
 def test_carts_are_written_only_over_the_version_read(store):
@@ -312,7 +335,7 @@ def test_carts_are_written_only_over_the_version_read(store):
     with pytest.raises(CartChanged):
         store.carts.save(a_cart("u-1", product, 2), "other-version", int(time.time()) + 60)
     second = a_cart("u-1", product, 3)
-    store.carts.save(second, first["version"], int(time.time()) + 60)
+    store.carts.save(second, first.version, int(time.time()) + 60)
     assert store.carts.get("u-1") == second
     store.carts.clear("u-1")
     store.carts.clear("u-1")  # clearing an absent cart is fine
@@ -329,10 +352,10 @@ def test_a_checkout_empties_only_the_cart_version_it_read_and_fails_whole_otherw
     line = OrderLine(product["id"], 2, product["price"])
     with pytest.raises(CartChanged):
         store.orders.create(an_order("u-1", [line]), [line], None, CartVersion("u-1", "stale"))
-    assert store.products.get(product["id"])["stock"] == 5 and store.carts.get("u-1") == cart
+    assert store.products.get(product["id"]).stock == 5 and store.carts.get("u-1") == cart
     order = an_order("u-1", [line])
-    store.orders.create(order, [line], None, CartVersion("u-1", cart["version"]))
-    assert store.carts.get("u-1") is None and store.products.get(product["id"])["stock"] == 3
+    store.orders.create(order, [line], None, CartVersion("u-1", cart.version))
+    assert store.carts.get("u-1") is None and store.products.get(product["id"]).stock == 3
     assert store.orders.get(order["id"])["id"] == order["id"]
 
 
@@ -363,9 +386,9 @@ def test_a_save_is_conditional_on_the_version_read_and_hands_back_the_order_it_l
         store.orders.save(Write(order, expire, restock=True))
     assert lost.value.status == "pending" and lost.value.found["version"] == 1
     assert lost.value.found["payment"]["attempts"] == [{"id": "a1"}]
-    assert store.products.get(product["id"])["stock"] == 3  # nothing written, no stock back
+    assert store.products.get(product["id"]).stock == 3  # nothing written, no stock back
     store.orders.save(Write(lost.value.found, {**expire, "version": 2}, restock=True))
-    assert store.products.get(product["id"])["stock"] == 5
+    assert store.products.get(product["id"]).stock == 5
     assert store.orders.get(order["id"], consistent=True)["status"] == "expired"
     with pytest.raises(Missing):
         store.orders.save(Write({**order, "id": "ghost"}, expire))
@@ -448,35 +471,35 @@ def test_image_sets_are_replaced_only_at_the_version_read_and_settled_only_while
     assert store.images.read(pid).images == {} and store.images.read(pid).version == 0
     assert store.images.read("ghost") is None
     processing = {"status": "processing", "createdAt": "2026-01-01T00:00:00.000Z", "uploadExpiresAt": 1_900_000_000}
-    store.images.replace(pid, {"i-1": processing}, 0)
+    store.images.replace(pid, records({"i-1": processing}), 0)
     with pytest.raises(VersionChanged):  # a second writer that read version 0 loses
-        store.images.replace(pid, {"i-2": processing}, 0)
+        store.images.replace(pid, records({"i-2": processing}), 0)
     with pytest.raises(Missing):
-        store.images.replace("ghost", {"i-2": processing}, 0)
+        store.images.replace("ghost", records({"i-2": processing}), 0)
     found = store.images.read(pid)
-    assert found.images == {"i-1": processing} and found.version == 1
+    assert stored(found.images) == {"i-1": processing} and found.version == 1
     ready = {"status": "ready", "createdAt": processing["createdAt"], "width": 640, "height": 480}
-    store.images.settle(pid, "i-1", ready)
+    store.images.settle(pid, Image.from_item("i-1", ready))
     with pytest.raises(StatusChanged) as again:  # settling twice: the second run sees it done
-        store.images.settle(pid, "i-1", {**ready, "width": 1})
+        store.images.settle(pid, Image.from_item("i-1", {**ready, "width": 1}))
     assert again.value.status == "ready"
     with pytest.raises(Missing):
-        store.images.settle(pid, "i-404", ready)
+        store.images.settle(pid, Image.from_item("i-404", ready))
     found = store.images.read(pid)
-    assert found.images == {"i-1": ready} and found.version == 2  # settling bumps the version
+    assert stored(found.images) == {"i-1": ready} and found.version == 2  # settling bumps the version
     with pytest.raises(VersionChanged):  # so an add that read version 1 counts again
-        store.images.replace(pid, {}, 1)
+        store.images.replace(pid, records({}), 1)
     # the product read (and update) keeps its other fields and carries the records
-    assert store.products.get(pid)["images"] == {"i-1": ready}
+    assert store.products.get(pid).to_item()["images"] == {"i-1": ready}
     store.images.remove(pid, "i-1")
     with pytest.raises(Missing):
         store.images.remove(pid, "i-1")
     assert store.images.read(pid).images == {} and store.images.read(pid).version == 3
-    store.images.replace(pid, {"i-3": processing}, 3)
+    store.images.replace(pid, records({"i-3": processing}), 3)
     old = store.products.delete(pid)
-    assert old["images"] == {"i-3": processing}  # delete hands back the records, for their files
+    assert old.to_item()["images"] == {"i-3": processing}  # delete hands back the records, for their files
     with pytest.raises(Missing):
-        store.images.settle(pid, "i-3", ready)
+        store.images.settle(pid, Image.from_item("i-3", ready))
 
 
 def test_a_restock_stops_at_the_stock_limit(store):
@@ -491,8 +514,8 @@ def test_a_restock_stops_at_the_stock_limit(store):
     store.products.update(near["id"], {"stock": MAX_STOCK - 2})
     store.products.update(far["id"], {"stock": MAX_STOCK - 5})
     store.orders.update_status(order, {"status": "cancelled", "statusHistory": [], "updatedAt": "t1"}, restock=True)
-    assert store.products.get(near["id"])["stock"] == MAX_STOCK
-    assert store.products.get(far["id"])["stock"] == MAX_STOCK
+    assert store.products.get(near["id"]).stock == MAX_STOCK
+    assert store.products.get(far["id"]).stock == MAX_STOCK
 
 
 def test_a_delivery_record_is_claimed_once_taken_over_only_when_stale_and_released_only_while_sending(store):
@@ -535,18 +558,18 @@ def test_an_image_is_added_with_one_write_while_fewer_than_the_limit_count(store
     processing = {"status": "processing", "createdAt": "2026-01-01T00:00:00.000Z", "uploadExpiresAt": 1_900_000_000}
     rejected = {"status": "rejected", "createdAt": processing["createdAt"], "reason": "not_an_image"}
     with pytest.raises(VersionChanged):  # no image map yet: the first image is a replace
-        store.images.add(pid, "i-0", processing, 2)
+        store.images.add(pid, Image.from_item("i-0", processing), 2)
     with pytest.raises(Missing):
-        store.images.add("ghost", "i-0", processing, 2)
-    store.images.replace(pid, {"r-1": rejected, "i-1": processing}, 0)
+        store.images.add("ghost", Image.from_item("i-0", processing), 2)
+    store.images.replace(pid, records({"r-1": rejected, "i-1": processing}), 0)
     assert store.images.read(pid).counting == {"i-1"}  # a rejected record does not count
-    store.images.add(pid, "i-2", processing, 2)
+    store.images.add(pid, Image.from_item("i-2", processing), 2)
     found = store.images.read(pid)
     assert set(found.images) == {"r-1", "i-1", "i-2"} and found.counting == {"i-1", "i-2"} and found.version == 2
     with pytest.raises(Full):
-        store.images.add(pid, "i-3", processing, 2)
-    store.images.settle(pid, "i-1", {**rejected, "reason": "too_large"})  # rejected: it stops counting
-    store.images.add(pid, "i-3", processing, 2)
+        store.images.add(pid, Image.from_item("i-3", processing), 2)
+    store.images.settle(pid, Image.from_item("i-1", {**rejected, "reason": "too_large"}))  # rejected: it stops counting
+    store.images.add(pid, Image.from_item("i-3", processing), 2)
     store.images.remove(pid, "i-3")  # removed: it stops counting
     store.images.remove(pid, "i-2")
     found = store.images.read(pid)

@@ -17,9 +17,9 @@ def repo():
 
 
 def test_a_promoted_user_is_an_admin_in_the_record_and_the_answer(repo):
-    uid = auth.register(repo, "boss@example.com", factories.STRONG_PASSWORD, "Boss")["user"]["userId"]
+    uid = auth.register(repo, "boss@example.com", factories.STRONG_PASSWORD, "Boss").user.id
     promoted = auth.promote_to_admin(repo, " Boss@Example.com ")
-    assert promoted == {"userId": uid, "email": "boss@example.com", "name": "Boss", "role": "admin"}
+    assert promoted.as_session_user() == {"userId": uid, "email": "boss@example.com", "name": "Boss", "role": "admin"}
     assert repo.users.records[uid]["role"] == "admin"
 
 
@@ -30,7 +30,7 @@ def test_an_unknown_email_is_not_found_and_the_operator_is_told_which_one(repo):
 
 
 def test_a_user_deleted_between_the_read_and_the_write_is_not_found_by_its_email(repo, monkeypatch):
-    uid = auth.register(repo, "gone@example.com", factories.STRONG_PASSWORD, "G")["user"]["userId"]
+    uid = auth.register(repo, "gone@example.com", factories.STRONG_PASSWORD, "G").user.id
     write = repo.users.set_role
 
     def deleted_first(user_id, role):

@@ -65,14 +65,14 @@ def test_a_twin_that_empties_the_cart_first_is_answered_with_the_twins_order(sto
     (order, replayed), twin = checkout_meeting_a_twin(store, "carts", "get")
 
     assert (order, replayed) == (twin[0][0], True)
-    assert store.products.get("lamp")["stock"] == 3
+    assert store.products.get("lamp").stock == 3
 
 
 def test_a_twin_that_claims_the_key_during_the_transaction_is_answered_with_the_twins_order(store):
     (order, replayed), twin = checkout_meeting_a_twin(store, "orders", "create")
 
     assert (order, replayed) == (twin[0][0], True)
-    assert store.products.get("lamp")["stock"] == 3
+    assert store.products.get("lamp").stock == 3
 
 
 def test_stock_taken_between_pricing_and_the_transaction_is_out_of_stock_and_keeps_the_cart(store):
@@ -116,10 +116,10 @@ def test_a_removal_that_meets_an_edit_is_applied_to_the_edited_cart(store):
     carts.put_line(store, caller(), "lamp", 1)
     before_next(store, "carts", "save", lambda: carts.put_line(store, caller(), "desk", 2))
 
-    shown = carts.remove_line(store, caller(), "lamp")
+    shown = factories.shown(carts.remove_line(store, caller(), "lamp"))
 
     assert [(item["productId"], item["quantity"]) for item in shown["items"]] == [("desk", 2)]
-    assert [line["productId"] for line in store.carts.get("u1")["lines"]] == ["desk"]
+    assert [line.product_id for line in store.carts.get("u1").lines] == ["desk"]
 
 
 def test_a_removal_that_loses_every_race_is_503_with_retry_after(store):
@@ -139,7 +139,7 @@ def test_a_retry_with_its_key_answers_from_the_claim_without_reading_the_cart(st
     cart_reads = counted(store, "carts", "get")
 
     assert checkout.checkout(store, caller(), ADDRESS, "k") == (order, True)
-    assert cart_reads == [] and len(store.carts.get("u1")["lines"]) == 1
+    assert cart_reads == [] and len(store.carts.get("u1").lines) == 1
 
 
 def test_an_empty_cart_without_a_key_looks_for_no_claim(store):

@@ -25,4 +25,4 @@ def test_a_sweep_counts_each_expired_and_each_skipped_order():
 
     assert expiry.sweep(store, now=later).as_dict() == {"expired": 3, "skipped": 2}
     assert [store.orders.get(o["id"])["status"] for o in placed] == ["pending"] * 2 + ["expired"] * 3
-    assert store.products.get("lamp")["stock"] == 8
+    assert store.products.get("lamp").stock == 8

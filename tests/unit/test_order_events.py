@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 
 from shop import order_emails
+from shop.domain.user import Credentials, User
 from shop.services import notifications, order_events
 from shop.storage.changes import order_change
 from shop.storage.dynamo import serialize
@@ -176,7 +177,7 @@ class Mailer:
 @pytest.fixture
 def store():
     store = FakeStorage()
-    store.users.create({"userId": "u-1", "email": "ada@example.com", "name": "Ada <3", "role": "customer"})
+    store.users.create(Credentials(User("u-1", "ada@example.com", "Ada <3", "customer"), "hash"))
     return store
 
 

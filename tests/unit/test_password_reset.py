@@ -25,7 +25,7 @@ def test_an_unknown_email_is_not_found_and_the_operator_is_told_which_one(repo):
 
 
 def test_a_user_deleted_between_the_read_and_the_write_is_not_found_by_its_email(repo, monkeypatch):
-    uid = auth.register(repo, "gone@example.com", "Old-pass-123", "G")["user"]["userId"]
+    uid = auth.register(repo, "gone@example.com", "Old-pass-123", "G").user.id
     write = repo.users.set_password_hash
 
     def deleted_first(user_id, password_hash, updated_at):
@@ -39,7 +39,7 @@ def test_a_user_deleted_between_the_read_and_the_write_is_not_found_by_its_email
 
 
 def test_a_new_password_stamps_updated_at(repo):
-    uid = auth.register(repo, "reset@example.com", "Old-pass-123", "R")["user"]["userId"]
+    uid = auth.register(repo, "reset@example.com", "Old-pass-123", "R").user.id
     repo.users.records[uid]["updatedAt"] = "2026-01-01T00:00:00.000Z"
     before = now_iso()
     auth.set_password(repo, "reset@example.com", "New-pass-456")

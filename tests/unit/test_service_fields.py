@@ -36,7 +36,7 @@ def test_reads_before_a_lifecycle_move_are_consistent(repo, action, args):
     # An eventually consistent read could see a status that is already gone (moto is always
     # consistent, so only the flag the service asks for shows this).
     owner, admin = buyer("u1"), buyer("a1", role="admin")
-    repo.users.records["a1"] = {"userId": "a1", "email": "a1@example.com", "role": "admin"}
+    repo.users.records["a1"] = {"id": "a1", "email": "a1@example.com", "role": "admin"}
     order = placed(repo, owner)
     repo.orders.reads.clear()
     action(repo, admin, order["id"], *args)

@@ -39,14 +39,16 @@ def payload(*lines, **line_extra):
 
 
 def add_product(repo, price="10.00", stock=5, name="Thing"):
-    return products.create(repo, {"name": name, "price": Decimal(price), "category": "C", "stock": stock})
+    return factories.shown(
+        products.create(repo, {"name": name, "price": Decimal(price), "category": "C", "stock": stock})
+    )
 
 
 def test_register_then_login_issues_verifiable_tokens(repo):
     session = auth.register(repo, "a@example.com", factories.STRONG_PASSWORD, "Ann")
-    assert verify(session["token"]).user_id == session["user"]["userId"]
-    assert repo.users.records[session["user"]["userId"]]["passwordHash"] != factories.STRONG_PASSWORD
-    assert auth.login(repo, "a@example.com", factories.STRONG_PASSWORD, "192.0.2.1")["user"] == session["user"]
+    assert verify(session.token).user_id == session.user.id
+    assert repo.users.records[session.user.id]["passwordHash"] != factories.STRONG_PASSWORD
+    assert auth.login(repo, "a@example.com", factories.STRONG_PASSWORD, "192.0.2.1").user == session.user
     with pytest.raises(EmailTaken):
         auth.register(repo, "a@example.com", factories.STRONG_PASSWORD, "Ann")
 
@@ -68,7 +70,7 @@ def test_promote_unknown_user_is_not_found(repo):
 def test_a_new_password_replaces_the_old_one_and_unknown_emails_are_not_found(repo):
     auth.register(repo, "reset@example.com", "Old-pass-123", "R")
     auth.set_password(repo, " Reset@Example.com ", "New-pass-456")
-    assert auth.login(repo, "reset@example.com", "New-pass-456", "192.0.2.1")["user"]["email"] == "reset@example.com"
+    assert auth.login(repo, "reset@example.com", "New-pass-456", "192.0.2.1").user.email == "reset@example.com"
     with pytest.raises(InvalidCredentials):
         auth.login(repo, "reset@example.com", "Old-pass-123", "192.0.2.1")
     with pytest.raises(NotFound):
@@ -123,15 +125,15 @@ def test_orders_are_hidden_from_other_customers_but_not_admins(repo):
     boss = repo.users.find_by_email("boss@example.com")
     # an admin claim alone is not enough: the table must agree
     with pytest.raises(NotFound):
-        orders.get(repo, buyer(boss["userId"], role="admin"), order["id"])
+        orders.get(repo, buyer(boss.id, role="admin"), order["id"])
     auth.promote_to_admin(repo, "boss@example.com")
-    assert orders.get(repo, buyer(boss["userId"], role="admin"), order["id"])["id"] == order["id"]
+    assert orders.get(repo, buyer(boss.id, role="admin"), order["id"])["id"] == order["id"]
 
 
 def test_product_lifecycle(repo):
     created = add_product(repo, name="Lamp")
-    assert products.get(repo, created["id"])["name"] == "Lamp"
-    updated = products.update(repo, created["id"], {"stock": 9})
+    assert products.get(repo, created["id"]).name == "Lamp"
+    updated = factories.shown(products.update(repo, created["id"], {"stock": 9}))
     assert updated["stock"] == 9 and updated["updatedAt"] >= created["updatedAt"]
     assert products.delete(repo, created["id"]) == {"id": created["id"], "deleted": True}
     with pytest.raises(ProductNotFound):
@@ -145,7 +147,7 @@ def test_status_history_keeps_the_last_twenty_transitions(repo):
     repo.orders.records[order["id"]]["statusHistory"] = old
     auth.register(repo, "boss@example.com", factories.STRONG_PASSWORD, "Boss")
     auth.promote_to_admin(repo, "boss@example.com")
-    boss = buyer(repo.users.find_by_email("boss@example.com")["userId"], role="admin")
+    boss = buyer(repo.users.find_by_email("boss@example.com").id, role="admin")
     moved = orders.update_status(repo, boss, order["id"], "cancelled")
     assert len(moved["statusHistory"]) == HISTORY_LIMIT
     assert moved["statusHistory"][0] == old[6]

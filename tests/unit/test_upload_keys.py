@@ -17,8 +17,8 @@ from tests.unit.test_image_service import FakeMedia
 def pending():
     store, files = FakeStorage(), FakeMedia()
     product = products.create(store, {"name": "Lamp", "price": Decimal("5"), "category": "Home", "stock": 1})
-    image_id = images.create_upload(store, files, product["id"], "image/png")["imageId"]
-    return store, files, product["id"], image_id
+    image_id = images.create_upload(store, files, product.id, "image/png")["imageId"]
+    return store, files, product.id, image_id
 
 
 @pytest.mark.parametrize(
@@ -34,4 +34,4 @@ def test_an_object_that_is_not_an_upload_is_ignored_and_nothing_is_deleted(pendi
 
     assert outcome == "ignored"
     assert files.deleted == []
-    assert images.get(store, pid, image) == {"id": image, "status": "processing"}
+    assert images.get(store, pid, image).as_api() == {"id": image, "status": "processing"}

@@ -178,7 +178,8 @@ def restore() -> int:
         found = storage().images.read(product_dir.name)
         images = found.images if found else {}
         for image_dir in sorted(p for p in product_dir.iterdir() if p.is_dir()):
-            if (images.get(image_dir.name) or {}).get("status") != "ready":
+            image = images.get(image_dir.name)
+            if image is None or image.status != "ready":
                 shutil.rmtree(image_dir)
                 continue
             for size in keys.RENDITION_SIZES:

@@ -6,7 +6,10 @@ Orders stored before this was kept read with both unknown (None): no 500 on an o
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .user import User
 
 
 @dataclass(frozen=True)
@@ -23,12 +26,12 @@ class Customer:
         return cls(email if isinstance(email, str) else None, name if isinstance(name, str) else None)
 
     @classmethod
-    def of(cls, account: dict[str, Any] | None, token_email: str) -> Customer:
+    def of(cls, account: User | None, token_email: str) -> Customer:
         """The caller's account as the request's one read of the user found it (services.access),
         else what the token says."""
-        account = account or {}
-        email, name = account.get("email"), account.get("name")
-        return cls(email if isinstance(email, str) else token_email, name if isinstance(name, str) else None)
+        if account is None:
+            return cls(token_email, None)
+        return cls(account.email or token_email, account.name or None)
 
     def to_item(self) -> dict[str, str]:
         """As stored: only what is known (DynamoDB keeps no empty attribute for nothing)."""

@@ -9,8 +9,6 @@ from ..errors import Unauthorized
 from ..storage.protocol import Storage
 from ..tokens import Caller
 
-ACCOUNT_FIELDS = ("userId", "email", "name", "role", "createdAt")  # never the hash
-
 
 def current(store: Storage, caller: Caller) -> Caller:
     """The caller as the table sees it, one consistent GetItem of the user per authenticated
@@ -20,10 +18,9 @@ def current(store: Storage, caller: Caller) -> Caller:
     user = store.users.get(caller.user_id)
     if user is None:
         raise Unauthorized("The account no longer exists")
-    if user.get("sessionVersion", 0) != caller.session:
+    if user.session_version != caller.session:
         raise Unauthorized("The password changed since this token was issued; sign in again")
-    account = {name: user.get(name) for name in ACCOUNT_FIELDS}
-    return replace(caller, confirmed_admin=caller.claims_admin and user.get("role") == "admin", account=account)
+    return replace(caller, confirmed_admin=caller.claims_admin and user.role == "admin", account=user)
 
 
 def is_admin(store: Storage, caller: Caller) -> bool:
@@ -35,4 +32,4 @@ def is_admin(store: Storage, caller: Caller) -> bool:
     if not caller.claims_admin:
         return False
     user = store.users.get(caller.user_id)
-    return user is not None and user.get("role") == "admin"
+    return user is not None and user.role == "admin"

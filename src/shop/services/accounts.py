@@ -3,23 +3,12 @@ in services.auth, which hashes; this module does not load bcrypt.)"""
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..clock import now_iso
+from ..domain.user import User
 from ..errors import Unauthorized
 from ..storage.failures import Missing
 from ..storage.protocol import Storage
 from ..tokens import Caller
-
-
-def profile(user: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": user["userId"],
-        "email": user["email"],
-        "name": user["name"],
-        "role": user["role"],
-        "createdAt": user.get("createdAt"),
-    }
 
 
 def gone() -> Unauthorized:
@@ -27,16 +16,16 @@ def gone() -> Unauthorized:
     return Unauthorized("The account no longer exists")
 
 
-def me(store: Storage, caller: Caller) -> dict[str, Any]:
+def me(store: Storage, caller: Caller) -> User:
     """As the edge read it for this request's session check, else read now."""
     user = caller.account if caller.account is not None else store.users.get(caller.user_id)
     if user is None:
         raise gone()
-    return profile(user)
+    return user
 
 
-def rename(store: Storage, caller: Caller, name: str) -> dict[str, Any]:
+def rename(store: Storage, caller: Caller, name: str) -> User:
     try:
-        return profile(store.users.set_name(caller.user_id, name, now_iso()))
+        return store.users.set_name(caller.user_id, name, now_iso())
     except Missing:
         raise gone() from None

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import time
 import uuid
+from dataclasses import replace
 from typing import Any
 
 from .. import config, email_addresses, passwords, tokens
 from ..clock import now_iso
+from ..domain.user import Credentials, Session, User
 from ..errors import EmailTaken, InvalidCredentials, InvalidResetToken, NotFound, Unauthorized
 from ..storage.failures import AlreadyExists, Missing
 from ..storage.protocol import Storage
@@ -15,70 +17,58 @@ from ..tokens import Caller
 from . import password_reset, throttle
 
 
-def _public_user(user: dict[str, Any]) -> dict[str, Any]:
-    return {"userId": user["userId"], "email": user["email"], "name": user["name"], "role": user["role"]}
+def _session(user: User) -> Session:
+    return Session(tokens.issue(user.id, user.email, user.role, user.session_version), user)
 
 
-def _session(user: dict[str, Any]) -> dict[str, Any]:
-    token = tokens.issue(user["userId"], user["email"], user["role"], user.get("sessionVersion", 0))
-    return {"token": token, "user": _public_user(user)}
-
-
-def register(store: Storage, email: str, password: str, name: str) -> dict[str, Any]:
+def register(store: Storage, email: str, password: str, name: str) -> Session:
     # The signing secret first (on a cold start, from SSM): an SSM outage is a 503 that wrote
     # nothing, so the client's retry registers; after the write, issuing the token cannot fail.
     config.signing_secrets()
     now = now_iso()
-    user = {
-        "userId": str(uuid.uuid4()),
-        "email": email,
-        "name": name,
-        "role": "customer",
-        "passwordHash": passwords.hash_password(password),
-        "createdAt": now,
-        "updatedAt": now,
-    }
+    user = User(str(uuid.uuid4()), email, name, "customer", created_at=now, updated_at=now)
     try:
-        store.users.create(user)
+        store.users.create(Credentials(user, passwords.hash_password(password)))
     except AlreadyExists:
         raise EmailTaken() from None
     return _session(user)
 
 
-def login(store: Storage, email: str, password: str, source_ip: str) -> dict[str, Any]:
+def login(store: Storage, email: str, password: str, source_ip: str) -> Session:
     gate = throttle.open_login(store, email, source_ip)  # 429 while locked; counts nothing
     # find_by_email reads as much for an unknown email as for a known one, and
     # verify_password hashes against a dummy when the user is unknown, so both failures
     # cost the same reads and bcrypt work and give the same answer.
-    user = store.users.find_by_email(email)
-    password_ok = passwords.verify_password(password, user["passwordHash"] if user else None)
-    if user is None or not password_ok:
+    found = store.users.credentials(email)
+    password_ok = passwords.verify_password(password, found.password_hash if found else None)
+    if found is None or not password_ok:
         throttle.login_failed(store, gate)  # counted only now, after the check
         raise InvalidCredentials()
     throttle.login_succeeded(store, gate)
-    return _session(user)
+    return _session(found.user)
 
 
 def change_password(
     store: Storage, caller: Caller, current_password: str, new_password: str, source_ip: str
-) -> dict[str, Any]:
+) -> Session:
     """The current password is checked as a login checks it: a wrong one is a 401 counted
     towards the same lockout (429 while locked), so this route cannot be used to guess
     around it. The change moves the session version on: every token issued before it stops
     working, and the caller gets a new one."""
-    user = store.users.get(caller.user_id)
-    if user is None:
+    found = store.users.credentials_of(caller.user_id)
+    if found is None:
         raise Unauthorized("The account no longer exists")
-    gate = throttle.open_login(store, user["email"], source_ip)
-    if not passwords.verify_password(current_password, user["passwordHash"]):
+    user = found.user
+    gate = throttle.open_login(store, user.email, source_ip)
+    if not passwords.verify_password(current_password, found.password_hash):
         throttle.login_failed(store, gate)
         raise InvalidCredentials("The current password is not right")
     throttle.login_succeeded(store, gate)
     try:
-        session = store.users.set_password_hash(user["userId"], passwords.hash_password(new_password), now_iso())
+        session = store.users.set_password_hash(user.id, passwords.hash_password(new_password), now_iso())
     except Missing:
         raise Unauthorized("The account no longer exists") from None
-    return _session(user | {"sessionVersion": session})
+    return _session(replace(user, session_version=session))
 
 
 def confirm_reset(store: Storage, token: str, password: str) -> dict[str, Any]:
@@ -98,24 +88,24 @@ def confirm_reset(store: Storage, token: str, password: str) -> dict[str, Any]:
     return {"passwordReset": True}
 
 
-def promote_to_admin(store: Storage, email: str) -> dict[str, Any]:
+def promote_to_admin(store: Storage, email: str) -> User:
     user = store.users.find_by_email(email_addresses.normalize_for_lookup(email))
     if user is None:
         raise NotFound(f"No user registered with {email}")
     try:
-        store.users.set_role(user["userId"], "admin")
+        store.users.set_role(user.id, "admin")
     except Missing:  # deleted between the two calls
         raise NotFound(f"No user registered with {email}") from None
-    return _public_user(user | {"role": "admin"})
+    return replace(user, role="admin")
 
 
-def set_password(store: Storage, email: str, password: str) -> dict[str, Any]:
+def set_password(store: Storage, email: str, password: str) -> User:
     """A new password for a registered user (the local server's seeded admin; an operator's tool)."""
     user = store.users.find_by_email(email_addresses.normalize_for_lookup(email))
     if user is None:
         raise NotFound(f"No user registered with {email}")
     try:
-        store.users.set_password_hash(user["userId"], passwords.hash_password(password), now_iso())
+        store.users.set_password_hash(user.id, passwords.hash_password(password), now_iso())
     except Missing:
         raise NotFound(f"No user registered with {email}") from None
-    return _public_user(user)
+    return user

@@ -45,10 +45,10 @@ def checkout(
             return orders.replay(store, record, digest)
     for _ in range(ATTEMPTS):
         cart = store.carts.get(caller.user_id)
-        if cart is None or not cart["lines"]:
+        if cart is None or not cart.lines:
             # A concurrent retry with this key may be what just emptied it: then answer its order.
             return _replay_if_claimed(store, caller, idempotency_key, digest)
-        wanted = [{"productId": line["productId"], "quantity": line["quantity"]} for line in cart["lines"]]
+        wanted: list[dict[str, Any]] = [{"productId": ln.product_id, "quantity": ln.quantity} for ln in cart.lines]
         catalogue = store.products.get_many([line["productId"] for line in wanted])
         items = orders.price_lines(wanted, catalogue)
         order = orders.new_order(caller, items, payload["shippingAddress"])
@@ -64,7 +64,7 @@ def checkout(
                 order,
                 lines,
                 orders.new_claim(caller, idempotency_key, digest),
-                CartVersion(caller.user_id, cart["version"]),
+                CartVersion(caller.user_id, cart.version or ""),
             )
         except KeyClaimed as claimed:  # a concurrent retry with the same key won
             return orders.replay(store, claimed.record, digest)

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import time
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from ..clock import now_iso
+from ..domain.image import PROCESSING, READY, REJECTED, Image
+from ..domain.product import Product
 from ..errors import NotFound, ProductNotFound, ServiceUnavailable, TooManyImages
 from ..limits import MAX_IMAGE_BYTES
 from ..log import logger
@@ -32,18 +35,19 @@ REJECTED_KEPT = 10  # the newest rejections stay readable; older ones are pruned
 WRITE_ATTEMPTS = 5
 
 
-def _abandoned(record: dict[str, Any], now: int) -> bool:
-    return bool(record["status"] == "processing" and now > record["uploadExpiresAt"] + ABANDONED_GRACE_SECONDS)
+def _abandoned(image: Image, now: int) -> bool:
+    expires = image.upload_expires_at
+    return image.status == PROCESSING and expires is not None and now > expires + ABANDONED_GRACE_SECONDS
 
 
-def _ordered(images: dict[str, dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
-    return sorted(images.items(), key=lambda entry: (entry[1]["createdAt"], entry[0]))
+def _ordered(images: dict[str, Image]) -> list[Image]:
+    return sorted(images.values(), key=lambda image: (image.created_at, image.id))
 
 
-def _pruned(images: dict[str, dict[str, Any]], now: int) -> tuple[dict[str, dict[str, Any]], list[str]]:
+def _pruned(images: dict[str, Image], now: int) -> tuple[dict[str, Image], list[str]]:
     """The records worth keeping, and the ids dropped (abandoned uploads, old rejections)."""
-    keep = {i: r for i, r in images.items() if not _abandoned(r, now)}
-    rejected = [i for i, r in _ordered(keep) if r["status"] == "rejected"]
+    keep = {i: image for i, image in images.items() if not _abandoned(image, now)}
+    rejected = [image.id for image in _ordered(keep) if image.status == REJECTED]
     for image_id in rejected[:-REJECTED_KEPT] if len(rejected) > REJECTED_KEPT else []:
         del keep[image_id]
     return keep, [i for i in images if i not in keep]
@@ -57,21 +61,16 @@ def create_upload(store: Storage, media: Any, product_id: str, content_type: str
             raise ProductNotFound()
         now = int(time.time())
         images, dropped = _pruned(found.images, now)
-        counting = {i for i, r in images.items() if r["status"] != "rejected"}
+        counting = {i for i, image in images.items() if image.status != REJECTED}
         if len(counting) >= MAX_IMAGES:
             raise _too_many()
         expires = now + UPLOAD_SECONDS
-        record = {
-            "status": "processing",
-            "createdAt": now_iso(),
-            "contentType": content_type,
-            "uploadExpiresAt": expires,
-        }
+        record = Image(image_id, PROCESSING, now_iso(), content_type=content_type, upload_expires_at=expires)
         try:
             if dropped or not found.images or found.counting != counting:
                 store.images.replace(product_id, {**images, image_id: record}, found.version)
             else:
-                store.images.add(product_id, image_id, record, MAX_IMAGES)
+                store.images.add(product_id, record, MAX_IMAGES)
         except Missing:
             raise ProductNotFound() from None
         except Full:
@@ -97,16 +96,17 @@ def urls(product_id: str, image_id: str, base_url: str) -> dict[str, str]:
     return {size: f"{base_url}/{keys.rendition(product_id, image_id, size)}" for size in keys.RENDITION_SIZES}
 
 
-def present(product: dict[str, Any]) -> dict[str, Any]:
-    """A product as clients see it: `images` lists the ready ones in upload order, with absolute URLs."""
-    shown = {k: v for k, v in product.items() if k not in ("images", "imagesVersion", "countingImages")}
-    ready = [(i, r) for i, r in _ordered(product.get("images") or {}) if r["status"] == "ready"]
-    base_url = _base_url() if ready else ""
-    shown["images"] = [
-        {"id": i, "urls": urls(product["id"], i, base_url), "width": r["width"], "height": r["height"]}
-        for i, r in ready
-    ]
-    return shown
+def shown(product: Product) -> Product:
+    """The product as an answer shows it: its ready images' URLs resolved (absolute, on the media
+    CDN), for its `as_api()`."""
+    if not product.ready_images:
+        return product
+    base_url = _base_url()
+    images = tuple(
+        replace(image, urls=urls(product.id, image.id, base_url)) if image.status == READY else image
+        for image in product.images
+    )
+    return replace(product, images=images)
 
 
 def _base_url() -> str:
@@ -118,21 +118,19 @@ def _base_url() -> str:
     return base_url
 
 
-def get(store: Storage, product_id: str, image_id: str) -> dict[str, Any]:
+def get(store: Storage, product_id: str, image_id: str) -> Image:
+    """The image's state (its `as_api()`): an upload never made is rejected as `not_uploaded`."""
     found = store.images.read(product_id)
     if found is None:
         raise ProductNotFound()
-    record = found.images.get(image_id)
-    if record is None:
+    image = found.images.get(image_id)
+    if image is None:
         raise NotFound("Image not found")
-    shown: dict[str, Any] = {"id": image_id, "status": record["status"]}
-    if _abandoned(record, int(time.time())):
-        shown.update(status="rejected", reason="not_uploaded")
-    elif record["status"] == "rejected":
-        shown["reason"] = record["reason"]
-    elif record["status"] == "ready":
-        shown.update(urls=urls(product_id, image_id, _base_url()), width=record["width"], height=record["height"])
-    return shown
+    if _abandoned(image, int(time.time())):
+        return replace(image, status=REJECTED, reason="not_uploaded")
+    if image.status == READY:
+        return replace(image, urls=urls(product_id, image_id, _base_url()))
+    return image
 
 
 def delete(store: Storage, media: Any, product_id: str, image_id: str) -> dict[str, Any]:
@@ -147,10 +145,10 @@ def delete(store: Storage, media: Any, product_id: str, image_id: str) -> dict[s
     return {"id": image_id, "deleted": True}
 
 
-def delete_files_of(media: Any, product: dict[str, Any]) -> None:
+def delete_files_of(media: Any, product: Product) -> None:
     """Every file of a deleted product's images (an upload still in flight is cleaned up by
     processImage, whose write then finds the product gone)."""
-    files = [f for image_id in product.get("images") or {} for f in keys.image_files(product["id"], image_id)]
+    files = [f for image in product.images for f in keys.image_files(product.id, image.id)]
     media.delete(files)
 
 
@@ -183,7 +181,7 @@ def process_upload(store: Storage, media: Any, object_key: str) -> str:
     product_id, image_id = ids
     found = store.images.read(product_id)
     record = found.images.get(image_id) if found else None
-    if record is None or record["status"] != "processing":
+    if record is None or record.status != PROCESSING:
         # Done before (a repeated event), deleted, or never signed: nothing may stay behind.
         media.delete([keys.upload(product_id, image_id)])
         if record is None:
@@ -198,26 +196,22 @@ def process_upload(store: Storage, media: Any, object_key: str) -> str:
         if data is None:
             return "missing"  # a repeated event after the upload was processed and deleted
         refusal = None
-    outcome: dict[str, Any]
+    outcome: Image
     try:
         if refusal:
             raise imaging.Refused(refusal)
         processed = imaging.process(data or b"")
     except imaging.Refused as refused:
-        outcome = {**record, "status": "rejected", "reason": refused.reason, "rejectedAt": now_iso()}
+        outcome = replace(record, status=REJECTED, reason=refused.reason, rejected_at=now_iso())
+        outcome = replace(outcome, upload_expires_at=None)
     else:
         for size, rendition in processed.renditions.items():
             media.put(keys.rendition(product_id, image_id, size), rendition.data, "image/webp")
-        outcome = {
-            "status": "ready",
-            "createdAt": record["createdAt"],
-            "width": processed.width,
-            "height": processed.height,
-            "readyAt": now_iso(),
-        }
-    outcome.pop("uploadExpiresAt", None)
+        outcome = Image(
+            image_id, READY, record.created_at, width=processed.width, height=processed.height, ready_at=now_iso()
+        )
     try:
-        store.images.settle(product_id, image_id, outcome)
+        store.images.settle(product_id, outcome)
     except Missing:
         # The product or the image was deleted while this ran: leave nothing behind.
         media.delete(keys.image_files(product_id, image_id))
@@ -225,4 +219,4 @@ def process_upload(store: Storage, media: Any, object_key: str) -> str:
     except StatusChanged:
         pass  # a concurrent run of the same event settled it first, with the same files
     media.delete([keys.upload(product_id, image_id)])
-    return str(outcome["status"])
+    return outcome.status

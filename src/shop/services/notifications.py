@@ -66,10 +66,10 @@ def notify(store: Storage, mailer: Any, event: Any, now: int | None = None) -> s
     if user is None:
         store.notifications.mark_sent(event_id, now, "")
         return "no-recipient"
-    email = order_emails.render(event, user.get("name") or "customer")
+    email = order_emails.render(event, user.name or "customer")
     headers = {"X-Shop-Order-Id": order["id"], "X-Shop-Event-Type": event["type"], "X-Shop-Event-Id": event_id}
     try:
-        message_id = mailer.send(user["email"], email.subject, email.text, email.html, headers)
+        message_id = mailer.send(user.email, email.subject, email.text, email.html, headers)
     except Exception:
         store.notifications.release(event_id)
         raise

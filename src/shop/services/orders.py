@@ -14,6 +14,7 @@ from .. import config, money
 from ..clock import now_iso
 from ..domain import order as aggregate
 from ..domain.customer import Customer
+from ..domain.product import Product
 from ..errors import (
     AmountNotChargeable,
     IdempotencyKeyReused,
@@ -54,16 +55,16 @@ class _LineProblems:
         self.repriced: dict[str, list[str]] = {}
         self.short: dict[str, list[str]] = {}
 
-    def check(self, index: int, product_id: str, product: dict[str, Any] | None, quantity: int, price: Any) -> None:
+    def check(self, index: int, product_id: str, product: Product | None, quantity: int, price: Any) -> None:
         """`price` is what the line expects (None: any); `product` is the catalogue's, as found."""
         if product is None:
             self.missing[f"items.{index}.productId"] = [f"Product {product_id} does not exist."]
             return
-        current = Decimal(product["price"])
+        current = product.price
         if price is not None and Decimal(price) != current:
             self.repriced[f"items.{index}.price"] = [f"Price of {product_id} is now {current}."]
-        if int(product["stock"]) < quantity:
-            self.short[f"items.{index}.quantity"] = [f"Only {int(product['stock'])} of {product_id} left in stock."]
+        if product.stock < quantity:
+            self.short[f"items.{index}.quantity"] = [f"Only {product.stock} of {product_id} left in stock."]
 
     def worst(self) -> Exception | None:
         if self.missing:
@@ -75,7 +76,7 @@ class _LineProblems:
         return None
 
 
-def price_lines(lines: list[dict[str, Any]], catalogue: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+def price_lines(lines: list[dict[str, Any]], catalogue: dict[str, Product]) -> list[dict[str, Any]]:
     """Price every line from the catalogue; report every failing line of the worst kind."""
     problems = _LineProblems()
     priced = []
@@ -83,11 +84,11 @@ def price_lines(lines: list[dict[str, Any]], catalogue: dict[str, dict[str, Any]
         product = catalogue.get(line["productId"])
         problems.check(index, line["productId"], product, line["quantity"], line.get("price"))
         if product is not None:
-            price = Decimal(product["price"])
+            price = product.price
             priced.append(
                 {
-                    "productId": product["id"],
-                    "name": product["name"],
+                    "productId": product.id,
+                    "name": product.name,
                     "price": price,
                     "quantity": line["quantity"],
                     "lineTotal": price * line["quantity"],
@@ -191,7 +192,9 @@ def get(store: Storage, caller: Caller, order_id: str) -> dict[str, Any]:
     return history.shown(order)
 
 
-def list_page(store: Storage, caller: Caller, limit: int, cursor: str | None, status: str | None = None) -> Page:
+def list_page(
+    store: Storage, caller: Caller, limit: int, cursor: str | None, status: str | None = None
+) -> Page[dict[str, Any]]:
     """Own orders (optionally in one status); an admin asking for a status sees everyone's."""
     if status is not None and is_admin(store, caller):
         found = store.orders.list_in_status(status, limit, cursor)

@@ -73,16 +73,16 @@ def request(store: Storage, mailer: Any, email: str) -> dict[str, Any]:
     token = secrets.token_urlsafe(32)
     mailed = user if user is not None and counted.allowed else None
     record = {
-        "userId": mailed["userId"] if mailed else None,
-        "sessionVersion": mailed.get("sessionVersion", 0) if mailed else 0,
+        "userId": mailed.id if mailed else None,
+        "sessionVersion": mailed.session_version if mailed else 0,
         "createdAt": now_iso(),
     }
     store.resets.create(token_hash(token), record, now + TOKEN_TTL_SECONDS)
     if mailed is not None:
         link = f"{cfg.storefront_url}{RESET_PAGE}?{urlencode({'token': token})}"
-        subject, text, html = _email(mailed.get("name") or "customer", link)
+        subject, text, html = _email(mailed.name or "customer", link)
         try:
-            mailer.send(mailed["email"], subject, text, html, {"X-Shop-Event-Type": "account.password_reset"})
+            mailer.send(mailed.email, subject, text, html, {"X-Shop-Event-Type": "account.password_reset"})
         except Exception as error:  # the answer cannot differ: the failure is logged, by type only
             logger.warning(
                 "password reset email not sent", extra={"email": mask_email(email), "errorType": type(error).__name__}

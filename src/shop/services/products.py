@@ -7,34 +7,34 @@ from collections.abc import Callable
 from typing import Any
 
 from ..clock import now_iso
+from ..domain.product import Product
 from ..errors import OutOfStock, ProductNotFound, StockLimitReached
 from ..limits import MAX_STOCK
 from ..storage.failures import Missing, StockOutOfBounds
 from ..storage.protocol import Page, Storage
-from .images import delete_files_of, present
+from .images import delete_files_of, shown
 
 
-def create(store: Storage, fields: dict[str, Any]) -> dict[str, Any]:
-    now = now_iso()
-    product = {"id": str(uuid.uuid4()), **fields, "createdAt": now, "updatedAt": now}
+def create(store: Storage, fields: dict[str, Any]) -> Product:
+    product = Product.new(str(uuid.uuid4()), fields, now_iso())
     store.products.create(product)
-    return present(product)
+    return shown(product)
 
 
-def get(store: Storage, product_id: str) -> dict[str, Any]:
+def get(store: Storage, product_id: str) -> Product:
     product = store.products.get(product_id)
     if product is None:
         raise ProductNotFound()
-    return present(product)
+    return shown(product)
 
 
-def update(store: Storage, product_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+def update(store: Storage, product_id: str, changes: dict[str, Any]) -> Product:
     """`stock` sets the count outright (a stocktake: last write wins); `stockDelta` adds to
     or takes from whatever the count is at write time, so no concurrent order is lost."""
     fields = dict(changes)
     delta = fields.pop("stockDelta", 0)
     try:
-        return present(store.products.update(product_id, {**fields, "updatedAt": now_iso()}, stock_delta=delta))
+        return shown(store.products.update(product_id, {**fields, "updatedAt": now_iso()}, stock_delta=delta))
     except Missing:
         raise ProductNotFound() from None
     except StockOutOfBounds as bounds:
@@ -54,11 +54,11 @@ def delete(store: Storage, product_id: str, media: Callable[[], Any] | None = No
         old = store.products.delete(product_id)
     except Missing:
         raise ProductNotFound() from None
-    if media is not None and old.get("images"):
+    if media is not None and old is not None and old.images:
         delete_files_of(media(), old)
     return {"id": product_id, "deleted": True}
 
 
-def list_page(store: Storage, category: str | None, limit: int, cursor: str | None) -> Page:
+def list_page(store: Storage, category: str | None, limit: int, cursor: str | None) -> Page[Product]:
     found = store.products.list_page(category, limit, cursor)
-    return Page([present(product) for product in found.items], found.next_cursor)
+    return Page([shown(product) for product in found.items], found.next_cursor)

@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import cursors
+from ..domain.product import Product
 from ..errors import InvalidCursor
+from ..log import logger
 from ..search import MAX_OFFSET, SearchIndex, SearchQuery
-from .images import present
+from .images import shown
 
 
 @dataclass(frozen=True)
@@ -21,10 +23,22 @@ class SearchPage:
     """A page of a search: its products, the cursor of the next, and over the whole result
     the facets and the total."""
 
-    items: list[dict[str, Any]]
+    items: list[Product]
     next_cursor: str | None
     facets: dict[str, Any]
     total: int
+
+
+def _readable(document: dict[str, Any]) -> Product | None:
+    """A search document as a product; one that is not (an item the stream carried in a shape
+    no product has) is logged and left out, as a list leaves out a malformed item."""
+    try:
+        return Product.from_item(document)
+    except (KeyError, TypeError, ValueError, ArithmeticError) as error:
+        logger.warning(
+            "malformed search document", extra={"itemId": str(document.get("id")), "errorType": type(error).__name__}
+        )
+        return None
 
 
 def _scope(params: dict[str, Any]) -> str:
@@ -60,7 +74,7 @@ def search(index: SearchIndex, params: dict[str, Any]) -> SearchPage:
     following = offset + limit
     next_cursor = cursors.encode({"offset": str(following)}, scope) if found.more and following < MAX_OFFSET else None
     return SearchPage(
-        [present(product) for product in found.products],
+        [shown(product) for product in map(_readable, found.products) if product is not None],
         next_cursor,
         {"categories": found.categories, "priceRanges": found.price_ranges},
         found.total,

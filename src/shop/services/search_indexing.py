@@ -105,7 +105,7 @@ def rebuild(store: Storage) -> dict[str, Any]:
     cursor = None
     while True:
         page = store.products.list_page(None, REBUILD_PAGE, cursor)
-        index.upsert(page.items)
+        index.upsert([product.to_item() for product in page.items])
         cursor = page.next_cursor
         if cursor is None:
             break

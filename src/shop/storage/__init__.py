@@ -10,6 +10,9 @@
   stock.py        the stock an order takes and a cancel or an expiry returns (orders.py's transactions)
   media.py        the media bucket (S3): presigned uploads, bounded reads, renditions
 
+Reads hand the services records of shop.domain (Product, Image, User, Cart, ...), built by
+their `from_item` from the item without its storage-only attributes; writes take them back.
+
 `storage()` is the process-wide Storage on DynamoDB, created on first use and kept for
 warm invocations; boto3 is imported only then.
 """

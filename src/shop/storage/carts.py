@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..domain.cart import Cart
 from . import keys
 from .dynamo import ConditionFailed, Table
 from .failures import CartChanged
@@ -17,14 +18,14 @@ class DynamoCarts:
     def __init__(self, table: Table):
         self.table = table
 
-    def get(self, user_id: str) -> dict[str, Any] | None:
+    def get(self, user_id: str) -> Cart | None:
         item = self.table.get(keys.cart(user_id), consistent=True)
         if item is None:
             return None
-        return {k: v for k, v in item.items() if k not in keys.STORAGE_FIELDS}
+        return Cart.from_item({k: v for k, v in item.items() if k not in keys.STORAGE_FIELDS})
 
-    def save(self, cart: dict[str, Any], expected_version: str | None, expires_at: int) -> None:
-        item = {**cart, **keys.cart(cart["userId"]), keys.TTL_FIELD: expires_at}
+    def save(self, cart: Cart, expected_version: str | None, expires_at: int) -> None:
+        item = {**cart.to_item(), **keys.cart(cart.user_id), keys.TTL_FIELD: expires_at}
         if expected_version is None:
             condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(id)"}
         else:

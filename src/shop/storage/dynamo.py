@@ -105,7 +105,7 @@ def written_by(found: dict[str, Any] | None, record: dict[str, Any], id_field: s
 
 
 def public(item: dict[str, Any], id_field: str = "id") -> dict[str, Any]:
-    """Strip storage-only attributes; the services see plain records."""
+    """Strip storage-only attributes: the item a record of shop.domain is read from (`from_item`)."""
     return {id_field: item["id"], **{k: v for k, v in item.items() if k not in keys.STORAGE_FIELDS}}
 
 
@@ -212,7 +212,7 @@ class Table:
         old = response.get("Attributes")
         return deserialize(old) if old else None
 
-    def query_page(self, kind: str, index: str, partition: str, limit: int, cursor: str | None) -> Page:
+    def query_page(self, kind: str, index: str, partition: str, limit: int, cursor: str | None) -> Page[dict[str, Any]]:
         """One page of `partition` in `index`, newest first; items of the wrong shape are left out."""
         pk_field, sk_field = keys.INDEXES[index]
         scope = f"{index}|{partition}"

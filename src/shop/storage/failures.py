@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..domain.product import Product
 from .protocol import OrderLine
 
 
@@ -64,7 +65,7 @@ class KeyClaimed(StorageFailure):
 class Rejection:
     index: int  # the line's position in the order
     line: OrderLine
-    product: dict[str, Any] | None  # as found: None when it no longer exists
+    product: Product | None  # as found: None when it no longer exists
 
 
 class LinesRejected(StorageFailure):

@@ -14,17 +14,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..domain.image import REJECTED, Image
 from . import keys
 from .dynamo import ConditionFailed, Table
 from .failures import Full, Missing, StatusChanged, VersionChanged
 from .protocol import ImageSet
 
 PROCESSING = "processing"
-REJECTED = "rejected"
 
 
-def _counting(images: dict[str, dict[str, Any]]) -> set[str]:
-    return {image_id for image_id, record in images.items() if record.get("status") != REJECTED}
+def _counting(images: dict[str, Image]) -> set[str]:
+    return {image_id for image_id, image in images.items() if image.status != REJECTED}
 
 
 class DynamoImages:
@@ -36,9 +36,12 @@ class DynamoImages:
         if found is None:
             return None
         counting = frozenset(found.get("countingImages") or ())
-        return ImageSet(dict(found.get("images") or {}), int(found.get("imagesVersion", 0)), counting)
+        records = found.get("images") or {}
+        images = {str(i): Image.from_item(str(i), r) for i, r in records.items() if isinstance(r, dict)}
+        return ImageSet(images, int(found.get("imagesVersion", 0)), counting)
 
-    def add(self, product_id: str, image_id: str, record: dict[str, Any], limit: int) -> None:
+    def add(self, product_id: str, image: Image, limit: int) -> None:
+        image_id, record = image.id, image.to_item()
         try:
             self.table.update(
                 keys.key(product_id, keys.PRODUCT),
@@ -59,9 +62,10 @@ class DynamoImages:
                 raise Full() from None
             raise VersionChanged() from None
 
-    def replace(self, product_id: str, images: dict[str, dict[str, Any]], version: int) -> None:
+    def replace(self, product_id: str, images: dict[str, Image], version: int) -> None:
         counting = _counting(images)
-        values: dict[str, Any] = {":images": images, ":next": version + 1}
+        records = {image_id: image.to_item() for image_id, image in images.items()}
+        values: dict[str, Any] = {":images": records, ":next": version + 1}
         update = "SET images = :images, imagesVersion = :next"
         if counting:
             update += ", countingImages = :counting"
@@ -86,10 +90,11 @@ class DynamoImages:
                 raise Missing() from None
             raise VersionChanged() from None
 
-    def settle(self, product_id: str, image_id: str, record: dict[str, Any]) -> None:
+    def settle(self, product_id: str, image: Image) -> None:
+        image_id = image.id
         update = "SET images.#image = :record, imagesVersion = imagesVersion + :one"
-        values: dict[str, Any] = {":record": record, ":one": 1, ":processing": PROCESSING}
-        if record.get("status") == REJECTED:  # it no longer counts
+        values: dict[str, Any] = {":record": image.to_item(), ":one": 1, ":processing": PROCESSING}
+        if image.status == REJECTED:  # it no longer counts
             update += " DELETE countingImages :ids"
             values[":ids"] = {image_id}
         try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from ..domain.product import Product
 from ..errors import ServiceUnavailable
 from ..integrity import checked, intact
 from . import keys, stock
@@ -66,19 +67,21 @@ class DynamoOrders:
                 raise LinesRejected(rejections) from None
             raise ServiceUnavailable(retry_after=1) from None
 
-    def _product_as_found(self, cancelled: Cancelled, index: int, line: OrderLine) -> dict[str, Any] | None:
+    def _product_as_found(self, cancelled: Cancelled, index: int, line: OrderLine) -> Product | None:
         found = cancelled.old_item(index) or self.table.get(keys.key(line.product_id, keys.PRODUCT), consistent=True)
-        return public(found) if found else None
+        return Product.from_item(public(found)) if found else None
 
     def get(self, order_id: str, consistent: bool = False) -> dict[str, Any] | None:
         item = self.table.get(keys.key(order_id, keys.ORDER), consistent)
         return public(checked(keys.ORDER, item)) if item else None
 
-    def list_for_user(self, user_id: str, limit: int, cursor: str | None, status: str | None = None) -> Page:
+    def list_for_user(
+        self, user_id: str, limit: int, cursor: str | None, status: str | None = None
+    ) -> Page[dict[str, Any]]:
         index = "gsi1" if status is None else "gsi3"
         return self.table.query_page(keys.ORDER, index, keys.user_orders(user_id, status), limit, cursor)
 
-    def list_in_status(self, status: str, limit: int, cursor: str | None) -> Page:
+    def list_in_status(self, status: str, limit: int, cursor: str | None) -> Page[dict[str, Any]]:
         return self.table.query_page(keys.ORDER, "gsi2", keys.orders_in_status(status), limit, cursor)
 
     def pending_before(self, created_before: str, limit: int) -> Iterator[dict[str, Any]]:

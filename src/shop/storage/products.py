@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..domain.product import Product
 from ..integrity import checked
 from ..limits import MAX_STOCK
 from . import keys
@@ -17,26 +18,27 @@ class DynamoProducts:
     def __init__(self, table: Table):
         self.table = table
 
-    def create(self, product: dict[str, Any]) -> None:
-        item = {**product, "type": keys.PRODUCT, **keys.product_index_keys(product)}
+    def create(self, product: Product) -> None:
+        stored = product.to_item()
+        item = {**stored, "type": keys.PRODUCT, **keys.product_index_keys(stored)}
         try:
             self.table.put(
                 item, ConditionExpression="attribute_not_exists(id)", ReturnValuesOnConditionCheckFailure="ALL_OLD"
             )
         except ConditionFailed as failed:
-            if written_by(failed.item, product):
+            if written_by(failed.item, stored):
                 return  # this create, applied by an attempt whose answer was lost
             raise AlreadyExists() from None
 
-    def get(self, product_id: str) -> dict[str, Any] | None:
+    def get(self, product_id: str) -> Product | None:
         item = self.table.get(keys.key(product_id, keys.PRODUCT))
-        return public(checked(keys.PRODUCT, item)) if item else None
+        return Product.from_item(public(checked(keys.PRODUCT, item))) if item else None
 
-    def get_many(self, product_ids: list[str]) -> dict[str, dict[str, Any]]:
+    def get_many(self, product_ids: list[str]) -> dict[str, Product]:
         items = self.table.get_many([keys.key(pid, keys.PRODUCT) for pid in product_ids])
-        return {item["id"]: public(checked(keys.PRODUCT, item)) for item in items}
+        return {item["id"]: Product.from_item(public(checked(keys.PRODUCT, item))) for item in items}
 
-    def update(self, product_id: str, changes: dict[str, Any], stock_delta: int = 0) -> dict[str, Any]:
+    def update(self, product_id: str, changes: dict[str, Any], stock_delta: int = 0) -> Product:
         """SET the given fields; a non-zero `stock_delta` is applied with ADD, so it composes
         with concurrent orders' decrements instead of overwriting them, under a fresh write
         token: a resent request whose first answer was lost is not added twice."""
@@ -77,20 +79,23 @@ class DynamoProducts:
             if current is None:
                 raise Missing() from None
             if stock_delta and mine(current, token):
-                return public(current)  # this very update, applied by an attempt whose answer was lost
+                # this very update, applied by an attempt whose answer was lost
+                return Product.from_item(public(current))
             raise StockOutOfBounds(int(current["stock"])) from None
-        return public(response["Attributes"])
+        return Product.from_item(public(response["Attributes"]))
 
-    def delete(self, product_id: str) -> dict[str, Any]:
+    def delete(self, product_id: str) -> Product | None:
         try:
             old = self.table.delete(
                 keys.key(product_id, keys.PRODUCT), ConditionExpression="attribute_exists(id)", ReturnValues="ALL_OLD"
             )
         except ConditionFailed:
             raise Missing() from None
-        return public(old) if old else {"id": product_id}
+        return Product.from_item(public(old)) if old else None
 
-    def list_page(self, category: str | None, limit: int, cursor: str | None) -> Page:
+    def list_page(self, category: str | None, limit: int, cursor: str | None) -> Page[Product]:
         if category is None:
-            return self.table.query_page(keys.PRODUCT, "gsi1", keys.ALL_PRODUCTS, limit, cursor)
-        return self.table.query_page(keys.PRODUCT, "gsi2", keys.category(category), limit, cursor)
+            found = self.table.query_page(keys.PRODUCT, "gsi1", keys.ALL_PRODUCTS, limit, cursor)
+        else:
+            found = self.table.query_page(keys.PRODUCT, "gsi2", keys.category(category), limit, cursor)
+        return Page([Product.from_item(item) for item in found.items], found.next_cursor)

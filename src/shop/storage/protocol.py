@@ -12,16 +12,24 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
+from ..domain.cart import Cart
+from ..domain.image import Image
 from ..domain.order import Write
+from ..domain.product import Product
+from ..domain.user import Credentials, User
 
 __all__ = ["Write"]  # storage takes the aggregate's writes (shop.domain.order)
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True)
-class Page:
-    items: list[dict[str, Any]]
+class Page(Generic[T]):
+    """One page of a list, and the cursor of the next (None: the last page)."""
+
+    items: list[T]
     next_cursor: str | None
 
 
@@ -81,17 +89,24 @@ class WebhookEvent:
 
 
 class Users(Protocol):
-    def create(self, user: dict[str, Any]) -> None:
+    def create(self, credentials: Credentials) -> None:
         """Raises AlreadyExists when the email is registered."""
 
-    def get(self, user_id: str) -> dict[str, Any] | None: ...
+    def get(self, user_id: str) -> User | None: ...
 
-    def find_by_email(self, email: str) -> dict[str, Any] | None: ...
+    def find_by_email(self, email: str) -> User | None: ...
+
+    def credentials(self, email: str) -> Credentials | None:
+        """The user and their password hash (for signing in only), with the same reads whether
+        or not the email is registered."""
+
+    def credentials_of(self, user_id: str) -> Credentials | None:
+        """The user and their password hash (for a password change only)."""
 
     def set_role(self, user_id: str, role: str) -> None:
         """Raises Missing when there is no such user."""
 
-    def set_name(self, user_id: str, name: str, updated_at: str) -> dict[str, Any]:
+    def set_name(self, user_id: str, name: str, updated_at: str) -> User:
         """The user as changed. Raises Missing when there is no such user."""
 
     def set_password_hash(self, user_id: str, password_hash: str, updated_at: str) -> int:
@@ -100,22 +115,23 @@ class Users(Protocol):
 
 
 class Products(Protocol):
-    def create(self, product: dict[str, Any]) -> None:
+    def create(self, product: Product) -> None:
         """Raises AlreadyExists when the id is taken."""
 
-    def get(self, product_id: str) -> dict[str, Any] | None: ...
+    def get(self, product_id: str) -> Product | None: ...
 
-    def get_many(self, product_ids: list[str]) -> dict[str, dict[str, Any]]:
+    def get_many(self, product_ids: list[str]) -> dict[str, Product]:
         """The products that exist, by id (a consistent read)."""
 
-    def update(self, product_id: str, changes: dict[str, Any], stock_delta: int = 0) -> dict[str, Any]:
-        """SETs `changes`, ADDs `stock_delta`; returns the whole product. Raises Missing, or
-        StockOutOfBounds when the delta would take the stock below 0 or above MAX_STOCK."""
+    def update(self, product_id: str, changes: dict[str, Any], stock_delta: int = 0) -> Product:
+        """SETs `changes` (stored attribute names, as validated by the schemas), ADDs
+        `stock_delta`; returns the whole product. Raises Missing, or StockOutOfBounds when the
+        delta would take the stock below 0 or above MAX_STOCK."""
 
-    def delete(self, product_id: str) -> dict[str, Any]:
+    def delete(self, product_id: str) -> Product | None:
         """Returns the product as it was (with its `images`, for their files). Raises Missing."""
 
-    def list_page(self, category: str | None, limit: int, cursor: str | None) -> Page: ...
+    def list_page(self, category: str | None, limit: int, cursor: str | None) -> Page[Product]: ...
 
 
 @dataclass(frozen=True)
@@ -124,7 +140,7 @@ class ImageSet:
     the item counts against the limit (its records not rejected; empty on an item written before
     the count existed, which the service then rewrites with `replace`)."""
 
-    images: dict[str, dict[str, Any]]
+    images: dict[str, Image]
     version: int
     counting: frozenset[str] = frozenset()
 
@@ -135,15 +151,15 @@ class Images(Protocol):
     def read(self, product_id: str) -> ImageSet | None:
         """A consistent read; None when the product does not exist."""
 
-    def add(self, product_id: str, image_id: str, record: dict[str, Any], limit: int) -> None:
+    def add(self, product_id: str, image: Image, limit: int) -> None:
         """Adds one record with one conditional write, if fewer than `limit` records count (are
         not rejected). Raises Missing, Full, or VersionChanged when the item has no image map
         yet (`replace` writes the first)."""
 
-    def replace(self, product_id: str, images: dict[str, dict[str, Any]], version: int) -> None:
+    def replace(self, product_id: str, images: dict[str, Image], version: int) -> None:
         """Writes the whole set (and its count) if it is still at `version`. Raises Missing, or VersionChanged."""
 
-    def settle(self, product_id: str, image_id: str, record: dict[str, Any]) -> None:
+    def settle(self, product_id: str, image: Image) -> None:
         """Replaces a `processing` record (ready or rejected). Raises Missing when the product or
         the record is gone, StatusChanged with the status found when it is not processing."""
 
@@ -165,9 +181,11 @@ class Orders(Protocol):
 
     def get(self, order_id: str, consistent: bool = False) -> dict[str, Any] | None: ...
 
-    def list_for_user(self, user_id: str, limit: int, cursor: str | None, status: str | None = None) -> Page: ...
+    def list_for_user(
+        self, user_id: str, limit: int, cursor: str | None, status: str | None = None
+    ) -> Page[dict[str, Any]]: ...
 
-    def list_in_status(self, status: str, limit: int, cursor: str | None) -> Page: ...
+    def list_in_status(self, status: str, limit: int, cursor: str | None) -> Page[dict[str, Any]]: ...
 
     def save(self, write: Write) -> dict[str, Any]:
         """Stores an order aggregate's change: `write.changes` if the order is still at the
@@ -186,11 +204,10 @@ class Orders(Protocol):
 
 
 class Carts(Protocol):
-    def get(self, user_id: str) -> dict[str, Any] | None:
-        """The cart {userId, lines: [{productId, quantity, name, price, addedAt}], version,
-        updatedAt} (a consistent read), or None."""
+    def get(self, user_id: str) -> Cart | None:
+        """The cart (a consistent read), or None."""
 
-    def save(self, cart: dict[str, Any], expected_version: str | None, expires_at: int) -> None:
+    def save(self, cart: Cart, expected_version: str | None, expires_at: int) -> None:
         """Writes the cart if the stored one is still `expected_version` (None: no cart yet).
         Raises CartChanged."""
 

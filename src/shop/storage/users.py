@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..domain.user import Credentials, User
 from ..errors import ServiceUnavailable
 from ..integrity import checked
 from . import keys
@@ -17,14 +18,13 @@ class DynamoUsers:
     def __init__(self, table: Table):
         self.table = table
 
-    def create(self, user: dict[str, Any]) -> None:
+    def create(self, credentials: Credentials) -> None:
         """The email guard and the user in one transaction: two registrations racing for
         one email cannot both succeed."""
-        user_item = {
-            **{k: v for k, v in user.items() if k != "userId"},
-            **keys.key(user["userId"], keys.USER),
-        }
-        guard = {**keys.email_guard(user["email"]), "userId": user["userId"]}
+        user = credentials.user
+        record = credentials.to_item()
+        user_item = {**record, **keys.key(user.id, keys.USER)}
+        guard = {**keys.email_guard(user.email), "userId": user.id}
         found = {"ReturnValuesOnConditionCheckFailure": "ALL_OLD"}
         try:
             self.table.transact(
@@ -34,24 +34,40 @@ class DynamoUsers:
                 ]
             )
         except Cancelled as cancelled:
-            if cancelled.failed(1) and written_by(cancelled.old_item(1), user, "userId"):
+            if cancelled.failed(1) and written_by(cancelled.old_item(1), record):
                 return  # this registration, committed by an attempt whose answer was lost
             if cancelled.any_failed():
                 raise AlreadyExists() from None
             raise ServiceUnavailable(retry_after=1) from None
 
-    def find_by_email(self, email: str) -> dict[str, Any] | None:
+    def find_by_email(self, email: str) -> User | None:
+        item = self._item_by_email(email)
+        return User.from_item(item) if item else None
+
+    def credentials(self, email: str) -> Credentials | None:
+        item = self._item_by_email(email)
+        return Credentials.from_item(item) if item else None
+
+    def credentials_of(self, user_id: str) -> Credentials | None:
+        item = self._item(user_id)
+        return Credentials.from_item(item) if item else None
+
+    def get(self, user_id: str) -> User | None:
+        item = self._item(user_id)
+        return User.from_item(item) if item else None
+
+    def _item_by_email(self, email: str) -> dict[str, Any] | None:
         """Two consistent GetItems whether or not the email is registered: an unknown one
         reads a key that never exists, so login's timing does not tell which it was."""
         guard = self.table.get(keys.email_guard(email), consistent=True)
         if guard is None:
             self.table.get(keys.absent_user(), consistent=True)
             return None
-        return self.get(guard["userId"])
+        return self._item(guard["userId"])
 
-    def get(self, user_id: str) -> dict[str, Any] | None:
+    def _item(self, user_id: str) -> dict[str, Any] | None:
         item = self.table.get(keys.key(user_id, keys.USER), consistent=True)
-        return public(checked(keys.USER, item), "userId") if item else None
+        return public(checked(keys.USER, item)) if item else None
 
     def set_role(self, user_id: str, role: str) -> None:
         try:
@@ -65,7 +81,7 @@ class DynamoUsers:
         except ConditionFailed:
             raise Missing() from None
 
-    def set_name(self, user_id: str, name: str, updated_at: str) -> dict[str, Any]:
+    def set_name(self, user_id: str, name: str, updated_at: str) -> User:
         """The user as it is after the change."""
         try:
             response = self.table.update(
@@ -78,7 +94,7 @@ class DynamoUsers:
             )
         except ConditionFailed:
             raise Missing() from None
-        return public(checked(keys.USER, response["Attributes"]), "userId")
+        return User.from_item(public(checked(keys.USER, response["Attributes"])))
 
     def set_password_hash(self, user_id: str, password_hash: str, updated_at: str) -> int:
         """The new hash, and the session version moved on (tokens issued before stop
