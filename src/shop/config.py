@@ -150,6 +150,7 @@ class PaymentSettings:
     provider: str  # "fake" or "stripe"
     currency: str
     window_seconds: int  # an unpaid order expires after this long
+    return_window_days: int  # a delivered order may be returned for this long
     stripe_api_base: str | None  # only to point the stripe library at a stand-in in tests
 
 
@@ -169,6 +170,7 @@ def payment_settings() -> PaymentSettings:
         provider=provider,
         currency=currency,
         window_seconds=_int("PAYMENT_WINDOW_SECONDS", 1800, 1, 7 * 24 * 3600),
+        return_window_days=_int("RETURN_WINDOW_DAYS", 30, 0, 365),
         stripe_api_base=os.environ.get("STRIPE_API_BASE") or None,
     )
 

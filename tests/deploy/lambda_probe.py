@@ -237,7 +237,7 @@ def http_scenario(route, operation):
     ids = {"product": pid, "order": oid, "image": iid}
     values = {"<product>": pid, "<email>": "new@example.com", "<customer>": email, "<password>": PASSWORD}
     values["<address>"] = ADDRESS
-    params = {name: ids[record] for name, record in example.ids.items()}
+    params = {**getattr(example, "fixed", {}), **{name: ids[record] for name, record in example.ids.items()}}
     body, headers = fill(example.body, values), dict(example.headers)
     request = event(
         method,

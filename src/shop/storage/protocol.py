@@ -172,7 +172,8 @@ class Orders(Protocol):
     def save(self, write: Write) -> dict[str, Any]:
         """Stores an order aggregate's change: `write.changes` if the order is still at the
         version and status of `write.before`; with `write.restock`, every line's units go back to
-        its product (if it still exists) in the same transaction. Returns the item as stored.
+        its product (if it still exists) in the same transaction, with `write.restock_lines`
+        those units only (a received return). Returns the item as stored.
         Raises Missing, or StatusChanged with the status found (the same one when only the
         version moved: the caller decides again from a fresh read)."""
 
