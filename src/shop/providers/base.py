@@ -14,6 +14,7 @@ class Charge:
     currency: str
     payment_method: str
     idempotency_key: str  # of this attempt of this order: a retry of the attempt never charges twice
+    return_url: str | None = None  # where the bank sends the customer back after 3-D Secure (stripe)
 
 
 @dataclass(frozen=True)
@@ -59,3 +60,9 @@ class PaymentProvider(Protocol):
     def charge(self, charge: Charge) -> Outcome: ...
 
     def refund(self, refund: RefundRequest) -> RefundOutcome: ...
+
+    def release(self, order_id: str) -> str:
+        """The order expires: cancel its payment awaiting the customer's authentication, so that a
+        late approval at the bank charges nothing. Returns "released" (nothing of it can charge any
+        more) or "charged" (a payment of it already succeeded: its webhook settles the order)."""
+        ...

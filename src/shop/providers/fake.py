@@ -152,6 +152,17 @@ class FakeProvider:
             db.execute("UPDATE ledger SET status = ?, reason = ? WHERE seq = ?", (status, reason, row["seq"]))
             return {"orderId": row["order_id"], "amount": row["amount"], "currency": row["currency"], "status": status}
 
+    def release(self, order_id: str) -> str:
+        """Cancels the order's charges awaiting authentication (as Stripe cancels a PaymentIntent):
+        the bank's page then finds none. "charged" when one already succeeded."""
+        with self._transaction() as db:
+            if self._paid(db, order_id):
+                return "charged"
+            query = "UPDATE ledger SET status = 'canceled', reason = 'abandoned'"
+            query += " WHERE order_id = ? AND kind = 'charge' AND status = 'requires_action'"
+            db.execute(query, (order_id,))
+            return "released"
+
     def refund(self, refund: RefundRequest) -> RefundOutcome:
         """Gives back part or all of the order's charge, never more than is left of it."""
         params = json.dumps([refund.order_id, refund.reference, refund.amount_minor, refund.currency])

@@ -60,9 +60,12 @@ class StripeProvider:
                 options={"idempotency_key": f"order-{charge.order_id}"},
             )
             intent_id = intent.id
+            confirming: Any = {"payment_method": charge.payment_method}
+            if charge.return_url:  # 3-D Secure: the bank sends the customer back here
+                confirming["return_url"] = charge.return_url
             confirmed = self.client.v1.payment_intents.confirm(
                 intent.id,
-                params={"payment_method": charge.payment_method},
+                params=confirming,
                 options={"idempotency_key": charge.idempotency_key},
             )
         except stripe.CardError as declined:
@@ -82,14 +85,56 @@ class StripeProvider:
         if confirmed.status == "succeeded":
             return Outcome(True, confirmed.id)
         # requires_action (3-D Secure), processing: not paid now; a webhook settles it later.
-        action = getattr(confirmed, "next_action", None) or {}
-        url = (action.get("redirect_to_url") or {}).get("url") if isinstance(action, dict) else None
+        # stripe 16's StripeObject is no dict (no .get): read the next action as its JSON says it.
+        action = confirmed.to_dict().get("next_action") or {}
+        url = (action.get("redirect_to_url") or {}).get("url")
         return Outcome(False, confirmed.id, confirmed.status, url)
 
     def refund(self, refund: RefundRequest) -> RefundOutcome:
         if self.client is None:
             raise ProviderUnavailable("stripe secret key is not configured")
         return _refund(self.client, refund)
+
+    def release(self, order_id: str) -> str:
+        """Cancels the order's PaymentIntents that can still charge (found by `metadata.orderId`
+        through Stripe's search). "charged" when one already succeeded."""
+        if self.client is None:
+            raise ProviderUnavailable("stripe secret key is not configured")
+        try:
+            for intent in intents_of(self.client, order_id):
+                if intent.status == "succeeded":
+                    return "charged"
+                if intent.status in CANCELLABLE:
+                    self.client.v1.payment_intents.cancel(
+                        intent.id,
+                        params={"cancellation_reason": "abandoned"},
+                        options={"idempotency_key": f"cancel-{intent.id}"},
+                    )
+        except stripe.InvalidRequestError as refused:  # it moved meanwhile (succeeded: Stripe says no)
+            if refused.code == "payment_intent_unexpected_state":
+                return "charged"
+            raise ProviderUnavailable(type(refused).__name__) from None
+        except stripe.StripeError as failed:
+            raise ProviderUnavailable(type(failed).__name__) from None
+        return "released"
+
+
+# The PaymentIntent statuses a cancel applies to (Stripe: not processing, succeeded, canceled).
+CANCELLABLE = frozenset({"requires_payment_method", "requires_confirmation", "requires_action", "requires_capture"})
+
+
+def intents_of(client: Any, order_id: str) -> list[Any]:
+    """The order's PaymentIntents, by Stripe's search on `metadata.orderId` (every page)."""
+    query = f"metadata['orderId']:'{order_id}'"  # an order id is a UUID: nothing to escape
+    found: list[Any] = []
+    page: Any = None
+    while True:
+        params: Any = {"query": query, "limit": 100, **({"page": page} if page else {})}
+        result = client.v1.payment_intents.search(params=params)
+        found.extend(result.data)
+        if not result.has_more or not result.next_page:
+            return found
+        page = result.next_page
 
 
 REFUND_STATUSES = {"succeeded": "succeeded", "pending": "pending", "requires_action": "pending"}
