@@ -289,6 +289,13 @@ class FakeOrders:
         )
         yield from copy.deepcopy(found)
 
+    def created_since(self, status: str, created_since: str, limit: int) -> Iterator[dict[str, Any]]:
+        found = sorted(
+            (o for o in self.records.values() if o["status"] == status and o["createdAt"] >= created_since),
+            key=lambda o: (o["createdAt"], o["id"]),
+        )
+        yield from copy.deepcopy(found)
+
     def refunds_due(self, limit: int) -> Iterator[str]:
         due = [o for o in self.records.values() if any(r.get("status") == "pending" for r in o.get("refunds") or [])]
         yield from [o["id"] for o in due]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -71,6 +72,7 @@ class StripeStandIn:
                 "metadata": {k[len("metadata[") : -1]: v for k, v in form.items() if k.startswith("metadata[")},
                 "payment_method_types": [v for k, v in form.items() if k.startswith("payment_method_types[")],
                 "status": "requires_payment_method",
+                "created": int(time.time()),
                 "client_secret": "pi_secret_" + uuid.uuid4().hex,
                 "livemode": False,
                 "last_payment_error": None,
@@ -153,10 +155,19 @@ class StripeStandIn:
                 "next_page": None,
                 "url": seen.path,
             }
-        if seen.method == "GET" and parts == ["v1", "refunds"]:
-            intent = form.get("payment_intent")
-            found = [r for r in self.refunds.values() if r["payment_intent"] == intent]
-            return 200, {"object": "list", "data": found, "has_more": False, "url": "/v1/refunds"}
+        if seen.method == "GET" and parts[:2] == ["v1", "payment_intents"] and len(parts) == 3:
+            intent = self.intents.get(parts[2])
+            if intent is None:
+                return 404, {"error": {"type": "invalid_request_error", "code": "resource_missing", "param": "intent"}}
+            return 200, intent
+        if seen.method == "GET" and parts[1] in ("payment_intents", "refunds") and len(parts) == 2:
+            # Lists: by payment_intent (refunds) and created[gte], one page (has_more false).
+            found = list((self.intents if parts[1] == "payment_intents" else self.refunds).values())
+            if "payment_intent" in form:
+                found = [r for r in found if r["payment_intent"] == form["payment_intent"]]
+            if "created[gte]" in form:
+                found = [r for r in found if r["created"] >= int(form["created[gte]"])]
+            return 200, {"object": "list", "data": found, "has_more": False, "url": f"/v1/{parts[1]}"}
         if seen.method == "POST" and parts == ["v1", "refunds"]:
             intent = self.intents.get(form.get("payment_intent", ""))
             if intent is None:
@@ -174,6 +185,7 @@ class StripeStandIn:
                 "payment_intent": intent["id"],
                 "metadata": {k[len("metadata[") : -1]: v for k, v in form.items() if k.startswith("metadata[")},
                 "status": "succeeded",
+                "created": int(time.time()),
             }
             self.refunds[refund["id"]] = refund
             return 200, refund

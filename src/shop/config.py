@@ -177,6 +177,11 @@ def payment_settings() -> PaymentSettings:
     )
 
 
+def reconcile_lookback_hours() -> int:
+    """How far back the scheduled reconciliation looks (its schedule's period, plus overlap)."""
+    return _int("RECONCILE_LOOKBACK_HOURS", 26, 1, 24 * 35)
+
+
 def _return_url(url: str) -> str | None:
     if url and not url.startswith("https://"):  # Stripe takes only https outside test mode
         raise ConfigError(f"PAYMENT_RETURN_URL must be an https URL, got {url!r}")

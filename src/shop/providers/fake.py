@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from ..clock import now_iso
+from ..clock import iso, now_iso
 from ..money import from_minor_units
 from .base import Charge, IdempotencyConflict, Outcome, RefundOutcome, RefundRequest, UnknownPaymentMethod
 
@@ -222,6 +222,12 @@ class FakeProvider:
         """The charges that took money for this order."""
         rows = self._rows("kind = 'charge' AND status = 'succeeded' AND order_id = ?", (order_id,))
         return [self._as_charge(row) for row in rows]
+
+    def ledger_of(self, order_id: str) -> list[dict[str, Any]]:
+        return [entry for entry in self.ledger() if entry["orderId"] == order_id]
+
+    def active_since(self, since: float) -> set[str]:
+        return {row["order_id"] for row in self._rows("created_at >= ?", (iso(since),))}
 
     def ledger(self) -> list[dict[str, Any]]:
         """Every charge and refund, oldest first, as GET /_local/payments shows them."""

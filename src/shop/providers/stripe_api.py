@@ -16,6 +16,7 @@ from typing import Any
 
 import stripe
 
+from ..money import from_minor_units
 from .base import Charge, Outcome, ProviderUnavailable, RefundOutcome, RefundRequest, UnknownPaymentMethod
 
 # Two calls of at most 2 s to connect and 5 s to read stay inside the function's 20 s timeout;
@@ -117,6 +118,53 @@ class StripeProvider:
         except stripe.StripeError as failed:
             raise ProviderUnavailable(type(failed).__name__) from None
         return "released"
+
+    def ledger_of(self, order_id: str) -> list[dict[str, Any]]:
+        """The order's charges (its PaymentIntents' amount received) and refunds (listed by intent)."""
+        client = self._client()
+        entries: list[dict[str, Any]] = []
+        try:
+            for intent in intents_of(client, order_id):
+                currency = str(intent.currency)
+                if intent.amount_received:
+                    amount = from_minor_units(int(intent.amount_received), currency)
+                    entries.append({"orderId": order_id, "kind": "charge", "amount": amount, "status": "succeeded"})
+                listed = client.v1.refunds.list(params={"payment_intent": intent.id, "limit": 100})
+                for refund in listed.auto_paging_iter():
+                    amount = from_minor_units(int(refund.amount), currency)
+                    status = str(refund.status)
+                    entries.append({"orderId": order_id, "kind": "refund", "amount": amount, "status": status})
+        except stripe.StripeError as failed:
+            raise ProviderUnavailable(type(failed).__name__) from None
+        return entries
+
+    def active_since(self, since: float) -> set[str]:
+        """Orders with a PaymentIntent or a Refund created since `since` (by `metadata.orderId`; a
+        refund made in Stripe's dashboard, without it, by its PaymentIntent's)."""
+        client = self._client()
+        created = {"gte": int(since)}
+        try:
+            intents = client.v1.payment_intents.list(params={"created": created, "limit": 100})
+            found = {_order_of(intent) for intent in intents.auto_paging_iter()}
+            for refund in client.v1.refunds.list(params={"created": created, "limit": 100}).auto_paging_iter():
+                order_id = _order_of(refund)
+                if order_id is None and refund.payment_intent:
+                    order_id = _order_of(client.v1.payment_intents.retrieve(str(refund.payment_intent)))
+                found.add(order_id)
+        except stripe.StripeError as failed:
+            raise ProviderUnavailable(type(failed).__name__) from None
+        return {str(order_id) for order_id in found if order_id}
+
+    def _client(self) -> Any:
+        if self.client is None:
+            raise ProviderUnavailable("stripe secret key is not configured")
+        return self.client
+
+
+def _order_of(thing: Any) -> str | None:
+    """`metadata.orderId` of a PaymentIntent or a Refund (a StripeObject is no dict: its JSON)."""
+    order_id = (thing.to_dict().get("metadata") or {}).get("orderId")
+    return str(order_id) if order_id else None
 
 
 # The PaymentIntent statuses a cancel applies to (Stripe: not processing, succeeded, canceled).

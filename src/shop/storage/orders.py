@@ -87,6 +87,14 @@ class DynamoOrders:
             if intact(keys.ORDER, item):
                 yield public(item)
 
+    def created_since(self, status: str, created_since: str, limit: int) -> Iterator[dict[str, Any]]:
+        """Every order now in `status` created at or after the ISO time `created_since`, oldest
+        first, `limit` per Query on the status index (never the whole table)."""
+        partition = keys.orders_in_status(status)
+        for item in self.table.query_below("gsi2", partition, created_since, limit, above=True):
+            if intact(keys.ORDER, item):
+                yield public(item)
+
     def save(self, write: Write) -> dict[str, Any]:
         """Store an aggregate's change (shop.domain.order): one conditional write on the version
         and status the order was read at, or one transaction with its restock. Returns the item

@@ -181,6 +181,10 @@ class Orders(Protocol):
         """The ids of the orders holding a `pending` refund (kept in step by save), read `limit`
         at a time by Query (never a Scan)."""
 
+    def created_since(self, status: str, created_since: str, limit: int) -> Iterator[dict[str, Any]]:
+        """Every order now in `status` created at or after the ISO time `created_since`, oldest
+        first, read `limit` at a time from the status index (never the whole table)."""
+
     def pending_before(self, created_before: str, limit: int) -> Iterator[dict[str, Any]]:
         """Every pending order created before the ISO time `created_before`, oldest first,
         read `limit` at a time from the status index (never the whole table)."""
