@@ -108,7 +108,7 @@ def requested(
 def check_window(history: tuple[dict[str, Any], ...], updated_at: str, now: float, days: int) -> None:
     """Refuses a return asked for more than `days` after the order's delivery."""
     delivered = next((step.get("at") for step in history if step.get("status") == "delivered"), None)
-    if str(delivered or updated_at) <= iso(now - days * DAY_SECONDS):
+    if str(delivered or updated_at) < iso(now - days * DAY_SECONDS):
         raise ReturnTooLate(f"Returns are accepted for {days} days after delivery")
 
 
