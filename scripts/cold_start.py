@@ -249,6 +249,12 @@ def events(seeded: Seeded) -> dict[str, Callable[[], dict]]:
             "source": "aws.events",
             "detail": {},
         },
+        "reconcilePayments": lambda: {
+            "version": "0",
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "detail": {},
+        },
         "publishOrderEvents": lambda: order_events_batch(seeded),
         "indexProducts": lambda: product_change_batch(seeded),
         "notifyCustomers": lambda: order_email_batch(seeded),

@@ -314,22 +314,35 @@ class FakeOrders:
         )
         yield from copy.deepcopy(found)
 
+    def created_since(self, status: str, created_since: str, limit: int) -> Iterator[dict[str, Any]]:
+        found = sorted(
+            (o for o in self.records.values() if o["status"] == status and o["createdAt"] >= created_since),
+            key=lambda o: (o["createdAt"], o["id"]),
+        )
+        yield from copy.deepcopy(found)
+
     def refunds_due(self, limit: int) -> Iterator[str]:
         due = [o for o in self.records.values() if any(r.get("status") == "pending" for r in o.get("refunds") or [])]
         yield from [o["id"] for o in due]
 
     def save(self, write: Write) -> dict[str, Any]:
-        return self.update_status(write.before, write.changes, restock=write.restock)
+        return self.update_status(write.before, write.changes, write.restock, write.restock_lines)
 
-    def update_status(self, order: dict[str, Any], changes: dict[str, Any], restock: bool = False) -> dict[str, Any]:
+    def update_status(
+        self,
+        order: dict[str, Any],
+        changes: dict[str, Any],
+        restock: bool = False,
+        lines: tuple[dict[str, Any], ...] = (),
+    ) -> dict[str, Any]:
         stored = self.records.get(order["id"])
         if stored is None:
             raise Missing()
         if stored["status"] != order["status"] or stored.get("version") != order.get("version"):
             raise StatusChanged(stored["status"], copy.deepcopy(stored))
         stored.update(copy.deepcopy(changes))
-        if restock:
-            for line in stored["items"]:
+        if restock or lines:
+            for line in lines or stored["items"]:
                 if line["productId"] in self.products.records:
                     product = self.products.records[line["productId"]]
                     product["stock"] = min(MAX_STOCK, product["stock"] + line["quantity"])

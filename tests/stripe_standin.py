@@ -1,5 +1,6 @@
-"""A local HTTP stand-in for Stripe's API: the few PaymentIntent endpoints the stripe provider
-calls, answering with the shapes Stripe documents, and recording what the library sent.
+"""A local HTTP stand-in for Stripe's API: the few PaymentIntent and Refund endpoints the stripe
+provider calls (create, confirm with 3-D Secure, cancel, search by metadata; refunds, listed),
+answering with the shapes Stripe documents, and recording what the library sent.
 
 This is NOT Stripe and nothing in this project talks to Stripe: the tests point the official
 `stripe` library at this server (STRIPE_API_BASE) to check the provider's requests for real
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,6 +25,7 @@ DECLINES = {
     "pm_card_chargeDeclinedInsufficientFunds": ("card_declined", "insufficient_funds"),
 }
 SUCCEEDING = {"pm_card_visa", "pm_card_mastercard"}
+AUTHENTICATING = "pm_card_authenticationRequired"  # 3-D Secure: requires_action until the bank answers
 
 
 @dataclass
@@ -44,7 +47,8 @@ class StripeStandIn:
     def answer(self, seen: Seen) -> tuple[int, dict[str, Any]]:
         if seen.headers.get("authorization") != f"Bearer {API_KEY}":
             return 401, {"error": {"type": "invalid_request_error", "message": "Invalid API Key provided"}}
-        if not seen.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        form_body = seen.headers.get("content-type", "").startswith("application/x-www-form-urlencoded")
+        if seen.method == "POST" and not form_body:
             return 400, {"error": {"type": "invalid_request_error", "message": "form-encoded bodies only"}}
         key = seen.headers.get("idempotency-key")
         with self.lock:
@@ -57,7 +61,7 @@ class StripeStandIn:
 
     def _route(self, seen: Seen) -> tuple[int, dict[str, Any]]:
         form = {k: v[0] for k, v in seen.form.items()}
-        parts = seen.path.strip("/").split("/")
+        parts = seen.path.split("?", 1)[0].strip("/").split("/")
         if seen.method == "POST" and parts == ["v1", "payment_intents"]:
             intent = {
                 "id": "pi_" + uuid.uuid4().hex[:24],
@@ -68,6 +72,7 @@ class StripeStandIn:
                 "metadata": {k[len("metadata[") : -1]: v for k, v in form.items() if k.startswith("metadata[")},
                 "payment_method_types": [v for k, v in form.items() if k.startswith("payment_method_types[")],
                 "status": "requires_payment_method",
+                "created": int(time.time()),
                 "client_secret": "pi_secret_" + uuid.uuid4().hex,
                 "livemode": False,
                 "last_payment_error": None,
@@ -103,6 +108,15 @@ class StripeStandIn:
                 }
                 intent["last_payment_error"] = error
                 return 402, {"error": error}
+            if method == AUTHENTICATING:
+                if "return_url" not in form:  # Stripe: a redirect-based next action needs one when confirming
+                    error = {"type": "invalid_request_error", "param": "return_url", "message": "return_url required"}
+                    return 400, {"error": error}
+                redirect = {"url": f"https://hooks.stripe.invalid/3ds/{intent['id']}", "return_url": form["return_url"]}
+                intent.update(
+                    status="requires_action", next_action={"type": "redirect_to_url", "redirect_to_url": redirect}
+                )
+                return 200, intent
             if method not in SUCCEEDING:
                 return 400, {
                     "error": {
@@ -116,6 +130,44 @@ class StripeStandIn:
                 status="succeeded", amount_received=intent["amount"], payment_method="pm_" + uuid.uuid4().hex[:14]
             )
             return 200, intent
+        if (
+            seen.method == "POST"
+            and len(parts) == 4
+            and parts[:2] == ["v1", "payment_intents"]
+            and parts[3] == "cancel"
+        ):
+            intent = self.intents.get(parts[2])
+            if intent is None:
+                return 404, {"error": {"type": "invalid_request_error", "code": "resource_missing", "param": "intent"}}
+            if intent["status"] in ("succeeded", "processing", "canceled"):
+                error = {"type": "invalid_request_error", "code": "payment_intent_unexpected_state"}
+                return 400, {"error": {**error, "payment_intent": intent}}
+            intent.update(status="canceled", cancellation_reason=form.get("cancellation_reason"), next_action=None)
+            return 200, intent
+        if seen.method == "GET" and parts == ["v1", "payment_intents", "search"]:
+            # Only the one query the provider sends: metadata['orderId']:'<id>'
+            wanted = form["query"].split(":", 1)[1].strip("'")
+            found = [i for i in self.intents.values() if i["metadata"].get("orderId") == wanted]
+            return 200, {
+                "object": "search_result",
+                "data": found,
+                "has_more": False,
+                "next_page": None,
+                "url": seen.path,
+            }
+        if seen.method == "GET" and parts[:2] == ["v1", "payment_intents"] and len(parts) == 3:
+            intent = self.intents.get(parts[2])
+            if intent is None:
+                return 404, {"error": {"type": "invalid_request_error", "code": "resource_missing", "param": "intent"}}
+            return 200, intent
+        if seen.method == "GET" and parts[1] in ("payment_intents", "refunds") and len(parts) == 2:
+            # Lists: by payment_intent (refunds) and created[gte], one page (has_more false).
+            found = list((self.intents if parts[1] == "payment_intents" else self.refunds).values())
+            if "payment_intent" in form:
+                found = [r for r in found if r["payment_intent"] == form["payment_intent"]]
+            if "created[gte]" in form:
+                found = [r for r in found if r["created"] >= int(form["created[gte]"])]
+            return 200, {"object": "list", "data": found, "has_more": False, "url": f"/v1/{parts[1]}"}
         if seen.method == "POST" and parts == ["v1", "refunds"]:
             intent = self.intents.get(form.get("payment_intent", ""))
             if intent is None:
@@ -133,6 +185,7 @@ class StripeStandIn:
                 "payment_intent": intent["id"],
                 "metadata": {k[len("metadata[") : -1]: v for k, v in form.items() if k.startswith("metadata[")},
                 "status": "succeeded",
+                "created": int(time.time()),
             }
             self.refunds[refund["id"]] = refund
             return 200, refund
@@ -149,7 +202,15 @@ def serve() -> tuple[ThreadingHTTPServer, StripeStandIn]:
             body = self.rfile.read(length).decode()
             seen = Seen("POST", self.path, {k.lower(): v for k, v in self.headers.items()}, parse_qs(body))
             state.requests.append(seen)
-            status, payload = state.answer(seen)
+            self._reply(*state.answer(seen))
+
+        def do_GET(self):
+            query = self.path.split("?", 1)[1] if "?" in self.path else ""
+            seen = Seen("GET", self.path, {k.lower(): v for k, v in self.headers.items()}, parse_qs(query))
+            state.requests.append(seen)
+            self._reply(*state.answer(seen))
+
+        def _reply(self, status, payload):
             data = json.dumps(payload).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")

@@ -1,4 +1,4 @@
-"""Response schemas of an order (its lines, history, payment, refunds, tracking) and the field
+"""Response schemas of an order (its lines, history, payment, refunds, returns, tracking) and the field
 helpers every response schema shares: for the OpenAPI document only (devtools.api_schemas)."""
 
 from __future__ import annotations
@@ -87,6 +87,31 @@ class RefundSchema(OrderRefundSchema):
     orderId = fields.UUID(required=True)
 
 
+class ReturnLineSchema(Schema):
+    productId = fields.String(required=True)
+    quantity = fields.Integer(required=True, validate=validate.Range(min=1, max=1000))
+    price = _amount("The unit's price when the order was placed.")
+
+
+class OrderReturnSchema(Schema):
+    """A return as an order lists it."""
+
+    id = fields.String(required=True)
+    items = fields.List(fields.Nested(ReturnLineSchema), required=True)
+    amount = _amount("What the units cost at purchase; refunded when the return is received.")
+    reason = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(("requested", "received", "rejected")))
+    createdAt = _stamp()
+    decidedAt = fields.String(metadata={"format": "date-time", "description": "When it was received or rejected."})
+    restocked = fields.Boolean(metadata={"description": "Received: whether its units went back in stock."})
+    refundId = fields.String(metadata={"description": "Received: the refund of its amount (in `refunds`)."})
+    rejectionReason = fields.String(metadata={"description": "Rejected: the admin's reason."})
+
+
+class ReturnSchema(OrderReturnSchema):
+    orderId = fields.UUID(required=True)
+
+
 class ShipmentTrackingSchema(Schema):
     carrier = fields.String(required=True, metadata={"example": "UPS"})
     number = fields.String(required=True, metadata={"example": "1Z999AA10123456784"})
@@ -118,5 +143,6 @@ class OrderSchema(Schema):
         ShipmentTrackingSchema, metadata={"description": "Set when the order shipped with tracking."}
     )
     refunds = fields.List(fields.Nested(OrderRefundSchema))
+    returns = fields.List(fields.Nested(OrderReturnSchema))
     createdAt = _stamp()
     updatedAt = _stamp()

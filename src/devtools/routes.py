@@ -124,7 +124,7 @@ def request(entry: Declared, ids: dict[str, str], values: dict[str, Any]) -> Req
     if entry.route is None:
         raise UndocumentedFunction(f"{entry.function} has no route of its own: no request to make")
     example = entry.example
-    params = {name: ids[record] for name, record in example.ids.items()}
+    params = {**example.fixed, **{name: ids[record] for name, record in example.ids.items()}}
     return Request(
         method=entry.route.method,
         resource=entry.route.path,

@@ -150,6 +150,8 @@ class PaymentSettings:
     provider: str  # "fake" or "stripe"
     currency: str
     window_seconds: int  # an unpaid order expires after this long
+    return_window_days: int  # a delivered order may be returned for this long
+    return_url: str | None  # stripe's return_url after 3-D Secure; `{orderId}` is the order's id
     stripe_api_base: str | None  # only to point the stripe library at a stand-in in tests
 
 
@@ -169,8 +171,21 @@ def payment_settings() -> PaymentSettings:
         provider=provider,
         currency=currency,
         window_seconds=_int("PAYMENT_WINDOW_SECONDS", 1800, 1, 7 * 24 * 3600),
+        return_window_days=_int("RETURN_WINDOW_DAYS", 30, 0, 365),
+        return_url=_return_url(os.environ.get("PAYMENT_RETURN_URL", "").strip()),
         stripe_api_base=os.environ.get("STRIPE_API_BASE") or None,
     )
+
+
+def reconcile_lookback_hours() -> int:
+    """How far back the scheduled reconciliation looks (its schedule's period, plus overlap)."""
+    return _int("RECONCILE_LOOKBACK_HOURS", 26, 1, 24 * 35)
+
+
+def _return_url(url: str) -> str | None:
+    if url and not url.startswith("https://"):  # Stripe takes only https outside test mode
+        raise ConfigError(f"PAYMENT_RETURN_URL must be an https URL, got {url!r}")
+    return url or None
 
 
 # A secret found is kept for the container's life; "not configured" only this long, so that

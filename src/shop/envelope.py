@@ -41,6 +41,7 @@ ERROR_TABLE: dict[type[errors.DomainError], tuple[int, str]] = {
     errors.OrderExpired: (409, "ORDER_EXPIRED"),
     errors.RefundExceedsPayment: (409, "REFUND_EXCEEDS_PAYMENT"),
     errors.NothingToRefund: (409, "NOTHING_TO_REFUND"),
+    errors.ReturnWindowClosed: (409, "RETURN_WINDOW_CLOSED"),
     errors.PayloadTooLarge: (413, "PAYLOAD_TOO_LARGE"),
     errors.UnsupportedMediaType: (415, "UNSUPPORTED_MEDIA_TYPE"),
     errors.IdempotencyKeyReused: (422, "IDEMPOTENCY_KEY_REUSED"),

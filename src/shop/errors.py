@@ -144,3 +144,7 @@ class RefundExceedsPayment(DomainError):
 
 class NothingToRefund(DomainError):
     message = "The order has nothing left to refund"
+
+
+class ReturnWindowClosed(DomainError):
+    message = "The order can no longer be returned"

@@ -7,6 +7,7 @@ same small world, so an example speaks of its records by role, never by id:
 
 - `ids` maps each path parameter to a record: `"product"` (in stock, with a ready image),
   `"order"` (the customer's pending order of it), `"image"` (a processing image of the product);
+  `fixed` gives a path parameter that names no record as it is (a return's `{action}`);
 - strings in `query` and `body` that are a placeholder are replaced: `"<product>"` (its id),
   `"<email>"` (an address never registered), `"<customer>"` (the customer's email),
   `"<password>"` (the seeded accounts' password), `"<address>"` (a shipping address);
@@ -29,6 +30,7 @@ PLACEHOLDERS = ("<product>", "<email>", "<customer>", "<password>", "<address>")
 class Example:
     auth: str | None = None
     ids: dict[str, str] = field(default_factory=dict)
+    fixed: dict[str, str] = field(default_factory=dict)
     query: dict[str, str] | None = None
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)

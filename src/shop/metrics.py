@@ -15,6 +15,7 @@ PAYMENT_SUCCEEDED, PAYMENT_DECLINED, PAYMENT_REQUIRES_ACTION = (
 )
 REFUND_SUCCEEDED, REFUND_FAILED, AUTOMATIC_REFUND = "RefundSucceeded", "RefundFailed", "AutomaticRefund"
 RECONCILIATION_DIFFERENCES = "ReconciliationDifferences"
+PAYMENT_RELEASED = "PaymentReleased"  # an expired order's payment awaiting 3-D Secure, cancelled
 
 
 def count(name: str, value: int = 1) -> None:

@@ -19,6 +19,8 @@ WORDING = {
     ),
     "order.shipped": ("Your order has shipped", "Good news: your order is on its way."),
     "order.delivered": ("Your order was delivered", "Your order was delivered. We hope you enjoy it."),
+    # The subject and opening name the amount (render): "Refund of 12.50 USD issued".
+    "order.refunded": ("Refund of {amount} issued", "A refund of {amount} is issued to your payment method."),
 }
 
 
@@ -51,6 +53,11 @@ def render(event: dict[str, Any], name: str) -> Email:
             f"Your order was cancelled and will not be shipped. "
             f"A refund of {_amount(order['refundedAmount'], currency)} is issued to your payment method."
         )
+    if event["type"] == "order.refunded":
+        amount = _amount(event["refund"]["amount"], currency)
+        subject, opening = subject.format(amount=amount), opening.format(amount=amount)
+        if event["refund"].get("reason") == "return_received":
+            opening += " We received the items you returned."
     reference = order["id"]
     total = _amount(order["totalAmount"], currency)
     lines = [(line["name"], line["quantity"], _amount(line["lineTotal"], currency)) for line in order.get("items", [])]

@@ -40,6 +40,8 @@ STRIPE_SECRETS = {
     "cancelOrder": ("stripe-secret-key",),
     "updateOrderStatus": ("stripe-secret-key",),
     "expireOrders": ("stripe-secret-key",),
+    "decideReturn": ("stripe-secret-key",),
+    "reconcilePayments": ("stripe-secret-key",),
     "paymentWebhook": ("stripe-webhook-secret", "stripe-secret-key"),
 }
 REFUNDS_DUE = "refunds-due"  # the one partition a function may Query on the base table (storage/keys.py)

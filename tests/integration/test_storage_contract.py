@@ -373,6 +373,37 @@ def test_pending_orders_before_a_time_are_listed_oldest_first_across_pages(store
     assert found == [made[0]["id"], made[2]["id"], made[3]["id"], made[4]["id"]]
 
 
+def test_orders_created_since_a_time_are_listed_per_status_oldest_first(store):
+    product = a_product(store, stock=50)
+    line = OrderLine(product["id"], 1, product["price"])
+    made = []
+    for day in range(1, 6):
+        order = an_order("u-1", [line], created=f"2026-03-0{day}T00:00:00.000Z")
+        store.orders.create(order, [line], None)
+        made.append(order)
+    for order in made[1:4]:
+        store.orders.update_status(order, {"status": "paid", "updatedAt": "2026-03-09T00:00:00.000Z"})
+    found = [o["id"] for o in store.orders.created_since("paid", "2026-03-03T00:00:00.000Z", 1)]
+    assert found == [made[2]["id"], made[3]["id"]]
+    pending = [o["id"] for o in store.orders.created_since("pending", "2026-03-01T00:00:00.000Z", 2)]
+    assert pending == [made[0]["id"], made[4]["id"]]
+
+
+def test_a_save_with_restock_lines_gives_back_those_units_only_once(store):
+    shirt, hat = a_product(store, stock=10), a_product(store, stock=10)
+    lines = [OrderLine(shirt["id"], 3, shirt["price"]), OrderLine(hat["id"], 2, hat["price"])]
+    order = an_order("u-1", lines)
+    store.orders.create(order, lines, None)
+    received = {"returns": [{"id": "ret1", "status": "received"}], "version": 1, "updatedAt": "t1"}
+    write = Write(order, received, restock_lines=({"productId": shirt["id"], "quantity": 2},))
+    store.orders.save(write)
+    assert (store.products.get(shirt["id"])["stock"], store.products.get(hat["id"])["stock"]) == (9, 8)
+    again = {**received, "version": 2}
+    with pytest.raises(StatusChanged):  # the same decision on the order as first read: refused, no stock
+        store.orders.save(Write(order, again, restock_lines=write.restock_lines))
+    assert (store.products.get(shirt["id"])["stock"], store.products.get(hat["id"])["stock"]) == (9, 8)
+
+
 def test_a_save_is_conditional_on_the_version_read_and_hands_back_the_order_it_lost_to(store):
     product = a_product(store, stock=5)
     line = OrderLine(product["id"], 2, product["price"])

@@ -68,6 +68,9 @@ def test_every_route_is_in_the_routes_table_and_has_a_postman_request(function, 
     assert row, f"docs/API.md's routes table has no row for {function} ({method} {path})"
     (item,) = [item for item in skeletons if item["name"].startswith(f"{function}: ")]
     assert item["request"]["method"] == method
+    fixed = next(entry.example.fixed for entry in routes.http() if entry.function == function)
+    for name, value in fixed.items():  # a parameter that names no record is sent as it is
+        path = path.replace("{" + name + "}", value)
     template = re.sub(r"\\\{[^}]+\\\}", r"\\{\\{[A-Za-z]+\\}\\}", re.escape(path))
     assert re.fullmatch(r"\{\{baseUrl\}\}" + template + r"(\?.*)?", item["request"]["url"]["raw"]), item["request"]
 
@@ -109,7 +112,8 @@ def test_a_function_without_a_route_must_say_how_it_is_reached(monkeypatch):
 def test_every_example_names_only_its_own_path_parameters_and_known_records(entry):
     """An example a harness can fill in: each path parameter bound to a record the harnesses seed."""
     params = set(re.findall(r"\{([^}]+)\}", entry.route.path))
-    assert set(entry.example.ids) == params, entry.function
+    assert set(entry.example.ids) | set(entry.example.fixed) == params, entry.function
+    assert not set(entry.example.ids) & set(entry.example.fixed), entry.function
     assert set(entry.example.ids.values()) <= {"product", "order", "image"}, entry.function
     assert entry.example.auth in (None, "customer", "admin"), entry.function
     assert (entry.example.auth is None) == (entry.operation.auth is None), entry.function

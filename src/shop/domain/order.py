@@ -1,10 +1,8 @@
-"""The order aggregate: its status, history and payment change only through these methods.
-
-Each method returns a `Change`: the order as it would be and the `Write` that stores it, one
-conditional write on the version (and status) the order was read at, with its stock returned in
-the same transaction when it leaves for good. A write that loses to another is re-decided from a
-fresh read by the service (services/order_writes.py); nothing here retries or reads.
-"""
+"""The order aggregate: its status, history, payment, refunds and returns change only through these
+methods. Each returns a `Change`: the order as it would be and the `Write` that stores it (one
+conditional write on the version and status read, with stock returned in the same transaction when
+it leaves for good or a return is restocked). A write that loses is re-decided from a fresh read by
+services/order_writes.py; nothing here retries or reads."""
 
 from __future__ import annotations
 
@@ -15,10 +13,13 @@ from typing import Any
 from ..clock import iso
 from ..limits import DEFAULT_CURRENCY
 from . import refund as refunds_
+from . import returns as returns_
 from .customer import Customer
 from .payment import DECLINED, FAILED, IN_FLIGHT, REQUIRES_ACTION, SUCCEEDED, Attempt, Payment
 from .refund import PENDING, Refund
 from .refusals import AttemptInFlight, ExceedsPayment, KeyReused, NotAllowed, NothingLeft, WindowClosed
+from .returns import RECEIVED, REJECTED, Return
+from .write import Write as Write  # where storage and the services find it
 
 # The lifecycle: no status is ever entered twice.
 TRANSITIONS = {
@@ -32,23 +33,8 @@ TRANSITIONS = {
 RESTOCKING = frozenset({"cancelled", "expired"})
 PAYABLE = "pending"
 HISTORY_LIMIT = 20  # an order keeps its last 20 transitions; the lifecycle has at most 4
-OWNED = ("status", "statusHistory", "payment", "refunds", "tracking", "version", "updatedAt")
+OWNED = ("status", "statusHistory", "payment", "refunds", "returns", "tracking", "version", "updatedAt")
 CHARGED = frozenset({SUCCEEDED, "partially_refunded", "refunded"})
-
-
-@dataclass(frozen=True)
-class Write:
-    """Store `changes` (top-level attributes) on condition that the order is still at the version
-    and status of `before` (the item as read: 0 is an item stored before versions); with
-    `restock`, every line's quantity goes back to its product in the same transaction."""
-
-    before: dict[str, Any]
-    changes: dict[str, Any]
-    restock: bool = False
-
-    @property
-    def order_id(self) -> str:
-        return str(self.before["id"])
 
 
 @dataclass(frozen=True)
@@ -71,6 +57,7 @@ class Order:
     refunds: tuple[Refund, ...] = ()
     tracking: dict[str, Any] | None = None  # the parcel's carrier, number and url, set when shipped
     customer: Customer = field(default_factory=Customer)  # who placed it; unknown on older orders
+    returns: tuple[Return, ...] = ()
     item: dict[str, Any] = field(default_factory=dict, compare=False)  # as read, for the write
 
     @property
@@ -94,6 +81,7 @@ class Order:
             refunds=tuple(Refund.from_item(r) for r in item.get("refunds") or [] if isinstance(r, dict) and "id" in r),
             tracking=item["tracking"] if isinstance(item.get("tracking"), dict) else None,
             customer=Customer.from_item(item.get("customer")),
+            returns=tuple(Return.from_item(r) for r in item.get("returns") or [] if isinstance(r, dict) and "id" in r),
             item=item,
         )
 
@@ -105,6 +93,8 @@ class Order:
             item["refunds"] = [r.to_item() for r in self.refunds]
         if self.tracking is not None:
             item["tracking"] = dict(self.tracking)
+        if self.returns:
+            item["returns"] = [r.to_item() for r in self.returns]
         return item
 
     # --- the lifecycle -------------------------------------------------------------------
@@ -112,9 +102,8 @@ class Order:
     def move(
         self, status: str, by: str, now: float, refund_id: str | None = None, tracking: dict[str, Any] | None = None
     ) -> Change:
-        """An admin's move along the lifecycle (ship, deliver; a shipment may carry its `tracking`).
-        Paying is not a move: only a charge marks an order paid; leaving for good is cancel() or
-        expire()."""
+        """An admin's move along the lifecycle (ship, deliver; a shipment may carry its `tracking`). Paying
+        is not a move: only a charge marks an order paid; leaving for good is cancel() or expire()."""
         if status == "paid":
             raise NotAllowed(f"Order is {self.status}; only a payment can mark it paid")
         if status in RESTOCKING:
@@ -171,9 +160,8 @@ class Order:
             if self.status in RESTOCKING and self.payment.status not in CHARGED and refund_id is not None:
                 charged = replace(payment, status=SUCCEEDED, details=()).with_details(paidAt=iso(now), **details)
                 refund = Refund(refund_id, self.total, "order_not_payable", PENDING, iso(now))
-                return replace(self, payment=charged)._changed(
-                    now=now, **replace(self, payment=charged)._with_refund(refund)
-                )
+                kept = replace(self, payment=charged)
+                return kept._changed(now=now, **kept._with_refund(refund))
             raise NotAllowed(f"Order is {self.status}; the charge cannot be recorded on it")
         paid = replace(payment, status=SUCCEEDED, details=())  # no lastDecline, no nextAction
         paid = paid.with_details(paidAt=iso(now), **details)
@@ -251,6 +239,35 @@ class Order:
         payment = replace(self.payment, status=status).with_details(refundedAmount=given_back)
         return {"refunds": refunds, "payment": payment}
 
+    # --- returns (shop.domain.returns) ------------------------------------------------------
+
+    def request_return(self, return_id: str, wanted: dict[str, int], reason: str, now: float, days: int) -> Change:
+        if self.status != "delivered":
+            raise NotAllowed(f"Order is {self.status}; only a delivered order can be returned")
+        returns_.check_window(self.history, self.updated_at, now, days)
+        asked = returns_.requested(return_id, self.lines, self.returns, wanted, reason, iso(now))
+        return self._changed(now=now, returns=(*self.returns, asked))
+
+    def receive_return(self, return_id: str, restock: bool, refund_id: str, now: float) -> Change:
+        """The units arrived: the return's amount (at most what is left of the charge) is refunded and,
+        with `restock`, its units go back in stock, in one transaction, once (received once only)."""
+        found = returns_.find(self.returns, return_id)
+        if found.status == RECEIVED:
+            return Change(self, None)
+        amount = min(found.amount, self.left_to_refund())
+        refund = Refund(refund_id, amount, returns_.REFUND_REASON, PENDING, iso(now))
+        changed = self._with_refund(refund) if amount > 0 else {}
+        received = found.decided(RECEIVED, iso(now), refund_id=refund_id if amount > 0 else None, restocked=restock)
+        lines = returns_.units(found) if restock else ()
+        return self._changed(now=now, restock_lines=lines, returns=returns_.replaced(self.returns, received), **changed)
+
+    def reject_return(self, return_id: str, reason: str, now: float) -> Change:
+        found = returns_.find(self.returns, return_id)
+        if found.status == REJECTED and found.rejection == reason:
+            return Change(self, None)
+        rejected = found.decided(REJECTED, iso(now), rejection=reason)
+        return self._changed(now=now, returns=returns_.replaced(self.returns, rejected))
+
     # --- the mechanics -------------------------------------------------------------------
 
     def _idle(self, now: float) -> None:
@@ -271,10 +288,12 @@ class Order:
         history = (*self.history, step)[-HISTORY_LIMIT:]
         return self._changed(status=status, history=history, now=now, restock=restock, **changed)
 
-    def _changed(self, now: float, restock: bool = False, **changed: Any) -> Change:
+    def _changed(
+        self, now: float, restock: bool = False, restock_lines: tuple[dict[str, Any], ...] = (), **changed: Any
+    ) -> Change:
         new = replace(self, **changed, version=self.version + 1, updated_at=iso(now))
         before, after = self.item, new.to_item()
         changes = {k: v for k, v in after.items() if k in OWNED and before.get(k) != v}
         changes["version"] = new.version
         stored = {**before, **changes}
-        return Change(replace(new, item=stored), Write(before, changes, restock))
+        return Change(replace(new, item=stored), Write(before, changes, restock, restock_lines))

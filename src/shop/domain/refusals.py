@@ -38,3 +38,11 @@ class NothingLeft(Refused):
 
 class ExceedsPayment(Refused):
     """The refund asked for is more than what is left of the charge."""
+
+
+class ReturnTooLate(Refused):
+    """The order was delivered longer ago than returns are accepted."""
+
+
+class NoSuchReturn(Refused):
+    """The order has no return with this id."""

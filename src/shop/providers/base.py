@@ -4,7 +4,7 @@ are, what comes back, and what a provider raises."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -14,6 +14,7 @@ class Charge:
     currency: str
     payment_method: str
     idempotency_key: str  # of this attempt of this order: a retry of the attempt never charges twice
+    return_url: str | None = None  # where the bank sends the customer back after 3-D Secure (stripe)
 
 
 @dataclass(frozen=True)
@@ -59,3 +60,19 @@ class PaymentProvider(Protocol):
     def charge(self, charge: Charge) -> Outcome: ...
 
     def refund(self, refund: RefundRequest) -> RefundOutcome: ...
+
+    def release(self, order_id: str) -> str:
+        """The order expires: cancel its payment awaiting the customer's authentication, so that a
+        late approval at the bank charges nothing. Returns "released" (nothing of it can charge any
+        more) or "charged" (a payment of it already succeeded: its webhook settles the order)."""
+        ...
+
+    def ledger_of(self, order_id: str) -> list[dict[str, Any]]:
+        """The order's charges and refunds as the provider has them: `{orderId, kind: "charge" |
+        "refund", amount (in the currency's major unit, a Decimal), status}` (reconciliation)."""
+        ...
+
+    def active_since(self, since: float) -> set[str]:
+        """The ids of the orders with a charge or a refund made at the provider since `since`
+        (epoch seconds): the scheduled reconciliation's candidates from the provider's side."""
+        ...

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from ..clock import now_iso
+from ..clock import iso, now_iso
 from ..money import from_minor_units
 from .base import Charge, IdempotencyConflict, Outcome, RefundOutcome, RefundRequest, UnknownPaymentMethod
 
@@ -152,6 +152,17 @@ class FakeProvider:
             db.execute("UPDATE ledger SET status = ?, reason = ? WHERE seq = ?", (status, reason, row["seq"]))
             return {"orderId": row["order_id"], "amount": row["amount"], "currency": row["currency"], "status": status}
 
+    def release(self, order_id: str) -> str:
+        """Cancels the order's charges awaiting authentication (as Stripe cancels a PaymentIntent):
+        the bank's page then finds none. "charged" when one already succeeded."""
+        with self._transaction() as db:
+            if self._paid(db, order_id):
+                return "charged"
+            query = "UPDATE ledger SET status = 'canceled', reason = 'abandoned'"
+            query += " WHERE order_id = ? AND kind = 'charge' AND status = 'requires_action'"
+            db.execute(query, (order_id,))
+            return "released"
+
     def refund(self, refund: RefundRequest) -> RefundOutcome:
         """Gives back part or all of the order's charge, never more than is left of it."""
         params = json.dumps([refund.order_id, refund.reference, refund.amount_minor, refund.currency])
@@ -211,6 +222,12 @@ class FakeProvider:
         """The charges that took money for this order."""
         rows = self._rows("kind = 'charge' AND status = 'succeeded' AND order_id = ?", (order_id,))
         return [self._as_charge(row) for row in rows]
+
+    def ledger_of(self, order_id: str) -> list[dict[str, Any]]:
+        return [entry for entry in self.ledger() if entry["orderId"] == order_id]
+
+    def active_since(self, since: float) -> set[str]:
+        return {row["order_id"] for row in self._rows("created_at >= ?", (iso(since),))}
 
     def ledger(self) -> list[dict[str, Any]]:
         """Every charge and refund, oldest first, as GET /_local/payments shows them."""

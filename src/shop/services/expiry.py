@@ -3,7 +3,8 @@ and its stock returns, by a scheduled sweep (every 5 minutes on AWS; a backgroun
 local server every EXPIRY_SWEEP_SECONDS).
 
 The sweep reads only the orders it may expire: a Query on the status index, bounded by time,
-paged. Then it asks the provider again for every refund left pending (retry_refunds). Each
+paged. An order awaiting 3-D Secure has its payment cancelled at the provider first
+(_released). Then it asks the provider again for every refund left pending (retry_refunds). Each
 expiry is the same conditional transaction as a cancel (status still pending, no
 payment attempt in flight, stock returned with it), so two sweeps running at once, or a sweep
 racing a cancel or a payment, give exactly one outcome per order and return stock once.
@@ -60,6 +61,9 @@ def sweep(store: Storage, now: float | None = None) -> SweepResult:
             return SweepResult(expired, skipped, more=True)
         if order["status"] != "pending":
             continue
+        if not _released(order):  # its payment awaiting authentication could still charge
+            skipped += 1
+            continue
         try:
             change = order_writes.as_order(order).expire(now)
             if change.write is not None:
@@ -69,6 +73,26 @@ def sweep(store: Storage, now: float | None = None) -> SweepResult:
             skipped += 1
     retry_refunds(store)
     return SweepResult(expired, skipped)
+
+
+def _released(order: dict[str, Any]) -> bool:
+    """An order awaiting 3-D Secure has its payment cancelled at the provider before it expires,
+    so that a late approval charges nothing. False when that cannot be done now (the provider is
+    unreachable: the next sweep asks again) or need not be (the payment already succeeded: its
+    webhook marks the order paid)."""
+    payment = order.get("payment")
+    if not isinstance(payment, dict) or payment.get("status") != "requires_action":
+        return True
+    from .. import metrics, providers  # the provider: only for an order awaiting authentication
+
+    try:
+        released = providers.provider().release(str(order["id"])) == "released"
+    except providers.ProviderUnavailable:
+        logger.warning("payment not released", extra={"orderId": order["id"]})
+        return False
+    if released:
+        metrics.count(metrics.PAYMENT_RELEASED)
+    return released
 
 
 def retry_refunds(store: Storage) -> int:

@@ -25,7 +25,10 @@ CANCELLED = "order.cancelled"
 EXPIRED = "order.expired"
 SHIPPED = "order.shipped"
 DELIVERED = "order.delivered"
-ALL = (CREATED, PAID, PAYMENT_FAILED, CANCELLED, EXPIRED, SHIPPED, DELIVERED)
+REFUNDED = "order.refunded"
+ALL = (CREATED, PAID, PAYMENT_FAILED, CANCELLED, EXPIRED, SHIPPED, DELIVERED, REFUNDED)
+# A cancel's refund is named by the cancellation's own email: no second one when it succeeds.
+NAMED_BY_ITS_CHANGE = frozenset({"order_cancelled"})
 # The status an order enters -> the event. `pending` is only ever entered on creation.
 ENTERED = {"paid": PAID, "cancelled": CANCELLED, "expired": EXPIRED, "shipped": SHIPPED, "delivered": DELIVERED}
 SCHEMA_VERSION = 1
@@ -45,6 +48,26 @@ def _decline(order: dict[str, Any] | None) -> Any:
     return payment.get("lastDecline") if isinstance(payment, dict) else None
 
 
+def _refunds(order: dict[str, Any] | None) -> list[dict[str, Any]]:
+    found = (order or {}).get("refunds")
+    return [r for r in found if isinstance(r, dict) and "id" in r] if isinstance(found, list) else []
+
+
+def _refund_given(change: OrderChange) -> dict[str, Any] | None:
+    """The refund this change saw succeed (the provider's answer, or its webhook), if any."""
+    before = {r["id"]: r.get("status") for r in _refunds(change.old)}
+    return next(
+        (
+            r
+            for r in _refunds(change.new)
+            if r.get("status") == "succeeded"
+            and before.get(r["id"]) != "succeeded"
+            and r.get("reason") not in NAMED_BY_ITS_CHANGE
+        ),
+        None,
+    )
+
+
 def event_type(change: OrderChange) -> str | None:
     """The event a change is, or None (a history trim, a payment detail, an index key...)."""
     new = change.new
@@ -52,6 +75,8 @@ def event_type(change: OrderChange) -> str | None:
         return CREATED if new.get("status") == "pending" else None
     if new.get("status") != change.old.get("status"):
         return ENTERED.get(str(new.get("status")))
+    if _refund_given(change) is not None:
+        return REFUNDED
     # Another payment detail (an attempt starting, say) is no event; a new decline is.
     decline = _decline(new)
     return PAYMENT_FAILED if decline is not None and decline != _decline(change.old) else None
@@ -106,6 +131,9 @@ def event_of(change: OrderChange, currency: str = DEFAULT_CURRENCY) -> dict[str,
     if kind == PAYMENT_FAILED:
         decline = _decline(order) or {}
         event["payment"] = {"status": "failed", "reason": decline.get("reason"), "at": decline.get("at")}
+    given = _refund_given(change) if kind == REFUNDED else None
+    if given is not None:  # the email says how much, and why
+        event["refund"] = {"id": given["id"], "amount": _money(given.get("amount")), "reason": given.get("reason")}
     refunds = [r for r in order.get("refunds") or [] if isinstance(r, dict) and r.get("status") != "failed"]
     if refunds:  # what is given back (or on its way back): the customer's email says so
         event["order"]["refundedAmount"] = _money(sum(Decimal(str(r["amount"])) for r in refunds))

@@ -12,7 +12,16 @@ from typing import Any
 
 from .. import config, errors
 from ..domain.order import Change, Order
-from ..domain.refusals import AttemptInFlight, ExceedsPayment, KeyReused, NothingLeft, Refused, WindowClosed
+from ..domain.refusals import (
+    AttemptInFlight,
+    ExceedsPayment,
+    KeyReused,
+    NoSuchReturn,
+    NothingLeft,
+    Refused,
+    ReturnTooLate,
+    WindowClosed,
+)
 from ..errors import (
     DomainError,
     IdempotencyKeyReused,
@@ -85,4 +94,8 @@ def refusal_error(refused: Refused, in_flight: type[DomainError] = InvalidTransi
         return errors.NothingToRefund(refused.message)
     if isinstance(refused, ExceedsPayment):
         return RefundExceedsPayment(refused.message)
+    if isinstance(refused, ReturnTooLate):
+        return errors.ReturnWindowClosed(refused.message)
+    if isinstance(refused, NoSuchReturn):
+        return NotFound(refused.message)
     return InvalidTransition(refused.message)  # NotAllowed, and any refusal not named above

@@ -51,6 +51,13 @@ def _paid_by(order: Order, key: str | None, reference: str | None = None) -> boo
     return bool((key and payment.get("idempotencyKey") == key) or (reference and payment.get("reference") == reference))
 
 
+def return_url(order_id: str) -> str | None:
+    """Where the bank sends the customer back after 3-D Secure (PAYMENT_RETURN_URL, the order's
+    page of the storefront on AWS)."""
+    template = config.payment_settings().return_url
+    return template.replace("{orderId}", order_id) if template else None
+
+
 def attempt_id(key: str | None) -> str:
     """A retry with the same Idempotency-Key is the same attempt (and reaches the provider with
     the same key); without one, every request is an attempt of its own."""
@@ -102,6 +109,7 @@ def pay(
         currency=order.payment.currency,
         payment_method=method,
         idempotency_key=f"order-{order_id}-attempt-{attempt}",
+        return_url=return_url(order_id),
     )
     try:
         outcome = provider.charge(charge)

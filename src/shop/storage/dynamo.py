@@ -253,14 +253,16 @@ class Table:
             next_cursor = cursors.encode({f: last[f] for f in key_fields}, scope)
         return Page(items=[public(item) for item in page if intact(kind, item)], next_cursor=next_cursor)
 
-    def query_below(self, index: str, partition: str, below: str, limit: int) -> Iterator[dict[str, Any]]:
-        """Every item of `partition` in `index` whose sort key is below `below`, oldest first,
-        `limit` per Query, following LastEvaluatedKey (internal paging: never handed out)."""
+    def query_below(
+        self, index: str, partition: str, below: str, limit: int, above: bool = False
+    ) -> Iterator[dict[str, Any]]:
+        """Every item of `partition` in `index` whose sort key is below `below` (with `above`: at
+        or above it), oldest first, `limit` per Query, following LastEvaluatedKey (internal paging)."""
         pk_field, sk_field = keys.INDEXES[index]
         request: dict[str, Any] = {
             "TableName": self.name,
             "IndexName": index,
-            "KeyConditionExpression": "#pk = :pk AND #sk < :below",
+            "KeyConditionExpression": "#pk = :pk AND #sk " + (">=" if above else "<") + " :below",
             "ExpressionAttributeNames": {"#pk": pk_field, "#sk": sk_field},
             "ExpressionAttributeValues": {":pk": {"S": partition}, ":below": {"S": below}},
             "ScanIndexForward": True,

@@ -90,21 +90,35 @@ class DynamoOrders:
             if intact(keys.ORDER, item):
                 yield public(item)
 
+    def created_since(self, status: str, created_since: str, limit: int) -> Iterator[dict[str, Any]]:
+        """Every order now in `status` created at or after the ISO time `created_since`, oldest
+        first, `limit` per Query on the status index (never the whole table)."""
+        partition = keys.orders_in_status(status)
+        for item in self.table.query_below("gsi2", partition, created_since, limit, above=True):
+            if intact(keys.ORDER, item):
+                yield public(item)
+
     def save(self, write: Write) -> dict[str, Any]:
         """Store an aggregate's change (shop.domain.order): one conditional write on the version
         and status the order was read at, or one transaction with its restock. Returns the item
         as stored. Raises Missing, or StatusChanged (with the status found, the same one when
         only the version moved)."""
-        return self.update_status(write.before, write.changes, restock=write.restock)
+        return self.update_status(write.before, write.changes, write.restock, write.restock_lines)
 
-    def update_status(self, order: dict[str, Any], changes: dict[str, Any], restock: bool = False) -> dict[str, Any]:
+    def update_status(
+        self,
+        order: dict[str, Any],
+        changes: dict[str, Any],
+        restock: bool = False,
+        lines: tuple[dict[str, Any], ...] = (),
+    ) -> dict[str, Any]:
         """Apply `changes` to `order` (as read) on condition that it is still at the version and
         status read. With `restock`, every line's quantity goes back to its product in the same
-        transaction."""
+        transaction; with `lines` ({productId, quantity}: a received return), those units only."""
         moved = {**order, **changes}
         key, update = status_update(order, changes)
         marker = refund_marker(order, changes)
-        if not restock and marker is None:
+        if not restock and not lines and marker is None:
             try:
                 self.table.update(key, **update)
             except ConditionFailed as failed:
@@ -114,7 +128,8 @@ class DynamoOrders:
             return moved
         for _ in range(RESTOCK_ATTEMPTS):
             try:
-                restocked = stock.give_back(self.table, order, moved["updatedAt"]) if restock else []
+                given = {**order, "items": list(lines)} if lines else order
+                restocked = stock.give_back(self.table, given, moved["updatedAt"]) if restock or lines else []
                 self.table.transact([{"Update": {"Key": key, **update}}, *([marker] if marker else []), *restocked])
                 return moved
             except Cancelled as cancelled:

@@ -190,13 +190,18 @@ class Orders(Protocol):
     def save(self, write: Write) -> dict[str, Any]:
         """Stores an order aggregate's change: `write.changes` if the order is still at the
         version and status of `write.before`; with `write.restock`, every line's units go back to
-        its product (if it still exists) in the same transaction. Returns the item as stored.
+        its product (if it still exists) in the same transaction, with `write.restock_lines`
+        those units only (a received return). Returns the item as stored.
         Raises Missing, or StatusChanged with the status found (the same one when only the
         version moved: the caller decides again from a fresh read)."""
 
     def refunds_due(self, limit: int) -> Iterator[str]:
         """The ids of the orders holding a `pending` refund (kept in step by save), read `limit`
         at a time by Query (never a Scan)."""
+
+    def created_since(self, status: str, created_since: str, limit: int) -> Iterator[dict[str, Any]]:
+        """Every order now in `status` created at or after the ISO time `created_since`, oldest
+        first, read `limit` at a time from the status index (never the whole table)."""
 
     def pending_before(self, created_before: str, limit: int) -> Iterator[dict[str, Any]]:
         """Every pending order created before the ISO time `created_before`, oldest first,
