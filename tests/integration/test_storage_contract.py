@@ -397,11 +397,11 @@ def test_a_save_with_restock_lines_gives_back_those_units_only_once(store):
     received = {"returns": [{"id": "ret1", "status": "received"}], "version": 1, "updatedAt": "t1"}
     write = Write(order, received, restock_lines=({"productId": shirt["id"], "quantity": 2},))
     store.orders.save(write)
-    assert (store.products.get(shirt["id"])["stock"], store.products.get(hat["id"])["stock"]) == (9, 8)
+    assert (store.products.get(shirt["id"]).stock, store.products.get(hat["id"]).stock) == (9, 8)
     again = {**received, "version": 2}
     with pytest.raises(StatusChanged):  # the same decision on the order as first read: refused, no stock
         store.orders.save(Write(order, again, restock_lines=write.restock_lines))
-    assert (store.products.get(shirt["id"])["stock"], store.products.get(hat["id"])["stock"]) == (9, 8)
+    assert (store.products.get(shirt["id"]).stock, store.products.get(hat["id"]).stock) == (9, 8)
 
 
 def test_a_save_is_conditional_on_the_version_read_and_hands_back_the_order_it_lost_to(store):
