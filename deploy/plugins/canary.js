@@ -11,7 +11,9 @@
 //   over the *new version's* Lambda errors, its p95 duration against the function's own budget
 //   (durationBudget; Lambda publishes both per alias and executed version), and, for an HTTP
 //   function, its 5xx answers counted by the edge per function and executed version
-//   (ShopApi/Http5xx: the edge answers an exception with a 500, so Lambda's Errors stay 0); or
+//   (ShopApi/Http5xx: the edge answers an exception with a 500, so Lambda's Errors stay 0), for a
+//   queue or stream function its failed records (ShopApi/FailedRecords: a partial batch failure
+//   never raises); or
 //   when any of custom.canary.stackAlarms (Api5xxRateAlarm) fires. One alarm a function, not one
 //   a metric: the stack is at CloudFormation's 500-resource limit;
 // - one pre-traffic hook (deploy/hooks/pre_traffic.py, inline code) that invokes the new version
@@ -109,20 +111,18 @@ class CanaryPlugin {
           { Name: 'Resource', Value: { 'Fn::Join': [':', [{ Ref: fnId }, aliasName]] } },
           { Name: 'ExecutedVersion', Value: version },
         ],
-        // The edge's own count of 5xx answers by function and executed version (src/shop/edge.py):
-        // an HTTP function answers an exception with a 500, so its Lambda Errors stay 0.
-        own: isHttp(fn)
-          ? [
-              {
-                Namespace: metrics,
-                MetricName: 'Http5xx',
-                Dimensions: [
-                  { Name: 'function', Value: { Ref: fnId } },
-                  { Name: 'version', Value: version },
-                ],
-              },
-            ]
-          : [],
+        // The function's own count of failures by function and executed version: an HTTP
+        // function's 5xx answers (src/shop/edge.py: it answers an exception with a 500, so its
+        // Lambda Errors stay 0); a queue or stream function's failed records
+        // (src/shop/batch_metrics.py: a partial batch failure returns, it does not raise).
+        own: ownFailures(fn).map((metricName) => ({
+          Namespace: metrics,
+          MetricName: metricName,
+          Dimensions: [
+            { Name: 'function', Value: { Ref: fnId } },
+            { Name: 'version', Value: version },
+          ],
+        })),
       });
       const groupAlarms = [{ Name: { Ref: ids.alarm } }];
       for (const id of stackAlarms) groupAlarms.push({ Name: { Ref: id } });
@@ -312,6 +312,14 @@ function canaryAlarm({ name, aliasName, topic, budgetMs, lambdaDimensions, own }
 }
 
 const isHttp = (fn) => (fn.events || []).some((event) => event && event.http);
+const isBatch = (fn) => (fn.events || []).some((event) => event && (event.sqs || event.stream));
+
+// The per-version failure metrics (namespace custom.canary.metricsNamespace) a function emits.
+function ownFailures(fn) {
+  if (isHttp(fn)) return ['Http5xx'];
+  if (isBatch(fn)) return ['FailedRecords'];
+  return [];
+}
 
 // The p95 a new version may take before it is rolled back: `canary.p95Ms` when the function
 // declares it; an HTTP function, the stage's latency threshold (custom.canary.durationAlarmMs) but

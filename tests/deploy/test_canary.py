@@ -65,6 +65,11 @@ def _is_http(name: str) -> bool:
     return name == serverless_config.fallback_function() or any("http" in e for e in events if isinstance(e, dict))
 
 
+def _is_batch(name: str) -> bool:
+    """A queue or stream function: it reports partial batch failures instead of raising."""
+    return any("sqs" in e or "stream" in e for e in functions()[name].get("events", []) if isinstance(e, dict))
+
+
 @pytest.mark.parametrize("name", sorted(functions()))
 def test_each_function_is_shifted_by_codedeploy_and_rolled_back_by_its_new_versions_alarms(template, name):
     resources = template["Resources"]
@@ -95,7 +100,9 @@ def test_each_function_is_shifted_by_codedeploy_and_rolled_back_by_its_new_versi
     metrics = {m["Id"]: m for m in canary["Metrics"]}
     (returned,) = [m for m in canary["Metrics"] if m.get("ReturnData", True)]
     watched = {m["MetricStat"]["Metric"]["MetricName"]: m for m in metrics.values() if "MetricStat" in m}
-    assert set(watched) == {"Errors", "Duration"} | ({"Http5xx"} if http else set())
+    batch = _is_batch(name)
+    own = "Http5xx" if http else "FailedRecords" if batch else None
+    assert set(watched) == {"Errors", "Duration"} | ({own} if own else set())
     # every metric it reads is in the expression it alarms on
     assert set(re.findall(r"[a-z][a-z0-9]*(?=\b)", returned["Expression"])) >= set(metrics) - {returned["Id"]}
     lambda_dimensions = [  # the new version behind the alias, not the function as a whole
@@ -108,14 +115,15 @@ def test_each_function_is_shifted_by_codedeploy_and_rolled_back_by_its_new_versi
         assert watched[metric_name]["MetricStat"]["Metric"]["Dimensions"] == lambda_dimensions
     assert watched["Errors"]["MetricStat"]["Stat"] == "Sum"
     assert watched["Duration"]["MetricStat"]["Stat"] == "p95"
-    if http:
-        http5xx = watched["Http5xx"]["MetricStat"]
-        assert http5xx["Metric"]["Namespace"] == "ShopApi"
-        assert http5xx["Metric"]["Dimensions"] == [
-            {"Name": "function", "Value": {"Ref": function_id}},  # as src/shop/edge.py names them
+    if own:  # an HTTP function's 5xx answers, a queue or stream function's failed records
+        counted = watched[own]["MetricStat"]
+        assert counted["Metric"]["Namespace"] == "ShopApi"
+        assert counted["Metric"]["Dimensions"] == [
+            # as src/shop/edge.py and src/shop/batch_metrics.py name them
+            {"Name": "function", "Value": {"Ref": function_id}},
             {"Name": "version", "Value": {"Fn::GetAtt": [version, "Version"]}},
         ]
-        assert http5xx["Stat"] == "Sum"
+        assert counted["Stat"] == "Sum"
     periods = {m["MetricStat"]["Period"] for m in watched.values()}
     assert len(periods) == 1 and periods.pop() * canary["EvaluationPeriods"] <= 300  # decides within the canary
     assert (canary["Threshold"], canary["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")

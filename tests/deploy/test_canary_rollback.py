@@ -8,13 +8,14 @@ DEPLOYMENT_STOP_ON_ALARM."""
 from __future__ import annotations
 
 import ast
+import hashlib
 import json
 import uuid
 
 import pytest
 
 from devtools.local_server import LambdaContext
-from tests.apigw import invoke, timeout_of
+from tests.apigw import invoke, invoke_function, timeout_of
 
 FUNCTION = "listProducts"
 OLD, NEW = "6", "7"
@@ -24,17 +25,17 @@ COMPARE = {
 }
 
 
-def _function_id(template: dict) -> str:
+def _function_id(template: dict, function: str = FUNCTION) -> str:
     (key,) = [
         k
         for k, r in template["Resources"].items()
-        if r["Type"] == "AWS::Lambda::Function" and r["Properties"]["FunctionName"].endswith(f"-{FUNCTION}")
+        if r["Type"] == "AWS::Lambda::Function" and r["Properties"]["FunctionName"].endswith(f"-{function}")
     ]
     return key
 
 
-def _group(template: dict) -> dict:
-    function_id = _function_id(template)
+def _group(template: dict, function: str = FUNCTION) -> dict:
+    function_id = _function_id(template, function)
     (alias,) = [
         r
         for r in template["Resources"].values()
@@ -136,16 +137,16 @@ def _release(template: dict, version: str, monkeypatch, broken: bool, requests: 
         assert (status == 500) is broken
 
 
-def _decision(template: dict, emitted: str, version: str) -> str:
-    group = _group(template)
+def _decision(template: dict, emitted: str, version: str, function: str = FUNCTION, metric: str = "Http5xx") -> str:
+    group = _group(template, function)
     assert "DEPLOYMENT_STOP_ON_ALARM" in group["AutoRollbackConfiguration"]["Events"]
     alarms = [template["Resources"][a["Name"]["Ref"]]["Properties"] for a in group["AlarmConfiguration"]["Alarms"]]
     per_version = [
         a
         for a in alarms
-        if any(m["MetricStat"]["Metric"]["MetricName"] == "Http5xx" for m in a.get("Metrics", []) if "MetricStat" in m)
+        if any(m["MetricStat"]["Metric"]["MetricName"] == metric for m in a.get("Metrics", []) if "MetricStat" in m)
     ]
-    assert per_version, "the group watches no per-version 5xx alarm"
+    assert per_version, f"the group watches no per-version {metric} alarm"
     return "rolled back" if any(_state(a, template, emitted, version) == "ALARM" for a in per_version) else "promoted"
 
 
@@ -164,3 +165,68 @@ def test_the_old_versions_500s_do_not_count_against_the_new_version(template, ta
     monkeypatch.undo()
     _release(template, NEW, monkeypatch, broken=False)
     assert _decision(template, capsys.readouterr().out, NEW) == "promoted"
+
+
+BATCH_FUNCTION = "notifyCustomers"  # a queue function: a failed message is a partial batch failure
+
+
+def _order_emails(count: int) -> dict:
+    """An SQS event of order emails whose customer is gone: a good release answers each with
+    "no-recipient" (nothing to send), a broken one fails every record."""
+    records = []
+    for _ in range(count):
+        body = json.dumps(
+            {
+                "eventId": uuid.uuid4().hex,
+                "type": "order.paid",
+                "version": 1,
+                "occurredAt": "2026-12-01T10:00:00Z",
+                "order": {"id": str(uuid.uuid4()), "userId": str(uuid.uuid4()), "status": "paid", "items": []},
+            }
+        )
+        records.append(
+            {
+                "messageId": str(uuid.uuid4()),
+                "receiptHandle": uuid.uuid4().hex,
+                "body": body,
+                "attributes": {"ApproximateReceiveCount": "1"},
+                "messageAttributes": {},
+                "md5OfBody": hashlib.md5(body.encode(), usedforsecurity=False).hexdigest(),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:order-emails",
+                "awsRegion": "us-east-1",
+            }
+        )
+    return {"Records": records}
+
+
+def _batch_release(template: dict, version: str, monkeypatch, broken: bool) -> None:
+    name = template["Resources"][_function_id(template, BATCH_FUNCTION)]["Properties"]["FunctionName"]
+    monkeypatch.setenv("SES_SENDER_ADDRESS", "orders@shop.example")
+    if broken:
+        from shop.storage.users import DynamoUsers
+
+        def broken_release(self, *args, **kwargs):
+            raise TypeError("the new release's bug")
+
+        monkeypatch.setattr(DynamoUsers, "get", broken_release)
+    event = _order_emails(3)
+    context = LambdaContext(name, str(uuid.uuid4()), timeout_s=timeout_of(BATCH_FUNCTION))
+    context.function_version = version
+    answer = invoke_function(BATCH_FUNCTION, event, context)
+    failed = [f["itemIdentifier"] for f in answer["batchItemFailures"]]
+    assert failed == ([r["messageId"] for r in event["Records"]] if broken else [])  # it returned, never raised
+
+
+@pytest.mark.parametrize(("broken", "decision"), [(True, "rolled back"), (False, "promoted")])
+def test_a_queue_release_that_fails_every_record_is_rolled_back_and_a_good_one_promoted(
+    template, table, monkeypatch, capsys, broken, decision
+):
+    """Partial batch failures never raise, so Lambda's Errors stay 0: the function's own
+    FailedRecords count (src/shop/batch_metrics.py) is what its canary alarm sees."""
+    capsys.readouterr()
+    _batch_release(template, NEW, monkeypatch, broken)
+    emitted = capsys.readouterr().out
+    assert _decision(template, emitted, NEW, BATCH_FUNCTION, "FailedRecords") == decision
+    # and the old version's failures are not the new version's
+    assert _decision(template, emitted, OLD, BATCH_FUNCTION, "FailedRecords") == "promoted"
