@@ -27,6 +27,7 @@ const fs = require('fs');
 const path = require('path');
 
 const HOOK_SOURCE = path.join(__dirname, '..', 'hooks', 'pre_traffic.py');
+const POST_HOOK_SOURCE = path.join(__dirname, '..', 'hooks', 'post_traffic.py');
 const INLINE_LIMIT = 4096; // CloudFormation's limit for Code.ZipFile
 const KEEP_UNQUALIFIED = new Set([
   'AWS::Lambda::Version',
@@ -49,7 +50,7 @@ class CanaryPlugin {
         properties: {
           canary: {
             type: 'object',
-            properties: { healthEvent: { type: 'object' }, p95Ms: { type: 'number' } },
+            properties: { healthEvent: { type: 'object' }, p95Ms: { type: 'number' }, minRequests: { type: 'number' } },
             additionalProperties: false,
           },
         },
@@ -85,7 +86,10 @@ class CanaryPlugin {
     }
     const prefix = `${service.service}-${provider.getStage()}-`;
     const hookName = `${prefix}preTrafficHook`;
+    const postHookName = `${prefix}postTrafficHook`;
     const probes = {};
+    const minimums = {};
+    const stageMinimum = Number(settings.minRequests || 0);
 
     for (const [name, fn] of Object.entries(service.functions)) {
       const fnId = naming.getLambdaLogicalId(name);
@@ -152,14 +156,89 @@ class CanaryPlugin {
             ApplicationName: { Ref: 'CanaryApplication' },
             DeploymentGroupName: { Ref: ids.group },
             BeforeAllowTrafficHook: { Ref: 'CanaryPreTrafficHookLambdaFunction' },
+            AfterAllowTrafficHook: { Ref: 'CanaryPostTrafficHookLambdaFunction' },
           },
         },
       };
       pointAtAlias(resources, fnId, ids.alias);
       probes[name] = probe(fn);
+      minimums[name] = minRequests(fn, stageMinimum);
     }
 
     Object.assign(resources, this.sharedResources({ hookName, prefix, probes, aliasName }));
+    Object.assign(resources, this.postTrafficHook({ postHookName, prefix, minimums, aliasName }));
+  }
+
+  // The minimum-traffic rule (deploy/hooks/post_traffic.py): after the canary, each new version
+  // must have served its minimum of requests through the alias, or the deployment fails and
+  // CodeDeploy moves the alias back. Its own function, role and log group (3 resources): the
+  // pre-traffic hook's inline code is at CloudFormation's 4 KB limit.
+  postTrafficHook({ postHookName, prefix, minimums, aliasName }) {
+    const service = this.serverless.service;
+    const code = fs.readFileSync(POST_HOOK_SOURCE, 'utf8');
+    if (code.length > INLINE_LIMIT) this.fail(`${POST_HOOK_SOURCE} is over ${INLINE_LIMIT} characters`);
+    const sub = (text) => ({ 'Fn::Sub': text });
+    const logGroup = `/aws/lambda/${postHookName}`;
+    return {
+      CanaryPostTrafficHookLogGroup: {
+        Type: 'AWS::Logs::LogGroup',
+        Properties: { LogGroupName: logGroup, RetentionInDays: service.provider.logRetentionInDays || 14 },
+      },
+      CanaryPostTrafficHookRole: {
+        Type: 'AWS::IAM::Role',
+        Properties: {
+          AssumeRolePolicyDocument: trust('lambda.amazonaws.com'),
+          Policies: [
+            policy('canary-post-traffic-hook', [
+              {
+                Effect: 'Allow',
+                Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+                Resource: sub(`arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:${logGroup}:*`),
+              },
+              { Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' },
+              {
+                Effect: 'Allow',
+                Action: ['codedeploy:GetDeployment', 'codedeploy:PutLifecycleEventHookExecutionStatus'],
+                Resource: sub(
+                  'arn:${AWS::Partition}:codedeploy:${AWS::Region}:${AWS::AccountId}:deploymentgroup:${CanaryApplication}/*'
+                ),
+              },
+              // GetMetricData takes no resource (CloudWatch has no resource-level permission for it)
+              { Effect: 'Allow', Action: ['cloudwatch:GetMetricData'], Resource: '*' },
+            ]),
+          ],
+        },
+      },
+      CanaryPostTrafficHookLambdaFunction: {
+        Type: 'AWS::Lambda::Function',
+        DependsOn: ['CanaryPostTrafficHookLogGroup'],
+        Metadata: {
+          checkov: {
+            skip: [
+              {
+                id: 'CKV_AWS_116',
+                comment: 'A failed hook run fails the CodeDeploy deployment (rolled back); a DLQ adds nothing',
+              },
+            ],
+          },
+        },
+        Properties: {
+          FunctionName: postHookName,
+          Description: 'CodeDeploy post-traffic hook: fails a new version that served too few requests in its canary',
+          Runtime: service.provider.runtime,
+          Architectures: [service.provider.architecture || 'x86_64'],
+          Handler: 'index.handler',
+          MemorySize: 128,
+          Timeout: 60,
+          TracingConfig: { Mode: 'Active' },
+          Role: { 'Fn::GetAtt': ['CanaryPostTrafficHookRole', 'Arn'] },
+          Environment: {
+            Variables: { FUNCTION_PREFIX: prefix, ALIAS: aliasName, MIN_REQUESTS: JSON.stringify(minimums) },
+          },
+          Code: { ZipFile: code },
+        },
+      },
+    };
   }
 
   sharedResources({ hookName, prefix, probes, aliasName }) {
@@ -195,7 +274,9 @@ class CanaryPlugin {
               {
                 Effect: 'Allow',
                 Action: ['lambda:InvokeFunction'],
-                Resource: sub(`arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${AWS::AccountId}:function:${hookName}`),
+                Resource: [hookName, `${prefix}postTrafficHook`].map((name) =>
+                  sub(`arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${AWS::AccountId}:function:${name}`)
+                ),
               },
               { Effect: 'Allow', Action: ['cloudwatch:DescribeAlarms'], Resource: '*' },
             ]),
@@ -330,6 +411,16 @@ function durationBudget(fn, provider, stageMs) {
   if (declared > 0) return declared;
   const halfTimeout = (1000 * Number(fn.timeout || provider.timeout || 6)) / 2;
   return isHttp(fn) ? Math.min(stageMs, halfTimeout) : halfTimeout;
+}
+
+// The requests a new version must serve in its canary before it is promoted: `canary.minRequests`
+// when the function declares it; an HTTP function, the stage's custom.canary.minRequests; any
+// other function 0 (an upload, a queue message or the schedule's tick is not the deployer's to
+// make: their failures still count when they come, through Errors and FailedRecords).
+function minRequests(fn, stageMinimum) {
+  const declared = (fn.canary || {}).minRequests;
+  if (declared !== undefined) return Number(declared);
+  return isHttp(fn) ? stageMinimum : 0;
 }
 
 // What the hook sends the new version: an HTTP function's first route, or a declared event.

@@ -16,6 +16,7 @@ from tests.integration.test_pre_traffic_hook import expected_probes
 ROOT = Path(__file__).resolve().parents[2]
 ALIAS = serverless_config.load()["custom"]["canary"]["alias"]
 HOOK_ID = "CanaryPreTrafficHookLambdaFunction"
+POST_HOOK_ID = "CanaryPostTrafficHookLambdaFunction"
 # Resources that must keep naming the function itself, not its alias.
 KEEP_UNQUALIFIED = {
     "AWS::Lambda::Version",
@@ -83,6 +84,7 @@ def test_each_function_is_shifted_by_codedeploy_and_rolled_back_by_its_new_versi
     }
     update = alias["UpdatePolicy"]["CodeDeployLambdaAliasUpdate"]
     assert update["BeforeAllowTrafficHook"] == {"Ref": HOOK_ID}
+    assert update["AfterAllowTrafficHook"] == {"Ref": POST_HOOK_ID}  # the minimum-traffic rule
     application = resources[update["ApplicationName"]["Ref"]]
     assert application["Type"] == "AWS::CodeDeploy::Application"
     assert application["Properties"]["ComputePlatform"] == "Lambda"
@@ -196,7 +198,52 @@ def test_the_pre_traffic_hook_is_the_checked_in_code_with_least_privilege(templa
         {"Fn::Sub": pattern},
         {"Fn::Sub": f"{pattern}:*"},
     ]
-    assert shifting["lambda:InvokeFunction"]["Resource"]["Fn::Sub"].endswith(f":function:{hook['FunctionName']}")
+    post = resources[POST_HOOK_ID]["Properties"]
+    assert [r["Fn::Sub"].rsplit(":", 1)[-1] for r in shifting["lambda:InvokeFunction"]["Resource"]] == [
+        hook["FunctionName"],
+        post["FunctionName"],
+    ]
+
+
+def test_the_post_traffic_hook_holds_each_functions_minimum_with_least_privilege(template):
+    """The minimum-traffic rule (deploy/hooks/post_traffic.py): an HTTP function's minimum is the
+    stage's (prod here), any other function's 0 unless it declares `canary: {minRequests}`."""
+    resources = template["Resources"]
+    hook = resources[POST_HOOK_ID]["Properties"]
+    source = (ROOT / "deploy" / "hooks" / "post_traffic.py").read_text()
+    assert hook["Code"]["ZipFile"] == source and len(source) <= 4096
+    assert hook["TracingConfig"] == {"Mode": "Active"}
+    variables = hook["Environment"]["Variables"]
+    assert variables["ALIAS"] == ALIAS
+    assert (
+        variables["FUNCTION_PREFIX"] == resources[HOOK_ID]["Properties"]["Environment"]["Variables"]["FUNCTION_PREFIX"]
+    )
+    stage_minimum = int(serverless_config.load()["params"]["prod"]["canaryMinRequests"])
+    assert stage_minimum >= 1
+    expected = {
+        name: config.get("canary", {}).get("minRequests", stage_minimum if _is_http(name) else 0)
+        for name, config in functions().items()
+    }
+    assert json.loads(variables["MIN_REQUESTS"]) == expected
+    role = resources[hook["Role"]["Fn::GetAtt"][0]]["Properties"]
+    statements = [s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]]
+    by_action = {a: s for s in statements for a in s["Action"]}
+    assert set(by_action) == {
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "xray:PutTraceSegments",
+        "xray:PutTelemetryRecords",
+        "codedeploy:GetDeployment",
+        "codedeploy:PutLifecycleEventHookExecutionStatus",
+        "cloudwatch:GetMetricData",  # no resource-level permission exists for it
+    }
+    assert "deploymentgroup:${CanaryApplication}/*" in by_action["codedeploy:GetDeployment"]["Resource"]["Fn::Sub"]
+    assert by_action["logs:PutLogEvents"]["Resource"]["Fn::Sub"].endswith(
+        f"log-group:/aws/lambda/{hook['FunctionName']}:*"
+    )
+    group = resources["CanaryPostTrafficHookLogGroup"]["Properties"]
+    assert group["LogGroupName"] == f"/aws/lambda/{hook['FunctionName']}"
+    assert group["KmsKeyId"] == {"Fn::GetAtt": ["ShopKey", "Arn"]}
 
 
 def _functions(template: dict) -> dict[str, dict]:

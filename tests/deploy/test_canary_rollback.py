@@ -8,9 +8,11 @@ DEPLOYMENT_STOP_ON_ALARM."""
 from __future__ import annotations
 
 import ast
+import datetime
 import hashlib
 import json
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -230,3 +232,99 @@ def test_a_queue_release_that_fails_every_record_is_rolled_back_and_a_good_one_p
     assert _decision(template, emitted, NEW, BATCH_FUNCTION, "FailedRecords") == decision
     # and the old version's failures are not the new version's
     assert _decision(template, emitted, OLD, BATCH_FUNCTION, "FailedRecords") == "promoted"
+
+
+POST_HOOK = Path(__file__).resolve().parents[2] / "deploy" / "hooks" / "post_traffic.py"
+
+
+class _Deployment:
+    """CodeDeploy's side of the post-traffic hook (CodeDeploy cannot run here): the deployment
+    of one function's new version, begun `begun`, and the status the hook reports."""
+
+    def __init__(self, name: str, version: str, begun: datetime.datetime):
+        self.name, self.version, self.begun, self.reported = name, version, begun, []
+
+    def get_deployment(self, **call):
+        target = {"Name": self.name, "Alias": "live", "TargetVersion": self.version}
+        content = json.dumps(
+            {"version": 0.0, "Resources": [{"fn": {"Type": "AWS::Lambda::Function", "Properties": target}}]}
+        )
+        revision = {"appSpecContent": {"content": content}}
+        return {
+            "deploymentInfo": {"deploymentId": call["deploymentId"], "revision": revision, "createTime": self.begun}
+        }
+
+    def put_lifecycle_event_hook_execution_status(self, **kwargs):
+        self.reported.append(kwargs["status"])
+
+
+def _post_traffic_hook(template: dict, monkeypatch):
+    """deploy/hooks/post_traffic.py with the environment the generated template gives it."""
+    import importlib.util
+
+    (hook,) = [
+        r["Properties"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::Lambda::Function" and r["Properties"]["FunctionName"].endswith("-postTrafficHook")
+    ]
+    assert hook["Code"]["ZipFile"] == POST_HOOK.read_text()
+    for key, value in hook["Environment"]["Variables"].items():
+        monkeypatch.setenv(key, value)
+    spec = importlib.util.spec_from_file_location("post_traffic_hook", POST_HOOK)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _lambda_publishes_invocations(name: str, version: str, count: int, at: datetime.datetime) -> None:
+    """What Lambda publishes for `count` invocations through the alias (by alias and executed
+    version) during the canary: the one part of the canary's data this process cannot produce."""
+    import boto3
+
+    if count:
+        boto3.client("cloudwatch", region_name="us-east-1").put_metric_data(
+            Namespace="AWS/Lambda",
+            MetricData=[
+                {
+                    "MetricName": "Invocations",
+                    "Dimensions": [
+                        {"Name": "FunctionName", "Value": name},
+                        {"Name": "Resource", "Value": f"{name}:live"},
+                        {"Name": "ExecutedVersion", "Value": version},
+                    ],
+                    "Value": count,
+                    "Unit": "Count",
+                    "Timestamp": at,
+                }
+            ],
+        )
+
+
+@pytest.mark.parametrize(("requests", "decision"), [(0, "rolled back"), (3, "promoted")])
+def test_a_version_that_served_no_requests_in_its_canary_is_not_promoted(
+    template, table, monkeypatch, capsys, requests, decision
+):
+    """With notBreaching, an alarm on a version nobody called stays OK: the post-traffic hook's
+    minimum-traffic rule is what refuses to promote it (the prod stage's minimum for an HTTP
+    function, from the generated template)."""
+    import boto3
+
+    hook = _post_traffic_hook(template, monkeypatch)
+    minimum = json.loads(hook.os.environ["MIN_REQUESTS"])[FUNCTION]
+    assert minimum >= 1
+    name = template["Resources"][_function_id(template)]["Properties"]["FunctionName"]
+    version = str(uuid.uuid4().int % 10**6)  # a version no other test published metrics for
+    begun = datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=6)
+    capsys.readouterr()
+    _release(template, version, monkeypatch, broken=False, requests=requests)
+    assert _decision(template, capsys.readouterr().out, version) == "promoted"  # the alarm alone would
+    _lambda_publishes_invocations(name, version, requests, at=begun + datetime.timedelta(minutes=2))
+    deployment = _Deployment(name, version, begun)
+    hook.codedeploy, hook.cloudwatch = deployment, boto3.client("cloudwatch", region_name="us-east-1")
+    result = hook.handler({"DeploymentId": "d-1", "LifecycleEventHookExecutionId": "h-1"}, None)
+    assert deployment.reported == [result["status"]]
+    assert ("rolled back" if result["status"] == "Failed" else "promoted") == decision
+    if requests < minimum:
+        assert result["failures"] == [
+            f"{name}:{version} served {requests} requests in its canary, fewer than {minimum}"
+        ]
