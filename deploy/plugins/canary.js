@@ -11,7 +11,9 @@
 //   over the *new version's* Lambda errors, its p95 duration against the function's own budget
 //   (durationBudget; Lambda publishes both per alias and executed version), and, for an HTTP
 //   function, its 5xx answers counted by the edge per function and executed version
-//   (ShopApi/Http5xx: the edge answers an exception with a 500, so Lambda's Errors stay 0); or
+//   (ShopApi/Http5xx: the edge answers an exception with a 500, so Lambda's Errors stay 0), for a
+//   queue or stream function its failed records (ShopApi/FailedRecords: a partial batch failure
+//   never raises); or
 //   when any of custom.canary.stackAlarms (Api5xxRateAlarm) fires. One alarm a function, not one
 //   a metric: the stack is at CloudFormation's 500-resource limit;
 // - one pre-traffic hook (deploy/hooks/pre_traffic.py, inline code) that invokes the new version
@@ -25,6 +27,7 @@ const fs = require('fs');
 const path = require('path');
 
 const HOOK_SOURCE = path.join(__dirname, '..', 'hooks', 'pre_traffic.py');
+const POST_HOOK_SOURCE = path.join(__dirname, '..', 'hooks', 'post_traffic.py');
 const INLINE_LIMIT = 4096; // CloudFormation's limit for Code.ZipFile
 const KEEP_UNQUALIFIED = new Set([
   'AWS::Lambda::Version',
@@ -47,7 +50,7 @@ class CanaryPlugin {
         properties: {
           canary: {
             type: 'object',
-            properties: { healthEvent: { type: 'object' }, p95Ms: { type: 'number' } },
+            properties: { healthEvent: { type: 'object' }, p95Ms: { type: 'number' }, minRequests: { type: 'number' } },
             additionalProperties: false,
           },
         },
@@ -83,7 +86,10 @@ class CanaryPlugin {
     }
     const prefix = `${service.service}-${provider.getStage()}-`;
     const hookName = `${prefix}preTrafficHook`;
+    const postHookName = `${prefix}postTrafficHook`;
     const probes = {};
+    const minimums = {};
+    const stageMinimum = Number(settings.minRequests || 0);
 
     for (const [name, fn] of Object.entries(service.functions)) {
       const fnId = naming.getLambdaLogicalId(name);
@@ -109,20 +115,18 @@ class CanaryPlugin {
           { Name: 'Resource', Value: { 'Fn::Join': [':', [{ Ref: fnId }, aliasName]] } },
           { Name: 'ExecutedVersion', Value: version },
         ],
-        // The edge's own count of 5xx answers by function and executed version (src/shop/edge.py):
-        // an HTTP function answers an exception with a 500, so its Lambda Errors stay 0.
-        own: isHttp(fn)
-          ? [
-              {
-                Namespace: metrics,
-                MetricName: 'Http5xx',
-                Dimensions: [
-                  { Name: 'function', Value: { Ref: fnId } },
-                  { Name: 'version', Value: version },
-                ],
-              },
-            ]
-          : [],
+        // The function's own count of failures by function and executed version: an HTTP
+        // function's 5xx answers (src/shop/edge.py: it answers an exception with a 500, so its
+        // Lambda Errors stay 0); a queue or stream function's failed records
+        // (src/shop/batch_metrics.py: a partial batch failure returns, it does not raise).
+        own: ownFailures(fn).map((metricName) => ({
+          Namespace: metrics,
+          MetricName: metricName,
+          Dimensions: [
+            { Name: 'function', Value: { Ref: fnId } },
+            { Name: 'version', Value: version },
+          ],
+        })),
       });
       const groupAlarms = [{ Name: { Ref: ids.alarm } }];
       for (const id of stackAlarms) groupAlarms.push({ Name: { Ref: id } });
@@ -152,14 +156,89 @@ class CanaryPlugin {
             ApplicationName: { Ref: 'CanaryApplication' },
             DeploymentGroupName: { Ref: ids.group },
             BeforeAllowTrafficHook: { Ref: 'CanaryPreTrafficHookLambdaFunction' },
+            AfterAllowTrafficHook: { Ref: 'CanaryPostTrafficHookLambdaFunction' },
           },
         },
       };
       pointAtAlias(resources, fnId, ids.alias);
       probes[name] = probe(fn);
+      minimums[name] = minRequests(fn, stageMinimum);
     }
 
     Object.assign(resources, this.sharedResources({ hookName, prefix, probes, aliasName }));
+    Object.assign(resources, this.postTrafficHook({ postHookName, prefix, minimums, aliasName }));
+  }
+
+  // The minimum-traffic rule (deploy/hooks/post_traffic.py): after the canary, each new version
+  // must have served its minimum of requests through the alias, or the deployment fails and
+  // CodeDeploy moves the alias back. Its own function, role and log group (3 resources): the
+  // pre-traffic hook's inline code is at CloudFormation's 4 KB limit.
+  postTrafficHook({ postHookName, prefix, minimums, aliasName }) {
+    const service = this.serverless.service;
+    const code = fs.readFileSync(POST_HOOK_SOURCE, 'utf8');
+    if (code.length > INLINE_LIMIT) this.fail(`${POST_HOOK_SOURCE} is over ${INLINE_LIMIT} characters`);
+    const sub = (text) => ({ 'Fn::Sub': text });
+    const logGroup = `/aws/lambda/${postHookName}`;
+    return {
+      CanaryPostTrafficHookLogGroup: {
+        Type: 'AWS::Logs::LogGroup',
+        Properties: { LogGroupName: logGroup, RetentionInDays: service.provider.logRetentionInDays || 14 },
+      },
+      CanaryPostTrafficHookRole: {
+        Type: 'AWS::IAM::Role',
+        Properties: {
+          AssumeRolePolicyDocument: trust('lambda.amazonaws.com'),
+          Policies: [
+            policy('canary-post-traffic-hook', [
+              {
+                Effect: 'Allow',
+                Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+                Resource: sub(`arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:${logGroup}:*`),
+              },
+              { Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' },
+              {
+                Effect: 'Allow',
+                Action: ['codedeploy:GetDeployment', 'codedeploy:PutLifecycleEventHookExecutionStatus'],
+                Resource: sub(
+                  'arn:${AWS::Partition}:codedeploy:${AWS::Region}:${AWS::AccountId}:deploymentgroup:${CanaryApplication}/*'
+                ),
+              },
+              // GetMetricData takes no resource (CloudWatch has no resource-level permission for it)
+              { Effect: 'Allow', Action: ['cloudwatch:GetMetricData'], Resource: '*' },
+            ]),
+          ],
+        },
+      },
+      CanaryPostTrafficHookLambdaFunction: {
+        Type: 'AWS::Lambda::Function',
+        DependsOn: ['CanaryPostTrafficHookLogGroup'],
+        Metadata: {
+          checkov: {
+            skip: [
+              {
+                id: 'CKV_AWS_116',
+                comment: 'A failed hook run fails the CodeDeploy deployment (rolled back); a DLQ adds nothing',
+              },
+            ],
+          },
+        },
+        Properties: {
+          FunctionName: postHookName,
+          Description: 'CodeDeploy post-traffic hook: fails a new version that served too few requests in its canary',
+          Runtime: service.provider.runtime,
+          Architectures: [service.provider.architecture || 'x86_64'],
+          Handler: 'index.handler',
+          MemorySize: 128,
+          Timeout: 60,
+          TracingConfig: { Mode: 'Active' },
+          Role: { 'Fn::GetAtt': ['CanaryPostTrafficHookRole', 'Arn'] },
+          Environment: {
+            Variables: { FUNCTION_PREFIX: prefix, ALIAS: aliasName, MIN_REQUESTS: JSON.stringify(minimums) },
+          },
+          Code: { ZipFile: code },
+        },
+      },
+    };
   }
 
   sharedResources({ hookName, prefix, probes, aliasName }) {
@@ -195,7 +274,9 @@ class CanaryPlugin {
               {
                 Effect: 'Allow',
                 Action: ['lambda:InvokeFunction'],
-                Resource: sub(`arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${AWS::AccountId}:function:${hookName}`),
+                Resource: [hookName, `${prefix}postTrafficHook`].map((name) =>
+                  sub(`arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${AWS::AccountId}:function:${name}`)
+                ),
               },
               { Effect: 'Allow', Action: ['cloudwatch:DescribeAlarms'], Resource: '*' },
             ]),
@@ -312,6 +393,14 @@ function canaryAlarm({ name, aliasName, topic, budgetMs, lambdaDimensions, own }
 }
 
 const isHttp = (fn) => (fn.events || []).some((event) => event && event.http);
+const isBatch = (fn) => (fn.events || []).some((event) => event && (event.sqs || event.stream));
+
+// The per-version failure metrics (namespace custom.canary.metricsNamespace) a function emits.
+function ownFailures(fn) {
+  if (isHttp(fn)) return ['Http5xx'];
+  if (isBatch(fn)) return ['FailedRecords'];
+  return [];
+}
 
 // The p95 a new version may take before it is rolled back: `canary.p95Ms` when the function
 // declares it; an HTTP function, the stage's latency threshold (custom.canary.durationAlarmMs) but
@@ -322,6 +411,16 @@ function durationBudget(fn, provider, stageMs) {
   if (declared > 0) return declared;
   const halfTimeout = (1000 * Number(fn.timeout || provider.timeout || 6)) / 2;
   return isHttp(fn) ? Math.min(stageMs, halfTimeout) : halfTimeout;
+}
+
+// The requests a new version must serve in its canary before it is promoted: `canary.minRequests`
+// when the function declares it; an HTTP function, the stage's custom.canary.minRequests; any
+// other function 0 (an upload, a queue message or the schedule's tick is not the deployer's to
+// make: their failures still count when they come, through Errors and FailedRecords).
+function minRequests(fn, stageMinimum) {
+  const declared = (fn.canary || {}).minRequests;
+  if (declared !== undefined) return Number(declared);
+  return isHttp(fn) ? stageMinimum : 0;
 }
 
 // What the hook sends the new version: an HTTP function's first route, or a declared event.

@@ -16,6 +16,7 @@ from tests.integration.test_pre_traffic_hook import expected_probes
 ROOT = Path(__file__).resolve().parents[2]
 ALIAS = serverless_config.load()["custom"]["canary"]["alias"]
 HOOK_ID = "CanaryPreTrafficHookLambdaFunction"
+POST_HOOK_ID = "CanaryPostTrafficHookLambdaFunction"
 # Resources that must keep naming the function itself, not its alias.
 KEEP_UNQUALIFIED = {
     "AWS::Lambda::Version",
@@ -65,6 +66,11 @@ def _is_http(name: str) -> bool:
     return name == serverless_config.fallback_function() or any("http" in e for e in events if isinstance(e, dict))
 
 
+def _is_batch(name: str) -> bool:
+    """A queue or stream function: it reports partial batch failures instead of raising."""
+    return any("sqs" in e or "stream" in e for e in functions()[name].get("events", []) if isinstance(e, dict))
+
+
 @pytest.mark.parametrize("name", sorted(functions()))
 def test_each_function_is_shifted_by_codedeploy_and_rolled_back_by_its_new_versions_alarms(template, name):
     resources = template["Resources"]
@@ -78,6 +84,7 @@ def test_each_function_is_shifted_by_codedeploy_and_rolled_back_by_its_new_versi
     }
     update = alias["UpdatePolicy"]["CodeDeployLambdaAliasUpdate"]
     assert update["BeforeAllowTrafficHook"] == {"Ref": HOOK_ID}
+    assert update["AfterAllowTrafficHook"] == {"Ref": POST_HOOK_ID}  # the minimum-traffic rule
     application = resources[update["ApplicationName"]["Ref"]]
     assert application["Type"] == "AWS::CodeDeploy::Application"
     assert application["Properties"]["ComputePlatform"] == "Lambda"
@@ -95,7 +102,9 @@ def test_each_function_is_shifted_by_codedeploy_and_rolled_back_by_its_new_versi
     metrics = {m["Id"]: m for m in canary["Metrics"]}
     (returned,) = [m for m in canary["Metrics"] if m.get("ReturnData", True)]
     watched = {m["MetricStat"]["Metric"]["MetricName"]: m for m in metrics.values() if "MetricStat" in m}
-    assert set(watched) == {"Errors", "Duration"} | ({"Http5xx"} if http else set())
+    batch = _is_batch(name)
+    own = "Http5xx" if http else "FailedRecords" if batch else None
+    assert set(watched) == {"Errors", "Duration"} | ({own} if own else set())
     # every metric it reads is in the expression it alarms on
     assert set(re.findall(r"[a-z][a-z0-9]*(?=\b)", returned["Expression"])) >= set(metrics) - {returned["Id"]}
     lambda_dimensions = [  # the new version behind the alias, not the function as a whole
@@ -108,14 +117,15 @@ def test_each_function_is_shifted_by_codedeploy_and_rolled_back_by_its_new_versi
         assert watched[metric_name]["MetricStat"]["Metric"]["Dimensions"] == lambda_dimensions
     assert watched["Errors"]["MetricStat"]["Stat"] == "Sum"
     assert watched["Duration"]["MetricStat"]["Stat"] == "p95"
-    if http:
-        http5xx = watched["Http5xx"]["MetricStat"]
-        assert http5xx["Metric"]["Namespace"] == "ShopApi"
-        assert http5xx["Metric"]["Dimensions"] == [
-            {"Name": "function", "Value": {"Ref": function_id}},  # as src/shop/edge.py names them
+    if own:  # an HTTP function's 5xx answers, a queue or stream function's failed records
+        counted = watched[own]["MetricStat"]
+        assert counted["Metric"]["Namespace"] == "ShopApi"
+        assert counted["Metric"]["Dimensions"] == [
+            # as src/shop/edge.py and src/shop/batch_metrics.py name them
+            {"Name": "function", "Value": {"Ref": function_id}},
             {"Name": "version", "Value": {"Fn::GetAtt": [version, "Version"]}},
         ]
-        assert http5xx["Stat"] == "Sum"
+        assert counted["Stat"] == "Sum"
     periods = {m["MetricStat"]["Period"] for m in watched.values()}
     assert len(periods) == 1 and periods.pop() * canary["EvaluationPeriods"] <= 300  # decides within the canary
     assert (canary["Threshold"], canary["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
@@ -188,7 +198,52 @@ def test_the_pre_traffic_hook_is_the_checked_in_code_with_least_privilege(templa
         {"Fn::Sub": pattern},
         {"Fn::Sub": f"{pattern}:*"},
     ]
-    assert shifting["lambda:InvokeFunction"]["Resource"]["Fn::Sub"].endswith(f":function:{hook['FunctionName']}")
+    post = resources[POST_HOOK_ID]["Properties"]
+    assert [r["Fn::Sub"].rsplit(":", 1)[-1] for r in shifting["lambda:InvokeFunction"]["Resource"]] == [
+        hook["FunctionName"],
+        post["FunctionName"],
+    ]
+
+
+def test_the_post_traffic_hook_holds_each_functions_minimum_with_least_privilege(template):
+    """The minimum-traffic rule (deploy/hooks/post_traffic.py): an HTTP function's minimum is the
+    stage's (prod here), any other function's 0 unless it declares `canary: {minRequests}`."""
+    resources = template["Resources"]
+    hook = resources[POST_HOOK_ID]["Properties"]
+    source = (ROOT / "deploy" / "hooks" / "post_traffic.py").read_text()
+    assert hook["Code"]["ZipFile"] == source and len(source) <= 4096
+    assert hook["TracingConfig"] == {"Mode": "Active"}
+    variables = hook["Environment"]["Variables"]
+    assert variables["ALIAS"] == ALIAS
+    assert (
+        variables["FUNCTION_PREFIX"] == resources[HOOK_ID]["Properties"]["Environment"]["Variables"]["FUNCTION_PREFIX"]
+    )
+    stage_minimum = int(serverless_config.load()["params"]["prod"]["canaryMinRequests"])
+    assert stage_minimum >= 1
+    expected = {
+        name: config.get("canary", {}).get("minRequests", stage_minimum if _is_http(name) else 0)
+        for name, config in functions().items()
+    }
+    assert json.loads(variables["MIN_REQUESTS"]) == expected
+    role = resources[hook["Role"]["Fn::GetAtt"][0]]["Properties"]
+    statements = [s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]]
+    by_action = {a: s for s in statements for a in s["Action"]}
+    assert set(by_action) == {
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "xray:PutTraceSegments",
+        "xray:PutTelemetryRecords",
+        "codedeploy:GetDeployment",
+        "codedeploy:PutLifecycleEventHookExecutionStatus",
+        "cloudwatch:GetMetricData",  # no resource-level permission exists for it
+    }
+    assert "deploymentgroup:${CanaryApplication}/*" in by_action["codedeploy:GetDeployment"]["Resource"]["Fn::Sub"]
+    assert by_action["logs:PutLogEvents"]["Resource"]["Fn::Sub"].endswith(
+        f"log-group:/aws/lambda/{hook['FunctionName']}:*"
+    )
+    group = resources["CanaryPostTrafficHookLogGroup"]["Properties"]
+    assert group["LogGroupName"] == f"/aws/lambda/{hook['FunctionName']}"
+    assert group["KmsKeyId"] == {"Fn::GetAtt": ["ShopKey", "Arn"]}
 
 
 def _functions(template: dict) -> dict[str, dict]:

@@ -130,3 +130,20 @@ def test_a_declared_health_event_reaches_the_hook_and_http_routes_become_probes(
 def test_a_function_without_a_version_or_settings_is_refused_at_package_time():
     assert "deploymentConfig" in _run({"worker": {}}, canary={})["error"]
     assert "no function or version" in _run({"other": {}})["error"]
+
+
+def test_a_queue_functions_canary_alarm_counts_its_failed_records_by_version():
+    """A partial batch failure never raises: the alarm adds the function's own FailedRecords."""
+    resources = _run({"worker": {"events": [{"sqs": {"arn": "q"}}]}})["Resources"]
+    alarm = resources["WorkerCanaryAlarm"]["Properties"]
+    metrics = {m["Id"]: m for m in alarm["Metrics"]}
+    failed = [m["MetricStat"]["Metric"] for m in metrics.values() if "MetricStat" in m]
+    assert [m["MetricName"] for m in failed] == ["Errors", "Duration", "FailedRecords"]
+    assert failed[2]["Dimensions"] == [
+        {"Name": "function", "Value": {"Ref": "WorkerLambdaFunction"}},
+        {"Name": "version", "Value": {"Fn::GetAtt": ["WorkerLambdaVersionAbc", "Version"]}},
+    ]
+    (returned,) = [m for m in alarm["Metrics"] if m.get("ReturnData")]
+    assert returned["Expression"] == "FILL(errors, 0) + FILL(own0, 0) + IF(FILL(p95, 0) > 3000, 1, 0)"
+    group = resources["WorkerDeploymentGroup"]["Properties"]["AlarmConfiguration"]["Alarms"]
+    assert group == [{"Name": {"Ref": "WorkerCanaryAlarm"}}]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..batch_metrics import reports_failed_records
 from ..services import search_indexing
 
 # Its row in the generated routes tables (devtools.routes): it has no HTTP route of its own.
@@ -19,5 +20,6 @@ TRIGGER = "no route: the table's stream, product items (docs/SEARCH.md)"
 WHO = "nobody: applies product changes to the search index"
 
 
+@reports_failed_records
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return search_indexing.invoked(event)

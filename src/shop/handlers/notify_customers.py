@@ -15,6 +15,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+from ..batch_metrics import reports_failed_records
 from ..log import logger
 from ..mail import Mailer
 from ..services import notifications
@@ -51,5 +52,6 @@ def _one(record: SQSRecord) -> str:
     return outcome
 
 
+@reports_failed_records
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return dict(process_partial_response(event=event, record_handler=_one, processor=processor, context=context))

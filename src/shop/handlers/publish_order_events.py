@@ -12,6 +12,7 @@ import functools
 from typing import Any
 
 from .. import config
+from ..batch_metrics import reports_failed_records
 from ..events_topic import Topic
 from ..services import order_events
 
@@ -25,6 +26,7 @@ def _topic() -> Topic:
     return Topic()
 
 
+@reports_failed_records
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     failed = order_events.publish_records(event.get("Records") or [], _topic(), config.payment_settings().currency)
     return {"batchItemFailures": [{"itemIdentifier": sequence} for sequence in failed]}
