@@ -10,6 +10,7 @@ function's timeout), and a later delivery takes it over.
 from __future__ import annotations
 
 import time
+import uuid
 from typing import Any
 
 from .. import order_emails
@@ -57,21 +58,22 @@ def notify(store: Storage, mailer: Any, event: Any, now: int | None = None) -> s
     event = _checked(event)
     now = int(time.time()) if now is None else now
     event_id, order = event["eventId"], event["order"]
-    state = store.notifications.claim(event_id, now, now - STALE_CLAIM_SECONDS, now + RECORD_TTL_SECONDS)
+    token = uuid.uuid4().hex  # this delivery's: a resent claim whose answer was lost is still its own
+    state = store.notifications.claim(event_id, now, now - STALE_CLAIM_SECONDS, now + RECORD_TTL_SECONDS, token)
     if state == SENT:
         return "duplicate"
     if state != CLAIMED:
         raise DeliveryInFlight(event_id)
-    user = store.users.get(order["userId"])
-    if user is None:
-        store.notifications.mark_sent(event_id, now, "")
-        return "no-recipient"
-    email = order_emails.render(event, user.get("name") or "customer")
-    headers = {"X-Shop-Order-Id": order["id"], "X-Shop-Event-Type": event["type"], "X-Shop-Event-Id": event_id}
-    try:
+    try:  # anything failing before the email is out (the recipient's read, SES) releases the claim
+        user = store.users.get(order["userId"])
+        if user is None:
+            store.notifications.mark_sent(event_id, now, "")
+            return "no-recipient"
+        email = order_emails.render(event, user.get("name") or "customer")
+        headers = {"X-Shop-Order-Id": order["id"], "X-Shop-Event-Type": event["type"], "X-Shop-Event-Id": event_id}
         message_id = mailer.send(user["email"], email.subject, email.text, email.html, headers)
     except Exception:
-        store.notifications.release(event_id)
+        store.notifications.release(event_id, token)
         raise
     store.notifications.mark_sent(event_id, now, message_id)
     return "sent"
