@@ -1,5 +1,5 @@
 """The soak's audit (`make audit`, and the end of `make soak`): is every unit of stock, every order,
-every event and every answer accounted for? It reads only the API (as the admin), the local stores
+every event, every webhook and every answer accounted for? It reads only the API (as the admin), the local stores
 (the outbox, the dead-letter queue, the payment ledger when the server has one) and what the soak's
 clients wrote down (load/soak_users.py), and judges each check with its numbers.
 
@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from audit_traffic import check_webhooks, count_traffic
 
 LIVE = ("pending", "paid", "shipped", "delivered")
 ENDED = ("cancelled", "expired")
@@ -252,6 +253,8 @@ def audit(args: argparse.Namespace, disruptions: list[tuple[float, float]] = ())
         check_events(api, orders, dead_letters(args.aws)),
         check_money(api),
         check_answers(history, faults, list(disruptions)) if args.history else skipped("answers", without),
+        check_webhooks(history) if args.history else skipped("webhooks", without),
+        count_traffic(history, read_lines(Path(args.requests) if getattr(args, "requests", None) else None)),
     ]
 
 

@@ -9,9 +9,13 @@ jobs) on free ports with a fresh data folder and a fault schedule, runs the soak
     0.38-0.48  lost answers on DynamoDB writes (10%)       0.52-0.58  DynamoDB timeouts (5%, 4 s)
     0.62-0.72  SNS, SQS and SES failures (30%)             0.45       one gunicorn worker SIGKILLed
     0.80       the whole make run stopped and started again (same data)
+    0.04-0.14  the payment provider slow (30% of charges and refunds, 3 s)
+    0.22-0.30  the payment provider failing (30%; nothing charged)
+    0.64-0.76  the payment provider answering after the timeout (30%: charged, answer lost)
 
-Then faults stop, the event pipeline is given time to drain, and the audit judges stock, orders,
-events, money and answers. The report goes to load/reports/soak-<time>.md and .json; the exit code
+Then faults stop, the provider's webhooks that were never acknowledged are delivered again (as
+Stripe retries them), the event pipeline is given time to drain, and the audit judges stock,
+orders, events, money, answers and webhooks. The report goes to load/reports/soak-<time>.md and .json; the exit code
 is 1 on any violation.
 """
 
@@ -29,6 +33,7 @@ from argparse import Namespace
 from pathlib import Path
 
 import audit
+import soak_webhooks
 from run import REPORTS, ROOT, stop
 
 from devtools import server_process
@@ -51,6 +56,9 @@ FAULTS = (
     (0.62, 0.72, {"target": "sns", "kind": "error", "rate": 0.3}),
     (0.62, 0.72, {"target": "sqs", "kind": "error", "rate": 0.3}),
     (0.62, 0.72, {"target": "ses", "kind": "error", "rate": 0.3}),
+    (0.04, 0.14, {"target": "payment", "kind": "slow", "rate": 0.3, "seconds": 3}),
+    (0.22, 0.30, {"target": "payment", "kind": "error", "rate": 0.3}),
+    (0.64, 0.76, {"target": "payment", "kind": "lost", "rate": 0.3, "seconds": 2}),
 )
 KILL_AT, RESTART_AT = 0.45, 0.80
 
@@ -78,6 +86,7 @@ class Soak:
             "FAULT_LOG": str(self.fault_log),
             "ADMIN_EMAIL": os.environ.get("ADMIN_EMAIL", "admin@example.com"),
             "ADMIN_PASSWORD": "Aa1!" + secrets.token_urlsafe(12),
+            "STRIPE_WEBHOOK_SECRET": "whsec_" + secrets.token_urlsafe(24),  # the courier signs with it
             "WORKERS": os.environ.get("WORKERS", "3"),
             "PAYMENT_WINDOW_SECONDS": os.environ.get("PAYMENT_WINDOW_SECONDS", str(max(60, seconds // 4))),
             "EXPIRY_SWEEP_SECONDS": "10",
@@ -180,10 +189,16 @@ def run(seconds: int, users: int) -> int:
         thread.join(timeout=600)
         server = holder["server"]
         soak.schedule.write_text(json.dumps({"faults": []}))
+        redeliver(soak)
         settle(soak.url)
         state = json.loads((soak.folder / "run.json").read_text())
         args = Namespace(
-            url=soak.url, history=soak.history, initial=soak.initial, faults=soak.fault_log, aws=state.get("aws")
+            url=soak.url,
+            history=soak.history,
+            initial=soak.initial,
+            faults=soak.fault_log,
+            aws=state.get("aws"),
+            requests=soak.requests,
         )
         os.environ.update({k: soak.env[k] for k in ("ADMIN_EMAIL", "ADMIN_PASSWORD")})
         checks = audit.audit(args, soak.disruptions)
@@ -191,6 +206,17 @@ def run(seconds: int, users: int) -> int:
     finally:
         stop(server)
     return report(soak, checks, locust_code, time.time() - started)
+
+
+def redeliver(soak: Soak) -> None:
+    """Stripe's retries, once the faults are over: every event no delivery got a 200 for."""
+    retried = soak_webhooks.deliver_unacknowledged(
+        soak.url, soak.env["STRIPE_WEBHOOK_SECRET"], audit.read_lines(soak.history)
+    )
+    with soak.history.open("a") as history:
+        for entry in retried:
+            history.write(json.dumps({"kind": "webhook", "at": time.time(), "final": True, **entry}) + "\n")
+    print(f"soak: {len(retried)} webhook deliveries retried after the run", flush=True)
 
 
 def settle(url: str, quiet_seconds: float = 15, limit: float = 240) -> None:
