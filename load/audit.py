@@ -234,6 +234,13 @@ def dead_letters(aws_url: str | None) -> list[dict] | None:
     return [{"deadLetter": message.get("Body", "")[:300]} for message in messages.get("Messages", [])]
 
 
+def _dead_letters(args: argparse.Namespace) -> list[dict] | None:
+    """The DLQ now, and what a soak read from it before it restarted the server (which empties it)."""
+    now = dead_letters(args.aws)
+    before = getattr(args, "dead_letters_before", None) or []
+    return None if now is None and not before else (now or []) + before
+
+
 def skipped(name: str, why: str) -> dict[str, Any]:
     return {"name": name, "passed": True, "skipped": why, "numbers": {}, "violations": []}
 
@@ -250,7 +257,7 @@ def audit(args: argparse.Namespace, disruptions: list[tuple[float, float]] = ())
         if args.initial
         else skipped("stock", without),
         check_orders(api, history) if args.history else skipped("orders", without),
-        check_events(api, orders, dead_letters(args.aws)),
+        check_events(api, orders, _dead_letters(args)),
         check_money(api),
         check_answers(history, faults, list(disruptions)) if args.history else skipped("answers", without),
         check_webhooks(history) if args.history else skipped("webhooks", without),

@@ -77,6 +77,7 @@ class Soak:
         self.port, self.web_port = free_port(), free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.disruptions: list[tuple[float, float]] = []
+        self.dead_letters: list[dict] = []  # kept across the restart (keep_dead_letters)
         self.env = {
             **os.environ,
             "PORT": str(self.port),
@@ -128,11 +129,21 @@ class Soak:
 
     def restart(self, server: subprocess.Popen) -> subprocess.Popen:
         began = time.time()
+        self.keep_dead_letters()
         stop(server)
         again = self.start_server(fresh=False)
         self.disruptions.append((began, time.time()))
         print(f"soak: make run restarted in {time.time() - began:.1f} s", flush=True)
         return again
+
+    def keep_dead_letters(self) -> None:
+        """The dead-letter queue lives in the local AWS endpoint's memory, which a restart
+        empties: what is in it now is kept for the audit (read just before the stop)."""
+        try:
+            aws = json.loads((self.folder / "run.json").read_text()).get("aws")
+            self.dead_letters += audit.dead_letters(aws) or []
+        except Exception as error:
+            self.dead_letters.append({"deadLetter": f"not read before the restart ({type(error).__name__})"})
 
 
 def gunicorn_workers(root: int) -> list[int]:
@@ -199,6 +210,7 @@ def run(seconds: int, users: int) -> int:
             faults=soak.fault_log,
             aws=state.get("aws"),
             requests=soak.requests,
+            dead_letters_before=soak.dead_letters,
         )
         os.environ.update({k: soak.env[k] for k in ("ADMIN_EMAIL", "ADMIN_PASSWORD")})
         checks = audit.audit(args, soak.disruptions)
