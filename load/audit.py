@@ -27,18 +27,23 @@ LIVE = ("pending", "paid", "shipped", "delivered")
 ENDED = ("cancelled", "expired")
 EVENT_OF_STATUS = {"pending": "order.created"} | {s: f"order.{s}" for s in ("paid", "shipped", "delivered", *ENDED)}
 GRACE_SECONDS = 15  # an answer this close to an injected fault or a disruption is explained by it
+# The local routes read whole stores (the outbox: the local endpoint's entire state); on a loaded
+# machine (CI's two cores) that takes far longer than an API call.
+READ_SECONDS = 180
 
 
 class Api:
     def __init__(self, url: str, email: str, password: str):
         self.url = url.rstrip("/")
         self.session = requests.Session()
-        answer = self.session.post(f"{self.url}/auth/login", json={"email": email, "password": password}, timeout=30)
+        answer = self.session.post(
+            f"{self.url}/auth/login", json={"email": email, "password": password}, timeout=READ_SECONDS
+        )
         answer.raise_for_status()
         self.session.headers["Authorization"] = f"Bearer {answer.json()['data']['token']}"
 
     def get(self, path: str, **params: str) -> Any:
-        answer = self.session.get(f"{self.url}{path}", params=params, timeout=30)
+        answer = self.session.get(f"{self.url}{path}", params=params, timeout=READ_SECONDS)
         answer.raise_for_status()
         return answer.json()
 
@@ -125,6 +130,11 @@ def check_orders(api: Api, history: list[dict]) -> dict[str, Any]:
     }
 
 
+def status_changes(orders: list[dict]) -> int:
+    """How many emails the orders' status changes call for (one per change that mails)."""
+    return sum(1 for order in orders for step in order.get("statusHistory", []) if step["status"] in EVENT_OF_STATUS)
+
+
 def check_events(api: Api, orders: list[dict], dead_letters: list[dict] | None) -> dict[str, Any]:
     mails = collections.Counter(
         (mail.get("orderId"), mail.get("eventType")) for mail in api.get("/_local/outbox")["data"]
@@ -192,7 +202,7 @@ def latency(requests_made: list[dict], windows: list[tuple[float, float]]) -> di
 def check_money(api: Api) -> dict[str, Any]:
     """No order charged twice in the provider's ledger, and reconciliation (the ledger against the
     orders: charged - refunded = what is due) finds no difference."""
-    answer = api.session.get(f"{api.url}/_local/payments", timeout=30)
+    answer = api.session.get(f"{api.url}/_local/payments", timeout=READ_SECONDS)
     if answer.status_code == 404:
         return {
             "name": "money",
@@ -207,7 +217,7 @@ def check_money(api: Api) -> dict[str, Any]:
         if entry["kind"] == "charge" and entry["status"] == "succeeded"
     )
     doubled = [{"order": order_id, "charges": n} for order_id, n in charges.items() if n > 1]
-    reconciled = api.session.get(f"{api.url}/_local/reconcile", timeout=60)
+    reconciled = api.session.get(f"{api.url}/_local/reconcile", timeout=READ_SECONDS)
     reconciled.raise_for_status()
     differences = reconciled.json()["data"]["differences"]
     return {

@@ -66,7 +66,7 @@ def signature(raw: str, secret: str, at: int | None = None) -> str:
 
 
 def ledger(session: Any, url: str, **extra: Any) -> list[dict[str, Any]]:
-    answer = session.get(f"{url}/_local/payments", timeout=30, **extra)
+    answer = session.get(f"{url}/_local/payments", timeout=120, **extra)
     return answer.json()["data"] if answer.status_code == 200 else []
 
 
