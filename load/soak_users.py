@@ -34,6 +34,7 @@ HISTORY = os.environ.get("SOAK_HISTORY", "reports/soak-history.jsonl")
 REQUESTS = os.environ.get("SOAK_REQUESTS", "reports/soak-requests.jsonl")
 DEFINITE_TRIES = 8
 THREE_D_SECURE = "pm_card_authenticationRequired"
+UNPAID = 0.2  # the share of orders left unpaid: the owner's cancels and the expiry sweep get work
 _lock = threading.Lock()
 
 
@@ -93,6 +94,7 @@ class SoakBuyer(HttpUser):
         self.email = f"soak-{uuid.uuid4().hex[:12]}@soak.example"
         self.headers: dict[str, str] = {}
         self.orders: list[str] = []
+        self.unpaid: list[str] = []
 
     def _signed_in(self) -> bool:
         if not self.headers:
@@ -144,6 +146,9 @@ class SoakBuyer(HttpUser):
             replay = self._definite(checkout, (201,))
             if replay is not None and replay.status_code == 201:
                 record("replay", key=key, first=order["id"], again=_envelope(replay)["data"]["id"])
+        if random.random() < UNPAID:  # left pending: cancelled by its owner later, or expired by the sweep
+            self.unpaid.append(order["id"])
+            return
         self._pay(order["id"])
 
     def _pay(self, order_id: str) -> None:
@@ -197,7 +202,11 @@ class SoakBuyer(HttpUser):
         come back once."""
         if not self.orders or not self._signed_in():
             return
-        order_id = self.orders.pop(random.randrange(len(self.orders)))
+        mine = self.unpaid if self.unpaid and random.random() < 0.8 else self.orders  # mostly one it can cancel
+        order_id = mine.pop(random.randrange(len(mine)))
+        for other in (self.orders, self.unpaid):
+            if order_id in other:
+                other.remove(order_id)
         clicks = 2 if random.random() < 0.3 else 1
         greenlets = [gevent.spawn(self._cancel, order_id) for _ in range(clicks)]
         gevent.joinall(greenlets, timeout=60)
