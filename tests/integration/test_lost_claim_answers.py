@@ -52,3 +52,20 @@ def test_a_user_read_that_fails_after_the_claim_releases_it_and_the_retry_sends_
 
     assert invoke_function("notifyCustomers", event) == {"batchItemFailures": []}  # SQS's next receive
     assert [e["eventType"] for e in emails(order["id"])] == ["order.paid"]
+
+
+def test_a_sent_email_whose_record_cannot_be_marked_is_not_failed_back_to_the_queue(
+    path, customer, product, faults, log_lines
+):
+    """Found by the 10-minute soak: SES took the email, the delivery record's UpdateItem was
+    throttled past botocore's retries, the message failed, every retry met the held claim, and
+    the message ended in the dead-letter queue although its email had gone out."""
+    order = place_order(customer, product)
+    _send_to_queue(path, [_event_body(order)])
+    event = sqs_event(path)
+    faults.fail("UpdateItem", throttled)  # every try of the mark
+
+    assert invoke_function("notifyCustomers", event) == {"batchItemFailures": []}
+    faults.heal()
+    assert [e["eventType"] for e in emails(order["id"])] == ["order.paid"]
+    assert any("order email sent, its delivery record not marked" in line for line in log_lines)

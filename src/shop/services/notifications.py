@@ -14,6 +14,7 @@ import uuid
 from typing import Any
 
 from .. import order_emails
+from ..log import logger
 from ..storage.notifications import CLAIMED, SENT
 from ..storage.protocol import Storage
 
@@ -75,5 +76,12 @@ def notify(store: Storage, mailer: Any, event: Any, now: int | None = None) -> s
     except Exception:
         store.notifications.release(event_id, token)
         raise
-    store.notifications.mark_sent(event_id, now, message_id)
+    try:
+        store.notifications.mark_sent(event_id, now, message_id)
+    except Exception as error:
+        # The email is out: failing the message now would only dead-letter it, or resend the email
+        # once the claim went stale. The claim stays held; a duplicate of this event within
+        # STALE_CLAIM_SECONDS waits, one after that would send again (an SNS duplicate, rare).
+        ids = {"eventId": event_id, "orderId": order["id"], "errorType": type(error).__name__}
+        logger.warning("order email sent, its delivery record not marked", extra=ids)  # safe: ids only
     return "sent"
