@@ -69,3 +69,21 @@ def test_a_sent_email_whose_record_cannot_be_marked_is_not_failed_back_to_the_qu
     faults.heal()
     assert [e["eventType"] for e in emails(order["id"])] == ["order.paid"]
     assert any("order email sent, its delivery record not marked" in line for line in log_lines)
+
+
+def test_a_claim_whose_every_answer_was_lost_is_given_back_and_the_next_receive_sends(path, customer, product, faults):
+    """Found by the second 10-minute soak: the claim landed, every answer to it was lost past
+    botocore's retries, the delivery failed holding a claim nobody would send under, and the
+    message was dead-lettered (order.created, never mailed)."""
+    order = place_order(customer, product)
+    _send_to_queue(path, [_event_body(order)])
+    event = sqs_event(path)
+    faults.fail("PutItem", lost_response)  # every try applied, no answer ever
+
+    failed = invoke_function("notifyCustomers", event)
+    assert failed == {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}]}
+    faults.heal()
+    assert emails(order["id"]) == []
+
+    assert invoke_function("notifyCustomers", event) == {"batchItemFailures": []}  # SQS's next receive
+    assert [e["eventType"] for e in emails(order["id"])] == ["order.paid"]

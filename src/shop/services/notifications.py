@@ -9,6 +9,7 @@ function's timeout), and a later delivery takes it over.
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
 from typing import Any
@@ -60,7 +61,14 @@ def notify(store: Storage, mailer: Any, event: Any, now: int | None = None) -> s
     now = int(time.time()) if now is None else now
     event_id, order = event["eventId"], event["order"]
     token = uuid.uuid4().hex  # this delivery's: a resent claim whose answer was lost is still its own
-    state = store.notifications.claim(event_id, now, now - STALE_CLAIM_SECONDS, now + RECORD_TTL_SECONDS, token)
+    try:
+        state = store.notifications.claim(event_id, now, now - STALE_CLAIM_SECONDS, now + RECORD_TTL_SECONDS, token)
+    except Exception:
+        # The claim's outcome is unknown (its answers lost past the retries): if it landed, it is
+        # this delivery's, and nobody would send until it went stale. Give it back (ours only).
+        with contextlib.suppress(Exception):
+            store.notifications.release(event_id, token)
+        raise
     if state == SENT:
         return "duplicate"
     if state != CLAIMED:
