@@ -1,5 +1,5 @@
 """The soak's audit (`make audit`, and the end of `make soak`): is every unit of stock, every order,
-every event and every answer accounted for? It reads only the API (as the admin), the local stores
+every event, every webhook and every answer accounted for? It reads only the API (as the admin), the local stores
 (the outbox, the dead-letter queue, the payment ledger when the server has one) and what the soak's
 clients wrote down (load/soak_users.py), and judges each check with its numbers.
 
@@ -21,23 +21,29 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from audit_traffic import check_webhooks, count_traffic
 
 LIVE = ("pending", "paid", "shipped", "delivered")
 ENDED = ("cancelled", "expired")
 EVENT_OF_STATUS = {"pending": "order.created"} | {s: f"order.{s}" for s in ("paid", "shipped", "delivered", *ENDED)}
 GRACE_SECONDS = 15  # an answer this close to an injected fault or a disruption is explained by it
+# The local routes read whole stores (the outbox: the local endpoint's entire state); on a loaded
+# machine (CI's two cores) that takes far longer than an API call.
+READ_SECONDS = 180
 
 
 class Api:
     def __init__(self, url: str, email: str, password: str):
         self.url = url.rstrip("/")
         self.session = requests.Session()
-        answer = self.session.post(f"{self.url}/auth/login", json={"email": email, "password": password}, timeout=30)
+        answer = self.session.post(
+            f"{self.url}/auth/login", json={"email": email, "password": password}, timeout=READ_SECONDS
+        )
         answer.raise_for_status()
         self.session.headers["Authorization"] = f"Bearer {answer.json()['data']['token']}"
 
     def get(self, path: str, **params: str) -> Any:
-        answer = self.session.get(f"{self.url}{path}", params=params, timeout=30)
+        answer = self.session.get(f"{self.url}{path}", params=params, timeout=READ_SECONDS)
         answer.raise_for_status()
         return answer.json()
 
@@ -124,6 +130,11 @@ def check_orders(api: Api, history: list[dict]) -> dict[str, Any]:
     }
 
 
+def status_changes(orders: list[dict]) -> int:
+    """How many emails the orders' status changes call for (one per change that mails)."""
+    return sum(1 for order in orders for step in order.get("statusHistory", []) if step["status"] in EVENT_OF_STATUS)
+
+
 def check_events(api: Api, orders: list[dict], dead_letters: list[dict] | None) -> dict[str, Any]:
     mails = collections.Counter(
         (mail.get("orderId"), mail.get("eventType")) for mail in api.get("/_local/outbox")["data"]
@@ -191,7 +202,7 @@ def latency(requests_made: list[dict], windows: list[tuple[float, float]]) -> di
 def check_money(api: Api) -> dict[str, Any]:
     """No order charged twice in the provider's ledger, and reconciliation (the ledger against the
     orders: charged - refunded = what is due) finds no difference."""
-    answer = api.session.get(f"{api.url}/_local/payments", timeout=30)
+    answer = api.session.get(f"{api.url}/_local/payments", timeout=READ_SECONDS)
     if answer.status_code == 404:
         return {
             "name": "money",
@@ -206,7 +217,7 @@ def check_money(api: Api) -> dict[str, Any]:
         if entry["kind"] == "charge" and entry["status"] == "succeeded"
     )
     doubled = [{"order": order_id, "charges": n} for order_id, n in charges.items() if n > 1]
-    reconciled = api.session.get(f"{api.url}/_local/reconcile", timeout=60)
+    reconciled = api.session.get(f"{api.url}/_local/reconcile", timeout=READ_SECONDS)
     reconciled.raise_for_status()
     differences = reconciled.json()["data"]["differences"]
     return {
@@ -233,6 +244,13 @@ def dead_letters(aws_url: str | None) -> list[dict] | None:
     return [{"deadLetter": message.get("Body", "")[:300]} for message in messages.get("Messages", [])]
 
 
+def _dead_letters(args: argparse.Namespace) -> list[dict] | None:
+    """The DLQ now, and what a soak read from it before it restarted the server (which empties it)."""
+    now = dead_letters(args.aws)
+    before = getattr(args, "dead_letters_before", None) or []
+    return None if now is None and not before else (now or []) + before
+
+
 def skipped(name: str, why: str) -> dict[str, Any]:
     return {"name": name, "passed": True, "skipped": why, "numbers": {}, "violations": []}
 
@@ -249,9 +267,11 @@ def audit(args: argparse.Namespace, disruptions: list[tuple[float, float]] = ())
         if args.initial
         else skipped("stock", without),
         check_orders(api, history) if args.history else skipped("orders", without),
-        check_events(api, orders, dead_letters(args.aws)),
+        check_events(api, orders, _dead_letters(args)),
         check_money(api),
         check_answers(history, faults, list(disruptions)) if args.history else skipped("answers", without),
+        check_webhooks(history) if args.history else skipped("webhooks", without),
+        count_traffic(history, read_lines(Path(args.requests) if getattr(args, "requests", None) else None)),
     ]
 
 

@@ -9,9 +9,13 @@ jobs) on free ports with a fresh data folder and a fault schedule, runs the soak
     0.38-0.48  lost answers on DynamoDB writes (10%)       0.52-0.58  DynamoDB timeouts (5%, 4 s)
     0.62-0.72  SNS, SQS and SES failures (30%)             0.45       one gunicorn worker SIGKILLed
     0.80       the whole make run stopped and started again (same data)
+    0.04-0.14  the payment provider slow (30% of charges and refunds, 3 s)
+    0.22-0.30  the payment provider failing (30%; nothing charged)
+    0.64-0.76  the payment provider answering after the timeout (30%: charged, answer lost)
 
-Then faults stop, the event pipeline is given time to drain, and the audit judges stock, orders,
-events, money and answers. The report goes to load/reports/soak-<time>.md and .json; the exit code
+Then faults stop, the provider's webhooks that were never acknowledged are delivered again (as
+Stripe retries them), the event pipeline is given time to drain, and the audit judges stock,
+orders, events, money, answers and webhooks. The report goes to load/reports/soak-<time>.md and .json; the exit code
 is 1 on any violation.
 """
 
@@ -29,6 +33,8 @@ from argparse import Namespace
 from pathlib import Path
 
 import audit
+import soak_webhooks
+from audit import READ_SECONDS
 from run import REPORTS, ROOT, stop
 
 from devtools import server_process
@@ -51,6 +57,9 @@ FAULTS = (
     (0.62, 0.72, {"target": "sns", "kind": "error", "rate": 0.3}),
     (0.62, 0.72, {"target": "sqs", "kind": "error", "rate": 0.3}),
     (0.62, 0.72, {"target": "ses", "kind": "error", "rate": 0.3}),
+    (0.04, 0.14, {"target": "payment", "kind": "slow", "rate": 0.3, "seconds": 3}),
+    (0.22, 0.30, {"target": "payment", "kind": "error", "rate": 0.3}),
+    (0.64, 0.76, {"target": "payment", "kind": "lost", "rate": 0.3, "seconds": 2}),
 )
 KILL_AT, RESTART_AT = 0.45, 0.80
 
@@ -69,6 +78,7 @@ class Soak:
         self.port, self.web_port = free_port(), free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.disruptions: list[tuple[float, float]] = []
+        self.dead_letters: list[dict] = []  # kept across the restart (keep_dead_letters)
         self.env = {
             **os.environ,
             "PORT": str(self.port),
@@ -78,6 +88,7 @@ class Soak:
             "FAULT_LOG": str(self.fault_log),
             "ADMIN_EMAIL": os.environ.get("ADMIN_EMAIL", "admin@example.com"),
             "ADMIN_PASSWORD": "Aa1!" + secrets.token_urlsafe(12),
+            "STRIPE_WEBHOOK_SECRET": "whsec_" + secrets.token_urlsafe(24),  # the courier signs with it
             "WORKERS": os.environ.get("WORKERS", "3"),
             "PAYMENT_WINDOW_SECONDS": os.environ.get("PAYMENT_WINDOW_SECONDS", str(max(60, seconds // 4))),
             "EXPIRY_SWEEP_SECONDS": "10",
@@ -119,11 +130,21 @@ class Soak:
 
     def restart(self, server: subprocess.Popen) -> subprocess.Popen:
         began = time.time()
+        self.keep_dead_letters()
         stop(server)
         again = self.start_server(fresh=False)
         self.disruptions.append((began, time.time()))
         print(f"soak: make run restarted in {time.time() - began:.1f} s", flush=True)
         return again
+
+    def keep_dead_letters(self) -> None:
+        """The dead-letter queue lives in the local AWS endpoint's memory, which a restart
+        empties: what is in it now is kept for the audit (read just before the stop)."""
+        try:
+            aws = json.loads((self.folder / "run.json").read_text()).get("aws")
+            self.dead_letters += audit.dead_letters(aws) or []
+        except Exception as error:
+            self.dead_letters.append({"deadLetter": f"not read before the restart ({type(error).__name__})"})
 
 
 def gunicorn_workers(root: int) -> list[int]:
@@ -180,10 +201,17 @@ def run(seconds: int, users: int) -> int:
         thread.join(timeout=600)
         server = holder["server"]
         soak.schedule.write_text(json.dumps({"faults": []}))
-        settle(soak.url)
+        redeliver(soak)
+        settle(soak)
         state = json.loads((soak.folder / "run.json").read_text())
         args = Namespace(
-            url=soak.url, history=soak.history, initial=soak.initial, faults=soak.fault_log, aws=state.get("aws")
+            url=soak.url,
+            history=soak.history,
+            initial=soak.initial,
+            faults=soak.fault_log,
+            aws=state.get("aws"),
+            requests=soak.requests,
+            dead_letters_before=soak.dead_letters,
         )
         os.environ.update({k: soak.env[k] for k in ("ADMIN_EMAIL", "ADMIN_PASSWORD")})
         checks = audit.audit(args, soak.disruptions)
@@ -193,18 +221,42 @@ def run(seconds: int, users: int) -> int:
     return report(soak, checks, locust_code, time.time() - started)
 
 
-def settle(url: str, quiet_seconds: float = 15, limit: float = 240) -> None:
-    """Wait until the outbox stops growing: the events of the last changes have been mailed."""
+def redeliver(soak: Soak) -> None:
+    """Stripe's retries, once the faults are over: every event no delivery got a 200 for."""
+    retried = soak_webhooks.deliver_unacknowledged(
+        soak.url, soak.env["STRIPE_WEBHOOK_SECRET"], audit.read_lines(soak.history)
+    )
+    with soak.history.open("a") as history:
+        for entry in retried:
+            history.write(json.dumps({"kind": "webhook", "at": time.time(), "final": True, **entry}) + "\n")
+    print(f"soak: {len(retried)} webhook deliveries retried after the run", flush=True)
+
+
+def settle(soak: Soak, quiet_seconds: float = 10, limit: float = 300) -> None:
+    """Wait until the events of the last changes have been mailed: the outbox has stopped growing
+    and holds at least one email per status change of the orders, or `limit` passed (then the
+    audit judges what is there). A slow machine only makes this wait longer; a lost email still
+    fails the events check."""
     import requests
 
+    api = audit.Api(soak.url, soak.env["ADMIN_EMAIL"], soak.env["ADMIN_PASSWORD"])
     deadline, last, still_since = time.time() + limit, -1, time.time()
     while time.time() < deadline:
-        count = len(requests.get(f"{url}/_local/outbox", timeout=30).json()["data"])
+        time.sleep(5)  # the outbox is read from the local endpoint's whole state: not too often
+        try:
+            count = len(requests.get(f"{soak.url}/_local/outbox", timeout=READ_SECONDS).json()["data"])
+        except requests.RequestException as error:  # a loaded machine: ask again
+            print(f"soak: the outbox did not answer ({type(error).__name__}); asking again", flush=True)
+            continue
         if count != last:
             last, still_since = count, time.time()
         elif time.time() - still_since >= quiet_seconds:
-            return
-        time.sleep(2)
+            orders = [order for status in audit.LIVE + audit.ENDED for order in api.pages("/orders", status=status)]
+            expected = audit.status_changes(orders)
+            if count >= expected:
+                return
+            print(f"soak: {count} emails for {expected} status changes; waiting", flush=True)
+            still_since = time.time()
 
 
 def report(soak: Soak, checks: list[dict], locust_code: int, elapsed: float) -> int:

@@ -406,18 +406,21 @@ class FakeNotifications:
     def __init__(self) -> None:
         self.records: dict[str, dict[str, Any]] = {}
 
-    def claim(self, event_id: str, now: int, stale_before: int, expires_at: int) -> str:
+    def claim(self, event_id: str, now: int, stale_before: int, expires_at: int, token: str = "") -> str:
         record = self.records.get(event_id)
+        if record is not None and token and record.get("claimToken") == token and record["state"] == "sending":
+            return "claimed"
         if record is not None and not (record["state"] == "sending" and record["claimedAt"] < stale_before):
             return record["state"]
-        self.records[event_id] = {"state": "sending", "claimedAt": now, "expiresAt": expires_at}
+        self.records[event_id] = {"state": "sending", "claimedAt": now, "expiresAt": expires_at, "claimToken": token}
         return "claimed"
 
     def mark_sent(self, event_id: str, now: int, message_id: str) -> None:
         self.records.setdefault(event_id, {}).update(state="sent", sentAt=now, messageId=message_id)
 
-    def release(self, event_id: str) -> None:
-        if self.records.get(event_id, {}).get("state") == "sending":
+    def release(self, event_id: str, token: str = "") -> None:
+        record = self.records.get(event_id, {})
+        if record.get("state") == "sending" and (not token or record.get("claimToken") == token):
             del self.records[event_id]
 
 

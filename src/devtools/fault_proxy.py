@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-KINDS = ("throttle", "error", "timeout", "lost")
+KINDS = ("throttle", "error", "timeout", "lost", "slow")  # slow: the payment provider's (provider_faults)
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "proxy-connection", "upgrade", "te", "trailer"}
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from . import local_routes, serverless_config, site_config
+from . import local_routes, provider_faults, serverless_config, site_config
 from .serverless_config import ROOT
 
 WEB_DIST = Path(os.environ.get("WEB_DIST") or ROOT / "web" / "dist")
@@ -88,6 +88,7 @@ class LocalApp:
         for route in self.gateway.routes:
             self.gateway.handler_for(route)
         local_routes.table()
+        provider_faults.install()  # make soak only (FAULT_SCHEDULE): the fake provider's bad days
         self.web = WebApp()
         self.web_port = int(os.environ.get("WEB_PORT", "5173"))
 

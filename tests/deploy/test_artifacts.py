@@ -170,6 +170,20 @@ def test_zip_holds_only_the_code_and_runtime_dependencies(package_dir, name):
             assert struct.unpack("<H", header[18:20])[0] == ELF_X86_64, entry
 
 
+def test_no_packaged_function_can_turn_on_the_soaks_faults(package_dir):
+    """The soak's faults (FAULT_SCHEDULE: DynamoDB, SNS, SQS, SES and the payment provider) live in
+    devtools and are installed by the local server alone: no zip holds devtools, and no shop code in
+    a zip reads the variable or names the modules that act on it."""
+    for name in FUNCTIONS:
+        with zipfile.ZipFile(package_dir / f"{name}.zip") as archive:
+            for entry in archive.namelist():
+                assert not entry.startswith("devtools/") and "/devtools/" not in entry, (name, entry)
+                if entry.startswith("src/") and entry.endswith(".py"):
+                    text = archive.read(entry)
+                    for marker in (b"FAULT_SCHEDULE", b"provider_faults", b"fault_proxy"):
+                        assert marker not in text, (name, entry, marker)
+
+
 @pytest.mark.parametrize("name", FUNCTIONS)
 def test_handler_imports_alone_on_python312_and_answers_a_real_event(probes, package_dir, name):
     result = probes[name]

@@ -84,6 +84,9 @@ def start_threads(jobs: list[ModuleType], stop: threading.Event) -> list[threadi
 def main() -> int:
     """The dedicated jobs process of `make run`: setup, then READY_LINE, then the ticks until
     SIGTERM or SIGINT."""
+    from .. import provider_faults
+
+    provider_faults.install()  # make soak only: the sweep's refunds meet the provider's faults too
     jobs = discover()
     setup_all(jobs)
     stop = threading.Event()

@@ -59,12 +59,19 @@ def _event(reference: str, settled: dict[str, Any]) -> dict[str, Any]:
 
 
 def send(raw: str, signature: str) -> int:
-    """POSTs the signed event to the running API, as Stripe would."""
+    """POSTs the signed event to the running API, as Stripe would; the API's status, or 0 when it
+    gave none. A delivery the API did not take (a 503 during a fault) is Stripe's to retry later,
+    not the bank page's failure: the payment was decided either way."""
     url = (os.environ.get("LOCAL_API_URL") or "http://127.0.0.1:3000").rstrip("/") + "/payments/webhook"
     headers = {"Content-Type": "application/json", "Stripe-Signature": signature}
     posted = urllib.request.Request(url, data=raw.encode(), headers=headers, method="POST")  # noqa: S310
-    with urllib.request.urlopen(posted, timeout=10) as response:  # noqa: S310  # nosec B310  # the local API
-        return int(response.status)
+    try:
+        with urllib.request.urlopen(posted, timeout=10) as response:  # noqa: S310  # nosec B310  # the local API
+            return int(response.status)
+    except urllib.error.HTTPError as refused:
+        return int(refused.code)
+    except OSError:  # cut, or no answer in time
+        return 0
 
 
 def _return_url(wanted: str | None) -> str | None:

@@ -9,10 +9,13 @@ function's timeout), and a later delivery takes it over.
 
 from __future__ import annotations
 
+import contextlib
 import time
+import uuid
 from typing import Any
 
 from .. import order_emails
+from ..log import logger
 from ..storage.notifications import CLAIMED, SENT
 from ..storage.protocol import Storage
 
@@ -57,21 +60,36 @@ def notify(store: Storage, mailer: Any, event: Any, now: int | None = None) -> s
     event = _checked(event)
     now = int(time.time()) if now is None else now
     event_id, order = event["eventId"], event["order"]
-    state = store.notifications.claim(event_id, now, now - STALE_CLAIM_SECONDS, now + RECORD_TTL_SECONDS)
+    token = uuid.uuid4().hex  # this delivery's: a resent claim whose answer was lost is still its own
+    try:
+        state = store.notifications.claim(event_id, now, now - STALE_CLAIM_SECONDS, now + RECORD_TTL_SECONDS, token)
+    except Exception:
+        # The claim's outcome is unknown (its answers lost past the retries): if it landed, it is
+        # this delivery's, and nobody would send until it went stale. Give it back (ours only).
+        with contextlib.suppress(Exception):
+            store.notifications.release(event_id, token)
+        raise
     if state == SENT:
         return "duplicate"
     if state != CLAIMED:
         raise DeliveryInFlight(event_id)
-    user = store.users.get(order["userId"])
-    if user is None:
-        store.notifications.mark_sent(event_id, now, "")
-        return "no-recipient"
-    email = order_emails.render(event, user.name or "customer")
-    headers = {"X-Shop-Order-Id": order["id"], "X-Shop-Event-Type": event["type"], "X-Shop-Event-Id": event_id}
-    try:
+    try:  # anything failing before the email is out (the recipient's read, SES) releases the claim
+        user = store.users.get(order["userId"])
+        if user is None:
+            store.notifications.mark_sent(event_id, now, "")
+            return "no-recipient"
+        email = order_emails.render(event, user.name or "customer")
+        headers = {"X-Shop-Order-Id": order["id"], "X-Shop-Event-Type": event["type"], "X-Shop-Event-Id": event_id}
         message_id = mailer.send(user.email, email.subject, email.text, email.html, headers)
     except Exception:
-        store.notifications.release(event_id)
+        store.notifications.release(event_id, token)
         raise
-    store.notifications.mark_sent(event_id, now, message_id)
+    try:
+        store.notifications.mark_sent(event_id, now, message_id)
+    except Exception as error:
+        # The email is out: failing the message now would only dead-letter it, or resend the email
+        # once the claim went stale. The claim stays held; a duplicate of this event within
+        # STALE_CLAIM_SECONDS waits, one after that would send again (an SNS duplicate, rare).
+        ids = {"eventId": event_id, "orderId": order["id"], "errorType": type(error).__name__}
+        logger.warning("order email sent, its delivery record not marked", extra=ids)  # safe: ids only
     return "sent"

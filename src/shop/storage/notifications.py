@@ -10,16 +10,21 @@ from .dynamo import ConditionFailed, Table
 CLAIMED = "claimed"
 SENDING = "sending"
 SENT = "sent"
+CLAIM_TOKEN = "claimToken"  # noqa: S105  # nosec B105  # an attribute name, not a secret
 
 
 class DynamoNotifications:
     def __init__(self, table: Table):
         self.table = table
 
-    def claim(self, event_id: str, now: int, stale_before: int, expires_at: int) -> str:
+    def claim(self, event_id: str, now: int, stale_before: int, expires_at: int, token: str = "") -> str:
         """A conditional Put: the record is new, or its claim is stale (its sender died
-        between claiming and sending, so nothing was marked sent)."""
+        between claiming and sending, so nothing was marked sent). The claim carries `token`
+        (storage only): a resent Put whose first try landed with its answer lost finds its own
+        token and is this caller's claim, not another sender's."""
         record = {**keys.notification(event_id), "state": SENDING, "claimedAt": now, keys.TTL_FIELD: expires_at}
+        if token:
+            record[CLAIM_TOKEN] = token
         try:
             self.table.put(
                 record,
@@ -29,7 +34,10 @@ class DynamoNotifications:
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ConditionFailed as failed:
-            return str((failed.item or {}).get("state", SENT))
+            found = failed.item or {}
+            if token and found.get(CLAIM_TOKEN) == token and found.get("state") == SENDING:
+                return CLAIMED
+            return str(found.get("state", SENT))
         return CLAIMED
 
     def mark_sent(self, event_id: str, now: int, message_id: str) -> None:
@@ -40,12 +48,16 @@ class DynamoNotifications:
             ExpressionAttributeValues={":sent": SENT, ":now": now, ":message": message_id},
         )
 
-    def release(self, event_id: str) -> None:
-        # Already gone (TTL) or sent by another delivery: nothing to release.
+    def release(self, event_id: str, token: str = "") -> None:
+        # Already gone (TTL), sent by another delivery, or (with `token`) taken over by another
+        # sender since: nothing to release.
+        condition, values = "#state = :sending", {":sending": SENDING}
+        if token:
+            condition, values = condition + f" AND {CLAIM_TOKEN} = :token", {**values, ":token": token}
         with contextlib.suppress(ConditionFailed):
             self.table.delete(
                 keys.notification(event_id),
-                ConditionExpression="#state = :sending",
+                ConditionExpression=condition,
                 ExpressionAttributeNames={"#state": "state"},
-                ExpressionAttributeValues={":sending": SENDING},
+                ExpressionAttributeValues=values,
             )

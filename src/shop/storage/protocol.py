@@ -254,15 +254,17 @@ class Throttles(Protocol):
 
 
 class Notifications(Protocol):
-    def claim(self, event_id: str, now: int, stale_before: int, expires_at: int) -> str:
+    def claim(self, event_id: str, now: int, stale_before: int, expires_at: int, token: str = "") -> str:
         """One conditional write: "claimed" when this caller may send the event's email now
-        (no record, or a claim taken before `stale_before` by a sender that never finished);
-        otherwise the record's state: "sent", or "sending" (another sender holds it)."""
+        (no record, a claim taken before `stale_before` by a sender that never finished, or
+        this caller's own claim under `token`, its first write's answer lost); otherwise the
+        record's state: "sent", or "sending" (another sender holds it)."""
 
     def mark_sent(self, event_id: str, now: int, message_id: str) -> None: ...
 
-    def release(self, event_id: str) -> None:
-        """Forget a claim whose email could not be sent, so a retry may send it."""
+    def release(self, event_id: str, token: str = "") -> None:
+        """Forget a claim whose email could not be sent (with `token`: only this caller's), so a
+        retry may send it."""
 
 
 class PasswordResets(Protocol):
