@@ -254,7 +254,7 @@ class Throttles(Protocol):
 
 
 class Notifications(Protocol):
-    def claim(self, event_id: str, now: int, stale_before: int, expires_at: int, token: str = "") -> str:
+    def claim(self, event_id: str, now: int, stale_before: int, expires_at: int, token: str = "") -> str:  # nosec B107  # a delivery claim's id, not a credential
         """One conditional write: "claimed" when this caller may send the event's email now
         (no record, a claim taken before `stale_before` by a sender that never finished, or
         this caller's own claim under `token`, its first write's answer lost); otherwise the
@@ -262,7 +262,7 @@ class Notifications(Protocol):
 
     def mark_sent(self, event_id: str, now: int, message_id: str) -> None: ...
 
-    def release(self, event_id: str, token: str = "") -> None:
+    def release(self, event_id: str, token: str = "") -> None:  # nosec B107  # a delivery claim's id, not a credential
         """Forget a claim whose email could not be sent (with `token`: only this caller's), so a
         retry may send it."""
 
