@@ -2,15 +2,17 @@
 
 1. GET /search through the real Lambda handler (tests.apigw.invoke, as the tests invoke
    functions), warm, for one-word, two-word, typo, faceted and prefix queries, beside
-   GET /products?category= on the same catalogue in moto (the baseline).
+   GET /products?category= on the same catalogue in DynamoDB Local (the baseline; in memory,
+   started next to this script by scripts/with-dynamodb-local.sh; BENCH_DYNAMODB_LOCAL=0: moto,
+   whose Query reads the whole table: at 100k products it runs past the function's timeout).
 2. Cold init of searchProducts in fresh processes: import of the handler + its first request,
    which downloads the snapshot from S3 (moto) and opens it; beside `import boto3;
    boto3.client("dynamodb")` in fresh processes, in the same rounds.
 
     .venv/bin/python benchmarks/search_handler.py 100000
 
-moto runs as a server (`python -m moto.server`, AWS_ENDPOINT_URL), so the fresh processes can
-reach the same bucket; every DynamoDB and S3 call here is HTTP to it. The catalogue is
+moto runs as a server (`python -m moto.server`, AWS_ENDPOINT_URL) for S3, so the fresh processes
+can reach the same bucket; every S3 and DynamoDB call here is HTTP, as on Lambda. The catalogue is
 search_index.py's synthetic one (3-word names, 20-word descriptions from a 39-word vocabulary:
 most queries match a large share of it), written to the table and indexed identically.
 """
@@ -34,6 +36,11 @@ COUNT = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "7"))
 REPEATS = int(os.environ.get("BENCH_REPEATS", "40"))
 TABLE, BUCKET = "shop-bench-search", "shop-bench-search-index"
+LOCAL_ENDPOINT = os.environ.get("DYNAMODB_LOCAL_ENDPOINT")
+if LOCAL_ENDPOINT is None and os.environ.get("BENCH_DYNAMODB_LOCAL", "1") == "1":
+    script = str(ROOT / "scripts" / "with-dynamodb-local.sh")
+    os.execv(script, [script, sys.executable, *sys.argv])  # noqa: S606 - our own script
+BACKEND = "DynamoDB Local" if LOCAL_ENDPOINT else "moto"
 
 
 def free_port() -> int:
@@ -56,9 +63,13 @@ ENV = {
     "CORS_ALLOWED_ORIGINS": "https://shop.example",
     "LOG_LEVEL": "WARNING",
 }
+if LOCAL_ENDPOINT:
+    ENV |= {"DYNAMODB_ENDPOINT_URL": LOCAL_ENDPOINT, "AWS_ENDPOINT_URL_DYNAMODB": LOCAL_ENDPOINT}
 os.environ.update(ENV)
-for name in ("DYNAMODB_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
+for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
     os.environ.pop(name, None)
+if not LOCAL_ENDPOINT:
+    os.environ.pop("DYNAMODB_ENDPOINT_URL", None)
 
 import boto3  # noqa: E402
 from search_index import products  # noqa: E402
@@ -133,7 +144,7 @@ def warm() -> dict[str, dict[str, float]]:
     rows: dict[str, list[float]] = {}
     found: dict[str, set[int]] = {}
     cases = [(kind, "/search", q) for kind, queries in MIX.items() for q in queries]
-    cases += [("GET /products?category= (moto)", "/products", {**q, "limit": "20"}) for q in BASELINE]
+    cases += [(f"GET /products?category= ({BACKEND})", "/products", {**q, "limit": "20"}) for q in BASELINE]
     for _ in range(REPEATS):
         for kind, path, query in cases:
             started = time.perf_counter()
