@@ -16,6 +16,7 @@ import os
 import pathlib
 import random
 import secrets
+import shutil
 import signal
 import socket
 import statistics
@@ -80,10 +81,7 @@ def main() -> None:
     process = server_process.launch(env, folder / "server.log", timeout=600, module="devtools.runner")
     url = f"http://127.0.0.1:{port}"
     try:
-        backend = next(
-            (line for line in (folder / "server.log").read_text().splitlines() if "Shop API on" in line), "?"
-        )
-        print(f"{backend.strip()} ready in {time.monotonic() - started:.1f} s; load {loadavg()}", flush=True)
+        print(f"{url} ready in {time.monotonic() - started:.1f} s; load {loadavg()}", flush=True)
         login = requests.post(
             f"{url}/auth/login", json={"email": "bench-admin@example.com", "password": password}, timeout=10
         )
@@ -113,6 +111,8 @@ def main() -> None:
             f"max {delays[-1]:.2f} s  min {delays[0]:.2f} s; load {loadavg()}",
             flush=True,
         )
+        banner = (folder / "server.log").read_text().splitlines()
+        print(next((line.strip() for line in banner if "Shop API on" in line), "no banner in the log"), flush=True)
     finally:
         process.send_signal(signal.SIGINT)
         try:
@@ -120,6 +120,7 @@ def main() -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -173,7 +173,9 @@ def cold() -> dict[str, dict[str, float]]:
                 text=True,
                 check=True,
             )
-        runs[label].append(json.loads(out.stdout)["ms"])
+        answer = json.loads(out.stdout)
+        assert answer["total"] > 0, answer  # the snapshot was downloaded and opened, not an empty index
+        runs[label].append(answer["ms"])
         out = subprocess.run(  # noqa: S603
             [sys.executable, "-c", CHILD_BARE], env=env, capture_output=True, text=True, check=True
         )
