@@ -76,8 +76,10 @@ from search_index import products  # noqa: E402
 from tests.apigw import invoke, make_event  # noqa: E402
 
 from devtools import bulk_seed, serverless_config  # noqa: E402
+from shop.schemas.search import SearchQuerySchema  # noqa: E402
 from shop.search import snapshots  # noqa: E402
 from shop.search.tantivy_index import TantivyIndex  # noqa: E402
+from shop.services import search  # noqa: E402
 from shop.storage import keys  # noqa: E402
 
 MIX = {
@@ -155,6 +157,11 @@ def warm() -> dict[str, dict[str, float]]:
             if path == "/search":
                 rows.setdefault("search, all", []).append(elapsed)
                 found[kind] = found.get(kind, set()) | {result.json["total"]}
+                # the same query on the service alone (index + documents to products), no edge
+                params = SearchQuerySchema().load(query)
+                started = time.perf_counter()
+                search.search(snapshots.current(), params)
+                rows.setdefault("search, all: service alone", []).append((time.perf_counter() - started) * 1000)
     print(f"  totals matched per kind: {found}", flush=True)
     return {kind: {"p50": statistics.median(t), "p95": percentile(t, 0.95), "n": len(t)} for kind, t in rows.items()}
 
