@@ -47,7 +47,7 @@ DEPLOY_TEST_ENV := SHOP_PACKAGE_DIR=$(CURDIR)/.serverless SHOP_PACKAGE_LOG=$(CUR
 
 
 .PHONY: checkov workflow-lint smoke apigateway-logs-role soak soak-smoke audit remove deploy-policy package-other-region deploy-rehearsal reconcile
-.PHONY: cost routes mutation run reset preflight test lint unit integration blackbox security test-iam test-dynamodb-local admin deploy clean help generate openapi test-api test-fuzz load load-smoke bench bench-servers package cfn-lint deploy-checks bench-cold
+.PHONY: cost routes mutation run reset preflight test lint unit integration blackbox security test-iam test-dynamodb-local admin deploy clean help generate openapi test-api test-fuzz load load-smoke bench bench-servers bench-search package cfn-lint deploy-checks bench-cold
 .PHONY: reindex
 
 help:
@@ -74,6 +74,7 @@ help:
 	@echo "make load PROFILE=load|stress|spike|volume [HOST=https://...] [BACKEND=dynamodb-local]   Locust run (default: a fresh local server)"
 	@echo "make bench [BENCH_QUICK=1]   benchmarks, written into docs/BENCHMARKS.md (about 15 min; quick: a few, into .cache/bench/)"
 	@echo "make bench-servers [BENCH_QUICK=1]   make run against serverless-offline on the same DynamoDB Local"
+	@echo "make bench-search [SEARCH_PRODUCTS=100000]   issue 29's search figures (printed; docs/BENCHMARKS.md, \"Search\"; about 6 min)"
 	@echo "make package [STAGE=prod]  build the Lambda zips and the CloudFormation template offline (.serverless/)"
 	@echo "make bench-cold  cold-start ratios of every packaged function (docs/BENCHMARKS.md)"
 	@echo "make cost        price of a million requests of the shopper mix (capacity units on DynamoDB Local; assumptions printed)"
@@ -354,6 +355,12 @@ $(OFFLINE_DEPS): benchmarks/offline/package.json benchmarks/offline/package-lock
 
 bench-servers: $(DEPS) $(NODE_DEPS) $(OFFLINE_DEPS)
 	$(PY) benchmarks/server_compare.py
+
+# Search (issue 29): the handler beside GET /products?category=, cold init, freshness on make run.
+SEARCH_PRODUCTS ?= 100000
+bench-search: $(DEPS) $(NODE_DEPS)
+	$(PY) benchmarks/search_handler.py $(SEARCH_PRODUCTS)
+	$(PY) benchmarks/search_freshness.py 50
 
 # Always the CLI pinned in package.json (serverless@3): a global `sls` is v4 nowadays, which
 # needs a login and reads this file differently (docs/DEPLOY.md).

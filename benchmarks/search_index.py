@@ -6,7 +6,8 @@ and prefix queries, on N synthetic products.
 
 Synthetic catalogue: names of 3 words and descriptions of 20 from a 44-word vocabulary, so
 most queries match a large share of the catalogue (a worst case for facets over the result).
-Not the whole issue-29 benchmark: no GET /products baseline and no cold init on Lambda.
+The index alone; through the handler, beside GET /products?category=, and cold init:
+search_handler.py (freshness on make run: search_freshness.py).
 """
 
 from __future__ import annotations
