@@ -272,3 +272,23 @@ def test_a_return_the_provider_could_not_refund_is_settled_once_by_the_sweep(
     order = invoke("GET", f"/orders/{delivered.id}", token=customer.token).data
     assert [r["status"] for r in order["refunds"]] == ["succeeded"]
     assert ledger_refunds(fake_provider, delivered.id) == [(Decimal("15"), "succeeded")]
+
+
+def test_a_retry_with_the_same_idempotency_key_is_the_same_return_and_another_body_is_refused(
+    table, customer, delivered
+):
+    body = {"items": [{"productId": delivered.shirt, "quantity": 1}], "reason": "Does not fit"}
+    headers = {"Idempotency-Key": "return-1"}
+    first = invoke("POST", f"/orders/{delivered.id}/returns", token=customer.token, body=body, headers=headers)
+    again = invoke("POST", f"/orders/{delivered.id}/returns", token=customer.token, body=body, headers=headers)
+
+    assert (first.status, again.status) == (201, 201), (first.body, again.body)
+    assert again.data == first.data
+    assert again.headers.get("Idempotent-Replayed") == "true" and "Idempotent-Replayed" not in first.headers
+    other = {**body, "reason": "Changed my mind"}
+    reused = invoke("POST", f"/orders/{delivered.id}/returns", token=customer.token, body=other, headers=headers)
+    assert (reused.status, reused.json["code"]) == (422, "IDEMPOTENCY_KEY_REUSED"), reused.body
+    order = invoke("GET", f"/orders/{delivered.id}", token=customer.token).data
+    assert [r["id"] for r in order["returns"]] == [first.data["id"]]  # one return, not two
+    without_key = ask(customer, delivered.id, [(delivered.shirt, 1)])
+    assert without_key.status == 201 and without_key.data["id"] != first.data["id"]

@@ -242,9 +242,9 @@ class Order:
     # --- returns (shop.domain.returns) ------------------------------------------------------
 
     def request_return(self, return_id: str, wanted: dict[str, int], reason: str, now: float, days: int) -> Change:
-        if self.status != "delivered":
-            raise NotAllowed(f"Order is {self.status}; only a delivered order can be returned")
-        returns_.check_window(self.history, self.updated_at, now, days)
+        if returns_.replayed(self.returns, return_id, wanted, reason):
+            return Change(self, None)
+        returns_.check_window(self.status, self.history, self.updated_at, now, days)
         asked = returns_.requested(return_id, self.lines, self.returns, wanted, reason, iso(now))
         return self._changed(now=now, returns=(*self.returns, asked))
 

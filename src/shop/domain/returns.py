@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..clock import iso
-from .refusals import NoSuchReturn, NotAllowed, ReturnTooLate
+from .refusals import KeyReused, NoSuchReturn, NotAllowed, ReturnTooLate
 
 REQUESTED, RECEIVED, REJECTED = "requested", "received", "rejected"
 REFUND_REASON = "return_received"
@@ -76,6 +76,17 @@ class Return:
         return replace(self, status=status, decided_at=at, **values)
 
 
+def replayed(returns: tuple[Return, ...], return_id: str, wanted: dict[str, int], reason: str) -> bool:
+    """True when `return_id` (derived from the request's Idempotency-Key) was already asked for with
+    the same units and reason: the retry is that return. Another body under the key is refused."""
+    earlier = next((r for r in returns if r.id == return_id), None)
+    if earlier is None:
+        return False
+    if {line["productId"]: int(line["quantity"]) for line in earlier.items} != wanted or earlier.reason != reason:
+        raise KeyReused("Idempotency-Key was already used for another return")
+    return True
+
+
 def requested(
     return_id: str,
     lines: list[dict[str, Any]],
@@ -105,8 +116,10 @@ def requested(
     return Return(return_id, tuple(items), amount, reason, REQUESTED, at)
 
 
-def check_window(history: tuple[dict[str, Any], ...], updated_at: str, now: float, days: int) -> None:
-    """Refuses a return asked for more than `days` after the order's delivery."""
+def check_window(status: str, history: tuple[dict[str, Any], ...], updated_at: str, now: float, days: int) -> None:
+    """Refuses a return of an order that is not delivered, or asked for more than `days` after its delivery."""
+    if status != "delivered":
+        raise NotAllowed(f"Order is {status}; only a delivered order can be returned")
     delivered = next((step.get("at") for step in history if step.get("status") == "delivered"), None)
     if str(delivered or updated_at) < iso(now - days * DAY_SECONDS):
         raise ReturnTooLate(f"Returns are accepted for {days} days after delivery")

@@ -5,6 +5,7 @@ rejected by an admin. Every change is the aggregate's (shop.domain.order), store
 
 from __future__ import annotations
 
+import hashlib
 import time
 import uuid
 from typing import Any
@@ -18,20 +19,32 @@ from ..tokens import Caller
 from . import history, order_writes
 
 
-def request(store: Storage, caller: Caller, order_id: str, payload: dict[str, Any]) -> dict[str, Any]:
-    """The owner asks to return some units of a delivered order. Returns the return as shown."""
+def return_id(order_id: str, key: str | None) -> str:
+    """A retry with the same Idempotency-Key (on the same order) is the same return."""
+    if key is None:
+        return "ret" + uuid.uuid4().hex[:15]
+    return "ret" + hashlib.sha256(f"{order_id}\n{key}".encode()).hexdigest()[:15]
+
+
+def request(
+    store: Storage, caller: Caller, order_id: str, payload: dict[str, Any], key: str | None = None
+) -> tuple[dict[str, Any], bool]:
+    """The owner asks to return some units of a delivered order. Returns (the return as shown,
+    replayed): with an Idempotency-Key a retry answers the return it made, never a second one."""
     first = order_writes.read(store, order_id)
     if first is None or first.user_id != caller.user_id:  # someone else's order does not exist for them
         raise NotFound("Order not found")
-    return_id = "ret" + uuid.uuid4().hex[:15]
+    wanted_id = return_id(order_id, key)
     wanted = {line["productId"]: int(line["quantity"]) for line in payload["items"]}
     days = config.payment_settings().return_window_days
+    seen: list[bool] = []
 
     def decide(order: Order) -> Any:
-        return order.request_return(return_id, wanted, payload["reason"], time.time(), days)
+        seen.append(any(r.id == wanted_id for r in order.returns))
+        return order.request_return(wanted_id, wanted, payload["reason"], time.time(), days)
 
     order = order_writes.apply(store, order_id, decide, first)
-    return next(r for r in order.returns if r.id == return_id).shown(order_id)
+    return next(r for r in order.returns if r.id == wanted_id).shown(order_id), seen[-1]
 
 
 def decide(
