@@ -152,8 +152,8 @@ def scenario(name: str):
     if name == "expireOrders":
         return {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events"}, 200
     if name == "reconcilePayments":  # the seeded world's order is pending and uncharged
-        event = {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events"}
-        return event, 200
+        scheduled = {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events"}
+        return scheduled, 200
     if name == "fallback":
         return event("PATCH", "/products", "/products"), 405
     raise SystemExit(f"no scenario for function {name}")

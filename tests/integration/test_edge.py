@@ -279,10 +279,14 @@ def test_one_json_log_line_per_request_without_secrets(table, log_lines):
 
 
 def test_the_v3_paths_answer_other_methods_with_405_and_their_allow_list(table):
-    """The fallback function's ANY route on each new path: search, categories and refunds."""
+    """The fallback function's ANY route on each new path: search, categories, refunds and returns."""
     search = invoke("POST", "/search")
     assert (search.status, search.code, search.headers["Allow"]) == (405, "METHOD_NOT_ALLOWED", "GET, OPTIONS")
     categories = invoke("DELETE", "/categories")
     assert (categories.status, categories.headers["Allow"]) == (405, "GET, OPTIONS")
     refunds = invoke("GET", "/orders/o-1/refunds")
     assert (refunds.status, refunds.headers["Allow"]) == (405, "POST, OPTIONS")
+    returns = invoke("GET", "/orders/o-1/returns")
+    assert (returns.status, returns.headers["Allow"]) == (405, "POST, OPTIONS")
+    decision = invoke("DELETE", "/orders/o-1/returns/ret1/receive")
+    assert (decision.status, decision.headers["Allow"]) == (405, "POST, OPTIONS")
