@@ -1,4 +1,4 @@
-"""Schemathesis hooks: the request rules JSON Schema cannot state (each product once per order,
+"""Schemathesis hooks: the request rules JSON Schema cannot state (each product once per order or return,
 a new password's 72 bytes, tracking only on a move to shipped), and numbers at the
 edges of Python's Decimal context, which JSON Schema generators never spell.
 
@@ -57,8 +57,8 @@ def filter_case(context: Any, case: Any) -> bool:
     if not isinstance(body, dict):
         return True
     route = (case.operation.method.upper(), case.operation.path)
-    if route == ("POST", "/orders") and isinstance(body.get("items"), list):
-        # Each product may appear once per order (JSON Schema's uniqueItems compares whole lines).
+    if route in (("POST", "/orders"), ("POST", "/orders/{id}/returns")) and isinstance(body.get("items"), list):
+        # Each product may appear once per order or return (JSON Schema's uniqueItems compares whole lines).
         ids = [str(line.get("productId")) for line in body["items"] if isinstance(line, dict)]
         return len(ids) == len(set(ids))
     for name in PASSWORD_FIELDS.get(route, ()):
