@@ -130,9 +130,33 @@ def check_orders(api: Api, history: list[dict]) -> dict[str, Any]:
     }
 
 
+# A refund the provider confirmed is one "Refund of <amount> issued" email (order.refunded), except
+# a cancel's, which the cancellation's own email names (services/order_events.NAMED_BY_ITS_CHANGE).
+REFUNDED = "order.refunded"
+NAMED_BY_ITS_CHANGE = frozenset({"order_cancelled"})
+
+
+def refunds_mailed(order: dict) -> int:
+    return sum(
+        1
+        for refund in order.get("refunds") or []
+        if refund.get("status") == "succeeded" and refund.get("reason") not in NAMED_BY_ITS_CHANGE
+    )
+
+
+def emails_called_for(order: dict) -> collections.Counter:
+    """The emails an order's history calls for, by event type: one per status change that mails,
+    one per refund mailed on its own."""
+    wanted = collections.Counter(EVENT_OF_STATUS.get(step["status"]) for step in order.get("statusHistory", []))
+    wanted.pop(None, None)
+    if refunds_mailed(order):
+        wanted[REFUNDED] = refunds_mailed(order)
+    return wanted
+
+
 def status_changes(orders: list[dict]) -> int:
-    """How many emails the orders' status changes call for (one per change that mails)."""
-    return sum(1 for order in orders for step in order.get("statusHistory", []) if step["status"] in EVENT_OF_STATUS)
+    """How many emails the orders call for (one per status change that mails, one per refund mailed)."""
+    return sum(sum(emails_called_for(order).values()) for order in orders)
 
 
 def check_events(api: Api, orders: list[dict], dead_letters: list[dict] | None) -> dict[str, Any]:
@@ -141,10 +165,7 @@ def check_events(api: Api, orders: list[dict], dead_letters: list[dict] | None) 
     )
     wrong, expected_total = [], 0
     for order in orders:
-        steps = collections.Counter(EVENT_OF_STATUS.get(step["status"]) for step in order.get("statusHistory", []))
-        for event_type, times in steps.items():
-            if event_type is None:
-                continue
+        for event_type, times in emails_called_for(order).items():
             expected_total += times
             sent = mails.pop((order["id"], event_type), 0)
             if sent != times:
