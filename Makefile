@@ -47,7 +47,7 @@ DEPLOY_TEST_ENV := SHOP_PACKAGE_DIR=$(CURDIR)/.serverless SHOP_PACKAGE_LOG=$(CUR
 
 
 .PHONY: checkov workflow-lint smoke apigateway-logs-role soak soak-smoke audit remove deploy-policy package-other-region deploy-rehearsal reconcile
-.PHONY: cost routes mutation run reset preflight test lint unit integration blackbox security test-iam test-dynamodb-local admin deploy clean help generate openapi test-api test-fuzz load load-smoke bench bench-servers bench-search package cfn-lint deploy-checks bench-cold
+.PHONY: cost routes mutation run reset preflight test timed-test-iam timed-test-dynamodb-local lint unit integration blackbox security test-iam test-dynamodb-local admin deploy clean help generate openapi test-api test-fuzz load load-smoke bench bench-servers bench-search package cfn-lint deploy-checks bench-cold
 .PHONY: reindex
 
 help:
@@ -182,13 +182,14 @@ security: $(SECDEPS)
 
 # Each step's wall time lands here (scripts/timed.sh) and is printed at the end.
 TEST_TIMES := .cache/test-times.txt
+# pytest's workers in make test (pytest-xdist; coverage follows them as subprocesses).
+PYTEST_WORKERS ?= 2
 test: lint security workflow-lint $(DEPS) package package-other-region cfn-lint checkov $(LAMBDA_SITES)
 	rm -f .coverage .coverage.* $(TEST_TIMES)
-	TEST_TIMES=$(TEST_TIMES) scripts/timed.sh pytest env $(DEPLOY_TEST_ENV) $(PY) -m coverage run -m pytest
+	TEST_TIMES=$(TEST_TIMES) scripts/timed.sh pytest env $(DEPLOY_TEST_ENV) $(PY) -m coverage run -m pytest -n $(PYTEST_WORKERS)
 	$(PY) -m coverage combine --quiet
 	$(PY) -m coverage report
-	TEST_TIMES=$(TEST_TIMES) scripts/timed.sh test-iam $(MAKE) --no-print-directory test-iam
-	TEST_TIMES=$(TEST_TIMES) scripts/timed.sh test-dynamodb-local $(MAKE) --no-print-directory test-dynamodb-local
+	$(MAKE) --no-print-directory -j2 --output-sync=target timed-test-iam timed-test-dynamodb-local
 	TEST_TIMES=$(TEST_TIMES) scripts/timed.sh test-fuzz $(MAKE) --no-print-directory test-fuzz
 	TEST_TIMES=$(TEST_TIMES) scripts/timed.sh load-smoke $(MAKE) --no-print-directory load-smoke
 	TEST_TIMES=$(TEST_TIMES) scripts/timed.sh soak-smoke $(MAKE) --no-print-directory soak-smoke
@@ -196,6 +197,11 @@ test: lint security workflow-lint $(DEPS) package package-other-region cfn-lint 
 	TEST_TIMES=$(TEST_TIMES) scripts/timed.sh deploy-rehearsal $(MAKE) --no-print-directory deploy-rehearsal
 	@echo "== make test: time per step (the prerequisites lint, security, package, cfn-lint, checkov are not timed)"
 	@cat $(TEST_TIMES)
+
+# make test runs these two side by side: they share no server (test-iam's moto is in-process,
+# DynamoDB Local runs in its own network namespace) and each leaves a core half idle.
+timed-test-iam timed-test-dynamodb-local: timed-%:
+	TEST_TIMES=$(TEST_TIMES) scripts/timed.sh $* $(MAKE) --no-print-directory $*
 
 # The repository, order, idempotency and lifecycle tests again, on DynamoDB Local
 # (in a private network namespace; see the script).

@@ -202,7 +202,7 @@ def run(seconds: int, users: int) -> int:
         server = holder["server"]
         soak.schedule.write_text(json.dumps({"faults": []}))
         redeliver(soak)
-        settle(soak)
+        settle(soak, limit=max(300, int(soak.env["PAYMENT_WINDOW_SECONDS"]) + 120))
         state = json.loads((soak.folder / "run.json").read_text())
         args = Namespace(
             url=soak.url,
@@ -233,10 +233,12 @@ def redeliver(soak: Soak) -> None:
 
 
 def settle(soak: Soak, quiet_seconds: float = 10, limit: float = 300) -> None:
-    """Wait until the events of the last changes have been mailed: the outbox has stopped growing
-    and holds at least one email per status change of the orders, or `limit` passed (then the
-    audit judges what is there). A slow machine only makes this wait longer; a lost email still
-    fails the events check."""
+    """Wait until the shop is still and the events of the last changes have been mailed: no order
+    is left pending and no refund unconfirmed (the sweep goes on after the clients stop, and an
+    order it expires or a refund it settles while the audit reads would be an email the audit's
+    listing has no change for), the outbox has stopped growing and it holds at least one email
+    per change of the orders; or `limit` passed (then the audit judges what is there). A slow
+    machine only makes this wait longer; a lost email still fails the events check."""
     import requests
 
     api = audit.Api(soak.url, soak.env["ADMIN_EMAIL"], soak.env["ADMIN_PASSWORD"])
@@ -253,10 +255,22 @@ def settle(soak: Soak, quiet_seconds: float = 10, limit: float = 300) -> None:
         elif time.time() - still_since >= quiet_seconds:
             orders = [order for status in audit.LIVE + audit.ENDED for order in api.pages("/orders", status=status)]
             expected = audit.status_changes(orders)
-            if count >= expected:
+            moving = still_moving(orders)
+            if count >= expected and not moving:
                 return
-            print(f"soak: {count} emails for {expected} status changes; waiting", flush=True)
+            print(f"soak: {count} emails for {expected} changes, {moving} orders still moving; waiting", flush=True)
             still_since = time.time()
+
+
+def still_moving(orders: list[dict]) -> int:
+    """The orders the shop will still change with no client asking: a pending one (the sweep
+    expires it) and one with a refund the provider has not confirmed (the sweep asks again, and
+    mails it when it does)."""
+    return sum(
+        1
+        for order in orders
+        if order["status"] == "pending" or any(r.get("status") == "pending" for r in order.get("refunds") or [])
+    )
 
 
 def report(soak: Soak, checks: list[dict], locust_code: int, elapsed: float) -> int:

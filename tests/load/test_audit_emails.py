@@ -25,3 +25,19 @@ def test_a_refund_mailed_on_its_own_is_called_for_and_a_cancels_refund_is_not():
     assert audit.emails_called_for(cancelled) == {"order.created": 1, "order.paid": 1, "order.cancelled": 1}
     assert audit.emails_called_for(refunded) == {"order.created": 1, "order.paid": 1, "order.refunded": 2}
     assert audit.status_changes([cancelled, refunded]) == 7
+
+
+def test_the_soak_waits_for_the_orders_the_sweep_will_still_change():
+    import soak
+
+    pending = {"status": "pending", "statusHistory": [{"status": "pending"}]}
+    refund_due = {"status": "paid", "refunds": [{"status": "succeeded"}, {"status": "pending"}]}
+    settled = [
+        {"status": "expired"},
+        {"status": "paid", "refunds": [{"status": "succeeded"}, {"status": "failed"}]},
+        {"status": "cancelled", "refunds": None},
+    ]
+
+    assert soak.still_moving(settled) == 0
+    assert soak.still_moving([*settled, pending]) == 1
+    assert soak.still_moving([pending, refund_due, *settled]) == 2
