@@ -182,24 +182,22 @@ security: $(SECDEPS)
 
 # Each step's wall time lands here (scripts/timed.sh) and is printed at the end.
 TEST_TIMES := .cache/test-times.txt
-# pytest's workers in make test (pytest-xdist; coverage follows them as subprocesses).
+# pytest's workers in make test (pytest-xdist; coverage follows them as subprocesses). loadgroup:
+# a module marked xdist_group (tests/deploy/test_artifacts.py) stays on one worker.
 PYTEST_WORKERS ?= 2
 test: lint security workflow-lint $(DEPS) package package-other-region cfn-lint checkov $(LAMBDA_SITES)
 	rm -f .coverage .coverage.* $(TEST_TIMES)
-	TEST_TIMES=$(TEST_TIMES) scripts/timed.sh pytest env $(DEPLOY_TEST_ENV) $(PY) -m coverage run -m pytest -n $(PYTEST_WORKERS)
+	TEST_TIMES=$(TEST_TIMES) scripts/timed.sh pytest env $(DEPLOY_TEST_ENV) $(PY) -m coverage run -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
 	$(PY) -m coverage combine --quiet
 	$(PY) -m coverage report
 	$(MAKE) --no-print-directory -j2 --output-sync=target timed-test-iam timed-test-dynamodb-local
-	TEST_TIMES=$(TEST_TIMES) scripts/timed.sh test-fuzz $(MAKE) --no-print-directory test-fuzz
-	TEST_TIMES=$(TEST_TIMES) scripts/timed.sh load-smoke $(MAKE) --no-print-directory load-smoke
-	TEST_TIMES=$(TEST_TIMES) scripts/timed.sh soak-smoke $(MAKE) --no-print-directory soak-smoke
-	TEST_TIMES=$(TEST_TIMES) scripts/timed.sh test-api $(MAKE) --no-print-directory test-api
-	TEST_TIMES=$(TEST_TIMES) scripts/timed.sh deploy-rehearsal $(MAKE) --no-print-directory deploy-rehearsal
+	TEST_TIMES=$(TEST_TIMES) MAKE=$(MAKE) scripts/beside.sh .cache/deploy-rehearsal.log deploy-rehearsal -- \
+		test-fuzz load-smoke soak-smoke test-api || (cat $(TEST_TIMES) && exit 1)
 	@echo "== make test: time per step (the prerequisites lint, security, package, cfn-lint, checkov are not timed)"
 	@cat $(TEST_TIMES)
 
 # make test runs these two side by side: they share no server (test-iam's moto is in-process,
-# DynamoDB Local runs in its own network namespace) and each leaves a core half idle.
+# DynamoDB Local runs in its own network namespace), and each is one pytest process on one core.
 timed-test-iam timed-test-dynamodb-local: timed-%:
 	TEST_TIMES=$(TEST_TIMES) scripts/timed.sh $* $(MAKE) --no-print-directory $*
 

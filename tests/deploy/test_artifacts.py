@@ -15,6 +15,10 @@ import pytest
 from devtools import serverless_config
 from tests.deploy.conftest import MAX_PAYMENT_ZIP_BYTES, MAX_ZIP_BYTES, functions, lambda_resources
 
+# The probes fixture runs every packaged function in a fresh CPython 3.12 (minutes): under
+# `pytest -n 2 --dist loadgroup` (make test) this module's tests stay on one worker, so it runs once.
+pytestmark = pytest.mark.xdist_group("lambda-probes")
+
 PROBE = Path(__file__).with_name("lambda_probe.py")
 FUNCTIONS = sorted(functions())
 ROUTES = {

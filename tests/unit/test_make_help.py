@@ -9,7 +9,8 @@ import subprocess
 
 from devtools.serverless_config import ROOT
 
-INTERNAL = {"preflight", "FORCE", "help"}  # run by other targets, not by hand (and help itself)
+# run by other targets, not by hand (and help itself)
+INTERNAL = {"preflight", "FORCE", "help", "timed-test-iam", "timed-test-dynamodb-local"}
 
 
 def _phony_targets() -> set[str]:
