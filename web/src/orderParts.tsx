@@ -88,6 +88,7 @@ const REFUND_REASONS: Record<string, string> = {
   order_cancelled: "the order was cancelled",
   order_not_payable: "the payment came after the order was closed",
   requested_by_admin: "issued by the shop",
+  return_received: "your return arrived",
 };
 
 /** Every refund of the order (API.md, "Refunds"), oldest first, as its customer reads it. */
