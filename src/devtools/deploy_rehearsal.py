@@ -1,6 +1,6 @@
 """The deploy rehearsal (`make deploy-rehearsal`, part of `make test`; docs/DEPLOY.md).
 
-    python -m devtools.deploy_rehearsal [--keep] [--makefile-from REV]
+    python -m devtools.deploy_rehearsal [--keep] [--makefile-from REV] [--region eu-west-1]
 
 From a clean state (a copy of the repository's files as git sees them: no .cache, no
 .serverless, no web build), it runs the very Makefile targets a deployer and the pipeline run,
@@ -137,7 +137,7 @@ def change_one_function(clone: Path) -> None:
     path.write_text(text[: match.start(2)] + str(int(match.group(2)) + 1) + text[match.end(2) :])
 
 
-def rehearse(keep: bool = False, makefile_from: str | None = None) -> None:
+def rehearse(keep: bool = False, makefile_from: str | None = None, region: str = REGION) -> None:
     from moto.server import ThreadedMotoServer
 
     port = _free_port()
@@ -151,8 +151,8 @@ def rehearse(keep: bool = False, makefile_from: str | None = None) -> None:
         aws = {
             "AWS_ACCESS_KEY_ID": "rehearsal",
             "AWS_SECRET_ACCESS_KEY": "rehearsal",  # nosec B105  # the local emulator's dummy key
-            "AWS_REGION": REGION,
-            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": region,
+            "AWS_DEFAULT_REGION": region,
             "AWS_ENDPOINT_URL": endpoint,
         }
         os.environ.update(aws)  # this process's own calls go to the emulator too
@@ -193,7 +193,7 @@ def rehearse(keep: bool = False, makefile_from: str | None = None) -> None:
         buckets = [b["Name"] for b in session.client("s3").list_buckets()["Buckets"]]
         if buckets:
             raise RehearsalFailed(f"after make remove, buckets are left: {buckets}")
-        print(f"\nrehearsal passed: {STACK} created, updated (one function) and removed on the emulator")
+        print(f"\nrehearsal passed: {STACK} created, updated (one function) and removed on the emulator ({region})")
     finally:
         server.stop()
         if keep:
@@ -206,9 +206,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m devtools.deploy_rehearsal", description=__doc__.splitlines()[0])
     parser.add_argument("--keep", action="store_true", help="keep the temporary copy")
     parser.add_argument("--makefile-from", help="the Makefile of this git revision instead")
+    parser.add_argument("--region", default=REGION, help=f"the region deployed to (default {REGION})")
     args = parser.parse_args(argv)
     try:
-        rehearse(args.keep, args.makefile_from)
+        rehearse(args.keep, args.makefile_from, args.region)
     except RehearsalFailed as failure:
         print(f"deploy rehearsal FAILED: {failure}", file=sys.stderr)
         return 1
