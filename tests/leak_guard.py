@@ -232,7 +232,9 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    if report.nodeid in _guard.exempt:
+    # Under pytest-xdist the controller gets every worker's reports too (with `node`, the worker):
+    # the worker captured them already (and knows which tests are exempt); its lines come with it.
+    if report.nodeid in _guard.exempt or hasattr(report, "node"):
         return
     for title, text in report.sections:
         if title.startswith(("Captured stdout", "Captured stderr")):

@@ -88,3 +88,23 @@ def test_the_guard_fails_a_passing_suite_that_leaks(pytester, monkeypatch, worke
         assert any(f"LEAK {kind}" in line and test in line for line in report.splitlines()), (test, report)
     assert "test_a_masked_email_is_fine" not in report
     # The other direction, a clean session passing, is this very suite passing.
+
+
+RUNS_ANOTHER_SESSION = """
+def test_a_session_of_its_own_prints_its_planted_leak(pytester):
+    print("stored user $2b$04$" + "x" * 53)  # what a planted suite's output echoes
+"""
+
+
+def test_a_test_running_a_session_of_its_own_is_exempt_on_xdist_workers_too(pytester, monkeypatch):
+    """A pytester test echoes another session's planted leaks, which that session's own guard
+    judges. Under xdist the controller also receives each worker's reports: it must not judge
+    them again, without the worker's knowledge of which tests are exempt."""
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(ROOT), str(ROOT / "src")]))
+    pytester.makeconftest('pytest_plugins = ["tests.leak_guard", "pytester"]\n')
+    pytester.makepyfile(test_nested=RUNS_ANOTHER_SESSION, test_planted=PLANTED)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2")
+    result.assert_outcomes(passed=7)
+    report = [line for line in result.outlines if line.startswith("LEAK ")]
+    assert report, "the planted leaks beside it are still found"
+    assert not [line for line in report if "test_a_session_of_its_own" in line], report
