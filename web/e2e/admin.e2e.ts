@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { adminToken, apiCall, expectAccessible, hasRoute, launch, PASSWORD, registerByApi, screenshot, servers, signInOnPage, type Browser } from "./browser";
+import { acceptDialogs, adminToken, apiCall, expectAccessible, hasRoute, launch, PASSWORD, registerByApi, screenshot, servers, signInOnPage, type Browser } from "./browser";
 import { WORK } from "./servers";
 
 let browser: Browser;
@@ -134,11 +134,7 @@ describe("the admin area", () => {
     expect(await stockOf(productId)).toBe(4);
 
     const page = await browser.page();
-    const asked: string[] = [];
-    page.on("dialog", (dialog) => {
-      asked.push(dialog.message());
-      void dialog.accept();
-    });
+    const asked = acceptDialogs(page);
     await signInOnPage(page, customer.email, PASSWORD);
     await page.getByRole("link", { name: "My orders" }).click();
     await page.locator(`tr[data-order-id="${toCancel}"]`).waitFor();
@@ -165,11 +161,7 @@ describe("the admin area", () => {
     }
 
     const admin = await browser.page();
-    const adminAsked: string[] = [];
-    admin.on("dialog", (dialog) => {
-      adminAsked.push(dialog.message());
-      void dialog.accept();
-    });
+    const adminAsked = acceptDialogs(admin);
     await signInOnPage(admin, servers().adminEmail, servers().adminPassword);
     await admin.goto(`${servers().siteUrl}/admin/orders?status=paid`);
     const card = admin.locator(`[data-order-id="${toShip}"]`);

@@ -87,6 +87,26 @@ export async function expectAccessible(page: Page, name: string): Promise<void> 
   expect(blocking, `axe on ${name}`).toEqual([]);
 }
 
+/** A page at a phone's width, once it has settled (its heading shown, nothing loading): no
+ * sideways scroll, and axe. */
+export async function expectSettledPhonePage(page: Page, name: string): Promise<void> {
+  await page.locator("main h1").first().waitFor();
+  await expect.poll(() => page.locator("main .loading").count(), { timeout: 15_000 }).toBe(0);
+  const widths = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth }));
+  expect(widths.scroll, `${name} is ${widths.scroll} px wide in a ${widths.inner} px viewport`).toBeLessThanOrEqual(widths.inner);
+  await expectAccessible(page, `${name} at ${widths.inner} px`);
+}
+
+/** Accepts every confirmation the page asks for, and keeps its words for the test to check. */
+export function acceptDialogs(page: Page): string[] {
+  const asked: string[] = [];
+  page.on("dialog", (dialog) => {
+    asked.push(dialog.message());
+    void dialog.accept();
+  });
+  return asked;
+}
+
 export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(DOCS, `${name}.png`), fullPage: false });
 }

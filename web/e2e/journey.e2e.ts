@@ -10,7 +10,7 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { apiCall, expectAccessible, launch, PASSWORD, screenshot, servers, uniqueEmail, type Browser } from "./browser";
+import { acceptDialogs, apiCall, expectSettledPhonePage, launch, PASSWORD, screenshot, servers, uniqueEmail, type Browser } from "./browser";
 import { WORK } from "./servers";
 
 const PHONE = { width: 390, height: 844 };
@@ -29,12 +29,8 @@ const visited: string[] = [];
 
 /** What every page gets, once it has settled: no sideways scroll at 390 px, and axe. */
 async function check(page: Page, name: string): Promise<void> {
-  await page.locator("main h1").first().waitFor();
-  await expect.poll(() => page.locator("main .loading").count(), { timeout: 15_000 }).toBe(0);
-  const widths = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth }));
-  expect(widths.inner, name).toBe(PHONE.width);
-  expect(widths.scroll, `${name} is ${widths.scroll} px wide in a ${widths.inner} px viewport`).toBeLessThanOrEqual(widths.inner);
-  await expectAccessible(page, `${name} at 390 px`);
+  await expectSettledPhonePage(page, name);
+  expect(await page.evaluate(() => window.innerWidth), name).toBe(PHONE.width);
   visited.push(name);
 }
 
@@ -85,11 +81,7 @@ describe("issue 31, done when", () => {
 
     // The admin puts a product on sale, with a picture, through the admin pages.
     const admin = await browser.page();
-    const adminAsked: string[] = [];
-    admin.on("dialog", (dialog) => {
-      adminAsked.push(dialog.message());
-      void dialog.accept();
-    });
+    const adminAsked = acceptDialogs(admin);
     await admin.goto(site);
     await check(admin, "catalogue");
     await signIn(admin, adminEmail, adminPassword);

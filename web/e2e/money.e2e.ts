@@ -6,7 +6,7 @@
 // refunds. Every page is checked for width and with axe. The product is seeded through the API.
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { adminToken, apiCall, expectAccessible, launch, PASSWORD, registerByApi, screenshot, servers, type Browser } from "./browser";
+import { acceptDialogs, adminToken, apiCall, expectSettledPhonePage, launch, PASSWORD, registerByApi, screenshot, servers, type Browser } from "./browser";
 
 const PHONE = { width: 390, height: 844 };
 
@@ -17,14 +17,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
 });
-
-async function check(page: Page, name: string): Promise<void> {
-  await page.locator("main h1").first().waitFor();
-  await expect.poll(() => page.locator("main .loading").count(), { timeout: 15_000 }).toBe(0);
-  const widths = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth }));
-  expect(widths.scroll, `${name} is ${widths.scroll} px wide in a ${widths.inner} px viewport`).toBeLessThanOrEqual(widths.inner);
-  await expectAccessible(page, `${name} at 390 px`);
-}
 
 async function signIn(page: Page, email: string, password: string): Promise<void> {
   await page.goto(`${servers().runSiteUrl}/signin`);
@@ -63,7 +55,7 @@ describe("money pages", () => {
     await shopper.waitForURL(/\/orders\/[^/]+\/pay$/);
     const orderId = decodeURIComponent(new URL(shopper.url()).pathname.split("/").at(-2)!);
     await shopper.getByLabel("Test card that asks your bank to confirm (3-D Secure)").check();
-    await check(shopper, "payment, 3-D Secure card");
+    await expectSettledPhonePage(shopper, "payment, 3-D Secure card");
     await shopper.getByRole("button", { name: /^Pay/ }).click();
 
     // The bank's page (the local stand-in, on the API's origin) says what is asked.
@@ -71,7 +63,7 @@ describe("money pages", () => {
     expect(new URL(shopper.url()).origin).toBe(servers().apiUrl);
     await shopper.getByRole("heading", { level: 1, name: "Test bank: confirm the payment" }).waitFor();
     expect(await shopper.locator("main").textContent()).toContain("25.00 USD");
-    await check(shopper, "the local bank's page");
+    await expectSettledPhonePage(shopper, "the local bank's page");
     await screenshot(shopper, "bank-3ds");
     await shopper.getByRole("button", { name: "Approve" }).click();
 
@@ -79,17 +71,13 @@ describe("money pages", () => {
     await shopper.waitForURL(`${site}/orders/${orderId}?authenticating=1`);
     await shopper.getByText("Payment received").waitFor({ timeout: 30_000 });
     expect(await shopper.locator(".history li .badge").allTextContents()).toEqual(["pending", "paid"]);
-    await check(shopper, "order paid after 3-D Secure");
+    await expectSettledPhonePage(shopper, "order paid after 3-D Secure");
     const ledger = await apiCall<{ kind: string; status: string }[]>("GET", `/_local/payments?orderId=${orderId}`);
     expect(ledger.body.data.filter((e) => e.kind === "charge" && e.status === "succeeded")).toHaveLength(1);
 
     // The admin refunds 5.00 of it, with a confirmation.
     const admin = await browser.page();
-    const adminAsked: string[] = [];
-    admin.on("dialog", (dialog) => {
-      adminAsked.push(dialog.message());
-      void dialog.accept();
-    });
+    const adminAsked = acceptDialogs(admin);
     await signIn(admin, servers().adminEmail, servers().adminPassword);
     await admin.goto(`${site}/admin/orders?status=paid`);
     const card = admin.locator(`[data-order-id="${orderId}"]`);
@@ -99,19 +87,19 @@ describe("money pages", () => {
     expect(await amount.inputValue()).toBe("25.00");
     await amount.fill("5,00");
     await card.getByLabel("Reason (optional)").fill("Scratched lid");
-    await check(admin, "admin orders, refund form");
+    await expectSettledPhonePage(admin, "admin orders, refund form");
     await card.evaluate((element) => element.scrollIntoView({ block: "start" }));
     await screenshot(admin, "admin-refund");
     await card.getByRole("button", { name: "Refund", exact: true }).click();
     await admin.getByText(`Order ${orderId}: $5.00 refunded.`).waitFor();
     expect(adminAsked).toEqual([`Refund $5.00 of order ${orderId.slice(0, 8)} to the customer's card? This cannot be undone.`]);
     expect(await card.textContent()).toContain("partly refunded ($25.00), $5.00 refunded");
-    await check(admin, "admin orders, refunded");
+    await expectSettledPhonePage(admin, "admin orders, refunded");
 
     await shopper.goto(`${site}/orders/${orderId}`);
     await shopper.getByRole("heading", { name: "Refunds" }).waitFor();
     expect(await shopper.locator("[data-refund-status]").allTextContents()).toEqual([expect.stringMatching(/^\$5\.00 refunded \(Scratched lid\), /)]);
-    await check(shopper, "order with a refund");
+    await expectSettledPhonePage(shopper, "order with a refund");
 
     // Cancelling the paid order: the confirmation says it refunds, and it does.
     await card.getByRole("button", { name: /^Cancel/ }).click();
@@ -124,7 +112,7 @@ describe("money pages", () => {
     expect(refunds[0]).toMatch(/^\$5\.00 refunded \(Scratched lid\)/);
     expect(refunds[1]).toMatch(/^\$20\.00 (refunded|on its way \(the payment provider has not confirmed it yet\)) \(the order was cancelled\)/);
     expect(await shopper.locator(".history li .badge").allTextContents()).toEqual(["pending", "paid", "cancelled"]);
-    await check(shopper, "cancelled order with its refunds");
+    await expectSettledPhonePage(shopper, "cancelled order with its refunds");
     await shopper.getByRole("heading", { name: "Refunds" }).evaluate((heading) => heading.scrollIntoView({ block: "start" }));
     await screenshot(shopper, "order-refunds");
     const given = await apiCall<{ kind: string; status: string; amount: number }[]>("GET", `/_local/payments?orderId=${orderId}`);

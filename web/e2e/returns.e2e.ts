@@ -3,9 +3,8 @@
 // the order page to return one of the two units; the admin receives it (the units back in stock,
 // after a confirmation that says it refunds); the customer sees the return received and its
 // refund, which the provider's own ledger shows given once.
-import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { adminToken, apiCall, expectAccessible, launch, PASSWORD, registerByApi, servers, signInOnPage, type Browser } from "./browser";
+import { acceptDialogs, adminToken, apiCall, expectSettledPhonePage, launch, PASSWORD, registerByApi, servers, signInOnPage, type Browser } from "./browser";
 
 const PHONE = { width: 390, height: 844 };
 const ADDRESS = { street: "5 Return Row", city: "Sendback", state: "SB", zipCode: "30303", country: "US" };
@@ -17,14 +16,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
 });
-
-async function check(page: Page, name: string): Promise<void> {
-  await page.locator("main h1").first().waitFor();
-  await expect.poll(() => page.locator("main .loading").count(), { timeout: 15_000 }).toBe(0);
-  const widths = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth }));
-  expect(widths.scroll, `${name} is ${widths.scroll} px wide in a ${widths.inner} px viewport`).toBeLessThanOrEqual(widths.inner);
-  await expectAccessible(page, `${name} at 390 px`);
-}
 
 async function stockOf(productId: string): Promise<number> {
   return (await apiCall<{ stock: number }>("GET", `/products/${productId}`)).body.data.stock;
@@ -63,28 +54,24 @@ describe("returns", () => {
     const form = shopper.getByRole("form", { name: "Return items" });
     await form.getByLabel("Enamel Mug (up to 2)").fill("1");
     await form.getByLabel("Why").fill("Chipped rim");
-    await check(shopper, "order, return form");
+    await expectSettledPhonePage(shopper, "order, return form");
     await form.getByRole("button", { name: "Ask for the return" }).click();
     const asked = shopper.locator('[data-return-status="requested"]');
     await asked.waitFor();
     expect(await asked.textContent()).toMatch(/^1 × Enamel Mug, \$8\.00: asked for: send the items back, asked .* because: “Chipped rim”$/);
     await shopper.getByText("Your return is asked for.").waitFor();
-    await check(shopper, "order with a return asked for");
+    await expectSettledPhonePage(shopper, "order with a return asked for");
 
     // The admin receives it, units back in stock, after a confirmation that says it refunds.
     const admin = await browser.page();
-    const adminAsked: string[] = [];
-    admin.on("dialog", (dialog) => {
-      adminAsked.push(dialog.message());
-      void dialog.accept();
-    });
+    const adminAsked = acceptDialogs(admin);
     await signInOnPage(admin, servers().adminEmail, servers().adminPassword);
     await admin.goto(`${site}/admin/orders?status=delivered`);
     const card = admin.locator(`[data-order-id="${orderId}"]`);
     await card.waitFor();
     const receive = card.getByRole("form", { name: `Receive the return of order ${orderId.slice(0, 8)}` });
     expect(await receive.getByLabel("Put the units back in stock").isChecked()).toBe(true);
-    await check(admin, "admin orders, a return to decide");
+    await expectSettledPhonePage(admin, "admin orders, a return to decide");
     await receive.getByRole("button", { name: "Receive and refund $8.00" }).click();
     await admin.getByText(`The return of order ${orderId} is received and refunded.`).waitFor();
     expect(adminAsked).toEqual([
@@ -102,7 +89,7 @@ describe("returns", () => {
     const refunds = await shopper.locator("[data-refund-status]").allTextContents();
     expect(refunds).toEqual([expect.stringMatching(/^\$8\.00 (refunded|on its way \(the payment provider has not confirmed it yet\)) \(your return arrived\), /)]);
     expect(await shopper.getByRole("button", { name: "Return items" }).count()).toBe(1); // one unit may still go back
-    await check(shopper, "order with a received return");
+    await expectSettledPhonePage(shopper, "order with a received return");
 
     const ledger = await apiCall<{ kind: string; status: string; amount: number }[]>("GET", `/_local/payments?orderId=${orderId}`);
     const back = ledger.body.data.filter((e) => e.kind === "refund" && e.status === "succeeded").map((e) => Math.round(e.amount * 100));
