@@ -10,11 +10,32 @@ Authorization header (tests/leak_guard.py fails the test session on one).
 
 from __future__ import annotations
 
+import io
 import os
+import sys
+from typing import IO, cast
 
 from aws_lambda_powertools import Logger
 
 SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "shop-api")
 
-logger = Logger(service=SERVICE, level=os.environ.get("LOG_LEVEL", "INFO"), use_rfc3339=True)
+
+class _CurrentStdout(io.TextIOBase):
+    """Whatever `sys.stdout` is when a line is written, not the one of the moment this module was
+    first imported (on Lambda they are the same): a stream replaced for a while (a test's
+    capture, a runner's redirect) and then dropped would otherwise swallow every later line."""
+
+    def write(self, text: str) -> int:
+        return sys.stdout.write(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
+
+
+logger = Logger(
+    service=SERVICE,
+    level=os.environ.get("LOG_LEVEL", "INFO"),
+    use_rfc3339=True,
+    stream=cast("IO[str]", _CurrentStdout()),
+)
 logger.remove_keys(["location"])  # file:line of the logging call: noise in every line
