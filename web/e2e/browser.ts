@@ -154,9 +154,9 @@ export async function hasRoute(method: string, route: string): Promise<boolean> 
   return body.error !== "Route not found";
 }
 
-/** Sign in through the page's own form. */
-export async function signInOnPage(page: Page, email: string, password: string): Promise<void> {
-  await page.goto(`${servers().siteUrl}/signin`);
+/** Sign in through the page's own form (on the built site, or another storefront's origin). */
+export async function signInOnPage(page: Page, email: string, password: string, site = servers().siteUrl): Promise<void> {
+  await page.goto(`${site}/signin`);
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();

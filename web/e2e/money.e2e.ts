@@ -4,9 +4,8 @@
 // the admin refunds part of it (amount, confirmation), the customer sees the refund; the admin
 // cancels the paid order, being told first that it refunds the rest, and the customer sees both
 // refunds. Every page is checked for width and with axe. The product is seeded through the API.
-import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { acceptDialogs, adminToken, apiCall, expectSettledPhonePage, launch, PASSWORD, registerByApi, screenshot, servers, type Browser } from "./browser";
+import { acceptDialogs, adminToken, apiCall, expectSettledPhonePage, launch, PASSWORD, registerByApi, screenshot, servers, signInOnPage, type Browser } from "./browser";
 
 const PHONE = { width: 390, height: 844 };
 
@@ -17,14 +16,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
 });
-
-async function signIn(page: Page, email: string, password: string): Promise<void> {
-  await page.goto(`${servers().runSiteUrl}/signin`);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("button", { name: "Sign out" }).waitFor();
-}
 
 describe("money pages", () => {
   test("3-D Secure at the local bank, a partial refund, a cancel that refunds the rest", async () => {
@@ -40,7 +31,7 @@ describe("money pages", () => {
 
     // The customer buys two and pays with a card whose bank asks for confirmation.
     const shopper = await browser.page();
-    await signIn(shopper, customer.email, PASSWORD);
+    await signInOnPage(shopper, customer.email, PASSWORD, servers().runSiteUrl);
     await shopper.goto(`${site}/products/${productId}`);
     await shopper.getByLabel("Quantity").fill("2");
     await shopper.getByRole("button", { name: "Add to cart" }).click();
@@ -78,7 +69,7 @@ describe("money pages", () => {
     // The admin refunds 5.00 of it, with a confirmation.
     const admin = await browser.page();
     const adminAsked = acceptDialogs(admin);
-    await signIn(admin, servers().adminEmail, servers().adminPassword);
+    await signInOnPage(admin, servers().adminEmail, servers().adminPassword, servers().runSiteUrl);
     await admin.goto(`${site}/admin/orders?status=paid`);
     const card = admin.locator(`[data-order-id="${orderId}"]`);
     await card.waitFor();
