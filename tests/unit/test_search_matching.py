@@ -127,6 +127,30 @@ def test_facets_follow_the_words_and_filters(index):
     assert found.categories == [{"value": "Electronics", "count": 2}]
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        SearchQuery(text="lmap desk"),  # a corrected word, then the last as a prefix
+        SearchQuery(text="usb keyboard"),  # a short word (no edits) before a long one
+        SearchQuery(text="keybaord"),  # two edits
+        SearchQuery(text="de"),  # a short prefix
+        SearchQuery(text="a lamp", in_stock=True),
+        SearchQuery(text="ma", category="books", max_price=Decimal("1000")),
+    ],
+)
+def test_facets_count_exactly_the_documents_the_ranked_search_finds(index, query):
+    # The facets are counted with the unscored form of the query (no exact-word clauses).
+    found = index.search(query)
+    every = index.search(SearchQuery(**{**vars(query), "limit": 100}))
+    by_category: dict[str, int] = {}
+    for product in every.products:
+        key = product["category"].casefold()
+        by_category[key] = by_category.get(key, 0) + 1
+    assert found.total == len(every.products) > 0
+    assert {c["value"].casefold(): c["count"] for c in found.categories} == by_category
+    assert sum(r["count"] for r in found.price_ranges) == found.total
+
+
 def test_pages_by_offset_cover_the_result_once(index):
     first = index.search(SearchQuery(sort="price_asc", limit=4))
     second = index.search(SearchQuery(sort="price_asc", limit=4, offset=4))

@@ -133,30 +133,40 @@ def document(product: dict[str, Any]) -> tantivy.Document:
     return cast("tantivy.Document", made)
 
 
-def _word_query(word: str, last: bool) -> tantivy.Query:
+def _word_query(word: str, last: bool, scored: bool) -> tantivy.Query:
+    """The documents one word matches: in any field, the word itself, within its edits, or
+    (the last word) as a prefix within its edits. A fuzzy or prefix match scores its field's
+    weight (a constant); `scored` adds the exact word's BM25 score at EXACT_BONUS times that.
+    The fuzzy and prefix matches include the exact word, so both forms match the same
+    documents; the facets count with the cheaper unscored one."""
     Query, Occur, SCHEMA = engine().Query, engine().Occur, schema()  # noqa: N806
     edits = distance(word)
     clauses: list[tuple[Any, Any]] = []
     for field, weight in WEIGHTS.items():
-        clauses.append((Occur.Should, Query.boost_query(Query.term_query(SCHEMA, field, word), weight * EXACT_BONUS)))
-        if edits:
-            clauses.append(
-                (Occur.Should, Query.boost_query(Query.fuzzy_term_query(SCHEMA, field, word, edits), weight))
-            )
+        exact = Query.term_query(SCHEMA, field, word)
+        if scored:
+            clauses.append((Occur.Should, Query.boost_query(exact, weight * EXACT_BONUS)))
         if last:
-            prefix = Query.fuzzy_term_query(SCHEMA, field, word, edits, prefix=True)
-            clauses.append((Occur.Should, Query.boost_query(prefix, weight)))
+            near = Query.fuzzy_term_query(SCHEMA, field, word, edits, prefix=True)
+        elif edits:
+            near = Query.fuzzy_term_query(SCHEMA, field, word, edits)
+        elif scored:
+            continue  # the exact clause above is the whole match
+        else:
+            near = exact
+        clauses.append((Occur.Should, Query.boost_query(near, weight) if scored else near))
     return cast("tantivy.Query", Query.boolean_query(clauses))
 
 
-def build_query(query: SearchQuery) -> tantivy.Query:
-    """Every word must match (in some field), and every filter."""
+def build_query(query: SearchQuery, scored: bool = True) -> tantivy.Query:
+    """Every word must match (in some field), and every filter. `scored=False`: the same
+    documents without the ranking clauses (for counting facets)."""
     tantivy = engine()
     Query, Occur, SCHEMA = tantivy.Query, tantivy.Occur, schema()  # noqa: N806
     if _unmatchable(query.text):
         return cast("_Query", Query.empty_query())
     found = words(query.text)
-    clauses = [(Occur.Must, _word_query(word, i == len(found) - 1)) for i, word in enumerate(found)]
+    clauses = [(Occur.Must, _word_query(word, i == len(found) - 1, scored)) for i, word in enumerate(found)]
     if query.category is not None:
         clauses.append((Occur.Must, Query.term_query(SCHEMA, "category_key", category_key(query.category))))
     if query.min_price is not None or query.max_price is not None:
@@ -248,7 +258,7 @@ class TantivyIndex:
         result = searcher.search(built, limit=query.limit + 1, count=True, offset=query.offset, **options)
         hits = result.hits[: query.limit]
         products = [json.loads(searcher.doc(address).get_first("doc")) for _, address in hits]
-        facets = searcher.aggregate(built, _aggregations())
+        facets = searcher.aggregate(build_query(query, scored=False), _aggregations())
         return Found(
             products=products,
             total=int(result.count or 0),
