@@ -10,6 +10,7 @@ import pytest
 from shop.clock import iso
 from shop.domain.order import Order
 from shop.domain.refusals import NoSuchReturn, NotAllowed, ReturnTooLate
+from shop.domain.returns import Return
 
 NOW = 1_900_000_000.0
 DAY = 86400
@@ -110,3 +111,54 @@ def test_only_a_delivered_order_can_be_returned():
     shipped = Order.from_item({**delivered().item, "status": "shipped"})
     with pytest.raises(NotAllowed, match="only a delivered order"):
         shipped.request_return("ret1", {"p1": 1}, "x", NOW, 30)
+
+
+def test_each_decision_and_the_refund_it_reserves_are_stamped_with_the_time_they_were_made():
+    asked = applied(delivered().request_return("ret1", {"p1": 1}, "x", NOW - 60, 30))
+    assert asked.returns[0].created_at == iso(NOW - 60) and asked.returns[0].decided_at is None
+    received = asked.receive_return("ret1", False, "r1", NOW).order
+    assert received.returns[0].decided_at == iso(NOW) and received.refunds[0].created_at == iso(NOW)
+    rejected = asked.reject_return("ret1", "Worn", NOW + 5).order
+    assert (rejected.returns[0].decided_at, rejected.returns[0].rejection) == (iso(NOW + 5), "Worn")
+
+
+def test_units_in_two_earlier_returns_of_one_product_add_up():
+    order = delivered()
+    for return_id in ("ret1", "ret2"):
+        order = applied(order.request_return(return_id, {"p1": 1}, "x", NOW, 30))
+    with pytest.raises(NotAllowed, match=r"^At most 1 unit\(s\) of product p1 can be returned$"):
+        order.request_return("ret3", {"p1": 2}, "x", NOW, 30)
+    assert order.request_return("ret3", {"p1": 1}, "x", NOW, 30).write is not None
+
+
+def test_refusals_say_what_was_refused():
+    order = applied(delivered().request_return("ret1", {"p1": 1}, "x", NOW, 30))
+    with pytest.raises(NotAllowed, match=r"^At most 0 unit\(s\) of product p3 can be returned$"):
+        order.request_return("ret2", {"p3": 1}, "x", NOW, 30)
+    with pytest.raises(NoSuchReturn, match="^Return not found$"):
+        order.reject_return("nope", "Worn", NOW)
+    received = applied(order.receive_return("ret1", True, "r1", NOW))
+    with pytest.raises(NotAllowed, match="^Return is received; it cannot be rejected$"):
+        received.reject_return("ret1", "Worn", NOW)
+
+
+def test_a_receive_refunds_what_is_left_even_when_it_is_under_one_unit_of_money():
+    refunded = [{"id": "r0", "amount": Decimal("74.50"), "reason": "x", "status": "succeeded", "createdAt": "t"}]
+    order = applied(delivered(refunds=refunded).request_return("ret1", {"p2": 1}, "x", NOW, 30))
+    change = order.receive_return("ret1", False, "r1", NOW)
+    assert [(r.id, r.amount) for r in change.order.refunds] == [("r0", Decimal("74.50")), ("r1", Decimal("0.50"))]
+    assert change.order.returns[0].refund_id == "r1"
+
+
+def test_a_stored_return_reads_back_as_it_was_written_in_each_state():
+    order = applied(delivered().request_return("ret1", {"p1": 2}, "Too small", NOW, 30))
+    order = applied(order.request_return("ret2", {"p2": 1}, "Wrong colour", NOW, 30))
+    order = applied(order.receive_return("ret1", True, "r1", NOW))
+    order = applied(order.reject_return("ret2", "Worn", NOW))
+    stored = [r.to_item() for r in order.returns]
+    assert "restocked" in stored[0] and "restocked" not in stored[1]
+    assert [Return.from_item(item) for item in stored] == list(order.returns)
+    assert [(r.status, r.restocked, r.refund_id, r.rejection) for r in order.returns] == [
+        ("received", True, "r1", None),
+        ("rejected", False, None, "Worn"),
+    ]

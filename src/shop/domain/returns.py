@@ -54,18 +54,20 @@ class Return:
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> Return:
+        # Every return ever stored has the fields to_item always writes; the others are absent
+        # until the return is decided (restocked: until it is received).
         return cls(
             id=str(item["id"]),
             items=tuple(
                 {"productId": str(line["productId"]), "quantity": int(line["quantity"]), "price": line["price"]}
-                for line in item.get("items") or []
+                for line in item["items"]
             ),
-            amount=Decimal(item.get("amount", 0)),
-            reason=str(item.get("reason", "")),
-            status=str(item.get("status", REQUESTED)),
-            created_at=str(item.get("createdAt", "")),
+            amount=Decimal(item["amount"]),
+            reason=str(item["reason"]),
+            status=str(item["status"]),
+            created_at=str(item["createdAt"]),
             decided_at=item.get("decidedAt"),
-            restocked=bool(item.get("restocked", False)),
+            restocked=bool(item.get("restocked")),
             refund_id=item.get("refundId"),
             rejection=item.get("rejectionReason"),
         )
