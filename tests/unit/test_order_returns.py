@@ -135,10 +135,10 @@ def test_refusals_say_what_was_refused():
     order = applied(delivered().request_return("ret1", {"p1": 1}, "x", NOW, 30))
     with pytest.raises(NotAllowed, match=r"^At most 0 unit\(s\) of product p3 can be returned$"):
         order.request_return("ret2", {"p3": 1}, "x", NOW, 30)
-    with pytest.raises(NoSuchReturn, match="^Return not found$"):
+    with pytest.raises(NoSuchReturn, match=r"^Return not found$"):
         order.reject_return("nope", "Worn", NOW)
     received = applied(order.receive_return("ret1", True, "r1", NOW))
-    with pytest.raises(NotAllowed, match="^Return is received; it cannot be rejected$"):
+    with pytest.raises(NotAllowed, match=r"^Return is received; it cannot be rejected$"):
         received.reject_return("ret1", "Worn", NOW)
 
 
