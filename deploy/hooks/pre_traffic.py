@@ -1,14 +1,23 @@
-"""CodeDeploy pre-traffic hook, inlined by deploy/plugins/canary.js (4 KB at most).
-Succeeded only if each new version answers a health event: no crash, status below 500."""
+"""CodeDeploy pre-traffic hook, inlined by deploy/plugins/canary.js (without comment lines,
+docstrings, blank lines and most indentation, the code must fit CloudFormation's 4,096
+characters). Succeeded only if each new version answers a health event: no crash, status below
+500. An HTTP function's event is a request to its first route with a probe user's signed token."""
 
+import base64
+import hashlib
+import hmac
 import json
 import os
 import re
+import time
+import uuid
 
 import boto3
 
 codedeploy = boto3.client("codedeploy")
 lambda_client = boto3.client("lambda")
+ssm = boto3.client("ssm")
+PROBE = "pre-traffic-probe"
 
 
 def targets(deployment):
@@ -19,11 +28,44 @@ def targets(deployment):
     return list(zip(names, versions, strict=True))
 
 
+def b64(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def token():
+    """A bearer token as src/shop/tokens.py issue() signs one (HS256, the same claims and key
+    id), with the functions' current JWT secret, for the probe user. No account has its id
+    (user ids are uuid4s): the edge verifies the token, reads the user item, finds none and
+    answers 401, so the probe reaches the secret (SSM, the stack key) and the table, and writes
+    nothing. A customer's: an admin claim is refused by that same read, so it would prove no
+    more. Valid 60 s, the shortest JWT_TTL_SECONDS the functions accept."""
+    secret = ssm.get_parameter(Name=os.environ["JWT_SECRET_PARAMETER"], WithDecryption=True)
+    secret = secret["Parameter"]["Value"].encode()
+    now = int(time.time())
+    claims = {
+        "sub": PROBE,
+        "email": PROBE + "@invalid",
+        "role": "customer",
+        "iat": now,
+        "exp": now + 60,
+        # src/shop/config.py's defaults, unless serverless.yml sets them (canary.js passes them on)
+        "iss": os.environ.get("JWT_ISSUER", "shop-api"),
+        "aud": os.environ.get("JWT_AUDIENCE", "shop-api-clients"),
+        "jti": str(uuid.uuid4()),
+        "sv": 0,
+    }
+    header = {"alg": "HS256", "typ": "JWT", "kid": hashlib.sha256(b"kid:" + secret).hexdigest()[:16]}
+    signed = ".".join(b64(json.dumps(part).encode()) for part in (header, claims))
+    return signed + "." + b64(hmac.new(secret, signed.encode(), hashlib.sha256).digest())
+
+
 def http_event(method, path):
-    """A proxy request without credentials or body: refused before any write."""
-    params = {p.strip("{}+"): "pre-traffic-probe" for p in path.split("/") if p.startswith("{")}
-    concrete = "/".join("pre-traffic-probe" if p.startswith("{") else p for p in path.split("/"))
-    headers = {"User-Agent": "canary-pre-traffic-hook"}
+    """A proxy request with the probe's token and no body: a read, or a write refused at the
+    token's user (only the edge's authentication reads Authorization, and only on a route that
+    needs it: a public route ignores it, as it does from a signed-in storefront)."""
+    params = {p.strip("{}+"): PROBE for p in path.split("/") if p.startswith("{")}
+    concrete = "/".join(PROBE if p.startswith("{") else p for p in path.split("/"))
+    headers = {"User-Agent": "canary-pre-traffic-hook", "Authorization": "Bearer " + token()}
     return {
         "resource": path,
         "path": concrete,
@@ -35,7 +77,7 @@ def http_event(method, path):
         "pathParameters": params or None,
         "stageVariables": None,
         "requestContext": {
-            "requestId": "pre-traffic-probe",
+            "requestId": PROBE,
             "httpMethod": method,
             "resourcePath": path,
             "path": concrete,
@@ -83,7 +125,8 @@ def handler(event, context):
             problem = check(name, version, probe)
             if problem:
                 failures.append(problem)
-    except Exception as error:  # any failure must fail the deployment, not leave it waiting
+    # any failure (the secret unreadable too) must fail the deployment, not leave it waiting
+    except Exception as error:
         failures.append(f"hook error: {type(error).__name__}: {error}")
     status = "Failed" if failures else "Succeeded"
     print(json.dumps({"deployment": event.get("DeploymentId"), "status": status, "failures": failures}))

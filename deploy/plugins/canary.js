@@ -18,9 +18,11 @@
 //   a metric: the stack is at CloudFormation's 500-resource limit;
 // - one pre-traffic hook (deploy/hooks/pre_traffic.py, inline code) that invokes the new version
 //   with a health event before any traffic reaches it: an HTTP function gets a request for its
-//   first route without credentials or body, which must come back below 500 without a crash; a
-//   function without HTTP events gets `canary.healthEvent` if it declares one, else its new
-//   version must be Active.
+//   first route with a probe user's signed token and no body, which must come back below 500
+//   without a crash; a function without HTTP events gets `canary.healthEvent` if it declares one,
+//   else its new version must be Active. The hook signs the token with the functions' JWT secret
+//   (provider.environment's JWT_SECRET_PARAMETER, a SecureString under custom.stackKey): its role
+//   may read that one parameter and decrypt with that key through SSM, nothing else of the kind.
 //
 // tests/deploy/test_canary.py checks all of it on the generated template, for every function.
 const fs = require('fs');
@@ -29,6 +31,7 @@ const path = require('path');
 const HOOK_SOURCE = path.join(__dirname, '..', 'hooks', 'pre_traffic.py');
 const POST_HOOK_SOURCE = path.join(__dirname, '..', 'hooks', 'post_traffic.py');
 const INLINE_LIMIT = 4096; // CloudFormation's limit for Code.ZipFile
+const SIGNING_SETTINGS = ['JWT_SECRET_PARAMETER', 'JWT_ISSUER', 'JWT_AUDIENCE']; // src/shop/config.py
 const KEEP_UNQUALIFIED = new Set([
   'AWS::Lambda::Version',
   'AWS::Lambda::Alias',
@@ -165,8 +168,45 @@ class CanaryPlugin {
       minimums[name] = minRequests(fn, stageMinimum);
     }
 
-    Object.assign(resources, this.sharedResources({ hookName, prefix, probes, aliasName }));
+    const signing = Object.values(probes).some((probe) => probe.method) ? this.probeSigning(resources) : null;
+    Object.assign(resources, this.sharedResources({ hookName, prefix, probes, aliasName, signing }));
     Object.assign(resources, this.postTrafficHook({ postHookName, prefix, minimums, aliasName }));
+  }
+
+  // What the hook signs its HTTP probes' token with: the functions' own settings (one value for
+  // the stack, provider.environment, so the hook cannot sign for another secret, issuer or
+  // audience than the functions verify), and the stack key the SecureString is encrypted with.
+  probeSigning(resources) {
+    const service = this.serverless.service;
+    const environment = service.provider.environment || {};
+    for (const [name, fn] of Object.entries(service.functions)) {
+      for (const setting of SIGNING_SETTINGS) {
+        const own = (fn.environment || {})[setting];
+        if (own !== undefined && JSON.stringify(own) !== JSON.stringify(environment[setting])) {
+          this.fail(`${name} sets its own ${setting}: the pre-traffic hook signs with provider.environment's`);
+        }
+      }
+    }
+    const parameter = environment.JWT_SECRET_PARAMETER;
+    if (typeof parameter !== 'string' || !parameter) {
+      this.fail('the pre-traffic hook signs its probes with the SSM parameter provider.environment.JWT_SECRET_PARAMETER names; it is not set');
+    }
+    const key = (service.custom || {}).stackKey;
+    if (!key || !resources[key] || resources[key].Type !== 'AWS::KMS::Key') {
+      this.fail(`custom.stackKey must name the AWS::KMS::Key of the JWT secret (got ${key})`);
+    }
+    const variables = {};
+    for (const setting of SIGNING_SETTINGS) if (environment[setting] !== undefined) variables[setting] = environment[setting];
+    return { variables, parameter, key };
+  }
+
+  // A hook's code as CloudFormation gets it (Code.ZipFile), refused at packaging when over the limit.
+  inlineSource(file) {
+    const code = inlineCode(fs.readFileSync(file, 'utf8'));
+    const size = Buffer.byteLength(code, 'utf8');
+    const name = path.relative(path.join(__dirname, '..', '..'), file);
+    if (size > INLINE_LIMIT) this.fail(`${name} is ${size} characters inlined, over CloudFormation's ${INLINE_LIMIT}`);
+    return code;
   }
 
   // The minimum-traffic rule (deploy/hooks/post_traffic.py): after the canary, each new version
@@ -175,8 +215,7 @@ class CanaryPlugin {
   // pre-traffic hook's inline code is at CloudFormation's 4 KB limit.
   postTrafficHook({ postHookName, prefix, minimums, aliasName }) {
     const service = this.serverless.service;
-    const code = fs.readFileSync(POST_HOOK_SOURCE, 'utf8');
-    if (code.length > INLINE_LIMIT) this.fail(`${POST_HOOK_SOURCE} is over ${INLINE_LIMIT} characters`);
+    const code = this.inlineSource(POST_HOOK_SOURCE);
     const sub = (text) => ({ 'Fn::Sub': text });
     const logGroup = `/aws/lambda/${postHookName}`;
     return {
@@ -241,10 +280,9 @@ class CanaryPlugin {
     };
   }
 
-  sharedResources({ hookName, prefix, probes, aliasName }) {
+  sharedResources({ hookName, prefix, probes, aliasName, signing }) {
     const service = this.serverless.service;
-    const code = fs.readFileSync(HOOK_SOURCE, 'utf8');
-    if (code.length > INLINE_LIMIT) this.fail(`${HOOK_SOURCE} is over ${INLINE_LIMIT} characters`);
+    const code = this.inlineSource(HOOK_SOURCE);
     const environment = JSON.stringify(probes);
     if (environment.length > 3500) this.fail('the hook probes are over the 4 KB environment limit');
     const sub = (text) => ({ 'Fn::Sub': text });
@@ -308,6 +346,7 @@ class CanaryPlugin {
               },
               // the new version of each of the stack's functions, by its number (name pattern: above)
               { Effect: 'Allow', Action: ['lambda:InvokeFunction', 'lambda:GetFunctionConfiguration'], Resource: versions },
+              ...(signing ? readSecret(signing) : []),
             ]),
           ],
         },
@@ -327,15 +366,17 @@ class CanaryPlugin {
         },
         Properties: {
           FunctionName: hookName,
-          Description: 'CodeDeploy pre-traffic hook: invokes the new version with a health event',
+          Description: 'CodeDeploy pre-traffic hook: invokes the new version with a health event (a signed probe request)',
           Runtime: service.provider.runtime,
           Architectures: [service.provider.architecture || 'x86_64'],
           Handler: 'index.handler',
           MemorySize: 256,
-          Timeout: 60, // one invocation of the function under test (at most its own timeout) and two CodeDeploy calls
+          Timeout: 60, // one invocation of the function under test (at most its own timeout), one SSM read, two CodeDeploy calls
           TracingConfig: { Mode: 'Active' },
           Role: { 'Fn::GetAtt': ['CanaryPreTrafficHookRole', 'Arn'] },
-          Environment: { Variables: { FUNCTION_PREFIX: prefix, PROBES: environment } },
+          Environment: {
+            Variables: { FUNCTION_PREFIX: prefix, PROBES: environment, ...(signing ? signing.variables : {}) },
+          },
           Code: { ZipFile: code },
         },
       },
@@ -348,6 +389,47 @@ function trust(principal) {
     Version: '2012-10-17',
     Statement: [{ Effect: 'Allow', Principal: { Service: [principal] }, Action: ['sts:AssumeRole'] }],
   };
+}
+
+// The probe token's secret: GetParameter on the one SecureString (not its -previous: the hook
+// signs with the current secret only), decrypted with the stack key through SSM only.
+function readSecret({ parameter, key }) {
+  const name = parameter.startsWith('/') ? parameter : `/${parameter}`;
+  return [
+    {
+      Effect: 'Allow',
+      Action: ['ssm:GetParameter'],
+      Resource: { 'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter${name}` },
+    },
+    {
+      Effect: 'Allow',
+      Action: ['kms:Decrypt'],
+      Resource: { 'Fn::GetAtt': [key, 'Arn'] },
+      Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'ssm.${AWS::Region}.amazonaws.com' } } },
+    },
+  ];
+}
+
+// The code CloudFormation gets for a hook: the checked-in file without what CloudFormation counts
+// against its 4,096 characters and Python does not run: comment lines, docstrings (here: a line
+// that opens with triple double quotes, up to the line that closes them), blank lines, and three
+// of each four spaces of indentation (ruff formats with four a level; inside brackets indentation
+// means nothing). tests/unit/test_canary_plugin.py checks that what is left is the same program
+// (the same syntax tree, docstrings aside) for both hooks.
+function inlineCode(source) {
+  const kept = [];
+  let inDocstring = false;
+  for (const line of source.split('\n')) {
+    const text = line.trim();
+    if (inDocstring) {
+      inDocstring = !text.includes('"""');
+    } else if (text.startsWith('"""')) {
+      inDocstring = !text.slice(3).includes('"""');
+    } else if (text && !text.startsWith('#')) {
+      kept.push(line.trimEnd().replace(/^(?: {4})+/, (indent) => ' '.repeat(indent.length / 4)));
+    }
+  }
+  return kept.join('\n') + '\n';
 }
 
 function policy(name, statements) {
@@ -451,3 +533,4 @@ function pointAtAlias(resources, fnId, aliasId) {
 }
 
 module.exports = CanaryPlugin;
+module.exports.inlineCode = inlineCode;

@@ -3,6 +3,7 @@ serverless.yml, including ones added after this test was written."""
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 from devtools import serverless_config
 from tests.deploy.conftest import functions, lambda_resources
 from tests.integration.test_pre_traffic_hook import expected_probes
+from tests.unit.test_canary_plugin import _without_docstrings
 
 ROOT = Path(__file__).resolve().parents[2]
 ALIAS = serverless_config.load()["custom"]["canary"]["alias"]
@@ -164,17 +166,74 @@ def test_everything_that_invokes_a_function_invokes_its_alias(template, name):
         )
 
 
+def _is_checked_in_code(inline: str, name: str) -> bool:
+    """The hook's checked-in program as deploy/plugins/canary.js inlines it (comment lines,
+    docstrings, blank lines and indentation dropped: the same syntax tree, docstrings aside),
+    within CloudFormation's 4,096-character inline limit."""
+    source = (ROOT / "deploy" / "hooks" / name).read_text()
+    same = ast.dump(ast.parse(inline)) == _without_docstrings(ast.parse(source))
+    return same and len(inline.encode()) <= 4096
+
+
+def _functions_setting(template: dict, name: str) -> str:
+    """The one value every function of the stack that sets `name` has in its environment."""
+    (value,) = {variables[name] for variables in _variables(template) if name in variables}
+    return value
+
+
+def _variables(template: dict) -> list[dict]:
+    """Each function of serverless.yml's environment in the template."""
+    deployed = lambda_resources(template)
+    return [deployed[name].get("Environment", {}).get("Variables", {}) for name in functions()]
+
+
 def test_the_pre_traffic_hook_is_the_checked_in_code_with_least_privilege(template):
     resources = template["Resources"]
     hook = resources[HOOK_ID]["Properties"]
-    source = (ROOT / "deploy" / "hooks" / "pre_traffic.py").read_text()
-    assert hook["Code"]["ZipFile"] == source and len(source) <= 4096  # CloudFormation's inline limit
+    assert _is_checked_in_code(hook["Code"]["ZipFile"], "pre_traffic.py")
     assert hook["Runtime"] == serverless_config.load()["provider"]["runtime"]
     assert hook["TracingConfig"] == {"Mode": "Active"}
-    assert json.loads(hook["Environment"]["Variables"]["PROBES"]) == expected_probes()
+    variables = hook["Environment"]["Variables"]
+    assert json.loads(variables["PROBES"]) == expected_probes()
+    # the probe token is signed with the secret the functions verify with (and their issuer and
+    # audience, when serverless.yml sets them; otherwise both sides take src/shop/config.py's)
+    parameter = _functions_setting(template, "JWT_SECRET_PARAMETER")
+    assert variables["JWT_SECRET_PARAMETER"] == parameter
+    for setting in ("JWT_ISSUER", "JWT_AUDIENCE"):
+        functions_set = any(setting in v for v in _variables(template))
+        assert variables.get(setting) == (_functions_setting(template, setting) if functions_set else None)
     role = resources[hook["Role"]["Fn::GetAtt"][0]]["Properties"]
     statements = [s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]]
     by_action = {a: s for s in statements for a in s["Action"]}
+    assert set(by_action) == {
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "xray:PutTraceSegments",
+        "xray:PutTelemetryRecords",
+        "codedeploy:GetDeployment",
+        "codedeploy:PutLifecycleEventHookExecutionStatus",
+        "lambda:InvokeFunction",
+        "lambda:GetFunctionConfiguration",
+        "ssm:GetParameter",
+        "kms:Decrypt",
+    }
+    # exactly the one parameter (not its -previous: the hook signs with the current secret) ...
+    assert by_action["ssm:GetParameter"] == {
+        "Effect": "Allow",
+        "Action": ["ssm:GetParameter"],
+        "Resource": {
+            "Fn::Sub": f"arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter{parameter}"
+        },
+    }
+    # ... and the stack key it is encrypted with, through SSM only
+    key = serverless_config.load()["custom"]["stackKey"]
+    assert resources[key]["Type"] == "AWS::KMS::Key"
+    assert by_action["kms:Decrypt"] == {
+        "Effect": "Allow",
+        "Action": ["kms:Decrypt"],
+        "Resource": {"Fn::GetAtt": [key, "Arn"]},
+        "Condition": {"StringEquals": {"kms:ViaService": {"Fn::Sub": "ssm.${AWS::Region}.amazonaws.com"}}},
+    }
     invoke = by_action["lambda:InvokeFunction"]["Resource"]
     # exactly the stack's functions (by their name pattern, never a GetAtt each: see
     # test_the_canary_roles_name_the_functions_by_pattern_so_no_function_depends_on_another), by version
@@ -210,8 +269,7 @@ def test_the_post_traffic_hook_holds_each_functions_minimum_with_least_privilege
     stage's (prod here), any other function's 0 unless it declares `canary: {minRequests}`."""
     resources = template["Resources"]
     hook = resources[POST_HOOK_ID]["Properties"]
-    source = (ROOT / "deploy" / "hooks" / "post_traffic.py").read_text()
-    assert hook["Code"]["ZipFile"] == source and len(source) <= 4096
+    assert _is_checked_in_code(hook["Code"]["ZipFile"], "post_traffic.py")
     assert hook["TracingConfig"] == {"Mode": "Active"}
     variables = hook["Environment"]["Variables"]
     assert variables["ALIAS"] == ALIAS

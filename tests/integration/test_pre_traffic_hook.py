@@ -2,9 +2,12 @@
 
 CodeDeploy and Lambda's Invoke are stood in for by small fakes (moto runs no function code):
 the fake Invoke calls the function's real handler from serverless.yml in this process, on a
-moto table, with the very event the hook builds. So every function, including ones added
-later, is proven to answer the hook's health event below 500 without a durable write, and
-the hook is proven to fail a deployment whose new version crashes or answers 5xx.
+moto table, with the very event the hook builds. The hook signs its probe token with the JWT
+secret it reads from (moto's) SSM, the parameter the functions read theirs from. So every
+function, including ones added later, is proven to answer the hook's health event below 500
+without a durable write; a function whose first route needs a token is proven to verify the
+probe's token and read the table (the probe user's item) before it answers; and the hook is
+proven to fail a deployment whose new version crashes or answers 5xx.
 """
 
 from __future__ import annotations
@@ -13,14 +16,17 @@ import importlib
 import importlib.util
 import io
 import json
+import os
 from pathlib import Path
 
 import pytest
 
 from devtools import serverless_config
+from devtools.request_costs import counting
 
 HOOK = Path(__file__).resolve().parents[2] / "deploy" / "hooks" / "pre_traffic.py"
 PREFIX = "shop-api-test-"
+PROBE_USER = "pre-traffic-probe"  # no account has this id (user ids are UUIDs)
 
 
 def expected_probes() -> dict[str, dict]:
@@ -70,25 +76,42 @@ class FakeCodeDeploy:
         self.reported.append(kwargs)
 
 
+def real_handler(name: str):
+    module, _, attribute = serverless_config.load()["functions"][name]["handler"].rpartition(".")
+    return getattr(importlib.import_module(module.removeprefix("src/").replace("/", ".")), attribute)
+
+
+def needs_token(name: str) -> bool:
+    """Whether the function's first route (the hook's probe) authenticates its caller: the auth
+    its handler declares (@endpoint(auth=...))."""
+    operation = getattr(real_handler(name), "operation", None)
+    return operation is not None and operation.auth is not None
+
+
 class FakeLambda:
-    """Invoke runs the function's real handler; `override` replaces a handler's answer."""
+    """Invoke runs the function's real handler (as that function, under `make test-iam`);
+    `override` replaces a handler's answer."""
 
     def __init__(self, override=None, state="Active"):
-        self.calls, self.override, self.state = [], override or {}, state
+        self.calls, self.answers, self.override, self.state = [], [], override or {}, state
 
     def invoke(self, **call):
+        from tests import iam
+
         name = call["FunctionName"].removeprefix(PREFIX)
         event = json.loads(call["Payload"])
         self.calls.append((name, call["Qualifier"], event))
         handler = self.override.get(name)
-        if handler is None:
-            module, _, attribute = serverless_config.load()["functions"][name]["handler"].rpartition(".")
-            handler = getattr(importlib.import_module(module.removeprefix("src/").replace("/", ".")), attribute)
         try:
-            answer = handler(event, None)
+            if handler is None:
+                with iam.acting_as(name):
+                    answer = real_handler(name)(event, None)
+            else:
+                answer = handler(event, None)
         except Exception as error:  # what Lambda reports for an unhandled exception
             body = json.dumps({"errorType": type(error).__name__, "errorMessage": str(error)})
             return {"StatusCode": 200, "FunctionError": "Unhandled", "Payload": io.BytesIO(body.encode())}
+        self.answers.append(answer)
         return {"StatusCode": 200, "Payload": io.BytesIO(json.dumps(answer).encode())}
 
     def get_function_configuration(self, **call):
@@ -97,12 +120,39 @@ class FakeLambda:
 
 
 @pytest.fixture
-def hook(monkeypatch):
+def signing_secret(table, monkeypatch):
+    """The JWT secret as deployed: a SecureString in SSM (moto's), which both the hook and the
+    functions read (the functions' JWT_SECRET_PARAMETER, passed on to the hook by canary.js)."""
+    import boto3
+
+    from shop import config
+    from tests import iam
+    from tests.conftest import TEST_SECRET
+
+    name = os.environ.get("JWT_SECRET_PARAMETER") or "/shop-test/jwt-secret"
+    boto3.client("ssm", region_name="us-east-1", **iam.harness_credentials()).put_parameter(
+        Name=name, Value=TEST_SECRET, Type="SecureString", Overwrite=True
+    )
+    monkeypatch.delenv("JWT_SECRET", raising=False)
+    monkeypatch.setenv("JWT_SECRET_PARAMETER", name)
+    config.reset()
+    yield name
+    config.reset()
+
+
+@pytest.fixture
+def hook(monkeypatch, signing_secret):
+    import boto3
+
+    from tests import iam
+
     monkeypatch.setenv("PROBES", json.dumps(expected_probes()))
     monkeypatch.setenv("FUNCTION_PREFIX", PREFIX)
     spec = importlib.util.spec_from_file_location("pre_traffic_hook", HOOK)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    # The hook is deployment tooling, not a function of serverless.yml: its reads are the harness's.
+    module.ssm = boto3.client("ssm", region_name="us-east-1", **iam.harness_credentials())
     return module
 
 
@@ -137,14 +187,33 @@ def search_bucket():
 def test_every_function_answers_the_health_event_below_500_and_leaves_nothing_durable(
     hook, table, ddb, search_bucket, name
 ):
+    from shop import tokens
+    from shop.storage import storage
+
     fake = FakeLambda()
-    result = run(hook, FakeCodeDeploy({PREFIX + name: "7"}), fake)
+    with counting(storage().client) as log:
+        result = run(hook, FakeCodeDeploy({PREFIX + name: "7"}), fake)
     assert result == {"status": "Succeeded", "failures": []}
     probe = expected_probes()[name]
     if "method" in probe:
         ((called, version, event),) = fake.calls
         assert (called, version, event["httpMethod"], event["resource"]) == (name, "7", probe["method"], probe["path"])
-        assert "Authorization" not in event["headers"] and event["body"] is None
+        assert event["body"] is None
+        # every HTTP probe carries the probe user's token, which the functions' own check accepts
+        scheme, _, bearer = event["headers"]["Authorization"].partition(" ")
+        assert scheme == "Bearer"
+        assert tokens.verify(bearer) == tokens.Caller(PROBE_USER, f"{PROBE_USER}@invalid", "customer", 0)
+        if needs_token(name):
+            # Past the token: one read of the probe user's item (the edge's session check), which
+            # finds none, so the answer is the 401 of an account that does not exist; no write.
+            (answer,) = fake.answers
+            assert answer["statusCode"] == 401, answer
+            assert json.loads(answer["body"])["error"] == "The account no longer exists"
+            (read,) = log.calls
+            assert read.operation == "GetItem" and read.params["Key"] == {
+                "id": {"S": PROBE_USER},
+                "type": {"S": "user"},
+            }
     # Nothing durable: at most login's per-address attempt counter, which expires on its own.
     for item in ddb.scan(TableName=table, ConsistentRead=True)["Items"]:
         assert "expiresAt" in item, item
@@ -200,3 +269,86 @@ def test_a_yaml_appspec_names_the_same_function_and_version(hook, table):
     result = run(hook, FakeCodeDeploy({PREFIX + name: "12"}, yaml=True), fake)
     assert result["status"] == "Succeeded"
     assert [(called, version) for called, version, _ in fake.calls] == [(name, "12")]
+
+
+def _public_http_functions() -> list[str]:
+    return sorted(name for name, probe in expected_probes().items() if "method" in probe and not needs_token(name))
+
+
+def _signed_in_functions() -> list[str]:
+    return sorted(name for name, probe in expected_probes().items() if "method" in probe and needs_token(name))
+
+
+def test_the_probe_token_is_signed_as_the_functions_sign_theirs(hook, monkeypatch):
+    """The claims, header and key id of src/shop/tokens.py issue(), with the issuer and audience
+    the functions verify (config's defaults, or JWT_ISSUER/JWT_AUDIENCE when set), for the
+    probe user, a customer, for 60 s: the shortest lifetime JWT_TTL_SECONDS allows."""
+    import jwt
+
+    from shop import config, tokens
+    from tests.conftest import TEST_SECRET
+
+    issued = tokens.issue("someone", "someone@example.com", "customer")
+    assert hook.http_event("GET", "/me")["headers"]["Authorization"].startswith("Bearer ")
+    for issuer, audience in ((None, None), ("shop-api-staging", "storefront")):
+        for name, value in (("JWT_ISSUER", issuer), ("JWT_AUDIENCE", audience)):
+            if value is None:
+                monkeypatch.delenv(name, raising=False)
+            else:
+                monkeypatch.setenv(name, value)
+        config.reset()
+        probe = hook.token()
+        settings = config.settings()
+        assert jwt.get_unverified_header(probe) == jwt.get_unverified_header(issued)
+        assert jwt.get_unverified_header(probe)["kid"] == tokens.key_id(TEST_SECRET)
+        claims = jwt.decode(probe, options={"verify_signature": False})
+        assert set(claims) == set(jwt.decode(issued, options={"verify_signature": False}))
+        assert (claims["iss"], claims["aud"]) == (settings.jwt_issuer, settings.jwt_audience)
+        assert claims["exp"] - claims["iat"] == 60 and claims["sv"] == 0
+        assert tokens.verify(probe) == tokens.Caller(PROBE_USER, f"{PROBE_USER}@invalid", "customer", 0)
+        issued = tokens.issue("someone", "someone@example.com", "customer")
+    assert hook.token() != hook.token()  # a new jti each
+
+
+@pytest.mark.parametrize("name", _public_http_functions())
+def test_a_public_route_answers_the_probe_as_it_answers_without_a_token(hook, table, search_bucket, name):
+    """Why every HTTP probe carries the token: only the edge's authentication reads
+    Authorization, and only for a route that declares auth; a public route ignores it."""
+    from shop.storage import storage
+
+    probe = expected_probes()[name]
+    event = hook.http_event(probe["method"], probe["path"])
+    without = {**event, "headers": {"User-Agent": event["headers"]["User-Agent"]}}
+    without["multiValueHeaders"] = {k: [v] for k, v in without["headers"].items()}
+    answers = []
+    for sent in (without, event):
+        with counting(storage().client) as log:
+            answer = real_handler(name)(sent, None)
+        body = json.loads(answer["body"]) if answer.get("body") else {}
+        answers.append((answer["statusCode"], body.get("code"), log.operations))
+    assert answers[0] == answers[1]
+
+
+def test_a_signed_in_route_whose_table_read_fails_fails_the_deployment(hook, monkeypatch):
+    """Defect class: without a token the probe was answered 401 before the function touched its
+    table, so a version that cannot read it (a wrong table name, a role without GetItem) passed."""
+    from tests.conftest import reset_shop_caches
+
+    name = _signed_in_functions()[0]
+    monkeypatch.setenv("TABLE_NAME", "shop-test-no-such-table")
+    reset_shop_caches()
+    fake = FakeLambda()
+    result = run(hook, FakeCodeDeploy({PREFIX + name: "13"}), fake)
+    (answer,) = fake.answers
+    assert answer["statusCode"] >= 500
+    assert result == {"status": "Failed", "failures": [f"{PREFIX}{name}:13 answered {answer['statusCode']}"]}
+
+
+def test_an_unreadable_signing_secret_fails_the_deployment_before_any_invocation(hook, monkeypatch):
+    name = _signed_in_functions()[0]
+    monkeypatch.setenv("JWT_SECRET_PARAMETER", "/shop-test/no-such-secret")
+    fake = FakeLambda()
+    result = run(hook, FakeCodeDeploy({PREFIX + name: "14"}), fake)
+    assert result["status"] == "Failed" and fake.calls == []
+    (failure,) = result["failures"]
+    assert failure.startswith("hook error: ParameterNotFound"), failure
