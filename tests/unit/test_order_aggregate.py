@@ -126,3 +126,58 @@ def test_a_paid_orders_cancel_refunds_it_and_a_late_charge_on_a_cancelled_one_is
     assert [(r.amount, r.reason, r.status) for r in late.order.refunds] == [(20, "order_not_payable", "pending")]
     again = Order.from_item(late.write.before | late.write.changes)
     assert again.record_charge(None, {"reference": "pi_9"}, "system", NOW, refund_id="r9").write is None
+
+
+def applied(change):
+    return Order.from_item(change.write.before | change.write.changes)
+
+
+def test_answers_that_change_nothing_write_nothing_and_keep_the_order_as_read():
+    order = paid()
+    for change in (
+        order.record_decline("a-unknown", {"reason": "card_declined"}, NOW),  # a late, stray decline
+        order.require_action("a-unknown", "https://bank.example/3ds", NOW),
+        order.end_attempt("a-unknown", NOW),
+        order.end_attempt("a1", NOW),  # a succeeded attempt stays succeeded
+    ):
+        assert change.write is None and change.order is order
+
+
+def test_an_attempt_that_ends_without_an_answer_is_marked_failed_and_stops_holding_the_order():
+    order = begun(stored(), "a1")
+    ended = applied(order.end_attempt("a1", NOW))
+    assert ended.payment.attempt("a1").status == "failed"
+    assert ended.payment.live_attempt(int(NOW)) is None and ended.status == "pending"
+
+
+def test_3ds_marks_its_attempt_and_a_decline_after_it_drops_the_next_action():
+    waiting = applied(begun(stored(), "a1").require_action("a1", "https://bank.example/3ds", NOW))
+    assert waiting.payment.attempt("a1").status == "requires_action"
+    assert waiting.payment.get("nextAction") == {"type": "redirect_to_url", "url": "https://bank.example/3ds"}
+    declined = applied(waiting.record_decline("a1", {"reason": "authentication_failed"}, NOW + 5))
+    assert declined.payment.status == "requires_payment" and declined.payment.get("nextAction") is None
+    assert declined.payment.get("lastDecline")["reason"] == "authentication_failed"
+    assert "nextAction" not in declined.to_item()["payment"]
+
+
+def test_a_3ds_answer_for_an_order_no_longer_pending_changes_nothing():
+    held = begun(stored(), "a1")
+    cancelled = applied(held.cancel("customer", NOW + 61))  # the attempt's marker has passed
+    change = cancelled.require_action("a1", "https://bank.example/3ds", NOW + 62)
+    assert change.write is None and change.order is cancelled
+
+
+def test_a_refund_as_the_api_shows_it_has_no_idempotency_key_or_provider_reference():
+    order = paid()
+    refunded = applied(order.refund("r1", Decimal("5"), "requested_by_admin", "key-1", NOW))
+    settled = applied(refunded.settle_refund("r1", "succeeded", "re_1", NOW))
+    [refund] = settled.refunds
+    assert (refund.key, refund.reference) == ("key-1", "re_1")  # stored
+    assert refund.shown("o1") == {
+        "id": "r1",
+        "orderId": "o1",
+        "amount": Decimal("5"),
+        "reason": "requested_by_admin",
+        "status": "succeeded",
+        "createdAt": refund.created_at,
+    }

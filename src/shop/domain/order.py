@@ -170,7 +170,7 @@ class Order:
     def record_decline(self, attempt_id: str | None, decline: dict[str, Any], now: float) -> Change:
         """The attempt was declined. Its marker alone is cleared; a decline already recorded for
         it (the attempt's answer, then the provider's webhook of the same decline) is not new."""
-        attempt = self.payment.attempt(attempt_id) if attempt_id else None
+        attempt = self.payment.attempt(attempt_id)
         if attempt is not None and attempt.status == DECLINED:
             return Change(self, None)
         payment = self._settled(attempt_id, DECLINED)
@@ -276,7 +276,7 @@ class Order:
             raise AttemptInFlight(live.until)
 
     def _settled(self, attempt_id: str | None, status: str) -> Payment:
-        attempt = self.payment.attempt(attempt_id) if attempt_id else None
+        attempt = self.payment.attempt(attempt_id)
         if attempt is None or attempt.status == status or attempt.status == SUCCEEDED:
             return self.payment
         return self.payment.with_attempt(replace(attempt, status=status))

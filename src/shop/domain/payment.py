@@ -67,7 +67,8 @@ class Payment:
         """Whether the client's Idempotency-Key was sent before with another payment method."""
         return key is not None and any(a.key == key and a.method != method for a in self.attempts)
 
-    def attempt(self, attempt_id: str) -> Attempt | None:
+    def attempt(self, attempt_id: str | None) -> Attempt | None:
+        """The attempt of that id (None: no attempt; every stored one has an id)."""
         return next((a for a in self.attempts if a.id == attempt_id), None)
 
     def with_attempt(self, attempt: Attempt) -> Payment:
