@@ -181,3 +181,16 @@ def test_a_refund_as_the_api_shows_it_has_no_idempotency_key_or_provider_referen
         "status": "succeeded",
         "createdAt": refund.created_at,
     }
+
+
+def test_a_refund_asked_again_by_its_id_or_its_key_is_the_same_refund():
+    first = applied(paid().refund("r1", Decimal("5"), "scratched", None, NOW))
+    assert first.refund("r1", Decimal("5"), "scratched", None, NOW + 1).write is None  # by id, no key
+    keyed = applied(first.refund("r2", Decimal("5"), "dented", "key-2", NOW))
+    assert keyed.refund("r3", Decimal("5"), "dented", "key-2", NOW + 1).write is None  # by key, a new id
+    assert [(r.id, r.amount) for r in keyed.refunds] == [("r1", Decimal("5")), ("r2", Decimal("5"))]
+
+
+def test_a_refund_of_an_order_never_charged_says_so():
+    with pytest.raises(NothingLeft, match=r"^The order has no successful charge$"):
+        stored().refund("r1", None, "x", None, NOW)
