@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from shop.clock import iso
 from shop.domain.order import Order
 from shop.domain.refusals import AttemptInFlight, ExceedsPayment, KeyReused, NotAllowed, NothingLeft, WindowClosed
 
@@ -194,3 +195,14 @@ def test_a_refund_asked_again_by_its_id_or_its_key_is_the_same_refund():
 def test_a_refund_of_an_order_never_charged_says_so():
     with pytest.raises(NothingLeft, match=r"^The order has no successful charge$"):
         stored().refund("r1", None, "x", None, NOW)
+
+
+def test_refund_refusals_say_what_is_left_and_the_last_cents_can_be_refunded():
+    order = applied(paid().refund("r1", Decimal("19.50"), "x", None, NOW - 30))
+    assert order.refunds[0].created_at == iso(NOW - 30)
+    with pytest.raises(ExceedsPayment, match=r"^At most 0\.50 is left to refund$"):
+        order.refund("r2", Decimal("0.51"), "x", None, NOW)
+    last = applied(order.refund("r2", None, "x", None, NOW))  # under one unit of money
+    assert [r.amount for r in last.refunds] == [Decimal("19.50"), Decimal("0.50")]
+    with pytest.raises(NothingLeft, match=r"^All of the charge is refunded or on its way back$"):
+        last.refund("r3", None, "x", None, NOW)

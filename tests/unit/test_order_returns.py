@@ -9,7 +9,7 @@ import pytest
 
 from shop.clock import iso
 from shop.domain.order import Order
-from shop.domain.refusals import NoSuchReturn, NotAllowed, ReturnTooLate
+from shop.domain.refusals import KeyReused, NoSuchReturn, NotAllowed, ReturnTooLate
 from shop.domain.returns import Return
 
 NOW = 1_900_000_000.0
@@ -162,3 +162,28 @@ def test_a_stored_return_reads_back_as_it_was_written_in_each_state():
         ("received", True, "r1", None),
         ("rejected", False, None, "Worn"),
     ]
+
+
+def test_the_window_counts_from_the_delivered_step_of_a_whole_history_or_else_the_last_update():
+    whole = [
+        {"status": "pending", "at": iso(NOW - 40 * DAY), "by": "customer"},
+        {"status": "paid", "at": iso(NOW - 39 * DAY), "by": "customer"},
+        {"status": "shipped", "at": iso(NOW - 35 * DAY), "by": "admin"},
+        {"status": "delivered", "at": iso(NOW - 2 * DAY), "by": "admin"},
+    ]
+    recent = Order.from_item({**delivered().item, "statusHistory": whole})
+    assert recent.request_return("ret1", {"p1": 1}, "x", NOW, 30).write is not None
+    # An order whose history kept no delivered step: its last update is when it was delivered.
+    trimmed = [{"status": "shipped", "at": iso(NOW - 35 * DAY), "by": "admin"}]
+    late = Order.from_item({**delivered().item, "statusHistory": trimmed, "updatedAt": iso(NOW - 31 * DAY)})
+    with pytest.raises(ReturnTooLate, match=r"^Returns are accepted for 30 days after delivery$"):
+        late.request_return("ret1", {"p1": 1}, "x", NOW, 30)
+    fresh = Order.from_item({**delivered().item, "statusHistory": trimmed, "updatedAt": iso(NOW - 29 * DAY)})
+    assert fresh.request_return("ret1", {"p1": 1}, "x", NOW, 30).write is not None
+
+
+def test_the_same_return_key_with_another_body_is_refused_by_name():
+    order = applied(delivered().request_return("ret1", {"p1": 1}, "Too small", NOW, 30))
+    assert order.request_return("ret1", {"p1": 1}, "Too small", NOW, 30).write is None  # the retry
+    with pytest.raises(KeyReused, match=r"^Idempotency-Key was already used for another return$"):
+        order.request_return("ret1", {"p1": 2}, "Too small", NOW, 30)

@@ -57,8 +57,8 @@ class Payment:
     # lastDecline: kept as stored, the keys the API shows.
     details: tuple[tuple[str, Any], ...] = ()
 
-    def get(self, name: str, default: Any = None) -> Any:
-        return dict(self.details).get(name, default)
+    def get(self, name: str) -> Any:
+        return dict(self.details).get(name)
 
     def live_attempt(self, now: int) -> Attempt | None:
         return next((a for a in self.attempts if a.live(now)), None)
