@@ -141,3 +141,15 @@ def test_the_sweep_expires_only_pending_orders_past_the_window_and_restocks(stor
     assert store.orders.get(old["id"])["status"] == "expired" and store.products.get("lamp").stock == 3
     with pytest.raises(InvalidTransition):
         orders.update_status(store, Caller("admin", "a@example.com", "admin"), old["id"], "paid")
+
+
+def test_a_refund_is_asked_of_the_provider_it_is_given(store):
+    from shop.services import refunds
+
+    add_product(store, "lamp", "12.34")
+    provider = FakeProvider()
+    order, _ = orders.create(store, caller(), {"items": [{"productId": "lamp", "quantity": 1}], **ADDRESS})
+    payments.pay(store, caller(), order["id"], {"paymentMethod": "pm_card_visa"}, provider=provider)
+    refund, replayed = refunds.create(store, order["id"], {"amount": Decimal("2.34")}, "k", provider)
+    assert (refund["amount"], refund["status"], replayed) == (Decimal("2.34"), "succeeded", False)
+    assert [(r["amount"], r["status"]) for r in provider.refunds(order["id"])] == [(Decimal("2.34"), "succeeded")]
