@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
@@ -205,6 +206,12 @@ def _price_ranges(buckets: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+@functools.cache
+def _facet_threads() -> ThreadPoolExecutor:
+    # One per core: concurrent searches (the local server's threads) each get theirs.
+    return ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="search-facets")
+
+
 class TantivyIndex:
     """A SearchIndex in `path` (created when missing). One writer per directory at a time:
     the indexer's; readers only open and search."""
@@ -255,10 +262,13 @@ class TantivyIndex:
                 "order_by_field": "price",
                 "order": tantivy.Order.Asc if sort == "price_asc" else tantivy.Order.Desc,
             }
+        # The facets are counted on another thread while this one ranks the page: tantivy lets go
+        # of the GIL in both, so with two cores a request takes the longer of the two, not their sum.
+        counting = _facet_threads().submit(searcher.aggregate, build_query(query, scored=False), _aggregations())
         result = searcher.search(built, limit=query.limit + 1, count=True, offset=query.offset, **options)
         hits = result.hits[: query.limit]
         products = [json.loads(searcher.doc(address).get_first("doc")) for _, address in hits]
-        facets = searcher.aggregate(build_query(query, scored=False), _aggregations())
+        facets = counting.result()
         return Found(
             products=products,
             total=int(result.count or 0),
