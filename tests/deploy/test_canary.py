@@ -187,6 +187,24 @@ def _variables(template: dict) -> list[dict]:
     return [deployed[name].get("Environment", {}).get("Variables", {}) for name in functions()]
 
 
+# What both hooks' roles allow: their logs, traces, and CodeDeploy's two calls.
+HOOK_ACTIONS = (
+    "logs:CreateLogStream",
+    "logs:PutLogEvents",
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "codedeploy:GetDeployment",
+    "codedeploy:PutLifecycleEventHookExecutionStatus",
+)
+
+
+def hook_statements(resources, hook) -> dict:
+    """The hook role's statements by action."""
+    role = resources[hook["Role"]["Fn::GetAtt"][0]]["Properties"]
+    statements = [s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]]
+    return {a: s for s in statements for a in s["Action"]}
+
+
 def test_the_pre_traffic_hook_is_the_checked_in_code_with_least_privilege(template):
     resources = template["Resources"]
     hook = resources[HOOK_ID]["Properties"]
@@ -202,16 +220,9 @@ def test_the_pre_traffic_hook_is_the_checked_in_code_with_least_privilege(templa
     for setting in ("JWT_ISSUER", "JWT_AUDIENCE"):
         functions_set = any(setting in v for v in _variables(template))
         assert variables.get(setting) == (_functions_setting(template, setting) if functions_set else None)
-    role = resources[hook["Role"]["Fn::GetAtt"][0]]["Properties"]
-    statements = [s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]]
-    by_action = {a: s for s in statements for a in s["Action"]}
+    by_action = hook_statements(resources, hook)
     assert set(by_action) == {
-        "logs:CreateLogStream",
-        "logs:PutLogEvents",
-        "xray:PutTraceSegments",
-        "xray:PutTelemetryRecords",
-        "codedeploy:GetDeployment",
-        "codedeploy:PutLifecycleEventHookExecutionStatus",
+        *HOOK_ACTIONS,
         "lambda:InvokeFunction",
         "lambda:GetFunctionConfiguration",
         "ssm:GetParameter",
@@ -283,16 +294,9 @@ def test_the_post_traffic_hook_holds_each_functions_minimum_with_least_privilege
         for name, config in functions().items()
     }
     assert json.loads(variables["MIN_REQUESTS"]) == expected
-    role = resources[hook["Role"]["Fn::GetAtt"][0]]["Properties"]
-    statements = [s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]]
-    by_action = {a: s for s in statements for a in s["Action"]}
+    by_action = hook_statements(resources, hook)
     assert set(by_action) == {
-        "logs:CreateLogStream",
-        "logs:PutLogEvents",
-        "xray:PutTraceSegments",
-        "xray:PutTelemetryRecords",
-        "codedeploy:GetDeployment",
-        "codedeploy:PutLifecycleEventHookExecutionStatus",
+        *HOOK_ACTIONS,
         "cloudwatch:GetMetricData",  # no resource-level permission exists for it
     }
     assert "deploymentgroup:${CanaryApplication}/*" in by_action["codedeploy:GetDeployment"]["Resource"]["Fn::Sub"]

@@ -16,13 +16,15 @@ import importlib
 import importlib.util
 import io
 import json
-import os
 from pathlib import Path
 
 import pytest
 
 from devtools import serverless_config
 from devtools.request_costs import counting
+from tests.integration.test_ssm_failures import secret_in_ssm
+
+__all__ = ["secret_in_ssm"]  # a fixture: the JWT secret as deployed, in moto's SSM
 
 HOOK = Path(__file__).resolve().parents[2] / "deploy" / "hooks" / "pre_traffic.py"
 PREFIX = "shop-api-test-"
@@ -120,28 +122,8 @@ class FakeLambda:
 
 
 @pytest.fixture
-def signing_secret(table, monkeypatch):
-    """The JWT secret as deployed: a SecureString in SSM (moto's), which both the hook and the
-    functions read (the functions' JWT_SECRET_PARAMETER, passed on to the hook by canary.js)."""
-    import boto3
-
-    from shop import config
-    from tests import iam
-    from tests.conftest import TEST_SECRET
-
-    name = os.environ.get("JWT_SECRET_PARAMETER") or "/shop-test/jwt-secret"
-    boto3.client("ssm", region_name="us-east-1", **iam.harness_credentials()).put_parameter(
-        Name=name, Value=TEST_SECRET, Type="SecureString", Overwrite=True
-    )
-    monkeypatch.delenv("JWT_SECRET", raising=False)
-    monkeypatch.setenv("JWT_SECRET_PARAMETER", name)
-    config.reset()
-    yield name
-    config.reset()
-
-
-@pytest.fixture
-def hook(monkeypatch, signing_secret):
+def hook(monkeypatch, secret_in_ssm):
+    # The JWT secret as deployed (a SecureString in moto's SSM), which the hook and the functions read.
     import boto3
 
     from tests import iam
