@@ -134,49 +134,56 @@ def document(product: dict[str, Any]) -> tantivy.Document:
     return cast("tantivy.Document", made)
 
 
-def _word_query(word: str, last: bool, scored: bool) -> tantivy.Query:
-    """The documents one word matches: in any field, the word itself, within its edits, or
-    (the last word) as a prefix within its edits. A fuzzy or prefix match scores its field's
-    weight (a constant); `scored` adds the exact word's BM25 score at EXACT_BONUS times that.
-    The fuzzy and prefix matches include the exact word, so both forms match the same
-    documents; the facets count with the cheaper unscored one."""
+def _word_queries(word: str, last: bool) -> tuple[tantivy.Query, tantivy.Query]:
+    """(ranked, matching): the documents one word matches, in any field: the word itself, within
+    its edits, or (the last word) as a prefix within its edits. A fuzzy or prefix match scores
+    its field's weight (a constant); `ranked` adds the exact word's BM25 score at EXACT_BONUS
+    times that. The fuzzy and prefix matches include the exact word, so both match the same
+    documents; the facets count with the cheaper `matching`."""
     Query, Occur, SCHEMA = engine().Query, engine().Occur, schema()  # noqa: N806
     edits = distance(word)
-    clauses: list[tuple[Any, Any]] = []
+    ranked: list[tuple[Any, Any]] = []
+    matching: list[tuple[Any, Any]] = []
     for field, weight in WEIGHTS.items():
         exact = Query.term_query(SCHEMA, field, word)
-        if scored:
-            clauses.append((Occur.Should, Query.boost_query(exact, weight * EXACT_BONUS)))
+        ranked.append((Occur.Should, Query.boost_query(exact, weight * EXACT_BONUS)))
         if last:
             near = Query.fuzzy_term_query(SCHEMA, field, word, edits, prefix=True)
         elif edits:
             near = Query.fuzzy_term_query(SCHEMA, field, word, edits)
-        elif scored:
-            continue  # the exact clause above is the whole match
         else:
-            near = exact
-        clauses.append((Occur.Should, Query.boost_query(near, weight) if scored else near))
-    return cast("tantivy.Query", Query.boolean_query(clauses))
+            matching.append((Occur.Should, exact))  # the exact clause is the whole match
+            continue
+        ranked.append((Occur.Should, Query.boost_query(near, weight)))
+        matching.append((Occur.Should, near))
+    return cast("tantivy.Query", Query.boolean_query(ranked)), cast("tantivy.Query", Query.boolean_query(matching))
 
 
-def build_query(query: SearchQuery, scored: bool = True) -> tantivy.Query:
-    """Every word must match (in some field), and every filter. `scored=False`: the same
-    documents without the ranking clauses (for counting facets)."""
+def build_queries(query: SearchQuery) -> tuple[tantivy.Query, tantivy.Query]:
+    """(ranked, matching): every word must match (in some field), and every filter; `matching`
+    is the same documents without the ranking clauses (for counting facets)."""
     tantivy = engine()
     Query, Occur, SCHEMA = tantivy.Query, tantivy.Occur, schema()  # noqa: N806
     if _unmatchable(query.text):
-        return cast("_Query", Query.empty_query())
-    found = words(query.text)
-    clauses = [(Occur.Must, _word_query(word, i == len(found) - 1, scored)) for i, word in enumerate(found)]
+        nothing = cast("_Query", Query.empty_query())
+        return nothing, nothing
+    filters = []
     if query.category is not None:
-        clauses.append((Occur.Must, Query.term_query(SCHEMA, "category_key", category_key(query.category))))
+        filters.append((Occur.Must, Query.term_query(SCHEMA, "category_key", category_key(query.category))))
     if query.min_price is not None or query.max_price is not None:
         low = float(query.min_price) if query.min_price is not None else None
         high = float(query.max_price) if query.max_price is not None else None
-        clauses.append((Occur.Must, Query.range_query(SCHEMA, "price", tantivy.FieldType.Float, low, high)))
+        filters.append((Occur.Must, Query.range_query(SCHEMA, "price", tantivy.FieldType.Float, low, high)))
     if query.in_stock:
-        clauses.append((Occur.Must, Query.range_query(SCHEMA, "stock", tantivy.FieldType.Integer, 1, None)))
-    return cast("_Query", Query.boolean_query(clauses) if clauses else Query.all_query())
+        filters.append((Occur.Must, Query.range_query(SCHEMA, "stock", tantivy.FieldType.Integer, 1, None)))
+    found = words(query.text)
+    pairs = [_word_queries(word, i == len(found) - 1) for i, word in enumerate(found)]
+
+    def whole(form: int) -> _Query:
+        clauses = [(Occur.Must, pair[form]) for pair in pairs] + filters
+        return cast("_Query", Query.boolean_query(clauses) if clauses else Query.all_query())
+
+    return whole(0), whole(1)
 
 
 def _aggregations() -> dict[str, Any]:
@@ -252,7 +259,7 @@ class TantivyIndex:
     def search(self, query: SearchQuery) -> Found:
         tantivy = engine()
         searcher = self.index.searcher()  # one consistent set of segments for the whole request
-        built = build_query(query)
+        built, matching = build_queries(query)
         sort = query.sort if words(query.text) or query.sort != "relevance" else "newest"
         options: dict[str, Any] = {}
         if sort == "newest":
@@ -264,7 +271,7 @@ class TantivyIndex:
             }
         # The facets are counted on another thread while this one ranks the page: tantivy lets go
         # of the GIL in both, so with two cores a request takes the longer of the two, not their sum.
-        counting = _facet_threads().submit(searcher.aggregate, build_query(query, scored=False), _aggregations())
+        counting = _facet_threads().submit(searcher.aggregate, matching, _aggregations())
         result = searcher.search(built, limit=query.limit + 1, count=True, offset=query.offset, **options)
         hits = result.hits[: query.limit]
         products = [json.loads(searcher.doc(address).get_first("doc")) for _, address in hits]
