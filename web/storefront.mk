@@ -6,11 +6,9 @@ WEB_SOURCES := $(shell find web/src -type f 2>/dev/null) web/index.html web/vite
 CHROMIUM ?= /usr/bin/chromium
 .PHONY: web test-web test-e2e screenshots chromium clean-web
 
-# make run serves web/dist on its own origin: build it first when it is out of date. make test
-# runs the storefront's suites (after lint, security and the package checks it lists first);
-# make deploy uploads the build (devtools/deploy_site.py).
-run: web
-test: test-web test-e2e
+# make run serves web/dist on its own origin and runs `make web` itself in the background once the
+# API answers (devtools/runner.py), so a first run does not wait for npm and Vite. make test runs
+# test-web and test-e2e among its steps; make deploy uploads the build (devtools/deploy_site.py).
 clean: clean-web
 deploy: $(WEB_DEPS)
 

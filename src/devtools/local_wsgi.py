@@ -45,6 +45,23 @@ def storefront_policy() -> str:
     )
 
 
+BUILDING = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="refresh" content="5"><title>Building the storefront</title></head>
+<body><p>The storefront is being built (make run builds it in the background: about a minute on a
+first run). This page reloads itself; the API already answers.</p></body></html>
+"""
+
+
+def building_page() -> Response:
+    """What the site's port answers before web/dist exists: 503 with Retry-After, a page that
+    reloads itself (make run builds the storefront after the API is up; `make web` by hand)."""
+    response = Response(BUILDING, 503, mimetype="text/html")
+    response.headers["Retry-After"] = "5"
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Security-Policy"] = storefront_policy()
+    return local_routes.with_security_headers(response)
+
+
 class WebApp:
     """The storefront's built files; any other path that is not a file gets index.html (the
     SPA routes in the browser). Nothing outside web/dist is served; config.json names this
@@ -71,7 +88,7 @@ class WebApp:
         if not (inside and candidate.is_file()):
             candidate = self.root / "index.html"
         if not candidate.is_file():
-            return Response("The storefront is not built: run `make web`.\n", 404, mimetype="text/plain")
+            return building_page()
         response = Response(
             candidate.read_bytes(), mimetype=mimetypes.guess_type(candidate.name)[0] or "application/octet-stream"
         )

@@ -4,13 +4,17 @@ In this order: the local AWS endpoint (a moto server, devtools.aws_endpoint); Dy
 Local, private, its data under LOCAL_DATA_DIR (devtools.dynamodb_local), or moto when it
 cannot run (one line says why); the table from serverless.yml, the demo data; the background
 jobs, once, in one process (devtools.local_jobs); the API on PORT in gunicorn workers
-(devtools.local_wsgi), and the storefront on WEB_PORT when web/dist is built. A change to a
-file under src/ (or to serverless.yml) reloads the workers and the jobs; the data stays.
+(devtools.local_wsgi), and the storefront on WEB_PORT. The storefront is built (`make web`) in
+the background once the API answers, so a first run serves the API without waiting for npm and
+Vite; its port says "being built" until then. A change to a file under src/ (or to
+serverless.yml) reloads the workers and the jobs; the data stays.
 
     FRESH=1         start with an empty table (and a new JWT secret)
     WORKERS=N       API worker processes (default: the number of cores)
     DYNAMODB=moto   skip DynamoDB Local
     LOG_TO_CONSOLE=1  the request and job log lines here too (default: LOCAL_DATA_DIR/server.log)
+    WEB_BUILD=...   the storefront's build command (default `make web`; empty: none). With WEB_DIST
+                    given and no WEB_BUILD, nothing is built: that folder is served as it is.
 
 `python -m devtools.runner --routes` (make routes) prints the route table and exits.
 """
@@ -20,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shlex
 import signal
 import subprocess  # nosec B404  # our own processes: fixed argv, no shell
 import sys
@@ -34,6 +39,16 @@ from .run_files import data_dir, reset, running_state, snapshot, state_file
 from .serverless_config import ROOT
 
 WEB_DIST = Path(os.environ.get("WEB_DIST") or ROOT / "web" / "dist")
+
+
+def web_build_command() -> list[str]:
+    """How the storefront is built beside the API: `make web` (Make rebuilds only what changed),
+    unless WEB_BUILD says otherwise; none for a WEB_DIST given without a WEB_BUILD."""
+    if "WEB_BUILD" in os.environ:
+        return shlex.split(os.environ["WEB_BUILD"])
+    if os.environ.get("WEB_DIST"):
+        return []
+    return [os.environ.get("MAKE") or "make", "--no-print-directory", "web"]
 
 
 def _forward(stream: Any, to: Any) -> None:
@@ -61,6 +76,7 @@ class Supervisor:
         self.dynamodb: dynamodb_local.DynamoDBLocal | None = None
         self.jobs: subprocess.Popen | None = None
         self.api: subprocess.Popen | None = None
+        self.web_build: subprocess.Popen | None = None
         self.stopping = threading.Event()
         self.log_path = server_log(self.folder)
         self.log_sink: Any = sys.stdout.buffer
@@ -121,9 +137,7 @@ class Supervisor:
     def start_api(self) -> None:
         host, port, web_port = os.environ["HOST"], int(os.environ["PORT"]), int(os.environ["WEB_PORT"])
         workers = int(os.environ.get("WORKERS") or os.cpu_count() or 2)
-        binds = ["--bind", f"{host}:{port}"]
-        if (WEB_DIST / "index.html").is_file():
-            binds += ["--bind", f"{host}:{web_port}"]
+        binds = ["--bind", f"{host}:{port}", "--bind", f"{host}:{web_port}"]  # the site's port answers while it builds
         command = [
             sys.executable,
             "-m",
@@ -168,7 +182,35 @@ class Supervisor:
                 time.sleep(0.1)
         raise RuntimeError(f"the API did not answer {url} within {timeout:.0f} s")
 
+    def build_web(self, command: list[str]) -> None:
+        """The storefront's build, in the background: the API already answers. Its output goes to
+        LOCAL_DATA_DIR/web-build.log; one line says when the site is ready, or that it failed."""
+        log_path = self.folder / "web-build.log"
+        started = time.monotonic()
+        with log_path.open("wb") as log:
+            self.web_build = subprocess.Popen(  # noqa: S603  # nosec B603  # our own build command
+                command,
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,  # npm and Vite under make: stopped together (stop())
+            )
+            status = self.web_build.wait()
+        if self.stopping.is_set():
+            return
+        site = os.environ["LOCAL_WEB_URL"]
+        if status == 0 and (WEB_DIST / "index.html").is_file():
+            print(f"Storefront ready on {site} (built in {time.monotonic() - started:.0f} s).", flush=True)
+        else:
+            print(f"The storefront's build failed (status {status}; {self._shown(log_path)}). The API is unaffected.")
+
     def stop(self) -> None:
+        if self.web_build is not None and self.web_build.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.web_build.pid, signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.web_build.wait(timeout=10)
         if self.api is not None and self.api.poll() is None:
             self.api.send_signal(signal.SIGINT)  # gunicorn's quick stop, as Ctrl-C gives it
             try:
@@ -261,9 +303,7 @@ def main(argv: list[str] | None = None) -> int:
         }
         state_file(folder).write_text(json.dumps(state))
         supervisor.start_jobs()
-        web = (WEB_DIST / "index.html").is_file()
-        if web:
-            os.environ["LOCAL_WEB_URL"] = f"http://{os.environ['HOST']}:{os.environ['WEB_PORT']}"
+        os.environ["LOCAL_WEB_URL"] = f"http://{os.environ['HOST']}:{os.environ['WEB_PORT']}"
         supervisor.start_api()
     except Exception as error:
         print(f"make run could not start: {error}", flush=True)
@@ -274,8 +314,11 @@ def main(argv: list[str] | None = None) -> int:
     workers = os.environ.get("WORKERS") or os.cpu_count() or 2
     lines = [f"Shop API on {url}  ({workers} workers; table {os.environ['TABLE_NAME']} on {supervisor.backend})"]
     lines.append(f"  {url}/ links the API docs ({url}/docs), the spec (/openapi.json) and /health")
-    if web:
-        lines.append(f"Storefront on {os.environ['LOCAL_WEB_URL']} (web/dist)")
+    build = web_build_command()
+    if build:
+        lines.append(f"Storefront on {os.environ['LOCAL_WEB_URL']} (web/dist, built in the background: it says when)")
+    else:
+        lines.append(f"Storefront on {os.environ['LOCAL_WEB_URL']} ({supervisor._shown(WEB_DIST)})")
     lines.append(f"Local AWS endpoint (S3, SNS, SQS, SES): {state['aws']}")
     if supervisor.job_names:
         lines.append("Background jobs: " + ", ".join(supervisor.job_names))
@@ -288,6 +331,8 @@ def main(argv: list[str] | None = None) -> int:
     if admin_line:  # last, where it is seen: the one thing a newcomer needs to sign in as the admin
         lines.append(banner_box([admin_line, "Sign in with it on the storefront or POST /auth/login."]))
     print("\n".join(lines), flush=True)  # one write: the banner is never split by a log line
+    if build:
+        threading.Thread(target=supervisor.build_web, args=(build,), daemon=True).start()
     try:
         status = supervisor.watch()
     finally:

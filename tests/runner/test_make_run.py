@@ -10,6 +10,7 @@ import json
 import os
 import pathlib
 import secrets
+import shlex
 import signal
 import subprocess
 import sys
@@ -341,6 +342,51 @@ def test_the_storefront_is_served_on_its_own_port_with_spa_fallback(moto_run):
     escaped = raw(int(env["WEB_PORT"]), b"GET /../secret.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     assert b"outside" not in escaped
     assert b"<title>shop</title>" in escaped or b" 404 " in escaped.split(b"\r\n")[0]
+
+
+def test_the_api_answers_while_the_storefront_builds_in_the_background(tmp_path):
+    """A first run does not wait for npm and Vite: the API answers as soon as its workers do, the
+    site's port says 503 "being built" (Retry-After) until the build has written web/dist, then
+    serves it, and the banner's follow-up line says so. The build here waits for a file this test
+    writes, so the order is the test's, not a race."""
+    dist, go = tmp_path / "dist", tmp_path / "go"
+    build = (
+        "import pathlib, sys, time\n"
+        f"go, dist = pathlib.Path({str(go)!r}), pathlib.Path({str(dist)!r})\n"
+        "while not go.exists(): time.sleep(0.05)\n"
+        "dist.mkdir(); (dist / 'index.html').write_text('<title>built</title>')\n"
+    )
+    env = runner_env(tmp_path / "data", DYNAMODB="moto", WEB_BUILD=f"{sys.executable} -c {shlex.quote(build)}")
+    env["WEB_DIST"] = str(dist)
+    log = tmp_path / "run.log"
+    with running(env, log) as url:
+        web = f"http://127.0.0.1:{env['WEB_PORT']}"
+        assert requests.get(f"{url}/health", timeout=10).status_code == 200
+        assert f"Storefront on {web} (web/dist, built in the background: it says when)" in log.read_text()
+        waiting = requests.get(f"{web}/products/abc", timeout=10)
+        assert waiting.status_code == 503 and waiting.headers["Retry-After"] == "5"
+        assert "being built" in waiting.text and waiting.headers["Cache-Control"] == "no-store"
+        go.write_text("")
+        deadline = time.monotonic() + 30
+        while "Storefront ready on" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert f"Storefront ready on {web}" in log.read_text()
+        built = requests.get(f"{web}/products/abc", timeout=10)
+        assert built.status_code == 200 and built.text == "<title>built</title>"
+
+
+def test_a_failed_storefront_build_is_said_and_the_api_keeps_answering(tmp_path):
+    env = runner_env(tmp_path / "data", DYNAMODB="moto", WEB_BUILD=f"{sys.executable} -c 'raise SystemExit(3)'")
+    env["WEB_DIST"] = str(tmp_path / "dist")
+    log = tmp_path / "run.log"
+    with running(env, log) as url:
+        deadline = time.monotonic() + 30
+        while "build failed" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert "The storefront's build failed (status 3; " in log.read_text()
+        assert "web-build.log). The API is unaffected." in log.read_text()
+        assert requests.get(f"{url}/health", timeout=10).status_code == 200
+        assert requests.get(f"http://127.0.0.1:{env['WEB_PORT']}/", timeout=10).status_code == 503
 
 
 def test_background_jobs_run_in_one_process_beside_the_workers(moto_run):
