@@ -41,21 +41,29 @@ endif
 LAMBDA_RUNTIME_SITE := .cache/lambda-py312/runtime
 LAMBDA_HARNESS_SITE := .cache/lambda-py312/harness
 LAMBDA_SITES := $(LAMBDA_RUNTIME_SITE)/.installed $(LAMBDA_HARNESS_SITE)/.installed
+# Built once into .cache/ (rules below): the Lambda layers, checkov's own virtualenv, the emulator's
+# npm packages (defined here: make test's prerequisites name them).
+LAYER_BUILDS := $(patsubst deploy/layers/%/requirements.txt,.cache/layers/%/.installed,$(wildcard deploy/layers/*/requirements.txt))
+CHECKOV_VENV := .cache/checkov-venv
+EMULATOR_NODE := .cache/emulator-node
 DEPLOY_TEST_ENV := SHOP_PACKAGE_DIR=$(CURDIR)/.serverless SHOP_PACKAGE_LOG=$(CURDIR)/.cache/serverless-package.log LAMBDA_PYTHON=$(LAMBDA_PYTHON) \
 	LAMBDA_RUNTIME_SITE=$(CURDIR)/$(LAMBDA_RUNTIME_SITE) LAMBDA_HARNESS_SITE=$(CURDIR)/$(LAMBDA_HARNESS_SITE) \
 	SHOP_REGION_PACKAGES=$(PACKAGE_REGION)=$(CURDIR)/.serverless,$(OTHER_REGION)=$(CURDIR)/$(OTHER_REGION_PACKAGE)
 
 
 .PHONY: checkov workflow-lint smoke apigateway-logs-role soak soak-smoke audit remove deploy-policy package-other-region deploy-rehearsal reconcile
-.PHONY: cost routes mutation run reset preflight test timed-test-iam timed-test-dynamodb-local lint unit integration blackbox security test-iam test-dynamodb-local admin deploy clean help generate openapi test-api test-fuzz load load-smoke bench bench-servers bench-search package cfn-lint deploy-checks bench-cold
-.PHONY: reindex
+.PHONY: cost routes mutation run reset preflight test pytest-main pytest-deploy pytest-iam lint unit integration blackbox security test-iam test-dynamodb-local admin deploy clean help generate openapi test-api test-fuzz load load-smoke bench bench-servers bench-search package cfn-lint deploy-checks bench-cold
+.PHONY: reindex bench-first-run
 
 help:
 	@echo "make run [FRESH=1]   the API on http://127.0.0.1:3000 (DynamoDB Local, data kept in .local/; reloads on changes)"
 	@echo "make reset           empty the data make run keeps"
 	@echo "make reindex         rebuild the search index of the running make run from its table (docs/SEARCH.md)"
 	@echo "make reconcile       the fake provider's ledger against the orders of a running make run, by order id"
-	@echo "make test    every suite CI runs"
+	@echo "make test    every suite CI runs, side by side (TEST_JOBS=3 steps at once), each step's time at the end"
+	@echo "make pytest-main     make test's pytest step for everything but tests/integration and tests/deploy (coverage data)"
+	@echo "make pytest-iam      make test's pytest step: tests/integration under IAM enforcement (coverage data)"
+	@echo "make pytest-deploy   make test's pytest step: tests/deploy, on what make package made (coverage data)"
 	@echo "make test-dynamodb-local   the dynamodb_local-marked tests on DynamoDB Local (part of make test)"
 	@echo "make test-iam          the integration suite under each function's compiled IAM policy (part of make test)"
 	@echo "make generate          regenerate what the handlers' declarations make: docs/openapi.json, the routes"
@@ -77,6 +85,7 @@ help:
 	@echo "make bench-search [SEARCH_PRODUCTS=100000]   issue 29's search figures (printed; docs/BENCHMARKS.md, \"Search\"; about 6 min)"
 	@echo "make package [STAGE=prod]  build the Lambda zips and the CloudFormation template offline (.serverless/)"
 	@echo "make bench-cold  cold-start ratios of every packaged function (docs/BENCHMARKS.md)"
+	@echo "make bench-first-run [COLD=1]   a newcomer's first make run from a fresh clone of HEAD, timed to /health"
 	@echo "make cost        price of a million requests of the shopper mix (capacity units on DynamoDB Local; assumptions printed)"
 	@echo "make mutation    mutmut over the core modules with the fast suites (docs/TESTING.md; not in make test)"
 	@echo "make routes      the route table (method, path, function) from serverless.yml"
@@ -128,7 +137,7 @@ $(NODE_DEPS): package.json package-lock.json
 # AWS endpoint, the background jobs, gunicorn workers; data kept in $(LOCAL_DATA_DIR) unless FRESH=1.
 LOCAL_DATA_DIR ?= $(CURDIR)/.local
 run: preflight $(RUN_DEPS) $(NODE_RUN_DEPS)
-	LOCAL_DATA_DIR="$(LOCAL_DATA_DIR)" FRESH="$(FRESH)" $(PY) -m devtools.runner
+	LOCAL_DATA_DIR="$(LOCAL_DATA_DIR)" FRESH="$(FRESH)" MAKE="$(MAKE)" $(PY) -m devtools.runner
 
 # The fake provider's ledger against the orders of a running `make run` (PORT): each difference by order id.
 reconcile: $(RUN_DEPS)
@@ -180,26 +189,59 @@ security: $(SECDEPS)
 	$(PY) -m bandit -r src -q
 	$(PY) -m devtools.dependency_audit
 
-# Each step's wall time lands here (scripts/timed.sh) and is printed at the end.
+# make test: every suite CI runs, as independent steps side by side (make -j$(TEST_JOBS)) where
+# they share no server and no file; a step waits only for what it reads (the template and zips
+# of `package`). Each step is timed and its output printed in one piece when it ends
+# (scripts/step.sh); the times are printed at the end. Nothing runs twice: the integration suite
+# runs once, under IAM enforcement (pytest-iam); the three pytest steps run under coverage,
+# combined and judged (fail_under) at the end.
 TEST_TIMES := .cache/test-times.txt
-# pytest's workers in make test (pytest-xdist; coverage follows them as subprocesses). loadgroup:
-# a module marked xdist_group (tests/deploy/test_artifacts.py) stays on one worker.
+TEST_LOGS := .cache/test-logs
+# Steps at once. Two of them run pytest-xdist on two workers, so three keeps both cores busy
+# while a one-process step (the Serverless CLI, mypy, cfn-lint) runs beside.
+TEST_JOBS ?= 3
+# pytest's workers per pytest step (pytest-xdist; coverage follows them as subprocesses).
+# loadgroup: a module marked xdist_group (tests/deploy/test_artifacts.py) stays on one worker.
 PYTEST_WORKERS ?= 2
-test: lint security workflow-lint $(DEPS) package package-other-region cfn-lint checkov $(LAMBDA_SITES)
-	rm -f .coverage .coverage.* $(TEST_TIMES)
-	TEST_TIMES=$(TEST_TIMES) scripts/timed.sh pytest env $(DEPLOY_TEST_ENV) $(PY) -m coverage run -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
-	$(PY) -m coverage combine --quiet
-	$(PY) -m coverage report
-	$(MAKE) --no-print-directory -j2 --output-sync=target timed-test-iam timed-test-dynamodb-local
-	TEST_TIMES=$(TEST_TIMES) MAKE=$(MAKE) scripts/beside.sh .cache/deploy-rehearsal.log deploy-rehearsal -- \
-		test-fuzz load-smoke soak-smoke test-api || (cat $(TEST_TIMES) && exit 1)
-	@echo "== make test: time per step (the prerequisites lint, security, package, cfn-lint, checkov are not timed)"
-	@cat $(TEST_TIMES)
+PYTEST_COV := $(PY) -m coverage run -m pytest -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadgroup
+# In the order they start: the longest first, so the last minutes are not one step alone.
+TEST_STEPS := deploy-rehearsal pytest-main package-other-region package pytest-iam pytest-deploy \
+	test-dynamodb-local lint cfn-lint checkov security workflow-lint test-e2e test-web test-fuzz \
+	load-smoke soak-smoke test-api
+test: $(DEPS) $(SECDEPS) $(NODE_DEPS) $(LAYER_BUILDS) $(LAMBDA_SITES) $(CHECKOV_VENV)/.installed \
+		$(EMULATOR_NODE)/.installed $(WEB_DEPS) chromium
+	rm -rf .coverage .coverage.* $(TEST_TIMES) $(TEST_LOGS)
+	@start=$$(date +%s); \
+	TEST_TIMES=$(TEST_TIMES) TEST_LOGS=$(TEST_LOGS) $(MAKE) --no-print-directory -j$(TEST_JOBS) --keep-going \
+		$(addprefix step-,$(TEST_STEPS)); status=$$?; \
+	echo "== coverage of the three pytest steps"; \
+	$(PY) -m coverage combine --quiet && $(PY) -m coverage report || status=1; \
+	echo "== make test: time per step (side by side, $(TEST_JOBS) at once; output in $(TEST_LOGS)/)"; \
+	cat $(TEST_TIMES); \
+	for step in $(TEST_STEPS); do grep -q "^$$step " $(TEST_TIMES) || { echo "$$step: not run (a step it waits for failed)"; status=1; }; done; \
+	echo "total: $$(( $$(date +%s) - start )) s"; exit $$status
 
-# make test runs these two side by side: they share no server (test-iam's moto is in-process,
-# DynamoDB Local runs in its own network namespace), and each is one pytest process on one core.
-timed-test-iam timed-test-dynamodb-local: timed-%:
-	TEST_TIMES=$(TEST_TIMES) scripts/timed.sh $* $(MAKE) --no-print-directory $*
+step-%:
+	@scripts/step.sh $* $(MAKE) --no-print-directory $*
+
+# What a step reads from another: the main package is made after the other region's, which moves
+# .serverless aside while it runs; the template checks and the suites that read it come after.
+step-package: step-package-other-region
+step-cfn-lint step-checkov step-pytest-iam step-pytest-deploy: step-package
+
+# Everything under tests/ but the integration suite (pytest-iam) and the packaged artifacts
+# (pytest-deploy), which read what `make package` makes.
+pytest-main: $(DEPS)
+	$(PYTEST_COV) --ignore=tests/integration --ignore=tests/deploy
+
+pytest-deploy: $(DEPS) $(LAMBDA_SITES)
+	test -f $(TEMPLATE) || $(MAKE) package
+	env $(DEPLOY_TEST_ENV) $(PYTEST_COV) tests/deploy
+
+# The integration suite under IAM enforcement (make test-iam's), on two workers, under coverage.
+pytest-iam: $(DEPS)
+	test -f $(TEMPLATE) || $(MAKE) package
+	$(IAM_ENV) $(PYTEST_COV) tests/integration
 
 # The repository, order, idempotency and lifecycle tests again, on DynamoDB Local
 # (in a private network namespace; see the script).
@@ -210,7 +252,6 @@ test-dynamodb-local: $(DEPS) $(NODE_DEPS)
 # deploy/layers/<name>/requirements.txt with wheels for the Lambda runtime into python/ (/opt/python).
 # Every layer that has a requirements file gets a rule: `package` and `deploy` depend on all of them,
 # so a fresh clone or CI runner (no .cache) builds them before serverless packages them.
-LAYER_BUILDS := $(patsubst deploy/layers/%/requirements.txt,.cache/layers/%/.installed,$(wildcard deploy/layers/*/requirements.txt))
 .cache/layers/%/.installed: deploy/layers/%/requirements.txt $(DEPS)
 	rm -rf $(@D) && mkdir -p $(@D)
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-compile --no-deps --target $(@D)/python \
@@ -245,7 +286,6 @@ cfn-lint: $(DEPS)
 
 # checkov in its own virtualenv (requirements-checkov.txt); every finding is fixed or skipped
 # with its reason (deploy/checkov.yaml, or the resource's Metadata). About 10 s on this template.
-CHECKOV_VENV := .cache/checkov-venv
 $(CHECKOV_VENV)/.installed: requirements-checkov.txt
 	rm -rf $(CHECKOV_VENV) && $(PYTHON) -m venv $(CHECKOV_VENV)
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r $<
@@ -276,10 +316,10 @@ deploy-checks: package package-other-region cfn-lint checkov $(LAMBDA_SITES)
 # enforcement: every function holds exactly the policy of its role in that template, a denied
 # request fails its test, and the run fails if a function of serverless.yml was never invoked
 # (tests/iam.py; CONTRIBUTING.md, "IAM"). After changing serverless.yml, `make package` first.
+IAM_ENV := SHOP_TABLE_TEMPLATE=$(TEMPLATE) SHOP_IAM_TEMPLATE=$(TEMPLATE) SHOP_IAM_EVERY_FUNCTION=1
 test-iam: $(DEPS)
 	test -f $(TEMPLATE) || $(MAKE) package
-	SHOP_TABLE_TEMPLATE=$(TEMPLATE) SHOP_IAM_TEMPLATE=$(TEMPLATE) SHOP_IAM_EVERY_FUNCTION=1 \
-		$(PY) -m pytest -q -p no:cacheprovider tests/integration
+	$(IAM_ENV) $(PY) -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) tests/integration
 
 # The price of a million requests of the shopper mix: capacity units measured on DynamoDB Local
 # (tests/integration/test_capacity_units.py), priced with the assumptions scripts/cost.py prints.
@@ -360,6 +400,10 @@ $(OFFLINE_DEPS): benchmarks/offline/package.json benchmarks/offline/package-lock
 bench-servers: $(DEPS) $(NODE_DEPS) $(OFFLINE_DEPS)
 	$(PY) benchmarks/server_compare.py
 
+# A newcomer's first make run, timed from a fresh clone of HEAD (COLD=1: empty pip and npm caches).
+bench-first-run: $(RUN_DEPS)
+	$(PY) benchmarks/first_run.py $(if $(COLD),--cold-caches)
+
 # Search (issue 29): the handler beside GET /products?category=, cold init, freshness on make run.
 SEARCH_PRODUCTS ?= 100000
 bench-search: $(DEPS) $(NODE_DEPS)
@@ -384,7 +428,6 @@ remove: $(NODE_DEPS) $(DEPS)
 # The deploy rehearsal (docs/DEPLOY.md): make deploy and make remove of the dev stage, from a clean
 # copy of the repository, against a local moto server; serverless-localstack (deploy/emulator,
 # installed apart from the shared node_modules) points the pinned CLI at it.
-EMULATOR_NODE := .cache/emulator-node
 $(EMULATOR_NODE)/.installed: deploy/emulator/package.json deploy/emulator/package-lock.json
 	rm -rf $(@D) && mkdir -p $(@D) && cp $^ $(@D)/
 	cd $(@D) && npm ci --no-audit --no-fund --loglevel=error

@@ -601,6 +601,21 @@ def _no_request_denied(_iam_enforcement_started: None) -> Iterator[None]:
     assert not denied, "IAM denied (add the action to the function's iamRoleStatements): " + "; ".join(denied)
 
 
+# Under pytest-xdist each worker enforces for its own tests; the controller, which runs none,
+# adds up what the workers invoked (their workeroutput) before judging SHOP_IAM_EVERY_FUNCTION.
+def _is_xdist_worker(config: Any) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    if ENFORCEMENT is None:
+        return
+    report = json.loads(getattr(node, "workeroutput", {}).get("iam_enforcement", "{}"))
+    ENFORCEMENT.invoked.update(report.get("invoked", {}))
+    for function, actions in report.get("allowed", {}).items():
+        ENFORCEMENT.allowed[function].update(actions)
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     if ENFORCEMENT is None:
         return
@@ -615,8 +630,13 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 
 
 def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
-    if ENFORCEMENT is None or os.environ.get("SHOP_IAM_EVERY_FUNCTION") != "1":
+    if ENFORCEMENT is None:
         return
-    if ENFORCEMENT.missing_functions():
+    if _is_xdist_worker(session.config):  # the controller judges the whole run
+        session.config.workeroutput["iam_enforcement"] = json.dumps(
+            {"invoked": dict(ENFORCEMENT.invoked), "allowed": {f: sorted(a) for f, a in ENFORCEMENT.allowed.items()}}
+        )
+        return
+    if os.environ.get("SHOP_IAM_EVERY_FUNCTION") == "1" and ENFORCEMENT.missing_functions():
         # Every function needs a test that invokes it through tests.apigw (CONTRIBUTING.md).
         session.exitstatus = 1
