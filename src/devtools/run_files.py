@@ -61,3 +61,9 @@ def snapshot() -> dict[str, float]:
 
 def changed(before: dict[str, float], after: dict[str, float]) -> list[str]:
     return sorted(path for path in before.keys() | after.keys() if before.get(path) != after.get(path))
+
+
+def server_log(folder: Path) -> Path | None:
+    """Where the workers' and the jobs' log lines go: LOCAL_DATA_DIR/server.log, so the banner
+    stays readable; None (this terminal) with LOG_TO_CONSOLE=1."""
+    return None if os.environ.get("LOG_TO_CONSOLE", "") not in ("", "0") else folder / "server.log"

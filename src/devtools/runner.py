@@ -13,8 +13,7 @@ serverless.yml) reloads the workers and the jobs; the data stays.
     WORKERS=N       API worker processes (default: the number of cores)
     DYNAMODB=moto   skip DynamoDB Local
     LOG_TO_CONSOLE=1  the request and job log lines here too (default: LOCAL_DATA_DIR/server.log)
-    WEB_BUILD=...   the storefront's build command (default `make web`; empty: none). With WEB_DIST
-                    given and no WEB_BUILD, nothing is built: that folder is served as it is.
+    WEB_BUILD=...   the storefront's build command (devtools.web_build)
 
 `python -m devtools.runner --routes` (make routes) prints the route table and exits.
 """
@@ -24,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shlex
 import signal
 import subprocess  # nosec B404  # our own processes: fixed argv, no shell
 import sys
@@ -34,39 +32,27 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from . import aws_endpoint, dynamodb_local, fault_proxy, local_env, local_server, run_files, serverless_config
-from .run_files import data_dir, reset, running_state, snapshot, state_file
+from . import (
+    aws_endpoint,
+    dynamodb_local,
+    fault_proxy,
+    local_env,
+    local_server,
+    run_banner,
+    run_files,
+    serverless_config,
+    web_build,
+)
+from .run_files import data_dir, reset, running_state, server_log, snapshot, state_file
 from .serverless_config import ROOT
 
 WEB_DIST = Path(os.environ.get("WEB_DIST") or ROOT / "web" / "dist")
-
-
-def web_build_command() -> list[str]:
-    """How the storefront is built beside the API: `make web` (Make rebuilds only what changed),
-    unless WEB_BUILD says otherwise; none for a WEB_DIST given without a WEB_BUILD."""
-    if "WEB_BUILD" in os.environ:
-        return shlex.split(os.environ["WEB_BUILD"])
-    if os.environ.get("WEB_DIST"):
-        return []
-    return [os.environ.get("MAKE") or "make", "--no-print-directory", "web"]
 
 
 def _forward(stream: Any, to: Any) -> None:
     for line in iter(stream.readline, b""):
         to.write(line)
         to.flush()
-
-
-def server_log(folder: Path) -> Path | None:
-    """Where the workers' and the jobs' log lines go: LOCAL_DATA_DIR/server.log, so the banner
-    stays readable; None (this terminal) with LOG_TO_CONSOLE=1."""
-    return None if os.environ.get("LOG_TO_CONSOLE", "") not in ("", "0") else folder / "server.log"
-
-
-def banner_box(lines: list[str]) -> str:
-    width = max(len(line) for line in lines)
-    rule = "─" * (width + 2)
-    return "\n".join([f"┌{rule}┐", *(f"│ {line:<{width}} │" for line in lines), f"└{rule}┘"])
 
 
 class Supervisor:
@@ -76,7 +62,7 @@ class Supervisor:
         self.dynamodb: dynamodb_local.DynamoDBLocal | None = None
         self.jobs: subprocess.Popen | None = None
         self.api: subprocess.Popen | None = None
-        self.web_build: subprocess.Popen | None = None
+        self.web_build: web_build.Build | None = None
         self.stopping = threading.Event()
         self.log_path = server_log(self.folder)
         self.log_sink: Any = sys.stdout.buffer
@@ -182,35 +168,9 @@ class Supervisor:
                 time.sleep(0.1)
         raise RuntimeError(f"the API did not answer {url} within {timeout:.0f} s")
 
-    def build_web(self, command: list[str]) -> None:
-        """The storefront's build, in the background: the API already answers. Its output goes to
-        LOCAL_DATA_DIR/web-build.log; one line says when the site is ready, or that it failed."""
-        log_path = self.folder / "web-build.log"
-        started = time.monotonic()
-        with log_path.open("wb") as log:
-            self.web_build = subprocess.Popen(  # noqa: S603  # nosec B603  # our own build command
-                command,
-                cwd=ROOT,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,  # npm and Vite under make: stopped together (stop())
-            )
-            status = self.web_build.wait()
-        if self.stopping.is_set():
-            return
-        site = os.environ["LOCAL_WEB_URL"]
-        if status == 0 and (WEB_DIST / "index.html").is_file():
-            print(f"Storefront ready on {site} (built in {time.monotonic() - started:.0f} s).", flush=True)
-        else:
-            print(f"The storefront's build failed (status {status}; {self._shown(log_path)}). The API is unaffected.")
-
     def stop(self) -> None:
-        if self.web_build is not None and self.web_build.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.web_build.pid, signal.SIGTERM)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.web_build.wait(timeout=10)
+        if self.web_build is not None:
+            self.web_build.stop()
         if self.api is not None and self.api.poll() is None:
             self.api.send_signal(signal.SIGINT)  # gunicorn's quick stop, as Ctrl-C gives it
             try:
@@ -310,29 +270,20 @@ def main(argv: list[str] | None = None) -> int:
         supervisor.stop()
         return 1
 
-    url = os.environ["LOCAL_API_URL"]
-    workers = os.environ.get("WORKERS") or os.cpu_count() or 2
-    lines = [f"Shop API on {url}  ({workers} workers; table {os.environ['TABLE_NAME']} on {supervisor.backend})"]
-    lines.append(f"  {url}/ links the API docs ({url}/docs), the spec (/openapi.json) and /health")
-    build = web_build_command()
-    if build:
-        lines.append(f"Storefront on {os.environ['LOCAL_WEB_URL']} (web/dist, built in the background: it says when)")
-    else:
-        lines.append(f"Storefront on {os.environ['LOCAL_WEB_URL']} ({supervisor._shown(WEB_DIST)})")
-    lines.append(f"Local AWS endpoint (S3, SNS, SQS, SES): {state['aws']}")
-    if supervisor.job_names:
-        lines.append("Background jobs: " + ", ".join(supervisor.job_names))
-    lines += notes
-    lines.append("Routes (make routes prints them again):")
-    lines += local_server.route_lines(serverless_config.routes())
-    shown_log = supervisor._shown(supervisor.log_path) if supervisor.log_path else None
-    lines.append(f"Request logs: {shown_log} (LOG_TO_CONSOLE=1 shows them here)" if shown_log else "Request logs: here")
-    lines.append("Editing a file under src/ reloads the workers. Ctrl-C stops; the data stays (make reset clears it).")
-    if admin_line:  # last, where it is seen: the one thing a newcomer needs to sign in as the admin
-        lines.append(banner_box([admin_line, "Sign in with it on the storefront or POST /auth/login."]))
+    build = web_build.command()
+    lines = run_banner.lines(
+        backend=supervisor.backend,
+        aws_url=state["aws"],
+        job_names=supervisor.job_names,
+        notes=notes,
+        dist=supervisor._shown(WEB_DIST) if not build else None,
+        log=supervisor._shown(supervisor.log_path) if supervisor.log_path else None,
+        admin_line=admin_line,
+    )
     print("\n".join(lines), flush=True)  # one write: the banner is never split by a log line
     if build:
-        threading.Thread(target=supervisor.build_web, args=(build,), daemon=True).start()
+        supervisor.web_build = web_build.Build(build, supervisor.folder / "web-build.log", WEB_DIST)
+        supervisor.web_build.start(os.environ["LOCAL_WEB_URL"], supervisor._shown)
     try:
         status = supervisor.watch()
     finally:
