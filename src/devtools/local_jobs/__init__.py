@@ -25,6 +25,10 @@ import sys
 import threading
 import time
 from types import ModuleType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..profiling import Collector
 
 READY_LINE = "local-jobs: ready"
 DRAIN_SECONDS = 20
@@ -57,11 +61,11 @@ def setup_all(jobs: list[ModuleType]) -> None:
             setup()
 
 
-def run_job(job: ModuleType, stop: threading.Event) -> None:
-    """Tick, pause, tick... until `stop` is set."""
+def run_job(job: ModuleType, stop: threading.Event, profile: Collector | None = None) -> None:
+    """Tick, pause, tick... until `stop` is set (each tick profiled when `profile` is given)."""
     while not stop.is_set():
         try:
-            job.tick()
+            job.tick() if profile is None else profile.call(job.tick)
         except Exception as error:  # a job goes on at the next tick
             _log("ERROR", "job tick failed", job=job.NAME, error=type(error).__name__)
         try:
@@ -72,10 +76,12 @@ def run_job(job: ModuleType, stop: threading.Event) -> None:
         stop.wait(max(pause, 0.05))
 
 
-def start_threads(jobs: list[ModuleType], stop: threading.Event) -> list[threading.Thread]:
+def start_threads(
+    jobs: list[ModuleType], stop: threading.Event, profile: Collector | None = None
+) -> list[threading.Thread]:
     threads = []
     for job in jobs:
-        thread = threading.Thread(target=run_job, args=(job, stop), name=f"job-{job.NAME}", daemon=True)
+        thread = threading.Thread(target=run_job, args=(job, stop, profile), name=f"job-{job.NAME}", daemon=True)
         thread.start()
         threads.append(thread)
     return threads
@@ -84,8 +90,9 @@ def start_threads(jobs: list[ModuleType], stop: threading.Event) -> list[threadi
 def main() -> int:
     """The dedicated jobs process of `make run`: setup, then READY_LINE, then the ticks until
     SIGTERM or SIGINT."""
-    from .. import provider_faults
+    from .. import profiling, provider_faults
 
+    profile = profiling.collector("local-jobs")  # LOCAL_PROFILE_DIR only: each tick profiled
     provider_faults.install()  # make soak only: the sweep's refunds meet the provider's faults too
     jobs = discover()
     setup_all(jobs)
@@ -93,7 +100,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
     signal.signal(signal.SIGINT, lambda signum, frame: stop.set())
     print(READY_LINE + " " + json.dumps([job.NAME for job in jobs]), flush=True)
-    threads = start_threads(jobs, stop)
+    threads = start_threads(jobs, stop, profile)
     while not stop.is_set():
         stop.wait(1)
     deadline = time.monotonic() + 5
@@ -106,6 +113,8 @@ def main() -> int:
                 drain(DRAIN_SECONDS)
             except Exception as error:
                 _log("ERROR", "job drain failed", job=job.NAME, error=type(error).__name__)
+    if profile is not None:
+        profile.dump()
     return 0
 
 
