@@ -9,7 +9,7 @@ Every module in this package is a job (CONTRIBUTING.md, "Local server: jobs and 
     def tick() -> None: ...               # one idempotent round of work
     def drain(seconds: float) -> None: ... # optional; at the stop, finish what is in flight
 
-`make run` runs them in one dedicated process (`python -m devtools.local_jobs`), the
+`make run` runs them in one dedicated process (`python -m devtools.local_jobs`, at nice 10), the
 in-process server (`python -m devtools.local_server`) in threads of its own process. A tick
 that raises is logged by the exception's type (never its message, which may hold data) and
 the job goes on at the next tick.
@@ -17,8 +17,10 @@ the job goes on at the next tick.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
+import os
 import pkgutil
 import signal
 import sys
@@ -32,6 +34,10 @@ if TYPE_CHECKING:
 
 READY_LINE = "local-jobs: ready"
 DRAIN_SECONDS = 20
+# The dedicated process runs below the API workers' priority (nice 10): on AWS these are other
+# Lambda instances, so here they take only the CPU the requests leave (docs/BENCHMARKS.md,
+# "Where the time goes (issue 33)"). Their work is the same, only later under load.
+NICENESS = 10
 
 
 def discover() -> list[ModuleType]:
@@ -100,6 +106,8 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
     signal.signal(signal.SIGINT, lambda signum, frame: stop.set())
     print(READY_LINE + " " + json.dumps([job.NAME for job in jobs]), flush=True)
+    with contextlib.suppress(OSError):
+        os.nice(NICENESS)  # after the set-up (make run waits for it), before the job threads: they inherit it
     threads = start_threads(jobs, stop, profile)
     while not stop.is_set():
         stop.wait(1)
