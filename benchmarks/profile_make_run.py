@@ -5,6 +5,9 @@ cProfile of the API workers and of the background jobs (devtools.profiling).
     .venv/bin/python benchmarks/profile_make_run.py
     PROFILE_ENDPOINTS="POST /orders"  PROFILE_CLIENTS=1,4  PROFILE_SECONDS=10  PROFILE_TOP=12
     PROFILE_OFFLINE=0   skip serverless-offline (needs benchmarks/offline/node_modules otherwise)
+    PROFILE_ROUNDS=2    measure make run's cell twice in a row (the second on a warm DynamoDB Local JVM)
+    PROFILE_CPROFILE=0  CPU accounting only, no cProfile (its overhead is off the workers' figures)
+    PROFILE_KEEP=DIR    keep the pstats files (DIR/orders-1/api-worker-<pid>.pstats, ...) for pstats' browser
 
 For each endpoint and client count: a fresh `make run` (devtools.runner, as
 benchmarks/server_compare.py starts it, data kept between the cells) with LOCAL_PROFILE_DIR
@@ -39,6 +42,9 @@ SECONDS = float(os.environ.get("PROFILE_SECONDS", "10"))
 TOP = int(os.environ.get("PROFILE_TOP", "12"))
 WARMUP = float(os.environ.get("PROFILE_WARMUP", "3"))
 OFFLINE = os.environ.get("PROFILE_OFFLINE", "1") != "0"
+ROUNDS = int(os.environ.get("PROFILE_ROUNDS", "1"))
+CPROFILE = os.environ.get("PROFILE_CPROFILE", "1") != "0"
+KEEP = os.environ.get("PROFILE_KEEP", "")  # a folder: the pstats files are kept there, one folder per cell
 TICK = os.sysconf("SC_CLK_TCK")
 
 
@@ -160,9 +166,8 @@ def report(title: str, measured: dict, rows: list[tuple[str, float, int]]) -> No
 
 def warm_up(url: str, send, clients: int) -> None:
     """server_compare's warm-up alone, so that the CPU window holds only counted requests."""
-    sc.WARMUP = WARMUP
-    sc.measure(url, send, clients, 0.0)
     sc.WARMUP = 0.0
+    sc.measure(url, send, clients, WARMUP)
 
 
 def main() -> int:
@@ -175,11 +180,13 @@ def main() -> int:
         seeded = None
         for endpoint in ENDPOINTS:
             for clients in CLIENTS:
-                profile_dir = folder / f"profile-{len(results)}"
-                os.environ["LOCAL_PROFILE_DIR"] = str(profile_dir)
+                slug = endpoint.split()[-1].strip("/").replace("/", "-") + f"-{clients}"
+                profile_dir = (pathlib.Path(KEEP) if KEEP else folder) / slug
+                if CPROFILE:
+                    os.environ["LOCAL_PROFILE_DIR"] = str(profile_dir)
                 port = free_port()
                 runner = sc.start_make_run(port, folder / "make-run.log", data)
-                os.environ.pop("LOCAL_PROFILE_DIR")
+                os.environ.pop("LOCAL_PROFILE_DIR", None)
                 try:
                     sc.LOCAL_ENDPOINT = json.loads((data / "run.json").read_text())["dynamodb"]
                     if seeded is None:
@@ -187,11 +194,13 @@ def main() -> int:
                     send = sc.requests_for(seeded)[endpoint]
                     url = f"http://127.0.0.1:{port}"
                     warm_up(url, send, clients)
-                    measured, rows = cpu_window(
-                        functools.partial(sc.measure, url, send, clients, SECONDS), runner.pid, None
-                    )
-                    report(f"make run, {endpoint}, {clients} clients", measured, rows)
-                    results.append({"server": "make run", "endpoint": endpoint, "clients": clients, **measured})
+                    for round_ in range(1, ROUNDS + 1):
+                        measured, rows = cpu_window(
+                            functools.partial(sc.measure, url, send, clients, SECONDS), runner.pid, None
+                        )
+                        title = f"make run, {endpoint}, {clients} clients" + (f", round {round_}" if ROUNDS > 1 else "")
+                        report(title, measured, rows)
+                        results.append({"server": "make run", "endpoint": endpoint, "clients": clients, **measured})
                     if OFFLINE:
                         offline_port = free_port()
                         offline = sc.start_offline(offline_port, folder / "offline.log")
