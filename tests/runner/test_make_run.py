@@ -350,9 +350,13 @@ def test_background_jobs_run_in_one_process_beside_the_workers(moto_run):
         if "devtools.runner" in _cmdline(proc) and moto_run.env["LOCAL_DATA_DIR"] in _environ(proc)
     )
     children = [proc for proc in pathlib.Path("/proc").glob("[0-9]*") if _parent(proc) == supervisor.name]
-    assert sum("devtools.local_jobs" in _cmdline(proc) for proc in children) == 1
+    jobs = [proc for proc in children if "devtools.local_jobs" in _cmdline(proc)]
+    assert len(jobs) == 1
     gunicorn = [proc for proc in children if "gunicorn" in _cmdline(proc)]
     assert len(gunicorn) == 1
+    # The jobs yield the CPU to the requests (nice 10); the API keeps the supervisor's priority.
+    assert _nice(jobs[0]) == _nice(supervisor) + 10
+    assert _nice(gunicorn[0]) == _nice(supervisor)
     deadline = time.monotonic() + 15  # after a reload, the old workers take a moment to finish
     while True:
         workers = [proc for proc in pathlib.Path("/proc").glob("[0-9]*") if _parent(proc) == gunicorn[0].name]
@@ -360,6 +364,10 @@ def test_background_jobs_run_in_one_process_beside_the_workers(moto_run):
             break
         time.sleep(0.2)
     assert len(workers) == int(moto_run.env["WORKERS"])
+
+
+def _nice(proc: pathlib.Path) -> int:
+    return int((proc / "stat").read_text().rsplit(")", 1)[1].split()[16])
 
 
 def _parent(proc: pathlib.Path) -> str | None:
