@@ -34,9 +34,10 @@ if TYPE_CHECKING:
 
 READY_LINE = "local-jobs: ready"
 DRAIN_SECONDS = 20
-# The dedicated process runs below the API workers' priority (nice 10): on AWS these are other
-# Lambda instances, so here they take only the CPU the requests leave (docs/BENCHMARKS.md,
-# "Where the time goes (issue 33)"). Their work is the same, only later under load.
+# The dedicated process's job threads run below the API workers' priority (nice 10): on AWS these
+# are other Lambda instances, so here they take only the CPU the requests leave (docs/BENCHMARKS.md,
+# "Where the time goes (issue 33)"). Their work is the same, only later under load; the drain at
+# the stop runs on the main thread, at the normal priority, so a reload does not wait on it.
 NICENESS = 10
 
 
@@ -67,8 +68,13 @@ def setup_all(jobs: list[ModuleType]) -> None:
             setup()
 
 
-def run_job(job: ModuleType, stop: threading.Event, profile: Collector | None = None) -> None:
-    """Tick, pause, tick... until `stop` is set (each tick profiled when `profile` is given)."""
+def run_job(job: ModuleType, stop: threading.Event, profile: Collector | None = None, niceness: int = 0) -> None:
+    """Tick, pause, tick... until `stop` is set (each tick profiled when `profile` is given; this
+    thread alone lowered by `niceness`, so the process's own thread still drains at the stop
+    at full priority)."""
+    if niceness:
+        with contextlib.suppress(OSError, AttributeError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), os.getpriority(os.PRIO_PROCESS, 0) + niceness)
     while not stop.is_set():
         try:
             job.tick() if profile is None else profile.call(job.tick)
@@ -83,11 +89,13 @@ def run_job(job: ModuleType, stop: threading.Event, profile: Collector | None = 
 
 
 def start_threads(
-    jobs: list[ModuleType], stop: threading.Event, profile: Collector | None = None
+    jobs: list[ModuleType], stop: threading.Event, profile: Collector | None = None, niceness: int = 0
 ) -> list[threading.Thread]:
     threads = []
     for job in jobs:
-        thread = threading.Thread(target=run_job, args=(job, stop, profile), name=f"job-{job.NAME}", daemon=True)
+        thread = threading.Thread(
+            target=run_job, args=(job, stop, profile, niceness), name=f"job-{job.NAME}", daemon=True
+        )
         thread.start()
         threads.append(thread)
     return threads
@@ -106,9 +114,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
     signal.signal(signal.SIGINT, lambda signum, frame: stop.set())
     print(READY_LINE + " " + json.dumps([job.NAME for job in jobs]), flush=True)
-    with contextlib.suppress(OSError):
-        os.nice(NICENESS)  # after the set-up (make run waits for it), before the job threads: they inherit it
-    threads = start_threads(jobs, stop, profile)
+    threads = start_threads(jobs, stop, profile, NICENESS)  # after the set-up, which make run waits for
     while not stop.is_set():
         stop.wait(1)
     deadline = time.monotonic() + 5
