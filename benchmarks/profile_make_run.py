@@ -105,7 +105,7 @@ def label(pid: int, row: dict, table: dict[int, dict], runner: int | None, offli
     if offline is not None and pid == offline:
         return "serverless-offline (npx)"
     if command.startswith("node") or "serverless" in command:
-        return "serverless-offline (node)"
+        return "serverless-offline (node and its Python invocation processes)"
     if "python" in command:
         return "serverless-offline's Python invocations"
     return command[:60]
