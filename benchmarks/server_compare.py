@@ -79,7 +79,7 @@ def seed(clients: int) -> dict:
         products.create(
             store,
             {"name": f"P{i}", "price": Decimal("9.99"), "category": "Books", "stock": 900_000, "description": "x"},
-        )["id"]
+        ).id
         for i in range(100)
     ]
     accounts = []

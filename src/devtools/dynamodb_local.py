@@ -24,6 +24,7 @@ import sys
 import time
 from pathlib import Path
 
+from . import netns_bridge
 from .serverless_config import ROOT
 
 JAVA_HINT = (
@@ -114,6 +115,7 @@ class DynamoDBLocal:
             os.environ.get("DYNAMODB_LOCAL_HEAP", "1g"),
             "--java",
             java_path() or "java",
+            f"--jit={os.environ.get('DYNAMODB_LOCAL_JIT', netns_bridge.JIT)}",
         ]
         env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
         with self.log_path.open("ab") as log:

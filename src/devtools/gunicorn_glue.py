@@ -56,7 +56,27 @@ _SERVERS_FAULT = (
 class EnvelopeWorker(ThreadWorker):
     """gunicorn's gthread worker (a thread pool, keep-alive connections) whose own error
     responses are the API's envelope with the security headers, logged as one JSON line
-    without the request line."""
+    without the request line. With LOCAL_PROFILE_DIR set, every request it serves is
+    profiled and the worker writes api-worker-<pid>.pstats there when it stops
+    (devtools.profiling)."""
+
+    def init_process(self) -> None:
+        from devtools import profiling
+
+        self.profile = profiling.collector("api-worker")
+        super().init_process()
+
+    def handle_request(self, req: Any, conn: Any) -> Any:
+        if self.profile is None:
+            return super().handle_request(req, conn)
+        return self.profile.call(super().handle_request, req, conn)
+
+    def run(self) -> None:
+        try:
+            super().run()
+        finally:
+            if self.profile is not None:
+                self.profile.dump()
 
     def handle_error(self, req: Any, client: Any, addr: Any, exc: BaseException) -> None:
         from devtools.local_server import error_envelope, log_http_error

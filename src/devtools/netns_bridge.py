@@ -22,6 +22,10 @@ import threading
 import time
 
 INSIDE_PORT = 8000
+# The client compiler only (C1): measured under make run's load on 2 cores, C2's compiler
+# threads were about 70% of the JVM's CPU in its first minutes, taken from the requests it
+# serves; C1 compiles in a fraction of that (docs/BENCHMARKS.md, "Where the time goes").
+JIT = "-XX:TieredStopAtLevel=1"
 
 
 def _pipe(source: socket.socket, target: socket.socket) -> None:
@@ -65,6 +69,7 @@ def main() -> int:
     parser.add_argument("--data-dir", required=True)
     parser.add_argument("--heap", default="1g")
     parser.add_argument("--java", default="java")
+    parser.add_argument("--jit", default=JIT, help="JVM options of the JIT (DYNAMODB_LOCAL_JIT; empty: the JVM's own)")
     args = parser.parse_args()
     listener = socket.socket(fileno=args.listen_fd)
 
@@ -75,6 +80,7 @@ def main() -> int:
             args.java,
             "-Xms256m",
             f"-Xmx{args.heap}",
+            *args.jit.split(),
             f"-Djava.library.path={jar_dir}/DynamoDBLocal_lib",
             "-jar",
             args.jar,

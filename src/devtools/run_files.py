@@ -47,15 +47,25 @@ def reset(folder: Path) -> None:
 
 
 def snapshot() -> dict[str, float]:
-    found = {}
+    """Every watched file's modification time. One os.scandir walk (a stat per file, none per
+    folder, __pycache__ never entered): the reload watcher runs it 5 times a second, so it is
+    a steady cost of an idle `make run` (docs/BENCHMARKS.md, "Where the time goes")."""
+    found: dict[str, float] = {}
     for root in WATCHED:
-        paths = [root] if root.is_file() else root.rglob("*")
-        for path in paths:
-            if path.suffix in (".pyc",) or "__pycache__" in path.parts:
-                continue
+        if root.is_file():
             with contextlib.suppress(OSError):
-                if path.is_file():
-                    found[str(path)] = path.stat().st_mtime_ns
+                found[str(root)] = root.stat().st_mtime_ns
+            continue
+        folders = [str(root)]
+        while folders:
+            with contextlib.suppress(OSError), os.scandir(folders.pop()) as entries:
+                for entry in entries:
+                    with contextlib.suppress(OSError):
+                        if entry.is_dir(follow_symlinks=False):
+                            if entry.name != "__pycache__":
+                                folders.append(entry.path)
+                        elif not entry.name.endswith(".pyc") and entry.is_file():
+                            found[entry.path] = entry.stat().st_mtime_ns
     return found
 
 

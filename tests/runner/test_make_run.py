@@ -6,6 +6,7 @@ Each test starts the real supervisor on free ports with its own LOCAL_DATA_DIR."
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pathlib
@@ -396,9 +397,18 @@ def test_background_jobs_run_in_one_process_beside_the_workers(moto_run):
         if "devtools.runner" in _cmdline(proc) and moto_run.env["LOCAL_DATA_DIR"] in _environ(proc)
     )
     children = [proc for proc in pathlib.Path("/proc").glob("[0-9]*") if _parent(proc) == supervisor.name]
-    assert sum("devtools.local_jobs" in _cmdline(proc) for proc in children) == 1
+    jobs = [proc for proc in children if "devtools.local_jobs" in _cmdline(proc)]
+    assert len(jobs) == 1
     gunicorn = [proc for proc in children if "gunicorn" in _cmdline(proc)]
     assert len(gunicorn) == 1
+    # The job threads yield the CPU to the requests (nice 10); the jobs process's main thread
+    # (its drain at a reload) and the API keep the supervisor's priority.
+    # (After a reload the jobs process may still be setting up, before its job threads start.)
+    deadline = time.monotonic() + 15
+    while (threads := _thread_nices(jobs[0])) != {_nice(supervisor), _nice(supervisor) + 10}:
+        assert time.monotonic() < deadline, threads
+        time.sleep(0.2)
+    assert _nice(gunicorn[0]) == _nice(supervisor)
     deadline = time.monotonic() + 15  # after a reload, the old workers take a moment to finish
     while True:
         workers = [proc for proc in pathlib.Path("/proc").glob("[0-9]*") if _parent(proc) == gunicorn[0].name]
@@ -406,6 +416,18 @@ def test_background_jobs_run_in_one_process_beside_the_workers(moto_run):
             break
         time.sleep(0.2)
     assert len(workers) == int(moto_run.env["WORKERS"])
+
+
+def _thread_nices(proc: pathlib.Path) -> set[int]:
+    found = set()
+    for task in (proc / "task").iterdir():
+        with contextlib.suppress(OSError):  # a thread that ended meanwhile
+            found.add(_nice(task))
+    return found
+
+
+def _nice(proc: pathlib.Path) -> int:
+    return int((proc / "stat").read_text().rsplit(")", 1)[1].split()[16])
 
 
 def _parent(proc: pathlib.Path) -> str | None:

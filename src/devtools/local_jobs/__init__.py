@@ -9,7 +9,7 @@ Every module in this package is a job (CONTRIBUTING.md, "Local server: jobs and 
     def tick() -> None: ...               # one idempotent round of work
     def drain(seconds: float) -> None: ... # optional; at the stop, finish what is in flight
 
-`make run` runs them in one dedicated process (`python -m devtools.local_jobs`), the
+`make run` runs them in one dedicated process (`python -m devtools.local_jobs`, at nice 10), the
 in-process server (`python -m devtools.local_server`) in threads of its own process. A tick
 that raises is logged by the exception's type (never its message, which may hold data) and
 the job goes on at the next tick.
@@ -17,17 +17,28 @@ the job goes on at the next tick.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
+import os
 import pkgutil
 import signal
 import sys
 import threading
 import time
 from types import ModuleType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..profiling import Collector
 
 READY_LINE = "local-jobs: ready"
 DRAIN_SECONDS = 20
+# The dedicated process's job threads run below the API workers' priority (nice 10): on AWS these
+# are other Lambda instances, so here they take only the CPU the requests leave (docs/BENCHMARKS.md,
+# "Where the time goes (issue 33)"). Their work is the same, only later under load; the drain at
+# the stop runs on the main thread, at the normal priority, so a reload does not wait on it.
+NICENESS = 10
 
 
 def discover() -> list[ModuleType]:
@@ -57,11 +68,16 @@ def setup_all(jobs: list[ModuleType]) -> None:
             setup()
 
 
-def run_job(job: ModuleType, stop: threading.Event) -> None:
-    """Tick, pause, tick... until `stop` is set."""
+def run_job(job: ModuleType, stop: threading.Event, profile: Collector | None = None, niceness: int = 0) -> None:
+    """Tick, pause, tick... until `stop` is set (each tick profiled when `profile` is given; this
+    thread alone lowered by `niceness`, so the process's own thread still drains at the stop
+    at full priority)."""
+    if niceness:
+        with contextlib.suppress(OSError, AttributeError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), os.getpriority(os.PRIO_PROCESS, 0) + niceness)
     while not stop.is_set():
         try:
-            job.tick()
+            job.tick() if profile is None else profile.call(job.tick)
         except Exception as error:  # a job goes on at the next tick
             _log("ERROR", "job tick failed", job=job.NAME, error=type(error).__name__)
         try:
@@ -72,10 +88,14 @@ def run_job(job: ModuleType, stop: threading.Event) -> None:
         stop.wait(max(pause, 0.05))
 
 
-def start_threads(jobs: list[ModuleType], stop: threading.Event) -> list[threading.Thread]:
+def start_threads(
+    jobs: list[ModuleType], stop: threading.Event, profile: Collector | None = None, niceness: int = 0
+) -> list[threading.Thread]:
     threads = []
     for job in jobs:
-        thread = threading.Thread(target=run_job, args=(job, stop), name=f"job-{job.NAME}", daemon=True)
+        thread = threading.Thread(
+            target=run_job, args=(job, stop, profile, niceness), name=f"job-{job.NAME}", daemon=True
+        )
         thread.start()
         threads.append(thread)
     return threads
@@ -84,8 +104,9 @@ def start_threads(jobs: list[ModuleType], stop: threading.Event) -> list[threadi
 def main() -> int:
     """The dedicated jobs process of `make run`: setup, then READY_LINE, then the ticks until
     SIGTERM or SIGINT."""
-    from .. import provider_faults
+    from .. import profiling, provider_faults
 
+    profile = profiling.collector("local-jobs")  # LOCAL_PROFILE_DIR only: each tick profiled
     provider_faults.install()  # make soak only: the sweep's refunds meet the provider's faults too
     jobs = discover()
     setup_all(jobs)
@@ -93,7 +114,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
     signal.signal(signal.SIGINT, lambda signum, frame: stop.set())
     print(READY_LINE + " " + json.dumps([job.NAME for job in jobs]), flush=True)
-    threads = start_threads(jobs, stop)
+    threads = start_threads(jobs, stop, profile, NICENESS)  # after the set-up, which make run waits for
     while not stop.is_set():
         stop.wait(1)
     deadline = time.monotonic() + 5
@@ -106,6 +127,8 @@ def main() -> int:
                 drain(DRAIN_SECONDS)
             except Exception as error:
                 _log("ERROR", "job drain failed", job=job.NAME, error=type(error).__name__)
+    if profile is not None:
+        profile.dump()
     return 0
 
 

@@ -50,9 +50,17 @@ def _s3(**credentials: str) -> Any:
 
 
 def _sqs() -> Any:
+    """The SQS client of this process, made once per endpoint and region: tick() polls 4 times
+    a second, and making a client costs more than the poll (docs/BENCHMARKS.md, "Where the
+    time goes")."""
+    return _sqs_for(os.environ.get("AWS_ENDPOINT_URL_SQS"), os.environ.get("AWS_REGION", "us-east-1"))
+
+
+@functools.cache
+def _sqs_for(endpoint_url: str | None, region: str) -> Any:
     import boto3
 
-    return boto3.client("sqs", region_name=os.environ.get("AWS_REGION", "us-east-1"))
+    return boto3.client("sqs", region_name=region)
 
 
 @functools.cache
@@ -103,6 +111,7 @@ def notify(event: dict[str, Any]) -> None:
 
 
 def setup() -> None:
+    _sqs_for.cache_clear()
     s3 = _s3()
     with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
         s3.create_bucket(Bucket=bucket())
