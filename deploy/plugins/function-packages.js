@@ -1,10 +1,12 @@
 'use strict';
 
-// serverless-python-requirements puts every requirement into every function's zip. Some are
-// imported by a few functions only (the `stripe` library and its HTTP stack: the payment and
-// webhook functions). `custom.functionPackages` maps a zip path prefix to the functions that
-// keep it; this plugin removes that prefix from every other function's zip, after the
-// requirements were injected, so those functions neither carry nor load it.
+// Every function's zip gets the same `src/shop/**` and every requirement (serverless-python-requirements).
+// Some paths are for a few functions only (src/shop/providers/stripe_api.py, which imports the
+// `stripe` library: the payment functions, which alone get the library, in the `stripe` layer).
+// `custom.functionPackages` maps a zip path prefix to the functions that keep it; this plugin
+// removes that prefix from every other function's zip, after the requirements were injected, so
+// those functions neither carry nor load it. (A large library only some functions need is a layer
+// instead: pruning it here would still compress it into every zip first.)
 const fs = require('fs');
 const path = require('path');
 const JSZip = require('jszip');

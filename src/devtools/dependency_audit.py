@@ -1,8 +1,9 @@
 """pip-audit over the runtime dependencies, never silently green.
 
-requirements.txt pins only what the functions import; the packages those pull in
-(botocore, urllib3, ...) are pinned here from what .venv actually installed, so the
-audit covers every package that ships in a Lambda zip.
+requirements.txt pins only what the functions import, and deploy/layers/<name>/requirements.txt
+what each Lambda layer holds (Pillow, tantivy, stripe and its HTTP stack); the packages those
+pull in (botocore, urllib3, ...) are pinned here from what .venv actually installed, so the
+audit covers every package that ships in a Lambda zip or layer.
 
 pip-audit itself exits 0 when it could not audit anything (every package "skipped": the
 vulnerability service is unreachable or does not know the package). This wrapper reads
@@ -28,7 +29,11 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[2]
-LAYER_REQUIREMENTS = ROOT / "deploy" / "layers" / "pillow" / "requirements.txt"
+
+
+def layer_requirements() -> list[Path]:
+    """Every Lambda layer's requirements file (deploy/layers/<name>/requirements.txt)."""
+    return sorted((ROOT / "deploy" / "layers").glob("*/requirements.txt"))
 
 
 def runtime_pins(requirements: Path) -> list[str]:
@@ -76,9 +81,15 @@ def verdict(report: dict[str, Any] | None, required: bool) -> tuple[int, list[st
     return 0, [f"dependency audit passed: {len(dependencies)} packages, no known vulnerabilities"]
 
 
+def audited_pins() -> list[str]:
+    """What the functions' zips hold (requirements.txt), and what every layer adds."""
+    found = set(runtime_pins(ROOT / "requirements.txt"))
+    return sorted(found.union(*(runtime_pins(path) for path in layer_requirements())))
+
+
 def main() -> int:
-    # What the functions import, and what processImage's layer adds (Pillow).
-    pins = sorted(set(runtime_pins(ROOT / "requirements.txt")) | set(runtime_pins(LAYER_REQUIREMENTS)))
+    layers = layer_requirements()
+    pins = audited_pins()
     with tempfile.TemporaryDirectory() as scratch:
         locked = Path(scratch) / "runtime.txt"
         locked.write_text("\n".join(pins) + "\n")
@@ -90,7 +101,8 @@ def main() -> int:
     if report is None:
         print(completed.stderr[-2000:], file=sys.stderr)
     status, lines = verdict(report, os.environ.get("DEPENDENCY_AUDIT") == "required")
-    print(f"pip-audit over {len(pins)} runtime packages from requirements.txt and the Pillow layer")
+    names = ", ".join(path.parent.name for path in layers)
+    print(f"pip-audit over {len(pins)} runtime packages from requirements.txt and the layers ({names})")
     print("\n".join(lines))
     return status
 

@@ -4,9 +4,9 @@ argv[1] is a JSON job: {"task": unzipped folder, "handler": "src/shop/handlers/x
 "runtime": boto3-only folder, "harness": moto folder, "environment": the function's
 variables from the generated template, "table": CreateTable arguments, "ttl": ...,
 "scenario": name, "route": [METHOD, resource] for an HTTP function, "layers": unzipped layer
-folders (Lambda's /opt)}. Prints one JSON line with what happened, including whether Pillow and
-tantivy could be imported (only processImage's layer has Pillow, only the search functions'
-layer has tantivy).
+folders (Lambda's /opt)}. Prints one JSON line with what happened, including whether Pillow,
+tantivy and stripe could be imported (only processImage's layer has Pillow, only the search
+functions' layer has tantivy, only the payment functions' layer has stripe).
 
 Step 1 imports the handler the way Lambda's bootstrap does, with only the task folder and
 the runtime's boto3 on sys.path, then every module of the package (lazy imports included),
@@ -394,6 +394,12 @@ def main() -> None:
         tantivy_file = tantivy.__file__
     except ImportError:
         tantivy_file = None
+    try:
+        import stripe
+
+        stripe_file = stripe.__file__
+    except ImportError:
+        stripe_file = None
 
     sys.path.append(job["harness"])
     import boto3
@@ -446,6 +452,7 @@ def main() -> None:
                 "body": response["body"],
                 "pillow": pillow,
                 "tantivy": tantivy_file,
+                "stripe": stripe_file,
             }
         )
     )

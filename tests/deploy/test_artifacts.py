@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from devtools import serverless_config
-from tests.deploy.conftest import MAX_PAYMENT_ZIP_BYTES, MAX_ZIP_BYTES, functions, lambda_resources
+from tests.deploy.conftest import MAX_ZIP_BYTES, functions, lambda_resources
 
 # The probes fixture runs every packaged function in a fresh CPython 3.12 (minutes): under
 # `pytest -n 2 --dist loadgroup` (make test) this module's tests stay on one worker, so it runs once.
@@ -151,11 +151,10 @@ def test_every_function_is_packaged_individually_with_its_handler(package_dir, t
 def test_zip_holds_only_the_code_and_runtime_dependencies(package_dir, name):
     zip_path = package_dir / f"{name}.zip"
     only_some = serverless_config.load()["custom"]["functionPackages"]
-    limit = MAX_PAYMENT_ZIP_BYTES if name in only_some["stripe/"] else MAX_ZIP_BYTES
-    assert zip_path.stat().st_size <= limit, f"{name}.zip is {zip_path.stat().st_size} bytes"
+    assert zip_path.stat().st_size <= MAX_ZIP_BYTES, f"{name}.zip is {zip_path.stat().st_size} bytes"
     with zipfile.ZipFile(zip_path) as archive:
         names = archive.namelist()
-        # stripe (and what only it needs) is in the payment functions' zips, and in no other.
+        # The module that imports stripe is in the payment functions' zips, and in no other.
         for prefix, owners in only_some.items():
             assert any(entry.startswith(prefix) for entry in names) == (name in owners), (prefix, name)
         handler_file = functions()[name]["handler"].rpartition(".")[0] + ".py"
@@ -259,5 +258,56 @@ def test_the_pillow_layer_is_built_for_the_lambda_runtime(package_dir):
         native = [e for e in names if e.endswith(".so") and e.startswith("python/PIL/")]
         assert any(".cpython-312-x86_64-linux-gnu." in e for e in native), native
         for entry in native:
+            header = archive.read(entry)[:20]
+            assert header[:4] == b"\x7fELF" and struct.unpack("<H", header[18:20])[0] == ELF_X86_64, entry
+
+
+PAYMENT_FUNCTIONS = {
+    "payOrder",
+    "paymentWebhook",
+    "createRefund",
+    "cancelOrder",
+    "updateOrderStatus",
+    "expireOrders",
+    "decideReturn",
+    "reconcilePayments",
+}
+# The `stripe` library and what only it needs: in the stripe layer, never in a zip.
+STRIPE_STACK = ("stripe/", "requests/", "charset_normalizer/", "certifi/")
+
+
+def test_the_stripe_layer_goes_with_the_module_that_imports_it():
+    """The functions that keep src/shop/providers/stripe_api.py (custom.functionPackages) are the
+    payment functions, each of which gets the stripe layer below."""
+    owners = serverless_config.load()["custom"]["functionPackages"]["src/shop/providers/stripe_api.py"]
+    assert set(owners) == PAYMENT_FUNCTIONS
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_only_the_payment_functions_have_stripe(package_dir, template, probes, name):
+    """stripe and its HTTP stack come in the payment functions' layer only: no zip holds them, and
+    only those functions can import stripe (the probe tried, on CPython 3.12 with Lambda's path;
+    the payment functions also paid or refunded with it against the stand-in, above)."""
+    with zipfile.ZipFile(package_dir / f"{name}.zip") as archive:
+        assert not [e for e in archive.namelist() if e.startswith(STRIPE_STACK)], name
+    layers = lambda_resources(template)[name].get("Layers", [])
+    if name in PAYMENT_FUNCTIONS:
+        assert layers == [{"Ref": "StripeLambdaLayer"}]
+        assert "/python/stripe/" in probes[name]["stripe"], probes[name]
+    else:
+        assert {"Ref": "StripeLambdaLayer"} not in layers and probes[name]["stripe"] is None, name
+
+
+def test_the_stripe_layer_holds_the_library_and_its_http_stack_for_the_lambda_runtime(package_dir):
+    """stripe, requests, charset_normalizer and certifi (its CA bundle), nothing the zips or the
+    runtime already have (idna, typing_extensions, urllib3), native code for x86-64 CPython 3.12."""
+    with zipfile.ZipFile(package_dir / "stripe.zip") as archive:
+        names = archive.namelist()
+        tops = {e.split("/")[1] for e in names if e.startswith("python/") and e.count("/") >= 2}
+        packages = {t for t in tops if not t.endswith(".dist-info")}
+        assert packages == {"stripe", "requests", "charset_normalizer", "certifi"}, tops
+        assert "python/certifi/cacert.pem" in names
+        for entry in (e for e in names if e.endswith(".so")):
+            assert ".cpython-312-x86_64-linux-gnu." in entry or ".abi3." in entry, entry
             header = archive.read(entry)[:20]
             assert header[:4] == b"\x7fELF" and struct.unpack("<H", header[18:20])[0] == ELF_X86_64, entry

@@ -31,3 +31,14 @@ def test_runtime_pins_follow_the_requirements_to_what_they_pull_in():
     names = {pin.split("==")[0] for pin in pins}
     assert {"boto3", "botocore", "urllib3", "pyjwt", "bcrypt"} <= names
     assert "moto" not in names and "pytest" not in names  # test tooling never ships
+
+
+def test_every_layer_is_audited_with_the_zips():
+    """Each Lambda layer's requirements file (Pillow, tantivy, stripe and its HTTP stack) is audited
+    along with requirements.txt, and what those layers pull in from the zips or the runtime too."""
+    layers = {path.parent.name for path in dependency_audit.layer_requirements()}
+    assert {"pillow", "tantivy", "stripe"} <= layers
+    names = {pin.split("==")[0] for pin in dependency_audit.audited_pins()}
+    assert {"pillow", "tantivy", "stripe", "requests", "charset-normalizer", "certifi"} <= names
+    assert {"bcrypt", "pyjwt", "idna", "urllib3", "typing-extensions"} <= names
+    assert "moto" not in names and "pytest" not in names
