@@ -47,7 +47,7 @@ DEPLOY_TEST_ENV := SHOP_PACKAGE_DIR=$(CURDIR)/.serverless SHOP_PACKAGE_LOG=$(CUR
 
 
 .PHONY: checkov workflow-lint smoke apigateway-logs-role soak soak-smoke audit remove deploy-policy package-other-region deploy-rehearsal reconcile
-.PHONY: cost routes mutation run reset preflight test timed-test-iam timed-test-dynamodb-local lint unit integration blackbox security test-iam test-dynamodb-local admin deploy clean help generate openapi test-api test-fuzz load load-smoke bench bench-servers bench-search package cfn-lint deploy-checks bench-cold
+.PHONY: cost routes mutation run reset preflight test timed-test-iam timed-test-dynamodb-local lint unit integration blackbox security test-iam test-dynamodb-local admin deploy clean help generate openapi test-api test-fuzz load load-smoke bench bench-servers bench-search package cfn-lint deploy-checks bench-cold bench-cold-budget
 .PHONY: reindex
 
 help:
@@ -77,6 +77,7 @@ help:
 	@echo "make bench-search [SEARCH_PRODUCTS=100000]   issue 29's search figures (printed; docs/BENCHMARKS.md, \"Search\"; about 6 min)"
 	@echo "make package [STAGE=prod]  build the Lambda zips and the CloudFormation template offline (.serverless/)"
 	@echo "make bench-cold  cold-start ratios of every packaged function (docs/BENCHMARKS.md)"
+	@echo "make bench-cold-budget FUNCTIONS=\"listOrders ...\"  where their cold init goes: imports, clients, calls"
 	@echo "make cost        price of a million requests of the shopper mix (capacity units on DynamoDB Local; assumptions printed)"
 	@echo "make mutation    mutmut over the core modules with the fast suites (docs/TESTING.md; not in make test)"
 	@echo "make routes      the route table (method, path, function) from serverless.yml"
@@ -291,6 +292,11 @@ cost: $(DEPS) $(NODE_DEPS)
 bench-cold: $(LAMBDA_SITES)
 	test -d .serverless || $(MAKE) package
 	$(DEPLOY_TEST_ENV) $(PY) scripts/cold_start.py
+
+# Where each function's cold init goes (-X importtime, clients, calls): FUNCTIONS="listOrders getOrder".
+bench-cold-budget: $(LAMBDA_SITES)
+	test -d .serverless || $(MAKE) package
+	$(DEPLOY_TEST_ENV) FUNCTIONS="$(FUNCTIONS)" $(PY) scripts/cold_budget.py
 
 # The search index rebuilt from the table of the running make run (docs/SEARCH.md).
 reindex: $(RUN_DEPS)
