@@ -47,10 +47,15 @@ else:
     import importlib
     module_name, _, function_name = job["handler"].rpartition(".")
     handler = getattr(importlib.import_module(module_name.replace("/", ".")), function_name)
-    reply = handler(job["event"], None)
+    try:
+        reply = handler(job["event"], None)
+    except Exception as error:  # a scheduled function fails its run (reconcilePayments: no Stripe key here)
+        reply = {"raised": type(error).__name__}
     # An event source's function answers with its failed records ("0 failed" is its 200);
     # expireOrders answers EventBridge, not HTTP.
-    if "statusCode" in reply:
+    if "raised" in reply:
+        status = "raised " + reply["raised"]
+    elif "statusCode" in reply:
         status = reply["statusCode"]
     elif "batchItemFailures" in reply:
         status = f"{len(reply['batchItemFailures'])} failed"
