@@ -1,9 +1,10 @@
 """Cold init of every packaged function, as a ratio to a bare boto3 DynamoDB client.
 
 `make bench-cold` (after `make package`). For each function, ROUNDS fresh CPython 3.12
-processes (`-I -S`, only the unzipped artifact and the runtime's boto3 on sys.path, as on
-Lambda) each time: import the handler string + the first invocation with a real API
-Gateway event, against a moto server this script runs (AWS_ENDPOINT_URL). The baseline
+processes (`-I -S -B`, only the unzipped artifact and the runtime's boto3 on sys.path, as on
+Lambda, and no bytecode written: each round compiles what the zip does not ship compiled)
+each time: import the handler string + the first invocation with a real API Gateway event,
+against a moto server this script runs (AWS_ENDPOINT_URL). The baseline
 is a fresh process doing `import boto3; boto3.client("dynamodb")`, interleaved with the
 functions in every round so machine noise hits both alike. Prints a Markdown table.
 """
@@ -363,7 +364,14 @@ def order_email_batch(seeded: Seeded) -> dict:
 
 def _run(python: str, job: dict, env: dict) -> dict:
     done = subprocess.run(  # noqa: S603 - our own interpreter and code
-        [python, "-I", "-S", "-c", CHILD, json.dumps(job)], capture_output=True, text=True, env=env, check=False
+        # -B: nothing writes a __pycache__ into the unzipped copy, so every round imports what the
+        # zip ships, as on Lambda, whose /var/task is read-only: its .pyc if it has them, or a
+        # compile of each source (the runtime's boto3 comes with its .pyc, as on Lambda).
+        [python, "-I", "-S", "-B", "-c", CHILD, json.dumps(job)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
     )
     if done.returncode != 0:
         raise SystemExit(done.stderr[-3000:])
