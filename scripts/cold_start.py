@@ -436,6 +436,7 @@ def main() -> None:
                     stand_in = {k: DEPLOY_TIME.get(k) or os.environ.get(k, "") for k in variables}
                     env = base_env | {k: v if isinstance(v, str) else stand_in[k] for k, v in variables.items()}
                     env["AWS_REGION"] = "us-east-1"
+                    env["LAMBDA_TASK_ROOT"] = str(tasks[name])  # as Lambda sets it (AWS_DATA_PATH uses it)
                     job = {"task": str(tasks[name]), "runtime": runtime, "handler": properties["Handler"]}
                     job["layers"] = layers[name]
                     job["event"] = events[name]()

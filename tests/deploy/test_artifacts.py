@@ -203,6 +203,15 @@ def test_handler_imports_alone_on_python312_and_answers_a_real_event(probes, pac
         assert body["success"] is (result["status"] < 400)
 
 
+def test_the_functions_ssm_client_is_built_from_the_cut_model(probes):
+    """AWS_DATA_PATH (serverless.yml) puts src/shop/aws_models first on botocore's search path:
+    each function that read a secret did it with a client of the two reads only
+    (devtools.aws_models), on the runtime's botocore, against moto."""
+    made = {name: result["ssm_operations"] for name, result in probes.items() if result.get("ssm_operations")}
+    assert {name for name, result in probes.items() if result.get("auth")} <= set(made)
+    assert made and all(operations == ["GetParameter", "GetParameters"] for operations in made.values()), made
+
+
 def _routed(name: str) -> bool:
     return any("http" in event for event in functions()[name].get("events") or [])
 
