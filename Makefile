@@ -225,7 +225,7 @@ LAYER_BUILDS := $(patsubst deploy/layers/%/requirements.txt,.cache/layers/%/.ins
 PACKAGE_LOG := .cache/serverless-package.log
 package: $(NODE_DEPS) $(DEPS) $(LAYER_BUILDS)
 	rm -rf .serverless && mkdir -p $(dir $(PACKAGE_LOG))
-	$(SLS_OFFLINE) npx --no-install serverless package --stage $(PACKAGE_STAGE) > $(PACKAGE_LOG) 2>&1; \
+	$(SLS_OFFLINE) SLS_LAMBDA_PYTHON=$(LAMBDA_PYTHON) npx --no-install serverless package --stage $(PACKAGE_STAGE) > $(PACKAGE_LOG) 2>&1; \
 		status=$$?; cat $(PACKAGE_LOG); exit $$status
 
 # The same stage packaged for a region other than us-east-1 (CloudFront's region), so the
@@ -235,7 +235,7 @@ package: $(NODE_DEPS) $(DEPS) $(LAYER_BUILDS)
 package-other-region: $(NODE_DEPS) $(DEPS) $(LAYER_BUILDS)
 	rm -rf $(OTHER_REGION_PACKAGE) .serverless-main && mkdir -p .cache
 	if [ -d .serverless ]; then mv .serverless .serverless-main; fi; \
-	$(SLS_OFFLINE) AWS_REGION=$(OTHER_REGION) npx --no-install serverless package --stage $(PACKAGE_STAGE) \
+	$(SLS_OFFLINE) SLS_LAMBDA_PYTHON=$(LAMBDA_PYTHON) AWS_REGION=$(OTHER_REGION) npx --no-install serverless package --stage $(PACKAGE_STAGE) \
 		--region $(OTHER_REGION) --package $(OTHER_REGION_PACKAGE) > $(OTHER_REGION_PACKAGE).log 2>&1; \
 		status=$$?; rm -rf .serverless; if [ -d .serverless-main ]; then mv .serverless-main .serverless; fi; \
 		tail -n 3 $(OTHER_REGION_PACKAGE).log; exit $$status
@@ -376,7 +376,7 @@ bench-search: $(DEPS) $(NODE_DEPS)
 # needs a login and reads this file differently (docs/DEPLOY.md).
 deploy: $(NODE_DEPS) $(DEPS) $(LAYER_BUILDS)
 	$(PY) -m devtools.deploy_preflight --stage $(or $(STAGE),dev)
-	SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off SLS_PYTHON_BIN=$(CURDIR)/$(PY) \
+	SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off SLS_PYTHON_BIN=$(CURDIR)/$(PY) SLS_LAMBDA_PYTHON=$(LAMBDA_PYTHON) \
 		npx --no-install serverless deploy --stage $(or $(STAGE),dev)
 	$(PY) -m devtools.deploy_site --stage $(or $(STAGE),dev)
 

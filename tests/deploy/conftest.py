@@ -15,10 +15,14 @@ import pytest
 from devtools import serverless_config
 
 TEMPLATE_NAME = "cloudformation-template-update-stack.json"
-MAX_ZIP_BYTES = 2 * 1024 * 1024
+# Each zip ships its modules' bytecode beside their sources (deploy/plugins/bytecode.js: a cold
+# start on Lambda's read-only /var/task would otherwise compile every module it imports), which
+# took a zip from about 1.0 to 2.4 MB (docs/BENCHMARKS.md, "Issue 33").
+MAX_ZIP_BYTES = 3 * 1024 * 1024
 # The payment and webhook functions also carry the `stripe` library and its HTTP stack
-# (about 2.1 MB compressed, 14 MB unzipped); no other function does (custom.functionPackages).
-MAX_PAYMENT_ZIP_BYTES = 4 * 1024 * 1024
+# (about 2.1 MB compressed, 14 MB unzipped, and its bytecode about 5.4 MB more); no other
+# function does (custom.functionPackages).
+MAX_PAYMENT_ZIP_BYTES = 10 * 1024 * 1024
 
 
 def _required(name: str) -> str:
