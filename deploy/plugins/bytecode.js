@@ -82,7 +82,8 @@ class BytecodePlugin {
           if (!fs.existsSync(local)) {
             throw new this.serverless.classes.Error(`bytecode: ${entry} in ${name}.zip did not compile`);
           }
-          zip.file(compiled, fs.readFileSync(local), { unixPermissions: 0o644 });
+          // createFolders: false: no directory entries of its own (the zips have none, the artifact test checks).
+          zip.file(compiled, fs.readFileSync(local), { unixPermissions: 0o644, createFolders: false });
         }
         // The same options as serverless-python-requirements' own writeZip.
         const data = await zip.generateAsync({

@@ -20,7 +20,7 @@ TEMPLATE_NAME = "cloudformation-template-update-stack.json"
 # took a zip from about 1.0 to 2.4 MB (docs/BENCHMARKS.md, "Issue 33").
 MAX_ZIP_BYTES = 3 * 1024 * 1024
 # The payment and webhook functions also carry the `stripe` library and its HTTP stack
-# (about 2.1 MB compressed, 14 MB unzipped, and its bytecode about 5.4 MB more); no other
+# (about 2.1 MB compressed, 14 MB unzipped, and its bytecode about 5.3 MB more); no other
 # function does (custom.functionPackages).
 MAX_PAYMENT_ZIP_BYTES = 10 * 1024 * 1024
 
