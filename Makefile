@@ -52,7 +52,7 @@ DEPLOY_TEST_ENV := SHOP_PACKAGE_DIR=$(CURDIR)/.serverless SHOP_PACKAGE_LOG=$(CUR
 
 
 .PHONY: checkov workflow-lint smoke apigateway-logs-role soak soak-smoke audit remove deploy-policy package-other-region deploy-rehearsal reconcile
-.PHONY: cost routes mutation run reset preflight test pytest-main pytest-deploy pytest-iam lint unit integration blackbox security test-iam test-dynamodb-local admin deploy clean help generate openapi test-api test-fuzz load load-smoke bench bench-servers bench-search package cfn-lint deploy-checks bench-cold
+.PHONY: cost routes mutation run reset preflight test pytest-main pytest-deploy pytest-iam lint unit integration blackbox security test-iam test-dynamodb-local admin deploy clean help generate openapi test-api test-fuzz load load-smoke bench bench-servers bench-search package cfn-lint deploy-checks bench-cold bench-cold-budget
 .PHONY: reindex bench-first-run
 
 help:
@@ -86,6 +86,7 @@ help:
 	@echo "make package [STAGE=prod]  build the Lambda zips and the CloudFormation template offline (.serverless/)"
 	@echo "make bench-cold  cold-start ratios of every packaged function (docs/BENCHMARKS.md)"
 	@echo "make bench-first-run [COLD=1]   a newcomer's first make run from a fresh clone of HEAD, timed to /health"
+	@echo "make bench-cold-budget FUNCTIONS=\"listOrders ...\"  where their cold init goes: imports, clients, calls"
 	@echo "make cost        price of a million requests of the shopper mix (capacity units on DynamoDB Local; assumptions printed)"
 	@echo "make mutation    mutmut over the core modules with the fast suites (docs/TESTING.md; not in make test)"
 	@echo "make routes      the route table (method, path, function) from serverless.yml"
@@ -265,7 +266,7 @@ test-dynamodb-local: $(DEPS) $(NODE_DEPS)
 PACKAGE_LOG := .cache/serverless-package.log
 package: $(NODE_DEPS) $(DEPS) $(LAYER_BUILDS)
 	rm -rf .serverless && mkdir -p $(dir $(PACKAGE_LOG))
-	$(SLS_OFFLINE) npx --no-install serverless package --stage $(PACKAGE_STAGE) > $(PACKAGE_LOG) 2>&1; \
+	$(SLS_OFFLINE) SLS_LAMBDA_PYTHON=$(LAMBDA_PYTHON) npx --no-install serverless package --stage $(PACKAGE_STAGE) > $(PACKAGE_LOG) 2>&1; \
 		status=$$?; cat $(PACKAGE_LOG); exit $$status
 
 # The same stage packaged for a region other than us-east-1 (CloudFront's region), so the
@@ -275,7 +276,7 @@ package: $(NODE_DEPS) $(DEPS) $(LAYER_BUILDS)
 package-other-region: $(NODE_DEPS) $(DEPS) $(LAYER_BUILDS)
 	rm -rf $(OTHER_REGION_PACKAGE) .serverless-main && mkdir -p .cache
 	if [ -d .serverless ]; then mv .serverless .serverless-main; fi; \
-	$(SLS_OFFLINE) AWS_REGION=$(OTHER_REGION) npx --no-install serverless package --stage $(PACKAGE_STAGE) \
+	$(SLS_OFFLINE) SLS_LAMBDA_PYTHON=$(LAMBDA_PYTHON) AWS_REGION=$(OTHER_REGION) npx --no-install serverless package --stage $(PACKAGE_STAGE) \
 		--region $(OTHER_REGION) --package $(OTHER_REGION_PACKAGE) > $(OTHER_REGION_PACKAGE).log 2>&1; \
 		status=$$?; rm -rf .serverless; if [ -d .serverless-main ]; then mv .serverless-main .serverless; fi; \
 		tail -n 3 $(OTHER_REGION_PACKAGE).log; exit $$status
@@ -331,6 +332,11 @@ cost: $(DEPS) $(NODE_DEPS)
 bench-cold: $(LAMBDA_SITES)
 	test -d .serverless || $(MAKE) package
 	$(DEPLOY_TEST_ENV) $(PY) scripts/cold_start.py
+
+# Where each function's cold init goes (-X importtime, clients, calls): FUNCTIONS="listOrders getOrder".
+bench-cold-budget: $(LAMBDA_SITES)
+	test -d .serverless || $(MAKE) package
+	$(DEPLOY_TEST_ENV) FUNCTIONS="$(FUNCTIONS)" $(PY) scripts/cold_budget.py
 
 # The search index rebuilt from the table of the running make run (docs/SEARCH.md).
 reindex: $(RUN_DEPS)
@@ -414,7 +420,7 @@ bench-search: $(DEPS) $(NODE_DEPS)
 # needs a login and reads this file differently (docs/DEPLOY.md).
 deploy: $(NODE_DEPS) $(DEPS) $(LAYER_BUILDS)
 	$(PY) -m devtools.deploy_preflight --stage $(or $(STAGE),dev)
-	SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off SLS_PYTHON_BIN=$(CURDIR)/$(PY) \
+	SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off SLS_PYTHON_BIN=$(CURDIR)/$(PY) SLS_LAMBDA_PYTHON=$(LAMBDA_PYTHON) \
 		npx --no-install serverless deploy --stage $(or $(STAGE),dev)
 	$(PY) -m devtools.deploy_site --stage $(or $(STAGE),dev)
 

@@ -334,6 +334,17 @@ def order_events_scenario(name, repo, user, product):
     return {"Records": [record]}, {"batchItemFailures": [], "sent": 1}
 
 
+def full_model_client(service: str):
+    """A client of the harness's own, from botocore's full model, whatever the function's
+    AWS_DATA_PATH puts first: the shop's SSM model only has the two reads."""
+    import boto3
+    import botocore.session
+
+    session = botocore.session.Session()
+    session.set_config_variable("data_path", "")  # no extra search path: botocore's models only
+    return boto3.session.Session(botocore_session=session).client(service, region_name="us-east-1")
+
+
 def event_resources(environment: dict) -> None:
     """The resources a function's environment names by Ref (the events topic), created in moto."""
     import boto3
@@ -368,6 +379,7 @@ def main() -> None:
         {"AWS_ACCESS_KEY_ID": "probe", "AWS_SECRET_ACCESS_KEY": "probe", "AWS_DEFAULT_REGION": "us-east-1"}
     )
     os.environ["AWS_REGION"] = "us-east-1"
+    os.environ["LAMBDA_TASK_ROOT"] = job["task"]  # as Lambda sets it; AWS_DATA_PATH names a folder under it
     # -I -S left only the standard library on sys.path; Lambda puts the task root first.
     sys.path[:0] = [job["task"], *job.get("layers", []), job["runtime"]]
     handler = lambda_import(job["handler"])
@@ -410,7 +422,7 @@ def main() -> None:
         ddb.create_table(**job["table"])
         if job.get("ttl"):
             ddb.update_time_to_live(TableName=job["table"]["TableName"], TimeToLiveSpecification=job["ttl"])
-        ssm = boto3.client("ssm", region_name="us-east-1")
+        ssm = full_model_client("ssm")  # writes parameters: not with the function's cut SSM model
         secrets = {}
         if job["environment"].get("PAYMENT_PROVIDER") == "stripe":
             # The stripe library in the zip, against the tests' local stand-in for Stripe's API.
@@ -440,9 +452,14 @@ def main() -> None:
             expected = 200
         elif "statusCode" not in response:  # a scheduled function: its result, as the probe reports it
             response = {"statusCode": 200, "body": json.dumps({"success": True, "data": response})}
+    config = sys.modules.get("src.shop.config")
+    made_ssm = config is not None and config._ssm.cache_info().currsize > 0
     print(
         json.dumps(
             {
+                # the operations of the function's own SSM client, when it made one (AWS_DATA_PATH)
+                "ssm_operations": sorted(config._ssm().meta.service_model.operation_names) if made_ssm else None,
+                "auth": getattr(getattr(handler, "operation", None), "auth", None),
                 "python": list(sys.version_info[:3]),
                 "handler_file": sys.modules[handler.__module__].__file__,
                 "modules": modules,

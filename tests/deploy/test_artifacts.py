@@ -161,7 +161,8 @@ def test_zip_holds_only_the_code_and_runtime_dependencies(package_dir, name):
         assert handler_file in names
         for entry in names:
             assert not entry.startswith(NEVER_IN_A_ZIP), entry
-            assert "__pycache__" not in entry and not entry.endswith(".pyc"), entry
+            # Bytecode only as deploy/plugins/bytecode.js adds it: one .pyc per source (checked below).
+            assert not entry.endswith(".pyc") or "/__pycache__/" in f"/{entry}", entry
             assert not entry.startswith("src/") or entry.startswith("src/shop/"), entry
         for top in ("jwt/", "marshmallow/", "bcrypt/", "aws_lambda_powertools/"):
             assert any(entry.startswith(top) for entry in names), f"{top} is missing from {name}.zip"
@@ -171,6 +172,50 @@ def test_zip_holds_only_the_code_and_runtime_dependencies(package_dir, name):
             header = archive.read(entry)[:20]
             assert header[:4] == b"\x7fELF", entry
             assert struct.unpack("<H", header[18:20])[0] == ELF_X86_64, entry
+
+
+# Run by the runtime's CPython over every zip: each module's .pyc is there, made by this
+# interpreter (its magic number and cache tag), hash-based and unchecked (PEP 552: flags 0b01, so
+# CPython neither stats nor hashes the source on a read-only /var/task), and made from the very
+# source in the zip (the hash in its header), with no .pyc that has no source.
+BYTECODE_CHECK = """
+import importlib.util, json, sys, zipfile
+problems = []
+for path in sys.argv[1:]:
+    with zipfile.ZipFile(path) as archive:
+        names = set(archive.namelist())
+        sources = {n for n in names if n.endswith(".py")}
+        compiled = {n for n in names if n.endswith(".pyc")}
+        expected = {}
+        for source in sources:
+            folder, _, base = source.rpartition("/")
+            tag = sys.implementation.cache_tag
+            pyc = (folder + "/" if folder else "") + "__pycache__/" + base[:-3] + "." + tag + ".pyc"
+            expected[pyc] = source
+        problems += [(path, "missing", n) for n in sorted(set(expected) - compiled)]
+        problems += [(path, "without a source", n) for n in sorted(compiled - set(expected))]
+        for pyc in sorted(compiled & set(expected)):
+            header = archive.read(pyc)[:16]
+            if header[:4] != importlib.util.MAGIC_NUMBER or int.from_bytes(header[4:8], "little") != 0b01:
+                problems.append((path, "not unchecked-hash bytecode of this CPython", pyc))
+            elif header[8:16] != importlib.util.source_hash(archive.read(expected[pyc])):
+                problems.append((path, "not compiled from the source beside it", pyc))
+print(json.dumps({"problems": problems[:20], "count": len(problems), "tag": sys.implementation.cache_tag}))
+"""
+
+
+def test_every_module_ships_compiled_for_the_runtime(package_dir, lambda_python):
+    zips = [str(package_dir / f"{name}.zip") for name in FUNCTIONS]
+    done = subprocess.run(  # noqa: S603 - our own interpreter and check
+        [lambda_python["LAMBDA_PYTHON"], "-I", "-S", "-c", BYTECODE_CHECK, *zips],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    )
+    found = json.loads(done.stdout)
+    assert found["tag"] == "cpython-312"  # the Lambda runtime's (provider.runtime python3.12)
+    assert found["count"] == 0, found["problems"]
 
 
 def test_no_packaged_function_can_turn_on_the_soaks_faults(package_dir):
@@ -200,6 +245,15 @@ def test_handler_imports_alone_on_python312_and_answers_a_real_event(probes, pac
     if isinstance(result["status"], int) and result["status"] != 204 and _routed(name):
         body = json.loads(result["body"])
         assert body["success"] is (result["status"] < 400)
+
+
+def test_the_functions_ssm_client_is_built_from_the_cut_model(probes):
+    """AWS_DATA_PATH (serverless.yml) puts src/shop/aws_models first on botocore's search path:
+    each function that read a secret did it with a client of the two reads only
+    (devtools.aws_models), on the runtime's botocore, against moto."""
+    made = {name: result["ssm_operations"] for name, result in probes.items() if result.get("ssm_operations")}
+    assert {name for name, result in probes.items() if result.get("auth")} <= set(made)
+    assert made and all(operations == ["GetParameter", "GetParameters"] for operations in made.values()), made
 
 
 def _routed(name: str) -> bool:

@@ -1,0 +1,178 @@
+"""Where a function's cold init goes: `make bench-cold-budget FUNCTIONS="listOrders getOrder"`.
+
+The same harness as scripts/cold_start.py (the packaged zip unzipped, a fresh CPython 3.12 with
+`-I -S -B`, only the artifact and the runtime's boto3 on sys.path, the function's environment,
+the same moto server and events), but each process runs with `-X importtime` and times the
+AWS clients it makes and the calls it sends. Per function, the median over ROUNDS processes of:
+- the import of the handler module, and the first invocation, in wall milliseconds;
+- import time by top-level package (the self times of `-X importtime`, so a package's figure
+  is its own modules' execution, not that of what it imports), split between the handler's
+  import (init) and the first invocation (imports made on first use);
+- each `shop.aws.client` creation (boto3's service model load and client class) and each AWS
+  call (wall time of `_make_api_call`: signing, the HTTP round trip to moto, parsing).
+The timers wrap `shop.aws.client` after the handler's import; they add microseconds.
+Prints a Markdown table per function. Timings, so say the load average beside them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import zipfile
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import cold_start  # the sibling script, for its seeding and events
+
+CHILD = """
+import json, sys, time
+job = json.loads(sys.argv[1])
+sys.path[:0] = [job["task"], *job.get("layers", []), job["runtime"]]
+import importlib
+module_name, _, function_name = job["handler"].rpartition(".")
+started = time.perf_counter()
+module = importlib.import_module(module_name.replace("/", "."))
+imported = time.perf_counter()
+sys.stderr.write("@@invoke\\n")
+timed = {"clients": [], "calls": []}
+aws = sys.modules.get("src.shop.aws")  # the handler string's package: src/shop/handlers/...
+if aws is not None:
+    made = aws.client
+    def client(service, *args, **kwargs):
+        begun = time.perf_counter()
+        out = made(service, *args, **kwargs)
+        timed["clients"].append([service, time.perf_counter() - begun])
+        send = out._make_api_call
+        def call(operation, params):
+            begun = time.perf_counter()
+            try:
+                return send(operation, params)
+            finally:
+                timed["calls"].append([service + "." + operation, time.perf_counter() - begun])
+        out._make_api_call = call
+        return out
+    aws.client = client
+reply = getattr(module, function_name)(job["event"], None)
+done = time.perf_counter()
+print(json.dumps({"import": imported - started, "invoke": done - imported, **timed,
+                  "status": reply.get("statusCode")}))
+"""
+
+GROUPS = {
+    "boto3": "boto3, botocore, urllib3, dateutil, jmespath, s3transfer",
+    "botocore": "boto3, botocore, urllib3, dateutil, jmespath, s3transfer",
+    "urllib3": "boto3, botocore, urllib3, dateutil, jmespath, s3transfer",
+    "dateutil": "boto3, botocore, urllib3, dateutil, jmespath, s3transfer",
+    "jmespath": "boto3, botocore, urllib3, dateutil, jmespath, s3transfer",
+    "s3transfer": "boto3, botocore, urllib3, dateutil, jmespath, s3transfer",
+    "aws_lambda_powertools": "Powertools (+ typing_extensions)",
+    "typing_extensions": "Powertools (+ typing_extensions)",
+    "jwt": "PyJWT",
+    "marshmallow": "marshmallow",
+    "src": "shop (the project)",  # imported as src.shop, from the handler string
+}
+
+
+def _imports(stderr: str) -> dict[str, dict[str, float]]:
+    """Self import time (ms) per group, for the handler's import and for the invocation."""
+    phases: dict[str, dict[str, float]] = {"init": defaultdict(float), "invoke": defaultdict(float)}
+    phase = "init"
+    for line in stderr.splitlines():
+        if line == "@@invoke":
+            phase = "invoke"
+        if not line.startswith("import time:") or "self [us]" in line:
+            continue
+        self_us, _, name = (part.strip() for part in line.removeprefix("import time:").split("|"))
+        top = name.split(".")[0]
+        group = GROUPS.get(top) or ("standard library" if top in sys.stdlib_module_names else f"other: {top}")
+        phases[phase][group] += int(self_us) / 1000
+    return phases
+
+
+def main() -> None:
+    from tests.deploy.conftest import lambda_resources
+
+    from devtools import serverless_config
+    from devtools.server_process import free_port
+
+    package = Path(os.environ.get("SHOP_PACKAGE_DIR", cold_start.ROOT / ".serverless"))
+    python, runtime = os.environ["LAMBDA_PYTHON"], os.environ["LAMBDA_RUNTIME_SITE"]
+    template = serverless_config.compiled_template(package / "cloudformation-template-update-stack.json")
+    wanted = os.environ.get("FUNCTIONS", "").split()
+    functions = {n: p for n, p in lambda_resources(template).items() if n in wanted}
+    port = free_port()
+    server = subprocess.Popen(  # noqa: S603 - our own interpreter
+        [python, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": os.environ["LAMBDA_HARNESS_SITE"]},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    results: dict[str, list[dict]] = {name: [] for name in functions}
+    try:
+        cold_start._wait_for(port)
+        events = cold_start._seed(endpoint, template)
+        with tempfile.TemporaryDirectory() as work:
+            for name, properties in functions.items():
+                task = Path(work, name)
+                with zipfile.ZipFile(package / f"{name}.zip") as archive:
+                    archive.extractall(task)
+                variables = properties["Environment"]["Variables"]
+                stand_in = {k: cold_start.DEPLOY_TIME.get(k) or os.environ.get(k, "") for k in variables}
+                env = {"PATH": "/usr/bin:/bin", "AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "bench"}
+                env |= {"AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1"}
+                env |= {k: v if isinstance(v, str) else stand_in[k] for k, v in variables.items()}
+                env["LAMBDA_TASK_ROOT"] = str(task)  # as Lambda sets it (AWS_DATA_PATH uses it)
+                for _ in range(cold_start.ROUNDS):
+                    job = {"task": str(task), "runtime": runtime, "handler": properties["Handler"]}
+                    job["event"] = events[name]()
+                    done = subprocess.run(  # noqa: S603 - our own interpreter and code
+                        [python, "-I", "-S", "-B", "-X", "importtime", "-c", CHILD, json.dumps(job)],
+                        capture_output=True,
+                        text=True,
+                        env=env,
+                        check=False,
+                    )
+                    if done.returncode != 0:
+                        raise SystemExit(done.stderr[-3000:])
+                    result = json.loads(done.stdout.strip().splitlines()[-1])
+                    result["imports"] = _imports(done.stderr)
+                    results[name].append(result)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # a loaded machine: moto still busy after 30 s
+            server.kill()
+            server.wait()
+    load = " / ".join(f"{figure:.1f}" for figure in os.getloadavg())
+    print(f"Median of {cold_start.ROUNDS} processes per function (-X importtime on), load average after: {load}\n")
+    for name, runs in results.items():
+        median = lambda values: statistics.median(values) * 1000 if values else 0.0  # noqa: E731
+        print(
+            f"**{name}** (status {runs[0]['status']}): handler import {median([r['import'] for r in runs]):.0f} ms, "
+            f"first invocation {median([r['invoke'] for r in runs]):.0f} ms\n"
+        )
+        print("| part | at init (ms) | at first request (ms) |\n|---|---:|---:|")
+        groups = sorted({g for r in runs for phase in r["imports"].values() for g in phase})
+        for group in groups:
+            init = statistics.median(r["imports"]["init"].get(group, 0.0) for r in runs)
+            invoke = statistics.median(r["imports"]["invoke"].get(group, 0.0) for r in runs)
+            print(f"| import: {group} | {init:.1f} | {invoke:.1f} |")
+        for kind in ("clients", "calls"):
+            keys = sorted({k for r in runs for k, _ in r[kind]})
+            for key in keys:
+                values = [sum(s for k, s in r[kind] if k == key) for r in runs]
+                label = f"client {key}" if kind == "clients" else f"call {key}"
+                print(f"| {label} | | {median(values):.1f} |")
+        print()
+
+
+if __name__ == "__main__":
+    main()
