@@ -205,8 +205,9 @@ TEST_JOBS ?= 3
 # loadgroup: a module marked xdist_group (tests/deploy/test_artifacts.py) stays on one worker.
 PYTEST_WORKERS ?= 2
 PYTEST_COV := $(PY) -m coverage run -m pytest -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadgroup
-# In the order they start: the longest first, so the last minutes are not one step alone.
-TEST_STEPS := deploy-rehearsal pytest-main package-other-region package pytest-iam pytest-deploy \
+# In the order they start: what the longest chain waits for first (package, then the IAM run on
+# its template), the long one-core rehearsal beside; the short ones fill in at the end.
+TEST_STEPS := package deploy-rehearsal pytest-main pytest-iam package-other-region pytest-deploy \
 	test-dynamodb-local lint cfn-lint checkov security workflow-lint test-e2e test-web test-fuzz \
 	load-smoke soak-smoke test-api
 test: $(DEPS) $(SECDEPS) $(NODE_DEPS) $(LAYER_BUILDS) $(LAMBDA_SITES) $(CHECKOV_VENV)/.installed \
@@ -225,10 +226,10 @@ test: $(DEPS) $(SECDEPS) $(NODE_DEPS) $(LAYER_BUILDS) $(LAMBDA_SITES) $(CHECKOV_
 step-%:
 	@scripts/step.sh $* $(MAKE) --no-print-directory $*
 
-# What a step reads from another: the main package is made after the other region's, which moves
-# .serverless aside while it runs; the template checks and the suites that read it come after.
-step-package: step-package-other-region
+# What a step reads from another: the template checks and the suites that read the package come
+# after it; the region tests also read the other region's.
 step-cfn-lint step-checkov step-pytest-iam step-pytest-deploy: step-package
+step-pytest-deploy: step-package-other-region
 
 # Everything under tests/ but the integration suite (pytest-iam) and the packaged artifacts
 # (pytest-deploy), which read what `make package` makes.
@@ -272,14 +273,22 @@ package: $(NODE_DEPS) $(DEPS) $(LAYER_BUILDS)
 # The same stage packaged for a region other than us-east-1 (CloudFront's region), so the
 # template tests see both (tests/deploy/test_regions.py): no placeholder, nothing of CloudFront's
 # us-east-1-only resources elsewhere, the region in every global name.
-# The CLI empties .serverless whatever --package says: the main package is moved aside meanwhile.
+# The CLI empties its service folder's .serverless whatever --package says, so this runs in a copy
+# of what packaging reads (serverless.yml, deploy/, src/shop, requirements.txt; node_modules, the
+# layers and the wheels' cache linked): the main package is never touched, and both can be made
+# at the same time (make test does).
+OTHER_REGION_SERVICE := .cache/service-$(OTHER_REGION)
 package-other-region: $(NODE_DEPS) $(DEPS) $(LAYER_BUILDS)
-	rm -rf $(OTHER_REGION_PACKAGE) .serverless-main && mkdir -p .cache
-	if [ -d .serverless ]; then mv .serverless .serverless-main; fi; \
-	$(SLS_OFFLINE) SLS_LAMBDA_PYTHON=$(LAMBDA_PYTHON) AWS_REGION=$(OTHER_REGION) npx --no-install serverless package --stage $(PACKAGE_STAGE) \
-		--region $(OTHER_REGION) --package $(OTHER_REGION_PACKAGE) > $(OTHER_REGION_PACKAGE).log 2>&1; \
-		status=$$?; rm -rf .serverless; if [ -d .serverless-main ]; then mv .serverless-main .serverless; fi; \
-		tail -n 3 $(OTHER_REGION_PACKAGE).log; exit $$status
+	rm -rf $(OTHER_REGION_PACKAGE) $(OTHER_REGION_SERVICE)
+	mkdir -p $(OTHER_REGION_SERVICE)/src $(OTHER_REGION_SERVICE)/.cache .cache/python-requirements
+	cp -R serverless.yml package.json requirements.txt deploy $(OTHER_REGION_SERVICE)/
+	cp -R src/shop $(OTHER_REGION_SERVICE)/src/
+	ln -s $(CURDIR)/node_modules $(OTHER_REGION_SERVICE)/node_modules
+	ln -s $(CURDIR)/.cache/layers $(CURDIR)/.cache/python-requirements $(OTHER_REGION_SERVICE)/.cache/
+	cd $(OTHER_REGION_SERVICE) && $(SLS_OFFLINE) SLS_LAMBDA_PYTHON=$(LAMBDA_PYTHON) AWS_REGION=$(OTHER_REGION) \
+		npx --no-install serverless package --stage $(PACKAGE_STAGE) --region $(OTHER_REGION) \
+		--package $(CURDIR)/$(OTHER_REGION_PACKAGE) > $(CURDIR)/$(OTHER_REGION_PACKAGE).log 2>&1; \
+		status=$$?; tail -n 3 $(CURDIR)/$(OTHER_REGION_PACKAGE).log; exit $$status
 
 cfn-lint: $(DEPS)
 	test -f $(TEMPLATE) || $(MAKE) package
