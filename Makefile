@@ -60,7 +60,7 @@ help:
 	@echo "make reset           empty the data make run keeps"
 	@echo "make reindex         rebuild the search index of the running make run from its table (docs/SEARCH.md)"
 	@echo "make reconcile       the fake provider's ledger against the orders of a running make run, by order id"
-	@echo "make test    every suite CI runs, side by side (TEST_JOBS=3 steps at once), each step's time at the end"
+	@echo "make test    every suite CI runs, in three lanes side by side, each step's time at the end"
 	@echo "make pytest-main     make test's pytest step for everything but tests/integration and tests/deploy (coverage data)"
 	@echo "make pytest-iam      make test's pytest step: tests/integration under IAM enforcement (coverage data)"
 	@echo "make pytest-deploy   make test's pytest step: tests/deploy, on what make package made (coverage data)"
@@ -190,46 +190,43 @@ security: $(SECDEPS)
 	$(PY) -m bandit -r src -q
 	$(PY) -m devtools.dependency_audit
 
-# make test: every suite CI runs, as independent steps side by side (make -j$(TEST_JOBS)) where
-# they share no server and no file; a step waits only for what it reads (the template and zips
-# of `package`). Each step is timed and its output printed in one piece when it ends
-# (scripts/step.sh); the times are printed at the end. Nothing runs twice: the integration suite
+# make test: every suite CI runs, as steps in three lanes side by side where they share no server
+# and no file; a step comes after what it reads (the template and zips of `package`). Each step is
+# timed and its output printed in one piece when it ends (scripts/step.sh); the times are printed
+# at the end. Nothing runs twice: the integration suite
 # runs once, under IAM enforcement (pytest-iam); the three pytest steps run under coverage,
 # combined and judged (fail_under) at the end.
 TEST_TIMES := .cache/test-times.txt
 TEST_LOGS := .cache/test-logs
-# Steps at once. Two of them run pytest-xdist on two workers, so three keeps both cores busy
-# while a one-process step (the Serverless CLI, mypy, cfn-lint) runs beside.
-TEST_JOBS ?= 3
+# Three lanes side by side, each a sequence of steps (one after the other, a failed step does not
+# stop the next): a fixed plan rather than make's own order, so the long chain (package, then the
+# IAM run on its template) starts at once. Balanced by measured CPU time (docs/BENCHMARKS.md, "make
+# test: time per step"): two lanes run pytest-xdist on two workers, the third is mostly one core
+# (the Serverless CLI of the deploy rehearsal, then the suites that each start a local server).
+TEST_LANE_1 := package pytest-iam cfn-lint checkov package-other-region pytest-deploy
+TEST_LANE_2 := pytest-main test-dynamodb-local lint security workflow-lint test-web test-e2e
+TEST_LANE_3 := deploy-rehearsal test-fuzz load-smoke soak-smoke test-api
+TEST_STEPS := $(TEST_LANE_1) $(TEST_LANE_2) $(TEST_LANE_3)
 # pytest's workers per pytest step (pytest-xdist; coverage follows them as subprocesses).
 # loadgroup: a module marked xdist_group (tests/deploy/test_artifacts.py) stays on one worker.
 PYTEST_WORKERS ?= 2
 PYTEST_COV := $(PY) -m coverage run -m pytest -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadgroup
-# In the order they start: what the longest chain waits for first (package, then the IAM run on
-# its template), the long one-core rehearsal beside; the short ones fill in at the end.
-TEST_STEPS := package deploy-rehearsal pytest-main pytest-iam package-other-region pytest-deploy \
-	test-dynamodb-local lint cfn-lint checkov security workflow-lint test-e2e test-web test-fuzz \
-	load-smoke soak-smoke test-api
 test: $(DEPS) $(SECDEPS) $(NODE_DEPS) $(LAYER_BUILDS) $(LAMBDA_SITES) $(CHECKOV_VENV)/.installed \
 		$(EMULATOR_NODE)/.installed $(WEB_DEPS) chromium
 	rm -rf .coverage .coverage.* $(TEST_TIMES) $(TEST_LOGS)
 	@start=$$(date +%s); \
-	TEST_TIMES=$(TEST_TIMES) TEST_LOGS=$(TEST_LOGS) $(MAKE) --no-print-directory -j$(TEST_JOBS) --keep-going \
-		$(addprefix step-,$(TEST_STEPS)); status=$$?; \
+	TEST_TIMES=$(TEST_TIMES) TEST_LOGS=$(TEST_LOGS) $(MAKE) --no-print-directory -j3 --keep-going \
+		test-lane-1 test-lane-2 test-lane-3; status=$$?; \
 	echo "== coverage of the three pytest steps"; \
 	$(PY) -m coverage combine --quiet && $(PY) -m coverage report || status=1; \
-	echo "== make test: time per step (side by side, $(TEST_JOBS) at once; output in $(TEST_LOGS)/)"; \
+	echo "== make test: time per step (three lanes side by side; output in $(TEST_LOGS)/)"; \
 	cat $(TEST_TIMES); \
-	for step in $(TEST_STEPS); do grep -q "^$$step " $(TEST_TIMES) || { echo "$$step: not run (a step it waits for failed)"; status=1; }; done; \
+	for step in $(TEST_STEPS); do grep -q "^$$step " $(TEST_TIMES) || { echo "$$step: not run"; status=1; }; done; \
 	echo "total: $$(( $$(date +%s) - start )) s"; exit $$status
 
-step-%:
-	@scripts/step.sh $* $(MAKE) --no-print-directory $*
-
-# What a step reads from another: the template checks and the suites that read the package come
-# after it; the region tests also read the other region's.
-step-cfn-lint step-checkov step-pytest-iam step-pytest-deploy: step-package
-step-pytest-deploy: step-package-other-region
+test-lane-%:
+	@failed=0; for step in $(TEST_LANE_$*); do \
+		scripts/step.sh $$step $(MAKE) --no-print-directory $$step || failed=1; done; exit $$failed
 
 # Everything under tests/ but the integration suite (pytest-iam) and the packaged artifacts
 # (pytest-deploy), which read what `make package` makes.

@@ -44,30 +44,31 @@ def test_steps_side_by_side_print_their_output_whole_when_each_ends(tmp_path):
         assert any(line.startswith(f"== {name}: started at ") for line in lines[: own[0]])
 
 
-def test_make_test_names_a_step_not_run_because_one_it_waits_for_failed(tmp_path):
-    """The Makefile's own rules, on a copy whose steps are stand-ins: `package` fails, so the
-    steps that read its output are not run, the others are, and the end says which and fails."""
+def test_make_test_lanes_run_their_steps_in_order_side_by_side_and_a_failure_stops_no_step(tmp_path):
+    """The Makefile's own lane rule, on a stand-in Makefile: each lane runs its steps one after
+    the other (a step's output comes after the one before it), the lanes run at once, a failed step
+    does not stop the next one, and the run fails."""
     makefile = tmp_path / "Makefile"
+    rule = (ROOT / "Makefile").read_text().split("test-lane-%:\n", 1)[1].split("\n\n", 1)[0]
+    rule = rule.replace("scripts/step.sh", STEP)  # the stand-in runs in another folder
     makefile.write_text(
-        "TEST_STEPS := package cfn-lint lint\n"
-        "package:\n\t@echo packaging; exit 2\n"
+        "TEST_LANE_1 := package cfn-lint\n"
+        "TEST_LANE_2 := lint\n"
+        "package:\n\t@sleep 0.5; echo packaging; exit 2\n"
         "cfn-lint:\n\t@echo linting the template\n"
         "lint:\n\t@echo linting the code\n"
-        "step-%:\n\t@" + STEP + " $* $(MAKE) --no-print-directory $*\n"
-        "step-cfn-lint: step-package\n"
-        "test:\n\t@$(MAKE) --no-print-directory -j2 --keep-going $(addprefix step-,$(TEST_STEPS)); status=$$?; "
-        'for step in $(TEST_STEPS); do grep -q "^$$step " $$TEST_TIMES || '
-        '{ echo "$$step: not run (a step it waits for failed)"; status=1; }; done; exit $$status\n'
+        f"test-lane-%:\n{rule}\n"
     )
     done = subprocess.run(  # noqa: S603
-        ["make", "--no-print-directory", "-f", str(makefile), "test"],  # noqa: S607
+        ["make", "--no-print-directory", "-f", str(makefile), "-j2", "-k", "test-lane-1", "test-lane-2"],  # noqa: S607
         cwd=tmp_path,
         env=_env(tmp_path),
         capture_output=True,
         text=True,
     )
     assert done.returncode != 0
-    times = (tmp_path / "times.txt").read_text()
-    assert "package" in times and "failed (2)" in times and "lint" in times
-    assert "linting the code" in done.stdout and "linting the template" not in done.stdout
-    assert "cfn-lint: not run (a step it waits for failed)" in done.stdout
+    times = [line.split()[0] for line in (tmp_path / "times.txt").read_text().splitlines()]
+    assert times == ["lint", "package", "cfn-lint"]  # lane 2 ended first; cfn-lint ran after package failed
+    out = done.stdout
+    assert out.index("== lint: started") < out.index("linting the code") < out.index("packaging")
+    assert out.index("packaging") < out.index("== cfn-lint: started") < out.index("linting the template")
