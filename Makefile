@@ -60,7 +60,7 @@ help:
 	@echo "make reset           empty the data make run keeps"
 	@echo "make reindex         rebuild the search index of the running make run from its table (docs/SEARCH.md)"
 	@echo "make reconcile       the fake provider's ledger against the orders of a running make run, by order id"
-	@echo "make test    every suite CI runs, in three lanes side by side, each step's time at the end"
+	@echo "make test    every suite CI runs, side by side where that is safe, each step's time at the end"
 	@echo "make pytest-main     make test's pytest step for everything but tests/integration and tests/deploy (coverage data)"
 	@echo "make pytest-iam      make test's pytest step: tests/integration under IAM enforcement (coverage data)"
 	@echo "make pytest-deploy   make test's pytest step: tests/deploy, on what make package made (coverage data)"
@@ -198,28 +198,39 @@ security: $(SECDEPS)
 # combined and judged (fail_under) at the end.
 TEST_TIMES := .cache/test-times.txt
 TEST_LOGS := .cache/test-logs
-# Three lanes side by side, each a sequence of steps (one after the other, a failed step does not
-# stop the next): a fixed plan rather than make's own order, so the long chain (package, then the
-# IAM run on its template) starts at once. Balanced by measured CPU time (docs/BENCHMARKS.md, "make
-# test: time per step"): two lanes run pytest-xdist on two workers, the third is mostly one core
-# (the Serverless CLI of the deploy rehearsal, then the suites that each start a local server).
-TEST_LANE_1 := package pytest-iam cfn-lint checkov package-other-region pytest-deploy
-TEST_LANE_2 := pytest-main test-dynamodb-local lint security workflow-lint test-web test-e2e
-TEST_LANE_3 := deploy-rehearsal test-fuzz load-smoke soak-smoke test-api
-TEST_STEPS := $(TEST_LANE_1) $(TEST_LANE_2) $(TEST_LANE_3)
+# Four phases, one after the other; in each, lanes side by side, and in each lane its steps one
+# after the other (a failed step stops no other). Only what has run side by side without timing
+# failures runs side by side: the steps that start no server (packaging, linters, the template
+# checks, Vitest) and the e2e suite in two lanes; pytest over tests/ but integration and deploy,
+# alone on two workers, then tests/deploy; the IAM-enforced integration suite (one process: on
+# two workers beside DynamoDB Local its 5,000-item tests passed the functions' deadlines, as moto
+# walks the whole table) beside DynamoDB Local's suite; the deploy rehearsal (one core) beside the
+# suites that each start a local server. docs/BENCHMARKS.md, "make test: time per step".
+TEST_LANE_1a := package cfn-lint checkov
+TEST_LANE_1b := package-other-region lint security workflow-lint test-web test-e2e
+TEST_LANE_2 := pytest-main pytest-deploy
+TEST_LANE_3a := pytest-iam
+TEST_LANE_3b := test-dynamodb-local
+TEST_LANE_4a := deploy-rehearsal
+TEST_LANE_4b := test-fuzz load-smoke soak-smoke test-api
+TEST_STEPS := $(foreach lane,1a 1b 2 3a 3b 4a 4b,$(TEST_LANE_$(lane)))
 # pytest's workers per pytest step (pytest-xdist; coverage follows them as subprocesses).
 # loadgroup: a module marked xdist_group (tests/deploy/test_artifacts.py) stays on one worker.
 PYTEST_WORKERS ?= 2
-PYTEST_COV := $(PY) -m coverage run -m pytest -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadgroup
+IAM_WORKERS ?= 0
+PYTEST_COV := $(PY) -m coverage run -m pytest -p no:cacheprovider
+LANES := TEST_TIMES=$(TEST_TIMES) TEST_LOGS=$(TEST_LOGS) $(MAKE) --no-print-directory -j2 --keep-going
 test: $(DEPS) $(SECDEPS) $(NODE_DEPS) $(LAYER_BUILDS) $(LAMBDA_SITES) $(CHECKOV_VENV)/.installed \
 		$(EMULATOR_NODE)/.installed $(WEB_DEPS) chromium
 	rm -rf .coverage .coverage.* $(TEST_TIMES) $(TEST_LOGS)
-	@start=$$(date +%s); \
-	TEST_TIMES=$(TEST_TIMES) TEST_LOGS=$(TEST_LOGS) $(MAKE) --no-print-directory -j3 --keep-going \
-		test-lane-1 test-lane-2 test-lane-3; status=$$?; \
+	@start=$$(date +%s); status=0; \
+	$(LANES) test-lane-1a test-lane-1b || status=1; \
+	$(LANES) test-lane-2 || status=1; \
+	$(LANES) test-lane-3a test-lane-3b || status=1; \
+	$(LANES) test-lane-4a test-lane-4b || status=1; \
 	echo "== coverage of the three pytest steps"; \
 	$(PY) -m coverage combine --quiet && $(PY) -m coverage report || status=1; \
-	echo "== make test: time per step (three lanes side by side; output in $(TEST_LOGS)/)"; \
+	echo "== make test: time per step (the phases one after the other, lanes side by side; output in $(TEST_LOGS)/)"; \
 	cat $(TEST_TIMES); \
 	for step in $(TEST_STEPS); do grep -q "^$$step " $(TEST_TIMES) || { echo "$$step: not run"; status=1; }; done; \
 	echo "total: $$(( $$(date +%s) - start )) s"; exit $$status
@@ -231,16 +242,17 @@ test-lane-%:
 # Everything under tests/ but the integration suite (pytest-iam) and the packaged artifacts
 # (pytest-deploy), which read what `make package` makes.
 pytest-main: $(DEPS)
-	$(PYTEST_COV) --ignore=tests/integration --ignore=tests/deploy
+	$(PYTEST_COV) -n $(PYTEST_WORKERS) --dist loadgroup --ignore=tests/integration --ignore=tests/deploy
 
 pytest-deploy: $(DEPS) $(LAMBDA_SITES)
 	test -f $(TEMPLATE) || $(MAKE) package
-	env $(DEPLOY_TEST_ENV) $(PYTEST_COV) tests/deploy
+	env $(DEPLOY_TEST_ENV) $(PYTEST_COV) -n $(PYTEST_WORKERS) --dist loadgroup tests/deploy
 
-# The integration suite under IAM enforcement (make test-iam's), on two workers, under coverage.
+# The integration suite under IAM enforcement (make test-iam's), under coverage; IAM_WORKERS=2 for
+# two workers (their invocations are added up before "never invoked" is judged).
 pytest-iam: $(DEPS)
 	test -f $(TEMPLATE) || $(MAKE) package
-	$(IAM_ENV) $(PYTEST_COV) tests/integration
+	$(IAM_ENV) $(PYTEST_COV) -n $(IAM_WORKERS) tests/integration
 
 # The repository, order, idempotency and lifecycle tests again, on DynamoDB Local
 # (in a private network namespace; see the script).
