@@ -99,36 +99,21 @@ def main() -> None:
     from tests.deploy.conftest import lambda_resources
 
     from devtools import serverless_config
-    from devtools.server_process import free_port
 
     package = Path(os.environ.get("SHOP_PACKAGE_DIR", cold_start.ROOT / ".serverless"))
     python, runtime = os.environ["LAMBDA_PYTHON"], os.environ["LAMBDA_RUNTIME_SITE"]
     template = serverless_config.compiled_template(package / "cloudformation-template-update-stack.json")
     wanted = os.environ.get("FUNCTIONS", "").split()
     functions = {n: p for n, p in lambda_resources(template).items() if n in wanted}
-    port = free_port()
-    server = subprocess.Popen(  # noqa: S603 - our own interpreter
-        [python, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": os.environ["LAMBDA_HARNESS_SITE"]},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    endpoint = f"http://127.0.0.1:{port}"
     results: dict[str, list[dict]] = {name: [] for name in functions}
-    try:
-        cold_start._wait_for(port)
+    with cold_start.moto_server(python) as endpoint:
         events = cold_start._seed(endpoint, template)
         with tempfile.TemporaryDirectory() as work:
             for name, properties in functions.items():
                 task = Path(work, name)
                 with zipfile.ZipFile(package / f"{name}.zip") as archive:
                     archive.extractall(task)
-                variables = properties["Environment"]["Variables"]
-                stand_in = {k: cold_start.DEPLOY_TIME.get(k) or os.environ.get(k, "") for k in variables}
-                env = {"PATH": "/usr/bin:/bin", "AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "bench"}
-                env |= {"AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1"}
-                env |= {k: v if isinstance(v, str) else stand_in[k] for k, v in variables.items()}
-                env["LAMBDA_TASK_ROOT"] = str(task)  # as Lambda sets it (AWS_DATA_PATH uses it)
+                env = cold_start.function_environment(properties, endpoint, task)
                 for _ in range(cold_start.ROUNDS):
                     job = {"task": str(task), "runtime": runtime, "handler": properties["Handler"]}
                     job["event"] = events[name]()
@@ -144,13 +129,6 @@ def main() -> None:
                     result = json.loads(done.stdout.strip().splitlines()[-1])
                     result["imports"] = _imports(done.stderr)
                     results[name].append(result)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:  # a loaded machine: moto still busy after 30 s
-            server.kill()
-            server.wait()
     load = " / ".join(f"{figure:.1f}" for figure in os.getloadavg())
     print(f"Median of {cold_start.ROUNDS} processes per function (-X importtime on), load average after: {load}\n")
     for name, runs in results.items():

@@ -11,6 +11,7 @@ functions in every round so machine noise hits both alike. Prints a Markdown tab
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -67,6 +68,44 @@ else:
 elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
 print(json.dumps({"seconds": elapsed, "cpu": cpu, "status": status}))
 """
+
+
+@contextlib.contextmanager
+def moto_server(python: str) -> Iterator[str]:
+    """moto as a server on the 3.12 harness (so the measured processes carry no moto at all):
+    its endpoint, until the block ends."""
+    from devtools.server_process import free_port
+
+    port = free_port()
+    server = subprocess.Popen(  # noqa: S603 - our own interpreter
+        [python, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": os.environ["LAMBDA_HARNESS_SITE"]},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_for(port)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # a loaded machine: moto still busy after 30 s
+            server.kill()
+            server.wait()
+
+
+def function_environment(properties: dict, endpoint: str, task: Path) -> dict[str, str]:
+    """A function's variables from the template, with the deploy-time ones given stand-ins, as
+    the benchmark's processes get them (moto's endpoint for every AWS client)."""
+    variables = properties["Environment"]["Variables"]
+    # An intrinsic (the events topic's Ref, the site origin) is what _seed set, or unset.
+    stand_in = {k: DEPLOY_TIME.get(k) or os.environ.get(k, "") for k in variables}
+    env = {"PATH": "/usr/bin:/bin", "AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "bench"}
+    env |= {"AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1"}
+    env |= {k: v if isinstance(v, str) else stand_in[k] for k, v in variables.items()}
+    env["LAMBDA_TASK_ROOT"] = str(task)  # as Lambda sets it (AWS_DATA_PATH uses it)
+    return env
 
 
 def _wait_for(port: int) -> None:
@@ -395,19 +434,7 @@ def main() -> None:
     # The API's functions (serverless.yml); not what plugins add, such as the deploy's pre-traffic hook.
     functions = {n: p for n, p in lambda_resources(template).items() if n in serverless_config.load()["functions"]}
 
-    from devtools.server_process import free_port
-
-    port = free_port()
-    # moto as a server (on the 3.12 harness), so the measured processes carry no moto at all.
-    server = subprocess.Popen(  # noqa: S603 - our own interpreter
-        [python, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": os.environ["LAMBDA_HARNESS_SITE"]},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
-        _wait_for(port)
+    with moto_server(python) as endpoint:
         events = _seed(endpoint, template)
         missing = sorted(set(functions) - set(events))
         if missing:
@@ -436,12 +463,7 @@ def main() -> None:
                 samples["(bare boto3 client)"].append(result["seconds"])
                 cpu["(bare boto3 client)"].append(result["cpu"])
                 for name, properties in functions.items():
-                    variables = properties["Environment"]["Variables"]
-                    # An intrinsic (the events topic's Ref, the site origin) is what _seed set, or unset.
-                    stand_in = {k: DEPLOY_TIME.get(k) or os.environ.get(k, "") for k in variables}
-                    env = base_env | {k: v if isinstance(v, str) else stand_in[k] for k, v in variables.items()}
-                    env["AWS_REGION"] = "us-east-1"
-                    env["LAMBDA_TASK_ROOT"] = str(tasks[name])  # as Lambda sets it (AWS_DATA_PATH uses it)
+                    env = function_environment(properties, endpoint, tasks[name])
                     job = {"task": str(tasks[name]), "runtime": runtime, "handler": properties["Handler"]}
                     job["layers"] = layers[name]
                     job["event"] = events[name]()
@@ -449,13 +471,6 @@ def main() -> None:
                     samples[name].append(result["seconds"])
                     cpu[name].append(result["cpu"])
                     statuses[name].add(result["status"])
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:  # a loaded machine: moto still busy after 30 s
-            server.kill()
-            server.wait()
 
     from devtools import routes
 
