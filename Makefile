@@ -65,7 +65,7 @@ help:
 	@echo "make pytest-iam      make test's pytest step: tests/integration under IAM enforcement (coverage data)"
 	@echo "make pytest-deploy   make test's pytest step: tests/deploy, on what make package made (coverage data)"
 	@echo "make test-dynamodb-local   the dynamodb_local-marked tests on DynamoDB Local (part of make test)"
-	@echo "make test-iam          the integration suite under each function's compiled IAM policy (part of make test)"
+	@echo "make test-iam          the integration suite under each function's compiled IAM policy (make test: pytest-iam)"
 	@echo "make generate          regenerate what the handlers' declarations make: docs/openapi.json, the routes"
 	@echo "                       table in docs/API.md, postman/routes.postman_collection.json (git-ignored)"
 	@echo "make openapi           the same as make generate"
