@@ -15,7 +15,7 @@ import pytest
 from devtools import serverless_config
 
 TEMPLATE_NAME = "cloudformation-template-update-stack.json"
-# Every function's zip: its sources with their bytecode beside them (deploy/plugins/bytecode.js: a
+# Every function's zip: its sources with their bytecode beside them (deploy/plugins/function-zips.js: a
 # cold start on Lambda's read-only /var/task would otherwise compile every module it imports), about
 # 2.4 MB. The `stripe` library and its HTTP stack are in the `stripe` layer, not in any zip.
 MAX_ZIP_BYTES = 3 * 1024 * 1024

@@ -161,7 +161,7 @@ def test_zip_holds_only_the_code_and_runtime_dependencies(package_dir, name):
         assert handler_file in names
         for entry in names:
             assert not entry.startswith(NEVER_IN_A_ZIP), entry
-            # Bytecode only as deploy/plugins/bytecode.js adds it: one .pyc per source (checked below).
+            # Bytecode only as deploy/plugins/function-zips.js adds it: one .pyc per source (checked below).
             assert not entry.endswith(".pyc") or "/__pycache__/" in f"/{entry}", entry
             assert not entry.startswith("src/") or entry.startswith("src/shop/"), entry
         for top in ("jwt/", "marshmallow/", "bcrypt/", "aws_lambda_powertools/"):
@@ -216,6 +216,24 @@ def test_every_module_ships_compiled_for_the_runtime(package_dir, lambda_python)
     found = json.loads(done.stdout)
     assert found["tag"] == "cpython-312"  # the Lambda runtime's (provider.runtime python3.12)
     assert found["count"] == 0, found["problems"]
+
+
+def test_the_same_code_makes_the_same_zip(package_dir):
+    """Zips that hold the same files are the same bytes: every entry has a fixed date, so a
+    function's CodeSha256 changes only with its code, and a deploy updates no other function's
+    code (once bytecode entries were dated with the packaging time, and every deploy changed
+    every function)."""
+    by_contents: dict[tuple, list[str]] = {}
+    for name in FUNCTIONS:
+        with zipfile.ZipFile(package_dir / f"{name}.zip") as archive:
+            contents = tuple(sorted((entry.filename, entry.CRC, entry.file_size) for entry in archive.infolist()))
+            dates = {entry.date_time for entry in archive.infolist()}
+        assert len(dates) <= 2, f"{name}.zip: entries dated {sorted(dates)}"  # the Framework's and the plugins'
+        by_contents.setdefault(contents, []).append(name)
+    # The payment functions carry stripe_api.py; the others do not: at least two kinds.
+    assert len(by_contents) >= 2
+    for names in by_contents.values():
+        assert len({(package_dir / f"{name}.zip").read_bytes() for name in names}) == 1, names
 
 
 def test_no_packaged_function_can_turn_on_the_soaks_faults(package_dir):
