@@ -180,10 +180,10 @@ def rehearse(keep: bool = False, makefile_from: str | None = None, region: str =
         changed = sorted(n for n in second if second[n]["Timeout"] != first.get(n, {}).get("Timeout"))
         if changed != [CHANGED_FUNCTION]:
             raise RehearsalFailed(f"the second deploy changed {changed}, not only {CHANGED_FUNCTION}")
-        same_code = sorted(n for n in second if second[n]["CodeSha256"] == first.get(n, {}).get("CodeSha256"))
-        print(
-            f"second deploy: only {CHANGED_FUNCTION}'s configuration changed; same code for {len(same_code)} functions"
-        )
+        new_code = sorted(n for n in second if second[n]["CodeSha256"] != first.get(n, {}).get("CodeSha256"))
+        if new_code:  # the same code makes the same zip (deploy/plugins/function-zips.js)
+            raise RehearsalFailed(f"the second deploy, with no code changed, changed the code of {new_code}")
+        print(f"second deploy: only {CHANGED_FUNCTION}'s configuration changed; same code for all {len(second)} functions")
 
         make(clone, env, "remove", f"STAGE={STAGE}")
         stacks = session.client("cloudformation").list_stacks()["StackSummaries"]
