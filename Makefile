@@ -1,5 +1,7 @@
 # Two commands matter: `make run` and `make test`. Everything installs itself.
-PYTHON ?= python3
+# The tooling's virtualenv is built on the Lambda runtime's CPython (3.12, LAMBDA_PYTHON below) where
+# the machine has one, else on python3 (3.11+). See VENV_BASE.
+PYTHON ?= $(or $(LAMBDA_PYTHON),python3)
 VENV   := .venv
 PY     := $(VENV)/bin/python
 # Two stages each: what `make run` needs (RUN_DEPS, NODE_RUN_DEPS) and, on top, what the tests and
@@ -46,6 +48,15 @@ LAMBDA_SITES := $(LAMBDA_RUNTIME_SITE)/.installed $(LAMBDA_HARNESS_SITE)/.instal
 LAYER_BUILDS := $(patsubst deploy/layers/%/requirements.txt,.cache/layers/%/.installed,$(wildcard deploy/layers/*/requirements.txt))
 CHECKOV_VENV := .cache/checkov-venv
 EMULATOR_NODE := .cache/emulator-node
+# The virtualenv remembers the Python it was built on (.venv/.python-X.Y): built on another one, it
+# is built again. On 3.12+ coverage measures with sys.monitoring: make test's pytest steps cost about
+# a tenth more than without coverage, where 3.11's tracer doubles the moto-heavy suites' CPU time
+# (docs/BENCHMARKS.md, "make test: time per step").
+PYTHON_TAG := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+VENV_BASE := $(VENV)/.python-$(PYTHON_TAG)
+ifneq ($(filter-out 3.11,$(PYTHON_TAG)),)
+export COVERAGE_CORE := sysmon
+endif
 DEPLOY_TEST_ENV := SHOP_PACKAGE_DIR=$(CURDIR)/.serverless SHOP_PACKAGE_LOG=$(CURDIR)/.cache/serverless-package.log LAMBDA_PYTHON=$(LAMBDA_PYTHON) \
 	LAMBDA_RUNTIME_SITE=$(CURDIR)/$(LAMBDA_RUNTIME_SITE) LAMBDA_HARNESS_SITE=$(CURDIR)/$(LAMBDA_HARNESS_SITE) \
 	SHOP_REGION_PACKAGES=$(PACKAGE_REGION)=$(CURDIR)/.serverless,$(OTHER_REGION)=$(CURDIR)/$(OTHER_REGION_PACKAGE)
@@ -105,8 +116,11 @@ help:
 	@echo "make deploy-rehearsal   the deploy workflow's own target against a local AWS emulator: create, update, remove (part of make test)"
 	@echo "make clean / make clean-web   remove the virtualenv, node_modules, caches and build output / only the storefront's"
 
-$(RUN_DEPS): requirements.txt requirements-run.txt $(wildcard deploy/layers/*/requirements.txt)
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+$(VENV_BASE):
+	rm -rf $(VENV) && $(PYTHON) -m venv $(VENV)
+	touch $@
+
+$(RUN_DEPS): $(VENV_BASE) requirements.txt requirements-run.txt $(wildcard deploy/layers/*/requirements.txt)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-run.txt
 	touch $@
 
@@ -153,7 +167,7 @@ reset:
 
 # What make run needs, each named in one line with how to get it.
 preflight:
-	@scripts/preflight.sh
+	@PYTHON="$(PYTHON)" scripts/preflight.sh
 
 # Every file made from the route registry: docs/openapi.json, the routes table in docs/API.md,
 # postman/routes.postman_collection.json (git-ignored) (devtools.generate).
@@ -190,8 +204,8 @@ security: $(SECDEPS)
 	$(PY) -m bandit -r src -q
 	$(PY) -m devtools.dependency_audit
 
-# make test: every suite CI runs, as steps in three lanes side by side where they share no server
-# and no file; a step comes after what it reads (the template and zips of `package`). Each step is
+# make test: every suite CI runs, as steps in lanes side by side where they share no server and no
+# file; a step comes after what it reads (the template and zips of `package`). Each step is
 # timed and its output printed in one piece when it ends (scripts/step.sh); the times are printed
 # at the end. Nothing runs twice: the integration suite
 # runs once, under IAM enforcement (pytest-iam); the three pytest steps run under coverage,
@@ -199,20 +213,21 @@ security: $(SECDEPS)
 TEST_TIMES := .cache/test-times.txt
 TEST_LOGS := .cache/test-logs
 # Four phases, one after the other; in each, lanes side by side, and in each lane its steps one
-# after the other (a failed step stops no other). Only what has run side by side without timing
-# failures runs side by side: the steps that start no server (packaging, linters, the template
-# checks, Vitest) and the e2e suite in two lanes; pytest over tests/ but integration and deploy,
-# alone on two workers, then tests/deploy; the IAM-enforced integration suite (one process: on
-# two workers beside DynamoDB Local its 5,000-item tests passed the functions' deadlines, as moto
-# walks the whole table) beside DynamoDB Local's suite; the deploy rehearsal (one core) beside the
-# suites that each start a local server. docs/BENCHMARKS.md, "make test: time per step".
-TEST_LANE_1a := package cfn-lint checkov
-TEST_LANE_1b := package-other-region lint security workflow-lint test-web test-e2e
+# after the other (a failed step stops no other). Two lanes at most, so no more than two busy
+# processes share the two cores (three lanes overran the functions' deadlines on moto): the steps
+# that start no server (packaging, linters, the template checks, Vitest) and the e2e suite; pytest
+# over tests/ but integration and deploy, on two workers, then tests/deploy; the IAM-enforced
+# integration suite (one process: on two workers beside DynamoDB Local its 5,000-item tests passed
+# the functions' deadlines, as moto walks the whole table) beside DynamoDB Local's suite and then
+# the deploy rehearsal; the suites that each start a local server (on free ports), two at a time.
+# docs/BENCHMARKS.md, "make test: time per step".
+TEST_LANE_1a := package cfn-lint checkov test-web
+TEST_LANE_1b := package-other-region lint security workflow-lint test-e2e
 TEST_LANE_2 := pytest-main pytest-deploy
 TEST_LANE_3a := pytest-iam
-TEST_LANE_3b := test-dynamodb-local
-TEST_LANE_4a := deploy-rehearsal
-TEST_LANE_4b := test-fuzz load-smoke soak-smoke test-api
+TEST_LANE_3b := test-dynamodb-local deploy-rehearsal
+TEST_LANE_4a := test-fuzz test-api
+TEST_LANE_4b := load-smoke soak-smoke
 TEST_STEPS := $(foreach lane,1a 1b 2 3a 3b 4a 4b,$(TEST_LANE_$(lane)))
 # pytest's workers per pytest step (pytest-xdist; coverage follows them as subprocesses).
 # loadgroup: a module marked xdist_group (tests/deploy/test_artifacts.py) stays on one worker.

@@ -26,7 +26,9 @@ jar=$(realpath "$jar")
 port=8000
 workdir=$(mktemp -d)  # DynamoDB Local writes a metadata file into its working directory
 log="$workdir/dynamodb-local.log"
-(cd "$workdir" && exec java -Xms512m -Xmx${DYNAMODB_LOCAL_HEAP:-4g} \
+# The client compiler only (C1), as make run's (src/devtools/netns_bridge.py's JIT): C2's compiler
+# threads take most of the JVM's CPU in its first minutes, from the requests it serves.
+(cd "$workdir" && exec java -Xms512m -Xmx${DYNAMODB_LOCAL_HEAP:-4g} ${DYNAMODB_LOCAL_JIT--XX:TieredStopAtLevel=1} \
     -Djava.library.path="$(dirname "$jar")/DynamoDBLocal_lib" -jar "$jar" \
     -inMemory -sharedDb -disableTelemetry -port "$port" >"$log" 2>&1) &
 java_pid=$!

@@ -85,6 +85,9 @@ def reset_shop_caches() -> None:
     passwords._dummy_hash.cache_clear()
 
 
+_COMPILED_TABLES: dict[tuple[str, int, int], dict] = {}
+
+
 def table_properties():
     """serverless.yml's table, or with SHOP_TABLE_TEMPLATE the one `make package` generated,
     so the integration suite can run against the table as it would be deployed."""
@@ -93,8 +96,12 @@ def table_properties():
     from devtools import serverless_config
 
     template = os.environ.get("SHOP_TABLE_TEMPLATE")
-    if template:
-        return serverless_config.compiled_table_resource(Path(template))[1]
+    if template:  # read once per version of the file, not once per test
+        stat = os.stat(template)
+        key = (template, stat.st_mtime_ns, stat.st_size)
+        if key not in _COMPILED_TABLES:
+            _COMPILED_TABLES[key] = serverless_config.compiled_table_resource(Path(template))[1]
+        return _COMPILED_TABLES[key]
     return serverless_config.table_resource()[1]
 
 

@@ -198,8 +198,14 @@ class Resolver:
         self.table_logical_id = table_logical_id
         self.table_name = table_name
         self.pseudo = {"AWS::Partition": PARTITION, "AWS::Region": REGION, "AWS::AccountId": ACCOUNT}
+        self._resolved: dict[tuple[str, str], str] = {}  # (logical id, attribute or "Ref") -> value
 
     def arn(self, logical: str, attribute: str = "Arn") -> str:
+        if (logical, attribute) not in self._resolved:
+            self._resolved[logical, attribute] = self._arn(logical, attribute)
+        return self._resolved[logical, attribute]
+
+    def _arn(self, logical: str, attribute: str) -> str:
         if logical == self.table_logical_id:
             if attribute == "StreamArn":
                 return _table_arn(self.table_name) + "/stream/*"
@@ -211,6 +217,11 @@ class Resolver:
         return self.ARN_BY_TYPE[resource["Type"]](logical, props)
 
     def ref(self, logical: str) -> str:
+        if (logical, "Ref") not in self._resolved:
+            self._resolved[logical, "Ref"] = self._ref(logical)
+        return self._resolved[logical, "Ref"]
+
+    def _ref(self, logical: str) -> str:
         if logical in self.pseudo:
             return self.pseudo[logical]
         if logical == self.table_logical_id:
@@ -295,6 +306,7 @@ class Enforcement:
         self._users: dict[str, str] = {}
         self._who: dict[str, str] = {}  # access key id -> function (or HARNESS)
         self._policy_table: dict[str, str] = {}
+        self._resolver: Resolver | None = None
         self._iam: Any = None
 
     # moto must be running (the embedded DynamoDB starts it) before this is called.
@@ -354,7 +366,9 @@ class Enforcement:
         table = os.environ["TABLE_NAME"]
         if self._policy_table.get(function) == table:
             return
-        resolver = Resolver(self.template, self.table_logical_id, table)
+        if self._resolver is None or self._resolver.table_name != table:  # one per test's table
+            self._resolver = Resolver(self.template, self.table_logical_id, table)
+        resolver = self._resolver
         documents = [resolver.resolve(document) for document in self.roles[function]]
         statements = [s for d in documents for s in d["Statement"]]
         merged = {"Version": "2012-10-17", "Statement": _renamed_buckets(statements, self._bucket_names(resolver))}
