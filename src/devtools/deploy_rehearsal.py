@@ -183,7 +183,7 @@ def rehearse(keep: bool = False, makefile_from: str | None = None, region: str =
         new_code = sorted(n for n in second if second[n]["CodeSha256"] != first.get(n, {}).get("CodeSha256"))
         if new_code:  # the same code makes the same zip (deploy/plugins/function-zips.js)
             raise RehearsalFailed(f"the second deploy, with no code changed, changed the code of {new_code}")
-        print(f"second deploy: only {CHANGED_FUNCTION}'s configuration changed; same code for all {len(second)} functions")
+        print(f"second deploy: only {CHANGED_FUNCTION}'s configuration changed; the same code for all {len(second)}")
 
         make(clone, env, "remove", f"STAGE={STAGE}")
         stacks = session.client("cloudformation").list_stacks()["StackSummaries"]
