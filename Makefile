@@ -218,19 +218,18 @@ TEST_LOGS := .cache/test-logs
 # that start no server (packaging, linters, the template checks, Vitest) and the e2e suite; pytest
 # over tests/ but integration and deploy, on two workers, then tests/deploy; the IAM-enforced
 # integration suite (one process: on two workers beside DynamoDB Local its 5,000-item tests passed
-# the functions' deadlines, as moto walks the whole table) beside DynamoDB Local's suite and then
-# the deploy rehearsal; the suites that each start a local server (on free ports), two at a time.
-# docs/BENCHMARKS.md, "make test: time per step".
-TEST_LANE_1a := package cfn-lint checkov test-web
-TEST_LANE_1b := package-other-region lint security workflow-lint test-e2e
+# the functions' deadlines, as moto walks the whole table) beside DynamoDB Local's suite and the
+# fuzzer; the deploy rehearsal beside the load and soak smokes (each starts its servers on free
+# ports). docs/BENCHMARKS.md, "make test: time per step".
+TEST_LANE_1a := package cfn-lint checkov lint security test-web
+TEST_LANE_1b := package-other-region workflow-lint test-e2e
 TEST_LANE_2 := pytest-main pytest-deploy
 TEST_LANE_3a := pytest-iam
-TEST_LANE_3b := test-dynamodb-local deploy-rehearsal
-TEST_LANE_4a := test-fuzz test-api
+TEST_LANE_3b := test-dynamodb-local test-fuzz
+TEST_LANE_4a := deploy-rehearsal test-api
 TEST_LANE_4b := load-smoke soak-smoke
 TEST_STEPS := $(foreach lane,1a 1b 2 3a 3b 4a 4b,$(TEST_LANE_$(lane)))
 # pytest's workers per pytest step (pytest-xdist; coverage follows them as subprocesses).
-# loadgroup: a module marked xdist_group (tests/deploy/test_artifacts.py) stays on one worker.
 PYTEST_WORKERS ?= 2
 IAM_WORKERS ?= 0
 PYTEST_COV := $(PY) -m coverage run -m pytest -p no:cacheprovider
@@ -257,11 +256,14 @@ test-lane-%:
 # Everything under tests/ but the integration suite (pytest-iam) and the packaged artifacts
 # (pytest-deploy), which read what `make package` makes.
 pytest-main: $(DEPS)
-	$(PYTEST_COV) -n $(PYTEST_WORKERS) --dist loadgroup --ignore=tests/integration --ignore=tests/deploy
+	$(PYTEST_COV) -n $(PYTEST_WORKERS) --ignore=tests/integration --ignore=tests/deploy
 
+# One process: the artifact test's probes, nearly all of its time, run two at a time themselves. (On
+# two xdist workers each ran all 40: `--dist loadgroup` no longer keeps a module marked xdist_group
+# on one worker with pytest 9.2 and pytest-xdist 3.8.)
 pytest-deploy: $(DEPS) $(LAMBDA_SITES)
 	test -f $(TEMPLATE) || $(MAKE) package
-	env $(DEPLOY_TEST_ENV) $(PYTEST_COV) -n $(PYTEST_WORKERS) --dist loadgroup tests/deploy
+	env $(DEPLOY_TEST_ENV) $(PYTEST_COV) -n 0 tests/deploy
 
 # The integration suite under IAM enforcement (make test-iam's), under coverage; IAM_WORKERS=2 for
 # two workers (their invocations are added up before "never invoked" is judged).

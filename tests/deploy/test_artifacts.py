@@ -15,9 +15,8 @@ import pytest
 from devtools import serverless_config
 from tests.deploy.conftest import MAX_ZIP_BYTES, functions, lambda_resources
 
-# The probes fixture runs every packaged function in a fresh CPython 3.12 (minutes): under
-# `pytest -n 2 --dist loadgroup` (make test) this module's tests stay on one worker, so it runs once.
-pytestmark = pytest.mark.xdist_group("lambda-probes")
+# The probes fixture runs every packaged function in a fresh CPython 3.12, two at a time (a minute
+# or two): make test runs tests/deploy in one process (make pytest-deploy), so it runs once.
 
 PROBE = Path(__file__).with_name("lambda_probe.py")
 FUNCTIONS = sorted(functions())
