@@ -219,15 +219,15 @@ TEST_LOGS := .cache/test-logs
 # over tests/ but integration and deploy, on two workers, then tests/deploy; the IAM-enforced
 # integration suite (one process: on two workers beside DynamoDB Local its 5,000-item tests passed
 # the functions' deadlines, as moto walks the whole table) beside DynamoDB Local's suite and the
-# fuzzer; the deploy rehearsal beside the load and soak smokes (each starts its servers on free
-# ports). docs/BENCHMARKS.md, "make test: time per step".
+# soak smoke (six users); the deploy rehearsal beside the fuzzer and the load smoke (each suite
+# starts its servers on free ports). docs/BENCHMARKS.md, "make test: time per step".
 TEST_LANE_1a := package cfn-lint checkov lint security test-web
 TEST_LANE_1b := package-other-region workflow-lint test-e2e
 TEST_LANE_2 := pytest-main pytest-deploy
 TEST_LANE_3a := pytest-iam
-TEST_LANE_3b := test-dynamodb-local test-fuzz
+TEST_LANE_3b := test-dynamodb-local soak-smoke
 TEST_LANE_4a := deploy-rehearsal test-api
-TEST_LANE_4b := load-smoke soak-smoke
+TEST_LANE_4b := test-fuzz load-smoke
 TEST_STEPS := $(foreach lane,1a 1b 2 3a 3b 4a 4b,$(TEST_LANE_$(lane)))
 # pytest's workers per pytest step (pytest-xdist; coverage follows them as subprocesses).
 PYTEST_WORKERS ?= 2
