@@ -6,8 +6,10 @@
 Each API worker (devtools.gunicorn_glue) profiles every request it serves, from the parsed
 HTTP request to the last byte written, and the background jobs process (devtools.local_jobs)
 every tick of every job; each writes `<kind>-<pid>.pstats` into the folder when it stops (a
-reload's old workers too). One cProfile.Profile per thread, enabled only around a request or
-a tick, so the idle waiting is not counted and threads do not mix their call stacks.
+reload's old workers too). On CPython 3.11, one cProfile.Profile per thread, enabled only around
+a request or a tick, so the idle waiting is not counted and threads do not mix their call stacks.
+From 3.12 a profiler sees every thread of the interpreter (sys.monitoring) and only one may be
+enabled at a time: one profile, enabled while at least one request or tick is in flight.
 benchmarks/profile_make_run.py drives an endpoint and prints the merged top entries.
 
 Unset (the default) nothing is imported and nothing is written: `collector()` is None.
@@ -16,6 +18,7 @@ Unset (the default) nothing is imported and nothing is written: `collector()` is
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -35,7 +38,10 @@ class Collector:
         self._profiles: list[Any] = []
         self._lock = threading.Lock()
         self.calls = 0
-        self.skipped = 0  # a call made while the thread's profiler was busy (nested, or CPython 3.12's one tool)
+        self.skipped = 0  # a call made while the thread's profiler was busy (nested), or another profiler's
+        # 3.12+: one profile for every thread, enabled while `_in_flight` calls run
+        self._shared = sys.version_info >= (3, 12)
+        self._in_flight = 0
 
     def _profile(self) -> Any:
         profile = getattr(self._local, "profile", None)
@@ -48,6 +54,8 @@ class Collector:
         return profile
 
     def call(self, function: Callable[..., T], *args: Any) -> T:
+        if self._shared:
+            return self._call_shared(function, *args)
         profile = self._profile()
         try:
             profile.enable()
@@ -60,6 +68,32 @@ class Collector:
             profile.disable()
             self.calls += 1
 
+    def _call_shared(self, function: Callable[..., T], *args: Any) -> T:
+        with self._lock:
+            if not self._profiles:
+                import cProfile
+
+                self._profiles.append(cProfile.Profile())
+            enabled = True
+            if self._in_flight == 0:
+                try:
+                    self._profiles[0].enable()
+                except ValueError:  # a profiler that is not ours is active
+                    self.skipped += 1
+                    enabled = False
+            if enabled:
+                self._in_flight += 1
+        if not enabled:
+            return function(*args)
+        try:
+            return function(*args)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+                if self._in_flight == 0:
+                    self._profiles[0].disable()
+                self.calls += 1
+
     def dump(self) -> Path | None:
         """Write `<kind>-<pid>.pstats` (None when nothing was profiled)."""
         import pstats
@@ -68,9 +102,17 @@ class Collector:
             profiles = list(self._profiles)
         if not profiles or self.calls == 0:
             return None
-        stats = pstats.Stats(profiles[0])
-        for profile in profiles[1:]:
-            stats.add(profile)
+        parts = []
+        for profile in profiles:
+            try:
+                parts.append(pstats.Stats(profile))
+            except TypeError:  # a thread whose every call was skipped: nothing to add
+                continue
+        if not parts:
+            return None
+        stats = parts[0]
+        for part in parts[1:]:
+            stats.add(part)
         self.folder.mkdir(parents=True, exist_ok=True)
         target = self.folder / f"{self.kind}-{os.getpid()}.pstats"
         stats.dump_stats(target)

@@ -54,6 +54,26 @@ def test_calls_from_several_threads_land_in_one_pstats_file_named_by_kind_and_pi
     assert _functions(written)["_profiled_work"] == 3
 
 
+def test_calls_in_flight_at_once_on_two_threads_are_both_profiled(tmp_path):
+    """Two requests served at the same time (CPython 3.12 allows one enabled profiler per
+    interpreter: the second thread's own profiler could not start, and the worker's dump then
+    failed on the empty profile)."""
+    collector = profiling.Collector(tmp_path / "prof", "api-worker")
+    both_in_flight = threading.Barrier(2, timeout=10)
+
+    def request() -> int:
+        both_in_flight.wait()
+        return _profiled_work(100)
+
+    threads = [threading.Thread(target=collector.call, args=(request,)) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert collector.skipped == 0
+    assert _functions(collector.dump())["_profiled_work"] == 2
+
+
 def test_a_collector_that_profiled_nothing_writes_nothing(tmp_path):
     collector = profiling.Collector(tmp_path / "prof", "local-jobs")
     assert collector.dump() is None
