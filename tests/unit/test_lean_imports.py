@@ -107,3 +107,41 @@ def _compiled_elsewhere():
     namespace = {"__name__": "json.somewhere"}
     exec("import re\npattern = re.compile('y')", namespace)  # noqa: S102 - a caller in another package
     return namespace["pattern"]
+
+
+AGGREGATES = """
+import json, sys
+from shop.storage import DynamoStorage
+def ours():
+    return sorted(n for n in sys.modules if n.startswith(("shop.domain.", "shop.storage.")))
+store = DynamoStorage(table=object())
+made = ours()
+first = store.products
+read = ours()
+again = store.products
+import shop.storage.protocol
+typed = ours()
+print(json.dumps({"made": made, "read": read, "same": first is again, "typed": typed}))
+"""
+
+
+def test_the_storage_imports_an_aggregate_and_its_records_only_when_a_route_touches_it():
+    """A route that reads a product imports the product's storage and records, not the orders',
+    users' or carts' (each aggregate is made on first use; the protocols import no record)."""
+    done = subprocess.run(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", AGGREGATES],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT / "src")},
+    )
+    found = json.loads(done.stdout)
+    assert not [name for name in found["made"] if name.startswith("shop.domain.")]
+    assert "shop.storage.products" not in found["made"]
+    assert {"shop.storage.products", "shop.domain.product"} <= set(found["read"])
+    untouched = {"shop.storage.orders", "shop.storage.users", "shop.storage.carts", "shop.storage.throttles"}
+    untouched |= {"shop.domain.order", "shop.domain.user", "shop.domain.cart", "shop.domain.payment"}
+    assert not untouched & set(found["read"])
+    assert found["same"], "an aggregate is made once per storage"
+    assert not untouched & set(found["typed"]), "the protocols import the records they name only for the type checker"

@@ -4,10 +4,13 @@ current one, and an admin claim."""
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from ..errors import Unauthorized
-from ..storage.protocol import Storage
 from ..tokens import Caller
+
+if TYPE_CHECKING:  # the storage a service is given (shop.storage.protocol, for the type checker)
+    from ..storage.protocol import Storage
 
 
 def current(store: Storage, caller: Caller) -> Caller:

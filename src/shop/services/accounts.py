@@ -3,12 +3,16 @@ in services.auth, which hashes; this module does not load bcrypt.)"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..clock import now_iso
 from ..domain.user import User
 from ..errors import Unauthorized
 from ..storage.failures import Missing
-from ..storage.protocol import Storage
 from ..tokens import Caller
+
+if TYPE_CHECKING:  # the storage a service is given (shop.storage.protocol, for the type checker)
+    from ..storage.protocol import Storage
 
 
 def gone() -> Unauthorized:

@@ -5,16 +5,18 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import config, email_addresses, passwords, tokens
 from ..clock import now_iso
 from ..domain.user import Credentials, Session, User
 from ..errors import EmailTaken, InvalidCredentials, InvalidResetToken, NotFound, Unauthorized
 from ..storage.failures import AlreadyExists, Missing
-from ..storage.protocol import Storage
 from ..tokens import Caller
 from . import password_reset, throttle
+
+if TYPE_CHECKING:  # the storage a service is given (shop.storage.protocol, for the type checker)
+    from ..storage.protocol import Storage
 
 
 def _session(user: User) -> Session:

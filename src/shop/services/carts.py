@@ -11,14 +11,17 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from ..clock import now_iso
 from ..domain.cart import Cart, CartLine, PricedCart
 from ..domain.product import Product
 from ..errors import CartFull, OutOfStock, ProductNotFound, ServiceUnavailable
 from ..storage.failures import CartChanged
-from ..storage.protocol import Storage
 from ..tokens import Caller
+
+if TYPE_CHECKING:  # the storage a service is given (shop.storage.protocol, for the type checker)
+    from ..storage.protocol import Storage
 
 MAX_LINES = 50
 TTL_SECONDS = 30 * 24 * 3600  # a cart unused for 30 days disappears

@@ -7,13 +7,16 @@ from __future__ import annotations
 import hashlib
 import json
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import CartEmpty, PriceChanged, ServiceUnavailable
 from ..storage.failures import CartChanged, KeyClaimed, LinesRejected
-from ..storage.protocol import CartVersion, OrderLine, Storage
+from ..storage.records import CartVersion, OrderLine
 from ..tokens import Caller
 from . import orders
+
+if TYPE_CHECKING:  # the storage a service is given (shop.storage.protocol, for the type checker)
+    from ..storage.protocol import Storage
 
 # A checkout that meets a cart edit prices the edited cart again, a few times at most.
 ATTEMPTS = 3

@@ -14,15 +14,17 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import config, deadline
 from ..clock import iso
 from ..domain.refusals import Refused
 from ..log import logger
 from ..storage.failures import Missing, StatusChanged
-from ..storage.protocol import Storage
 from . import order_writes
+
+if TYPE_CHECKING:  # the storage a service is given (shop.storage.protocol, for the type checker)
+    from ..storage.protocol import Storage
 
 PAGE_SIZE = 100
 # An expiry is two round trips (the products, the transaction): stop while both still fit.

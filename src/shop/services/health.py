@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..storage.protocol import Storage
+if TYPE_CHECKING:  # the storage a service is given (shop.storage.protocol, for the type checker)
+    from ..storage.protocol import Storage
 
 
 def check(store: Storage) -> dict[str, Any]:

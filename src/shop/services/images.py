@@ -14,7 +14,7 @@ import time
 import uuid
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..clock import now_iso
 from ..domain.image import PROCESSING, READY, REJECTED, Image
@@ -24,7 +24,10 @@ from ..limits import MAX_IMAGE_BYTES
 from ..log import logger
 from ..storage import keys
 from ..storage.failures import Full, Missing, StatusChanged, VersionChanged
-from ..storage.protocol import Storage
+
+if TYPE_CHECKING:  # the storage a service is given (shop.storage.protocol, for the type checker)
+    from ..storage.protocol import Storage
+
 
 MAX_IMAGES = 10
 UPLOAD_SECONDS = 10 * 60

@@ -12,12 +12,15 @@ from __future__ import annotations
 import contextlib
 import time
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import order_emails
 from ..log import logger
 from ..storage.notifications import CLAIMED, SENT
-from ..storage.protocol import Storage
+
+if TYPE_CHECKING:  # the storage a service is given (shop.storage.protocol, for the type checker)
+    from ..storage.protocol import Storage
+
 
 STALE_CLAIM_SECONDS = 120
 # Longer than a message can live: 4 days in the queue plus 14 in the DLQ before a redrive.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import config, errors
 from ..domain.order import Change, Order
@@ -33,7 +33,10 @@ from ..errors import (
     ServiceUnavailable,
 )
 from ..storage.failures import Missing, StatusChanged
-from ..storage.protocol import Storage
+
+if TYPE_CHECKING:  # the storage a service is given (shop.storage.protocol, for the type checker)
+    from ..storage.protocol import Storage
+
 
 # Each lost race means another writer made progress; a few rounds settle any real contention.
 DECIDE_ROUNDS = 5

@@ -8,7 +8,7 @@ import json
 import time
 import uuid
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import config, money
 from ..clock import now_iso
@@ -26,10 +26,13 @@ from ..errors import (
     ServiceUnavailable,
 )
 from ..storage.failures import KeyClaimed, LinesRejected
-from ..storage.protocol import IdempotencyClaim, OrderLine, Page, Storage
+from ..storage.records import IdempotencyClaim, OrderLine, Page
 from ..tokens import Caller
 from . import history, order_writes
 from .access import is_admin
+
+if TYPE_CHECKING:  # the storage a service is given (shop.storage.protocol, for the type checker)
+    from ..storage.protocol import Storage
 
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
 TRANSITIONS = aggregate.TRANSITIONS  # the lifecycle lives in the aggregate (shop.domain.order)

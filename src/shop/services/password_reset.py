@@ -16,15 +16,17 @@ import hashlib
 import secrets
 import time
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from .. import config
 from ..clock import now_iso
 from ..log import logger
 from ..storage import keys
-from ..storage.protocol import Storage
 from .throttle import mask_email
+
+if TYPE_CHECKING:  # the storage a service is given (shop.storage.protocol, for the type checker)
+    from ..storage.protocol import Storage
 
 TOKEN_TTL_SECONDS = 30 * 60
 RESET_PAGE = "/reset-password"

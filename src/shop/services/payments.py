@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import time
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import config, metrics, providers
 from ..domain.order import Order
@@ -28,9 +28,11 @@ from ..errors import (
     ValidationFailed,
 )
 from ..providers import Charge, PaymentProvider, ProviderUnavailable, UnknownPaymentMethod, minor_units
-from ..storage.protocol import Storage
 from ..tokens import Caller
 from . import history, order_writes
+
+if TYPE_CHECKING:  # the storage a service is given (shop.storage.protocol, for the type checker)
+    from ..storage.protocol import Storage
 
 # Longer than the payment function's timeout: an attempt cut short stops blocking after this.
 ATTEMPT_SECONDS = 60

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..clock import now_iso
 from ..domain.product import Product
 from ..errors import OutOfStock, ProductNotFound, StockLimitReached
 from ..limits import MAX_STOCK
 from ..storage.failures import Missing, StockOutOfBounds
-from ..storage.protocol import Page, Storage
+from ..storage.records import Page
 from .images import delete_files_of, shown
+
+if TYPE_CHECKING:  # the storage a service is given (shop.storage.protocol, for the type checker)
+    from ..storage.protocol import Storage
 
 
 def create(store: Storage, fields: dict[str, Any]) -> Product:

@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import config, deadline, metrics, providers
 from ..clock import iso
@@ -24,8 +24,10 @@ from ..domain import refund as refunds
 from ..domain.order import Order
 from ..log import logger
 from ..providers import PaymentProvider
-from ..storage.protocol import Storage
 from . import order_writes
+
+if TYPE_CHECKING:  # the storage a service is given (shop.storage.protocol, for the type checker)
+    from ..storage.protocol import Storage
 
 KEEPS_MONEY = ("paid", "shipped", "delivered")
 PAGE = 100

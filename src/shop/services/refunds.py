@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 import uuid
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import metrics, providers
 from ..domain.order import Order
@@ -18,8 +18,10 @@ from ..domain.refund import PENDING
 from ..log import logger
 from ..money import minor_units
 from ..providers import PaymentProvider, ProviderUnavailable, RefundRequest
-from ..storage.protocol import Storage
 from . import order_writes
+
+if TYPE_CHECKING:  # the storage a service is given (shop.storage.protocol, for the type checker)
+    from ..storage.protocol import Storage
 
 
 def refund_id() -> str:

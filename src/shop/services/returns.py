@@ -8,15 +8,17 @@ from __future__ import annotations
 import hashlib
 import time
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import config
 from ..domain.order import Order
 from ..errors import NotFound, ValidationFailed
 from ..providers import PaymentProvider
-from ..storage.protocol import Storage
 from ..tokens import Caller
 from . import history, order_writes
+
+if TYPE_CHECKING:  # the storage a service is given (shop.storage.protocol, for the type checker)
+    from ..storage.protocol import Storage
 
 
 def return_id(order_id: str, key: str | None) -> str:

@@ -11,14 +11,17 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ServiceUnavailable
 from ..log import logger
 from ..search import snapshots
 from ..search.tantivy_index import TantivyIndex
 from ..storage.changes import ProductChange, product_change
-from ..storage.protocol import Storage
+
+if TYPE_CHECKING:  # the storage a service is given (shop.storage.protocol, for the type checker)
+    from ..storage.protocol import Storage
+
 
 REBUILD_PAGE = 100
 

@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .. import config
 from ..errors import TooManyRequests
 from ..log import logger
 from ..storage import keys
-from ..storage.protocol import Attempt, FailureCount, Storage
+from ..storage.records import Attempt, FailureCount
+
+if TYPE_CHECKING:  # the storage a service is given (shop.storage.protocol, for the type checker)
+    from ..storage.protocol import Storage
 
 
 def mask_email(email: str) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import config, jsonio, metrics
 from ..domain.order import Change, Order
@@ -24,8 +24,11 @@ from ..limits import PATH_ID
 from ..log import logger
 from ..money import minor_units
 from ..storage.failures import EventSeen, Missing, StatusChanged
-from ..storage.protocol import Storage, WebhookEvent
+from ..storage.records import WebhookEvent
 from . import history, order_writes
+
+if TYPE_CHECKING:  # the storage a service is given (shop.storage.protocol, for the type checker)
+    from ..storage.protocol import Storage
 
 EVENT_TTL_SECONDS = 30 * 24 * 3600  # longer than the provider retries an event (3 days)
 PAYMENT_EVENTS = frozenset({"payment_intent.succeeded", "payment_intent.payment_failed"})

@@ -27,31 +27,71 @@ if TYPE_CHECKING:  # the protocols the attributes keep to (their types for the t
 
 
 class DynamoStorage:
-    """Every aggregate's store on one table."""
+    """Every aggregate's store on one table, each made on first use: a function imports only
+    the aggregates (and their domain records) its route touches."""
 
     def __init__(self, table: Any):
-        from .carts import DynamoCarts
-        from .idempotency import DynamoIdempotency
-        from .images import DynamoImages
-        from .notifications import DynamoNotifications
-        from .orders import DynamoOrders
-        from .payments import DynamoPayments
-        from .products import DynamoProducts
-        from .resets import DynamoResets
-        from .throttles import DynamoThrottles
+        self.table = table
+
+    @functools.cached_property
+    def users(self) -> protocol.Users:
         from .users import DynamoUsers
 
-        self.table = table
-        self.users: protocol.Users = DynamoUsers(table)
-        self.products: protocol.Products = DynamoProducts(table)
-        self.images: protocol.Images = DynamoImages(table)
-        self.orders: protocol.Orders = DynamoOrders(table)
-        self.idempotency: protocol.IdempotencyRecords = DynamoIdempotency(table)
-        self.throttles: protocol.Throttles = DynamoThrottles(table)
-        self.carts: protocol.Carts = DynamoCarts(table)
-        self.payments: protocol.Payments = DynamoPayments(table)
-        self.notifications: protocol.Notifications = DynamoNotifications(table)
-        self.resets: protocol.PasswordResets = DynamoResets(table)
+        return DynamoUsers(self.table)
+
+    @functools.cached_property
+    def products(self) -> protocol.Products:
+        from .products import DynamoProducts
+
+        return DynamoProducts(self.table)
+
+    @functools.cached_property
+    def images(self) -> protocol.Images:
+        from .images import DynamoImages
+
+        return DynamoImages(self.table)
+
+    @functools.cached_property
+    def orders(self) -> protocol.Orders:
+        from .orders import DynamoOrders
+
+        return DynamoOrders(self.table)
+
+    @functools.cached_property
+    def idempotency(self) -> protocol.IdempotencyRecords:
+        from .idempotency import DynamoIdempotency
+
+        return DynamoIdempotency(self.table)
+
+    @functools.cached_property
+    def throttles(self) -> protocol.Throttles:
+        from .throttles import DynamoThrottles
+
+        return DynamoThrottles(self.table)
+
+    @functools.cached_property
+    def carts(self) -> protocol.Carts:
+        from .carts import DynamoCarts
+
+        return DynamoCarts(self.table)
+
+    @functools.cached_property
+    def payments(self) -> protocol.Payments:
+        from .payments import DynamoPayments
+
+        return DynamoPayments(self.table)
+
+    @functools.cached_property
+    def notifications(self) -> protocol.Notifications:
+        from .notifications import DynamoNotifications
+
+        return DynamoNotifications(self.table)
+
+    @functools.cached_property
+    def resets(self) -> protocol.PasswordResets:
+        from .resets import DynamoResets
+
+        return DynamoResets(self.table)
 
     @property
     def client(self) -> Any:

@@ -25,7 +25,7 @@ from .. import aws, config, cursors
 from ..errors import InvalidCursor, ServiceUnavailable
 from ..integrity import intact
 from . import keys
-from .protocol import Page
+from .records import Page
 
 RETRYABLE_CANCELLATIONS = frozenset({"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"})
 TRANSACTION_ATTEMPTS = 6

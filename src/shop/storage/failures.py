@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..domain.product import Product
-from .protocol import OrderLine
+from .records import OrderLine
 
 
 class StorageFailure(Exception):

@@ -7,7 +7,7 @@ from typing import Any
 
 from . import keys
 from .dynamo import Table
-from .protocol import IdempotencyClaim
+from .records import IdempotencyClaim
 
 
 def claim_put(claim: IdempotencyClaim, order_id: str) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from ..domain.image import REJECTED, Image
 from . import keys
 from .dynamo import ConditionFailed, Table
 from .failures import Full, Missing, StatusChanged, VersionChanged
-from .protocol import ImageSet
+from .records import ImageSet
 
 PROCESSING = "processing"
 

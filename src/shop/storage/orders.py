@@ -7,13 +7,14 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..domain.product import Product
+from ..domain.write import Write
 from ..errors import ServiceUnavailable
 from ..integrity import checked, intact
 from . import keys, stock
 from .dynamo import Cancelled, ConditionFailed, Table, deserialize, public, written_by
 from .failures import CartChanged, KeyClaimed, LinesRejected, Missing, Rejection, StatusChanged
 from .idempotency import DynamoIdempotency, claim_put
-from .protocol import CartVersion, IdempotencyClaim, OrderLine, Page, Write
+from .records import CartVersion, IdempotencyClaim, OrderLine, Page
 
 # A cancel re-plans its restock when a product vanishes between the read and the write.
 RESTOCK_ATTEMPTS = 3

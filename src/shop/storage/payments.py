@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..domain.write import Write
 from . import keys
 from .dynamo import Cancelled, Table
 from .failures import EventSeen
 from .orders import refund_marker, status_failure, status_update
-from .protocol import WebhookEvent, Write
+from .records import WebhookEvent
 
 
 class DynamoPayments:

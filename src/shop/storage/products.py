@@ -10,7 +10,7 @@ from ..limits import MAX_STOCK
 from . import keys
 from .dynamo import ConditionFailed, Table, public, written_by
 from .failures import AlreadyExists, Missing, StockOutOfBounds
-from .protocol import Page
+from .records import Page
 from .write_marks import NOT_MINE, mine, new_token
 
 

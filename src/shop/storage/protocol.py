@@ -10,82 +10,38 @@ HTTP-level error: what a failure means to a client is the services' decision.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from decimal import Decimal
-from typing import Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol
 
-from ..domain.cart import Cart
-from ..domain.image import Image
-from ..domain.order import Write
-from ..domain.product import Product
-from ..domain.user import Credentials, User
+from ..domain.write import Write
+from .records import (
+    Attempt,
+    CartVersion,
+    FailureCount,
+    IdempotencyClaim,
+    ImageSet,
+    OrderLine,
+    Page,
+    WebhookEvent,
+)
 
-__all__ = ["Write"]  # storage takes the aggregate's writes (shop.domain.order)
+if TYPE_CHECKING:  # the records the methods take and give; a function imports the ones it uses
+    from ..domain.cart import Cart
+    from ..domain.image import Image
+    from ..domain.product import Product
+    from ..domain.user import Credentials, User
 
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    """One page of a list, and the cursor of the next (None: the last page)."""
-
-    items: list[T]
-    next_cursor: str | None
-
-
-@dataclass(frozen=True)
-class OrderLine:
-    """One line's claim on stock: taken only if the product still has this price and enough units."""
-
-    product_id: str
-    quantity: int
-    price: Decimal
-
-
-@dataclass(frozen=True)
-class Attempt:
-    """One attempt counted against a fixed window (login lockout, per-address limits)."""
-
-    allowed: bool
-    count: int
-    window_ends: int  # epoch seconds; also the item's TTL
-
-
-@dataclass(frozen=True)
-class FailureCount:
-    """Failed logins counted in a fixed window, and until when a successful login from
-    the same place is remembered (0: never, or no such counter)."""
-
-    failures: int = 0
-    window_ends: int = 0
-    trusted_until: int = 0
-
-
-@dataclass(frozen=True)
-class IdempotencyClaim:
-    user_id: str
-    key: str
-    request_hash: str
-    expires_at: int
-
-
-@dataclass(frozen=True)
-class CartVersion:
-    """The cart a checkout read: emptied in the order's transaction only if still this version."""
-
-    user_id: str
-    version: str
-
-
-@dataclass(frozen=True)
-class WebhookEvent:
-    """A provider's event, recorded once per id (the record expires with the table's TTL)."""
-
-    event_id: str
-    event_type: str
-    order_id: str | None
-    outcome: str
-    expires_at: int
+# Storage takes the aggregate's writes (shop.domain.write); the plain records live in .records.
+__all__ = [
+    "Attempt",
+    "CartVersion",
+    "FailureCount",
+    "IdempotencyClaim",
+    "ImageSet",
+    "OrderLine",
+    "Page",
+    "WebhookEvent",
+    "Write",
+]
 
 
 class Users(Protocol):
@@ -132,17 +88,6 @@ class Products(Protocol):
         """Returns the product as it was (with its `images`, for their files). Raises Missing."""
 
     def list_page(self, category: str | None, limit: int, cursor: str | None) -> Page[Product]: ...
-
-
-@dataclass(frozen=True)
-class ImageSet:
-    """A product's image records (imageId -> record), the version they were read at, and the ids
-    the item counts against the limit (its records not rejected; empty on an item written before
-    the count existed, which the service then rewrites with `replace`)."""
-
-    images: dict[str, Image]
-    version: int
-    counting: frozenset[str] = frozenset()
 
 
 class Images(Protocol):
@@ -282,16 +227,36 @@ class PasswordResets(Protocol):
 
 
 class Storage(Protocol):
-    users: Users
-    products: Products
-    images: Images
-    orders: Orders
-    idempotency: IdempotencyRecords
-    throttles: Throttles
-    carts: Carts
-    payments: Payments
-    notifications: Notifications
-    resets: PasswordResets
+    """Every aggregate's store (read-only: the DynamoDB one makes each on first use)."""
 
+    @property
+    def users(self) -> Users: ...
+
+    @property
+    def products(self) -> Products: ...
+
+    @property
+    def images(self) -> Images: ...
+
+    @property
+    def orders(self) -> Orders: ...
+
+    @property
+    def idempotency(self) -> IdempotencyRecords: ...
+
+    @property
+    def throttles(self) -> Throttles: ...
+
+    @property
+    def carts(self) -> Carts: ...
+
+    @property
+    def payments(self) -> Payments: ...
+
+    @property
+    def notifications(self) -> Notifications: ...
+
+    @property
+    def resets(self) -> PasswordResets: ...
     def ping(self) -> None:
         """Raises ServiceUnavailable when the table cannot be reached."""

@@ -13,7 +13,7 @@ from typing import Any
 from ..limits import MAX_STOCK
 from . import keys
 from .dynamo import Table
-from .protocol import OrderLine
+from .records import OrderLine
 
 
 def take(line: OrderLine, now: str) -> dict[str, Any]:

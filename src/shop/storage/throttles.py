@@ -8,7 +8,7 @@ from typing import Any
 from ..errors import ServiceUnavailable
 from . import keys
 from .dynamo import ConditionFailed, Table
-from .protocol import Attempt, FailureCount
+from .records import Attempt, FailureCount
 from .write_marks import NOT_MINE, mine, new_token
 
 # A failure counter's TTL: the end of its window, or its trustedUntil when a login succeeded
