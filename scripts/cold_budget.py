@@ -95,6 +95,22 @@ def _imports(stderr: str) -> dict[str, dict[str, float]]:
     return phases
 
 
+def _modules(stderr: str) -> dict[str, float]:
+    """Self import time (ms) per module, both phases."""
+    found = {}
+    for line in stderr.splitlines():
+        if line.startswith("import time:") and "self [us]" not in line:
+            self_us, _, name = (part.strip() for part in line.removeprefix("import time:").split("|"))
+            found[name] = int(self_us) / 1000
+    return found
+
+
+BARE = (
+    "import sys, json; job = json.loads(sys.argv[1]); sys.path[:0] = [job['runtime']]; "
+    "import boto3; boto3.client('dynamodb')"
+)
+
+
 def main() -> None:
     from tests.deploy.conftest import lambda_resources
 
@@ -104,10 +120,21 @@ def main() -> None:
     python, runtime = os.environ["LAMBDA_PYTHON"], os.environ["LAMBDA_RUNTIME_SITE"]
     template = serverless_config.compiled_template(package / "cloudformation-template-update-stack.json")
     wanted = os.environ.get("FUNCTIONS", "").split()
+    top = int(os.environ.get("BUDGET_MODULES", "12"))
     functions = {n: p for n, p in lambda_resources(template).items() if n in wanted}
     results: dict[str, list[dict]] = {name: [] for name in functions}
     with cold_start.moto_server(python) as endpoint:
         events = cold_start._seed(endpoint, template)
+        bare: set[str] = set()  # what the bare client imports: the baseline's own modules
+        for _ in range(cold_start.ROUNDS):
+            done = subprocess.run(  # noqa: S603 - our own interpreter and code
+                [python, "-I", "-S", "-B", "-X", "importtime", "-c", BARE, json.dumps({"runtime": runtime})],
+                capture_output=True,
+                text=True,
+                env={"AWS_DEFAULT_REGION": "us-east-1", "PATH": "/usr/bin:/bin"},
+                check=True,
+            )
+            bare |= set(_modules(done.stderr))
         with tempfile.TemporaryDirectory() as work:
             for name, properties in functions.items():
                 task = Path(work, name)
@@ -128,6 +155,7 @@ def main() -> None:
                         raise SystemExit(done.stderr[-3000:])
                     result = json.loads(done.stdout.strip().splitlines()[-1])
                     result["imports"] = _imports(done.stderr)
+                    result["modules"] = _modules(done.stderr)
                     results[name].append(result)
     load = " / ".join(f"{figure:.1f}" for figure in os.getloadavg())
     print(f"Median of {cold_start.ROUNDS} processes per function (-X importtime on), load average after: {load}\n")
@@ -149,6 +177,13 @@ def main() -> None:
                 values = [sum(s for k, s in r[kind] if k == key) for r in runs]
                 label = f"client {key}" if kind == "clients" else f"call {key}"
                 print(f"| {label} | | {median(values):.1f} |")
+        beyond = {m for r in runs for m in r["modules"] if m not in bare}
+        mine = {m: statistics.median(r["modules"].get(m, 0.0) for r in runs) for m in beyond}
+        print(
+            f"\nModules the bare client does not import: {len(beyond)}, {sum(mine.values()):.1f} ms of self time; "
+            f"the {top} largest: "
+            + ", ".join(f"`{m}` {ms:.1f}" for m, ms in sorted(mine.items(), key=lambda kv: -kv[1])[:top])
+        )
         print()
 
 

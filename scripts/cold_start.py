@@ -34,7 +34,12 @@ SECRET = "cold-start-benchmark-secret-" + "x" * 40
 # What CloudFormation fills in at deploy time (Fn::Sub, Fn::GetAtt): the benchmark's values.
 MEDIA = {"MEDIA_BUCKET": "bench-media", "MEDIA_BASE_URL": "https://media.bench.example"}
 SEARCH = {"SEARCH_BUCKET": "bench-search"}
-DEPLOY_TIME = {**MEDIA, **SEARCH, "CORS_ALLOWED_ORIGINS": "https://site.bench.example"}
+DEPLOY_TIME = {
+    **MEDIA,
+    **SEARCH,
+    "CORS_ALLOWED_ORIGINS": "https://site.bench.example",
+    "STOREFRONT_URL": "https://site.bench.example",  # the reset mail's link (Fn::Sub of the distribution)
+}
 
 CHILD = """
 import json, sys, time
