@@ -1,15 +1,16 @@
 """`make cost`: the price of one million requests of the Locust shopper mix, per route and in total.
 
-DynamoDB capacity units per request are measured on DynamoDB Local (tests/integration/
-test_capacity_units.py, run by `make cost`, writes them to COST_UNITS_FILE); Lambda memory
-comes from serverless.yml. Everything else is an ASSUMPTION, printed with the table: the
-list prices, each function's duration (no timing measured on a shared machine is
-publishable), the share of each route in the mix and the events a request sends.
+Measured by tests/integration/test_capacity_units.py (run by `make cost`, written to
+COST_UNITS_FILE): each request's DynamoDB capacity units on DynamoDB Local and its warm handler
+duration on this machine. Lambda memory comes from serverless.yml. Everything else is an
+ASSUMPTION, printed with the table: the list prices, the share of each route in the mix, the
+events a request sends and the duration of the functions those events invoke.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import pathlib
 import sys
@@ -30,20 +31,19 @@ PRICES = {
     "SQS, per million requests": 0.40,
     "SES, per thousand emails": 0.10,
 }
-# (route, ASSUMED share of the mix, function, ASSUMED warm duration in ms). The shares are a
-# rounded guess after the Locust users' weights (Browser 4, Shopper 2, Admin 2, Buyer 2), not
-# counted from a run; `?cursor` pages are in GET /products; the admin's routes and payments are
-# left out (their units are not measured yet).
+# (route, ASSUMED share of the mix). The shares are a rounded guess after the Locust users'
+# weights (Browser 4, Shopper 2, Admin 2, Buyer 2), not counted from a run; `?cursor` pages are
+# in GET /products; the admin's routes and payments are left out.
 MIX = [
-    ("GET /products", 0.24, "listProducts", 60),
-    ("GET /products?category", 0.08, "listProducts", 60),
-    ("GET /products/{id}", 0.16, "getProduct", 40),
-    ("POST /auth/login", 0.12, "login", 300),
-    ("POST /auth/register", 0.06, "register", 300),
-    ("PUT /cart/items/{productId}", 0.14, "putCartItem", 80),
-    ("POST /checkout", 0.07, "checkout", 150),
-    ("GET /orders", 0.07, "listOrders", 60),
-    ("GET /orders/{id}", 0.06, "getOrder", 40),
+    ("GET /products", 0.24),
+    ("GET /products?category", 0.08),
+    ("GET /products/{id}", 0.16),
+    ("POST /auth/login", 0.12),
+    ("POST /auth/register", 0.06),
+    ("PUT /cart/items/{productId}", 0.14),
+    ("POST /checkout", 0.07),
+    ("GET /orders", 0.07),
+    ("GET /orders/{id}", 0.06),
 ]
 # Per checkout, ASSUMED: one order event published (SNS), delivered through one queue (SQS:
 # send, receive, delete), one email (SES), and two stream-triggered invocations
@@ -56,17 +56,19 @@ def memory_mb(config: dict, function: str) -> int:
 
 
 def main() -> int:
-    units = json.loads(pathlib.Path(os.environ.get("COST_UNITS_FILE", ".cache/cost/units.json")).read_text())
+    measured = json.loads(pathlib.Path(os.environ.get("COST_UNITS_FILE", ".cache/cost/units.json")).read_text())
     config = serverless_config.load()
     price = list(PRICES.values())
     gb_s = price[2]
     rows, total = [], 0.0
-    for route, share, function, duration_ms in MIX:
+    for route, share in MIX:
         requests = 1_000_000 * share
-        used = units[route]
+        used = measured["requests"][route]
+        function, duration_ms = used["function"], used["ms"]
         gateway = requests * price[0] / 1e6
         memory = memory_mb(config, function)
-        lam = requests * price[1] / 1e6 + requests * memory / 1024 * duration_ms / 1000 * gb_s
+        # Lambda bills each invocation's duration in whole milliseconds, rounded up.
+        lam = requests * price[1] / 1e6 + requests * memory / 1024 * math.ceil(duration_ms) / 1000 * gb_s
         dynamo = requests * (used["read"] * price[3] + used["write"] * price[4]) / 1e6
         events = 0.0
         if route == "POST /checkout":
@@ -76,23 +78,30 @@ def main() -> int:
         cost = gateway + lam + dynamo + events
         total += cost
         rows.append((route, share, function, memory, duration_ms, used, gateway, lam, dynamo, events, cost))
-    head = "| route | share | function | MB | assumed ms | RRU | WRU | API GW $ | Lambda $ | DynamoDB $ | events $ |"
+    head = "| route | share | function | MB | measured ms | RRU | WRU | API GW $ | Lambda $ | DynamoDB $ | events $ |"
     print(head + " total $ |")
     print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for route, share, function, memory, ms, used, gateway, lam, dynamo, events, cost in rows:
         print(
-            f"| `{route}` | {share:.0%} | {function} | {memory} | {ms} | {used['read']:g} | {used['write']:g} "
+            f"| `{route}` | {share:.0%} | {function} | {memory} | {ms:.1f} | {used['read']:g} | {used['write']:g} "
             f"| {gateway:.2f} | {lam:.2f} | {dynamo:.2f} | {events:.2f} | {cost:.2f} |"
         )
     print(f"| **one million requests of the mix** | 100% | | | | | | | | | | **{total:.2f}** |")
-    print("\nAssumptions (prices are list prices, us-east-1, USD; durations are not measurements):")
+    print("\nAssumptions (list prices, us-east-1, USD):")
     for name, value in PRICES.items():
         print(f"- {name}: {value:.10g}".rstrip("0"))
-    print("- each route's warm duration: the 'assumed ms' column; Lambda memory: serverless.yml")
+    print(
+        f"- measured ms: the median of {measured['repeats']} warm invocations of the request's handler after one\n"
+        "  warm-up, in-process, on DynamoDB Local, on this machine (tests/integration/test_capacity_units.py):\n"
+        "  an estimate of Lambda's duration, not a Lambda measurement (Lambda's CPU share at that memory and\n"
+        "  in-region DynamoDB round trips differ); billed per 1 ms, rounded up; Lambda memory: serverless.yml\n"
+        f"- sign-ups and logins: bcrypt at cost factor {measured['bcrypt_rounds']}, serverless.yml's BCRYPT_ROUNDS\n"
+        "- units: small items (a catalogue of 5 products, one cart line, one order); a page of 20 products reads more"
+    )
     print("- each checkout: 1 SNS publish, 3 SQS requests, 1 SES email;")
-    print("  publishOrderEvents and notifyCustomers invoked once each, 100 ms")
+    print("  publishOrderEvents and notifyCustomers invoked once each, 100 ms (assumed)")
     print("- the mix: the shares above, a rounded guess after the Locust users' weights, not counted from a run;")
-    print("  admin routes, payments and the other routes are not priced (their units are not measured yet)")
+    print("  admin routes, payments and the other routes are not priced")
     print("- no free tier, no CloudWatch logs, no data transfer")
     return 0
 

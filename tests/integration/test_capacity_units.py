@@ -7,23 +7,32 @@ moto does not compute DynamoDB's units, so this runs on DynamoDB Local only
 (`make test-dynamodb-local`, or scripts/test-dynamodb-local.sh tests/integration/test_capacity_units.py).
 
 Every request name the Locust users send (load/users.py) is measured, so that `make cost`
-can price the whole mix."""
+can price the whole mix. With COST_UNITS_FILE set (`make cost`), each request is also timed:
+the median of REPEATS warm invocations of its handler, in-process, after one warm-up, with
+bcrypt at the deployed cost (serverless.yml's BCRYPT_ROUNDS, not the tests' 4). The times go
+to the file beside the units; they measure this machine, so nothing asserts them."""
 
 from __future__ import annotations
 
 import json
 import os
 import pathlib
+import statistics
+import time
 import uuid
 
 import pytest
 
+from devtools import serverless_config
 from devtools.request_costs import counting
 from tests import factories
-from tests.apigw import invoke
+from tests.apigw import invoke, route_for
 from tests.conftest import LOCAL_ENDPOINT
+from tests.integration.conftest import register
 
 pytestmark = pytest.mark.dynamodb_local
+
+REPEATS = 7  # timed invocations per request, after a warm-up one (make cost only)
 
 
 @pytest.fixture
@@ -45,7 +54,20 @@ def measure(log, request):
     return result.status, log.read_units, log.write_units
 
 
-def test_capacity_units_per_request_of_the_shopper_mix(units, admin, customer, product):
+def warm(request, status):
+    """The request's function and the median wall time (ms) of REPEATS invocations after a
+    warm-up one, each prepared untimed by request() and answering `status`."""
+    times = []
+    for _ in range(1 + REPEATS):
+        method, path, kwargs = request()
+        started = time.perf_counter()
+        result = invoke(method, path, **kwargs)
+        times.append((time.perf_counter() - started) * 1000)
+        assert result.status == status, (method, path, result.body)
+    return {"function": route_for(method, path)[0].function, "ms": round(statistics.median(times[1:]), 1)}
+
+
+def test_capacity_units_per_request_of_the_shopper_mix(units, limits, admin, customer, product):
     item = product(stock=50, category="Books")
     for _ in range(4):
         product(category="Books")
@@ -138,5 +160,13 @@ def test_capacity_units_per_request_of_the_shopper_mix(units, admin, customer, p
         "DELETE /products/{id}": (200, 1.0, 3.0),
     }
     if os.environ.get("COST_UNITS_FILE"):  # `make cost` prices what was measured here
-        units_out = {name: {"read": read, "write": write} for name, (_, read, write) in figures.items()}
-        pathlib.Path(os.environ["COST_UNITS_FILE"]).write_text(json.dumps(units_out, indent=2))
+        rounds = serverless_config.load()["provider"]["environment"]["BCRYPT_ROUNDS"]
+        limits(BCRYPT_ROUNDS=rounds)  # sign-ups and logins at the deployed cost
+        deployed = register()  # whose password hash has that cost, for the timed logins
+        logins.append({"email": deployed.email, "password": deployed.password})
+        measured = {
+            name: {"read": read, "write": write, **warm(requests[name], status)}
+            for name, (status, read, write) in figures.items()
+        }
+        how = {"repeats": REPEATS, "bcrypt_rounds": int(rounds)}
+        pathlib.Path(os.environ["COST_UNITS_FILE"]).write_text(json.dumps({**how, "requests": measured}, indent=2))
