@@ -98,7 +98,8 @@ help:
 	@echo "make bench-cold  cold-start ratios of every packaged function (docs/BENCHMARKS.md)"
 	@echo "make bench-first-run [COLD=1]   a newcomer's first make run from a fresh clone of HEAD, timed to /health"
 	@echo "make bench-cold-budget FUNCTIONS=\"listOrders ...\"  where their cold init goes: imports, clients, calls"
-	@echo "make cost        price of a million requests of the shopper mix (capacity units on DynamoDB Local; assumptions printed)"
+	@echo "make cost [COST_MIX_CSV=load/reports/load_stats.csv]   price of a million requests of the shopper mix"
+	@echo "                 (units and durations measured on DynamoDB Local; the mix from load/users.py or a run; assumptions printed)"
 	@echo "make mutation    mutmut over the core modules with the fast suites (docs/TESTING.md; not in make test)"
 	@echo "make routes      the route table (method, path, function) from serverless.yml"
 	@echo "make web / make test-web   build the storefront (web/dist) / its type check and unit tests (vitest)"
@@ -362,8 +363,10 @@ test-iam: $(DEPS)
 	test -f $(TEMPLATE) || $(MAKE) package
 	$(IAM_ENV) $(PY) -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) tests/integration
 
-# The price of a million requests of the shopper mix: capacity units measured on DynamoDB Local
-# (tests/integration/test_capacity_units.py), priced with the assumptions scripts/cost.py prints.
+# The price of a million requests of the shopper mix: capacity units and warm handler durations
+# measured on DynamoDB Local (tests/integration/test_capacity_units.py; bcrypt at the deployed cost,
+# about 10 s), priced with the assumptions scripts/cost.py prints. The mix is derived from the Locust
+# users (load/users.py), or counted from a run: COST_MIX_CSV=load/reports/load_stats.csv (make load's).
 cost: $(DEPS) $(NODE_DEPS)
 	mkdir -p .cache/cost && rm -f .cache/cost/units.json
 	COST_UNITS_FILE=$(CURDIR)/.cache/cost/units.json scripts/test-dynamodb-local.sh -q tests/integration/test_capacity_units.py
