@@ -4,7 +4,9 @@ DynamoDB Local, at 1, 4 and 16 concurrent clients; then GET /products as the tab
 `make run` (devtools.runner) starts as a user gets it: its own DynamoDB Local (private, data on
 disk in a temporary LOCAL_DATA_DIR); serverless-offline is pointed at that same DynamoDB Local
 through the runner's loopback bridge. Both servers get the same table, environment and bcrypt
-cost; each is measured while the other is idle. serverless-offline 13 (pinned in
+cost; both run at once and are measured cell by cell, in turns, each while the other is idle,
+after every endpoint has run once on both (so that no cell meets DynamoDB Local's JIT still
+compiling, which favoured whichever server went second). serverless-offline 13 (pinned in
 benchmarks/offline/package.json, installed for this benchmark only) gets a generated config,
 serverless.bench-offline.yml, with the functions and routes of serverless.yml and nothing of
 the deploy (removed afterwards).
@@ -294,23 +296,34 @@ def main() -> int:
             LOCAL_ENDPOINT = json.loads((logs / "data" / "run.json").read_text())["dynamodb"]
             seeded = seed(max(CONCURRENCY))
             sends = requests_for(seeded)
-            for name, port in (("make run", run_port), ("serverless-offline 13", offline_port)):
-                print(f"{name}:", flush=True)
-                offline = start_offline(port, logs / "offline.log") if name != "make run" else None
-                try:
-                    url = f"http://127.0.0.1:{port}"
-                    for endpoint, send in sends.items():
-                        for clients in CONCURRENCY:
+            # Both servers up at once, measured cell by cell, each while the other is idle, and in
+            # turns (make run first in one cell, offline first in the next): the shared DynamoDB
+            # Local, and the machine, are in the same state for both sides of a ratio. Every
+            # endpoint runs once on both first, so that no cell meets a JVM still compiling.
+            offline = start_offline(offline_port, logs / "offline.log")
+            servers = [
+                ("make run", f"http://127.0.0.1:{run_port}"),
+                ("serverless-offline 13", f"http://127.0.0.1:{offline_port}"),
+            ]
+            try:
+                print("warming up both servers on every endpoint", flush=True)
+                for send in sends.values():
+                    for _, url in servers:
+                        measure(url, send, max(CONCURRENCY[:2]), WARMUP)
+                cell = 0
+                for endpoint, send in sends.items():
+                    for clients in CONCURRENCY:
+                        for name, url in servers if cell % 2 == 0 else servers[::-1]:
                             row = measure(url, send, clients, SECONDS)
                             row |= {"server": name, "endpoint": endpoint, "clients": clients}
                             results.append(row)
                             save_partial(results, [])
-                            line = f"  {endpoint:<18} {clients:>2} clients {row['rps']:8.1f} req/s"
+                            line = f"  {name:<21} {endpoint:<18} {clients:>2} clients {row['rps']:8.1f} req/s"
                             print(f"{line}  p50 {row['p50']:7.1f} ms  {row['statuses']}", flush=True)
-                finally:
-                    if offline is not None:
-                        stop(offline, group=True)
-                    OFFLINE_CONFIG.unlink(missing_ok=True)
+                        cell += 1
+            finally:
+                stop(offline, group=True)
+                OFFLINE_CONFIG.unlink(missing_ok=True)
             print("growth on make run:", flush=True)
             import boto3
 
