@@ -4,14 +4,14 @@ A missing or short JWT secret is a start-up error, never a fallback: there is no
 default secret anywhere in this code base.
 """
 
-from __future__ import annotations
+# Annotations evaluated as written (no __future__ import): a named tuple compiles each string
+# annotation it is given, which doubled the cost of making it at every cold start.
 
 import functools
 import math
 import os
 import time
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import access_denials, aws
 from .limits import DEFAULT_CURRENCY
@@ -23,8 +23,7 @@ class ConfigError(RuntimeError):
     """The environment does not describe a runnable service."""
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     table_name: str
     region: str
     dynamodb_endpoint_url: str | None
@@ -80,8 +79,7 @@ def settings() -> Settings:
     )
 
 
-@dataclass(frozen=True)
-class ThrottleSettings:
+class ThrottleSettings(NamedTuple):
     login_max_failures: int  # per email and source address
     login_email_max_failures: int  # per email, from every address
     login_lockout_seconds: int
@@ -112,8 +110,7 @@ def throttle_settings() -> ThrottleSettings:
     )
 
 
-@dataclass(frozen=True)
-class ResetSettings:
+class ResetSettings(NamedTuple):
     storefront_url: str  # the reset link points at its /reset-password page
     min_seconds: float  # every reset request takes at least this long, known email or not
 
@@ -127,8 +124,7 @@ def reset_settings() -> ResetSettings:
     return ResetSettings(url, _int("PASSWORD_RESET_MIN_MS", 800, 0, 5_000) / 1000)
 
 
-@dataclass(frozen=True)
-class MediaSettings:
+class MediaSettings(NamedTuple):
     bucket: str
     base_url: str  # where images/ is served: the CloudFront domain on AWS, /media on the local server
     upload_endpoint: str | None  # the local server's own S3 form endpoint; None on AWS (S3 itself)
@@ -145,8 +141,7 @@ def media_settings() -> MediaSettings:
     )
 
 
-@dataclass(frozen=True)
-class PaymentSettings:
+class PaymentSettings(NamedTuple):
     provider: str  # "fake" or "stripe"
     currency: str
     window_seconds: int  # an unpaid order expires after this long
