@@ -22,7 +22,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import zipfile
 from collections import defaultdict
 from pathlib import Path
 
@@ -137,12 +136,10 @@ def main() -> None:
             bare |= set(_modules(done.stderr))
         with tempfile.TemporaryDirectory() as work:
             for name, properties in functions.items():
-                task = Path(work, name)
-                with zipfile.ZipFile(package / f"{name}.zip") as archive:
-                    archive.extractall(task)
+                task, layers = cold_start.unpack(package, template, name, properties, Path(work))
                 env = cold_start.function_environment(properties, endpoint, task)
                 for _ in range(cold_start.ROUNDS):
-                    job = {"task": str(task), "runtime": runtime, "handler": properties["Handler"]}
+                    job = {"task": str(task), "layers": layers, "runtime": runtime, "handler": properties["Handler"]}
                     job["event"] = events[name]()
                     done = subprocess.run(  # noqa: S603 - our own interpreter and code
                         [python, "-I", "-S", "-B", "-X", "importtime", "-c", CHILD, json.dumps(job)],

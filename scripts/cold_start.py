@@ -75,6 +75,22 @@ print(json.dumps({"seconds": elapsed, "cpu": cpu, "status": status}))
 """
 
 
+def unpack(package: Path, template: dict, name: str, properties: dict, work: Path) -> tuple[Path, list[str]]:
+    """A function's zip unzipped into work/<name> (its task root), and each of its layers as Lambda
+    unzips them into /opt: the task root and the layers' python/ folders for sys.path."""
+    task = work / name
+    with zipfile.ZipFile(package / f"{name}.zip") as archive:
+        archive.extractall(task)
+    layers = []
+    for layer in properties.get("Layers", []):
+        content = template["Resources"][layer["Ref"]]["Properties"]["Content"]
+        target = work / f"{name}-opt-{layer['Ref']}"
+        with zipfile.ZipFile(package / content["S3Key"].rsplit("/", 1)[-1]) as archive:
+            archive.extractall(target)
+        layers.append(str(target / "python"))
+    return task, layers
+
+
 @contextlib.contextmanager
 def moto_server(python: str) -> Iterator[str]:
     """moto as a server on the 3.12 harness (so the measured processes carry no moto at all):
@@ -447,16 +463,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as work:
             tasks, layers = {}, {}
             for name in functions:
-                tasks[name] = Path(work, name)
-                with zipfile.ZipFile(package / f"{name}.zip") as archive:
-                    archive.extractall(tasks[name])
-                layers[name] = []
-                for layer in functions[name].get("Layers", []):  # unzipped as Lambda does into /opt
-                    content = template["Resources"][layer["Ref"]]["Properties"]["Content"]
-                    target = Path(work, f"{name}-opt-{layer['Ref']}")
-                    with zipfile.ZipFile(package / content["S3Key"].rsplit("/", 1)[-1]) as archive:
-                        archive.extractall(target)
-                    layers[name].append(str(target / "python"))
+                tasks[name], layers[name] = unpack(package, template, name, functions[name], Path(work))
             samples: dict[str, list[float]] = {name: [] for name in ["(bare boto3 client)", *functions]}
             cpu: dict[str, list[float]] = {name: [] for name in samples}
             statuses: dict[str, set] = {name: set() for name in functions}
