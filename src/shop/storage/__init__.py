@@ -4,6 +4,7 @@
   dynamo.py       the client, calls, DynamoDB's answers, transactions, batch reads, paging
                   (throttles and failures become ServiceUnavailable in shop/aws.py)
   protocol.py     what the services need: one protocol per aggregate, and the Storage that holds them
+  records.py      the plain records storage and services pass each other (Page, OrderLine, ...)
   failures.py     neutral failures (which line, which condition, the item as found)
   users.py, products.py, images.py, orders.py, idempotency.py, throttles.py, carts.py,
                   payments.py, notifications.py, resets.py: one module per aggregate
