@@ -17,6 +17,7 @@ from shop.domain.cart import Cart
 from shop.domain.image import Image
 from shop.domain.product import Product
 from shop.domain.user import Credentials, User
+from shop.domain.write import Write
 from shop.limits import MAX_STOCK
 from shop.storage.failures import (
     AlreadyExists,
@@ -31,7 +32,7 @@ from shop.storage.failures import (
     StockOutOfBounds,
     VersionChanged,
 )
-from shop.storage.protocol import (
+from shop.storage.records import (
     Attempt,
     CartVersion,
     FailureCount,
@@ -40,7 +41,6 @@ from shop.storage.protocol import (
     OrderLine,
     Page,
     WebhookEvent,
-    Write,
 )
 
 PAGE_KEY = ("createdAt", "id")

@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 
 from shop.storage.failures import KeyClaimed
-from shop.storage.protocol import IdempotencyClaim, OrderLine
+from shop.storage.records import IdempotencyClaim, OrderLine
 from tests import factories
 from tests.apigw import invoke
 from tests.faults import stale_unless_consistent

@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from shop.storage.protocol import WebhookEvent
+from shop.storage.records import WebhookEvent
 from tests import factories
 from tests.apigw import invoke
 

@@ -16,9 +16,10 @@ from shop.domain.cart import Cart
 from shop.domain.image import Image
 from shop.domain.product import Product
 from shop.domain.user import Credentials, User
+from shop.domain.write import Write
 from shop.errors import InvalidCursor
 from shop.storage.failures import AlreadyExists, KeyClaimed, LinesRejected, Missing, StatusChanged, StockOutOfBounds
-from shop.storage.protocol import IdempotencyClaim, OrderLine, Write
+from shop.storage.records import IdempotencyClaim, OrderLine
 
 pytestmark = pytest.mark.dynamodb_local
 
@@ -344,7 +345,7 @@ def test_carts_are_written_only_over_the_version_read(store):
 
 def test_a_checkout_empties_only_the_cart_version_it_read_and_fails_whole_otherwise(store):
     from shop.storage.failures import CartChanged
-    from shop.storage.protocol import CartVersion
+    from shop.storage.records import CartVersion
 
     product = a_product(store, stock=5)
     cart = a_cart("u-1", product, 2)
@@ -427,7 +428,7 @@ def test_a_save_is_conditional_on_the_version_read_and_hands_back_the_order_it_l
 
 def test_webhook_events_are_recorded_once_with_their_order_change_or_not_at_all(store):
     from shop.storage.failures import EventSeen
-    from shop.storage.protocol import WebhookEvent
+    from shop.storage.records import WebhookEvent
 
     product = a_product(store, stock=5)
     line = OrderLine(product["id"], 1, product["price"])
@@ -453,7 +454,7 @@ def test_webhook_events_are_recorded_once_with_their_order_change_or_not_at_all(
 
 
 def test_failed_logins_are_counted_in_a_window_and_a_success_clears_them_and_is_remembered(store):
-    from shop.storage.protocol import FailureCount
+    from shop.storage.records import FailureCount
 
     now = int(time.time())
     counter, other = f"login-from#192.0.2.1#{uuid.uuid4().hex}@example.com", f"login#{uuid.uuid4().hex}"

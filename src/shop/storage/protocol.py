@@ -12,36 +12,23 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ..domain.write import Write
-from .records import (
-    Attempt,
-    CartVersion,
-    FailureCount,
-    IdempotencyClaim,
-    ImageSet,
-    OrderLine,
-    Page,
-    WebhookEvent,
-)
-
-if TYPE_CHECKING:  # the records the methods take and give; a function imports the ones it uses
+if TYPE_CHECKING:  # what the methods take and give, for the type checker only: a function imports
+    # the records it uses (shop.storage.records, shop.domain) and never this module's protocols
     from ..domain.cart import Cart
     from ..domain.image import Image
     from ..domain.product import Product
     from ..domain.user import Credentials, User
-
-# Storage takes the aggregate's writes (shop.domain.write); the plain records live in .records.
-__all__ = [
-    "Attempt",
-    "CartVersion",
-    "FailureCount",
-    "IdempotencyClaim",
-    "ImageSet",
-    "OrderLine",
-    "Page",
-    "WebhookEvent",
-    "Write",
-]
+    from ..domain.write import Write
+    from .records import (
+        Attempt,
+        CartVersion,
+        FailureCount,
+        IdempotencyClaim,
+        ImageSet,
+        OrderLine,
+        Page,
+        WebhookEvent,
+    )
 
 
 class Users(Protocol):
