@@ -55,9 +55,10 @@ def _handlers() -> dict[str, str]:
     return found
 
 
-def _imported(module: str) -> dict:
+def _fresh(code: str, *args: str) -> dict:
+    """What `code` prints (JSON) in a fresh interpreter with only the project's src on its path."""
     done = subprocess.run(  # noqa: S603 - our own interpreter and code
-        [sys.executable, "-c", PROBE, module],
+        [sys.executable, "-c", code, *args],
         capture_output=True,
         text=True,
         check=True,
@@ -65,6 +66,10 @@ def _imported(module: str) -> dict:
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT / "src")},
     )
     return json.loads(done.stdout)
+
+
+def _imported(module: str) -> dict:
+    return _fresh(PROBE, module)
 
 
 @pytest.mark.parametrize("function", sorted(_handlers()))
@@ -128,15 +133,7 @@ print(json.dumps({"made": made, "read": read, "same": first is again, "typed": t
 def test_the_storage_imports_an_aggregate_and_its_records_only_when_a_route_touches_it():
     """A route that reads a product imports the product's storage and records, not the orders',
     users' or carts' (each aggregate is made on first use; the protocols import no record)."""
-    done = subprocess.run(  # noqa: S603 - our own interpreter and code
-        [sys.executable, "-c", AGGREGATES],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT / "src")},
-    )
-    found = json.loads(done.stdout)
+    found = _fresh(AGGREGATES)
     assert not [name for name in found["made"] if name.startswith("shop.domain.")]
     assert "shop.storage.products" not in found["made"]
     assert {"shop.storage.products", "shop.domain.product"} <= set(found["read"])
