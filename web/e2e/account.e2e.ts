@@ -136,7 +136,10 @@ describe("accounts", () => {
     const wanted = (await option.textContent()) ?? "";
     const value = (await option.getAttribute("value")) ?? "";
     await tabTo(async () => (await focused()).tag === "SELECT");
-    await page.keyboard.type(wanted);
+    // Its first word only: a space typed into a closed list box opens its popup once the type-ahead
+    // pauses (a busy machine), and Tab then stays on the list. The first option that matches is it.
+    await page.keyboard.type(wanted.split(" ")[0]);
+    expect(await page.getByRole("combobox", { name: "Category" }).inputValue()).toBe(value);
     await key("Tab");
     expect((await focused()).text).toBe("Show");
     await key("Enter");
